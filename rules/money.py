@@ -1,0 +1,65 @@
+"""Exact numbers for money and counts: one conversion at the edge, one rounding helper.
+
+Floats never take part in a sum. A float that arrives from a spreadsheet cell is converted with
+``Decimal(str(x))`` so 0.1 stays 0.1; text goes through :func:`rules.thai.parse_number`, which
+knows Thai digits, separators and "บาท". Rounding always names its mode: Thai government
+arithmetic rounds half up (ปัดเศษตามหลักคณิตศาสตร์), never Python's default half-to-even.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from .errors import ParseError
+from .thai import parse_number
+
+BAHT = Decimal("1")
+SATANG = Decimal("0.01")
+
+
+def to_decimal(value: Any, what: str = "ค่า") -> Decimal:
+    """Convert one input (int, Decimal, float, numeric text) to a finite Decimal.
+
+    ``what`` names the input in the error message, e.g. ``"น้ำหนักลำดับที่ 3"``.
+    """
+    if isinstance(value, bool):
+        raise ParseError(
+            f"{what}: ต้องเป็นตัวเลข ไม่ใช่ค่าจริง/เท็จ ({value!r})",
+            f"{what}: expected a number, got a boolean ({value!r})",
+            value=value,
+        )
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, int):
+        result = Decimal(value)
+    elif isinstance(value, float):
+        try:
+            result = Decimal(str(value))
+        except InvalidOperation:  # pragma: no cover - str(float) is always a valid literal
+            result = Decimal("NaN")
+    elif isinstance(value, str):
+        result = parse_number(value, what=what)
+    else:
+        raise ParseError(
+            f"{what}: ต้องเป็นตัวเลข ({value!r})",
+            f"{what}: expected a number, got {type(value).__name__} {value!r}",
+            value=value,
+        )
+    if not result.is_finite():
+        raise ParseError(
+            f"{what}: ต้องเป็นตัวเลขจำกัด ({value!r})",
+            f"{what}: expected a finite number, got {value!r}",
+            value=value,
+        )
+    return result
+
+
+def round_money(amount: Decimal, quantum: Decimal = SATANG) -> Decimal:
+    """Round half up to ``quantum`` (satang by default): the one rounding rule for money."""
+    return amount.quantize(quantum, rounding=ROUND_HALF_UP)
+
+
+def round_count(value: Decimal) -> int:
+    """Round a projected head count half up to a whole pupil."""
+    return int(value.quantize(BAHT, rounding=ROUND_HALF_UP))

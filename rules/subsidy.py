@@ -1,0 +1,141 @@
+"""Per-head money of the 15-year free-education programme, from the dated rates in rules/data.
+
+Rates are looked up for the fiscal year asked: by grade where the rate is per grade
+(textbooks), else by the grade's level. A rate still "to be filled" is not counted as zero:
+``per_head`` raises, and ``per_head_subsidy`` lists it in ``not_set`` so the sheet can say which
+rates the office still has to enter before the totals are complete.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from .errors import ParameterNotSet, ParseError
+from .grades import grade, is_level, level_of
+from .parameters import DatedValue, Parameters, default_parameters
+from .planning import _count, school_size
+from .thai import fiscal_year as fiscal_year_of
+
+
+def _fiscal_year(value: int | None) -> int:
+    return fiscal_year_of(dt.date.today()) if value is None else int(value)
+
+
+def rate(item: str, level_or_grade: str, fiscal_year: int | None = None, *, params: Parameters | None = None) -> DatedValue:
+    """The dated rate of ``item`` for a grade or a level, with its reference and verified flag."""
+    params = params or default_parameters()
+    parameter = params[f"per_head.{item}"]
+    fy = _fiscal_year(fiscal_year)
+    if is_level(level_or_grade):
+        level = level_of(level_or_grade)
+        if level not in parameter.series:
+            raise ParseError(
+                f"{parameter.description}: อัตรากำหนดรายชั้น ระบุชั้น เช่น ป.1 แทนระดับ '{level_or_grade}'",
+                f"{parameter.name} is set per grade: give a grade such as P1 instead of the level {level_or_grade!r}",
+                value=level_or_grade,
+            )
+        return parameter.entry(fy, level)
+    code = grade(level_or_grade)
+    key = code.code if code.code in parameter.series else code.level
+    return parameter.entry(fy, key)
+
+
+def per_head(
+    level_or_grade: str,
+    pupils: Any,
+    item: str = "tuition",
+    fiscal_year: int | None = None,
+    *,
+    params: Parameters | None = None,
+) -> Decimal:
+    """Money for ``pupils`` pupils of one grade or level for one item and fiscal year (BE)."""
+    count = _count(pupils, "จำนวนนักเรียน")
+    return rate(item, level_or_grade, fiscal_year, params=params).value * count
+
+
+@dataclass(frozen=True)
+class SubsidyLine:
+    """One grade's money for one item."""
+
+    grade: str
+    item: str
+    pupils: int
+    rate: Decimal
+    amount: Decimal
+
+
+@dataclass
+class Subsidy:
+    """A school's per-head money for one fiscal year, item by item."""
+
+    fiscal_year: int
+    pupils: int
+    size: str
+    by_item: dict[str, Decimal]
+    lines: list[SubsidyLine] = field(default_factory=list)
+    not_set: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def total(self) -> Decimal:
+        return sum(self.by_item.values(), Decimal(0))
+
+    @property
+    def complete(self) -> bool:
+        """False while a rate this school needs is still to be filled."""
+        return not self.not_set
+
+
+def per_head_subsidy(
+    enrolment: Mapping[str, Any],
+    fiscal_year: int | None = None,
+    *,
+    poor_pupils: Mapping[str, Any] | None = None,
+    params: Parameters | None = None,
+) -> Subsidy:
+    """All per-head items for a school's enrolment {grade: pupils}, with the small-school top-up.
+
+    ``poor_pupils`` maps grades to the number of pupils entitled to the poor-pupil allowance.
+    """
+    params = params or default_parameters()
+    fy = _fiscal_year(fiscal_year)
+    counts = _by_grade(enrolment, "จำนวนนักเรียน")
+    poor = _by_grade(poor_pupils or {}, "นักเรียนยากจน")
+    pupils = sum(counts.values())
+    result = Subsidy(fy, pupils, school_size(pupils, on=dt.date(fy - 543, 4, 1), params=params), {})
+    for spec in params.table("per_head.items")["items"]:
+        item = spec["code"]
+        result.by_item[item] = Decimal(0)
+        if spec["per"] == "small_school":
+            if result.size == "small":
+                _add(result, item, "school", 1, lambda: params[f"per_head.{item}"].entry(fy))
+            continue
+        heads = poor if spec["per"] == "poor_pupil" else counts
+        for code, count in heads.items():
+            if count:
+                _add(result, item, code, count, lambda code=code: rate(item, code, fy, params=params))
+    return result
+
+
+def _add(result: Subsidy, item: str, key: str, count: int, lookup: Any) -> None:
+    try:
+        value = lookup().value
+    except ParameterNotSet:
+        result.not_set.append((item, key))
+        return
+    amount = value * count
+    result.lines.append(SubsidyLine(key, item, count, value, amount))
+    result.by_item[item] += amount
+
+
+def _by_grade(table: Mapping[str, Any], what: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for spelling, value in table.items():
+        if value is None or value == "":
+            continue
+        code = grade(spelling).code
+        counts[code] = counts.get(code, 0) + _count(value, f"{what} ชั้น {spelling}")
+    return counts

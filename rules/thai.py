@@ -1,0 +1,209 @@
+"""Thai calendar, digits, numbers and baht text: the messy input of Thai offices, read exactly.
+
+Thai digits (๐-๙), "1,234 บาท", "(500)" for a negative, Buddhist-Era years and the fiscal year
+that starts on 1 October are normal input here, not errors. Digit conversion and Thai month
+names come from PyThaiNLP. ``baht_text`` follows Excel's BAHTTEXT instead of PyThaiNLP's
+``bahttext``: the two differ for 101 (Excel: หนึ่งร้อยหนึ่ง), 1,000,001 and amounts under one
+baht (Excel writes no "ศูนย์บาท"), and staff compare our text with Excel's on the same sheet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from pythainlp.util import arabic_digit_to_thai_digit, thai_digit_to_arabic_digit
+from pythainlp.util.date import thai_abbr_months, thai_full_months
+
+from .errors import ParseError
+from .parameters import _fy_of, default_parameters
+
+BE_OFFSET = 543  # Buddhist Era = Common Era + 543: calendar arithmetic, not a rule figure
+
+_SPACES = re.compile(r"[\s\u00a0\u2009\u202f\u200b]+")
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+
+
+def _normalise(text: str) -> str:
+    return _SPACES.sub(" ", thai_digit_to_arabic_digit(text)).strip()
+
+
+def _strip_currency(text: str) -> str:
+    for suffix in ("บาท", "บ.", "฿"):
+        text = text.removesuffix(suffix).strip()
+    return text.removeprefix("฿").strip()
+
+
+def parse_number(text: str, what: str = "ค่า") -> Decimal:
+    """Read a number as Thai staff type it: ``"๑,๒๓๔.๕๐ บาท"``, ``"(500)"``, ``"-1 234"``.
+
+    Raises :class:`ParseError` naming ``what`` and the text when it is not a number.
+    """
+    cleaned = _strip_currency(_normalise(text))
+    negative = cleaned.startswith("(") and cleaned.endswith(")")
+    if negative:
+        cleaned = _strip_currency(cleaned[1:-1])
+    cleaned = cleaned.replace(",", "").replace(" ", "").replace("\u2212", "-")
+    if not _NUMBER.match(cleaned):
+        raise ParseError(
+            f"{what}: '{text}' ไม่ใช่ตัวเลข",
+            f"{what}: {text!r} is not a number",
+            value=text,
+        )
+    try:
+        number = Decimal(cleaned)
+    except InvalidOperation:  # pragma: no cover - the pattern admits only valid literals
+        raise ParseError(f"{what}: '{text}' ไม่ใช่ตัวเลข", f"{what}: {text!r} is not a number", value=text) from None
+    return -number if negative else number
+
+
+def thai_digits(value: Any) -> str:
+    """Write a number or text with Thai digits (๐-๙), as official letters do."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return arabic_digit_to_thai_digit(str(value))
+
+
+def _month_names() -> dict[str, int]:
+    names: dict[str, int] = {}
+    for number, (full, abbr) in enumerate(zip(thai_full_months, thai_abbr_months, strict=True), start=1):
+        names[full] = number
+        names[abbr] = number
+        names[abbr.replace(".", "")] = number
+        names[abbr.rstrip(".")] = number
+    return names
+
+
+_MONTHS = _month_names()
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_NUMERIC = re.compile(r"^(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{2}|\d{4})$")
+_NAMED = re.compile(r"^(\d{1,2})\s*([^\d\s]+)\s*(\d{2}|\d{4})$")
+
+
+def parse_date(value: Any) -> dt.date:
+    """Read a date in the forms Thai offices write: ``"24 พ.ย. 2569"``, ``"๒๔/๑๑/๖๙"``, ISO.
+
+    A 4-digit year from 2400 on is Buddhist Era; a 2-digit year is BE 25xx (the Thai habit)
+    unless "ค.ศ." says otherwise. Day comes before month in the numeric form.
+    """
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str):
+        raise ParseError(f"'{value}' ไม่ใช่วันที่", f"{value!r} is not a date", value=value)
+    text = _normalise(value).removeprefix("วันที่").strip()
+    era = None
+    for marker, name in (("พ.ศ.", "BE"), ("พศ", "BE"), ("ค.ศ.", "CE"), ("คศ", "CE")):
+        if marker in text:
+            era = name
+            text = " ".join(text.replace(marker, " ").split())
+    if match := _ISO.match(text):
+        year, month, day = (int(g) for g in match.groups())
+    elif match := _NUMERIC.match(text):
+        day, month = int(match.group(1)), int(match.group(2))
+        year = _year(match.group(3), era)
+    elif (match := _NAMED.match(text)) and match.group(2) in _MONTHS:
+        day, month = int(match.group(1)), _MONTHS[match.group(2)]
+        year = _year(match.group(3), era)
+    else:
+        raise ParseError(
+            f"'{value}' ไม่ใช่วันที่ที่อ่านได้ (ตัวอย่าง: 24 พ.ย. 2569, 24/11/2569, 2026-11-24)",
+            f"{value!r} is not a date this reads (e.g. 24 พ.ย. 2569, 24/11/2569, 2026-11-24)",
+            value=value,
+        )
+    if era == "BE" or (era is None and year >= 2400):
+        year -= BE_OFFSET
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        raise ParseError(f"'{value}' ไม่มีวันที่นี้ในปฏิทิน", f"{value!r} is not a calendar date", value=value) from None
+
+
+def _year(digits: str, era: str | None) -> int:
+    year = int(digits)
+    if len(digits) == 2:
+        return (2000 if era == "CE" else 2500) + year
+    return year
+
+
+def fiscal_year(date: Any) -> int:
+    """The BE fiscal year a date falls in: 1 Oct 2024 CE (1 ต.ค. 2567) is in FY 2568."""
+    return _fy_of(parse_date(date))
+
+
+@dataclass(frozen=True)
+class ReportingRound:
+    """A 6/9/12-month reporting round of a fiscal year and the day it ends."""
+
+    fiscal_year: int
+    months: int
+    ends: dt.date
+    expected_progress: Decimal
+
+
+def reporting_rounds(fiscal_year_be: int) -> list[ReportingRound]:
+    """The rounds of one fiscal year, in order, from the dated calendar data."""
+    rounds = default_parameters()["calendar.reporting_rounds"](fiscal_year_be)
+    result = []
+    for months, spec in sorted(rounds.items()):
+        month, day = (int(part) for part in str(spec["ends"]).split("-"))
+        year_ce = fiscal_year_be - BE_OFFSET - (1 if month >= 10 else 0)
+        result.append(ReportingRound(fiscal_year_be, int(months), dt.date(year_ce, month, day), Decimal(str(spec["expected_progress"]))))
+    return result
+
+
+def round_of(date: Any) -> ReportingRound:
+    """The reporting round a date falls in: 24 Nov 2026 is in the 6-month round of FY 2570."""
+    day = parse_date(date)
+    rounds = reporting_rounds(fiscal_year(day))
+    return next(r for r in rounds if day <= r.ends)
+
+
+_DIGIT_WORDS = ("ศูนย์", "หนึ่ง", "สอง", "สาม", "สี่", "ห้า", "หก", "เจ็ด", "แปด", "เก้า")
+_POWER_WORDS = {5: "แสน", 4: "หมื่น", 3: "พัน", 2: "ร้อย"}
+
+
+def _block_words(value: int) -> str:
+    """Words for 1..999,999 as Excel writes them: เอ็ด only right after a tens digit."""
+    words = []
+    for power in (5, 4, 3, 2):
+        digit, value = divmod(value, 10**power)
+        if digit:
+            words.append(_DIGIT_WORDS[digit] + _POWER_WORDS[power])
+    tens, ones = divmod(value, 10)
+    if tens:
+        words.append({1: "", 2: "ยี่"}.get(tens, _DIGIT_WORDS[tens]) + "สิบ")
+    if tens and ones == 1:
+        words.append("เอ็ด")
+    elif ones:
+        words.append(_DIGIT_WORDS[ones])
+    return "".join(words)
+
+
+def baht_text(amount: Any) -> str:
+    """Thai words for an amount of baht, identical to Excel's ``BAHTTEXT``.
+
+    Rounds half up to the satang first, as Excel does.
+    """
+    from .money import to_decimal  # money reads text with parse_number from this module
+
+    value = to_decimal(amount, "จำนวนเงิน")
+    satang_total = int(abs(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) * 100)
+    baht, satang = divmod(satang_total, 100)
+    blocks = []
+    while baht:
+        baht, block = divmod(baht, 10**6)
+        blocks.append(block)
+    text = ""
+    for index, block in enumerate(reversed(blocks)):
+        text += (_block_words(block) if block else "") + ("ล้าน" if index < len(blocks) - 1 else "")
+    if not blocks and not satang:
+        text = "ศูนย์"
+    if text:
+        text += "บาท"
+    text += _block_words(satang) + "สตางค์" if satang else "ถ้วน"
+    return ("ลบ" if value < 0 else "") + text

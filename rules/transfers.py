@@ -1,0 +1,292 @@
+"""Is this transfer or change of budget allowed, who approves it, and which rule says so?
+
+A budget line is unit > plan > output/project > expense category > item. From the two lines
+of a request we compute *features* (same plan? new item? over the balance? ...) and run them
+through the rule table in ``rules/data/budget/transfer_rules.yaml``: the first rule whose
+conditions all hold decides. The law lives in that table, not here, so a new delegation or
+threshold is a data edit. Blocking rules that also match are listed too, so a request that is
+both over its balance and across units is told both.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields
+from decimal import Decimal
+from typing import Any
+
+from pythainlp.util import thai_digit_to_arabic_digit
+
+from .errors import ParseError, TransferError
+from .money import to_decimal
+from .parameters import Parameters, default_parameters
+
+FEATURES = frozenset(
+    {
+        "same_unit",
+        "same_plan",
+        "same_project",
+        "same_category",
+        "same_item",
+        "new_plan_or_project",
+        "target_new_item",
+        "leftover",
+        "over_balance",
+        "kind",
+        "source_category",
+        "target_category",
+        "target_item_class",
+        "amount",
+        "unit_price",
+        "allocated",
+    }
+)
+OPERATORS = {
+    "gt": lambda a, b: a > b,
+    "gte": lambda a, b: a >= b,
+    "lt": lambda a, b: a < b,
+    "lte": lambda a, b: a <= b,
+}
+LINE_FIELDS = ("unit", "plan", "project", "category", "item")
+
+
+@dataclass(frozen=True)
+class BudgetLine:
+    """One budget line; ``balance`` (available, not yet committed) matters on the source."""
+
+    unit: str
+    plan: str
+    project: str
+    category: str
+    item: str
+    balance: Decimal | None = None
+    allocated: Decimal | None = None
+    unit_price: Decimal | None = None
+    new_item: bool = False
+    new_plan: bool = False
+    new_project: bool = False
+    leftover: bool = False
+
+    @property
+    def key(self) -> tuple[str, ...]:
+        """Identity of the line for running balances: its five levels, spelling-folded."""
+        return tuple(_fold(getattr(self, name)) for name in LINE_FIELDS)
+
+
+@dataclass(frozen=True)
+class TransferResult:
+    """The verdict on one request, with the authority and the rule cited in Thai and English."""
+
+    allowed: bool
+    authority: str
+    authority_th: str
+    kind: str
+    kind_th: str
+    rule_ids: tuple[str, ...]
+    message_th: str
+    message_en: str
+    reference: str
+    report_within_days: int | None
+    amount: Decimal
+    balance_after: Decimal | None
+
+
+def _fold(text: Any) -> str:
+    return re.sub(r"\s+", " ", thai_digit_to_arabic_digit(str(text or ""))).strip().casefold()
+
+
+def _truthy(value: Any) -> bool:
+    if isinstance(value, str):
+        return _fold(value) in {"true", "yes", "y", "1", "ใช่", "มี", "ใหม่", "x", "✓"}
+    return bool(value)
+
+
+def budget_line(value: Any, role: str, params: Parameters | None = None) -> BudgetLine:
+    """A :class:`BudgetLine` from a mapping or object; ``role`` ("source"/"target") names it in errors."""
+    if isinstance(value, BudgetLine):
+        return value
+    role_th = {"source": "รายการต้นทาง", "target": "รายการปลายทาง"}.get(role, role)
+
+    def get(name: str) -> Any:
+        return value.get(name) if isinstance(value, Mapping) else getattr(value, name, None)
+
+    missing = [name for name in LINE_FIELDS if get(name) in (None, "")]
+    if missing:
+        raise TransferError(
+            f"{role_th}: ต้องระบุ {', '.join(missing)}",
+            f"{role}: missing {', '.join(missing)}",
+            field=f"{role}.{missing[0]}",
+            value=value,
+        )
+    money = {}
+    for name in ("balance", "allocated", "unit_price"):
+        raw = get(name)
+        try:
+            money[name] = to_decimal(raw, f"{role_th} {name}") if raw not in (None, "") else None
+        except ParseError as exc:
+            raise TransferError(exc.message_th, exc.message_en, field=f"{role}.{name}", value=raw) from None
+    flags = {f.name: _truthy(get(f.name)) for f in fields(BudgetLine) if f.type == "bool"}
+    return BudgetLine(
+        unit=str(get("unit")).strip(),
+        plan=str(get("plan")).strip(),
+        project=str(get("project")).strip(),
+        category=category_code(get("category"), role, params),
+        item=str(get("item")).strip(),
+        **money,
+        **flags,
+    )
+
+
+def category_code(text: Any, role: str = "category", params: Parameters | None = None) -> str:
+    """The category code for ``"งบลงทุน"``, ``"investment"`` or ``"Investment"``."""
+    for row in (params or default_parameters()).table("budget.categories")["categories"]:
+        if _fold(text) in {_fold(row["code"]), _fold(row["th"]), _fold(row["en"])}:
+            return row["code"]
+    raise TransferError(
+        f"ไม่รู้จักงบรายจ่าย '{text}' (ใช้ได้: งบบุคลากร งบดำเนินงาน งบลงทุน งบเงินอุดหนุน งบรายจ่ายอื่น)",
+        f"unknown expense category {text!r} (personnel, operating, investment, subsidy, other)",
+        field=f"{role}.category",
+        value=text,
+    )
+
+
+def _item_class(line: BudgetLine, params: Parameters) -> str | None:
+    """Which sub-item of its category an item's text names (e.g. "ครุภัณฑ์คอมพิวเตอร์" -> equipment)."""
+    text = _fold(line.item)
+    for row in params.table("budget.categories")["categories"]:
+        if row["code"] != line.category:
+            continue
+        for item in row["items"]:
+            names = [item["code"], item["th"], *item.get("aliases", [])]
+            if any(_fold(name) in text for name in names):
+                return item["code"]
+    return None
+
+
+def _features(source: BudgetLine, target: BudgetLine, amount: Decimal, context: Mapping[str, Any], params: Parameters, table: Mapping[str, Any]) -> dict[str, Any]:
+    features: dict[str, Any] = {
+        "same_unit": _fold(source.unit) == _fold(target.unit),
+        "same_plan": _fold(source.plan) == _fold(target.plan),
+        "same_project": _fold(source.project) == _fold(target.project),
+        "same_category": source.category == target.category,
+        "same_item": _fold(source.item) == _fold(target.item),
+        "new_plan_or_project": target.new_plan or target.new_project,
+        "target_new_item": target.new_item,
+        "leftover": source.leftover or _truthy(context.get("leftover")),
+        "over_balance": source.balance is not None and amount > source.balance,
+        "source_category": source.category,
+        "target_category": target.category,
+        "target_item_class": _item_class(target, params),
+        "amount": amount,
+        "unit_price": target.unit_price if target.unit_price is not None else amount,
+        "allocated": source.allocated,
+        "balance": source.balance if source.balance is not None else Decimal(0),
+    }
+    features["kind"] = next(row["kind"] for row in table["kinds"] if _matches(row.get("when") or {}, features, params, context)[0])
+    return features
+
+
+def _operand(value: Any, params: Parameters, on: dt.date) -> Any:
+    if isinstance(value, Mapping) and "param" in value:
+        return params[value["param"]](on)
+    return value
+
+
+def _matches(when: Mapping[str, Any], features: Mapping[str, Any], params: Parameters, context: Mapping[str, Any]) -> tuple[bool, Any]:
+    """Whether every condition holds, and the first threshold compared (for the message)."""
+    on = context.get("date") or dt.date.today()
+    threshold = None
+    for name, condition in when.items():
+        actual = features.get(name)
+        if isinstance(condition, Mapping):
+            for op, operand in condition.items():
+                limit = _operand(operand, params, on)
+                threshold = limit if threshold is None else threshold
+                if actual is None or not OPERATORS[op](actual, limit):
+                    return False, threshold
+        elif actual != condition:
+            return False, threshold
+    return True, threshold
+
+
+def validate_transfer(source: Any, target: Any, amount: Any, *, context: Mapping[str, Any] | None = None, params: Parameters | None = None) -> TransferResult:
+    """Check one request: ``source`` and ``target`` are budget lines, ``amount`` in baht.
+
+    ``context`` may give ``date`` (which rules are in force; today by default) and
+    ``leftover: True`` when the money is leftover funds (เงินเหลือจ่าย).
+    """
+    params = params or default_parameters()
+    context = dict(context or {})
+    if isinstance(context.get("date"), str):
+        from .thai import parse_date
+
+        context["date"] = parse_date(context["date"])
+    src, dst = budget_line(source, "source", params), budget_line(target, "target", params)
+    try:
+        money = to_decimal(amount, "จำนวนเงินที่ขอโอน")
+    except ParseError as exc:
+        raise TransferError(exc.message_th, exc.message_en, field="amount", value=amount) from None
+    if money <= 0:
+        raise TransferError("จำนวนเงินที่ขอโอนต้องมากกว่า 0", "the amount must be greater than 0", field="amount", value=amount)
+    table = params.table("budget.transfer_rules")
+    features = _features(src, dst, money, context, params, table)
+    matched = [(rule, threshold) for rule in table["rules"] for ok, threshold in [_matches(rule.get("when") or {}, features, params, context)] if ok]
+    if not matched:  # pragma: no cover - the shipped table ends with catch-all rules; `rules check` guards edits
+        raise TransferError("ไม่มีกฎที่ใช้กับคำขอนี้", "no rule applies to this request", field="rules", value=features)
+    rule, threshold = matched[0]
+    blocking = [r["id"] for r, _ in matched[1:] if not r["allowed"]]
+    on = context.get("date") or dt.date.today()
+    days = _operand(rule.get("report_within_days"), params, on)
+    words = {**features, "threshold": threshold or 0, "report_days": days}
+    authorities = {row["code"]: row for row in params.table("budget.authorities")["authorities"]}
+    kinds = {row["kind"]: row["th"] for row in table["kinds"]}
+    allowed = bool(rule["allowed"])
+    return TransferResult(
+        allowed=allowed,
+        authority=rule["authority"],
+        authority_th=authorities[rule["authority"]]["th"],
+        kind=features["kind"],
+        kind_th=kinds[features["kind"]],
+        rule_ids=(rule["id"], *blocking) if not allowed else (rule["id"],),
+        message_th=rule["message_th"].format(**words),
+        message_en=rule["message_en"].format(**words),
+        reference=rule["reference"],
+        report_within_days=int(days) if days is not None else None,
+        amount=money,
+        balance_after=(src.balance - money) if allowed and src.balance is not None else src.balance,
+    )
+
+
+def validate_transfers(requests: Iterable[Any], *, context: Mapping[str, Any] | None = None, params: Parameters | None = None) -> list[TransferResult]:
+    """Check a whole table of requests in order, carrying each line's running balance.
+
+    Each request is a mapping (or object) with ``source``, ``target`` and ``amount``. A line's
+    balance is the one stated where it first appears as a source, less what earlier allowed
+    rows took from it and plus what they moved into it.
+    """
+    params = params or default_parameters()
+    running: dict[tuple[str, ...], Decimal] = {}
+    received: dict[tuple[str, ...], Decimal] = {}
+    results = []
+    for request in requests:
+        get = request.get if isinstance(request, Mapping) else lambda name, r=request: getattr(r, name, None)
+        src = budget_line(get("source"), "source", params)
+        dst = budget_line(get("target"), "target", params)
+        if src.key in running:
+            src = BudgetLine(**{**src.__dict__, "balance": running[src.key]})
+        elif src.balance is not None and src.key in received:
+            src = BudgetLine(**{**src.__dict__, "balance": src.balance + received[src.key]})
+        result = validate_transfer(src, dst, get("amount"), context=context, params=params)
+        if result.allowed and result.balance_after is not None:
+            running[src.key] = result.balance_after
+        elif src.balance is not None:
+            running[src.key] = src.balance
+        if result.allowed:
+            if dst.key in running:
+                running[dst.key] += result.amount
+            else:
+                received[dst.key] = received.get(dst.key, Decimal(0)) + result.amount
+        results.append(result)
+    return results

@@ -1,0 +1,28 @@
+"""Shared fixtures: paths to the real public data, a writable copy of the rules data."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from rules.parameters import DATA_DIR
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """The repository's sibling shared/data folder (real OBEC data, used as it is)."""
+    if not SHARED_DATA.is_dir():
+        pytest.fail(f"shared data not found at {SHARED_DATA}: clone esaplan beside shared/")
+    return SHARED_DATA
+
+
+@pytest.fixture
+def data_copy(tmp_path: Path) -> Path:
+    """A copy of rules/data that a test may edit, as staff would."""
+    target = tmp_path / "data"
+    shutil.copytree(DATA_DIR, target)
+    return target
