@@ -67,6 +67,10 @@ def table_problems(params: Parameters) -> list[Problem]:
             continue
         found.extend(_common_table_problems(file))
         found.extend(checker(file, params))
+    for name, file in params.files.items():
+        if name.startswith("forms.") and isinstance(file.data, dict):
+            found.extend(_common_table_problems(file))
+            found.extend(_check_form_sets(file, params) if name == "forms.sets" else _check_form(file, params))
     for name, checker in _STRUCTURED_PARAMETERS.items():
         file = params.files.get(name)
         if file is not None and isinstance(file.data, dict) and isinstance(file.data.get("values"), dict):
@@ -213,6 +217,64 @@ def _check_kpis(file: YamlFile, params: Parameters) -> Iterator[Problem]:
         else:
             yield Problem(file.path, where, "direction ต้องเป็น at_least หรือ increase")
     yield from _unique(file, "indicators", "code")
+
+
+def _check_form(file: YamlFile, params: Parameters) -> Iterator[Problem]:
+    from .errors import ParseError
+    from .forms import _COMPARE, FUNCTIONS, SEVERITIES, TYPES, compile_expression, expression_names
+
+    for name in ("code", "version", "sheet", "title_th"):
+        if not file.data.get(name):
+            yield Problem(file.path, 1, f"ต้องมี '{name}' (missing '{name}')")
+    keys: set[str] = set()
+    for index, row in _rows(file, "columns"):
+        yield from _require(file, "columns", index, row, ("key", "th"))
+        if index < 0:
+            continue
+        where = file.line("columns", index)
+        keys.add(row.get("key"))
+        is_input = "formula" not in row and "lookup" not in row
+        if is_input and row.get("type", "text") not in TYPES:
+            yield Problem(file.path, where, f"ชนิดข้อมูล '{row.get('type')}' ไม่รู้จัก (ใช้ได้: {', '.join(sorted(TYPES))})")
+        if row.get("type") == "choice" and not row.get("choices"):
+            yield Problem(file.path, where, "คอลัมน์แบบ choice ต้องมี choices")
+    yield from _unique(file, "columns", "key")
+    expressions = [(("columns", i, "formula"), row["formula"]) for i, row in _rows(file, "columns") if row.get("formula")]
+    for index, row in enumerate(file.data.get("checks") or []):
+        where = file.line("checks", index)
+        for name in ("id", "left", "op", "right", "severity", "message_th"):
+            if row.get(name) in (None, ""):
+                yield Problem(file.path, where, f"checks[{index}] ต้องมี '{name}'")
+        if row.get("op") not in _COMPARE:
+            yield Problem(file.path, where, f"ตัวเปรียบเทียบ '{row.get('op')}' ไม่รู้จัก (ใช้ได้: {' '.join(_COMPARE)})")
+        if row.get("severity") not in SEVERITIES:
+            yield Problem(file.path, where, f"severity ต้องเป็น {', '.join(SEVERITIES)}")
+        if row.get("cell") is not None and row["cell"] not in keys:
+            yield Problem(file.path, where, f"cell '{row['cell']}' ไม่ใช่คอลัมน์ของแบบฟอร์ม")
+        expressions += [(("checks", index, part), str(row[part])) for part in ("left", "right", "when") if row.get(part) not in (None, "")]
+    for path, text in expressions:
+        try:
+            unknown = [name for name in expression_names(text) if name not in keys and name not in FUNCTIONS]
+        except (ParseError, SyntaxError) as exc:
+            yield Problem(file.path, file.line(*path), f"นิพจน์ '{text}' ไม่ถูกต้อง: {exc}")
+            continue
+        if unknown:
+            yield Problem(file.path, file.line(*path), f"นิพจน์ '{text}' อ้างถึงคอลัมน์ที่ไม่มี: {', '.join(unknown)}")
+    prefill = file.data.get("prefill") or {}
+    if prefill and prefill.get("column") not in keys:
+        yield Problem(file.path, file.line("prefill"), f"prefill column '{prefill.get('column')}' ไม่ใช่คอลัมน์ของแบบฟอร์ม")
+
+
+def _check_form_sets(file: YamlFile, params: Parameters) -> Iterator[Problem]:
+    codes = {f.data.get("code") for n, f in params.files.items() if n.startswith("forms.") and n != "forms.sets" and isinstance(f.data, dict)}
+    for index, row in _rows(file, "sets"):
+        yield from _require(file, "sets", index, row, ("code", "th", "file", "submitted_by", "forms"))
+        for code in row.get("forms") or []:
+            if code not in codes:
+                yield Problem(file.path, file.line("sets", index), f"ไม่มีแบบฟอร์ม '{code}' ใน rules/data/forms")
+        if index >= 0 and row.get("submitted_by") not in {"school", "group"}:
+            yield Problem(file.path, file.line("sets", index), "submitted_by ต้องเป็น school หรือ group")
+    yield from _unique(file, "sets", "code")
 
 
 def _check_size_bands(file: YamlFile, start: Any, value: Any) -> Iterator[Problem]:

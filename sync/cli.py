@@ -55,3 +55,102 @@ def rules_show(name: str) -> None:
             value = "รอกรอก (to fill)" if dated.value is None else dated.value
             flag = "" if dated.verified else "  [ยังไม่ยืนยัน unverified]"
             click.echo(f"  {key or '-'}  ตั้งแต่ {dated.start}: {value}{flag}  ({dated.reference})")
+
+
+def _home_option(function):  # type: ignore[no-untyped-def]
+    return click.option("--home", type=click.Path(file_okay=False, path_type=Path), default=None, help="โฟลเดอร์ข้อมูลของระบบ (installation folder; default $ESAPLAN_HOME or ./esaplan-data)")(function)
+
+
+def _round_options(function):  # type: ignore[no-untyped-def]
+    function = click.option("--fy", "fiscal_year", type=int, default=None, help="ปีงบประมาณ พ.ศ. (fiscal year, BE)")(function)
+    return click.option("--round", "round_", type=click.Choice(["6", "9", "12"]), default=None, help="รอบรายงาน 6/9/12 เดือน (reporting round)")(function)
+
+
+@main.command("templates", help="เขียนแบบรายงานสำหรับโรงเรียนและกลุ่มงานลงโฟลเดอร์ workbooks/ (write the submission workbooks)")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("workbooks"), show_default=True, help="โฟลเดอร์ปลายทาง (output folder)")
+@click.option("--emis", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None, help="ไฟล์ EMIS จำนวนนักเรียนรายชั้น: เขียนแบบรายงานรายโรงเรียนที่กรอกข้อมูลนักเรียนไว้แล้ว (EMIS export to prefill per school)")
+@_home_option
+@_round_options
+def templates(out: Path, emis: Path | None, home: Path | None, fiscal_year: int | None, round_: str | None) -> None:
+    from rules.forms import form_sets
+    from sync.emis import read_emis_enrolment
+    from sync.registry import load_registry
+    from sync.settings import load_settings
+    from sync.templates import write_template
+
+    settings = load_settings(home, fiscal_year=fiscal_year, round=int(round_) if round_ else None)
+    for form_set in form_sets().values():
+        path = write_template(form_set, out / form_set.file, fiscal_year=settings.fiscal_year, round_=settings.round)
+        click.echo(f"เขียนแล้ว (written): {path}")
+    if emis:
+        registry = load_registry(settings.registry_path)
+        by_id = {u.school_id: u for u in registry.values() if u.school_id}
+        imported = read_emis_enrolment(emis)
+        school_set = form_sets()["school"]
+        for school_id, rows in imported.by_school.items():
+            unit = by_id.get(school_id)
+            if unit is None:
+                click.echo(f"ข้าม (skipped) school_id {school_id}: ไม่มีในทะเบียนหน่วย (not in the registry)", err=True)
+                continue
+            path = write_template(school_set, out / "schools" / f"{unit.code}.xlsx", fiscal_year=settings.fiscal_year, round_=settings.round, unit=unit, values={"enrolment": rows})
+            click.echo(f"เขียนแล้ว (written): {path}")
+
+
+@main.command("consolidate", help="รวมข้อมูลจากทุกหน่วยเป็นไฟล์รวม (consolidate submissions into the master workbook)")
+@_home_option
+@_round_options
+def consolidate_command(home: Path | None, fiscal_year: int | None, round_: str | None) -> None:
+    from sync.settings import load_settings
+
+    settings = load_settings(home, fiscal_year=fiscal_year, round=int(round_) if round_ else None)
+    _run_consolidation(settings)
+
+
+@main.command("demo", help="สร้างเขตพื้นที่ตัวอย่าง (โรงเรียนสมมุติ ~200 แห่ง) แล้วรวมข้อมูล (build a demo area and consolidate it)")
+@click.option("--home", type=click.Path(file_okay=False, path_type=Path), default=Path("esaplan-demo"), show_default=True, help="โฟลเดอร์ของเขตตัวอย่าง (demo folder; replaced if it is a demo)")
+@click.option("--schools", type=click.IntRange(20, 10_000), default=200, show_default=True, help="จำนวนโรงเรียนสมมุติ (number of fictional schools)")
+def demo(home: Path, schools: int) -> None:
+    import shutil
+
+    from sync.demo import DEMO_FY, DEMO_ROUND, build_demo
+    from sync.settings import load_settings
+
+    if home.exists():
+        if not (home / "demo-mistakes.csv").exists():
+            raise click.ClickException(f"{home} มีอยู่แล้วและไม่ใช่โฟลเดอร์ตัวอย่าง ใช้ --home อื่น ({home} exists and is not a demo folder)")
+        shutil.rmtree(home)
+    settings = load_settings(home, fiscal_year=DEMO_FY, round=DEMO_ROUND)
+    planted = build_demo(settings, schools=schools)
+    click.echo(f"สร้างเขตตัวอย่างแล้ว (demo area built): {schools} โรงเรียน, ความผิดพลาดที่ตั้งใจใส่ {len(planted)} รายการ ({home / 'demo-mistakes.csv'})")
+    _run_consolidation(settings)
+
+
+def _run_consolidation(settings) -> None:  # type: ignore[no-untyped-def]
+    from sync.consolidate import STATUS_TH, consolidate
+    from rules.forms import form_sets
+
+    bar = None
+
+    def progress(done: int, total: int, unit_code: str) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = click.progressbar(length=total, label="รวมข้อมูล (consolidating)", file=click.get_text_stream("stderr"), show_pos=True)
+            bar.__enter__()
+        bar.update(1)
+        if done == total:
+            bar.__exit__(None, None, None)
+
+    try:
+        result = consolidate(settings, progress=progress)
+    except EsaplanError as exc:
+        raise click.ClickException(exc.message_th) from None
+    titles = {f.code: f.sheet for s in form_sets().values() for f in s.forms}
+    columns = ("expected", "submitted", "on_time", "late", "errors", "missing")
+    heads = ("ต้องส่ง", "ส่งแล้ว", STATUS_TH["on_time"], STATUS_TH["late"], STATUS_TH["errors"], STATUS_TH["missing"])
+    click.echo(f"ปีงบประมาณ {result.fiscal_year} รอบ {result.round} เดือน: ไฟล์ {result.files_seen} ไฟล์, ฉบับใหม่ {result.new_versions}")
+    click.echo(f"{'แบบรายงาน':<22}" + "".join(f"{h:>14}" for h in heads))
+    for code, counts in result.summary.items():
+        click.echo(f"{titles.get(code, code):<22}" + "".join(f"{counts[c]:>14}" for c in columns))
+    for orphan in result.orphans:
+        click.echo(f"ไม่ทราบที่มา (unknown sender): {orphan}", err=True)
+    click.echo(str(result.master_path))

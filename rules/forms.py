@@ -1,0 +1,516 @@
+"""Submission forms as data, and the validation of one filled-in sheet against its form.
+
+Each form (``rules/data/forms/<code>.yaml``) declares its sheet, its columns (key, Thai label,
+accepted header aliases, type, range, choices) and cross-field checks in the style of DHIS2
+validation rules: a left expression, an operator, a right expression, a severity and a Thai
+message. Expressions are tiny arithmetic over column keys plus two rule functions
+(``max_per_room(grade)``, ``rooms_needed(pupils, grade)``), evaluated exactly in Decimal.
+
+:func:`read_sheet` takes the sheet as a grid of raw cell values (whatever reader produced it)
+and returns normalised rows plus *every* problem found, each with its cell address, rule and
+Thai message - not just the first. Thai digits, ``1,234`` and BE dates are read, not refused;
+they are reported as ``info`` so staff can see what was interpreted.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import operator
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cache, lru_cache
+from typing import Any
+
+from pythainlp.util import thai_digit_to_arabic_digit
+
+from .errors import EsaplanError, ParseError
+from .grades import grade, level_of
+from .kpi import kpi as kpi_entry
+from .money import to_decimal
+from .parameters import default_parameters
+from .planning import rooms_needed
+from .transfers import category_code, validate_transfers
+
+TYPES = {"text", "count", "money", "number", "grade", "category", "kpi", "yesno", "choice", "date"}
+SEVERITIES = ("error", "warning", "info")
+FORMULA_PREFIXES = ("=", "+", "-", "@")
+HEADER_SCAN_ROWS = 15
+_COMPARE = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq, "!=": operator.ne}
+_AST_COMPARE = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!="}
+_ARITH: dict[type, Callable[[Any, Any], Any]] = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a form: input columns are typed in; ``formula``/``lookup`` ones are filled by the template."""
+
+    key: str
+    th: str
+    aliases: tuple[str, ...] = ()
+    type: str = "text"
+    required: bool = False
+    min: Decimal | None = None
+    max: Decimal | None = None
+    choices: tuple[str, ...] = ()
+    formula: str | None = None
+    lookup: str | None = None
+
+    @property
+    def is_input(self) -> bool:
+        return self.formula is None and self.lookup is None
+
+
+@dataclass(frozen=True)
+class Check:
+    """A DHIS2-style validation rule: ``left op right`` (optionally only ``when`` holds)."""
+
+    id: str
+    left: str
+    op: str
+    right: str
+    severity: str
+    message_th: str
+    when: str | None = None
+    cell: str | None = None  # column whose cell the problem points at (default: first of ``left``)
+
+
+@dataclass(frozen=True)
+class Form:
+    """One form = one sheet of a submission workbook."""
+
+    code: str
+    version: int
+    sheet: str
+    title_th: str
+    description: str
+    columns: tuple[Column, ...]
+    checks: tuple[Check, ...]
+    prefill: Mapping[str, Any] | None = None
+    blank_rows: int = 0
+    transfer_check: bool = False
+
+    @property
+    def inputs(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if c.is_input)
+
+
+@dataclass(frozen=True)
+class FormSet:
+    """The forms one kind of unit sends each round, in one workbook."""
+
+    code: str
+    th: str
+    file: str
+    submitted_by: str
+    forms: tuple[Form, ...]
+    deadline_days: int
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong (or worth knowing) in a submitted sheet, with the cell to look at."""
+
+    sheet: str
+    cell: str
+    rule: str
+    severity: str
+    message_th: str
+    value: Any = None
+    column: str | None = None
+
+
+@dataclass
+class SheetResult:
+    """Normalised rows (each with its spreadsheet row number in ``_row``) and the problems found."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for p in self.problems if p.severity == "error")
+
+
+def _decimal_or_none(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+@cache
+def forms() -> dict[str, Form]:
+    """Every form declared in rules/data/forms, by code."""
+    params = default_parameters()
+    result = {}
+    for name in params.files:
+        if not name.startswith("forms.") or name == "forms.sets":
+            continue
+        data = params.table(name)
+        result[data["code"]] = Form(
+            code=data["code"],
+            version=int(data["version"]),
+            sheet=data["sheet"],
+            title_th=data["title_th"],
+            description=data["description"],
+            columns=tuple(
+                Column(
+                    key=c["key"],
+                    th=c["th"],
+                    aliases=tuple(c.get("aliases", ())),
+                    type=c.get("type", "text"),
+                    required=bool(c.get("required", False)),
+                    min=_decimal_or_none(c.get("min", 0 if c.get("type") in {"count", "money"} else None)),
+                    max=_decimal_or_none(c.get("max")),
+                    choices=tuple(c.get("choices", ())),
+                    formula=c.get("formula"),
+                    lookup=c.get("lookup"),
+                )
+                for c in data["columns"]
+            ),
+            checks=tuple(Check(**{k: v for k, v in c.items()}) for c in data.get("checks") or ()),
+            prefill=data.get("prefill"),
+            blank_rows=int(data.get("blank_rows", 0)),
+            transfer_check=bool(data.get("transfer_check", False)),
+        )
+    return result
+
+
+@cache
+def form_sets() -> dict[str, FormSet]:
+    """The form sets (one workbook each), by code."""
+    data = default_parameters().table("forms.sets")
+    catalogue = forms()
+    return {
+        row["code"]: FormSet(
+            code=row["code"],
+            th=row["th"],
+            file=row["file"],
+            submitted_by=row["submitted_by"],
+            forms=tuple(catalogue[code] for code in row["forms"]),
+            deadline_days=int(data["deadline_days_after_round_end"]),
+        )
+        for row in data["sets"]
+    }
+
+
+# --- expressions -------------------------------------------------------------------------
+
+
+def _max_per_room(grade_code: Any) -> Decimal:
+    return default_parameters()["class_size.max_pupils_per_room"](dt.date.today(), level_of(str(grade_code)))
+
+
+def _rooms_needed(pupils: Any, grade_code: Any) -> Decimal:
+    return Decimal(rooms_needed(pupils, str(grade_code)))
+
+
+FUNCTIONS: dict[str, Callable[..., Any]] = {"max_per_room": _max_per_room, "rooms_needed": _rooms_needed}
+
+
+@cache
+def compile_expression(text: str) -> ast.Expression:
+    """Parse an expression, allowing only arithmetic, comparisons, names and the rule functions."""
+    tree = ast.parse(text, mode="eval")
+    for node in ast.walk(tree):
+        allowed = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.USub, ast.Constant, ast.Name, ast.Load, ast.Call, ast.Compare, *_ARITH, *_AST_COMPARE)
+        if not isinstance(node, allowed):
+            raise ParseError(f"นิพจน์ '{text}' ใช้ {type(node).__name__} ไม่ได้", f"expression {text!r} may not use {type(node).__name__}", value=text)
+        if isinstance(node, ast.Call) and not (isinstance(node.func, ast.Name) and node.func.id in FUNCTIONS):
+            raise ParseError(f"นิพจน์ '{text}' เรียกฟังก์ชันที่ไม่รู้จัก", f"expression {text!r} calls an unknown function", value=text)
+        if isinstance(node, ast.Constant) and not isinstance(node.value, (int, float)):
+            raise ParseError(f"นิพจน์ '{text}' มีค่าคงที่ที่ไม่ใช่ตัวเลข", f"expression {text!r} has a non-numeric constant", value=text)
+    return tree
+
+
+def expression_names(text: str) -> list[str]:
+    """Column keys an expression reads, in order of appearance (functions excluded)."""
+    names: list[str] = []
+    for node in ast.walk(compile_expression(text)):
+        if isinstance(node, ast.Name) and node.id not in FUNCTIONS and node.id not in names:
+            names.append(node.id)
+    return names
+
+
+class _Missing(Exception):
+    """A referenced value is blank: the check does not apply to this row."""
+
+
+def evaluate(text: str, row: Mapping[str, Any]) -> Any:
+    """Evaluate an expression over one row's values (Decimal arithmetic; blanks skip the check)."""
+    return _eval(compile_expression(text).body, row)
+
+
+def _eval(node: ast.AST, row: Mapping[str, Any]) -> Any:
+    if isinstance(node, ast.Constant):
+        return Decimal(str(node.value))
+    if isinstance(node, ast.Name):
+        value = row.get(node.id)
+        if value is None:
+            raise _Missing(node.id)
+        return Decimal(value) if isinstance(value, int) and not isinstance(value, bool) else value
+    if isinstance(node, ast.UnaryOp):
+        return -_eval(node.operand, row)
+    if isinstance(node, ast.BinOp):
+        return _ARITH[type(node.op)](_eval(node.left, row), _eval(node.right, row))
+    if isinstance(node, ast.Compare):
+        left = _eval(node.left, row)
+        for op, right_node in zip(node.ops, node.comparators, strict=True):
+            right = _eval(right_node, row)
+            if not _COMPARE[_AST_COMPARE[type(op)]](left, right):
+                return False
+            left = right
+        return True
+    if isinstance(node, ast.Call):
+        return FUNCTIONS[node.func.id](*(_eval(arg, row) for arg in node.args))  # type: ignore[union-attr]
+    raise ParseError("นิพจน์ไม่ถูกต้อง", "invalid expression", value=ast.dump(node))  # pragma: no cover - compile_expression guards
+
+
+def _format_value(value: Any) -> str:
+    if isinstance(value, Decimal):
+        return f"{value:,.2f}".removesuffix(".00") if value == value.to_integral_value() or value.as_tuple().exponent >= -2 else f"{value:,}"
+    return str(value)
+
+
+def format_message(template: str, row: Mapping[str, Any]) -> str:
+    """Fill ``{expression}`` placeholders of a Thai message with the row's values."""
+    return re.sub(r"\{([^{}]+)\}", lambda m: _format_value(evaluate(m.group(1), row)), template)
+
+
+# --- reading a sheet ---------------------------------------------------------------------
+
+
+@lru_cache(maxsize=8192)
+def _fold_text(text: str) -> str:
+    return re.sub(r"[\s.()/\-]+", "", thai_digit_to_arabic_digit(text)).casefold()
+
+
+def _fold(text: Any) -> str:
+    """Header spelling folded: Thai digits, spaces, dots, brackets, slashes and case do not matter."""
+    return _fold_text(str(text))
+
+
+def column_letter(index: int) -> str:
+    """Spreadsheet column letters for a 0-based index: 0 -> A, 27 -> AB."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def cell_name(row: int, col: int) -> str:
+    """A1-style address for 0-based row and column."""
+    return f"{column_letter(col)}{row + 1}"
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+@cache
+def _header_map_of(code: str) -> dict[str, str]:
+    return _header_map(forms()[code])
+
+
+def _header_map(form: Form) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for column in form.columns:
+        for spelling in (column.key, column.th, *column.aliases):
+            names.setdefault(_fold(spelling), column.key)
+    return names
+
+
+def find_header(form: Form, grid: Sequence[Sequence[Any]]) -> tuple[int, dict[int, str], list[tuple[int, str]]]:
+    """The header row (0-based), the column index of each recognised key, and unrecognised headers."""
+    names = _header_map_of(form.code) if forms().get(form.code) == form else _header_map(form)
+    best_row, best_score = -1, 0
+    for r, row in enumerate(grid[:HEADER_SCAN_ROWS]):
+        score = sum(1 for value in row if not _blank(value) and _fold(value) in names)
+        if score > best_score:
+            best_row, best_score = r, score
+    if best_row < 0:
+        return -1, {}, []
+    positions: dict[int, str] = {}
+    unknown: list[tuple[int, str]] = []
+    for c, value in enumerate(grid[best_row]):
+        if _blank(value):
+            continue
+        key = names.get(_fold(value))
+        if key is None or key in positions.values():
+            unknown.append((c, str(value)))
+        else:
+            positions[c] = key
+    return best_row, positions, unknown
+
+
+def read_sheet(form: Form, grid: Sequence[Sequence[Any]], *, unit_code: str, on: dt.date | None = None) -> SheetResult:
+    """Normalise and validate one sheet's grid of raw cell values against ``form``."""
+    result = SheetResult()
+    header, positions, unknown = find_header(form, grid)
+    if header < 0:
+        result.problems.append(Problem(form.sheet, "A1", "HEADER", "error", f"ไม่พบแถวหัวตารางของแบบ '{form.title_th}' (ต้องมีหัวคอลัมน์เช่น '{form.inputs[0].th}')"))
+        return result
+    present = set(positions.values())
+    unknown_left = list(unknown)
+    for column in form.inputs:
+        if column.key in present:
+            continue
+        if column.required:
+            if unknown_left:
+                c, text = unknown_left.pop(0)
+                message = f"หัวคอลัมน์ '{text}' ไม่ตรงกับแบบฟอร์ม ควรเป็น '{column.th}' (อย่าแก้ไขหัวตาราง)"
+                result.problems.append(Problem(form.sheet, cell_name(header, c), "HEADER", "error", message, text, column.key))
+            else:
+                message = f"ไม่พบคอลัมน์ '{column.th}' ในแถวหัวตาราง"
+                result.problems.append(Problem(form.sheet, cell_name(header, 0), "HEADER", "error", message, None, column.key))
+    by_key = {key: c for c, key in positions.items()}
+    inputs = [c for c in form.inputs if c.key in by_key]
+    prefill_key = (form.prefill or {}).get("column")
+    pending_blank: list[int] = []
+    for r in range(header + 1, len(grid)):
+        raw_row = grid[r]
+        raws = {c.key: (raw_row[by_key[c.key]] if by_key[c.key] < len(raw_row) else None) for c in inputs}
+        if all(_blank(v) for k, v in raws.items() if k != prefill_key):
+            pending_blank.append(r)
+            continue
+        if result.rows and pending_blank:
+            for blank in pending_blank:
+                result.problems.append(Problem(form.sheet, cell_name(blank, 0), "BLANK-ROW", "info", "แถวว่างระหว่างข้อมูล ข้ามไป"))
+        pending_blank = []
+        row: dict[str, Any] = {"_row": r + 1}
+        for column in inputs:
+            address = cell_name(r, by_key[column.key])
+            row[column.key] = _cell(form, column, raws[column.key], address, result.problems)
+        _run_checks(form, row, by_key, r, result.problems)
+        result.rows.append(row)
+    if form.transfer_check:
+        _check_transfers(form, result, by_key, unit_code, on)
+    return result
+
+
+def _cell(form: Form, column: Column, raw: Any, address: str, problems: list[Problem]) -> Any:
+    def problem(rule: str, message: str, severity: str = "error") -> None:
+        problems.append(Problem(form.sheet, address, rule, severity, message, raw, column.key))
+
+    if _blank(raw):
+        if column.required:
+            problem("REQUIRED", f"ต้องกรอก '{column.th}'")
+        return None
+    try:
+        value = _convert(column, raw)
+    except EsaplanError as exc:
+        problem(f"TYPE-{column.type.upper()}", f"'{column.th}': {exc.message_th}")
+        return None
+    if isinstance(raw, str) and column.type in {"count", "money", "number"} and str(value) != raw.strip():
+        problem("NORMALISED", f"อ่าน '{raw}' เป็น {_format_value(Decimal(value))}", "info")
+    if isinstance(raw, str) and column.type == "text" and raw.lstrip().startswith(FORMULA_PREFIXES):
+        problem("TEXT-NOT-FORMULA", f"ข้อความขึ้นต้นด้วย '{raw.lstrip()[0]}' บันทึกเป็นข้อความ ไม่คำนวณเป็นสูตร", "warning")
+    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+        if column.min is not None and value < column.min:
+            problem("RANGE", f"'{column.th}' ต้องไม่น้อยกว่า {_format_value(column.min)} (ได้ {_format_value(Decimal(value))})")
+        if column.max is not None and value > column.max:
+            problem("RANGE", f"'{column.th}' ต้องไม่เกิน {_format_value(column.max)} (ได้ {_format_value(Decimal(value))})")
+    return value
+
+
+def _convert(column: Column, raw: Any) -> Any:
+    kind = column.type
+    text = str(raw).strip() if isinstance(raw, str) else raw
+    if kind == "text":
+        return str(raw).strip() if isinstance(raw, str) else _plain(raw)
+    if kind in {"count", "money", "number"}:
+        if isinstance(raw, (dt.date, dt.datetime)):
+            raise ParseError("เป็นวันที่ ไม่ใช่ตัวเลข", "a date, not a number", value=raw)
+        number = to_decimal(raw, "ค่า")
+        if kind == "count":
+            if number != number.to_integral_value():
+                raise ParseError(f"ต้องเป็นจำนวนเต็ม (ได้ {raw})", f"must be a whole number, got {raw!r}", value=raw)
+            return int(number)
+        return number.quantize(Decimal("0.01")) if kind == "money" and number.as_tuple().exponent < -2 else number
+    if kind == "grade":
+        return grade(str(text)).code
+    if kind == "category":
+        try:
+            return category_code(text)
+        except EsaplanError as exc:
+            raise ParseError(exc.message_th, exc.message_en, value=raw) from None
+    if kind == "kpi":
+        entry = kpi_entry(str(text))
+        if entry.reported_by not in ("school", "both"):
+            raise ParseError(f"ตัวชี้วัด {entry.code} สำนักงานเขตเป็นผู้รายงาน", f"{entry.code} is reported by the office", value=raw)
+        return entry.code
+    if kind == "yesno":
+        folded = _fold(text)
+        if folded in {"ใช่", "มี", "y", "yes", "true", "1", "x", "✓"}:
+            return True
+        if folded in {"ไม่ใช่", "ไม่", "ไม่มี", "n", "no", "false", "0"}:
+            return False
+        raise ParseError("ต้องเป็น ใช่ หรือ ไม่ใช่", "must be yes or no", value=raw)
+    if kind == "choice":
+        if text in column.choices:
+            return text
+        raise ParseError(f"ต้องเลือกจาก: {', '.join(column.choices)}", f"must be one of {column.choices}", value=raw)
+    if kind == "date":
+        from .thai import parse_date
+
+        return parse_date(raw)
+    raise ParseError(f"ชนิดข้อมูล {kind} ไม่รู้จัก", f"unknown type {kind}", value=raw)  # pragma: no cover - rules check guards types
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _run_checks(form: Form, row: dict[str, Any], by_key: Mapping[str, int], r: int, problems: list[Problem]) -> None:
+    for check in form.checks:
+        try:
+            if check.when and not evaluate(check.when, row):
+                continue
+            left, right = evaluate(check.left, row), evaluate(check.right, row)
+            if _COMPARE[check.op](left, right):
+                continue
+            message = format_message(check.message_th, row)
+        except (_Missing, EsaplanError):
+            continue  # a blank or unreadable operand is reported by its own cell already
+        target = check.cell or expression_names(check.left)[0]
+        address = cell_name(r, by_key.get(target, 0))
+        problems.append(Problem(form.sheet, address, check.id, check.severity, message, row.get(target), target))
+
+
+def _check_transfers(form: Form, result: SheetResult, by_key: Mapping[str, int], unit_code: str, on: dt.date | None) -> None:
+    requests, rows = [], []
+    for row in result.rows:
+        if any(row.get(key) is None for key in ("from_plan", "from_project", "from_category", "from_item", "to_plan", "to_project", "to_category", "to_item", "amount")):
+            continue
+        requests.append(
+            {
+                "source": {"unit": unit_code, "plan": row["from_plan"], "project": row["from_project"], "category": row["from_category"], "item": row["from_item"], "balance": row.get("from_balance"), "leftover": row.get("leftover")},
+                "target": {"unit": unit_code, "plan": row["to_plan"], "project": row["to_project"], "category": row["to_category"], "item": row["to_item"], "new_item": row.get("new_item")},
+                "amount": row["amount"],
+            }
+        )
+        rows.append(row)
+    for row, verdict in zip(rows, validate_transfers(requests, context={"date": on} if on else None), strict=True):
+        address = cell_name(row["_row"] - 1, by_key["amount"])
+        row["approval"] = verdict.authority_th
+        row["rule"] = verdict.rule_ids[0]
+        if not verdict.allowed:
+            result.problems.append(Problem(form.sheet, address, ",".join(verdict.rule_ids), "error", f"โอนไม่ได้: {verdict.message_th}", row["amount"], "amount"))
+
+
+def computed(form: Form, row: Mapping[str, Any]) -> dict[str, Any]:
+    """Values of the form's formula and lookup columns for one normalised row (for the master)."""
+    values: dict[str, Any] = {}
+    for column in form.columns:
+        if column.formula:
+            try:
+                values[column.key] = evaluate(column.formula, {k: (v if v is not None else 0) for k, v in row.items()})
+            except (_Missing, EsaplanError, ArithmeticError):
+                values[column.key] = None
+        elif column.lookup == "kpi_name" and row.get("kpi"):
+            values[column.key] = kpi_entry(row["kpi"]).name_th
+    return values

@@ -1,0 +1,284 @@
+"""Consolidate what units submitted into the master workbook: the one function behind the button.
+
+``consolidate`` (CLI ``esaplan consolidate``, later the web button and the Excel macro) takes
+every incoming file, stores each new version in the ledger with its validation results, works
+out each unit's status per form for the round (on time / late / has errors / missing) and
+writes the master workbook. Files come from *sources*: the inbox folder here; uploads and
+Google Sheets produce the same :class:`Incoming` records.
+
+Safety: one run at a time (a lock file), the master is written to a temporary file and
+atomically replaced, the previous masters are kept, and a failed run leaves the master as it
+was. A bad file becomes issues for its unit, never an exception that stops the others.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock, Timeout
+
+from rules import EsaplanError
+from rules.forms import FormSet, Problem, form_sets, read_sheet
+from rules.thai import reporting_rounds
+
+from .ledger import Ledger, Submission, open_ledger
+from .reader import INSTRUCTIONS_SHEET, UNIT_CELL_NAME, UnreadableWorkbook, read_workbook
+from .registry import Unit, load_registry
+from .safety import check_file
+from .settings import BANGKOK, Settings
+
+Progress = Callable[[int, int, str], None]
+PARALLEL_FROM = 40  # below this many new files, worker start-up costs more than it saves
+FILE_SHEET = "(ไฟล์)"
+STATUS_TH = {"on_time": "ส่งตรงเวลา", "late": "ส่งช้า", "errors": "มีข้อผิดพลาด", "missing": "ยังไม่ส่ง"}
+
+
+class ConsolidationBusy(EsaplanError):
+    """Another consolidation holds the lock."""
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A file a unit handed in, from any channel."""
+
+    unit_code: str
+    content: bytes
+    name: str
+    submitted_at: dt.datetime
+    source: str
+
+
+@dataclass
+class RunResult:
+    """What a run did: the master it wrote and counts per form."""
+
+    run_id: int
+    master_path: Path
+    fiscal_year: int
+    round: int
+    summary: dict[str, dict[str, int]]
+    new_versions: int
+    files_seen: int
+    orphans: list[str] = field(default_factory=list)
+
+
+def sets_for(unit: Unit) -> list[FormSet]:
+    """The form sets a unit of this kind must send."""
+    return [s for s in form_sets().values() if s.submitted_by == unit.kind]
+
+
+def deadline(form_set: FormSet, fiscal_year: int, round_: int) -> dt.datetime:
+    """End of the last day to submit: the round's end plus the set's allowed days (Bangkok time)."""
+    ends = next(r.ends for r in reporting_rounds(fiscal_year) if r.months == round_)
+    last_day = ends + dt.timedelta(days=form_set.deadline_days)
+    return dt.datetime.combine(last_day, dt.time(23, 59, 59), BANGKOK)
+
+
+# --- sources -------------------------------------------------------------------------------
+
+_CODE_IN_NAME = re.compile(r"^([0-9A-Za-z]+)")
+
+
+def inbox_files(settings: Settings, registry: dict[str, Unit], orphans: list[str]) -> Iterator[Incoming]:
+    """Files in the inbox: ``inbox/<unit code>/<any name>`` or ``inbox/<unit code>_<any name>``.
+
+    The submission time of a dropped file is its modification time. Files that cannot be tied
+    to a registered unit are listed in ``orphans`` and left alone.
+    """
+    if not settings.inbox.is_dir():
+        return
+    for path in sorted(settings.inbox.rglob("*")):
+        if not path.is_file() or path.name.startswith(("~$", ".")):
+            continue
+        relative = path.relative_to(settings.inbox)
+        candidates = [relative.parts[0]] if len(relative.parts) > 1 else []
+        match = _CODE_IN_NAME.match(path.name)
+        candidates += [match.group(1)] if match else []
+        code = next((c for c in candidates if c in registry), None)
+        if code is None:
+            orphans.append(f"{relative}: ไม่ทราบว่าเป็นไฟล์ของหน่วยใด (วางไฟล์ในโฟลเดอร์ inbox/<รหัสหน่วย>/)")
+            continue
+        stamp = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc)
+        yield Incoming(code, path.read_bytes(), str(relative), stamp, "inbox")
+
+
+# --- ingest ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Parsed:
+    """What reading and validating one file found, before it is stored."""
+
+    item: Incoming
+    sha256: str
+    form_set: str
+    fiscal_year: int
+    round: int
+    accepted: bool
+    data: dict[str, Any]
+    problems: list[tuple[str | None, Problem]]
+
+
+def parse(settings: Settings, registry: dict[str, Unit], item: Incoming) -> Parsed:
+    """Check and validate one file (pure: no database, no writes), so it can run in a worker."""
+    unit = registry[item.unit_code]
+    sha = hashlib.sha256(item.content).hexdigest()
+    form_set = sets_for(unit)[0]
+    fiscal_year, round_ = settings.fiscal_year, settings.round
+    problems: list[tuple[str | None, Problem]] = []
+    data: dict[str, Any] = {}
+    rejection = check_file(item.content, max_bytes=settings.max_file_mb * 1024 * 1024)
+    if rejection is not None:
+        problems.append((None, Problem(FILE_SHEET, "-", rejection.rule, "error", rejection.message_th)))
+        return Parsed(item, sha, form_set.code, fiscal_year, round_, False, data, problems)
+    try:
+        book = read_workbook(item.content)
+    except UnreadableWorkbook:
+        problems.append((None, Problem(FILE_SHEET, "-", "FILE-CORRUPT", "error", "ไฟล์เสียหาย เปิดไม่ได้: บันทึกใหม่จาก Excel แล้วส่งอีกครั้ง")))
+        return Parsed(item, sha, form_set.code, fiscal_year, round_, False, data, problems)
+    form_set = form_sets().get(book.meta.get("form_set", ""), form_set)
+    fiscal_year = _int(book.meta.get("fiscal_year")) or fiscal_year
+    round_ = _int(book.meta.get("round")) or round_
+    accepted = True
+    claimed = book.typed_unit or book.meta.get("unit_code", "")
+    if claimed and claimed != item.unit_code:
+        accepted = False
+        who = f"{claimed} ({registry[claimed].name_th})" if claimed in registry else claimed
+        message = f"รหัสในไฟล์ {who} ไม่ตรงกับผู้ส่ง {item.unit_code} ({unit.name_th}): แก้รหัสในช่อง {UNIT_CELL_NAME} ให้ถูกต้อง"
+        problems.append((None, Problem(INSTRUCTIONS_SHEET, UNIT_CELL_NAME, "WRONG-UNIT", "error", message, claimed)))
+    elif not claimed:
+        problems.append((None, Problem(INSTRUCTIONS_SHEET, UNIT_CELL_NAME, "NO-UNIT", "warning", "ไม่ได้กรอกรหัสหน่วยงาน ใช้รหัสจากช่องทางที่ส่งแทน")))
+    if not book.meta:
+        problems.append((None, Problem(FILE_SHEET, "-", "NOT-TEMPLATE", "warning", "ไฟล์นี้ไม่ได้สร้างจากแบบฟอร์มของ esaplan ตรวจตามชื่อแผ่นงานและหัวตาราง")))
+    on = next((r.ends for r in reporting_rounds(fiscal_year) if r.months == round_), None)
+    for form in form_set.forms:
+        grid = book.sheets.get(form.sheet)
+        if grid is None:
+            problems.append((form.code, Problem(form.sheet, "-", "MISSING-SHEET", "error", f"ไม่พบแผ่นงาน '{form.sheet}' ในไฟล์ (อย่าลบหรือเปลี่ยนชื่อแผ่นงาน)")))
+            continue
+        result = read_sheet(form, grid, unit_code=item.unit_code, on=on)
+        data[form.code] = result.rows
+        problems.extend((form.code, p) for p in result.problems)
+    return Parsed(item, sha, form_set.code, fiscal_year, round_, accepted, data if accepted else {}, problems)
+
+
+def store(settings: Settings, ledger: Ledger, parsed: Parsed) -> Submission:
+    """Keep the file and record the version with its results in the ledger."""
+    _store(settings, parsed.sha256, parsed.item.content)
+    return ledger.add(
+        unit_code=parsed.item.unit_code,
+        form_set=parsed.form_set,
+        fiscal_year=parsed.fiscal_year,
+        round_=parsed.round,
+        sha256=parsed.sha256,
+        source=parsed.item.source,
+        original_name=parsed.item.name,
+        submitted_at=parsed.item.submitted_at,
+        accepted=parsed.accepted,
+        data=parsed.data,
+        problems=parsed.problems,
+    )
+
+
+def ingest(settings: Settings, ledger: Ledger, registry: dict[str, Unit], item: Incoming) -> Submission:
+    """Check, validate and store one incoming file (an upload); the same file twice is one version."""
+    known = ledger.find_by_hash(item.unit_code, hashlib.sha256(item.content).hexdigest())
+    if known:
+        return known
+    return store(settings, ledger, parse(settings, registry, item))
+
+
+def _int(text: str | None) -> int | None:
+    try:
+        return int(str(text)) if text not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def _store(settings: Settings, sha: str, content: bytes) -> None:
+    target = settings.store / f"{sha}.xlsx"
+    if target.exists():
+        return
+    settings.store.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=settings.store, delete=False, suffix=".part") as handle:
+        handle.write(content)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(handle.name, target)
+
+
+# --- status ----------------------------------------------------------------------------------
+
+
+def form_status(submission: Submission | None, form_code: str, issue_rows: list[dict[str, Any]], due: dt.datetime) -> str:
+    """on_time / late / errors / missing for one unit and form (errors outrank lateness)."""
+    if submission is None:
+        return "missing"
+    if not submission.accepted or form_code not in submission.data:
+        return "errors"
+    if any(i["severity"] == "error" and i["form"] == form_code for i in issue_rows):
+        return "errors"
+    return "late" if submission.submitted_at > due else "on_time"
+
+
+# --- the run ---------------------------------------------------------------------------------
+
+
+def consolidate(settings: Settings, *, sources: Iterable[Incoming] | None = None, progress: Progress | None = None) -> RunResult:
+    """Ingest everything new, then write the round's master workbook; returns what was done."""
+    from .master import MasterData, write_master
+
+    settings.ensure_folders()
+    lock = FileLock(str(settings.master_dir / ".consolidate.lock"))
+    try:
+        lock.acquire(timeout=settings.lock_timeout_s)
+    except Timeout:
+        raise ConsolidationBusy("กำลังรวมข้อมูลอยู่ (มีการรวมข้อมูลอีกงานหนึ่ง) ลองใหม่ภายหลัง", "another consolidation is running; try again later") from None
+    try:
+        ledger = open_ledger(settings.database_url)
+        run_id = ledger.start_run(settings.fiscal_year, settings.round)
+        try:
+            registry = load_registry(settings.registry_path)
+            orphans: list[str] = []
+            items = list(sources) if sources is not None else list(inbox_files(settings, registry, orphans))
+            new_versions = 0
+            fresh = [item for item in items if not ledger.find_by_hash(item.unit_code, hashlib.sha256(item.content).hexdigest())]
+            done = len(items) - len(fresh)
+            for parsed in _parse_all(settings, registry, fresh):
+                store(settings, ledger, parsed)
+                new_versions += 1
+                done += 1
+                if progress:
+                    progress(done, len(items), parsed.item.unit_code)
+            if progress and not fresh and items:
+                progress(len(items), len(items), "")
+            data = MasterData.collect(settings, ledger, registry, orphans)
+            master = write_master(settings, data)
+            summary = data.summary()
+            ledger.finish_run(run_id, status="ok", master_path=str(master), summary=summary)
+            return RunResult(run_id, master, settings.fiscal_year, settings.round, summary, new_versions, len(items), orphans)
+        except BaseException as exc:
+            ledger.finish_run(run_id, status="failed", error=f"{type(exc).__name__}: {exc}")
+            raise
+    finally:
+        lock.release()
+
+
+def _parse_all(settings: Settings, registry: dict[str, Unit], items: list[Incoming]) -> Iterator[Parsed]:
+    """Parse files in worker processes when there are many (validation is CPU-bound), in order."""
+    job = partial(parse, settings, registry)
+    if len(items) < PARALLEL_FROM or (os.cpu_count() or 1) < 2:
+        yield from map(job, items)
+        return
+    with ProcessPoolExecutor(max_workers=min(os.cpu_count() or 2, 4)) as pool:
+        yield from pool.map(job, items, chunksize=16)

@@ -1,0 +1,319 @@
+"""The ledger: every submission version, its file, its parse and validation results, every run.
+
+SQLAlchemy Core on SQLite by default (``sqlite:///<home>/ledger.sqlite``); any SQLAlchemy URL
+works, PostgreSQL included. Submitted files are kept content-addressed in ``store/`` (the
+SHA-256 is the name), so an older version stays retrievable after a newer one supersedes it.
+The same file sent twice by the same unit for the same round is one version, not two:
+re-consolidating the same inputs changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.engine import Connection, Engine
+
+from rules.forms import Problem
+
+metadata = MetaData()
+
+submissions = Table(
+    "submissions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("unit_code", String(32), nullable=False, index=True),
+    Column("form_set", String(32), nullable=False),
+    Column("fiscal_year", Integer, nullable=False),
+    Column("round", Integer, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("original_name", String(255), nullable=False),
+    Column("submitted_at", DateTime(timezone=True), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("accepted", Boolean, nullable=False),
+    Column("errors", Integer, nullable=False, default=0),
+    Column("warnings", Integer, nullable=False, default=0),
+    Column("data", Text, nullable=False, default="{}"),
+    UniqueConstraint("unit_code", "form_set", "fiscal_year", "round", "sha256", name="one_version_per_content"),
+)
+
+issues = Table(
+    "issues",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("submission_id", Integer, ForeignKey("submissions.id"), nullable=False, index=True),
+    Column("form", String(32), nullable=True),
+    Column("sheet", String(64), nullable=False),
+    Column("cell", String(16), nullable=False),
+    Column("rule", String(64), nullable=False),
+    Column("severity", String(8), nullable=False),
+    Column("value", Text, nullable=True),
+    Column("message_th", Text, nullable=False),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("fiscal_year", Integer, nullable=False),
+    Column("round", Integer, nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True), nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("master_path", Text, nullable=True),
+    Column("summary", Text, nullable=True),
+    Column("error", Text, nullable=True),
+)
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return {"$d": str(value)}
+    if isinstance(value, (dt.date, dt.datetime)):
+        return {"$t": value.isoformat()}
+    raise TypeError(f"cannot store {type(value).__name__}")
+
+
+def _decode(obj: dict[str, Any]) -> Any:
+    if "$d" in obj and len(obj) == 1:
+        return Decimal(obj["$d"])
+    if "$t" in obj and len(obj) == 1:
+        text = obj["$t"]
+        return dt.datetime.fromisoformat(text) if "T" in text else dt.date.fromisoformat(text)
+    return obj
+
+
+def dumps(data: Any) -> str:
+    """JSON that keeps Decimals and dates exact."""
+    return json.dumps(data, default=_encode, ensure_ascii=False)
+
+
+def loads(text: str) -> Any:
+    return json.loads(text, object_hook=_decode)
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One stored version of one unit's workbook for one round."""
+
+    id: int
+    unit_code: str
+    form_set: str
+    fiscal_year: int
+    round: int
+    version: int
+    sha256: str
+    source: str
+    original_name: str
+    submitted_at: dt.datetime
+    received_at: dt.datetime
+    accepted: bool
+    errors: int
+    warnings: int
+    data: dict[str, Any]
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    # SQLite returns naive datetimes; everything is stored in UTC.
+    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+
+
+def _submission(row: Any) -> Submission:
+    values = dict(row._mapping)
+    values["data"] = loads(values["data"])
+    values["submitted_at"] = _aware(values["submitted_at"])
+    values["received_at"] = _aware(values["received_at"])
+    return Submission(**values)
+
+
+class Ledger:
+    """Access to the ledger database; create it with :func:`open_ledger`."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        with self.engine.begin() as connection:
+            yield connection
+
+    def find(self, unit_code: str, form_set: str, fiscal_year: int, round_: int, sha256: str) -> Submission | None:
+        query = select(submissions).where(
+            submissions.c.unit_code == unit_code,
+            submissions.c.form_set == form_set,
+            submissions.c.fiscal_year == fiscal_year,
+            submissions.c.round == round_,
+            submissions.c.sha256 == sha256,
+        )
+        with self.engine.connect() as connection:
+            row = connection.execute(query).first()
+        return _submission(row) if row else None
+
+    def find_by_hash(self, unit_code: str, sha256: str) -> Submission | None:
+        """The stored version with this content from this unit, if any: unchanged files are not read again."""
+        query = select(submissions).where(submissions.c.unit_code == unit_code, submissions.c.sha256 == sha256).order_by(submissions.c.id).limit(1)
+        with self.engine.connect() as connection:
+            row = connection.execute(query).first()
+        return _submission(row) if row else None
+
+    def add(
+        self,
+        *,
+        unit_code: str,
+        form_set: str,
+        fiscal_year: int,
+        round_: int,
+        sha256: str,
+        source: str,
+        original_name: str,
+        submitted_at: dt.datetime,
+        accepted: bool,
+        data: dict[str, Any],
+        problems: Iterable[tuple[str | None, Problem]],
+    ) -> Submission:
+        """Store a new version (or return the existing one for the same content)."""
+        existing = self.find(unit_code, form_set, fiscal_year, round_, sha256)
+        if existing:
+            return existing
+        problem_list = list(problems)
+        with self.begin() as connection:
+            version = connection.execute(
+                select(func.coalesce(func.max(submissions.c.version), 0)).where(
+                    submissions.c.unit_code == unit_code,
+                    submissions.c.form_set == form_set,
+                    submissions.c.fiscal_year == fiscal_year,
+                    submissions.c.round == round_,
+                )
+            ).scalar_one() + 1
+            new_id = connection.execute(
+                insert(submissions).values(
+                    unit_code=unit_code,
+                    form_set=form_set,
+                    fiscal_year=fiscal_year,
+                    round=round_,
+                    version=version,
+                    sha256=sha256,
+                    source=source,
+                    original_name=original_name[:255],
+                    submitted_at=submitted_at,
+                    received_at=dt.datetime.now(dt.timezone.utc),
+                    accepted=accepted,
+                    errors=sum(1 for _, p in problem_list if p.severity == "error"),
+                    warnings=sum(1 for _, p in problem_list if p.severity == "warning"),
+                    data=dumps(data),
+                )
+            ).inserted_primary_key[0]
+            if problem_list:
+                connection.execute(
+                    insert(issues),
+                    [
+                        {
+                            "submission_id": new_id,
+                            "form": form,
+                            "sheet": p.sheet,
+                            "cell": p.cell,
+                            "rule": p.rule,
+                            "severity": p.severity,
+                            "value": None if p.value is None else str(p.value),
+                            "message_th": p.message_th,
+                        }
+                        for form, p in problem_list
+                    ],
+                )
+        stored = self.find(unit_code, form_set, fiscal_year, round_, sha256)
+        assert stored is not None
+        return stored
+
+    def latest(self, fiscal_year: int, round_: int) -> dict[tuple[str, str], Submission]:
+        """The newest version of each (unit, form set) for a round: what the master shows."""
+        newest = (
+            select(submissions.c.unit_code, submissions.c.form_set, func.max(submissions.c.version).label("version"))
+            .where(submissions.c.fiscal_year == fiscal_year, submissions.c.round == round_)
+            .group_by(submissions.c.unit_code, submissions.c.form_set)
+            .subquery()
+        )
+        query = select(submissions).join(
+            newest,
+            (submissions.c.unit_code == newest.c.unit_code) & (submissions.c.form_set == newest.c.form_set) & (submissions.c.version == newest.c.version),
+        ).where(submissions.c.fiscal_year == fiscal_year, submissions.c.round == round_)
+        with self.engine.connect() as connection:
+            return {(s.unit_code, s.form_set): s for s in map(_submission, connection.execute(query))}
+
+    def history(self, unit_code: str) -> list[Submission]:
+        """Every version a unit sent, newest first."""
+        query = select(submissions).where(submissions.c.unit_code == unit_code).order_by(submissions.c.received_at.desc(), submissions.c.version.desc())
+        with self.engine.connect() as connection:
+            return [_submission(row) for row in connection.execute(query)]
+
+    def issues_of(self, submission_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
+        ids = list(submission_ids)
+        result: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
+        if not ids:
+            return result
+        query = select(issues).where(issues.c.submission_id.in_(ids)).order_by(issues.c.id)
+        with self.engine.connect() as connection:
+            for row in connection.execute(query):
+                result[row.submission_id].append(dict(row._mapping))
+        return result
+
+    def start_run(self, fiscal_year: int, round_: int) -> int:
+        with self.begin() as connection:
+            return connection.execute(
+                insert(runs).values(fiscal_year=fiscal_year, round=round_, started_at=dt.datetime.now(dt.timezone.utc), status="running")
+            ).inserted_primary_key[0]
+
+    def finish_run(self, run_id: int, *, status: str, master_path: str | None = None, summary: Any = None, error: str | None = None) -> None:
+        with self.begin() as connection:
+            connection.execute(
+                update(runs)
+                .where(runs.c.id == run_id)
+                .values(finished_at=dt.datetime.now(dt.timezone.utc), status=status, master_path=master_path, summary=dumps(summary) if summary is not None else None, error=error)
+            )
+
+    def runs(self, limit: int = 20) -> list[dict[str, Any]]:
+        with self.engine.connect() as connection:
+            return [dict(row._mapping) for row in connection.execute(select(runs).order_by(runs.c.id.desc()).limit(limit))]
+
+
+def open_ledger(database_url: str) -> Ledger:
+    """Connect (creating tables on first use) to the ledger at ``database_url``."""
+    engine = create_engine(database_url, future=True)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    metadata.create_all(engine)
+    return Ledger(engine)
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    # WAL lets the web pages read while a run writes; NORMAL sync keeps the database consistent
+    # after a crash and costs one fsync per checkpoint instead of one per submission.
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()

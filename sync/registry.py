@@ -1,0 +1,107 @@
+"""The registry of reporting units: schools and the office's own groups, modelled alike.
+
+As DHIS2 models organisation units, every submitter is a *unit* with a code, a Thai name, a
+kind (``school`` or ``group``), a district, a school network (กลุ่มเครือข่าย), a size and a
+contact. The registry is a CSV the office edits in Excel. It also reads OBEC's public school
+list as it is (``smis_code, school_id, name, levels, district, subdistrict``), blank districts
+and all, so the real list of an area loads without retyping.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+from rules import ParseError, school_size
+
+COLUMNS = ("code", "name_th", "kind", "district", "network", "size", "pupils", "contact", "source", "school_id", "levels")
+OBEC_COLUMNS = {"smis_code", "school_id", "name", "levels"}
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One reporting unit."""
+
+    code: str
+    name_th: str
+    kind: str = "school"
+    district: str = ""
+    network: str = ""
+    size: str = ""
+    pupils: int | None = None
+    contact: str = ""
+    source: str = ""
+    school_id: str = ""
+    levels: str = ""
+
+    @property
+    def district_label(self) -> str:
+        return self.district or "(ไม่ระบุอำเภอ)"
+
+    @property
+    def network_label(self) -> str:
+        return self.network or "(ไม่ระบุเครือข่าย)"
+
+
+def load_registry(path: Path) -> dict[str, Unit]:
+    """Units by code from an esaplan registry CSV or an OBEC school list CSV."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        header = set(reader.fieldnames or ())
+        rows = list(reader)
+    if OBEC_COLUMNS <= header:
+        units = [_from_obec(row, path) for row in rows]
+    elif {"code", "name_th"} <= header:
+        units = [_from_registry(row, path, line) for line, row in enumerate(rows, start=2)]
+    else:
+        raise ParseError(
+            f"{path.name}: ไม่รู้จักรูปแบบทะเบียนหน่วย (ต้องมีคอลัมน์ code,name_th หรือ smis_code,school_id,name,levels)",
+            f"{path.name}: unknown registry format (need code,name_th or smis_code,school_id,name,levels)",
+            value=sorted(header),
+        )
+    registry: dict[str, Unit] = {}
+    for unit in units:
+        if unit.code in registry:
+            raise ParseError(f"{path.name}: รหัส {unit.code} ซ้ำ", f"{path.name}: duplicate code {unit.code}", value=unit.code)
+        registry[unit.code] = unit
+    return registry
+
+
+def _from_obec(row: dict[str, str], path: Path) -> Unit:
+    return Unit(
+        code=row["smis_code"].strip(),
+        name_th=row["name"].strip(),
+        kind="school",
+        district=(row.get("district") or "").strip(),
+        school_id=row["school_id"].strip(),
+        levels=row["levels"].strip(),
+        source=f"OBEC school list ({path.name})",
+    )
+
+
+def _from_registry(row: dict[str, str], path: Path, line: int) -> Unit:
+    pupils_text = (row.get("pupils") or "").strip()
+    try:
+        pupils = int(pupils_text) if pupils_text else None
+    except ValueError:
+        raise ParseError(f"{path.name} บรรทัด {line}: จำนวนนักเรียน '{pupils_text}' ไม่ใช่ตัวเลข", f"{path.name} line {line}: pupils {pupils_text!r} is not a number", value=pupils_text) from None
+    kind = (row.get("kind") or "school").strip()
+    if kind not in ("school", "group"):
+        raise ParseError(f"{path.name} บรรทัด {line}: kind ต้องเป็น school หรือ group", f"{path.name} line {line}: kind must be school or group", value=kind)
+    size = (row.get("size") or "").strip() or (school_size(pupils) if pupils is not None and kind == "school" else "")
+    values = {f.name: (row.get(f.name) or "").strip() for f in fields(Unit) if f.name not in ("pupils", "kind", "size")}
+    return Unit(**values, kind=kind, size=size, pupils=pupils)
+
+
+def save_registry(units: Iterable[Unit], path: Path) -> None:
+    """Write units as an esaplan registry CSV (UTF-8 with BOM so Excel shows Thai correctly)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+        writer.writeheader()
+        for unit in units:
+            row = asdict(unit)
+            row["pupils"] = "" if unit.pupils is None else unit.pupils
+            writer.writerow(row)

@@ -1,0 +1,97 @@
+"""Where an esaplan installation keeps its files, and the few settings an office may change.
+
+Everything lives under one folder (``ESAPLAN_HOME``, default ``./esaplan-data``): the unit
+registry, the inbox schools drop files into, the content-addressed store of every submitted
+file, the SQLite ledger and the master workbooks. ``esaplan.toml`` in that folder may set the
+database URL (PostgreSQL works too), the current round and limits; environment variables
+``ESAPLAN_HOME`` and ``ESAPLAN_DATABASE_URL`` override it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tomllib
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from rules import round_of
+
+BANGKOK = dt.timezone(dt.timedelta(hours=7), "Asia/Bangkok")
+DEFAULT_HOME = Path("esaplan-data")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """One installation's paths and settings."""
+
+    home: Path
+    database_url: str
+    fiscal_year: int
+    round: int
+    keep_masters: int = 10
+    max_file_mb: int = 20
+    lock_timeout_s: float = 120.0
+
+    @property
+    def registry_path(self) -> Path:
+        return self.home / "registry.csv"
+
+    @property
+    def inbox(self) -> Path:
+        return self.home / "inbox"
+
+    @property
+    def store(self) -> Path:
+        return self.home / "store"
+
+    @property
+    def master_dir(self) -> Path:
+        return self.home / "master"
+
+    def master_path(self, fiscal_year: int | None = None, round_: int | None = None) -> Path:
+        """The master workbook of a round: one file per fiscal year and round."""
+        return self.master_dir / f"esaplan-master-FY{fiscal_year or self.fiscal_year}-R{round_ or self.round}.xlsx"
+
+    def with_round(self, fiscal_year: int | None, round_: int | None) -> Settings:
+        return replace(self, fiscal_year=fiscal_year or self.fiscal_year, round=round_ or self.round)
+
+    def ensure_folders(self) -> None:
+        for folder in (self.home, self.inbox, self.store, self.master_dir):
+            folder.mkdir(parents=True, exist_ok=True)
+
+
+def load_settings(home: Path | str | None = None, **overrides: Any) -> Settings:
+    """Settings of the installation at ``home`` (or ``ESAPLAN_HOME``), with ``overrides`` applied."""
+    root = Path(home or os.environ.get("ESAPLAN_HOME") or DEFAULT_HOME).resolve()
+    config: dict[str, Any] = {}
+    config_file = root / "esaplan.toml"
+    if config_file.is_file():
+        config = tomllib.loads(config_file.read_text(encoding="utf-8"))
+    current = round_of(dt.datetime.now(BANGKOK).date())
+    values: dict[str, Any] = {
+        "home": root,
+        "database_url": os.environ.get("ESAPLAN_DATABASE_URL") or config.get("database_url") or f"sqlite:///{root / 'ledger.sqlite'}",
+        "fiscal_year": int(config.get("fiscal_year", current.fiscal_year)),
+        "round": int(config.get("round", current.months)),
+    }
+    for key in ("keep_masters", "max_file_mb", "lock_timeout_s"):
+        if key in config:
+            values[key] = config[key]
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return Settings(**values)
+
+
+def write_config(settings: Settings) -> None:
+    """Save the round (and database URL) so later commands in this folder use them."""
+    settings.home.mkdir(parents=True, exist_ok=True)
+    text = (
+        "# esaplan settings (แก้ไขได้)\n"
+        f'database_url = "{settings.database_url}"\n'
+        f"fiscal_year = {settings.fiscal_year}  # ปีงบประมาณ (พ.ศ.)\n"
+        f"round = {settings.round}  # รอบรายงาน 6 / 9 / 12 เดือน\n"
+        f"keep_masters = {settings.keep_masters}  # จำนวนไฟล์รวมรุ่นก่อนที่เก็บไว้\n"
+        f"max_file_mb = {settings.max_file_mb}  # ขนาดไฟล์ส่งสูงสุด (MB)\n"
+    )
+    (settings.home / "esaplan.toml").write_text(text, encoding="utf-8")
