@@ -5,6 +5,7 @@ Sub-commands are grouped by subject (``esaplan rules ...``); later features add 
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -134,7 +135,7 @@ def _run_consolidation(settings) -> None:  # type: ignore[no-untyped-def]
     def progress(done: int, total: int, unit_code: str) -> None:
         nonlocal bar
         if bar is None:
-            bar = click.progressbar(length=total, label="รวมข้อมูล (consolidating)", file=click.get_text_stream("stderr"), show_pos=True)
+            bar = click.progressbar(length=total, label="รวมข้อมูล (consolidating)", file=sys.stderr, show_pos=True)
             bar.__enter__()
         bar.update(1)
         if done == total:

@@ -123,7 +123,7 @@ def _lists_sheet(book: Workbook) -> dict[str, str]:
         letter = column_letter(index)
         for row, item in enumerate(items, start=1):
             sheet.cell(row=row, column=index + 1, value=item)
-        ranges[name] = f"={LISTS_SHEET}!${letter}$1:${letter}${len(items)}"
+        ranges[name] = f"{LISTS_SHEET}!${letter}$1:${letter}${len(items)}"  # OOXML stores list sources without "="
     sheet.sheet_state = "hidden"
     return ranges
 

@@ -26,3 +26,25 @@ def data_copy(tmp_path: Path) -> Path:
     target = tmp_path / "data"
     shutil.copytree(DATA_DIR, target)
     return target
+
+
+@pytest.fixture(scope="session")
+def demo_area(tmp_path_factory: pytest.TempPathFactory):
+    """A 40-school demo area built and consolidated once through the real CLI (read-only for tests)."""
+    from click.testing import CliRunner
+
+    from sync.cli import main
+
+    home = tmp_path_factory.mktemp("demo") / "area"
+    result = CliRunner().invoke(main, ["demo", "--home", str(home), "--schools", "40"])
+    assert result.exit_code == 0, result.output
+    return home, result
+
+
+@pytest.fixture
+def demo_copy(demo_area, tmp_path: Path):
+    """A private copy of the demo area that a test may change and re-consolidate."""
+    home, _ = demo_area
+    target = tmp_path / "area"
+    shutil.copytree(home, target)
+    return target

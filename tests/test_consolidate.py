@@ -1,0 +1,236 @@
+"""Consolidation end to end: the demo through the CLI, the master re-opened, and the safety promises."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from filelock import FileLock
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from rules.forms import form_sets
+from sync import master as master_module
+from sync.cli import main
+from sync.consolidate import ConsolidationBusy, Incoming, consolidate, deadline, form_status, ingest
+from sync.ledger import open_ledger, submissions
+from sync.registry import load_registry
+from sync.settings import BANGKOK, load_settings
+from sync.templates import write_template
+
+MANAGED = ["สรุป", "สถานะการส่ง", "ปัญหาที่พบ", "ข้อมูลนักเรียน", "แผนชั้นเรียน", "การใช้งบประมาณ", "ตัวชี้วัด", "คำของบประมาณ", "คำขอโอนงบประมาณ", "ความก้าวหน้าโครงการ"]
+
+
+def _master(home: Path) -> Path:
+    return load_settings(home).master_path()
+
+
+def _rows(sheet):
+    return list(sheet.iter_rows(values_only=True))
+
+
+def test_demo_prints_the_master_path_alone_on_the_last_line(demo_area):
+    home, result = demo_area
+    last = result.output.strip().splitlines()[-1]
+    assert Path(last) == _master(home) and Path(last).is_file()
+    assert "ข้อมูลนักเรียน" in result.output and "ยังไม่ส่ง" in result.output
+
+
+def test_master_has_the_promised_sheets_and_two_native_charts(demo_area):
+    home, _ = demo_area
+    book = load_workbook(_master(home))
+    assert book.sheetnames[: len(MANAGED)] == MANAGED
+    with zipfile.ZipFile(_master(home)) as archive:
+        charts = [n for n in archive.namelist() if n.startswith("xl/charts/chart")]
+    assert len(charts) >= 2
+
+
+def test_every_planted_mistake_is_listed_with_its_cell(demo_area):
+    home, _ = demo_area
+    with (home / "demo-mistakes.csv").open(encoding="utf-8-sig") as handle:
+        planted = list(csv.DictReader(handle))
+    assert len(planted) >= 13
+    rows = _rows(load_workbook(_master(home))["ปัญหาที่พบ"])
+    header = rows[0]
+    index = {name: header.index(name) for name in ("รหัสหน่วย", "แผ่นงาน", "เซลล์", "กฎ")}
+    listed = {(r[index["รหัสหน่วย"]], r[index["แผ่นงาน"]], r[index["เซลล์"]], r[index["กฎ"]]) for r in rows[1:]}
+    for mistake in planted:
+        assert (mistake["unit_code"], mistake["sheet"], mistake["cell"], mistake["rule"]) in listed, mistake
+
+
+def test_status_sheet_shows_missing_late_errors_and_on_time(demo_area):
+    home, _ = demo_area
+    rows = _rows(load_workbook(_master(home))["สถานะการส่ง"])
+    column = rows[0].index("ข้อมูลนักเรียน")
+    by_code = {r[0]: r[column] for r in rows[1:]}
+    registry = load_registry(home / "registry.csv")
+    schools = [u.code for u in registry.values() if u.kind == "school"]
+    assert set(by_code[c] for c in schools) == {"ส่งตรงเวลา", "ส่งช้า", "มีข้อผิดพลาด", "ยังไม่ส่ง"}
+    assert [by_code[c] for c in schools[-6:]] == ["ยังไม่ส่ง"] * 6
+    assert by_code["99000006"] == "มีข้อผิดพลาด"  # renamed header
+    assert by_code["99000008"] == "มีข้อผิดพลาด"  # typed another school's code
+    assert rows[0].index("ความก้าวหน้าโครงการ") and by_code["G01"] == "-"
+
+
+def test_form_sheets_are_tidy_and_carry_unit_columns(demo_area):
+    home, _ = demo_area
+    book = load_workbook(_master(home))
+    rows = _rows(book["ข้อมูลนักเรียน"])
+    assert list(rows[0][:9]) == ["รหัสหน่วย", "ชื่อหน่วย", "อำเภอ", "กลุ่มเครือข่าย", "ขนาด", "ฉบับที่", "ส่งเมื่อ", "ชั้น", "ชาย (คน)"]
+    first = rows[1]
+    assert first[0] == "99000001" and first[1].endswith("(สมมุติ)") and isinstance(first[6], dt.datetime)
+    total = rows[0].index("รวม (คน)")
+    assert all(r[total] == r[8] + r[9] for r in rows[1:] if r[8] is not None and r[9] is not None)
+    codes = {r[0] for r in rows[1:]}
+    assert "99000008" not in codes  # a file claiming another school's code is not consolidated
+    assert "99000006" in codes  # a renamed header loses that column only
+
+
+def test_text_that_looks_like_a_formula_stays_text_in_the_master(demo_area):
+    home, _ = demo_area
+    sheet = load_workbook(_master(home))["คำของบประมาณ"]
+    cells = [c for row in sheet.iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("=")]
+    assert cells and all(c.data_type == "s" for c in cells)
+    assert cells[0].value == '=HYPERLINK("http://example.invalid","คลิก")'
+    issues = load_workbook(_master(home))["ปัญหาที่พบ"]
+    assert all(c.data_type == "s" for row in issues.iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("="))
+
+
+def test_summary_totals_and_kpi_achievement(demo_area):
+    home, _ = demo_area
+    rows = _rows(load_workbook(_master(home))["สรุป"])
+    total = next(r for r in rows if r[0] == "รวมทั้งเขต")
+    enrolment = _rows(load_workbook(_master(home))["ข้อมูลนักเรียน"])
+    assert total[4] == sum((r[8] or 0) + (r[9] or 0) for r in enrolment[1:])
+    kpi_rows = [r for r in rows if r[0] and str(r[0]).startswith("S2.4")]
+    assert kpi_rows and kpi_rows[0][6] == 10 and kpi_rows[0][7] in {"บรรลุเป้าหมาย", "ไม่บรรลุเป้าหมาย"}
+
+
+def _count(home: Path) -> int:
+    ledger = open_ledger(load_settings(home).database_url)
+    with ledger.engine.connect() as connection:
+        return connection.execute(select(func.count()).select_from(submissions)).scalar_one()
+
+
+def test_consolidating_the_same_inputs_again_changes_nothing(demo_copy):
+    before = _count(demo_copy)
+    result = CliRunner().invoke(main, ["consolidate", "--home", str(demo_copy)])
+    assert result.exit_code == 0, result.output
+    assert "ฉบับใหม่ 0" in result.output
+    assert _count(demo_copy) == before
+    assert Path(result.output.strip().splitlines()[-1]) == _master(demo_copy)
+
+
+def test_a_newer_version_supersedes_and_the_older_stays_retrievable(demo_copy):
+    settings = load_settings(demo_copy)
+    registry = load_registry(settings.registry_path)
+    unit = registry["99000001"]
+    values = {"enrolment": [{"grade": "ป.1", "male": 11, "female": 12, "rooms": 1}]}
+    path = write_template(form_sets()["school"], demo_copy / "new.xlsx", fiscal_year=settings.fiscal_year, round_=settings.round, unit=unit, values=values)
+    ledger = open_ledger(settings.database_url)
+    new = ingest(settings, ledger, registry, Incoming(unit.code, path.read_bytes(), "แก้ไขแล้ว.xlsx", dt.datetime.now(BANGKOK), "upload"))
+    assert new.version == 2
+    again = ingest(settings, ledger, registry, Incoming(unit.code, path.read_bytes(), "ส่งซ้ำ.xlsx", dt.datetime.now(BANGKOK), "upload"))
+    assert again.id == new.id  # the same file twice is one version
+    consolidate(settings)
+    rows = [r for r in _rows(load_workbook(settings.master_path())["ข้อมูลนักเรียน"]) if r[0] == "99000001"]
+    assert [(r[5], r[7], r[8], r[9]) for r in rows] == [(2, "P1", 11, 12)]
+    history = ledger.history("99000001")
+    assert [s.version for s in history] == [2, 1]
+    assert all((settings.store / f"{s.sha256}.xlsx").is_file() for s in history)
+    assert len(history[1].data["enrolment"]) > 1
+
+
+def test_analyst_sheets_survive_a_new_run(demo_copy):
+    settings = load_settings(demo_copy)
+    book = load_workbook(settings.master_path())
+    mine = book.create_sheet("วิเคราะห์ของฉัน")
+    mine["A1"] = "บันทึกของนักวิเคราะห์"
+    mine["B2"] = "=SUM(1,2)"
+    book.save(settings.master_path())
+    consolidate(settings)
+    again = load_workbook(settings.master_path())
+    assert again.sheetnames[: len(MANAGED)] == MANAGED and "วิเคราะห์ของฉัน" in again.sheetnames
+    assert again["วิเคราะห์ของฉัน"]["A1"].value == "บันทึกของนักวิเคราะห์"
+    assert again["วิเคราะห์ของฉัน"]["B2"].value == "=SUM(1,2)"
+    assert len([n for n in again.sheetnames if n == "สรุป"]) == 1
+
+
+def test_previous_masters_are_kept_up_to_the_limit(demo_copy):
+    settings = load_settings(demo_copy, keep_masters=2)
+    for _ in range(3):
+        consolidate(settings)
+    history = sorted((settings.master_dir / "history").glob("*.xlsx"))
+    assert len(history) == 2
+
+
+def test_a_failed_run_leaves_the_master_untouched(demo_copy, monkeypatch):
+    settings = load_settings(demo_copy)
+    before = settings.master_path().read_bytes()
+
+    def crash(*args, **kwargs):
+        raise OSError("disk full while writing")
+
+    monkeypatch.setattr(master_module, "_issues_plan", crash)
+    with pytest.raises(OSError, match="disk full"):
+        consolidate(settings)
+    assert settings.master_path().read_bytes() == before
+    assert not list(settings.master_dir.glob(".master-*"))
+    runs = open_ledger(settings.database_url).runs(1)
+    assert runs[0]["status"] == "failed" and "disk full" in runs[0]["error"]
+
+
+def test_an_interruption_before_the_rename_leaves_the_master_untouched(demo_copy, monkeypatch):
+    settings = load_settings(demo_copy)
+    before = settings.master_path().read_bytes()
+
+    def interrupted(source, target):
+        raise KeyboardInterrupt  # e.g. Ctrl+C or power loss after the new file was written
+
+    monkeypatch.setattr(master_module.os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        consolidate(settings)
+    assert settings.master_path().read_bytes() == before
+    assert not list(settings.master_dir.glob(".master-*"))
+
+
+def test_two_runs_at_once_cannot_both_write(demo_copy):
+    settings = load_settings(demo_copy, lock_timeout_s=0.2)
+    with FileLock(str(settings.master_dir / ".consolidate.lock")):
+        with pytest.raises(ConsolidationBusy) as info:
+            consolidate(settings)
+    assert "กำลังรวมข้อมูลอยู่" in info.value.message_th
+    result = CliRunner().invoke(main, ["consolidate", "--home", str(demo_copy)])
+    assert result.exit_code == 0
+
+
+def test_a_bad_file_does_not_stop_the_others(demo_copy):
+    settings = load_settings(demo_copy)
+    (settings.inbox / "99000002" / "เพิ่มเติม.xlsx").write_bytes(b"not a workbook at all")
+    (settings.inbox / "99000003" / "~$lockfile.xlsx").write_bytes(b"excel lock file")
+    result = consolidate(settings)
+    assert result.new_versions == 1
+    assert result.summary["enrolment"]["submitted"] > 20
+
+
+def test_lateness_is_judged_against_the_deadline_in_bangkok_time():
+    form_set = form_sets()["school"]
+    due = deadline(form_set, 2569, 12)
+    assert due == dt.datetime(2026, 10, 15, 23, 59, 59, tzinfo=BANGKOK)
+
+    class Sent:
+        accepted = True
+        data = {"enrolment": []}
+
+        def __init__(self, when):
+            self.submitted_at = when
+
+    assert form_status(Sent(due), "enrolment", [], due) == "on_time"
+    assert form_status(Sent(due + dt.timedelta(seconds=1)), "enrolment", [], due) == "late"
+    assert form_status(Sent(due), "enrolment", [{"severity": "error", "form": "enrolment"}], due) == "errors"
+    assert form_status(Sent(due), "class_plan", [], due) == "errors"  # the sheet was missing
+    assert form_status(None, "enrolment", [], due) == "missing"

@@ -1,0 +1,117 @@
+"""Forms as data: reading a sheet grid, every problem with its cell, DHIS2-style checks."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from rules.forms import computed, form_sets, forms, read_sheet
+
+ENROLMENT_HEADER = ["ชั้น", "ชาย (คน)", "หญิง (คน)", "รวม (คน)", "ห้องเรียน"]
+
+
+def _problems(result, rule=None):
+    return [(p.cell, p.rule, p.severity) for p in result.problems if rule is None or p.rule == rule]
+
+
+def test_every_form_set_lists_existing_forms():
+    sets = form_sets()
+    assert set(sets) == {"school", "group"}
+    assert [f.code for f in sets["school"].forms] == ["enrolment", "class_plan", "budget_use", "kpi_report", "budget_request", "transfer_request"]
+    assert sets["group"].submitted_by == "group" and forms()["project_progress"] in sets["group"].forms
+
+
+def test_header_is_found_below_title_rows_and_values_are_normalised():
+    grid = [["แบบรายงาน"], [], ENROLMENT_HEADER, ["อ.1", "๑๒", "1,0", None, 1], ["ป.๑", 20.0, 18, None, 1]]
+    result = read_sheet(forms()["enrolment"], grid, unit_code="99000001")
+    assert [(r["grade"], r["male"], r["female"], r["rooms"], r["_row"]) for r in result.rows] == [("K1", 12, 10, 1, 4), ("P1", 20, 18, 1, 5)]
+    assert ("B4", "NORMALISED", "info") in _problems(result)
+    assert computed(forms()["enrolment"], result.rows[1]) == {"total": Decimal(38)}
+
+
+def test_every_problem_is_collected_with_its_cell():
+    grid = [
+        ENROLMENT_HEADER,
+        ["ป.1", "สิบ", 10, None, 1],  # text in a number cell
+        ["ป.2", None, 10, None, 1],  # required value missing
+        [None, None, None, None, None],  # blank row between data
+        ["ป.3", 30, 25, None, 0],  # pupils but no room
+        ["ป.4", 50, 45, None, 2],  # 95 pupils in 2 rooms: over 40 per room
+        ["ป.9", 1, 1, None, 1],  # unknown grade
+        ["ป.5", -1, 1, None, 1],  # below the range
+    ]
+    result = read_sheet(forms()["enrolment"], grid, unit_code="99000001")
+    assert set(_problems(result)) >= {
+        ("B2", "TYPE-COUNT", "error"),
+        ("B3", "REQUIRED", "error"),
+        ("A4", "BLANK-ROW", "info"),
+        ("E5", "ENR-ROOM", "error"),
+        ("E6", "ENR-CLASS-SIZE", "warning"),
+        ("A7", "TYPE-GRADE", "error"),
+        ("B8", "RANGE", "error"),
+    }
+    message = next(p.message_th for p in result.problems if p.rule == "ENR-CLASS-SIZE")
+    assert message == "นักเรียน 95 คนใน 2 ห้อง เกินเกณฑ์ 40 คนต่อห้อง"
+    assert result.errors == 5
+
+
+def test_renamed_header_points_at_the_renamed_cell():
+    grid = [["ชั้น", "จำนวนชายทั้งหมด", "หญิง (คน)", "รวม (คน)", "ห้องเรียน"], ["ป.1", 1, 1, None, 1]]
+    result = read_sheet(forms()["enrolment"], grid, unit_code="99000001")
+    (problem,) = [p for p in result.problems if p.rule == "HEADER"]
+    assert (problem.cell, problem.value) == ("B1", "จำนวนชายทั้งหมด")
+    assert "ชาย (คน)" in problem.message_th
+
+
+def test_header_aliases_are_accepted():
+    grid = [["ระดับชั้น", "นักเรียนชาย", "นักเรียนหญิง", "จำนวนห้องเรียน"], ["ป.1", 1, 2, 1]]
+    result = read_sheet(forms()["enrolment"], grid, unit_code="99000001")
+    assert not result.problems and result.rows[0]["female"] == 2
+
+
+def test_no_header_at_all():
+    result = read_sheet(forms()["enrolment"], [["อะไรก็ได้"], [1, 2]], unit_code="99000001")
+    assert _problems(result) == [("A1", "HEADER", "error")]
+
+
+def test_text_starting_with_equals_is_kept_as_text_with_a_warning():
+    header = ["งบรายจ่าย", "รายการ", "จำนวนเงิน (บาท)", "ลำดับความสำคัญ", "เหตุผลความจำเป็น"]
+    grid = [header, ["งบลงทุน", "โต๊ะ", "12,000", 1, '=HYPERLINK("x")']]
+    result = read_sheet(forms()["budget_request"], grid, unit_code="99000001")
+    assert result.rows[0]["reason"] == '=HYPERLINK("x")'
+    assert result.rows[0]["category"] == "investment" and result.rows[0]["amount"] == Decimal(12000)
+    assert ("E2", "TEXT-NOT-FORMULA", "warning") in _problems(result)
+
+
+def test_budget_use_rule_disbursed_not_above_allocated():
+    header = ["รายการที่ได้รับจัดสรร", "งบรายจ่าย", "ได้รับจัดสรร (บาท)", "ก่อหนี้ผูกพัน (บาท)", "เบิกจ่ายแล้ว (บาท)"]
+    grid = [header, ["ค่าสาธารณูปโภค", "งบดำเนินงาน", 100_000, 0, 100_000.01], ["ค่าวัสดุ", "งบดำเนินงาน", 100, 60, 50]]
+    result = read_sheet(forms()["budget_use"], grid, unit_code="99000001")
+    assert ("E2", "USE-DISBURSED", "error") in _problems(result)
+    assert ("D3", "USE-COMMITTED", "error") in _problems(result)
+    assert computed(forms()["budget_use"], result.rows[1]) == {"remaining": Decimal(-10)}
+
+
+def test_kpi_report_accepts_school_kpis_and_checks_the_ratio():
+    grid = [["รหัสตัวชี้วัด", "ตัวชี้วัด", "ผลงาน (ตัวตั้ง)", "ฐาน (ตัวหาร)"], ["S2.4", "", 12, 10], ["S3.3", "", 1, 1], ["S1.3", "", 9, 10]]
+    result = read_sheet(forms()["kpi_report"], grid, unit_code="99000001")
+    assert ("C2", "KPI-RATIO", "error") in _problems(result)
+    assert ("A3", "TYPE-KPI", "error") in _problems(result)  # S3.3 is reported by the office
+    assert result.rows[2]["kpi"] == "S1.3"
+
+
+def test_transfer_requests_are_checked_by_the_rules_engine_with_running_balance():
+    header = [c.th for c in forms()["transfer_request"].columns]
+    line = ["พื้นฐาน", "ผลผลิต 1", "งบดำเนินงาน", "ค่าวัสดุ", "50,000", "พื้นฐาน", "ผลผลิต 2", "งบดำเนินงาน", "ค่าวัสดุ", "", "", 30_000, "ซ่อม"]
+    grid = [header, line, line]  # the second row finds only 20,000 left
+    result = read_sheet(forms()["transfer_request"], grid, unit_code="99000001")
+    assert [r["approval"] for r in result.rows][0].startswith("สำนักงานคณะกรรมการการศึกษาขั้นพื้นฐาน")
+    assert _problems(result, "BALANCE") == [("L3", "BALANCE", "error")]
+
+
+def test_project_progress_choices():
+    header = [c.th for c in forms()["project_progress"].columns]
+    grid = [header, ["โครงการ ก", "", 1000, 900, 100, 90, "เสร็จ", ""]]
+    result = read_sheet(forms()["project_progress"], grid, unit_code="G01")
+    assert ("G2", "TYPE-CHOICE", "error") in _problems(result)
