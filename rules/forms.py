@@ -194,6 +194,18 @@ def form_sets() -> dict[str, FormSet]:
     }
 
 
+def preload() -> None:
+    """Load every cached rules table now: worker processes forked afterwards inherit them."""
+    from .grades import all_grades
+    from .kpi import kpis
+
+    form_sets()
+    kpis()
+    all_grades()
+    for form in forms().values():
+        _header_map_of(form.code)
+
+
 # --- expressions -------------------------------------------------------------------------
 
 

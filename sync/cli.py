@@ -154,4 +154,6 @@ def _run_consolidation(settings) -> None:  # type: ignore[no-untyped-def]
         click.echo(f"{titles.get(code, code):<22}" + "".join(f"{counts[c]:>14}" for c in columns))
     for orphan in result.orphans:
         click.echo(f"ไม่ทราบที่มา (unknown sender): {orphan}", err=True)
+    if not result.master_written:
+        click.echo("ไม่มีข้อมูลใหม่ ไฟล์รวมเดิมเป็นปัจจุบันแล้ว (nothing changed; the master is up to date)")
     click.echo(str(result.master_path))

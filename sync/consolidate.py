@@ -28,7 +28,7 @@ from typing import Any
 from filelock import FileLock, Timeout
 
 from rules import EsaplanError
-from rules.forms import FormSet, Problem, form_sets, read_sheet
+from rules.forms import FormSet, Problem, form_sets, preload, read_sheet
 from rules.thai import reporting_rounds
 
 from .ledger import Ledger, Submission, open_ledger
@@ -70,6 +70,7 @@ class RunResult:
     new_versions: int
     files_seen: int
     orphans: list[str] = field(default_factory=list)
+    master_written: bool = True
 
 
 def sets_for(unit: Unit) -> list[FormSet]:
@@ -263,9 +264,14 @@ def consolidate(settings: Settings, *, sources: Iterable[Incoming] | None = None
             if progress and not fresh and items:
                 progress(len(items), len(items), "")
             data = MasterData.collect(settings, ledger, registry, orphans)
-            master = write_master(settings, data)
             summary = data.summary()
-            ledger.finish_run(run_id, status="ok", master_path=str(master), summary=summary)
+            fingerprint = _fingerprint(settings, data)
+            master = settings.master_path()
+            if master.exists() and ledger.last_fingerprint(settings.fiscal_year, settings.round) == fingerprint:
+                ledger.finish_run(run_id, status="unchanged", master_path=str(master), summary=summary, fingerprint=fingerprint)
+                return RunResult(run_id, master, settings.fiscal_year, settings.round, summary, new_versions, len(items), orphans, master_written=False)
+            master = write_master(settings, data)
+            ledger.finish_run(run_id, status="ok", master_path=str(master), summary=summary, fingerprint=fingerprint)
             return RunResult(run_id, master, settings.fiscal_year, settings.round, summary, new_versions, len(items), orphans)
         except BaseException as exc:
             ledger.finish_run(run_id, status="failed", error=f"{type(exc).__name__}: {exc}")
@@ -277,8 +283,30 @@ def consolidate(settings: Settings, *, sources: Iterable[Incoming] | None = None
 def _parse_all(settings: Settings, registry: dict[str, Unit], items: list[Incoming]) -> Iterator[Parsed]:
     """Parse files in worker processes when there are many (validation is CPU-bound), in order."""
     job = partial(parse, settings, registry)
+    preload()  # load the rules before forking, so every worker inherits them instead of re-reading
     if len(items) < PARALLEL_FROM or (os.cpu_count() or 1) < 2:
         yield from map(job, items)
         return
     with ProcessPoolExecutor(max_workers=min(os.cpu_count() or 2, 4)) as pool:
         yield from pool.map(job, items, chunksize=16)
+
+
+def _fingerprint(settings: Settings, data: Any) -> str:
+    """A hash of everything the master is built from: when it is unchanged, so is the master.
+
+    Covers the newest version of each submission, the registry, the orphan files, the rules
+    data (rates, forms, KPI targets) and the esaplan version, so any change rebuilds the master.
+    """
+    from importlib.metadata import version
+
+    from rules.parameters import DATA_DIR
+
+    digest = hashlib.sha256()
+    digest.update(f"{version('esaplan')}|{settings.fiscal_year}|{settings.round}".encode())
+    for key, submission in sorted(data.latest.items()):
+        digest.update(f"|{key}:{submission.id}".encode())
+    digest.update(settings.registry_path.read_bytes())
+    digest.update("|".join(data.orphans).encode())
+    for path in sorted(DATA_DIR.rglob("*.yaml")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()

@@ -88,6 +88,7 @@ runs = Table(
     Column("master_path", Text, nullable=True),
     Column("summary", Text, nullable=True),
     Column("error", Text, nullable=True),
+    Column("fingerprint", String(64), nullable=True),
 )
 
 
@@ -287,13 +288,31 @@ class Ledger:
                 insert(runs).values(fiscal_year=fiscal_year, round=round_, started_at=dt.datetime.now(dt.timezone.utc), status="running")
             ).inserted_primary_key[0]
 
-    def finish_run(self, run_id: int, *, status: str, master_path: str | None = None, summary: Any = None, error: str | None = None) -> None:
+    def finish_run(self, run_id: int, *, status: str, master_path: str | None = None, summary: Any = None, error: str | None = None, fingerprint: str | None = None) -> None:
         with self.begin() as connection:
             connection.execute(
                 update(runs)
                 .where(runs.c.id == run_id)
-                .values(finished_at=dt.datetime.now(dt.timezone.utc), status=status, master_path=master_path, summary=dumps(summary) if summary is not None else None, error=error)
+                .values(
+                    finished_at=dt.datetime.now(dt.timezone.utc),
+                    status=status,
+                    master_path=master_path,
+                    summary=dumps(summary) if summary is not None else None,
+                    error=error,
+                    fingerprint=fingerprint,
+                )
             )
+
+    def last_fingerprint(self, fiscal_year: int, round_: int) -> str | None:
+        """Fingerprint of the inputs of the last master written for a round."""
+        query = (
+            select(runs.c.fingerprint)
+            .where(runs.c.fiscal_year == fiscal_year, runs.c.round == round_, runs.c.status.in_(("ok", "unchanged")))
+            .order_by(runs.c.id.desc())
+            .limit(1)
+        )
+        with self.engine.connect() as connection:
+            return connection.execute(query).scalar_one_or_none()
 
     def runs(self, limit: int = 20) -> list[dict[str, Any]]:
         with self.engine.connect() as connection:

@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import tempfile
+import zipfile
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from typing import Any
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.chart import BarChart, Reference
+from openpyxl.writer.excel import ExcelWriter
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.worksheet.worksheet import Worksheet
@@ -417,7 +419,7 @@ def _replace_atomically(book: Workbook, target: Path, keep: int) -> None:
     handle.close()
     temp = Path(handle.name)
     try:
-        book.save(temp)
+        _save(book, temp)
         with temp.open("rb") as written:
             os.fsync(written.fileno())
         if target.exists():
@@ -430,3 +432,12 @@ def _replace_atomically(book: Workbook, target: Path, keep: int) -> None:
         os.replace(temp, target)
     finally:
         temp.unlink(missing_ok=True)
+
+
+def _save(book: Workbook, path: Path) -> None:
+    """``Workbook.save`` with fast zlib compression (level 1): ~3x faster to compress, a few % larger."""
+    if book.write_only and not book.worksheets:  # pragma: no cover - the master always has sheets
+        book.create_sheet()
+    book.properties.modified = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True, compresslevel=1) as archive:
+        ExcelWriter(book, archive).save()

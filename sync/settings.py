@@ -72,7 +72,7 @@ def load_settings(home: Path | str | None = None, **overrides: Any) -> Settings:
     current = round_of(dt.datetime.now(BANGKOK).date())
     values: dict[str, Any] = {
         "home": root,
-        "database_url": os.environ.get("ESAPLAN_DATABASE_URL") or config.get("database_url") or f"sqlite:///{root / 'ledger.sqlite'}",
+        "database_url": os.environ.get("ESAPLAN_DATABASE_URL") or config.get("database_url") or default_database_url(root),
         "fiscal_year": int(config.get("fiscal_year", current.fiscal_year)),
         "round": int(config.get("round", current.months)),
     }
@@ -83,12 +83,19 @@ def load_settings(home: Path | str | None = None, **overrides: Any) -> Settings:
     return Settings(**values)
 
 
+def default_database_url(home: Path) -> str:
+    """SQLite inside the installation folder: moves with the folder when it is copied."""
+    return f"sqlite:///{home / 'ledger.sqlite'}"
+
+
 def write_config(settings: Settings) -> None:
-    """Save the round (and database URL) so later commands in this folder use them."""
+    """Save the round (and a non-default database URL) so later commands in this folder use them."""
     settings.home.mkdir(parents=True, exist_ok=True)
+    database = "" if settings.database_url == default_database_url(settings.home) else f'database_url = "{settings.database_url}"\n'
     text = (
         "# esaplan settings (แก้ไขได้)\n"
-        f'database_url = "{settings.database_url}"\n'
+        "# database_url = \"postgresql+psycopg://user:pass@host/esaplan\"  (ค่าเริ่มต้น: SQLite ในโฟลเดอร์นี้)\n"
+        f"{database}"
         f"fiscal_year = {settings.fiscal_year}  # ปีงบประมาณ (พ.ศ.)\n"
         f"round = {settings.round}  # รอบรายงาน 6 / 9 / 12 เดือน\n"
         f"keep_masters = {settings.keep_masters}  # จำนวนไฟล์รวมรุ่นก่อนที่เก็บไว้\n"

@@ -145,6 +145,24 @@ def test_a_newer_version_supersedes_and_the_older_stays_retrievable(demo_copy):
     assert len(history[1].data["enrolment"]) > 1
 
 
+def _resubmit(home: Path, male: int, code: str = "99000001") -> None:
+    """The school drops a corrected workbook in its inbox folder (a new version)."""
+    settings = load_settings(home)
+    unit = load_registry(settings.registry_path)[code]
+    values = {"enrolment": [{"grade": "ป.1", "male": male, "female": 12, "rooms": 1}]}
+    write_template(form_sets()["school"], settings.inbox / code / f"แก้ไข-{male}.xlsx", fiscal_year=settings.fiscal_year, round_=settings.round, unit=unit, values=values)
+
+
+def test_nothing_changed_means_the_master_is_not_rewritten(demo_copy):
+    settings = load_settings(demo_copy)
+    before = settings.master_path().stat().st_mtime_ns
+    result = consolidate(settings)
+    assert not result.master_written and settings.master_path().stat().st_mtime_ns == before
+    assert open_ledger(settings.database_url).runs(1)[0]["status"] == "unchanged"
+    _resubmit(demo_copy, 21)
+    assert consolidate(settings).master_written
+
+
 def test_analyst_sheets_survive_a_new_run(demo_copy):
     settings = load_settings(demo_copy)
     book = load_workbook(settings.master_path())
@@ -152,17 +170,21 @@ def test_analyst_sheets_survive_a_new_run(demo_copy):
     mine["A1"] = "บันทึกของนักวิเคราะห์"
     mine["B2"] = "=SUM(1,2)"
     book.save(settings.master_path())
-    consolidate(settings)
+    _resubmit(demo_copy, 31)
+    assert consolidate(settings).master_written
     again = load_workbook(settings.master_path())
     assert again.sheetnames[: len(MANAGED)] == MANAGED and "วิเคราะห์ของฉัน" in again.sheetnames
     assert again["วิเคราะห์ของฉัน"]["A1"].value == "บันทึกของนักวิเคราะห์"
     assert again["วิเคราะห์ของฉัน"]["B2"].value == "=SUM(1,2)"
     assert len([n for n in again.sheetnames if n == "สรุป"]) == 1
+    rows = [r for r in _rows(again["ข้อมูลนักเรียน"]) if r[0] == "99000001"]
+    assert [(r[7], r[8]) for r in rows] == [("P1", 31)]
 
 
 def test_previous_masters_are_kept_up_to_the_limit(demo_copy):
     settings = load_settings(demo_copy, keep_masters=2)
-    for _ in range(3):
+    for male in (1, 2, 3):
+        _resubmit(demo_copy, male)
         consolidate(settings)
     history = sorted((settings.master_dir / "history").glob("*.xlsx"))
     assert len(history) == 2
@@ -176,6 +198,7 @@ def test_a_failed_run_leaves_the_master_untouched(demo_copy, monkeypatch):
         raise OSError("disk full while writing")
 
     monkeypatch.setattr(master_module, "_issues_plan", crash)
+    _resubmit(demo_copy, 41)
     with pytest.raises(OSError, match="disk full"):
         consolidate(settings)
     assert settings.master_path().read_bytes() == before
@@ -188,14 +211,21 @@ def test_an_interruption_before_the_rename_leaves_the_master_untouched(demo_copy
     settings = load_settings(demo_copy)
     before = settings.master_path().read_bytes()
 
-    def interrupted(source, target):
-        raise KeyboardInterrupt  # e.g. Ctrl+C or power loss after the new file was written
+    real_replace = master_module.os.replace
 
+    def interrupted(source, target):
+        if Path(target) == settings.master_path():
+            assert Path(source).stat().st_size > 0  # the new master was fully written ...
+            raise KeyboardInterrupt  # ... and then Ctrl+C or a power cut hit before the rename
+        real_replace(source, target)
+
+    _resubmit(demo_copy, 51)
     monkeypatch.setattr(master_module.os, "replace", interrupted)
     with pytest.raises(KeyboardInterrupt):
         consolidate(settings)
     assert settings.master_path().read_bytes() == before
     assert not list(settings.master_dir.glob(".master-*"))
+    assert open_ledger(settings.database_url).history("99000001")[0].version == 2  # the submission itself was kept
 
 
 def test_two_runs_at_once_cannot_both_write(demo_copy):

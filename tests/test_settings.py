@@ -1,0 +1,32 @@
+"""Installation settings: defaults, the config file, and folders that can be copied or moved."""
+
+from __future__ import annotations
+
+import shutil
+
+from sync.settings import load_settings, write_config
+
+
+def test_defaults_follow_the_folder_so_a_copy_uses_its_own_ledger(tmp_path, monkeypatch):
+    monkeypatch.delenv("ESAPLAN_DATABASE_URL", raising=False)
+    settings = load_settings(tmp_path / "a", fiscal_year=2569, round=12)
+    write_config(settings)
+    shutil.copytree(tmp_path / "a", tmp_path / "b")
+    copy = load_settings(tmp_path / "b")
+    assert copy.database_url == f"sqlite:///{tmp_path / 'b' / 'ledger.sqlite'}"
+    assert (copy.fiscal_year, copy.round) == (2569, 12)
+
+
+def test_explicit_database_url_is_kept_and_the_environment_wins(tmp_path, monkeypatch):
+    monkeypatch.delenv("ESAPLAN_DATABASE_URL", raising=False)
+    settings = load_settings(tmp_path, database_url="postgresql+psycopg://planner@db/esaplan")
+    write_config(settings)
+    assert load_settings(tmp_path).database_url == "postgresql+psycopg://planner@db/esaplan"
+    monkeypatch.setenv("ESAPLAN_DATABASE_URL", "sqlite:////srv/esaplan/ledger.sqlite")
+    assert load_settings(tmp_path).database_url == "sqlite:////srv/esaplan/ledger.sqlite"
+
+
+def test_round_defaults_to_the_current_reporting_round(tmp_path):
+    settings = load_settings(tmp_path)
+    assert settings.round in (6, 9, 12) and settings.fiscal_year >= 2570
+    assert settings.master_path().name == f"esaplan-master-FY{settings.fiscal_year}-R{settings.round}.xlsx"
