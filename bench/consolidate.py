@@ -22,10 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sync.consolidate import consolidate  # noqa: E402
-from sync.demo import DEMO_FY, DEMO_ROUND, build_registry, plan_files, write_files  # noqa: E402
-from sync.registry import save_registry  # noqa: E402
-from sync.settings import load_settings, write_config  # noqa: E402
+from sync.demo import DEMO_FY, DEMO_ROUND, build_registry, plan_files, write_files
+from sync.registry import save_registry
+from sync.settings import load_settings, write_config
 
 
 def generate(home: Path, schools: int) -> int:

@@ -221,7 +221,7 @@ def _check_kpis(file: YamlFile, params: Parameters) -> Iterator[Problem]:
 
 def _check_form(file: YamlFile, params: Parameters) -> Iterator[Problem]:
     from .errors import ParseError
-    from .forms import _COMPARE, FUNCTIONS, SEVERITIES, TYPES, compile_expression, expression_names
+    from .forms import _COMPARE, FUNCTIONS, SEVERITIES, TYPES, expression_names
 
     for name in ("code", "version", "sheet", "title_th"):
         if not file.data.get(name):

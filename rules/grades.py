@@ -8,12 +8,15 @@ Inside: ``K1-K3``, ``P1-P6``, ``M1-M6`` and the levels ``kindergarten``, ``prima
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from pythainlp.util import thai_digit_to_arabic_digit
 
 from .errors import ParseError
+from .money import whole_count
 from .parameters import default_parameters
 
 
@@ -86,3 +89,14 @@ def level_of(grade_or_level: str) -> str:
 def is_level(text: str) -> bool:
     """True when the spelling names a level rather than a single grade."""
     return _key(text) in _tables()[2]
+
+
+def counts_by_grade(table: Mapping[str, Any], what: str) -> dict[str, int]:
+    """{grade spelling: count} as {grade code: count}; blanks skipped, two spellings of a grade added."""
+    counts: dict[str, int] = {}
+    for spelling, value in table.items():
+        if value is None or value == "":
+            continue
+        code = grade(spelling).code
+        counts[code] = counts.get(code, 0) + whole_count(value, f"{what} ชั้น {spelling}")
+    return counts

@@ -18,9 +18,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from .errors import ParseError
-from .money import to_decimal
+from .money import to_decimal, whole_count
 from .parameters import Parameters, default_parameters
-from .planning import _count
 
 EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG): geometry, not a rule figure
 
@@ -112,7 +111,7 @@ def _school(row: Any) -> _School:
     return _School(
         code=str(code),
         name=str(get("name") or code),
-        pupils=_count(get("pupils") or 0, f"จำนวนนักเรียนของโรงเรียน {code}"),
+        pupils=whole_count(get("pupils") or 0, f"จำนวนนักเรียนของโรงเรียน {code}"),
         lat=float(to_decimal(lat, f"ละติจูดของ {code}")) if lat is not None else None,
         lon=float(to_decimal(lon, f"ลองจิจูดของ {code}")) if lon is not None else None,
         exempt=bool(get("exempt", "standalone")),

@@ -63,3 +63,11 @@ def round_money(amount: Decimal, quantum: Decimal = SATANG) -> Decimal:
 def round_count(value: Decimal) -> int:
     """Round a projected head count half up to a whole pupil."""
     return int(value.quantize(BAHT, rounding=ROUND_HALF_UP))
+
+
+def whole_count(value: Any, what: str) -> int:
+    """A head count: a whole number >= 0 from int, float or Thai text (``"๑๒"``)."""
+    number = to_decimal(value, what)
+    if number < 0 or number != number.to_integral_value():
+        raise ParseError(f"{what} ต้องเป็นจำนวนเต็มไม่ติดลบ ({value})", f"{what} must be a whole number >= 0 ({value!r})", value=value)
+    return int(number)

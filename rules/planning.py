@@ -17,29 +17,22 @@ from fractions import Fraction
 from typing import Any
 
 from .errors import ParseError
-from .grades import all_grades, grade, level_of
-from .money import round_count, to_decimal
+from .grades import all_grades, counts_by_grade, level_of
+from .money import round_count, to_decimal, whole_count
 from .parameters import Parameters, default_parameters
 from .trend import linear_trend
 
 
-def _count(value: Any, what: str) -> int:
-    number = to_decimal(value, what)
-    if number < 0 or number != number.to_integral_value():
-        raise ParseError(f"{what} ต้องเป็นจำนวนเต็มไม่ติดลบ ({value})", f"{what} must be a whole number >= 0 ({value!r})", value=value)
-    return int(number)
-
-
 def school_size(pupils: Any, *, on: dt.date | None = None, params: Parameters | None = None) -> str:
     """Size band of a school by its pupils: "small" | "medium" | "large" | "extra-large"."""
-    count = _count(pupils, "จำนวนนักเรียน")
+    count = whole_count(pupils, "จำนวนนักเรียน")
     bands = (params or default_parameters())["school.size_bands"](on or dt.date.today())
     return next(band["band"] for band in bands if band["max"] is None or count <= band["max"])
 
 
 def rooms_needed(pupils: Any, grade_or_level: str, *, on: dt.date | None = None, params: Parameters | None = None) -> int:
     """Rooms the pupils of one grade (``"P1"``, ``"ป.1"``) or level (``"primary"``) need."""
-    count = _count(pupils, "จำนวนนักเรียน")
+    count = whole_count(pupils, "จำนวนนักเรียน")
     level = level_of(grade_or_level)
     most = (params or default_parameters())["class_size.max_pupils_per_room"](on or dt.date.today(), level)
     return math.ceil(Fraction(count) / Fraction(most))
@@ -90,13 +83,4 @@ def project_cohort(history: Mapping[Any, Mapping[str, Any]], years: int = 3) -> 
 
 
 def _normalise_history(history: Mapping[Any, Mapping[str, Any]]) -> dict[int, dict[str, int]]:
-    table: dict[int, dict[str, int]] = {}
-    for year, row in history.items():
-        counts: dict[str, int] = {}
-        for spelling, pupils in row.items():
-            if pupils is None or pupils == "":
-                continue
-            code = grade(spelling).code
-            counts[code] = counts.get(code, 0) + _count(pupils, f"นักเรียนชั้น {spelling} ปี {year}")
-        table[int(to_decimal(year, "ปี"))] = counts
-    return table
+    return {int(to_decimal(year, "ปี")): counts_by_grade(row, f"นักเรียนปี {year}") for year, row in history.items()}

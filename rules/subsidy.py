@@ -9,15 +9,17 @@ rates the office still has to enter before the totals are complete.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from .errors import ParameterNotSet, ParseError
-from .grades import grade, is_level, level_of
+from .grades import counts_by_grade, grade, is_level, level_of
 from .parameters import DatedValue, Parameters, default_parameters
-from .planning import _count, school_size
+from .money import whole_count
+from .planning import school_size
 from .thai import fiscal_year as fiscal_year_of
 
 
@@ -53,7 +55,7 @@ def per_head(
     params: Parameters | None = None,
 ) -> Decimal:
     """Money for ``pupils`` pupils of one grade or level for one item and fiscal year (BE)."""
-    count = _count(pupils, "จำนวนนักเรียน")
+    count = whole_count(pupils, "จำนวนนักเรียน")
     return rate(item, level_or_grade, fiscal_year, params=params).value * count
 
 
@@ -102,8 +104,8 @@ def per_head_subsidy(
     """
     params = params or default_parameters()
     fy = _fiscal_year(fiscal_year)
-    counts = _by_grade(enrolment, "จำนวนนักเรียน")
-    poor = _by_grade(poor_pupils or {}, "นักเรียนยากจน")
+    counts = counts_by_grade(enrolment, "จำนวนนักเรียน")
+    poor = counts_by_grade(poor_pupils or {}, "นักเรียนยากจน")
     pupils = sum(counts.values())
     result = Subsidy(fy, pupils, school_size(pupils, on=dt.date(fy - 543, 4, 1), params=params), {})
     for spec in params.table("per_head.items")["items"]:
@@ -111,16 +113,16 @@ def per_head_subsidy(
         result.by_item[item] = Decimal(0)
         if spec["per"] == "small_school":
             if result.size == "small":
-                _add(result, item, "school", 1, lambda: params[f"per_head.{item}"].entry(fy))
+                _add(result, item, "school", 1, partial(params[f"per_head.{item}"].entry, fy))
             continue
         heads = poor if spec["per"] == "poor_pupil" else counts
         for code, count in heads.items():
             if count:
-                _add(result, item, code, count, lambda code=code: rate(item, code, fy, params=params))
+                _add(result, item, code, count, partial(rate, item, code, fy, params=params))
     return result
 
 
-def _add(result: Subsidy, item: str, key: str, count: int, lookup: Any) -> None:
+def _add(result: Subsidy, item: str, key: str, count: int, lookup: Callable[[], DatedValue]) -> None:
     try:
         value = lookup().value
     except ParameterNotSet:
@@ -129,13 +131,3 @@ def _add(result: Subsidy, item: str, key: str, count: int, lookup: Any) -> None:
     amount = value * count
     result.lines.append(SubsidyLine(key, item, count, value, amount))
     result.by_item[item] += amount
-
-
-def _by_grade(table: Mapping[str, Any], what: str) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for spelling, value in table.items():
-        if value is None or value == "":
-            continue
-        code = grade(spelling).code
-        counts[code] = counts.get(code, 0) + _count(value, f"{what} ชั้น {spelling}")
-    return counts

@@ -5,7 +5,10 @@ Sub-commands are grouped by subject (``esaplan rules ...``); later features add 
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
+import traceback
+import unicodedata
 from pathlib import Path
 
 import click
@@ -145,15 +148,27 @@ def _run_consolidation(settings) -> None:  # type: ignore[no-untyped-def]
         result = consolidate(settings, progress=progress)
     except EsaplanError as exc:
         raise click.ClickException(exc.message_th) from None
+    except Exception:
+        log = settings.home / "esaplan-error.log"
+        with log.open("a", encoding="utf-8") as handle:
+            handle.write(f"--- {dt.datetime.now().isoformat()} consolidate\n{traceback.format_exc()}\n")
+        raise click.ClickException(f"รวมข้อมูลไม่สำเร็จ ไฟล์รวมเดิมยังอยู่ครบ รายละเอียดสำหรับผู้ดูแลระบบอยู่ใน {log} (consolidation failed; the previous master is untouched)") from None
     titles = {f.code: f.sheet for s in form_sets().values() for f in s.forms}
     columns = ("expected", "submitted", "on_time", "late", "errors", "missing")
     heads = ("ต้องส่ง", "ส่งแล้ว", STATUS_TH["on_time"], STATUS_TH["late"], STATUS_TH["errors"], STATUS_TH["missing"])
     click.echo(f"ปีงบประมาณ {result.fiscal_year} รอบ {result.round} เดือน: ไฟล์ {result.files_seen} ไฟล์, ฉบับใหม่ {result.new_versions}")
-    click.echo(f"{'แบบรายงาน':<22}" + "".join(f"{h:>14}" for h in heads))
+    click.echo(_pad("แบบรายงาน", 22) + "".join(_pad(h, 14, right=True) for h in heads))
     for code, counts in result.summary.items():
-        click.echo(f"{titles.get(code, code):<22}" + "".join(f"{counts[c]:>14}" for c in columns))
+        click.echo(_pad(titles.get(code, code), 22) + "".join(_pad(str(counts[c]), 14, right=True) for c in columns))
     for orphan in result.orphans:
         click.echo(f"ไม่ทราบที่มา (unknown sender): {orphan}", err=True)
     if not result.master_written:
         click.echo("ไม่มีข้อมูลใหม่ ไฟล์รวมเดิมเป็นปัจจุบันแล้ว (nothing changed; the master is up to date)")
     click.echo(str(result.master_path))
+
+
+def _pad(text: str, width: int, *, right: bool = False) -> str:
+    """Pad to a terminal width: Thai vowels and tone marks above/below a letter take no column."""
+    shown = sum(1 for ch in text if unicodedata.category(ch) not in ("Mn", "Me"))
+    space = " " * max(0, width - shown)
+    return space + text if right else text + space

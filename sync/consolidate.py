@@ -109,7 +109,7 @@ def inbox_files(settings: Settings, registry: dict[str, Unit], orphans: list[str
         if code is None:
             orphans.append(f"{relative}: ไม่ทราบว่าเป็นไฟล์ของหน่วยใด (วางไฟล์ในโฟลเดอร์ inbox/<รหัสหน่วย>/)")
             continue
-        stamp = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc)
+        stamp = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
         yield Incoming(code, path.read_bytes(), str(relative), stamp, "inbox")
 
 

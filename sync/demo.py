@@ -83,9 +83,11 @@ def build_registry(schools: int, rng: random.Random) -> list[Unit]:
     for index in range(schools):
         district, network = networks[index % len(networks)]
         pupils = int(min(1500, max(15, math.exp(rng.gauss(4.75, 0.95)))))
-        name = f"บ้าน{rng.choice(PLACES)}{rng.choice(QUALITIES)}"
-        while name in names:
-            name = f"บ้าน{rng.choice(PLACES)}{rng.choice(QUALITIES)}{rng.choice(QUALITIES)}"
+        base = name = f"บ้าน{rng.choice(PLACES)}{rng.choice(QUALITIES)}"
+        copies = 1
+        while name in names:  # villages share names; number them as real registries do
+            copies += 1
+            name = f"{base} {copies}"
         names.add(name)
         levels = "อนุบาล-มัธยมศึกษาตอนต้น" if pupils > 250 or rng.random() < 0.2 else "อนุบาล-ประถมศึกษา"
         units.append(

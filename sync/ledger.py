@@ -30,6 +30,8 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    inspect,
+    text,
     func,
     insert,
     select,
@@ -141,7 +143,7 @@ class Submission:
 
 def _aware(value: dt.datetime) -> dt.datetime:
     # SQLite returns naive datetimes; everything is stored in UTC.
-    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 def _submission(row: Any) -> Submission:
@@ -222,7 +224,7 @@ class Ledger:
                     source=source,
                     original_name=original_name[:255],
                     submitted_at=submitted_at,
-                    received_at=dt.datetime.now(dt.timezone.utc),
+                    received_at=dt.datetime.now(dt.UTC),
                     accepted=accepted,
                     errors=sum(1 for _, p in problem_list if p.severity == "error"),
                     warnings=sum(1 for _, p in problem_list if p.severity == "warning"),
@@ -285,7 +287,7 @@ class Ledger:
     def start_run(self, fiscal_year: int, round_: int) -> int:
         with self.begin() as connection:
             return connection.execute(
-                insert(runs).values(fiscal_year=fiscal_year, round=round_, started_at=dt.datetime.now(dt.timezone.utc), status="running")
+                insert(runs).values(fiscal_year=fiscal_year, round=round_, started_at=dt.datetime.now(dt.UTC), status="running")
             ).inserted_primary_key[0]
 
     def finish_run(self, run_id: int, *, status: str, master_path: str | None = None, summary: Any = None, error: str | None = None, fingerprint: str | None = None) -> None:
@@ -294,7 +296,7 @@ class Ledger:
                 update(runs)
                 .where(runs.c.id == run_id)
                 .values(
-                    finished_at=dt.datetime.now(dt.timezone.utc),
+                    finished_at=dt.datetime.now(dt.UTC),
                     status=status,
                     master_path=master_path,
                     summary=dumps(summary) if summary is not None else None,
@@ -325,7 +327,27 @@ def open_ledger(database_url: str) -> Ledger:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     metadata.create_all(engine)
+    _add_missing_columns(engine)
     return Ledger(engine)
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """Upgrade a ledger made by an older esaplan: add the (nullable) columns it lacks.
+
+    New versions only ever add nullable columns, so an office upgrading in place keeps every
+    submission; anything beyond that would be a real migration (Alembic) and say so.
+    """
+    inspector = inspect(engine)
+    with engine.begin() as connection:
+        for table in metadata.sorted_tables:
+            present = {column["name"] for column in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name in present:
+                    continue
+                if not column.nullable:
+                    raise RuntimeError(f"ledger table {table.name} lacks the required column {column.name}: migrate the database")
+                kind = column.type.compile(dialect=engine.dialect)
+                connection.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:

@@ -51,7 +51,7 @@ def load_registry(path: Path) -> dict[str, Unit]:
         reader = csv.DictReader(handle)
         header = set(reader.fieldnames or ())
         rows = list(reader)
-    if OBEC_COLUMNS <= header:
+    if header >= OBEC_COLUMNS:
         units = [_from_obec(row, path) for row in rows]
     elif {"code", "name_th"} <= header:
         units = [_from_registry(row, path, line) for line, row in enumerate(rows, start=2)]

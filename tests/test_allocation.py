@@ -85,7 +85,7 @@ def test_amounts_sum_exactly_and_each_is_within_one_unit_of_its_quota(total, wei
     result = allocate(total, weights)
     assert sum(result) == total
     weight_sum = sum(weights)
-    for amount, weight in zip(result, weights):
+    for amount, weight in zip(result, weights, strict=True):
         quota = Fraction(total * weight, weight_sum)
         assert abs(amount - quota) < 1
 

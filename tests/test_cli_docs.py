@@ -27,3 +27,12 @@ def test_every_command_and_option_has_thai_and_english_help():
         for param in command.params:
             if isinstance(param, click.Option) and param.help is not None:
                 assert THAI.search(param.help) and LATIN.search(param.help), f"{name} {param.name}"
+
+
+def test_every_command_is_listed_in_the_readme():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    for name, command in _commands(main):
+        if not isinstance(command, click.Group):
+            assert f"`esaplan {name}" in readme, name

@@ -230,9 +230,8 @@ def test_an_interruption_before_the_rename_leaves_the_master_untouched(demo_copy
 
 def test_two_runs_at_once_cannot_both_write(demo_copy):
     settings = load_settings(demo_copy, lock_timeout_s=0.2)
-    with FileLock(str(settings.master_dir / ".consolidate.lock")):
-        with pytest.raises(ConsolidationBusy) as info:
-            consolidate(settings)
+    with FileLock(str(settings.master_dir / ".consolidate.lock")), pytest.raises(ConsolidationBusy) as info:
+        consolidate(settings)
     assert "กำลังรวมข้อมูลอยู่" in info.value.message_th
     result = CliRunner().invoke(main, ["consolidate", "--home", str(demo_copy)])
     assert result.exit_code == 0

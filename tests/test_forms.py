@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
 
 from rules.forms import computed, form_sets, forms, read_sheet
 

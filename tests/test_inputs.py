@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import zipfile
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner

@@ -92,7 +92,7 @@ def test_merge_candidates_on_real_registry_codes(shared_data):
     pupils = [35, 300, 20, 500, 38, 25]
     rows = [
         {"code": s["smis_code"], "name": s["name"], "pupils": p, "lat": 16.70, "lon": 102.00 + i * 0.0187, "exempt": i == 5}
-        for i, (s, p) in enumerate(zip(schools, pupils))
+        for i, (s, p) in enumerate(zip(schools, pupils, strict=True))
     ]
     result = merge_candidates(rows)
     by_code = {c.code: c for c in result}
