@@ -32,6 +32,7 @@ from .kpi import kpi as kpi_entry
 from .money import to_decimal
 from .parameters import default_parameters
 from .planning import rooms_needed
+from .thai import parse_date
 from .transfers import category_code, validate_transfers
 
 TYPES = {"text", "count", "money", "number", "grade", "category", "kpi", "yesno", "choice", "date"}
@@ -204,6 +205,11 @@ def preload() -> None:
     all_grades()
     for form in forms().values():
         _header_map_of(form.code)
+
+
+def form_version(form_set: FormSet) -> str:
+    """The version stamp written into a workbook of this set: each form's code and version."""
+    return ".".join(f"{f.code}:{f.version}" for f in form_set.forms)
 
 
 # --- expressions -------------------------------------------------------------------------
@@ -417,6 +423,8 @@ def _cell(form: Form, column: Column, raw: Any, address: str, problems: list[Pro
         return None
     if isinstance(raw, str) and column.type in {"count", "money", "number"} and str(value) != raw.strip():
         problem("NORMALISED", f"อ่าน '{raw}' เป็น {_format_value(Decimal(value))}", "info")
+    if isinstance(raw, str) and column.type == "date":
+        problem("NORMALISED", f"อ่าน '{raw}' เป็นวันที่ {value.day}/{value.month}/{value.year + 543} (พ.ศ.)", "info")
     if isinstance(raw, str) and column.type == "text" and raw.lstrip().startswith(FORMULA_PREFIXES):
         problem("TEXT-NOT-FORMULA", f"ข้อความขึ้นต้นด้วย '{raw.lstrip()[0]}' บันทึกเป็นข้อความ ไม่คำนวณเป็นสูตร", "warning")
     if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
@@ -465,8 +473,6 @@ def _convert(column: Column, raw: Any) -> Any:
             return text
         raise ParseError(f"ต้องเลือกจาก: {', '.join(column.choices)}", f"must be one of {column.choices}", value=raw)
     if kind == "date":
-        from .thai import parse_date
-
         return parse_date(raw)
     raise ParseError(f"ชนิดข้อมูล {kind} ไม่รู้จัก", f"unknown type {kind}", value=raw)  # pragma: no cover - rules check guards types
 

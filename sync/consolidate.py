@@ -28,7 +28,7 @@ from typing import Any
 from filelock import FileLock, Timeout
 
 from rules import EsaplanError
-from rules.forms import FormSet, Problem, form_sets, preload, read_sheet
+from rules.forms import FormSet, Problem, form_sets, form_version, preload, read_sheet
 from rules.thai import reporting_rounds
 
 from .ledger import Ledger, Submission, open_ledger
@@ -161,6 +161,9 @@ def parse(settings: Settings, registry: dict[str, Unit], item: Incoming) -> Pars
         problems.append((None, Problem(INSTRUCTIONS_SHEET, UNIT_CELL_NAME, "NO-UNIT", "warning", "ไม่ได้กรอกรหัสหน่วยงาน ใช้รหัสจากช่องทางที่ส่งแทน")))
     if not book.meta:
         problems.append((None, Problem(FILE_SHEET, "-", "NOT-TEMPLATE", "warning", "ไฟล์นี้ไม่ได้สร้างจากแบบฟอร์มของ esaplan ตรวจตามชื่อแผ่นงานและหัวตาราง")))
+    elif book.meta.get("form_version") != form_version(form_set):
+        message = "แบบฟอร์มนี้เป็นรุ่นเก่า ระบบตรวจตามหัวตาราง ครั้งต่อไปโปรดใช้แบบฟอร์มรุ่นปัจจุบัน"
+        problems.append((None, Problem(FILE_SHEET, "-", "FORM-VERSION", "warning", message, book.meta.get("form_version"))))
     on = next((r.ends for r in reporting_rounds(fiscal_year) if r.months == round_), None)
     for form in form_set.forms:
         grid = book.sheets.get(form.sheet)

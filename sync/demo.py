@@ -154,7 +154,8 @@ def school_values(unit: Unit, rng: random.Random) -> dict[str, list[dict[str, An
     if rng.random() < 0.3:
         transfers.append(
             {"from_plan": "แผนงานพื้นฐาน", "from_project": "ผลผลิตผู้จบการศึกษาภาคบังคับ", "from_category": "งบดำเนินงาน", "from_item": "ค่าวัสดุ", "from_balance": 80_000,
-             "to_plan": "แผนงานพื้นฐาน", "to_project": "ผลผลิตผู้จบการศึกษาภาคบังคับ", "to_category": "งบดำเนินงาน", "to_item": "ค่าใช้สอย", "amount": 20_000, "reason": "ซ่อมแซมห้องเรียน"}
+             "to_plan": "แผนงานพื้นฐาน", "to_project": "ผลผลิตผู้จบการศึกษาภาคบังคับ", "to_category": "งบดำเนินงาน", "to_item": "ค่าใช้สอย", "amount": 20_000, "reason": "ซ่อมแซมห้องเรียน",
+             "requested_on": dt.date(2026, 9, rng.randint(1, 25))}
         )
     return {"enrolment": enrolment, "class_plan": plan, "budget_use": use, "kpi_report": reports, "budget_request": requests, "transfer_request": transfers}
 
@@ -166,7 +167,8 @@ def group_values(unit: Unit, rng: random.Random) -> dict[str, list[dict[str, Any
         allocated = rng.randrange(50_000, 600_000, 1000)
         projects.append(
             {"project": f"โครงการที่ {n} ของ{unit.name_th}", "activity": "ประชุมเชิงปฏิบัติการ", "budget_allocated": allocated, "budget_used": round(allocated * rng.uniform(0.5, 1.0)),
-             "kpi_target": 100, "kpi_result": rng.randint(70, 100), "status": rng.choice(["กำลังดำเนินการ", "เสร็จสิ้น", "เสร็จสิ้น"]), "evidence": "รายงานผลการดำเนินงาน"}
+             "kpi_target": 100, "kpi_result": rng.randint(70, 100), "status": rng.choice(["กำลังดำเนินการ", "เสร็จสิ้น", "เสร็จสิ้น"]), "evidence": "รายงานผลการดำเนินงาน",
+             "as_of": dt.date(2026, 9, 30)}
         )
     allocated = sum(p["budget_allocated"] for p in projects)
     use = [{"line": "ค่าใช้จ่ายตามแผนปฏิบัติการ", "category": "งบดำเนินงาน", "allocated": allocated, "committed": 0, "disbursed": sum(p["budget_used"] for p in projects)}]
@@ -230,6 +232,9 @@ def plan_files(units: list[Unit], rng: random.Random, *, mistakes: bool = True) 
          "to_plan": "แผนงานพื้นฐาน", "to_project": "โครงการพัฒนาคุณภาพ", "to_category": "งบดำเนินงาน", "to_item": "ค่าวัสดุ", "amount": 45_000, "reason": "จัดซื้อวัสดุการเรียน"}
     ]
     plant(12, "ขอโอนเกินยอดคงเหลือ", trf.sheet, f"{_column_of('transfer_request', 'amount')}{HEADER_ROW + 1}", "BALANCE", values=v)
+    v = files[15].values
+    v["transfer_request"] = [{**v["transfer_request"][0], "requested_on": "๒๐ ก.ย. ๒๕๖๙"}] if v["transfer_request"] else [{**files[12].values["transfer_request"][0], "from_balance": 90_000, "requested_on": "๒๐ ก.ย. ๒๕๖๙"}]
+    plant(15, "วันที่แบบไทย พ.ศ. เป็นข้อความ", trf.sheet, f"{_column_of('transfer_request', 'requested_on')}{HEADER_ROW + 1}", "NORMALISED", values=v)
     plant(13, "ส่งไฟล์ที่ไม่ใช่ Excel", "(ไฟล์)", "-", "FILE-NOT-XLSX", raw=b"%PDF-1.4\n% not a workbook\n", file_name="รายงาน.xlsx")
     plant(14, "ส่งไฟล์มีแมโคร (.xlsm)", "(ไฟล์)", "-", "FILE-MACRO", raw=_macro_workbook(), file_name="รายงาน.xlsm")
     return files, planted

@@ -227,6 +227,7 @@ def _row_errors(issue_rows: list[dict[str, Any]], form_code: str) -> dict[int, i
 
 
 DATE_FORMAT = "yyyy-mm-dd hh:mm"
+DAY_FORMAT = "dd/mm/yyyy"
 MONEY_FORMAT = "#,##0.00"
 
 
@@ -241,6 +242,8 @@ def _form_plan(form: Form, data: MasterData) -> SheetPlan:
     for offset, column in enumerate(columns):
         if column.type == "money" or (column.formula and has_money):
             plan.column_formats[first + offset] = MONEY_FORMAT
+        elif column.type == "date":
+            plan.column_formats[first + offset] = DAY_FORMAT
     for unit in data.registry.values():
         submission = data.submission_for(unit, form)
         if submission is None or form.code not in submission.data:

@@ -22,7 +22,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from rules import kpis
-from rules.forms import Form, FormSet, column_letter
+from rules.forms import Form, FormSet, column_letter, form_version
 from rules.grades import all_grades
 
 from .reader import INSTRUCTIONS_SHEET, META_SHEET, UNIT_CELL_NAME
@@ -60,7 +60,7 @@ def write_template(
     meta = book.create_sheet(META_SHEET)
     for row in (
         ("form_set", form_set.code),
-        ("form_version", ".".join(f"{f.code}:{f.version}" for f in form_set.forms)),
+        ("form_version", form_version(form_set)),
         ("fiscal_year", fiscal_year),
         ("round", round_),
         ("unit_code", unit.code if unit else ""),

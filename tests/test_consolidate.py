@@ -263,3 +263,20 @@ def test_lateness_is_judged_against_the_deadline_in_bangkok_time():
     assert form_status(Sent(due), "enrolment", [{"severity": "error", "form": "enrolment"}], due) == "errors"
     assert form_status(Sent(due), "class_plan", [], due) == "errors"  # the sheet was missing
     assert form_status(None, "enrolment", [], due) == "missing"
+
+
+def test_an_old_form_version_is_read_by_its_headers_with_a_warning(demo_copy):
+    from openpyxl import load_workbook as open_book
+
+    settings = load_settings(demo_copy)
+    registry = load_registry(settings.registry_path)
+    unit = registry["99000002"]
+    path = write_template(form_sets()["school"], demo_copy / "old.xlsx", fiscal_year=settings.fiscal_year, round_=settings.round, unit=unit,
+                          values={"enrolment": [{"grade": "ป.1", "male": 5, "female": 6, "rooms": 1}]})
+    book = open_book(path)
+    book["_esaplan"]["B2"] = "enrolment:0"
+    book.save(path)
+    submission = ingest(settings, open_ledger(settings.database_url), registry, Incoming(unit.code, path.read_bytes(), "old.xlsx", dt.datetime.now(BANGKOK), "upload"))
+    issues = open_ledger(settings.database_url).issues_of([submission.id])[submission.id]
+    assert [(i["rule"], i["severity"]) for i in issues if i["rule"] == "FORM-VERSION"] == [("FORM-VERSION", "warning")]
+    assert submission.accepted and submission.data["enrolment"][0]["male"] == 5

@@ -114,3 +114,20 @@ def test_project_progress_choices():
     grid = [header, ["โครงการ ก", "", 1000, 900, 100, 90, "เสร็จ", ""]]
     result = read_sheet(forms()["project_progress"], grid, unit_code="G01")
     assert ("G2", "TYPE-CHOICE", "error") in _problems(result)
+
+
+def test_dates_are_read_from_excel_dates_and_thai_be_text():
+    import datetime as dt
+
+    header = [c.th for c in forms()["project_progress"].columns]
+    grid = [
+        header,
+        ["โครงการ ก", "", 1000, 900, 100, 90, "เสร็จสิ้น", "", dt.datetime(2026, 9, 30)],
+        ["โครงการ ข", "", 1000, 900, 100, 90, "เสร็จสิ้น", "", "๓๐ ก.ย. ๒๕๖๙"],
+        ["โครงการ ค", "", 1000, 900, 100, 90, "เสร็จสิ้น", "", "31/09/2569"],
+    ]
+    result = read_sheet(forms()["project_progress"], grid, unit_code="G01")
+    assert [r["as_of"] for r in result.rows[:2]] == [dt.date(2026, 9, 30), dt.date(2026, 9, 30)]
+    assert ("I3", "NORMALISED", "info") in _problems(result)
+    assert next(p.message_th for p in result.problems if p.cell == "I3").endswith("30/9/2569 (พ.ศ.)")
+    assert ("I4", "TYPE-DATE", "error") in _problems(result)
