@@ -256,7 +256,8 @@ def consolidate(settings: Settings, *, sources: Iterable[Incoming] | None = None
             orphans: list[str] = []
             items = list(sources) if sources is not None else list(inbox_files(settings, registry, orphans))
             new_versions = 0
-            fresh = [item for item in items if not ledger.find_by_hash(item.unit_code, hashlib.sha256(item.content).hexdigest())]
+            known = ledger.known_hashes()
+            fresh = [item for item in items if (item.unit_code, hashlib.sha256(item.content).hexdigest()) not in known]
             done = len(items) - len(fresh)
             for parsed in _parse_all(settings, registry, fresh):
                 store(settings, ledger, parsed)

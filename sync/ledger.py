@@ -49,7 +49,7 @@ submissions = Table(
     Column("id", Integer, primary_key=True),
     Column("unit_code", String(32), nullable=False, index=True),
     Column("form_set", String(32), nullable=False),
-    Column("fiscal_year", Integer, nullable=False),
+    Column("fiscal_year", Integer, nullable=False, index=True),
     Column("round", Integer, nullable=False),
     Column("version", Integer, nullable=False),
     Column("sha256", String(64), nullable=False),
@@ -252,20 +252,27 @@ class Ledger:
         assert stored is not None
         return stored
 
+    def known_hashes(self) -> set[tuple[str, str]]:
+        """Every (unit code, SHA-256) already stored: one query, so unchanged files are skipped cheaply."""
+        with self.engine.connect() as connection:
+            return {(row.unit_code, row.sha256) for row in connection.execute(select(submissions.c.unit_code, submissions.c.sha256))}
+
     def latest(self, fiscal_year: int, round_: int) -> dict[tuple[str, str], Submission]:
         """The newest version of each (unit, form set) for a round: what the master shows."""
-        newest = (
-            select(submissions.c.unit_code, submissions.c.form_set, func.max(submissions.c.version).label("version"))
-            .where(submissions.c.fiscal_year == fiscal_year, submissions.c.round == round_)
-            .group_by(submissions.c.unit_code, submissions.c.form_set)
-            .subquery()
+        light = select(submissions.c.id, submissions.c.unit_code, submissions.c.form_set, submissions.c.version).where(
+            submissions.c.fiscal_year == fiscal_year, submissions.c.round == round_
         )
-        query = select(submissions).join(
-            newest,
-            (submissions.c.unit_code == newest.c.unit_code) & (submissions.c.form_set == newest.c.form_set) & (submissions.c.version == newest.c.version),
-        ).where(submissions.c.fiscal_year == fiscal_year, submissions.c.round == round_)
+        newest: dict[tuple[str, str], tuple[int, int]] = {}
         with self.engine.connect() as connection:
-            return {(s.unit_code, s.form_set): s for s in map(_submission, connection.execute(query))}
+            for row in connection.execute(light):
+                key = (row.unit_code, row.form_set)
+                if key not in newest or row.version > newest[key][0]:
+                    newest[key] = (row.version, row.id)
+            ids = [submission_id for _, submission_id in newest.values()]
+            rows = []
+            for start in range(0, len(ids), 500):  # stay under SQLite's bound-parameter limit
+                rows += connection.execute(select(submissions).where(submissions.c.id.in_(ids[start : start + 500]))).all()
+        return {(s.unit_code, s.form_set): s for s in map(_submission, rows)}
 
     def history(self, unit_code: str) -> list[Submission]:
         """Every version a unit sent, newest first."""
