@@ -10,21 +10,21 @@ The openpyxl comparison (``load_workbook`` on every file, nothing else) runs for
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing
 import random
-import json
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
 from sync.demo import DEMO_FY, DEMO_ROUND, build_registry, plan_files, write_files
 from sync.registry import save_registry
 from sync.settings import load_settings, write_config
+
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def generate(home: Path, schools: int) -> int:

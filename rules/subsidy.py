@@ -17,8 +17,8 @@ from typing import Any
 
 from .errors import ParameterNotSet, ParseError
 from .grades import counts_by_grade, grade, is_level, level_of
-from .parameters import DatedValue, Parameters, default_parameters
 from .money import whole_count
+from .parameters import DatedValue, Parameters, default_parameters
 from .planning import school_size
 from .thai import fiscal_year as fiscal_year_of
 

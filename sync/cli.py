@@ -130,8 +130,8 @@ def demo(home: Path, schools: int) -> None:
 
 
 def _run_consolidation(settings) -> None:  # type: ignore[no-untyped-def]
-    from sync.consolidate import STATUS_TH, consolidate
     from rules.forms import form_sets
+    from sync.consolidate import STATUS_TH, consolidate
 
     bar = None
 

@@ -17,11 +17,10 @@ import datetime as dt
 import hashlib
 import os
 import re
-import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from functools import partial
-from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +30,7 @@ from rules import EsaplanError
 from rules.forms import FormSet, Problem, form_sets, form_version, preload, read_sheet
 from rules.thai import reporting_rounds
 
-from .ledger import Ledger, Submission, open_ledger
+from .ledger import Ledger, NewVersion, Submission, open_ledger
 from .reader import INSTRUCTIONS_SHEET, UNIT_CELL_NAME, UnreadableWorkbook, read_workbook
 from .registry import Unit, load_registry
 from .safety import check_file
@@ -39,12 +38,17 @@ from .settings import BANGKOK, Settings
 
 Progress = Callable[[int, int, str], None]
 PARALLEL_FROM = 40  # below this many new files, worker start-up costs more than it saves
+STORE_BATCH = 100  # versions recorded per transaction (and per disk sync)
 FILE_SHEET = "(ไฟล์)"
 STATUS_TH = {"on_time": "ส่งตรงเวลา", "late": "ส่งช้า", "errors": "มีข้อผิดพลาด", "missing": "ยังไม่ส่ง"}
 
 
 class ConsolidationBusy(EsaplanError):
     """Another consolidation holds the lock."""
+
+
+class NoRegistry(EsaplanError):
+    """The installation has no unit registry yet: nobody is expected to submit."""
 
 
 @dataclass(frozen=True)
@@ -121,13 +125,7 @@ class Parsed:
     """What reading and validating one file found, before it is stored."""
 
     item: Incoming
-    sha256: str
-    form_set: str
-    fiscal_year: int
-    round: int
-    accepted: bool
-    data: dict[str, Any]
-    problems: list[tuple[str | None, Problem]]
+    version: NewVersion
 
 
 def parse(settings: Settings, registry: dict[str, Unit], item: Incoming) -> Parsed:
@@ -141,12 +139,12 @@ def parse(settings: Settings, registry: dict[str, Unit], item: Incoming) -> Pars
     rejection = check_file(item.content, max_bytes=settings.max_file_mb * 1024 * 1024)
     if rejection is not None:
         problems.append((None, Problem(FILE_SHEET, "-", rejection.rule, "error", rejection.message_th)))
-        return Parsed(item, sha, form_set.code, fiscal_year, round_, False, data, problems)
+        return _parsed(item, sha, form_set.code, fiscal_year, round_, False, data, problems)
     try:
         book = read_workbook(item.content)
     except UnreadableWorkbook:
         problems.append((None, Problem(FILE_SHEET, "-", "FILE-CORRUPT", "error", "ไฟล์เสียหาย เปิดไม่ได้: บันทึกใหม่จาก Excel แล้วส่งอีกครั้ง")))
-        return Parsed(item, sha, form_set.code, fiscal_year, round_, False, data, problems)
+        return _parsed(item, sha, form_set.code, fiscal_year, round_, False, data, problems)
     form_set = form_sets().get(book.meta.get("form_set", ""), form_set)
     fiscal_year = _int(book.meta.get("fiscal_year")) or fiscal_year
     round_ = _int(book.meta.get("round")) or round_
@@ -173,25 +171,23 @@ def parse(settings: Settings, registry: dict[str, Unit], item: Incoming) -> Pars
         result = read_sheet(form, grid, unit_code=item.unit_code, on=on)
         data[form.code] = result.rows
         problems.extend((form.code, p) for p in result.problems)
-    return Parsed(item, sha, form_set.code, fiscal_year, round_, accepted, data if accepted else {}, problems)
+    return _parsed(item, sha, form_set.code, fiscal_year, round_, accepted, data if accepted else {}, problems)
 
 
-def store(settings: Settings, ledger: Ledger, parsed: Parsed) -> Submission:
-    """Keep the file and record the version with its results in the ledger."""
-    _store(settings, parsed.sha256, parsed.item.content)
-    return ledger.add(
-        unit_code=parsed.item.unit_code,
-        form_set=parsed.form_set,
-        fiscal_year=parsed.fiscal_year,
-        round_=parsed.round,
-        sha256=parsed.sha256,
-        source=parsed.item.source,
-        original_name=parsed.item.name,
-        submitted_at=parsed.item.submitted_at,
-        accepted=parsed.accepted,
-        data=parsed.data,
-        problems=parsed.problems,
-    )
+def _parsed(item: Incoming, sha: str, form_set: str, fiscal_year: int, round_: int, accepted: bool, data: dict[str, Any], problems: list[tuple[str | None, Problem]]) -> Parsed:
+    version = NewVersion(item.unit_code, form_set, fiscal_year, round_, sha, item.source, item.name, item.submitted_at, accepted, data, problems)
+    return Parsed(item, version)
+
+
+def store(settings: Settings, ledger: Ledger, parsed: Sequence[Parsed]) -> list[Submission]:
+    """Keep the files, make them durable with one sync, then record the versions in one transaction.
+
+    The order matters: a version is only recorded once its file is safely on disk.
+    """
+    for one in parsed:
+        _keep_file(settings, one.version.sha256, one.item.content)
+    _sync(settings.store, [one.version.sha256 for one in parsed])
+    return ledger.add_many([one.version for one in parsed])
 
 
 def ingest(settings: Settings, ledger: Ledger, registry: dict[str, Unit], item: Incoming) -> Submission:
@@ -199,7 +195,7 @@ def ingest(settings: Settings, ledger: Ledger, registry: dict[str, Unit], item: 
     known = ledger.find_by_hash(item.unit_code, hashlib.sha256(item.content).hexdigest())
     if known:
         return known
-    return store(settings, ledger, parse(settings, registry, item))
+    return store(settings, ledger, [parse(settings, registry, item)])[0]
 
 
 def _int(text: str | None) -> int | None:
@@ -209,16 +205,25 @@ def _int(text: str | None) -> int | None:
         return None
 
 
-def _store(settings: Settings, sha: str, content: bytes) -> None:
+def _keep_file(settings: Settings, sha: str, content: bytes) -> None:
+    """Keep the submitted bytes as store/<sha256>.xlsx (renamed into place, once); :func:`_sync` makes it durable."""
     target = settings.store / f"{sha}.xlsx"
     if target.exists():
         return
     settings.store.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=settings.store, delete=False, suffix=".part") as handle:
-        handle.write(content)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(handle.name, target)
+    part = target.with_suffix(".part")
+    part.write_bytes(content)
+    os.replace(part, target)
+
+
+def _sync(folder: Path, shas: Sequence[str]) -> None:
+    """Flush kept files to disk: one system-wide sync where there is one, else one fsync per file."""
+    if hasattr(os, "sync"):
+        os.sync()
+        return
+    for sha in shas:  # pragma: no cover - Windows
+        with (folder / f"{sha}.xlsx").open("rb+") as handle:
+            os.fsync(handle.fileno())
 
 
 # --- status ----------------------------------------------------------------------------------
@@ -242,6 +247,12 @@ def consolidate(settings: Settings, *, sources: Iterable[Incoming] | None = None
     """Ingest everything new, then write the round's master workbook; returns what was done."""
     from .master import MasterData, write_master
 
+    if not settings.registry_path.is_file():
+        raise NoRegistry(
+            f"ยังไม่มีทะเบียนหน่วยงาน {settings.registry_path}: คัดลอกรายชื่อโรงเรียน (CSV จาก สพฐ. หรือแบบของ esaplan) มาไว้ที่นี่ก่อน",
+            f"no unit registry at {settings.registry_path}: copy the school list (OBEC CSV or esaplan format) there first",
+            path=settings.registry_path,
+        )
     settings.ensure_folders()
     lock = FileLock(str(settings.master_dir / ".consolidate.lock"))
     try:
@@ -257,14 +268,23 @@ def consolidate(settings: Settings, *, sources: Iterable[Incoming] | None = None
             items = list(sources) if sources is not None else list(inbox_files(settings, registry, orphans))
             new_versions = 0
             known = ledger.known_hashes()
-            fresh = [item for item in items if (item.unit_code, hashlib.sha256(item.content).hexdigest()) not in known]
+            fresh = []
+            for item in items:
+                key = (item.unit_code, hashlib.sha256(item.content).hexdigest())
+                if key not in known:  # unchanged files and a second copy of the same file are skipped
+                    known.add(key)
+                    fresh.append(item)
             done = len(items) - len(fresh)
+            batch: list[Parsed] = []
             for parsed in _parse_all(settings, registry, fresh):
-                store(settings, ledger, parsed)
-                new_versions += 1
+                batch.append(parsed)
                 done += 1
                 if progress:
                     progress(done, len(items), parsed.item.unit_code)
+                if len(batch) == STORE_BATCH:
+                    new_versions += len(store(settings, ledger, batch))
+                    batch = []
+            new_versions += len(store(settings, ledger, batch)) if batch else 0
             if progress and not fresh and items:
                 progress(len(items), len(items), "")
             data = MasterData.collect(settings, ledger, registry, orphans)

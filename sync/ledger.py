@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -30,11 +30,11 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
-    inspect,
-    text,
     func,
     insert,
+    inspect,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import Connection, Engine
@@ -141,6 +141,23 @@ class Submission:
     data: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class NewVersion:
+    """A submission to record: who sent what for which round, and what checking it found."""
+
+    unit_code: str
+    form_set: str
+    fiscal_year: int
+    round: int
+    sha256: str
+    source: str
+    original_name: str
+    submitted_at: dt.datetime
+    accepted: bool
+    data: dict[str, Any]
+    problems: list[tuple[str | None, Problem]]
+
+
 def _aware(value: dt.datetime) -> dt.datetime:
     # SQLite returns naive datetimes; everything is stored in UTC.
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
@@ -184,72 +201,59 @@ class Ledger:
             row = connection.execute(query).first()
         return _submission(row) if row else None
 
-    def add(
-        self,
-        *,
-        unit_code: str,
-        form_set: str,
-        fiscal_year: int,
-        round_: int,
-        sha256: str,
-        source: str,
-        original_name: str,
-        submitted_at: dt.datetime,
-        accepted: bool,
-        data: dict[str, Any],
-        problems: Iterable[tuple[str | None, Problem]],
-    ) -> Submission:
-        """Store a new version (or return the existing one for the same content)."""
-        existing = self.find(unit_code, form_set, fiscal_year, round_, sha256)
-        if existing:
-            return existing
-        problem_list = list(problems)
+    def add(self, version: NewVersion) -> Submission:
+        """Store one new version (or return the stored one with the same content)."""
+        return self.add_many([version])[0]
+
+    def add_many(self, versions: Sequence[NewVersion]) -> list[Submission]:
+        """Store new versions in one transaction; content already stored returns the stored version."""
+        stored: list[Submission] = []
         with self.begin() as connection:
-            version = connection.execute(
-                select(func.coalesce(func.max(submissions.c.version), 0)).where(
-                    submissions.c.unit_code == unit_code,
-                    submissions.c.form_set == form_set,
-                    submissions.c.fiscal_year == fiscal_year,
-                    submissions.c.round == round_,
+            for new in versions:
+                key = (
+                    submissions.c.unit_code == new.unit_code,
+                    submissions.c.form_set == new.form_set,
+                    submissions.c.fiscal_year == new.fiscal_year,
+                    submissions.c.round == new.round,
                 )
-            ).scalar_one() + 1
-            new_id = connection.execute(
-                insert(submissions).values(
-                    unit_code=unit_code,
-                    form_set=form_set,
-                    fiscal_year=fiscal_year,
-                    round=round_,
-                    version=version,
-                    sha256=sha256,
-                    source=source,
-                    original_name=original_name[:255],
-                    submitted_at=submitted_at,
-                    received_at=dt.datetime.now(dt.UTC),
-                    accepted=accepted,
-                    errors=sum(1 for _, p in problem_list if p.severity == "error"),
-                    warnings=sum(1 for _, p in problem_list if p.severity == "warning"),
-                    data=dumps(data),
-                )
-            ).inserted_primary_key[0]
-            if problem_list:
-                connection.execute(
-                    insert(issues),
-                    [
-                        {
-                            "submission_id": new_id,
-                            "form": form,
-                            "sheet": p.sheet,
-                            "cell": p.cell,
-                            "rule": p.rule,
-                            "severity": p.severity,
-                            "value": None if p.value is None else str(p.value),
-                            "message_th": p.message_th,
-                        }
-                        for form, p in problem_list
-                    ],
-                )
-        stored = self.find(unit_code, form_set, fiscal_year, round_, sha256)
-        assert stored is not None
+                existing = connection.execute(select(submissions).where(*key, submissions.c.sha256 == new.sha256)).first()
+                if existing:
+                    stored.append(_submission(existing))
+                    continue
+                values = {
+                    "unit_code": new.unit_code,
+                    "form_set": new.form_set,
+                    "fiscal_year": new.fiscal_year,
+                    "round": new.round,
+                    "version": connection.execute(select(func.coalesce(func.max(submissions.c.version), 0)).where(*key)).scalar_one() + 1,
+                    "sha256": new.sha256,
+                    "source": new.source,
+                    "original_name": new.original_name[:255],
+                    "submitted_at": new.submitted_at,
+                    "received_at": dt.datetime.now(dt.timezone.utc),
+                    "accepted": new.accepted,
+                    "errors": sum(1 for _, p in new.problems if p.severity == "error"),
+                    "warnings": sum(1 for _, p in new.problems if p.severity == "warning"),
+                }
+                new_id = connection.execute(insert(submissions).values(**values, data=dumps(new.data))).inserted_primary_key[0]
+                if new.problems:
+                    connection.execute(
+                        insert(issues),
+                        [
+                            {
+                                "submission_id": new_id,
+                                "form": form,
+                                "sheet": p.sheet,
+                                "cell": p.cell,
+                                "rule": p.rule,
+                                "severity": p.severity,
+                                "value": None if p.value is None else str(p.value),
+                                "message_th": p.message_th,
+                            }
+                            for form, p in new.problems
+                        ],
+                    )
+                stored.append(Submission(id=new_id, data=new.data, **values))
         return stored
 
     def known_hashes(self) -> set[tuple[str, str]]:

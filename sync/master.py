@@ -23,11 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
-from openpyxl.chart import BarChart, Reference
-from openpyxl.writer.excel import ExcelWriter
-from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.chart import BarChart, Reference
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
 from python_calamine import CalamineWorkbook
 
 from rules import kpi_status, kpi_value, kpis
@@ -392,9 +392,9 @@ def write_master(settings: Settings, data: MasterData) -> Path:
     keep_analyst_sheets = _analyst_sheets(target)
     if keep_analyst_sheets:  # slower: openpyxl must load the old master to keep the analysts' sheets
         book = load_workbook(target)
-        for name in list(book.sheetnames):
-            if name in {p.name for p in plans} or name == MANAGED_LIST or name in _managed_names(book):
-                del book[name]
+        ours = {p.name for p in plans} | _managed_names(book) | {MANAGED_LIST}
+        for name in [n for n in book.sheetnames if n in ours]:
+            del book[name]
     else:
         book = Workbook(write_only=True)
     for index, plan in enumerate(plans):

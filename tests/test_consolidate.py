@@ -280,3 +280,22 @@ def test_an_old_form_version_is_read_by_its_headers_with_a_warning(demo_copy):
     issues = open_ledger(settings.database_url).issues_of([submission.id])[submission.id]
     assert [(i["rule"], i["severity"]) for i in issues if i["rule"] == "FORM-VERSION"] == [("FORM-VERSION", "warning")]
     assert submission.accepted and submission.data["enrolment"][0]["male"] == 5
+
+
+def test_consolidate_without_a_registry_says_what_to_do(tmp_path):
+    result = CliRunner().invoke(main, ["consolidate", "--home", str(tmp_path / "new")])
+    assert result.exit_code == 1
+    assert "ยังไม่มีทะเบียนหน่วยงาน" in result.output and "registry.csv" in result.output
+
+
+def test_consolidate_on_the_real_area_registry_with_nothing_submitted(tmp_path, shared_data):
+    import shutil
+
+    home = tmp_path / "kk5"
+    home.mkdir()
+    shutil.copy(shared_data / "khonkaen-area5-schools-2022.csv", home / "registry.csv")
+    result = CliRunner().invoke(main, ["consolidate", "--home", str(home), "--fy", "2570", "--round", "6"])
+    assert result.exit_code == 0, result.output
+    rows = _rows(load_workbook(Path(result.output.strip().splitlines()[-1]))["สถานะการส่ง"])
+    assert len(rows) == 261 and {r[6] for r in rows[1:]} == {"ยังไม่ส่ง"}
+    assert sum(1 for r in rows[1:] if r[2] == "(ไม่ระบุอำเภอ)") == 6

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-
 from rules.forms import computed, form_sets, forms, read_sheet
 
 ENROLMENT_HEADER = ["ชั้น", "ชาย (คน)", "หญิง (คน)", "รวม (คน)", "ห้องเรียน"]
