@@ -15,7 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .errors import ParseError
+from .forms import COMPARE_OPERATORS, FUNCTIONS, SEVERITIES, TYPES, expression_names
 from .parameters import DATA_DIR, Parameters, Problem
+from .transfers import FEATURES, OPERATORS
 from .yamlfile import YamlFile
 
 TABLE_FIELDS = ("description", "reference", "effective")
@@ -149,8 +152,6 @@ def _check_authorities(file: YamlFile, params: Parameters) -> Iterator[Problem]:
 
 
 def _check_transfer_rules(file: YamlFile, params: Parameters) -> Iterator[Problem]:
-    from .transfers import FEATURES, OPERATORS
-
     authorities = {row.get("code") for row in (params.files.get("budget.authorities") or file).data.get("authorities") or []}
     kinds = set()
     for index, row in _rows(file, "kinds"):
@@ -220,9 +221,6 @@ def _check_kpis(file: YamlFile, params: Parameters) -> Iterator[Problem]:
 
 
 def _check_form(file: YamlFile, params: Parameters) -> Iterator[Problem]:
-    from .errors import ParseError
-    from .forms import _COMPARE, FUNCTIONS, SEVERITIES, TYPES, expression_names
-
     for name in ("code", "version", "sheet", "title_th"):
         if not file.data.get(name):
             yield Problem(file.path, 1, f"ต้องมี '{name}' (missing '{name}')")
@@ -245,8 +243,8 @@ def _check_form(file: YamlFile, params: Parameters) -> Iterator[Problem]:
         for name in ("id", "left", "op", "right", "severity", "message_th"):
             if row.get(name) in (None, ""):
                 yield Problem(file.path, where, f"checks[{index}] ต้องมี '{name}'")
-        if row.get("op") not in _COMPARE:
-            yield Problem(file.path, where, f"ตัวเปรียบเทียบ '{row.get('op')}' ไม่รู้จัก (ใช้ได้: {' '.join(_COMPARE)})")
+        if row.get("op") not in COMPARE_OPERATORS:
+            yield Problem(file.path, where, f"ตัวเปรียบเทียบ '{row.get('op')}' ไม่รู้จัก (ใช้ได้: {' '.join(COMPARE_OPERATORS)})")
         if row.get("severity") not in SEVERITIES:
             yield Problem(file.path, where, f"severity ต้องเป็น {', '.join(SEVERITIES)}")
         if row.get("cell") is not None and row["cell"] not in keys:

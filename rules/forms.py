@@ -27,8 +27,9 @@ from typing import Any
 from pythainlp.util import thai_digit_to_arabic_digit
 
 from .errors import EsaplanError, ParseError
-from .grades import grade, level_of
+from .grades import all_grades, grade, level_of
 from .kpi import kpi as kpi_entry
+from .kpi import kpis
 from .money import to_decimal
 from .parameters import default_parameters
 from .planning import rooms_needed
@@ -39,7 +40,7 @@ TYPES = {"text", "count", "money", "number", "grade", "category", "kpi", "yesno"
 SEVERITIES = ("error", "warning", "info")
 FORMULA_PREFIXES = ("=", "+", "-", "@")
 HEADER_SCAN_ROWS = 15
-_COMPARE = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq, "!=": operator.ne}
+COMPARE_OPERATORS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq, "!=": operator.ne}
 _AST_COMPARE = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!="}
 _ARITH: dict[type, Callable[[Any, Any], Any]] = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv}
 
@@ -197,9 +198,6 @@ def form_sets() -> dict[str, FormSet]:
 
 def preload() -> None:
     """Load every cached rules table now: worker processes forked afterwards inherit them."""
-    from .grades import all_grades
-    from .kpi import kpis
-
     form_sets()
     kpis()
     all_grades()
@@ -275,7 +273,7 @@ def _eval(node: ast.AST, row: Mapping[str, Any]) -> Any:
         left = _eval(node.left, row)
         for op, right_node in zip(node.ops, node.comparators, strict=True):
             right = _eval(right_node, row)
-            if not _COMPARE[_AST_COMPARE[type(op)]](left, right):
+            if not COMPARE_OPERATORS[_AST_COMPARE[type(op)]](left, right):
                 return False
             left = right
         return True
@@ -489,7 +487,7 @@ def _run_checks(form: Form, row: dict[str, Any], by_key: Mapping[str, int], r: i
             if check.when and not evaluate(check.when, row):
                 continue
             left, right = evaluate(check.left, row), evaluate(check.right, row)
-            if _COMPARE[check.op](left, right):
+            if COMPARE_OPERATORS[check.op](left, right):
                 continue
             message = format_message(check.message_th, row)
         except (_Missing, EsaplanError):

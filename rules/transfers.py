@@ -22,6 +22,7 @@ from pythainlp.util import thai_digit_to_arabic_digit
 from .errors import ParseError, TransferError
 from .money import to_decimal
 from .parameters import Parameters, default_parameters
+from .thai import parse_date
 
 FEATURES = frozenset(
     {
@@ -220,8 +221,6 @@ def validate_transfer(source: Any, target: Any, amount: Any, *, context: Mapping
     params = params or default_parameters()
     context = dict(context or {})
     if isinstance(context.get("date"), str):
-        from .thai import parse_date
-
         context["date"] = parse_date(context["date"])
     src, dst = budget_line(source, "source", params), budget_line(target, "target", params)
     try:

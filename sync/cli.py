@@ -131,7 +131,8 @@ def demo(home: Path, schools: int) -> None:
 
 def _run_consolidation(settings) -> None:  # type: ignore[no-untyped-def]
     from rules.forms import form_sets
-    from sync.consolidate import STATUS_TH, consolidate
+    from sync.consolidate import consolidate
+    from sync.status import STATUS_TH
 
     bar = None
 

@@ -21,26 +21,29 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 from filelock import FileLock, Timeout
 
 from rules import EsaplanError
-from rules.forms import FormSet, Problem, form_sets, form_version, preload, read_sheet
+from rules.forms import Problem, form_sets, form_version, preload, read_sheet
+from rules.parameters import DATA_DIR
 from rules.thai import reporting_rounds
 
 from .ledger import Ledger, NewVersion, Submission, open_ledger
+from .master import MasterData, write_master
 from .reader import INSTRUCTIONS_SHEET, UNIT_CELL_NAME, UnreadableWorkbook, read_workbook
 from .registry import Unit, load_registry
 from .safety import check_file
-from .settings import BANGKOK, Settings
+from .settings import Settings
+from .status import sets_for
 
 Progress = Callable[[int, int, str], None]
 PARALLEL_FROM = 40  # below this many new files, worker start-up costs more than it saves
 STORE_BATCH = 100  # versions recorded per transaction (and per disk sync)
 FILE_SHEET = "(ไฟล์)"
-STATUS_TH = {"on_time": "ส่งตรงเวลา", "late": "ส่งช้า", "errors": "มีข้อผิดพลาด", "missing": "ยังไม่ส่ง"}
 
 
 class ConsolidationBusy(EsaplanError):
@@ -75,18 +78,6 @@ class RunResult:
     files_seen: int
     orphans: list[str] = field(default_factory=list)
     master_written: bool = True
-
-
-def sets_for(unit: Unit) -> list[FormSet]:
-    """The form sets a unit of this kind must send."""
-    return [s for s in form_sets().values() if s.submitted_by == unit.kind]
-
-
-def deadline(form_set: FormSet, fiscal_year: int, round_: int) -> dt.datetime:
-    """End of the last day to submit: the round's end plus the set's allowed days (Bangkok time)."""
-    ends = next(r.ends for r in reporting_rounds(fiscal_year) if r.months == round_)
-    last_day = ends + dt.timedelta(days=form_set.deadline_days)
-    return dt.datetime.combine(last_day, dt.time(23, 59, 59), BANGKOK)
 
 
 # --- sources -------------------------------------------------------------------------------
@@ -226,27 +217,11 @@ def _sync(folder: Path, shas: Sequence[str]) -> None:
             os.fsync(handle.fileno())
 
 
-# --- status ----------------------------------------------------------------------------------
-
-
-def form_status(submission: Submission | None, form_code: str, issue_rows: list[dict[str, Any]], due: dt.datetime) -> str:
-    """on_time / late / errors / missing for one unit and form (errors outrank lateness)."""
-    if submission is None:
-        return "missing"
-    if not submission.accepted or form_code not in submission.data:
-        return "errors"
-    if any(i["severity"] == "error" and i["form"] == form_code for i in issue_rows):
-        return "errors"
-    return "late" if submission.submitted_at > due else "on_time"
-
-
 # --- the run ---------------------------------------------------------------------------------
 
 
 def consolidate(settings: Settings, *, sources: Iterable[Incoming] | None = None, progress: Progress | None = None) -> RunResult:
     """Ingest everything new, then write the round's master workbook; returns what was done."""
-    from .master import MasterData, write_master
-
     if not settings.registry_path.is_file():
         raise NoRegistry(
             f"ยังไม่มีทะเบียนหน่วยงาน {settings.registry_path}: คัดลอกรายชื่อโรงเรียน (CSV จาก สพฐ. หรือแบบของ esaplan) มาไว้ที่นี่ก่อน",
@@ -321,10 +296,6 @@ def _fingerprint(settings: Settings, data: Any) -> str:
     Covers the newest version of each submission, the registry, the orphan files, the rules
     data (rates, forms, KPI targets) and the esaplan version, so any change rebuilds the master.
     """
-    from importlib.metadata import version
-
-    from rules.parameters import DATA_DIR
-
     digest = hashlib.sha256()
     digest.update(f"{version('esaplan')}|{settings.fiscal_year}|{settings.round}".encode())
     for key, submission in sorted(data.latest.items()):

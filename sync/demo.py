@@ -28,7 +28,7 @@ from typing import Any
 from openpyxl import load_workbook
 
 from rules import kpis, per_head, school_size
-from rules.forms import form_sets, forms
+from rules.forms import column_letter, form_sets, forms
 from rules.grades import all_grades
 
 from .reader import INSTRUCTIONS_SHEET, UNIT_CELL_NAME
@@ -176,8 +176,6 @@ def group_values(unit: Unit, rng: random.Random) -> dict[str, list[dict[str, Any
 
 
 def _column_of(form_code: str, key: str) -> str:
-    from rules.forms import column_letter
-
     columns = forms()[form_code].columns
     return column_letter(next(i for i, c in enumerate(columns) if c.key == key))
 

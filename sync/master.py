@@ -33,10 +33,10 @@ from python_calamine import CalamineWorkbook
 from rules import kpi_status, kpi_value, kpis
 from rules.forms import FORMULA_PREFIXES, Form, column_letter, computed, form_sets
 
-from .consolidate import STATUS_TH, deadline, form_status, sets_for
 from .ledger import Ledger, Submission
 from .registry import Unit
 from .settings import BANGKOK, Settings
+from .status import STATUS_TH, deadline, form_status, sets_for
 
 MANAGED_LIST = "_esaplan_master"
 SUMMARY, STATUS, ISSUES = "สรุป", "สถานะการส่ง", "ปัญหาที่พบ"

@@ -12,6 +12,7 @@ every workbook esaplan produces has one layout.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Si
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from rules import kpis
+from rules import kpi, kpis
 from rules.forms import Form, FormSet, column_letter, form_version
 from rules.grades import all_grades
 
@@ -192,14 +193,10 @@ def _form_sheet(sheet: Any, form: Form, fiscal_year: int, round_: int, lists: Ma
 
 def _excel_formula(expression: str, letters: Mapping[str, str], row: int) -> str:
     """Translate a form expression over column keys to an Excel formula for one row."""
-    import re
-
     return re.sub(r"[A-Za-z_][A-Za-z0-9_]*", lambda m: f"N({letters[m.group(0)]}{row})" if m.group(0) in letters else m.group(0), expression)
 
 
 def _kpi_name(code: Any) -> str | None:
     if not code:
         return None
-    from rules import kpi
-
     return kpi(str(code)).name_th

@@ -16,10 +16,11 @@ from sqlalchemy import func, select
 from rules.forms import form_sets
 from sync import master as master_module
 from sync.cli import main
-from sync.consolidate import ConsolidationBusy, Incoming, consolidate, deadline, form_status, ingest
+from sync.consolidate import ConsolidationBusy, Incoming, consolidate, ingest
 from sync.ledger import open_ledger, submissions
 from sync.registry import load_registry
 from sync.settings import BANGKOK, load_settings
+from sync.status import deadline, form_status
 from sync.templates import write_template
 
 MANAGED = ["สรุป", "สถานะการส่ง", "ปัญหาที่พบ", "ข้อมูลนักเรียน", "แผนชั้นเรียน", "การใช้งบประมาณ", "ตัวชี้วัด", "คำของบประมาณ", "คำขอโอนงบประมาณ", "ความก้าวหน้าโครงการ"]

@@ -1,0 +1,38 @@
+"""Who must send what for a round, by when, and where each unit stands (ส่งตรงเวลา / ส่งช้า / ...)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from rules.forms import FormSet, form_sets
+from rules.thai import reporting_rounds
+
+from .ledger import Submission
+from .registry import Unit
+from .settings import BANGKOK
+
+STATUS_TH = {"on_time": "ส่งตรงเวลา", "late": "ส่งช้า", "errors": "มีข้อผิดพลาด", "missing": "ยังไม่ส่ง"}
+
+
+def sets_for(unit: Unit) -> list[FormSet]:
+    """The form sets a unit of this kind must send."""
+    return [s for s in form_sets().values() if s.submitted_by == unit.kind]
+
+
+def deadline(form_set: FormSet, fiscal_year: int, round_: int) -> dt.datetime:
+    """End of the last day to submit: the round's end plus the set's allowed days (Bangkok time)."""
+    ends = next(r.ends for r in reporting_rounds(fiscal_year) if r.months == round_)
+    last_day = ends + dt.timedelta(days=form_set.deadline_days)
+    return dt.datetime.combine(last_day, dt.time(23, 59, 59), BANGKOK)
+
+
+def form_status(submission: Submission | None, form_code: str, issue_rows: list[dict[str, Any]], due: dt.datetime) -> str:
+    """on_time / late / errors / missing for one unit and form (errors outrank lateness)."""
+    if submission is None:
+        return "missing"
+    if not submission.accepted or form_code not in submission.data:
+        return "errors"
+    if any(i["severity"] == "error" and i["form"] == form_code for i in issue_rows):
+        return "errors"
+    return "late" if submission.submitted_at > due else "on_time"
