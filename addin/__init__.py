@@ -1,4 +1,10 @@
-"""Spreadsheet adapters: the ESA_* formulas and macros for Excel (xlwings, Office.js) and Google Sheets.
+"""Spreadsheet adapters: the ESA_* formulas and macros for Excel (xlwings, Office.js), Google Sheets and xlwings Lite.
 
-Each formula is a thin wrapper over :mod:`rules`; nothing here decides a domain question.
+Each formula is a thin wrapper over :mod:`rules`, registered once in :mod:`addin.registry`;
+nothing here decides a domain question. Importing the package registers every formula.
 """
+
+from . import formulas  # noqa: F401  (registers the formulas)
+from .registry import FORMULAS, Formula, Param, call
+
+__all__ = ["FORMULAS", "Formula", "Param", "call"]

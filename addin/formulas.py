@@ -1,0 +1,285 @@
+"""The ESA_* formulas: thin wrappers turning spreadsheet arguments into :mod:`rules` calls.
+
+Names are what users type; the ESA_ prefix keeps them clear of Excel's own functions. Each
+example is real: the tests run it directly and through every surface.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import rules
+from rules.forms import forms, read_sheet
+from rules.grades import grade
+from rules.money import to_decimal
+
+from .registry import Param, as_date, as_int, flat, formula, rows_of
+
+SIZE_TH = {"small": "ขนาดเล็ก", "medium": "ขนาดกลาง", "large": "ขนาดใหญ่", "extra-large": "ขนาดใหญ่พิเศษ"}
+
+
+@formula(
+    "ESA_ALLOCATE",
+    "แบ่งวงเงินตามน้ำหนัก (เช่น จำนวนนักเรียน) ให้ผลรวมตรงวงเงินทุกบาท มีขั้นต่ำ/เพดานได้ ช่องว่างได้ผลว่าง",
+    "Split a total over weights so the parts add up exactly; optional floor and cap; blank weights give blanks",
+    [
+        Param("total", "number", "วงเงินรวม", "total to split"),
+        Param("weights", "range", "น้ำหนัก เช่น จำนวนนักเรียนของแต่ละโรงเรียน", "weights, e.g. pupils per school"),
+        Param("floor", "any", "ขั้นต่ำต่อราย (ตัวเลขเดียวหรือช่วงเซลล์)", "floor per row (one number or a range)", optional=True),
+        Param("cap", "any", "เพดานต่อราย (ตัวเลขเดียวหรือช่วงเซลล์)", "cap per row (one number or a range)", optional=True),
+        Param("unit", "number", "หน่วยการปัด เช่น 1 บาท หรือ 100 บาท", "rounding unit, e.g. 1 or 100 baht", optional=True),
+    ],
+    "column",
+    ((100, [[1], [1], [None], [1]]), [[34], [33], [None], [33]]),
+)
+def esa_allocate(total: Any, weights: Any, floor: Any, cap: Any, unit: Any) -> list[list[Any]]:
+    cells = flat(weights)
+    present = [i for i, w in enumerate(cells) if w is not None]
+    floors = flat(floor) if isinstance(floor, list) else floor
+    caps = flat(cap) if isinstance(cap, list) else cap
+    pick = (lambda bound: [bound[i] for i in present] if isinstance(bound, list) else bound)
+    amounts = rules.allocate(total, [cells[i] for i in present], floor=pick(floors), cap=pick(caps), unit=unit if unit is not None else 1)
+    result: list[list[Any]] = [[None] for _ in cells]
+    for index, amount in zip(present, amounts, strict=True):
+        result[index] = [amount]
+    return result
+
+
+@formula(
+    "ESA_PERHEAD",
+    "เงินอุดหนุนรายหัวของระดับ/ชั้นตามอัตราปีงบประมาณ",
+    "Per-head money for a level or grade at the fiscal year's rate",
+    [
+        Param("level", "text", "ระดับหรือชั้น เช่น ประถม, ป.1", "level or grade, e.g. primary, P1"),
+        Param("pupils", "number", "จำนวนนักเรียน", "pupils"),
+        Param("item", "text", "รายการ: tuition textbooks supplies uniforms activities", "item: tuition, textbooks, supplies, uniforms, activities", optional=True),
+        Param("fiscal_year", "number", "ปีงบประมาณ พ.ศ. (ว่าง = ปีนี้)", "fiscal year BE (blank = this year)", optional=True),
+    ],
+    "value",
+    (("ป.1", 30, "tuition", 2570), 61560),
+)
+def esa_perhead(level: Any, pupils: Any, item: Any, fiscal_year: Any) -> Any:
+    return rules.per_head(str(level), pupils, str(item or "tuition"), as_int(fiscal_year, 0) or None)
+
+
+@formula(
+    "ESA_SUBSIDY",
+    "เงินอุดหนุนรายหัวทุกรายการของหลายโรงเรียน: แถวหัวเป็นชั้น (อ.1 ... ม.3) คอลัมน์แรกเป็นชื่อโรงเรียน",
+    "Every per-head item for many schools: header row of grades, first column the school",
+    [
+        Param("enrolment_table", "range", "ตารางนักเรียน แถวแรกเป็นชั้น คอลัมน์แรกเป็นโรงเรียน", "table: grades across, schools down"),
+        Param("fiscal_year", "number", "ปีงบประมาณ พ.ศ. (ว่าง = ปีนี้)", "fiscal year BE (blank = this year)", optional=True),
+    ],
+    "table",
+    (([["โรงเรียน", "ป.1", "ป.2"], ["ก", 10, 12]], 2570), None),
+)
+def esa_subsidy(table: Any, fiscal_year: Any) -> list[list[Any]]:
+    rows = rows_of(table)
+    header, body = rows[0], rows[1:]
+    grades = [grade(str(h)).code for h in header[1:]]
+    items = rules.default_parameters().table("per_head.items")["items"]
+    out = [["โรงเรียน", *(i["th"] for i in items), "รวม", "อัตราที่ยังไม่ได้กรอก"]]
+    for row in body:
+        if all(v is None for v in row):
+            continue
+        enrolment = dict(zip(grades, row[1:], strict=False))
+        result = rules.per_head_subsidy(enrolment, as_int(fiscal_year, 0) or None)
+        missing = ", ".join(sorted({item for item, _ in result.not_set}))
+        out.append([row[0], *(result.by_item[i["code"]] for i in items), result.total, missing or None])
+    return out
+
+
+_TRANSFER_PARAMS = [
+    Param("from_unit", "text", "หน่วยรับงบประมาณต้นทาง", "source unit"),
+    Param("from_plan", "text", "แผนงานต้นทาง", "source plan"),
+    Param("from_project", "text", "ผลผลิต/โครงการต้นทาง", "source output/project"),
+    Param("from_category", "text", "งบรายจ่ายต้นทาง", "source expense category"),
+    Param("from_item", "text", "รายการต้นทาง", "source item"),
+    Param("from_balance", "number", "ยอดคงเหลือต้นทาง", "source available balance"),
+    Param("to_unit", "text", "หน่วยรับงบประมาณปลายทาง", "target unit"),
+    Param("to_plan", "text", "แผนงานปลายทาง", "target plan"),
+    Param("to_project", "text", "ผลผลิต/โครงการปลายทาง", "target output/project"),
+    Param("to_category", "text", "งบรายจ่ายปลายทาง", "target expense category"),
+    Param("to_item", "text", "รายการปลายทาง", "target item"),
+    Param("amount", "number", "จำนวนเงินที่ขอโอน", "amount to move"),
+    Param("leftover", "any", "เป็นเงินเหลือจ่าย (ใช่/ไม่ใช่)", "leftover funds (yes/no)", optional=True),
+    Param("new_item", "any", "ปลายทางเป็นรายการใหม่ (ใช่/ไม่ใช่)", "target is a new item (yes/no)", optional=True),
+]
+
+
+@formula(
+    "ESA_TRANSFER_CHECK",
+    "ตรวจคำขอโอน/เปลี่ยนแปลงงบประมาณ: โอนได้หรือไม่ ใครอนุมัติ กฎข้อใด",
+    "Check one transfer/change request: allowed or not, who approves, which rule",
+    _TRANSFER_PARAMS,
+    "row",
+    (("สพป.ขก.5", "พื้นฐาน", "ผลผลิต 1", "งบดำเนินงาน", "ค่าวัสดุ", 50000, "สพป.ขก.5", "พื้นฐาน", "ผลผลิต 2", "งบดำเนินงาน", "ค่าวัสดุ", 10000), None),
+)
+def esa_transfer_check(*args: Any) -> list[list[Any]]:
+    names = [p.name for p in _TRANSFER_PARAMS]
+    values = dict(zip(names, args, strict=True))
+    source = {k[5:]: values[k] for k in names if k.startswith("from_")}
+    target = {k[3:]: values[k] for k in names if k.startswith("to_")}
+    target["new_item"] = values["new_item"]
+    source["leftover"] = values["leftover"]
+    result = rules.validate_transfer(source, target, values["amount"])
+    return [["โอนได้" if result.allowed else "โอนไม่ได้", result.authority_th, ", ".join(result.rule_ids), result.message_th]]
+
+
+@formula(
+    "ESA_TRANSFERS",
+    "ตรวจตารางคำขอโอนทั้งตาราง (หัวตารางตามแบบคำขอโอน) คิดยอดคงเหลือสะสม ได้คอลัมน์ผลตรวจ",
+    "Check a whole table of transfer requests (headers as in the request form) with running balances",
+    [Param("table", "range", "ตารางคำขอโอน รวมแถวหัวตาราง", "request table with its header row")],
+    "column",
+    (
+        (
+            [
+                ["จาก-แผนงาน", "จาก-ผลผลิต/โครงการ", "จาก-งบรายจ่าย", "จาก-รายการ", "ยอดคงเหลือต้นทาง (บาท)", "ไป-แผนงาน", "ไป-ผลผลิต/โครงการ", "ไป-งบรายจ่าย", "ไป-รายการ", "จำนวนเงินที่ขอโอน (บาท)", "เหตุผล"],
+                ["พื้นฐาน", "ผลผลิต 1", "งบดำเนินงาน", "ค่าวัสดุ", 50000, "พื้นฐาน", "ผลผลิต 1", "งบดำเนินงาน", "ค่าใช้สอย", 30000, "ซ่อม"],
+                ["พื้นฐาน", "ผลผลิต 1", "งบดำเนินงาน", "ค่าวัสดุ", 50000, "พื้นฐาน", "ผลผลิต 1", "งบดำเนินงาน", "ค่าใช้สอย", 30000, "ซ่อม"],
+            ],
+        ),
+        [
+            ["ผลตรวจ"],
+            ["โอนได้ ผู้อนุมัติ: ผู้อำนวยการสำนักงานเขตพื้นที่การศึกษา (CHANGE)"],
+            ["โอนไม่ได้/ข้อมูลผิด: โอนไม่ได้: ขอโอน 30,000.00 บาท เกินยอดคงเหลือ 20,000.00 บาท ของรายการต้นทาง"],
+        ],
+    ),
+)
+def esa_transfers(table: Any) -> list[list[Any]]:
+    grid = rows_of(table)
+    form = forms()["transfer_request"]
+    sheet = read_sheet(form, grid, unit_code="-")
+    by_row: dict[int, list[str]] = {}
+    for problem in sheet.problems:
+        if problem.severity == "error":
+            row = int("".join(ch for ch in problem.cell if ch.isdigit()) or 0)
+            by_row.setdefault(row, []).append(problem.message_th)
+    status: list[list[Any]] = [["ผลตรวจ"]]
+    rows = {r["_row"]: r for r in sheet.rows}
+    for number in range(2, len(grid) + 1):
+        if number in by_row:
+            status.append(["โอนไม่ได้/ข้อมูลผิด: " + "; ".join(by_row[number])])
+        elif number in rows and rows[number].get("approval"):
+            status.append([f"โอนได้ ผู้อนุมัติ: {rows[number]['approval']} ({rows[number]['rule']})"])
+        else:
+            status.append([None])
+    return status
+
+
+@formula(
+    "ESA_KPI",
+    "ค่าร้อยละของตัวชี้วัด ตัวตั้ง/ตัวหาร x 100 (ตัวหารเป็นศูนย์ได้ผลว่าง)",
+    "KPI percentage numerator/denominator x 100 (blank when the denominator is 0)",
+    [Param("numerator", "number", "ตัวตั้ง", "numerator"), Param("denominator", "number", "ตัวหาร", "denominator")],
+    "value",
+    ((3, 7), 42.86),
+)
+def esa_kpi(numerator: Any, denominator: Any) -> Any:
+    return rules.kpi_value(numerator, denominator)
+
+
+@formula(
+    "ESA_KPI_STATUS",
+    "สถานะตัวชี้วัดในรอบ 6/9/12 เดือน เทียบค่าเป้าหมาย",
+    "KPI status at the 6/9/12-month round against its target",
+    [
+        Param("kpi_code", "text", "รหัสตัวชี้วัด เช่น S2.4", "KPI code, e.g. S2.4"),
+        Param("actual", "number", "ผลที่ได้", "actual value"),
+        Param("round", "number", "รอบ 6 9 หรือ 12 (ว่าง = 12)", "round 6, 9 or 12 (blank = 12)", optional=True),
+    ],
+    "value",
+    (("S2.4", 10, 12), "บรรลุเป้าหมาย"),
+)
+def esa_kpi_status(code: Any, actual: Any, round_: Any) -> str:
+    return rules.kpi_status(str(code), actual, as_int(round_, 12)).th
+
+
+@formula("ESA_KPI_TARGET", "ค่าเป้าหมายของตัวชี้วัด", "A KPI's target", [Param("kpi_code", "text", "รหัสตัวชี้วัด", "KPI code")], "value", (("S2.4",), 10))
+def esa_kpi_target(code: Any) -> Any:
+    entry = rules.kpi(str(code))
+    return entry.target if entry.target is not None else "เพิ่มขึ้นจากปีก่อน"
+
+
+@formula("ESA_KPI_NAME", "ชื่อตัวชี้วัดตามแผนกลยุทธ์", "A KPI's wording in the strategy plan", [Param("kpi_code", "text", "รหัสตัวชี้วัด", "KPI code")], "value", (("S2.9",), "ร้อยละ ๑๐๐ ของสถานศึกษาจัดกิจกรรมส่งเสริมรักการอ่าน"))
+def esa_kpi_name(code: Any) -> str:
+    return rules.kpi(str(code)).name_th
+
+
+@formula(
+    "ESA_ROOMS",
+    "จำนวนห้องเรียนที่ต้องใช้ตามเกณฑ์นักเรียนต่อห้อง",
+    "Rooms needed under the class-size limit",
+    [Param("pupils", "number", "จำนวนนักเรียน", "pupils"), Param("level", "text", "ชั้นหรือระดับ เช่น ป.1, อนุบาล", "grade or level")],
+    "value",
+    ((41, "ป.1"), 2),
+)
+def esa_rooms(pupils: Any, level: Any) -> int:
+    return rules.rooms_needed(pupils, str(level))
+
+
+@formula("ESA_SCHOOL_SIZE", "ขนาดโรงเรียนตามจำนวนนักเรียน", "School size band by pupils", [Param("pupils", "number", "จำนวนนักเรียน", "pupils")], "value", ((120,), "ขนาดเล็ก"))
+def esa_school_size(pupils: Any) -> str:
+    return SIZE_TH[rules.school_size(pupils)]
+
+
+@formula(
+    "ESA_COHORT",
+    "คาดการณ์นักเรียนรายชั้นล่วงหน้า (อัตราการเลื่อนชั้น): แถวหัวเป็นชั้น คอลัมน์แรกเป็นปี",
+    "Cohort-survival projection: header row of grades, first column years",
+    [Param("history_table", "range", "ตารางนักเรียนย้อนหลัง", "history table"), Param("years", "number", "จำนวนปีที่คาดการณ์ (ว่าง = 3)", "years ahead (blank = 3)", optional=True)],
+    "table",
+    (([["ปี", "ป.6", "ม.1"], [2565, 50, 40], [2566, 55, 42], [2567, 60, 45]], 1), [["ปี", "ป.6", "ม.1"], [2568, 65, 50]]),
+)
+def esa_cohort(table: Any, years: Any) -> list[list[Any]]:
+    rows = rows_of(table)
+    header = rows[0]
+    history = {row[0]: dict(zip(header[1:], row[1:], strict=False)) for row in rows[1:] if row[0] is not None}
+    projected = rules.project_cohort(history, as_int(years, 3))
+    codes = [grade(str(h)) for h in header[1:]]
+    return [[header[0], *(g.th for g in codes)], *([year, *(counts.get(g.code) for g in codes)] for year, counts in projected.items())]
+
+
+@formula(
+    "ESA_MTEF",
+    "ประมาณการรายจ่ายล่วงหน้า (MTEF) จากข้อมูลย้อนหลัง 3-5 ปี: 2 คอลัมน์ ปีงบประมาณ และจำนวนเงิน",
+    "Forward estimates from 3-5 years of history: two columns, fiscal year and amount",
+    [
+        Param("history", "range", "ปีงบประมาณและจำนวนเงินย้อนหลัง", "fiscal years and amounts"),
+        Param("years", "number", "จำนวนปีที่ประมาณการ (ว่าง = 3)", "years ahead (blank = 3)", optional=True),
+        Param("method", "text", "วิธี linear / growth / average (ว่าง = linear)", "method linear / growth / average", optional=True),
+    ],
+    "table",
+    (([[2565, 100000], [2566, 110000], [2567, 121000]], 2, "growth"), [[2568, 133100], [2569, 146410]]),
+)
+def esa_mtef(history: Any, years: Any, method: Any) -> list[list[Any]]:
+    points = {}
+    for row in rows_of(history):
+        if len(row) < 2 or row[0] is None:
+            continue
+        try:
+            points[as_int(row[0], 0)] = row[1]
+        except rules.EsaplanError:
+            continue  # a header row such as "ปีงบประมาณ | จำนวนเงิน"
+    return [[year, amount] for year, amount in rules.mtef(points, as_int(years, 3), str(method or "linear")).items()]
+
+
+@formula("ESA_FISCAL_YEAR", "ปีงบประมาณ (พ.ศ.) ของวันที่", "Thai fiscal year (BE) of a date", [Param("date", "date", "วันที่", "date")], "value", (("1 ต.ค. 2567",), 2568))
+def esa_fiscal_year(date: Any) -> int:
+    return rules.fiscal_year(as_date(date))
+
+
+@formula("ESA_THAIDIGITS", "เขียนเป็นเลขไทย", "Write with Thai digits", [Param("value", "any", "ตัวเลขหรือข้อความ", "number or text")], "value", ((2570,), "๒๕๗๐"))
+def esa_thaidigits(value: Any) -> str:
+    return rules.thai_digits(value)
+
+
+@formula("ESA_BAHTTEXT", "จำนวนเงินเป็นตัวอักษร (เหมือน BAHTTEXT ของ Excel)", "Amount in Thai words, as Excel's BAHTTEXT", [Param("amount", "number", "จำนวนเงิน", "amount")], "value", ((101,), "หนึ่งร้อยหนึ่งบาทถ้วน"))
+def esa_bahttext(amount: Any) -> str:
+    return rules.baht_text(amount)
+
+
+@formula("ESA_NUMBER", "อ่านข้อความเป็นตัวเลข (เลขไทย จุลภาค บาท วงเล็บ)", "Read text as a number (Thai digits, commas, baht, brackets)", [Param("text", "any", "ข้อความ", "text")], "value", (("(๑,๒๓๔.๕๐ บาท)",), -1234.5))
+def esa_number(text: Any) -> Any:
+    return to_decimal(text, "ข้อความ")

@@ -1,0 +1,139 @@
+"""The one registry of ESA_* formulas: each written once, every spreadsheet surface derived from it.
+
+A formula is a thin wrapper over :mod:`rules` plus what a spreadsheet needs around it: typed
+parameters with Thai and English descriptions, the shape it returns (a value, a row, a column
+or a table that spills), and a worked example used in the documentation and the tests. The
+Excel (xlwings), Office.js, Google Sheets and xlwings Lite surfaces are generated from this
+registry or dispatch through :func:`call`; none of them repeats a formula.
+
+Spreadsheet conventions live here too, once: blank cells are ``None`` (Office.js and Apps
+Script send ``""``), ranges arrive as lists of rows, Excel dates may arrive as serial numbers,
+and a bad argument comes back as a short Thai message in the cell instead of ``#VALUE!``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from rules import EsaplanError, parse_date
+from rules.money import whole_count
+
+ERROR_MARK = "⚠"
+EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial day 0 of Excel's (1900) date system
+
+
+@dataclass(frozen=True)
+class Param:
+    """One argument of a formula."""
+
+    name: str
+    type: str  # number | text | date | any | range
+    th: str
+    en: str
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class Formula:
+    """One ESA_* formula and everything a surface needs to expose it."""
+
+    name: str
+    th: str
+    en: str
+    params: tuple[Param, ...]
+    returns: str  # value | row | column | table
+    function: Callable[..., Any]
+    example: tuple[tuple[Any, ...], Any] = field(default=((), None))
+
+    @property
+    def spills(self) -> bool:
+        return self.returns != "value"
+
+
+FORMULAS: dict[str, Formula] = {}
+
+
+def formula(name: str, th: str, en: str, params: list[Param], returns: str, example: tuple[tuple[Any, ...], Any]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register ``function`` as the formula ``name``."""
+
+    def register(function: Callable[..., Any]) -> Callable[..., Any]:
+        FORMULAS[name] = Formula(name, th, en, tuple(params), returns, function, example)
+        return function
+
+    return register
+
+
+def call(name: str, args: list[Any] | tuple[Any, ...]) -> Any:
+    """Run a formula with spreadsheet arguments; errors become a readable Thai message, never an exception."""
+    entry = FORMULAS.get(name.upper())
+    if entry is None:
+        return f"{ERROR_MARK} ไม่มีสูตร {name}"
+    values = [blank_to_none(a) for a in args]
+    required = sum(1 for p in entry.params if not p.optional)
+    if len(values) < required or len(values) > len(entry.params):
+        return f"{ERROR_MARK} {entry.name}: ต้องมีอาร์กิวเมนต์ {required}-{len(entry.params)} ตัว (ได้ {len(values)})"
+    values += [None] * (len(entry.params) - len(values))
+    for param, value in zip(entry.params, values, strict=True):
+        if value is None and not param.optional:
+            return f"{ERROR_MARK} {entry.name}: ต้องระบุ {param.name} ({param.th})"
+    try:
+        return to_cells(entry.function(*values))
+    except EsaplanError as exc:
+        return f"{ERROR_MARK} {entry.name}: {exc.message_th}"
+    except (ArithmeticError, ValueError, TypeError, KeyError, IndexError) as exc:
+        return f"{ERROR_MARK} {entry.name}: อาร์กิวเมนต์ไม่ถูกต้อง ({type(exc).__name__}: {exc})"
+
+
+# --- spreadsheet value conventions -----------------------------------------------------------
+
+
+def blank_to_none(value: Any) -> Any:
+    """``""`` and empty cells inside ranges become ``None``: a blank is a blank, not a zero."""
+    if isinstance(value, str) and not value.strip():
+        return None
+    if isinstance(value, list):
+        return [blank_to_none(v) for v in value]
+    return value
+
+
+def rows_of(value: Any) -> list[list[Any]]:
+    """A range as a list of rows, whatever the surface sent (a scalar, a row, a column, a table)."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        return [[value]]
+    if value and not isinstance(value[0], list):
+        return [[v] for v in value]
+    return value
+
+
+def flat(value: Any) -> list[Any]:
+    """All cells of a range in reading order (a column or a row of weights, say)."""
+    return [cell for row in rows_of(value) for cell in row]
+
+
+def to_cells(value: Any) -> Any:
+    """Exact results become what a cell holds: whole numbers as int, others as float, Decimals never."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, list):
+        return [to_cells(v) for v in value]
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value
+
+
+def as_date(value: Any) -> dt.date:
+    """A date from a date cell, an Excel serial number or Thai text (``"24 พ.ย. 2569"``)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return EXCEL_EPOCH + dt.timedelta(days=int(value))
+    return parse_date(value)
+
+
+def as_int(value: Any, default: int) -> int:
+    """A whole-number argument (years, rounds) from a number or Thai text; ``default`` when blank."""
+    return default if value is None else whole_count(value, "จำนวน")

@@ -1,0 +1,59 @@
+"""The formula registry: every formula runs its worked example; bad arguments read as Thai messages."""
+
+from __future__ import annotations
+
+import pytest
+
+from addin import FORMULAS, call
+
+
+def test_the_registry_has_every_formula_the_planning_group_needs():
+    assert {
+        "ESA_ALLOCATE", "ESA_PERHEAD", "ESA_SUBSIDY", "ESA_TRANSFER_CHECK", "ESA_TRANSFERS", "ESA_KPI", "ESA_KPI_STATUS", "ESA_KPI_TARGET",
+        "ESA_KPI_NAME", "ESA_ROOMS", "ESA_SCHOOL_SIZE", "ESA_COHORT", "ESA_MTEF", "ESA_FISCAL_YEAR", "ESA_THAIDIGITS", "ESA_BAHTTEXT", "ESA_NUMBER",
+    } <= set(FORMULAS)
+    for entry in FORMULAS.values():
+        assert entry.th and entry.en and entry.returns in {"value", "row", "column", "table"}
+        assert all(p.th and p.en for p in entry.params)
+
+
+@pytest.mark.parametrize("name", sorted(FORMULAS))
+def test_every_worked_example_gives_its_result(name):
+    args, expected = FORMULAS[name].example
+    result = call(name, list(args))
+    assert not (isinstance(result, str) and result.startswith("⚠")), result
+    if expected is not None:
+        assert result == expected
+
+
+def test_blank_cells_stay_blank_and_amounts_still_add_up():
+    result = call("ESA_ALLOCATE", [1000, [[3], [""], [None], [7]]])
+    assert result == [[300], [None], [None], [700]]
+    assert call("ESA_ALLOCATE", [1000, [[1], [2], [3]], 200]) == [[200], [320], [480]]
+    assert call("ESA_KPI", [5, 0]) is None
+
+
+def test_subsidy_table_spills_one_row_per_school_and_one_column_per_item():
+    table = call("ESA_SUBSIDY", [[["โรงเรียน", "ป.1", "ป.2"], ["ก", 10, 12], [None, None, None], ["ข", 5, ""]], 2570])
+    assert [row[0] for row in table] == ["โรงเรียน", "ก", "ข"]
+    assert table[1][1] == 22 * 2052 and table[2][1] == 5 * 2052
+    assert table[0][-2:] == ["รวม", "อัตราที่ยังไม่ได้กรอก"]
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "fragment"),
+    [
+        ("ESA_ALLOCATE", [100, [[1], [-2]]], "ติดลบ"),
+        ("ESA_ALLOCATE", [100, [[0], [0]]], "ศูนย์ทั้งหมด"),
+        ("ESA_PERHEAD", ["ป.9", 10], "ไม่รู้จักชั้น"),
+        ("ESA_KPI_STATUS", ["S9.9", 10], "S9.9"),
+        ("ESA_ROOMS", ["สิบ", "ป.1"], "ไม่ใช่ตัวเลข"),
+        ("ESA_FISCAL_YEAR", ["พรุ่งนี้"], "วันที่"),
+        ("ESA_KPI", [3], "อาร์กิวเมนต์"),
+        ("ESA_BAHTTEXT", [None], "ต้องระบุ amount"),
+        ("ESA_NOPE", [], "ไม่มีสูตร"),
+    ],
+)
+def test_bad_arguments_return_a_short_thai_message_not_an_error(name, args, fragment):
+    result = call(name, args)
+    assert isinstance(result, str) and result.startswith("⚠") and fragment in result
