@@ -93,11 +93,13 @@ def call(name: str, args: list[Any] | tuple[Any, ...]) -> Any:
 
 def blank_to_none(value: Any) -> Any:
     """``""`` and empty cells inside ranges become ``None``: a blank is a blank, not a zero."""
-    if isinstance(value, str) and not value.strip():
-        return None
     if isinstance(value, list):
-        return [blank_to_none(v) for v in value]
-    return value
+        return [[_blank(v) for v in row] if isinstance(row, list) else _blank(row) for row in value]
+    return _blank(value)
+
+
+def _blank(value: Any) -> Any:
+    return None if type(value) is str and not value.strip() else value
 
 
 def rows_of(value: Any) -> list[list[Any]]:
@@ -117,11 +119,21 @@ def flat(value: Any) -> list[Any]:
 
 
 def to_cells(value: Any) -> Any:
-    """Exact results become what a cell holds: whole numbers as int, others as float, Decimals never."""
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
+    """Exact results become what a cell holds: whole numbers as int, others as float, Decimals never.
+
+    Results are a value, a list of values or a list of rows (ranges are two levels at most).
+    """
     if isinstance(value, list):
-        return [to_cells(v) for v in value]
+        return [[_cell(v) for v in row] if isinstance(row, list) else _cell(row) for row in value]
+    return _cell(value)
+
+
+def _cell(value: Any) -> Any:
+    kind = type(value)
+    if kind is int or kind is str or kind is float or value is None:
+        return value
+    if kind is Decimal:
+        return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     return value

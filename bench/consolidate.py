@@ -23,7 +23,6 @@ from sync.demo import DEMO_FY, DEMO_ROUND, build_registry, plan_files, write_fil
 from sync.registry import save_registry
 from sync.settings import load_settings, write_config
 
-
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -129,6 +129,49 @@ def demo(home: Path, schools: int) -> None:
     _run_consolidation(settings)
 
 
+@main.command("serve", help="เปิดบริการเว็บ/API ของ esaplan สำหรับสูตรและมาโครใน Excel/Google Sheets (run the sync service with waitress)")
+@_home_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="ที่อยู่ที่รับการเชื่อมต่อ (address to listen on)")
+@click.option("--port", default=8080, show_default=True, type=int, help="พอร์ต (port)")
+def serve(home: Path | None, host: str, port: int) -> None:
+    from waitress import serve as waitress_serve
+
+    from sync.settings import load_settings
+    from sync.web import create_app
+
+    settings = load_settings(home)
+    app = create_app(settings)
+    click.echo(f"esaplan ที่ http://{host}:{port}/  รหัสเชื่อมต่ออยู่ใน {settings.home / 'api-token.txt'} (connection code file)")
+    waitress_serve(app, host=host, port=port, threads=8)
+
+
+@main.group(help="ไฟล์สำหรับติดตั้งสูตร ESA ใน Excel บนเว็บ/Mac, Google Sheets และ xlwings Lite (add-in files)")
+def addin() -> None:
+    """Commands about the spreadsheet add-ins."""
+
+
+@addin.command("build", help="เขียนไฟล์ add-in (manifest, Code.gs, main.py) สำหรับที่อยู่ของบริการ (write the add-in files for a service address)")
+@click.option("--url", required=True, help="ที่อยู่ของบริการ esaplan เช่น https://esaplan.example.go.th (service address)")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("workbooks/addin"), show_default=True, help="โฟลเดอร์ปลายทาง (output folder)")
+def addin_build(url: str, out: Path) -> None:
+    import json
+
+    from addin.appsscript import apps_script
+    from addin.lite import lite_main
+    from addin.officejs import functions_metadata, manifest_xml
+
+    out.mkdir(parents=True, exist_ok=True)
+    files = {
+        "esaplan-manifest.xml": manifest_xml(url),
+        "functions.json": json.dumps(functions_metadata(), ensure_ascii=False, indent=1),
+        "Code.gs": apps_script(),
+        "xlwings-lite-main.py": lite_main(url),
+    }
+    for name, text in files.items():
+        (out / name).write_text(text, encoding="utf-8")
+        click.echo(f"เขียนแล้ว (written): {out / name}")
+
+
 def _run_consolidation(settings) -> None:  # type: ignore[no-untyped-def]
     from rules.forms import form_sets
     from sync.consolidate import consolidate

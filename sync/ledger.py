@@ -230,7 +230,7 @@ class Ledger:
                     "source": new.source,
                     "original_name": new.original_name[:255],
                     "submitted_at": new.submitted_at,
-                    "received_at": dt.datetime.now(dt.timezone.utc),
+                    "received_at": dt.datetime.now(dt.UTC),
                     "accepted": new.accepted,
                     "errors": sum(1 for _, p in new.problems if p.severity == "error"),
                     "warnings": sum(1 for _, p in new.problems if p.severity == "warning"),

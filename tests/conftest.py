@@ -48,3 +48,25 @@ def demo_copy(demo_area, tmp_path: Path):
     target = tmp_path / "area"
     shutil.copytree(home, target)
     return target
+
+
+@pytest.fixture
+def live_server(tmp_path: Path):
+    """The real Flask app served on a loopback port in a thread; yields (base URL, token, settings)."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from sync.settings import load_settings
+    from sync.web import create_app
+
+    settings = load_settings(tmp_path / "home")
+    app = create_app(settings, api_token="test-token")
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", "test-token", settings
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)

@@ -1,0 +1,120 @@
+"""Google Sheets: an Apps Script file generated from the formula registry, plus the macro menu.
+
+One ``@customfunction`` per formula (so Sheets offers it with its Thai description), each a call
+to the sync service's JSON API with the installation's shared secret; and a menu "esaplan"
+with the three macros. Staff paste the file into Extensions > Apps Script and set the two
+script properties ESAPLAN_URL and ESAPLAN_TOKEN (README, "Google Sheets").
+"""
+
+from __future__ import annotations
+
+import json
+
+from .registry import FORMULAS, Formula
+
+HEADER = """/**
+ * esaplan สำหรับ Google Sheets - สร้างจากทะเบียนสูตรของ esaplan อย่าแก้ไขด้วยมือ
+ * (generated from esaplan's formula registry; do not edit by hand)
+ * ตั้งค่า: ส่วนขยาย > Apps Script > การตั้งค่าโครงการ > คุณสมบัติของสคริปต์
+ *   ESAPLAN_URL   = ที่อยู่ระบบ esaplan เช่น https://esaplan.example.go.th
+ *   ESAPLAN_TOKEN = รหัสเชื่อมต่อจากผู้ดูแลระบบ
+ */
+
+function esaplanPost_(path, body) {
+  var props = PropertiesService.getScriptProperties();
+  var response = UrlFetchApp.fetch(props.getProperty("ESAPLAN_URL") + "/api/" + path, {
+    method: "post",
+    contentType: "application/json",
+    headers: { "X-Esaplan-Token": props.getProperty("ESAPLAN_TOKEN") || "" },
+    payload: JSON.stringify(body),
+    muteHttpExceptions: true,
+  });
+  var data = JSON.parse(response.getContentText());
+  if (response.getResponseCode() >= 400) throw new Error(data.error || String(response.getResponseCode()));
+  return data;
+}
+
+function esaplanCell_(value) {
+  if (value === null || value === undefined) return "";
+  if (Array.isArray(value)) return value.map(esaplanCell_);
+  return value;
+}
+
+function esaplanFormula_(name, args, spills) {
+  var values = Array.prototype.slice.call(args).map(function (a) { return a === undefined ? null : a; });
+  try {
+    var result = esaplanCell_(esaplanPost_("formulas/" + name, { args: values }).result);
+    return spills && !Array.isArray(result) ? [[result]] : result;
+  } catch (error) {
+    return "⚠ " + name + ": " + error.message;
+  }
+}
+"""
+
+MENU = """
+function onOpen() {
+  SpreadsheetApp.getUi()
+    .createMenu("esaplan")
+    .addItem("รวมข้อมูลเดี๋ยวนี้ (Consolidate now)", "esaplanConsolidateNow")
+    .addItem("ตรวจแผ่นงานนี้ (Validate this sheet)", "esaplanValidateThisSheet")
+    .addItem("ทะเบียนจัดสรร (Allocation register)", "esaplanAllocationRegister")
+    .addToUi();
+}
+
+function esaplanConsolidateNow() {
+  var result = esaplanPost_("consolidate", {});
+  var lines = Object.keys(result.summary).map(function (form) {
+    var c = result.summary[form];
+    return form + ": ส่งแล้ว " + c.submitted + "/" + c.expected + " ส่งช้า " + c.late + " มีข้อผิดพลาด " + c.errors + " ยังไม่ส่ง " + c.missing;
+  });
+  SpreadsheetApp.getUi().alert("ปีงบประมาณ " + result.fiscal_year + " รอบ " + result.round + " เดือน\\n" + lines.join("\\n"));
+}
+
+function esaplanValidateThisSheet() {
+  var sheet = SpreadsheetApp.getActiveSheet();
+  var range = sheet.getDataRange();
+  var result = esaplanPost_("validate", { sheet: sheet.getName(), grid: range.getValues() });
+  if (!result.form) { SpreadsheetApp.getUi().alert(result.message); return; }
+  var notes = range.getValues().map(function (_, i) { return [result.rows[String(i + 1)] || ""]; });
+  sheet.getRange(1, range.getNumColumns() + 1, notes.length, 1).setValues(notes);
+  SpreadsheetApp.getUi().alert(result.message);
+}
+
+function esaplanAllocationRegister() {
+  var ui = SpreadsheetApp.getUi();
+  var answer = ui.prompt("วงเงินรวม (บาท) - เลือกช่วง 2 คอลัมน์: ชื่อหน่วย และน้ำหนัก ไว้ก่อน");
+  if (answer.getSelectedButton() !== ui.Button.OK) return;
+  var values = SpreadsheetApp.getActiveRange().getValues();
+  var result = esaplanPost_("allocation-register", {
+    names: values.map(function (row) { return row[0]; }),
+    weights: values.map(function (row) { return row[1]; }),
+    total: answer.getResponseText(),
+  });
+  var sheet = SpreadsheetApp.getActive().insertSheet("ทะเบียนจัดสรร " + new Date().toISOString().slice(0, 10));
+  sheet.getRange(1, 1, result.table.length, 4).setValues(result.table.map(function (row) { return row.map(esaplanCell_); }));
+  sheet.getRange(1, 1, 1, 4).setFontWeight("bold");
+  sheet.getRange(2, 4, result.table.length - 1, 1).setNumberFormat("#,##0.00");
+}
+"""
+
+
+def _function(entry: Formula) -> str:
+    params = [p.name for p in entry.params]
+    doc = [f" * {entry.th}", f" * {entry.en}"]
+    doc += [f" * @param {{{'any' if p.type in ('range', 'any') else 'number' if p.type == 'number' else 'string'}}} {p.name} {p.th}{' (ไม่บังคับ)' if p.optional else ''}" for p in entry.params]
+    doc += [" * @return ผลลัพธ์", " * @customfunction"]
+    return "\n".join(
+        [
+            "/**",
+            *doc,
+            " */",
+            f"function {entry.name}({', '.join(params)}) {{",
+            f"  return esaplanFormula_({json.dumps(entry.name)}, arguments, {str(entry.spills).lower()});",
+            "}",
+        ]
+    )
+
+
+def apps_script() -> str:
+    """The whole Code.gs: helpers, one custom function per registry formula, the macro menu."""
+    return HEADER + "\n" + "\n\n".join(_function(f) for f in FORMULAS.values()) + "\n" + MENU

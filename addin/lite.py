@@ -1,0 +1,69 @@
+"""xlwings Lite: a ready ``main.py`` for users who cannot install anything, generated from the registry.
+
+xlwings Lite runs Python (Pyodide) inside Excel from its own task pane; esaplan is not on PyPI,
+so each formula forwards to the sync service's JSON API with ``pyfetch``. Staff paste the
+generated file into the Lite editor and set ESAPLAN_URL and ESAPLAN_TOKEN at the top.
+"""
+
+from __future__ import annotations
+
+import json
+
+from .registry import FORMULAS, Formula
+
+HEADER = '''"""esaplan สำหรับ xlwings Lite - สร้างจากทะเบียนสูตรของ esaplan อย่าแก้ไขด้วยมือ.
+
+(generated from esaplan's formula registry; do not edit by hand)
+"""
+
+import json
+
+from pyodide.http import pyfetch
+from xlwings import arg, func
+
+ESAPLAN_URL = "__ESAPLAN_URL__"  # ที่อยู่ระบบ esaplan
+ESAPLAN_TOKEN = ""  # รหัสเชื่อมต่อจากผู้ดูแลระบบ
+
+
+def _cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return [_cell(v) for v in value]
+    return value
+
+
+async def _call(name, args, spills):
+    try:
+        response = await pyfetch(
+            f"{ESAPLAN_URL}/api/formulas/{name}",
+            method="POST",
+            headers={"Content-Type": "application/json", "X-Esaplan-Token": ESAPLAN_TOKEN},
+            body=json.dumps({"args": list(args)}, default=str),
+        )
+        data = await response.json()
+        result = _cell(data["result"]) if response.ok else f"⚠ {name}: {data.get('error', response.status)}"
+    except Exception as error:  # a cell shows the reason, never a traceback
+        result = f"⚠ {name}: ติดต่อระบบ esaplan ไม่ได้ ({error})"
+    return [[result]] if spills and not isinstance(result, list) else result
+'''
+
+
+def _function(entry: Formula) -> str:
+    signature = ", ".join(f"{p.name}=None" if p.optional else p.name for p in entry.params)
+    decorators = [f'@arg("{p.name}", ndim=2)' for p in entry.params if p.type == "range"]
+    names = ", ".join(p.name for p in entry.params)
+    return "\n".join(
+        [
+            "@func",
+            *decorators,
+            f"async def {entry.name}({signature}):",
+            f'    """{entry.th} ({entry.en})"""',
+            f"    return await _call({json.dumps(entry.name)}, [{names}], {entry.spills})",
+        ]
+    )
+
+
+def lite_main(base_url: str) -> str:
+    """The whole main.py for xlwings Lite."""
+    return HEADER.replace("__ESAPLAN_URL__", base_url.rstrip("/")) + "\n\n" + "\n\n\n".join(_function(f) for f in FORMULAS.values()) + "\n"

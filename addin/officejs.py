@@ -1,0 +1,193 @@
+"""The Office add-in for Excel on the web, Mac and Windows, generated from the formula registry.
+
+Written here rather than taken from xlwings.server / xlwings-server, which are commercially
+licensed. Four files, all served by the sync service:
+
+- ``functions.json``: custom-function metadata, one entry per registry formula;
+- ``functions.js``: a small forwarder that associates every formula id with one call to
+  ``POST /api/formulas/<name>`` (the names are filled in from the registry);
+- ``taskpane.html``: the add-in's page in Thai, hosting the runtime and the three macros;
+- ``manifest.xml``: what staff load into Excel, pointing at the three files above.
+
+Office requires a namespace before custom-function names, so in Excel on the web a formula is
+typed ``=ESA.ALLOCATE(...)`` where desktop Excel (xlwings) and Google Sheets use
+``=ESA_ALLOCATE(...)``.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+import uuid
+import zlib
+from importlib.resources import files
+from xml.sax.saxutils import quoteattr
+
+from .registry import FORMULAS, Formula
+
+NAMESPACE = "ESA"
+ADDIN_ID = uuid.UUID("6f0d4a43-7c1e-4f7e-9d59-8a1f2d3c4b5a")  # fixed: Excel tracks an add-in by its id
+
+
+def office_name(entry: Formula) -> str:
+    """The name after the namespace: ESA_ALLOCATE is typed =ESA.ALLOCATE in Office.js Excel."""
+    return entry.name.removeprefix(f"{NAMESPACE}_")
+
+
+def functions_metadata() -> dict[str, object]:
+    """Custom-function metadata (the JSON Excel reads), one entry per registry formula."""
+    return {
+        "functions": [
+            {
+                "id": entry.name,
+                "name": office_name(entry),
+                "description": f"{entry.th} ({entry.en})",
+                "parameters": [
+                    {
+                        "name": param.name,
+                        "description": f"{param.th} ({param.en})",
+                        "type": "any",
+                        "dimensionality": "matrix" if param.type == "range" or param.type == "any" and param.name in ("floor", "cap") else "scalar",
+                        "optional": param.optional,
+                    }
+                    for param in entry.params
+                ],
+                "result": {"type": "any", "dimensionality": "matrix" if entry.spills else "scalar"},
+            }
+            for entry in FORMULAS.values()
+        ]
+    }
+
+
+def functions_js(base_url: str) -> str:
+    """The forwarder, with the registry's formula ids and the service's address filled in."""
+    template = files("addin").joinpath("officejs_functions.js").read_text(encoding="utf-8")
+    return template.replace("__ESAPLAN_BASE__", json.dumps(base_url.rstrip("/"))).replace("__ESAPLAN_FORMULAS__", json.dumps({f.name: f.spills for f in FORMULAS.values()}))
+
+
+def taskpane_html(base_url: str) -> str:
+    """The add-in's Thai page: the connection code, and the three macros."""
+    return files("addin").joinpath("officejs_taskpane.html").read_text(encoding="utf-8").replace("__ESAPLAN_BASE__", base_url.rstrip("/"))
+
+
+def manifest_xml(base_url: str) -> str:
+    """The add-in manifest staff load into Excel (Insert > Add-ins > Upload My Add-in)."""
+    base = base_url.rstrip("/")
+
+    def url(path: str) -> str:
+        return quoteattr(f"{base}/addin/{path}")
+
+    return f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<OfficeApp xmlns="http://schemas.microsoft.com/office/appforoffice/1.1" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:bt="http://schemas.microsoft.com/office/officeappbasictypes/1.0" xmlns:ov="http://schemas.microsoft.com/office/taskpaneappversionoverrides" xsi:type="TaskPaneApp">
+  <Id>{ADDIN_ID}</Id>
+  <Version>1.0.0.0</Version>
+  <ProviderName>esaplan</ProviderName>
+  <DefaultLocale>th-TH</DefaultLocale>
+  <DisplayName DefaultValue="esaplan กลุ่มนโยบายและแผน"/>
+  <Description DefaultValue="สูตร ESA และมาโครของกลุ่มนโยบายและแผน สพป. (esaplan formulas and macros)"/>
+  <IconUrl DefaultValue={url("icon-32.png")}/>
+  <HighResolutionIconUrl DefaultValue={url("icon-80.png")}/>
+  <SupportUrl DefaultValue={quoteattr(base + "/")}/>
+  <AppDomains>
+    <AppDomain>{base}</AppDomain>
+  </AppDomains>
+  <Hosts>
+    <Host Name="Workbook"/>
+  </Hosts>
+  <Requirements>
+    <Sets DefaultMinVersion="1.1">
+      <Set Name="SharedRuntime" MinVersion="1.1"/>
+    </Sets>
+  </Requirements>
+  <DefaultSettings>
+    <SourceLocation DefaultValue={url("taskpane.html")}/>
+  </DefaultSettings>
+  <Permissions>ReadWriteDocument</Permissions>
+  <VersionOverrides xmlns="http://schemas.microsoft.com/office/taskpaneappversionoverrides" xsi:type="VersionOverridesV1_0">
+    <Hosts>
+      <Host xsi:type="Workbook">
+        <Runtimes>
+          <Runtime resid="Taskpane.Url" lifetime="long"/>
+        </Runtimes>
+        <AllFormFactors>
+          <ExtensionPoint xsi:type="CustomFunctions">
+            <Script>
+              <SourceLocation resid="Functions.Script.Url"/>
+            </Script>
+            <Page>
+              <SourceLocation resid="Taskpane.Url"/>
+            </Page>
+            <Metadata>
+              <SourceLocation resid="Functions.Metadata.Url"/>
+            </Metadata>
+            <Namespace resid="Functions.Namespace"/>
+          </ExtensionPoint>
+        </AllFormFactors>
+        <DesktopFormFactor>
+          <FunctionFile resid="Taskpane.Url"/>
+          <ExtensionPoint xsi:type="PrimaryCommandSurface">
+            <OfficeTab id="TabHome">
+              <Group id="EsaplanGroup">
+                <Label resid="Group.Label"/>
+                <Icon>
+                  <bt:Image size="16" resid="Icon.16"/>
+                  <bt:Image size="32" resid="Icon.32"/>
+                  <bt:Image size="80" resid="Icon.80"/>
+                </Icon>
+                <Control xsi:type="Button" id="EsaplanTaskpane">
+                  <Label resid="Button.Label"/>
+                  <Supertip>
+                    <Title resid="Button.Label"/>
+                    <Description resid="Button.Tooltip"/>
+                  </Supertip>
+                  <Icon>
+                    <bt:Image size="16" resid="Icon.16"/>
+                    <bt:Image size="32" resid="Icon.32"/>
+                    <bt:Image size="80" resid="Icon.80"/>
+                  </Icon>
+                  <Action xsi:type="ShowTaskpane">
+                    <TaskpaneId>EsaplanPane</TaskpaneId>
+                    <SourceLocation resid="Taskpane.Url"/>
+                  </Action>
+                </Control>
+              </Group>
+            </OfficeTab>
+          </ExtensionPoint>
+        </DesktopFormFactor>
+      </Host>
+    </Hosts>
+    <Resources>
+      <bt:Images>
+        <bt:Image id="Icon.16" DefaultValue={url("icon-16.png")}/>
+        <bt:Image id="Icon.32" DefaultValue={url("icon-32.png")}/>
+        <bt:Image id="Icon.80" DefaultValue={url("icon-80.png")}/>
+      </bt:Images>
+      <bt:Urls>
+        <bt:Url id="Functions.Script.Url" DefaultValue={url("functions.js")}/>
+        <bt:Url id="Functions.Metadata.Url" DefaultValue={url("functions.json")}/>
+        <bt:Url id="Taskpane.Url" DefaultValue={url("taskpane.html")}/>
+      </bt:Urls>
+      <bt:ShortStrings>
+        <bt:String id="Functions.Namespace" DefaultValue="{NAMESPACE}"/>
+        <bt:String id="Group.Label" DefaultValue="esaplan"/>
+        <bt:String id="Button.Label" DefaultValue="นโยบายและแผน"/>
+      </bt:ShortStrings>
+      <bt:LongStrings>
+        <bt:String id="Button.Tooltip" DefaultValue="รวมข้อมูล ตรวจแผ่นงาน ทะเบียนจัดสรร (consolidate, validate, allocation register)"/>
+      </bt:LongStrings>
+    </Resources>
+  </VersionOverrides>
+</OfficeApp>
+"""
+
+
+def icon_png(size: int) -> bytes:
+    """A plain square icon in the office's dark blue: Excel requires icon URLs, not their art."""
+    row = b"\x00" + bytes((0x1F, 0x4E, 0x79)) * size
+    raw = row * size
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")

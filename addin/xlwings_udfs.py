@@ -1,0 +1,86 @@
+"""Excel desktop (Windows) with the open-source xlwings add-in: the ESA_* UDFs and the macros.
+
+Point xlwings at this module ("UDF Modules: addin.xlwings_udfs", see ``workbooks/xlwings.conf``)
+and press "Import Functions". Every registry formula becomes a UDF here at import time - one
+generic body that dispatches through :func:`addin.call`, given the formula's own name,
+parameters and Thai description - so a new registry entry needs no edit in this file.
+Formulas run locally on the staff PC (esaplan installed); only *Consolidate now* talks to the
+sync service, whose address and connection code come from ESAPLAN_URL and ESAPLAN_TOKEN.
+
+On Linux xlwings' decorators import but do nothing (there is no Excel); the tests call the
+generated functions themselves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+import json
+import os
+import urllib.request
+from collections.abc import Callable
+from typing import Any
+
+import xlwings as xw
+
+from .macros import allocation_register, validate_grid
+from .registry import FORMULAS, Formula, call
+
+
+def _udf(entry: Formula) -> Callable[..., Any]:
+    def udf(*args: Any) -> Any:
+        return call(entry.name, list(args))
+
+    udf.__name__ = udf.__qualname__ = entry.name
+    udf.__doc__ = f"{entry.th} ({entry.en})"
+    udf.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter(p.name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None if p.optional else inspect.Parameter.empty) for p in entry.params]
+    )
+    decorated: Callable[..., Any] = udf
+    for param in reversed(entry.params):
+        decorated = xw.arg(param.name, ndim=2 if param.type == "range" else None, doc=param.th)(decorated)
+    return xw.func(decorated)
+
+
+for _entry in FORMULAS.values():
+    globals()[_entry.name] = _udf(_entry)
+
+
+@xw.sub
+def consolidate_now() -> None:
+    """รวมข้อมูลเดี๋ยวนี้: asks the sync service to consolidate and shows the summary."""
+    request = urllib.request.Request(
+        os.environ.get("ESAPLAN_URL", "http://127.0.0.1:8080").rstrip("/") + "/api/consolidate",
+        data=b"{}",
+        headers={"Content-Type": "application/json", "X-Esaplan-Token": os.environ.get("ESAPLAN_TOKEN", "")},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=600) as response:  # noqa: S310 - the office's own service
+        result = json.load(response)
+    lines = [f"{form}: ส่งแล้ว {c['submitted']}/{c['expected']} ส่งช้า {c['late']} มีข้อผิดพลาด {c['errors']} ยังไม่ส่ง {c['missing']}" for form, c in result["summary"].items()]
+    xw.apps.active.alert("\n".join([f"ปีงบประมาณ {result['fiscal_year']} รอบ {result['round']} เดือน", *lines]), title="esaplan")
+
+
+@xw.sub
+def validate_this_sheet() -> None:
+    """ตรวจแผ่นงานนี้: checks the active sheet against its form and writes the messages beside the data."""
+    sheet = xw.Book.caller().sheets.active
+    used = sheet.used_range
+    grid = used.options(ndim=2).value
+    result = validate_grid(sheet.name, grid)
+    if result["form"]:
+        sheet.range((1, used.last_cell.column + 1)).options(transpose=True).value = [result["rows"].get(str(i + 1), "") for i in range(len(grid))]
+    xw.apps.active.alert(result["message"], title="esaplan")
+
+
+@xw.sub
+def allocation_register_sheet() -> None:
+    """ทะเบียนจัดสรร: the selected names and weights, and a total asked for, become an allocation sheet."""
+    book = xw.Book.caller()
+    selection = book.selection.options(ndim=2).value
+    total = book.app.api.InputBox("วงเงินรวม (บาท)", "esaplan ทะเบียนจัดสรร")
+    table = allocation_register([row[0] for row in selection], [row[1] for row in selection], total)
+    sheet = book.sheets.add(f"ทะเบียนจัดสรร {dt.date.today():%Y-%m-%d}")
+    sheet["A1"].value = table
+    sheet["A1:D1"].font.bold = True
+    sheet.range((2, 4), (len(table), 4)).number_format = "#,##0.00"

@@ -1,0 +1,256 @@
+"""Every surface is generated from, or dispatches through, the one formula registry.
+
+Results through the HTTP endpoint equal the direct call; the Office.js forwarder and the Apps
+Script run in Node against the live Flask app on loopback; the xlwings Lite main.py runs with
+its Pyodide fetch replaced by a real HTTP client; a new registry entry shows up everywhere.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import xml.etree.ElementTree as ET
+
+import pytest
+
+import addin.xlwings_udfs
+from addin import FORMULAS, Formula, Param, call
+from addin.appsscript import apps_script
+from addin.lite import lite_main
+from addin.officejs import functions_js, functions_metadata, manifest_xml
+from sync.web import create_app
+
+NODE = shutil.which("node")
+
+
+@pytest.fixture(autouse=True)
+def _node_when_required(request):
+    """Node runs the JavaScript surfaces; CI (ESAPLAN_REQUIRE_NODE=1) fails instead of skipping without it."""
+    if "needs_node" in request.keywords and NODE is None:
+        if os.environ.get("ESAPLAN_REQUIRE_NODE"):
+            pytest.fail("Node.js is required here but not installed")
+        pytest.skip("Node.js not installed")
+
+
+needs_node = pytest.mark.needs_node
+
+
+@pytest.fixture
+def client(tmp_path):
+    from sync.settings import load_settings
+
+    return create_app(load_settings(tmp_path / "home"), api_token="t").test_client()
+
+
+def _examples():
+    return [(name, list(entry.example[0])) for name, entry in FORMULAS.items()]
+
+
+@pytest.mark.parametrize(("name", "args"), _examples())
+def test_http_endpoint_gives_the_same_result_as_the_direct_call(client, name, args):
+    response = client.post(f"/api/formulas/{name}", json={"args": args}, headers={"X-Esaplan-Token": "t"})
+    assert response.status_code == 200
+    assert response.json["result"] == json.loads(json.dumps(call(name, args)))
+
+
+def test_bad_arguments_come_back_as_a_readable_result_not_an_http_error(client):
+    response = client.post("/api/formulas/ESA_ALLOCATE", json={"args": [100, [[1], [-5]]]}, headers={"X-Esaplan-Token": "t"})
+    assert response.status_code == 200 and response.json["result"] == "⚠ ESA_ALLOCATE: น้ำหนักลำดับที่ 2 ติดลบ (-5)"
+
+
+@pytest.mark.parametrize(("headers", "body", "status"), [({}, {"args": []}, 401), ({"X-Esaplan-Token": "wrong"}, {"args": []}, 401), ({"X-Esaplan-Token": "t"}, {"nope": 1}, 400)])
+def test_api_requires_the_token_and_a_json_body(client, headers, body, status):
+    assert client.post("/api/formulas/ESA_KPI", json=body, headers=headers).status_code == status
+
+
+def test_office_metadata_manifest_and_forwarder_cover_every_formula():
+    metadata = functions_metadata()
+    assert [f["id"] for f in metadata["functions"]] == list(FORMULAS)
+    allocate = next(f for f in metadata["functions"] if f["id"] == "ESA_ALLOCATE")
+    assert allocate["name"] == "ALLOCATE" and allocate["result"]["dimensionality"] == "matrix"
+    assert [p["dimensionality"] for p in allocate["parameters"]] == ["scalar", "matrix", "matrix", "matrix", "scalar"]
+    root = ET.fromstring(manifest_xml("https://esaplan.example.go.th").encode())
+    urls = {e.get("id"): e.get("DefaultValue") for e in root.iter("{http://schemas.microsoft.com/office/officeappbasictypes/1.0}Url")}
+    assert urls == {
+        "Functions.Script.Url": "https://esaplan.example.go.th/addin/functions.js",
+        "Functions.Metadata.Url": "https://esaplan.example.go.th/addin/functions.json",
+        "Taskpane.Url": "https://esaplan.example.go.th/addin/taskpane.html",
+    }
+    script = functions_js("https://esaplan.example.go.th")
+    assert all(f'"{name}"' in script for name in FORMULAS)
+
+
+def test_apps_script_and_lite_have_one_function_per_formula_and_parse():
+    code = apps_script()
+    lite = lite_main("http://127.0.0.1:8080")
+    for entry in FORMULAS.values():
+        assert f"function {entry.name}(" in code and "@customfunction" in code
+        assert f"async def {entry.name}(" in lite
+    compile(lite, "main.py", "exec")
+    assert "function onOpen()" in code and "esaplanValidateThisSheet" in code and "esaplanAllocationRegister" in code
+
+
+def test_xlwings_module_exposes_every_formula_with_its_real_parameters():
+    import inspect
+
+    for entry in FORMULAS.values():
+        udf = getattr(addin.xlwings_udfs, entry.name)
+        assert list(inspect.signature(udf).parameters) == [p.name for p in entry.params]
+        args, _ = entry.example
+        assert udf(*args) == call(entry.name, list(args))
+
+
+def test_a_new_registry_entry_appears_everywhere_with_no_other_edit(monkeypatch):
+    extra = Formula("ESA_DOUBLE", "คูณสอง", "Times two", (Param("x", "number", "ค่า", "value"),), "value", lambda x: x * 2, ((21,), 42))
+    monkeypatch.setitem(FORMULAS, "ESA_DOUBLE", extra)
+    assert call("ESA_DOUBLE", [21]) == 42
+    assert "ESA_DOUBLE" in [f["id"] for f in functions_metadata()["functions"]]
+    assert '"ESA_DOUBLE"' in functions_js("http://x")
+    assert "function ESA_DOUBLE(x)" in apps_script()
+    assert "async def ESA_DOUBLE(x):" in lite_main("http://x")
+    module = importlib.reload(addin.xlwings_udfs)
+    assert module.ESA_DOUBLE(21) == 42
+    monkeypatch.delitem(FORMULAS, "ESA_DOUBLE")
+    importlib.reload(addin.xlwings_udfs)
+
+
+NODE_OFFICE = """
+const fs = require("fs");
+const calls = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
+const registered = {};
+globalThis.CustomFunctions = { associate: (name, fn) => { registered[name] = fn; } };
+globalThis.ESAPLAN_TOKEN = process.argv[3];
+(async () => {
+  const source = await (await fetch(process.argv[4] + "/addin/functions.js")).text();
+  new Function(source)();
+  const results = {};
+  for (const [name, args] of calls) results[name] = await registered[name](...args);
+  console.log(JSON.stringify({ registered: Object.keys(registered), results }));
+})();
+"""
+
+
+def _office_cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return [_office_cell(v) for v in value]
+    return value
+
+
+@needs_node
+def test_office_js_forwarder_runs_in_node_against_the_live_service(live_server, tmp_path):
+    base, token, _ = live_server
+    calls = _examples()
+    (tmp_path / "calls.json").write_text(json.dumps(calls, ensure_ascii=False), encoding="utf-8")
+    (tmp_path / "office.js").write_text(NODE_OFFICE, encoding="utf-8")
+    output = subprocess.run([NODE, str(tmp_path / "office.js"), str(tmp_path / "calls.json"), token, base], check=True, capture_output=True, text=True, timeout=120).stdout
+    answer = json.loads(output)
+    assert answer["registered"] == list(FORMULAS)
+    for name, args in calls:
+        expected = _office_cell(json.loads(json.dumps(call(name, args))))
+        if FORMULAS[name].spills and not isinstance(expected, list):
+            expected = [[expected]]
+        assert answer["results"][name] == expected, name
+
+
+NODE_APPS_SCRIPT = """
+const { execFileSync } = require("child_process");
+const fs = require("fs");
+const [, , codeFile, base, token] = process.argv;
+globalThis.PropertiesService = { getScriptProperties: () => ({ getProperty: (k) => ({ ESAPLAN_URL: base, ESAPLAN_TOKEN: token })[k] }) };
+globalThis.UrlFetchApp = {
+  // Apps Script's fetch is synchronous: do the real HTTP call in a child node process.
+  fetch: (url, options) => {
+    const script = `fetch(${JSON.stringify(url)}, {method: "POST", headers: Object.assign({"Content-Type": "application/json"}, ${JSON.stringify(options.headers)}), body: ${JSON.stringify(options.payload)}})
+      .then(async (r) => process.stdout.write(JSON.stringify({code: r.status, text: await r.text()})))`;
+    const out = JSON.parse(execFileSync(process.execPath, ["-e", script]).toString());
+    return { getResponseCode: () => out.code, getContentText: () => out.text };
+  },
+};
+new Function(fs.readFileSync(codeFile, "utf8") + "; globalThis.ESA_BAHTTEXT = ESA_BAHTTEXT; globalThis.ESA_ALLOCATE = ESA_ALLOCATE; globalThis.ESA_KPI = ESA_KPI;")();
+console.log(JSON.stringify([ESA_BAHTTEXT(101), ESA_ALLOCATE(100, [[1], [1], [""], [1]]), ESA_KPI(3), ESA_KPI(3, 7)]));
+"""
+
+
+@needs_node
+def test_apps_script_custom_functions_run_in_node_against_the_live_service(live_server, tmp_path):
+    base, token, _ = live_server
+    (tmp_path / "Code.js").write_text(apps_script(), encoding="utf-8")
+    subprocess.run([NODE, "--check", str(tmp_path / "Code.js")], check=True, timeout=60)
+    (tmp_path / "run.js").write_text(NODE_APPS_SCRIPT, encoding="utf-8")
+    output = subprocess.run([NODE, str(tmp_path / "run.js"), str(tmp_path / "Code.js"), base, token], check=True, capture_output=True, text=True, timeout=120).stdout
+    bahttext, allocated, kpi_missing, kpi = json.loads(output)
+    assert bahttext == "หนึ่งร้อยหนึ่งบาทถ้วน"
+    assert allocated == [[34], [33], [""], [33]]
+    assert kpi_missing.startswith("⚠ ESA_KPI:") and kpi == 42.86
+
+
+LITE_RUNNER = """
+import asyncio, json, sys, types, urllib.request
+
+class Response:
+    def __init__(self, status, body):
+        self.status, self.ok, self._body = status, status < 400, body
+    async def json(self):
+        return json.loads(self._body)
+
+async def pyfetch(url, method, headers, body):
+    request = urllib.request.Request(url, data=body.encode(), headers=headers, method=method)
+    try:
+        with urllib.request.urlopen(request) as response:
+            return Response(response.status, response.read())
+    except urllib.error.HTTPError as error:
+        return Response(error.code, error.read())
+
+xlwings = types.ModuleType("xlwings")
+xlwings.func = lambda f: f
+xlwings.arg = lambda *a, **k: (lambda f: f)
+pyodide, http = types.ModuleType("pyodide"), types.ModuleType("pyodide.http")
+http.pyfetch = pyfetch
+sys.modules.update({"xlwings": xlwings, "pyodide": pyodide, "pyodide.http": http})
+namespace = {}
+exec(open(sys.argv[1], encoding="utf-8").read(), namespace)
+namespace["ESAPLAN_TOKEN"] = sys.argv[2]
+async def main():
+    return [await namespace["ESA_ALLOCATE"](100, [[1], [1], [None], [1]]), await namespace["ESA_FISCAL_YEAR"]("1 ต.ค. 2567"), await namespace["ESA_ROOMS"]("สิบ", "ป.1")]
+print(json.dumps(asyncio.run(main()), ensure_ascii=False))
+"""
+
+
+def test_xlwings_lite_main_runs_against_the_live_service(live_server, tmp_path):
+    base, token, _ = live_server
+    (tmp_path / "main.py").write_text(lite_main(base), encoding="utf-8")
+    (tmp_path / "runner.py").write_text(textwrap.dedent(LITE_RUNNER), encoding="utf-8")
+    output = subprocess.run([sys.executable, str(tmp_path / "runner.py"), str(tmp_path / "main.py"), token], check=True, capture_output=True, text=True, timeout=120).stdout
+    allocated, fiscal_year, rooms = json.loads(output)
+    assert allocated == [[34], [33], [""], [33]] and fiscal_year == 2568
+    assert rooms.startswith("⚠ ESA_ROOMS:")
+
+
+def test_served_files_and_macro_endpoints(client, tmp_path):
+    for path in ("/addin/functions.json", "/addin/functions.js", "/addin/manifest.xml", "/addin/taskpane.html", "/addin/Code.gs", "/addin/main.py", "/addin/icon-80.png"):
+        assert client.get(path).status_code == 200, path
+    assert client.get("/addin/icon-99.png").status_code == 404
+    grid = [["ชั้น", "ชาย (คน)", "หญิง (คน)", "รวม (คน)", "ห้องเรียน"], ["ป.1", "สิบ", 3, "", 1]]
+    checked = client.post("/api/validate", json={"sheet": "ข้อมูลนักเรียน", "grid": grid}, headers={"X-Esaplan-Token": "t"}).json
+    assert checked["form"] == "enrolment" and checked["rows"]["2"].startswith("ผิด B2:")
+    other = client.post("/api/validate", json={"sheet": "Sheet1", "grid": grid}, headers={"X-Esaplan-Token": "t"}).json
+    assert other["form"] is None and "ไม่ใช่แบบรายงาน" in other["message"]
+    register = client.post("/api/allocation-register", json={"names": ["ก", "ข", "ค"], "weights": [1, 1, 1], "total": "1,000"}, headers={"X-Esaplan-Token": "t"}).json
+    assert register["table"][1:4] == [[1, "ก", 1, 334], [2, "ข", 1, 333], [3, "ค", 1, 333]]
+    assert register["table"][-2][-1] == 1000 and register["table"][-1][-1] == "หนึ่งพันบาทถ้วน"
+
+
+def test_consolidate_now_through_the_api(demo_copy):
+    from sync.settings import load_settings
+
+    client = create_app(load_settings(demo_copy), api_token="t").test_client()
+    response = client.post("/api/consolidate", headers={"X-Esaplan-Token": "t"})
+    assert response.status_code == 200
+    assert response.json["summary"]["enrolment"]["expected"] == 40 and response.json["master"].endswith(".xlsx")
