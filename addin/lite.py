@@ -18,8 +18,10 @@ HEADER = '''"""esaplan สำหรับ xlwings Lite - สร้างจา�
 
 import json
 
+import datetime
+
 from pyodide.http import pyfetch
-from xlwings import arg, func
+from xlwings import arg, func, script
 
 ESAPLAN_URL = "__ESAPLAN_URL__"  # ที่อยู่ระบบ esaplan
 ESAPLAN_TOKEN = ""  # รหัสเชื่อมต่อจากผู้ดูแลระบบ
@@ -46,6 +48,51 @@ async def _call(name, args, spills):
     except Exception as error:  # a cell shows the reason, never a traceback
         result = f"⚠ {name}: ติดต่อระบบ esaplan ไม่ได้ ({error})"
     return [[result]] if spills and not isinstance(result, list) else result
+
+
+async def _post(path, body):
+    response = await pyfetch(
+        f"{ESAPLAN_URL}/api/{path}",
+        method="POST",
+        headers={"Content-Type": "application/json", "X-Esaplan-Token": ESAPLAN_TOKEN},
+        body=json.dumps(body, default=str),
+    )
+    data = await response.json()
+    if not response.ok:
+        raise RuntimeError(data.get("error", response.status))
+    return data
+
+
+@script
+async def consolidate_now(book):
+    """รวมข้อมูลเดี๋ยวนี้ (Consolidate now): the summary goes to a sheet named esaplan."""
+    result = await _post("consolidate", {})
+    rows = [["แบบรายงาน", "ต้องส่ง", "ส่งแล้ว", "ส่งช้า", "มีข้อผิดพลาด", "ยังไม่ส่ง"]]
+    rows += [[form, c["expected"], c["submitted"], c["late"], c["errors"], c["missing"]] for form, c in result["summary"].items()]
+    sheet = book.sheets["esaplan"] if "esaplan" in [s.name for s in book.sheets] else book.sheets.add("esaplan")
+    sheet["A1"].value = f"ปีงบประมาณ {result['fiscal_year']} รอบ {result['round']} เดือน"
+    sheet["A2"].value = rows
+
+
+@script
+async def validate_this_sheet(book):
+    """ตรวจแผ่นงานนี้ (Validate this sheet): messages go in the column after the data."""
+    sheet = book.sheets.active
+    grid = sheet.used_range.options(ndim=2).value
+    result = await _post("validate", {"sheet": sheet.name, "grid": grid})
+    if result["form"]:
+        notes = [[result["rows"].get(str(i + 1), "")] for i in range(len(grid))]
+        sheet.range((1, len(grid[0]) + 1)).value = notes
+
+
+@script
+async def allocation_register(book):
+    """ทะเบียนจัดสรร (Allocation register): select names and weights; the total is the cell above the selection."""
+    selection = book.selection.options(ndim=2).value
+    total = book.selection.offset(-1, 1).resize(1, 1).value
+    result = await _post("allocation-register", {"names": [r[0] for r in selection], "weights": [r[1] for r in selection], "total": total})
+    sheet = book.sheets.add(f"ทะเบียนจัดสรร {datetime.date.today():%Y-%m-%d}")
+    sheet["A1"].value = [[_cell(v) for v in row] for row in result["table"]]
 '''
 
 

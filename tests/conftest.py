@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -50,23 +51,30 @@ def demo_copy(demo_area, tmp_path: Path):
     return target
 
 
-@pytest.fixture
-def live_server(tmp_path: Path):
-    """The real Flask app served on a loopback port in a thread; yields (base URL, token, settings)."""
+@contextmanager
+def serve(settings, token: str = "test-token"):
+    """The real Flask app for ``settings`` on a loopback port, in a thread; yields its base URL."""
     import threading
 
     from werkzeug.serving import make_server
 
-    from sync.settings import load_settings
     from sync.web import create_app
 
-    settings = load_settings(tmp_path / "home")
-    app = create_app(settings, api_token="test-token")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, create_app(settings, api_token=token), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}", "test-token", settings
+        yield f"http://127.0.0.1:{server.server_port}"
     finally:
         server.shutdown()
         thread.join(timeout=5)
+
+
+@pytest.fixture
+def live_server(tmp_path: Path):
+    """The service of an empty installation on loopback; yields (base URL, token, settings)."""
+    from sync.settings import load_settings
+
+    settings = load_settings(tmp_path / "home")
+    with serve(settings) as base:
+        yield base, "test-token", settings

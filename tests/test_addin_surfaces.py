@@ -209,7 +209,7 @@ async def pyfetch(url, method, headers, body):
         return Response(error.code, error.read())
 
 xlwings = types.ModuleType("xlwings")
-xlwings.func = lambda f: f
+xlwings.func = xlwings.script = lambda f: f
 xlwings.arg = lambda *a, **k: (lambda f: f)
 pyodide, http = types.ModuleType("pyodide"), types.ModuleType("pyodide.http")
 http.pyfetch = pyfetch

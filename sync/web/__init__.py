@@ -22,8 +22,8 @@ def create_app(settings: Settings | None = None, *, api_token: str | None = None
     settings = settings or load_settings()
     app.config["ESAPLAN_SETTINGS"] = settings
     app.config["ESAPLAN_API_TOKEN"] = api_token or os.environ.get("ESAPLAN_API_TOKEN") or _token_file(settings.home)
-    app.config["JSON_AS_ASCII"] = False
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # forms stay in their order, as staff know them
 
     from . import addin_files, api
 

@@ -1,0 +1,126 @@
+"""The three macros on the surfaces that run Python: xlwings desktop and xlwings Lite."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import types
+import urllib.request
+
+import pytest
+
+import addin.xlwings_udfs as desktop
+from addin.lite import lite_main
+from addin.macros import allocation_register, validate_grid
+from sync.settings import load_settings
+from tests.conftest import serve
+from tests.fake_xlwings import Book, Sheet
+
+ENROLMENT = [["ชั้น", "ชาย (คน)", "หญิง (คน)", "รวม (คน)", "ห้องเรียน"], ["ป.1", 12, 10, None, 1], ["ป.2", "สิบ", 9, None, 1], ["ป.3", 50, 45, None, 2]]
+
+
+class Alerts(list):
+    def alert(self, message: str, title: str = "") -> None:
+        self.append(message)
+
+
+@pytest.fixture
+def alerts(monkeypatch):
+    shown = Alerts()
+    monkeypatch.setattr(desktop.xw, "apps", type("Apps", (), {"active": shown})())
+    return shown
+
+
+def test_validate_grid_keys_messages_by_row():
+    result = validate_grid("ข้อมูลนักเรียน", ENROLMENT)
+    assert result["form"] == "enrolment" and set(result["rows"]) == {"3", "4"}
+    assert result["rows"]["4"].startswith("เตือน E4:")
+
+
+def test_allocation_register_adds_up_and_writes_the_total_in_words():
+    table = allocation_register(["ก", "ข"], [1, 2], "๑,๐๐๐")
+    assert table[1:3] == [[1, "ก", 1, 333], [2, "ข", 2, 667]] and table[3][-1] == 1000 and table[4][-1] == "หนึ่งพันบาทถ้วน"
+
+
+def test_desktop_validate_this_sheet_writes_messages_beside_the_data(monkeypatch, alerts):
+    book = Book([Sheet("ข้อมูลนักเรียน", ENROLMENT)])
+    monkeypatch.setattr(desktop.xw.Book, "caller", staticmethod(lambda: book))
+    desktop.validate_this_sheet()
+    column = [book.sheets.active.cells.get((row, 6)) for row in range(1, 5)]
+    assert column[0] == "" and column[1] == "" and column[2].startswith("ผิด B3:") and column[3].startswith("เตือน E4:")
+    assert alerts == ["ตรวจ 3 แถว พบข้อผิดพลาด 1 รายการ"]
+
+
+def test_desktop_allocation_register_makes_a_formatted_sheet(monkeypatch):
+    book = Book([Sheet("รายชื่อ", [["ก", 10], ["ข", 20], ["ค", 30]])], selection=("A1", "B3"), input_box="1000")
+    monkeypatch.setattr(desktop.xw.Book, "caller", staticmethod(lambda: book))
+    desktop.allocation_register_sheet()
+    register = book.sheets[1]
+    assert register.name.startswith("ทะเบียนจัดสรร")
+    assert register["A1:D6"].value[1:] == [[1, "ก", 10, 167], [2, "ข", 20, 333], [3, "ค", 30, 500], ["", "รวม", 60, 1000], ["", "ตัวอักษร", "", "หนึ่งพันบาทถ้วน"]]
+
+
+def test_desktop_consolidate_now_calls_the_service_and_shows_the_summary(monkeypatch, alerts, demo_copy):
+    with serve(load_settings(demo_copy), "tok") as base:
+        monkeypatch.setenv("ESAPLAN_URL", base)
+        monkeypatch.setenv("ESAPLAN_TOKEN", "tok")
+        desktop.consolidate_now()
+    assert alerts[0].startswith("ปีงบประมาณ 2569 รอบ 12 เดือน") and "enrolment: ส่งแล้ว" in alerts[0]
+
+
+def test_lite_consolidate_now_writes_the_summary_sheet(demo_copy):
+    with serve(load_settings(demo_copy), "tok") as base:
+        book = Book([Sheet("แผ่น1", [[1]])])
+        asyncio.run(_lite_namespace(base, "tok")["consolidate_now"](book))
+    summary = book.sheets["esaplan"]
+    assert summary["A1"].value == "ปีงบประมาณ 2569 รอบ 12 เดือน"
+    assert summary["A2:F2"].value[0] == ["แบบรายงาน", "ต้องส่ง", "ส่งแล้ว", "ส่งช้า", "มีข้อผิดพลาด", "ยังไม่ส่ง"]
+    assert summary["A3:B3"].value[0] == ["enrolment", 40]
+
+
+def _lite_namespace(base: str, token: str) -> dict:
+    class Response:
+        def __init__(self, status, body):
+            self.status, self.ok, self._body = status, status < 400, body
+
+        async def json(self):
+            return json.loads(self._body)
+
+    async def pyfetch(url, method, headers, body):
+        request = urllib.request.Request(url, data=body.encode(), headers=headers, method=method)
+        try:
+            with urllib.request.urlopen(request) as response:
+                return Response(response.status, response.read())
+        except urllib.error.HTTPError as error:
+            return Response(error.code, error.read())
+
+    xlwings = types.ModuleType("xlwings")
+    xlwings.func = xlwings.script = lambda f: f
+    xlwings.arg = lambda *a, **k: (lambda f: f)
+    http = types.ModuleType("pyodide.http")
+    http.pyfetch = pyfetch
+    saved = {k: sys.modules.get(k) for k in ("xlwings", "pyodide", "pyodide.http")}
+    sys.modules.update({"xlwings": xlwings, "pyodide": types.ModuleType("pyodide"), "pyodide.http": http})
+    try:
+        namespace: dict = {}
+        exec(compile(lite_main(base), "main.py", "exec"), namespace)
+    finally:
+        for key, module in saved.items():
+            if module is None:
+                sys.modules.pop(key, None)
+            else:
+                sys.modules[key] = module
+    namespace["ESAPLAN_TOKEN"] = token
+    return namespace
+
+
+def test_lite_scripts_validate_and_register_through_the_live_service(live_server):
+    base, token, _ = live_server
+    lite = _lite_namespace(base, token)
+    book = Book([Sheet("ข้อมูลนักเรียน", ENROLMENT)])
+    asyncio.run(lite["validate_this_sheet"](book))
+    assert book.sheets.active.cells[(3, 6)].startswith("ผิด B3:")
+    names = Book([Sheet("รายชื่อ", [[None, 900], ["ก", 1], ["ข", 2]])], selection=("A2", "B3"))
+    asyncio.run(lite["allocation_register"](names))
+    assert names.sheets[1]["A1:D5"].value[1:3] == [[1, "ก", 1, 300], [2, "ข", 2, 600]]
