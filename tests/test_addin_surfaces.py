@@ -254,3 +254,70 @@ def test_consolidate_now_through_the_api(demo_copy):
     response = client.post("/api/consolidate", headers={"X-Esaplan-Token": "t"})
     assert response.status_code == 200
     assert response.json["summary"]["enrolment"]["expected"] == 40 and response.json["master"].endswith(".xlsx")
+
+
+NODE_TASKPANE = r"""
+const fs = require("fs");
+const [, , htmlFile, base, token] = process.argv;
+const html = fs.readFileSync(htmlFile, "utf8");
+const script = html.slice(html.lastIndexOf("<script>") + 8, html.lastIndexOf("</script>"));
+const elements = {};
+globalThis.document = { getElementById: (id) => (elements[id] = elements[id] || { value: "", textContent: "", onclick: null }) };
+const storage = {};
+globalThis.OfficeRuntime = { storage: { getItem: async (k) => storage[k], setItem: async (k, v) => { storage[k] = v; } } };
+globalThis.Office = { onReady: (callback) => callback() };
+const written = {};
+function range(sheet, values) {
+  return { values, load() {}, get columnCount() { return values[0].length; }, get rowCount() { return values.length; }, format: { font: {} } };
+}
+const sheets = { active: { name: "ข้อมูลนักเรียน", used: [["ชั้น", "ชาย (คน)", "หญิง (คน)", "รวม (คน)", "ห้องเรียน"], ["ป.1", 12, 10, "", 1], ["ป.2", "สิบ", 9, "", 1]] } };
+function sheetApi(name, used) {
+  return {
+    name, load() {}, activate() {},
+    getUsedRange: () => range(name, used),
+    getRange: () => range(name, [[0]]),
+    getRangeByIndexes: (row, column, rows, columns) => {
+      const target = { format: { font: {} } };
+      Object.defineProperty(target, "values", { set(v) { written[name] = { row, column, values: v }; } });
+      Object.defineProperty(target, "numberFormat", { set(v) {} });
+      return target;
+    },
+  };
+}
+globalThis.Excel = {
+  run: async (fn) => fn({
+    sync: async () => {},
+    workbook: {
+      worksheets: { getActiveWorksheet: () => sheetApi("ข้อมูลนักเรียน", sheets.active.used), add: (name) => sheetApi(name, [[""]]) },
+      getSelectedRange: () => range("รายชื่อ", [["ก", 1], ["ข", 3]]),
+    },
+  }),
+};
+new Function(script.replace(/__ESAPLAN_BASE__/g, base))();
+(async () => {
+  document.getElementById("token").value = token;
+  await elements.save.onclick();
+  await elements.validate.onclick();
+  const validated = elements.status.textContent;
+  document.getElementById("total").value = "400";
+  await elements.register.onclick();
+  console.log(JSON.stringify({ validated, written, status: elements.status.textContent }));
+})();
+"""
+
+
+@needs_node
+def test_office_js_taskpane_macros_run_in_node_against_the_live_service(live_server, tmp_path):
+    from addin.officejs import taskpane_html
+
+    base, token, _ = live_server
+    (tmp_path / "taskpane.html").write_text(taskpane_html(base), encoding="utf-8")
+    (tmp_path / "run.js").write_text(NODE_TASKPANE, encoding="utf-8")
+    output = subprocess.run([NODE, str(tmp_path / "run.js"), str(tmp_path / "taskpane.html"), base, token], check=True, capture_output=True, text=True, timeout=120).stdout
+    answer = json.loads(output)
+    assert answer["validated"] == "ตรวจ 2 แถว พบข้อผิดพลาด 1 รายการ"
+    notes = answer["written"]["ข้อมูลนักเรียน"]
+    assert (notes["row"], notes["column"]) == (0, 5) and notes["values"][0] == [""] and notes["values"][2][0].startswith("ผิด B3:")
+    register = next(v for k, v in answer["written"].items() if k.startswith("ทะเบียนจัดสรร"))
+    assert register["values"][1:3] == [[1, "ก", 1, 100], [2, "ข", 3, 300]] and register["values"][-1][-1] == "สี่ร้อยบาทถ้วน"
+    assert answer["status"] == "เขียนทะเบียนจัดสรรแล้ว"
