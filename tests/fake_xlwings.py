@@ -6,8 +6,15 @@ the rules, writing the answer - while the tests look at the cells it wrote.
 
 from __future__ import annotations
 
+import json
 import re
+import sys
+import types
+import urllib.error
+import urllib.request
 from typing import Any
+
+from addin.lite import lite_main
 
 
 def _address(text: str) -> tuple[int, int]:
@@ -95,3 +102,40 @@ class Book:
         self.sheets = Sheets(sheets)
         self.selection = self.sheets[0][selection[0] + ":" + selection[1]] if selection else None
         self.app = type("App", (), {"api": type("Api", (), {"InputBox": staticmethod(lambda *a: input_box)})()})()
+
+
+def lite_namespace(base: str, token: str) -> dict:
+    """Run the generated xlwings Lite main.py here, with Pyodide's ``pyfetch`` done by urllib against ``base``."""
+    class Response:
+        def __init__(self, status, body):
+            self.status, self.ok, self._body = status, status < 400, body
+
+        async def json(self):
+            return json.loads(self._body)
+
+    async def pyfetch(url, method, headers, body):
+        request = urllib.request.Request(url, data=body.encode(), headers=headers, method=method)
+        try:
+            with urllib.request.urlopen(request) as response:
+                return Response(response.status, response.read())
+        except urllib.error.HTTPError as error:
+            return Response(error.code, error.read())
+
+    xlwings = types.ModuleType("xlwings")
+    xlwings.func = xlwings.script = lambda f: f
+    xlwings.arg = lambda *a, **k: (lambda f: f)
+    http = types.ModuleType("pyodide.http")
+    http.pyfetch = pyfetch
+    saved = {k: sys.modules.get(k) for k in ("xlwings", "pyodide", "pyodide.http")}
+    sys.modules.update({"xlwings": xlwings, "pyodide": types.ModuleType("pyodide"), "pyodide.http": http})
+    try:
+        namespace: dict = {}
+        exec(compile(lite_main(base), "main.py", "exec"), namespace)
+    finally:
+        for key, module in saved.items():
+            if module is None:
+                sys.modules.pop(key, None)
+            else:
+                sys.modules[key] = module
+    namespace["ESAPLAN_TOKEN"] = token
+    return namespace

@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import json
-import sys
-import types
-import urllib.request
 
 import pytest
 
 import addin.xlwings_udfs as desktop
-from addin.lite import lite_main
 from addin.macros import allocation_register, validate_grid
 from sync.settings import load_settings
 from tests.conftest import serve
-from tests.fake_xlwings import Book, Sheet
+from tests.fake_xlwings import Book, Sheet, lite_namespace
 
 ENROLMENT = [["ชั้น", "ชาย (คน)", "หญิง (คน)", "รวม (คน)", "ห้องเรียน"], ["ป.1", 12, 10, None, 1], ["ป.2", "สิบ", 9, None, 1], ["ป.3", 50, 45, None, 2]]
 
@@ -72,52 +67,16 @@ def test_desktop_consolidate_now_calls_the_service_and_shows_the_summary(monkeyp
 def test_lite_consolidate_now_writes_the_summary_sheet(demo_copy):
     with serve(load_settings(demo_copy), "tok") as base:
         book = Book([Sheet("แผ่น1", [[1]])])
-        asyncio.run(_lite_namespace(base, "tok")["consolidate_now"](book))
+        asyncio.run(lite_namespace(base, "tok")["consolidate_now"](book))
     summary = book.sheets["esaplan"]
     assert summary["A1"].value == "ปีงบประมาณ 2569 รอบ 12 เดือน"
     assert summary["A2:F2"].value[0] == ["แบบรายงาน", "ต้องส่ง", "ส่งแล้ว", "ส่งช้า", "มีข้อผิดพลาด", "ยังไม่ส่ง"]
     assert summary["A3:B3"].value[0] == ["enrolment", 40]
 
 
-def _lite_namespace(base: str, token: str) -> dict:
-    class Response:
-        def __init__(self, status, body):
-            self.status, self.ok, self._body = status, status < 400, body
-
-        async def json(self):
-            return json.loads(self._body)
-
-    async def pyfetch(url, method, headers, body):
-        request = urllib.request.Request(url, data=body.encode(), headers=headers, method=method)
-        try:
-            with urllib.request.urlopen(request) as response:
-                return Response(response.status, response.read())
-        except urllib.error.HTTPError as error:
-            return Response(error.code, error.read())
-
-    xlwings = types.ModuleType("xlwings")
-    xlwings.func = xlwings.script = lambda f: f
-    xlwings.arg = lambda *a, **k: (lambda f: f)
-    http = types.ModuleType("pyodide.http")
-    http.pyfetch = pyfetch
-    saved = {k: sys.modules.get(k) for k in ("xlwings", "pyodide", "pyodide.http")}
-    sys.modules.update({"xlwings": xlwings, "pyodide": types.ModuleType("pyodide"), "pyodide.http": http})
-    try:
-        namespace: dict = {}
-        exec(compile(lite_main(base), "main.py", "exec"), namespace)
-    finally:
-        for key, module in saved.items():
-            if module is None:
-                sys.modules.pop(key, None)
-            else:
-                sys.modules[key] = module
-    namespace["ESAPLAN_TOKEN"] = token
-    return namespace
-
-
 def test_lite_scripts_validate_and_register_through_the_live_service(live_server):
     base, token, _ = live_server
-    lite = _lite_namespace(base, token)
+    lite = lite_namespace(base, token)
     book = Book([Sheet("ข้อมูลนักเรียน", ENROLMENT)])
     asyncio.run(lite["validate_this_sheet"](book))
     assert book.sheets.active.cells[(3, 6)].startswith("ผิด B3:")

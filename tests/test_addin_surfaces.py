@@ -7,13 +7,12 @@ its Pyodide fetch replaced by a real HTTP client; a new registry entry shows up 
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import json
 import os
 import shutil
 import subprocess
-import sys
-import textwrap
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -24,6 +23,7 @@ from addin.appsscript import apps_script
 from addin.lite import lite_main
 from addin.officejs import functions_js, functions_metadata, manifest_xml
 from sync.web import create_app
+from tests.fake_xlwings import lite_namespace
 
 NODE = shutil.which("node")
 
@@ -191,44 +191,14 @@ def test_apps_script_custom_functions_run_in_node_against_the_live_service(live_
     assert kpi_missing.startswith("⚠ ESA_KPI:") and kpi == 42.86
 
 
-LITE_RUNNER = """
-import asyncio, json, sys, types, urllib.request
-
-class Response:
-    def __init__(self, status, body):
-        self.status, self.ok, self._body = status, status < 400, body
-    async def json(self):
-        return json.loads(self._body)
-
-async def pyfetch(url, method, headers, body):
-    request = urllib.request.Request(url, data=body.encode(), headers=headers, method=method)
-    try:
-        with urllib.request.urlopen(request) as response:
-            return Response(response.status, response.read())
-    except urllib.error.HTTPError as error:
-        return Response(error.code, error.read())
-
-xlwings = types.ModuleType("xlwings")
-xlwings.func = xlwings.script = lambda f: f
-xlwings.arg = lambda *a, **k: (lambda f: f)
-pyodide, http = types.ModuleType("pyodide"), types.ModuleType("pyodide.http")
-http.pyfetch = pyfetch
-sys.modules.update({"xlwings": xlwings, "pyodide": pyodide, "pyodide.http": http})
-namespace = {}
-exec(open(sys.argv[1], encoding="utf-8").read(), namespace)
-namespace["ESAPLAN_TOKEN"] = sys.argv[2]
-async def main():
-    return [await namespace["ESA_ALLOCATE"](100, [[1], [1], [None], [1]]), await namespace["ESA_FISCAL_YEAR"]("1 ต.ค. 2567"), await namespace["ESA_ROOMS"]("สิบ", "ป.1")]
-print(json.dumps(asyncio.run(main()), ensure_ascii=False))
-"""
-
-
-def test_xlwings_lite_main_runs_against_the_live_service(live_server, tmp_path):
+def test_xlwings_lite_main_runs_against_the_live_service(live_server):
     base, token, _ = live_server
-    (tmp_path / "main.py").write_text(lite_main(base), encoding="utf-8")
-    (tmp_path / "runner.py").write_text(textwrap.dedent(LITE_RUNNER), encoding="utf-8")
-    output = subprocess.run([sys.executable, str(tmp_path / "runner.py"), str(tmp_path / "main.py"), token], check=True, capture_output=True, text=True, timeout=120).stdout
-    allocated, fiscal_year, rooms = json.loads(output)
+    lite = lite_namespace(base, token)
+
+    async def run():
+        return [await lite["ESA_ALLOCATE"](100, [[1], [1], [None], [1]]), await lite["ESA_FISCAL_YEAR"]("1 ต.ค. 2567"), await lite["ESA_ROOMS"]("สิบ", "ป.1")]
+
+    allocated, fiscal_year, rooms = asyncio.run(run())
     assert allocated == [[34], [33], [""], [33]] and fiscal_year == 2568
     assert rooms.startswith("⚠ ESA_ROOMS:")
 
