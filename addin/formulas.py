@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import rules
-from rules.forms import forms, read_sheet
+from rules.forms import forms, read_sheet, row_of
 from rules.grades import grade
 from rules.money import to_decimal
 
@@ -153,8 +153,8 @@ def esa_transfers(table: Any) -> list[list[Any]]:
     sheet = read_sheet(form, grid, unit_code="-")
     by_row: dict[int, list[str]] = {}
     for problem in sheet.problems:
-        if problem.severity == "error":
-            row = int("".join(ch for ch in problem.cell if ch.isdigit()) or 0)
+        row = row_of(problem.cell)
+        if problem.severity == "error" and row:
             by_row.setdefault(row, []).append(problem.message_th)
     status: list[list[Any]] = [["ผลตรวจ"]]
     rows = {r["_row"]: r for r in sheet.rows}

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from rules import allocate, baht_text
-from rules.forms import forms, read_sheet
+from rules.forms import forms, read_sheet, row_of
 from rules.money import to_decimal
 
 from .registry import blank_to_none, flat, to_cells
@@ -32,7 +32,7 @@ def validate_grid(sheet_name: str, grid: list[list[Any]], unit_code: str = "-") 
     result = read_sheet(form, [[blank_to_none(v) for v in row] for row in grid], unit_code=unit_code)
     by_row: dict[int, list[str]] = {}
     for problem in result.problems:
-        row = int("".join(ch for ch in problem.cell if ch.isdigit()) or 0)
+        row = row_of(problem.cell)
         if row:
             by_row.setdefault(row, []).append(f"{SEVERITY_TH[problem.severity]} {problem.cell}: {problem.message_th}")
     problems = [{"cell": p.cell, "rule": p.rule, "severity": p.severity, "message_th": p.message_th} for p in result.problems]

@@ -283,8 +283,10 @@ def _eval(node: ast.AST, row: Mapping[str, Any]) -> Any:
 
 
 def _format_value(value: Any) -> str:
+    """Numbers as Thai staff write them: 1,234 or 1,234.50 (more decimals only when there are more)."""
     if isinstance(value, Decimal):
-        return f"{value:,.2f}".removesuffix(".00") if value == value.to_integral_value() or value.as_tuple().exponent >= -2 else f"{value:,}"
+        value = value.normalize()
+        return f"{value:,}" if value.as_tuple().exponent < -2 else f"{value:,.2f}".removesuffix(".00")  # type: ignore[operator]
     return str(value)
 
 
@@ -319,6 +321,12 @@ def column_letter(index: int) -> str:
 def cell_name(row: int, col: int) -> str:
     """A1-style address for 0-based row and column."""
     return f"{column_letter(col)}{row + 1}"
+
+
+def row_of(cell: str) -> int | None:
+    """The row number of an A1-style address ("E12" -> 12); None for "-" (a whole file or sheet)."""
+    digits = cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    return int(digits) if digits.isdigit() else None
 
 
 def _blank(value: Any) -> bool:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 import shutil
 import tempfile
 import zipfile
@@ -31,7 +30,7 @@ from openpyxl.writer.excel import ExcelWriter
 from python_calamine import CalamineWorkbook
 
 from rules import kpi_status, kpi_value, kpis
-from rules.forms import FORMULA_PREFIXES, Form, column_letter, computed, form_sets
+from rules.forms import FORMULA_PREFIXES, Form, column_letter, computed, form_sets, row_of
 
 from .ledger import Ledger, Submission
 from .registry import Unit
@@ -220,9 +219,9 @@ def _unit_cells(unit: Unit) -> list[Any]:
 def _row_errors(issue_rows: list[dict[str, Any]], form_code: str) -> dict[int, int]:
     counts: dict[int, int] = defaultdict(int)
     for issue in issue_rows:
-        match = re.search(r"(\d+)$", issue["cell"])
-        if issue["form"] == form_code and issue["severity"] == "error" and match:
-            counts[int(match.group(1))] += 1
+        row = row_of(issue["cell"])
+        if issue["form"] == form_code and issue["severity"] == "error" and row:
+            counts[row] += 1
     return counts
 
 
