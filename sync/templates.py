@@ -58,6 +58,8 @@ def write_template(
     lists = _lists_sheet(book)
     for form in form_set.forms:
         _form_sheet(book.create_sheet(form.sheet), form, fiscal_year, round_, lists, (values or {}).get(form.code))
+    for sheet in book.worksheets:
+        _fit_to_page_width(sheet)
     meta = book.create_sheet(META_SHEET)
     for row in (
         ("form_set", form_set.code),
@@ -73,6 +75,16 @@ def write_template(
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
     return path
+
+
+def _fit_to_page_width(sheet: Any) -> None:
+    """Forms get printed: one page wide, as many pages tall as needed, landscape when wide."""
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    if sheet.max_column > 6:
+        sheet.page_setup.orientation = "landscape"
 
 
 def _instructions(sheet: Any, form_set: FormSet, fiscal_year: int, round_: int, unit: Unit | None) -> None:
@@ -105,8 +117,15 @@ def _instructions(sheet: Any, form_set: FormSet, fiscal_year: int, round_: int, 
         *(f"- {form.sheet}: {form.description}" for form in form_set.forms),
     ]
     for offset, text in enumerate(steps):
-        cell = sheet.cell(row=8 + offset, column=2, value=text)
+        row = 8 + offset
+        cell = sheet.cell(row=row, column=2, value=text)
         cell.font = Font(name="TH Sarabun New", size=14, bold=offset in (0, 6))
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        sheet.merge_cells(start_row=row, start_column=2, end_row=row, end_column=3)
+        sheet.row_dimensions[row].height = 21 * max(1, -(-len(text) // 80))  # ~80 Thai characters fit B:C
+    sheet["B2"].alignment = Alignment(wrap_text=True, vertical="top")
+    sheet.merge_cells("B2:C2")
+    sheet.row_dimensions[2].height = 42
     sheet.protection.sheet = True
 
 

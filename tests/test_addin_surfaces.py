@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -291,3 +292,32 @@ def test_office_js_taskpane_macros_run_in_node_against_the_live_service(live_ser
     register = next(v for k, v in answer["written"].items() if k.startswith("ทะเบียนจัดสรร"))
     assert register["values"][1:3] == [[1, "ก", 1, 100], [2, "ข", 3, 300]] and register["values"][-1][-1] == "สี่ร้อยบาทถ้วน"
     assert answer["status"] == "เขียนทะเบียนจัดสรรแล้ว"
+
+
+def test_esaplan_serve_runs_the_service_under_waitress(tmp_path):
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    home = tmp_path / "home"
+    process = subprocess.Popen([sys.executable, "-c", "from sync.cli import main; main()", "serve", "--home", str(home), "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        for _ in range(100):
+            if (home / "api-token.txt").exists():
+                try:
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}/addin/functions.json", timeout=1).close()
+                    break
+                except OSError:
+                    pass
+            time.sleep(0.1)
+        token = (home / "api-token.txt").read_text().strip()
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/api/formulas/ESA_BAHTTEXT", data=b'{"args": [1234.5]}', headers={"Content-Type": "application/json", "X-Esaplan-Token": token}, method="POST")
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert json.load(response) == {"result": "หนึ่งพันสองร้อยสามสิบสี่บาทห้าสิบสตางค์"}
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=10)[0]
+    assert "api-token.txt" in output
