@@ -43,7 +43,8 @@ def test_subsidy_table_spills_one_row_per_school_and_one_column_per_item():
 @pytest.mark.parametrize(
     ("name", "args", "fragment"),
     [
-        ("ESA_ALLOCATE", [100, [[1], [-2]]], "ติดลบ"),
+        ("ESA_ALLOCATE", [100, [[1], [-2]]], "น้ำหนักแถวที่ 2 ติดลบ"),
+        ("ESA_ALLOCATE", [100, [[1], [""], [None], ["สาม"]]], "น้ำหนักแถวที่ 4"),
         ("ESA_ALLOCATE", [100, [[0], [0]]], "ศูนย์ทั้งหมด"),
         ("ESA_PERHEAD", ["ป.9", 10], "ไม่รู้จักชั้น"),
         ("ESA_KPI_STATUS", ["S9.9", 10], "S9.9"),

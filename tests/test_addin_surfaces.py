@@ -61,7 +61,7 @@ def test_http_endpoint_gives_the_same_result_as_the_direct_call(client, name, ar
 
 def test_bad_arguments_come_back_as_a_readable_result_not_an_http_error(client):
     response = client.post("/api/formulas/ESA_ALLOCATE", json={"args": [100, [[1], [-5]]]}, headers={"X-Esaplan-Token": "t"})
-    assert response.status_code == 200 and response.json["result"] == "⚠ ESA_ALLOCATE: น้ำหนักลำดับที่ 2 ติดลบ (-5)"
+    assert response.status_code == 200 and response.json["result"] == "⚠ ESA_ALLOCATE: น้ำหนักแถวที่ 2 ติดลบ (-5)"
 
 
 @pytest.mark.parametrize(("headers", "body", "status"), [({}, {"args": []}, 401), ({"X-Esaplan-Token": "wrong"}, {"args": []}, 401), ({"X-Esaplan-Token": "t"}, {"nope": 1}, 400)])
