@@ -35,10 +35,12 @@ SIZE_TH = {"small": "ขนาดเล็ก", "medium": "ขนาดกลา
 def esa_allocate(total: Any, weights: Any, floor: Any, cap: Any, unit: Any) -> list[list[Any]]:
     cells = flat(weights)
     present = [i for i, w in enumerate(cells) if w is not None]
-    for index in present:  # name the row the user sees, counting blank rows too
-        weight = to_decimal(cells[index], f"น้ำหนักแถวที่ {index + 1}")
+    for index in present:  # read each weight once here, so errors name the row the user sees (blank rows counted)
+        raw = cells[index]
+        weight = raw if type(raw) is int else to_decimal(raw, f"น้ำหนักแถวที่ {index + 1}")
         if weight < 0:
-            raise rules.AllocationError(f"น้ำหนักแถวที่ {index + 1} ติดลบ ({cells[index]})", f"weight in row {index + 1} is negative", input=f"weights[{index}]", value=cells[index])
+            raise rules.AllocationError(f"น้ำหนักแถวที่ {index + 1} ติดลบ ({raw})", f"weight in row {index + 1} is negative", input=f"weights[{index}]", value=raw)
+        cells[index] = weight
     floors = flat(floor) if isinstance(floor, list) else floor
     caps = flat(cap) if isinstance(cap, list) else cap
     pick = (lambda bound: [bound[i] for i in present] if isinstance(bound, list) else bound)

@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cached_property, partial
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -63,6 +63,11 @@ class Incoming:
     name: str
     submitted_at: dt.datetime
     source: str
+
+    @cached_property
+    def sha256(self) -> str:
+        """The content's SHA-256, computed once: it names the stored copy and spots unchanged files."""
+        return hashlib.sha256(self.content).hexdigest()
 
 
 @dataclass
@@ -122,7 +127,7 @@ class Parsed:
 def parse(settings: Settings, registry: dict[str, Unit], item: Incoming) -> Parsed:
     """Check and validate one file (pure: no database, no writes), so it can run in a worker."""
     unit = registry[item.unit_code]
-    sha = hashlib.sha256(item.content).hexdigest()
+    sha = item.sha256
     form_set = sets_for(unit)[0]
     fiscal_year, round_ = settings.fiscal_year, settings.round
     problems: list[tuple[str | None, Problem]] = []
@@ -183,7 +188,7 @@ def store(settings: Settings, ledger: Ledger, parsed: Sequence[Parsed]) -> list[
 
 def ingest(settings: Settings, ledger: Ledger, registry: dict[str, Unit], item: Incoming) -> Submission:
     """Check, validate and store one incoming file (an upload); the same file twice is one version."""
-    known = ledger.find_by_hash(item.unit_code, hashlib.sha256(item.content).hexdigest())
+    known = ledger.find_by_hash(item.unit_code, item.sha256)
     if known:
         return known
     return store(settings, ledger, [parse(settings, registry, item)])[0]
@@ -245,7 +250,7 @@ def consolidate(settings: Settings, *, sources: Iterable[Incoming] | None = None
             known = ledger.known_hashes()
             fresh = []
             for item in items:
-                key = (item.unit_code, hashlib.sha256(item.content).hexdigest())
+                key = (item.unit_code, item.sha256)
                 if key not in known:  # unchanged files and a second copy of the same file are skipped
                     known.add(key)
                     fresh.append(item)

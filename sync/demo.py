@@ -150,14 +150,17 @@ def school_values(unit: Unit, rng: random.Random) -> dict[str, list[dict[str, An
         {"category": "งบลงทุน", "item": rng.choice(["ครุภัณฑ์คอมพิวเตอร์", "ซ่อมแซมอาคารเรียน", "โต๊ะเก้าอี้นักเรียน"]), "amount": rng.randrange(50_000, 900_000, 1000), "priority": p, "reason": "ทดแทนของเดิมที่ชำรุด"}
         for p in range(1, rng.randint(2, 3) + 1)
     ]
-    transfers = []
-    if rng.random() < 0.3:
-        transfers.append(
-            {"from_plan": "แผนงานพื้นฐาน", "from_project": "ผลผลิตผู้จบการศึกษาภาคบังคับ", "from_category": "งบดำเนินงาน", "from_item": "ค่าวัสดุ", "from_balance": 80_000,
-             "to_plan": "แผนงานพื้นฐาน", "to_project": "ผลผลิตผู้จบการศึกษาภาคบังคับ", "to_category": "งบดำเนินงาน", "to_item": "ค่าใช้สอย", "amount": 20_000, "reason": "ซ่อมแซมห้องเรียน",
-             "requested_on": dt.date(2026, 9, rng.randint(1, 25))}
-        )
+    transfers = [_transfer(requested_on=dt.date(2026, 9, rng.randint(1, 25)))] if rng.random() < 0.3 else []
     return {"enrolment": enrolment, "class_plan": plan, "budget_use": use, "kpi_report": reports, "budget_request": requests, "transfer_request": transfers}
+
+
+def _transfer(**changes: Any) -> dict[str, Any]:
+    """A school's ordinary transfer request (materials to services, same output), with ``changes``."""
+    request = {
+        "from_plan": "แผนงานพื้นฐาน", "from_project": "ผลผลิตผู้จบการศึกษาภาคบังคับ", "from_category": "งบดำเนินงาน", "from_item": "ค่าวัสดุ", "from_balance": 80_000,
+        "to_plan": "แผนงานพื้นฐาน", "to_project": "ผลผลิตผู้จบการศึกษาภาคบังคับ", "to_category": "งบดำเนินงาน", "to_item": "ค่าใช้สอย", "amount": 20_000, "reason": "ซ่อมแซมห้องเรียน",
+    }
+    return {**request, **changes}
 
 
 def group_values(unit: Unit, rng: random.Random) -> dict[str, list[dict[str, Any]]]:
@@ -225,13 +228,10 @@ def plan_files(units: list[Unit], rng: random.Random, *, mistakes: bool = True) 
     v["budget_use"][1]["disbursed"] = v["budget_use"][1]["allocated"] + 5000
     plant(11, "เบิกจ่ายเกินงบที่ได้รับ", use.sheet, f"{_column_of('budget_use', 'disbursed')}{HEADER_ROW + 2}", "USE-DISBURSED", values=v)
     v = files[12].values
-    v["transfer_request"] = [
-        {"from_plan": "แผนงานพื้นฐาน", "from_project": "ผลผลิตผู้จบการศึกษาภาคบังคับ", "from_category": "งบดำเนินงาน", "from_item": "ค่าวัสดุ", "from_balance": 30_000,
-         "to_plan": "แผนงานพื้นฐาน", "to_project": "โครงการพัฒนาคุณภาพ", "to_category": "งบดำเนินงาน", "to_item": "ค่าวัสดุ", "amount": 45_000, "reason": "จัดซื้อวัสดุการเรียน"}
-    ]
+    v["transfer_request"] = [_transfer(from_balance=30_000, to_project="โครงการพัฒนาคุณภาพ", to_item="ค่าวัสดุ", amount=45_000, reason="จัดซื้อวัสดุการเรียน")]
     plant(12, "ขอโอนเกินยอดคงเหลือ", trf.sheet, f"{_column_of('transfer_request', 'amount')}{HEADER_ROW + 1}", "BALANCE", values=v)
     v = files[15].values
-    v["transfer_request"] = [{**v["transfer_request"][0], "requested_on": "๒๐ ก.ย. ๒๕๖๙"}] if v["transfer_request"] else [{**files[12].values["transfer_request"][0], "from_balance": 90_000, "requested_on": "๒๐ ก.ย. ๒๕๖๙"}]
+    v["transfer_request"] = [_transfer(requested_on="๒๐ ก.ย. ๒๕๖๙")]
     plant(15, "วันที่แบบไทย พ.ศ. เป็นข้อความ", trf.sheet, f"{_column_of('transfer_request', 'requested_on')}{HEADER_ROW + 1}", "NORMALISED", values=v)
     plant(13, "ส่งไฟล์ที่ไม่ใช่ Excel", "(ไฟล์)", "-", "FILE-NOT-XLSX", raw=b"%PDF-1.4\n% not a workbook\n", file_name="รายงาน.xlsx")
     plant(14, "ส่งไฟล์มีแมโคร (.xlsm)", "(ไฟล์)", "-", "FILE-MACRO", raw=_macro_workbook(), file_name="รายงาน.xlsm")
