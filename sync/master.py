@@ -154,8 +154,17 @@ def _styled(cell: Any, style: Style | None, number_format: str | None) -> None:
         cell.number_format = number_format
 
 
+def _formula_like(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_PREFIXES)
+
+
 def emit(plan: SheetPlan, sheet: Worksheet | Any, *, write_only: bool) -> None:
-    """Write a plan into an (empty) worksheet. Text that looks like a formula stays text."""
+    """Write a plan into an (empty) worksheet. Text that looks like a formula stays text.
+
+    A cell needs more than a plain value (is *special*) when it is styled, number-formatted or formula-like;
+    write-only sheets get a styled ``WriteOnlyCell`` for it, normal sheets are fixed up after
+    the row is appended.
+    """
     for column, width in plan.widths.items():
         sheet.column_dimensions[column_letter(column)].width = width
     if plan.freeze:
@@ -163,42 +172,25 @@ def emit(plan: SheetPlan, sheet: Worksheet | Any, *, write_only: bool) -> None:
     for r, values in enumerate(plan.rows):
         row_style = plan.row_styles.get(r)
         formats = plan.column_formats if r >= plan.data_from else {}
-        special = {c for c, v in enumerate(values) if isinstance(v, str) and v.startswith(FORMULA_PREFIXES)}
-        special |= {c for (sr, c) in plan.styles if sr == r}
+        special = [
+            c for c, value in enumerate(values) if row_style is not None or (r, c) in plan.styles or _formula_like(value) or (value is not None and c in formats)
+        ]
         if write_only:
-            if row_style is None and not special and not (formats and any(values[c] is not None for c in formats if c < len(values))):
-                sheet.append(values)
-                continue
-            cells = []
-            for c, value in enumerate(values):
-                style = plan.styles.get((r, c), row_style)
-                number_format = formats.get(c)
-                if value is None and style is None:
-                    cells.append(None)
-                    continue
-                if style is None and number_format is None and c not in special:
-                    cells.append(value)
-                    continue
-                cell = WriteOnlyCell(sheet, value=value)
-                if c in special and isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+            cells: list[Any] = list(values)
+            for c in special:
+                cells[c] = cell = WriteOnlyCell(sheet, value=values[c])
+                if _formula_like(values[c]):
                     cell.data_type = "s"
-                _styled(cell, style, number_format)
-                cells.append(cell)
+                _styled(cell, plan.styles.get((r, c), row_style), formats.get(c))
             sheet.append(cells)
         else:
-            sheet.append([None if c in special and isinstance(v, str) and v.startswith(FORMULA_PREFIXES) else v for c, v in enumerate(values)])
-            row_number = sheet.max_row
-            for c, value in enumerate(values):
-                style = plan.styles.get((r, c), row_style)
-                number_format = formats.get(c)
-                if style is None and number_format is None and not (c in special and isinstance(value, str)):
-                    continue
-                cell = sheet.cell(row=row_number, column=c + 1)
-                if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-                    cell.value = value
+            sheet.append([None if _formula_like(v) else v for v in values])
+            for c in special:
+                cell = sheet.cell(row=sheet.max_row, column=c + 1)
+                if _formula_like(values[c]):
+                    cell.value = values[c]
                     cell.data_type = "s"
-                if value is not None or style is not None:
-                    _styled(cell, style, number_format)
+                _styled(cell, plan.styles.get((r, c), row_style), formats.get(c))
     if plan.filter_header is not None and len(plan.rows) > plan.filter_header + 1:
         width = max(len(row) for row in plan.rows[plan.filter_header :])
         sheet.auto_filter.ref = f"A{plan.filter_header + 1}:{column_letter(width - 1)}{len(plan.rows)}"

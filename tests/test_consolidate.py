@@ -180,6 +180,8 @@ def test_analyst_sheets_survive_a_new_run(demo_copy):
     assert len([n for n in again.sheetnames if n == "สรุป"]) == 1
     rows = [r for r in _rows(again["ข้อมูลนักเรียน"]) if r[0] == "99000001"]
     assert [(r[7], r[8]) for r in rows] == [("P1", 31)]
+    formula_like = [c for row in again["คำของบประมาณ"].iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("=")]
+    assert formula_like and all(c.data_type == "s" for c in formula_like)  # the slower keep-analyst-sheets path too
 
 
 def test_previous_masters_are_kept_up_to_the_limit(demo_copy):
