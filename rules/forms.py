@@ -369,8 +369,13 @@ def find_header(form: Form, grid: Sequence[Sequence[Any]]) -> tuple[int, dict[in
     return best_row, positions, unknown
 
 
-def read_sheet(form: Form, grid: Sequence[Sequence[Any]], *, unit_code: str, on: dt.date | None = None) -> SheetResult:
-    """Normalise and validate one sheet's grid of raw cell values against ``form``."""
+def read_sheet(form: Form, grid: Sequence[Sequence[Any]], *, unit_code: str, on: dt.date | None = None, formulas: bool = False) -> SheetResult:
+    """Normalise and validate one sheet's grid of raw cell values against ``form``.
+
+    ``formulas``: the grid shows formula cells as their text (``=N(B4)+N(C4)``), so a formula
+    column typed over with a value is reported. The master recomputes those columns from the
+    inputs either way; the warning tells the school its sheet no longer adds up by itself.
+    """
     result = SheetResult()
     header, positions, unknown = find_header(form, grid)
     if header < 0:
@@ -391,6 +396,7 @@ def read_sheet(form: Form, grid: Sequence[Sequence[Any]], *, unit_code: str, on:
                 result.problems.append(Problem(form.sheet, cell_name(header, 0), "HEADER", "error", message, None, column.key))
     by_key = {key: c for c, key in positions.items()}
     inputs = [c for c in form.inputs if c.key in by_key]
+    typed_over = [c for c in form.columns if c.formula and c.key in by_key] if formulas else []
     prefill_key = (form.prefill or {}).get("column")
     pending_blank: list[int] = []
     for r in range(header + 1, len(grid)):
@@ -407,6 +413,11 @@ def read_sheet(form: Form, grid: Sequence[Sequence[Any]], *, unit_code: str, on:
         for column in inputs:
             address = cell_name(r, by_key[column.key])
             row[column.key] = _cell(form, column, raws[column.key], address, result.problems)
+        for column in typed_over:
+            raw = raw_row[by_key[column.key]] if by_key[column.key] < len(raw_row) else None
+            if not _blank(raw) and not (isinstance(raw, str) and raw.startswith("=")):
+                message = f"ช่อง '{column.th}' ต้องเป็นสูตรคำนวณ แต่ถูกพิมพ์ทับเป็น {raw}: คัดลอกสูตรจากแถวอื่นมาวางคืน (ระบบคำนวณค่านี้ใหม่จากข้อมูลในแถว)"
+                result.problems.append(Problem(form.sheet, cell_name(r, by_key[column.key]), "FORMULA-OVERWRITTEN", "warning", message, raw, column.key))
         _run_checks(form, row, by_key, r, result.problems)
         result.rows.append(row)
     if form.transfer_check:

@@ -10,6 +10,7 @@ import sys
 import traceback
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -103,11 +104,12 @@ def templates(out: Path, emis: Path | None, home: Path | None, fiscal_year: int 
 @main.command("consolidate", help="รวมข้อมูลจากทุกหน่วยเป็นไฟล์รวม (consolidate submissions into the master workbook)")
 @_home_option
 @_round_options
-def consolidate_command(home: Path | None, fiscal_year: int | None, round_: str | None) -> None:
+@click.option("--full", is_flag=True, help="อ่าน Google Sheets ทุกแผ่นใหม่ แม้ไม่มีการแก้ไข (re-read every Google Sheet, changed or not)")
+def consolidate_command(home: Path | None, fiscal_year: int | None, round_: str | None, full: bool) -> None:
     from sync.settings import load_settings
 
     settings = load_settings(home, fiscal_year=fiscal_year, round=int(round_) if round_ else None)
-    _run_consolidation(settings)
+    _run_consolidation(settings, full=full)
 
 
 @main.command("demo", help="สร้างเขตพื้นที่ตัวอย่าง (โรงเรียนสมมุติ ~200 แห่ง) แล้วรวมข้อมูล (build a demo area and consolidate it)")
@@ -172,24 +174,24 @@ def addin_build(url: str, out: Path) -> None:
         click.echo(f"เขียนแล้ว (written): {out / name}")
 
 
-def _run_consolidation(settings) -> None:  # type: ignore[no-untyped-def]
+def _run_consolidation(settings, *, full: bool = False) -> None:  # type: ignore[no-untyped-def]
     from rules.forms import form_sets
-    from sync.consolidate import consolidate
+    from sync.consolidate import PHASES_TH, consolidate
     from sync.status import STATUS_TH
 
-    bar = None
+    bars: dict[str, Any] = {}
 
-    def progress(done: int, total: int, unit_code: str) -> None:
-        nonlocal bar
+    def progress(phase: str, done: int, total: int, unit_code: str) -> None:
+        bar = bars.get(phase)
         if bar is None:
-            bar = click.progressbar(length=total, label="รวมข้อมูล (consolidating)", file=sys.stderr, show_pos=True)
+            bar = bars[phase] = click.progressbar(length=total, label=PHASES_TH[phase], file=sys.stderr, show_pos=True)
             bar.__enter__()
-        bar.update(1)
-        if done == total:
+        bar.update(done - bar.pos)
+        if done >= total:
             bar.__exit__(None, None, None)
 
     try:
-        result = consolidate(settings, progress=progress)
+        result = consolidate(settings, progress=progress, full=full)
     except EsaplanError as exc:
         raise click.ClickException(exc.message_th) from None
     except Exception:
@@ -204,8 +206,8 @@ def _run_consolidation(settings) -> None:  # type: ignore[no-untyped-def]
     click.echo(_pad("แบบรายงาน", 22) + "".join(_pad(h, 14, right=True) for h in heads))
     for code, counts in result.summary.items():
         click.echo(_pad(titles.get(code, code), 22) + "".join(_pad(str(counts[c]), 14, right=True) for c in columns))
-    for orphan in result.orphans:
-        click.echo(f"ไม่ทราบที่มา (unknown sender): {orphan}", err=True)
+    for notice in result.notices:
+        click.echo(f"{notice.channel} {notice.unit_code or '?'} [{notice.rule}]: {notice.message_th}", err=True)
     if not result.master_written:
         click.echo("ไม่มีข้อมูลใหม่ ไฟล์รวมเดิมเป็นปัจจุบันแล้ว (nothing changed; the master is up to date)")
     click.echo(str(result.master_path))

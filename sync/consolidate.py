@@ -3,8 +3,9 @@
 ``consolidate`` (CLI ``esaplan consolidate``, later the web button and the Excel macro) takes
 every incoming file, stores each new version in the ledger with its validation results, works
 out each unit's status per form for the round (on time / late / has errors / missing) and
-writes the master workbook. Files come from *sources*: the inbox folder here; uploads and
-Google Sheets produce the same :class:`Incoming` records.
+writes the master workbook. Submissions come from *sources*: the inbox folder, uploads and
+Google Sheets (:mod:`sync.gsheets`) all produce the same :class:`Incoming` records; a problem
+with a channel itself (an unknown file, a sheet no longer shared) is a :class:`Notice`.
 
 Safety: one run at a time (a lock file), the master is written to a temporary file and
 atomically replaced, the previous masters are kept, and a failed run leaves the master as it
@@ -19,7 +20,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import cached_property, partial
 from importlib.metadata import version
 from pathlib import Path
@@ -32,15 +33,17 @@ from rules.forms import Problem, form_sets, form_version, preload, read_sheet
 from rules.parameters import DATA_DIR
 from rules.thai import reporting_rounds
 
+from .gsheets.snapshot import book_from_snapshot
 from .ledger import Ledger, NewVersion, Submission, open_ledger
 from .master import MasterData, write_master
 from .reader import INSTRUCTIONS_SHEET, UNIT_CELL_NAME, UnreadableWorkbook, read_workbook
 from .registry import Unit, load_registry
 from .safety import check_file
 from .settings import Settings
-from .status import sets_for
+from .status import Notice, sets_for
 
-Progress = Callable[[int, int, str], None]
+Progress = Callable[[str, int, int, str], None]  # phase, done, total, unit code
+PHASES_TH = {"google": "อ่าน Google Sheets", "check": "ตรวจข้อมูล", "feedback": "เขียนผลการตรวจสอบลง Google Sheets"}
 PARALLEL_FROM = 40  # below this many new files, worker start-up costs more than it saves
 STORE_BATCH = 100  # versions recorded per transaction (and per disk sync)
 FILE_SHEET = "(ไฟล์)"
@@ -54,9 +57,12 @@ class NoRegistry(EsaplanError):
     """The installation has no unit registry yet: nobody is expected to submit."""
 
 
+GSHEETS = "gsheets"  # the source whose content is a values snapshot (JSON), not an xlsx file
+
+
 @dataclass(frozen=True)
 class Incoming:
-    """A file a unit handed in, from any channel."""
+    """A submission a unit handed in, from any channel: an xlsx file, or a Google Sheet's snapshot."""
 
     unit_code: str
     content: bytes
@@ -81,7 +87,7 @@ class RunResult:
     summary: dict[str, dict[str, int]]
     new_versions: int
     files_seen: int
-    orphans: list[str] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
     master_written: bool = True
 
 
@@ -90,11 +96,11 @@ class RunResult:
 _CODE_IN_NAME = re.compile(r"^([0-9A-Za-z]+)")
 
 
-def inbox_files(settings: Settings, registry: dict[str, Unit], orphans: list[str]) -> Iterator[Incoming]:
+def inbox_files(settings: Settings, registry: dict[str, Unit], notices: list[Notice]) -> Iterator[Incoming]:
     """Files in the inbox: ``inbox/<unit code>/<any name>`` or ``inbox/<unit code>_<any name>``.
 
     The submission time of a dropped file is its modification time. Files that cannot be tied
-    to a registered unit are listed in ``orphans`` and left alone.
+    to a registered unit become notices and are left alone.
     """
     if not settings.inbox.is_dir():
         return
@@ -107,7 +113,8 @@ def inbox_files(settings: Settings, registry: dict[str, Unit], orphans: list[str
         candidates += [match.group(1)] if match else []
         code = next((c for c in candidates if c in registry), None)
         if code is None:
-            orphans.append(f"{relative}: ไม่ทราบว่าเป็นไฟล์ของหน่วยใด (วางไฟล์ในโฟลเดอร์ inbox/<รหัสหน่วย>/)")
+            message = f"{relative}: ไม่ทราบว่าเป็นไฟล์ของหน่วยใด (วางไฟล์ในโฟลเดอร์ inbox/<รหัสหน่วย>/)"
+            notices.append(Notice(None, "(inbox)", "UNKNOWN-UNIT", "error", message))
             continue
         stamp = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
         yield Incoming(code, path.read_bytes(), str(relative), stamp, "inbox")
@@ -132,15 +139,18 @@ def parse(settings: Settings, registry: dict[str, Unit], item: Incoming) -> Pars
     fiscal_year, round_ = settings.fiscal_year, settings.round
     problems: list[tuple[str | None, Problem]] = []
     data: dict[str, Any] = {}
-    rejection = check_file(item.content, max_bytes=settings.max_file_mb * 1024 * 1024)
-    if rejection is not None:
-        problems.append((None, Problem(FILE_SHEET, "-", rejection.rule, "error", rejection.message_th)))
-        return _parsed(item, sha, form_set.code, fiscal_year, round_, False, data, problems)
-    try:
-        book = read_workbook(item.content)
-    except UnreadableWorkbook:
-        problems.append((None, Problem(FILE_SHEET, "-", "FILE-CORRUPT", "error", "ไฟล์เสียหาย เปิดไม่ได้: บันทึกใหม่จาก Excel แล้วส่งอีกครั้ง")))
-        return _parsed(item, sha, form_set.code, fiscal_year, round_, False, data, problems)
+    if item.source == GSHEETS:
+        book = book_from_snapshot(item.content)
+    else:
+        rejection = check_file(item.content, max_bytes=settings.max_file_mb * 1024 * 1024)
+        if rejection is not None:
+            problems.append((None, Problem(FILE_SHEET, "-", rejection.rule, "error", rejection.message_th)))
+            return _parsed(item, sha, form_set.code, fiscal_year, round_, False, data, problems)
+        try:
+            book = read_workbook(item.content)
+        except UnreadableWorkbook:
+            problems.append((None, Problem(FILE_SHEET, "-", "FILE-CORRUPT", "error", "ไฟล์เสียหาย เปิดไม่ได้: บันทึกใหม่จาก Excel แล้วส่งอีกครั้ง")))
+            return _parsed(item, sha, form_set.code, fiscal_year, round_, False, data, problems)
     form_set = form_sets().get(book.meta.get("form_set", ""), form_set)
     fiscal_year = _int(book.meta.get("fiscal_year")) or fiscal_year
     round_ = _int(book.meta.get("round")) or round_
@@ -164,7 +174,7 @@ def parse(settings: Settings, registry: dict[str, Unit], item: Incoming) -> Pars
         if grid is None:
             problems.append((form.code, Problem(form.sheet, "-", "MISSING-SHEET", "error", f"ไม่พบแผ่นงาน '{form.sheet}' ในไฟล์ (อย่าลบหรือเปลี่ยนชื่อแผ่นงาน)")))
             continue
-        result = read_sheet(form, grid, unit_code=item.unit_code, on=on)
+        result = read_sheet(form, grid, unit_code=item.unit_code, on=on, formulas=book.shows_formulas)
         data[form.code] = result.rows
         problems.extend((form.code, p) for p in result.problems)
     return _parsed(item, sha, form_set.code, fiscal_year, round_, accepted, data if accepted else {}, problems)
@@ -180,9 +190,10 @@ def store(settings: Settings, ledger: Ledger, parsed: Sequence[Parsed]) -> list[
 
     The order matters: a version is only recorded once its file is safely on disk.
     """
-    for one in parsed:
-        _keep_file(settings, one.version.sha256, one.item.content)
-    _sync(settings.store, [one.version.sha256 for one in parsed])
+    names = [stored_name(one.version.sha256, one.item.source) for one in parsed]
+    for one, name in zip(parsed, names, strict=True):
+        _keep_file(settings.store / name, one.item.content)
+    _sync(settings.store, names)
     return ledger.add_many([one.version for one in parsed])
 
 
@@ -201,32 +212,40 @@ def _int(text: str | None) -> int | None:
         return None
 
 
-def _keep_file(settings: Settings, sha: str, content: bytes) -> None:
-    """Keep the submitted bytes as store/<sha256>.xlsx (renamed into place, once); :func:`_sync` makes it durable."""
-    target = settings.store / f"{sha}.xlsx"
+def stored_name(sha: str, source: str) -> str:
+    """The kept copy's name in the store: ``<sha256>.xlsx``, or ``.json`` for a Google Sheet's snapshot."""
+    return f"{sha}.json" if source == GSHEETS else f"{sha}.xlsx"
+
+
+def _keep_file(target: Path, content: bytes) -> None:
+    """Keep the submitted bytes in the store (renamed into place, once); :func:`_sync` makes it durable."""
     if target.exists():
         return
-    settings.store.mkdir(parents=True, exist_ok=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
     part = target.with_suffix(".part")
     part.write_bytes(content)
     os.replace(part, target)
 
 
-def _sync(folder: Path, shas: Sequence[str]) -> None:
+def _sync(folder: Path, names: Sequence[str]) -> None:
     """Flush kept files to disk: one system-wide sync where there is one, else one fsync per file."""
     if hasattr(os, "sync"):
         os.sync()
         return
-    for sha in shas:  # pragma: no cover - Windows
-        with (folder / f"{sha}.xlsx").open("rb+") as handle:
+    for name in names:  # pragma: no cover - Windows
+        with (folder / name).open("rb+") as handle:
             os.fsync(handle.fileno())
 
 
 # --- the run ---------------------------------------------------------------------------------
 
 
-def consolidate(settings: Settings, *, sources: Iterable[Incoming] | None = None, progress: Progress | None = None) -> RunResult:
-    """Ingest everything new, then write the round's master workbook; returns what was done."""
+def consolidate(settings: Settings, *, sources: Iterable[Incoming] | None = None, progress: Progress | None = None, full: bool = False) -> RunResult:
+    """Ingest everything new, then write the round's master workbook; returns what was done.
+
+    ``sources`` replaces the installation's own channels (the inbox and, when configured,
+    Google Sheets); ``full`` reads every Google Sheet, changed or not.
+    """
     if not settings.registry_path.is_file():
         raise NoRegistry(
             f"ยังไม่มีทะเบียนหน่วยงาน {settings.registry_path}: คัดลอกรายชื่อโรงเรียน (CSV จาก สพฐ. หรือแบบของ esaplan) มาไว้ที่นี่ก่อน",
@@ -239,49 +258,71 @@ def consolidate(settings: Settings, *, sources: Iterable[Incoming] | None = None
         lock.acquire(timeout=settings.lock_timeout_s)
     except Timeout:
         raise ConsolidationBusy("กำลังรวมข้อมูลอยู่ (มีการรวมข้อมูลอีกงานหนึ่ง) ลองใหม่ภายหลัง", "another consolidation is running; try again later") from None
+    report = progress or _silent
     try:
         ledger = open_ledger(settings.database_url)
         run_id = ledger.start_run(settings.fiscal_year, settings.round)
+        notices: list[Notice] = []
         try:
             registry = load_registry(settings.registry_path)
-            orphans: list[str] = []
-            items = list(sources) if sources is not None else list(inbox_files(settings, registry, orphans))
-            new_versions = 0
-            known = ledger.known_hashes()
-            fresh = []
-            for item in items:
-                key = (item.unit_code, item.sha256)
-                if key not in known:  # unchanged files and a second copy of the same file are skipped
-                    known.add(key)
-                    fresh.append(item)
-            done = len(items) - len(fresh)
-            batch: list[Parsed] = []
-            for parsed in _parse_all(settings, registry, fresh):
-                batch.append(parsed)
-                done += 1
-                if progress:
-                    progress(done, len(items), parsed.item.unit_code)
-                if len(batch) == STORE_BATCH:
-                    new_versions += len(store(settings, ledger, batch))
-                    batch = []
-            new_versions += len(store(settings, ledger, batch)) if batch else 0
-            if progress and not fresh and items:
-                progress(len(items), len(items), "")
-            data = MasterData.collect(settings, ledger, registry, orphans)
+            sheets = None
+            if sources is not None:
+                items = list(sources)
+            else:
+                items = list(inbox_files(settings, registry, notices))
+                if settings.google is not None:
+                    from .gsheets.source import SheetsSource  # Google's libraries load only where they are used
+
+                    sheets = SheetsSource.open(settings, ledger, registry, notices)
+                    if sheets:
+                        items += sheets.changed(report, full=full)
+            new_versions = _store_new(settings, ledger, registry, items, report)
+            if sheets:
+                sheets.feedback(report)
+            data = MasterData.collect(settings, ledger, registry, notices)
             summary = data.summary()
             fingerprint = _fingerprint(settings, data)
             master = settings.master_path()
+            kept = [asdict(n) for n in notices]
             if master.exists() and ledger.last_fingerprint(settings.fiscal_year, settings.round) == fingerprint:
-                ledger.finish_run(run_id, status="unchanged", master_path=str(master), summary=summary, fingerprint=fingerprint)
-                return RunResult(run_id, master, settings.fiscal_year, settings.round, summary, new_versions, len(items), orphans, master_written=False)
+                ledger.finish_run(run_id, status="unchanged", master_path=str(master), summary=summary, fingerprint=fingerprint, notices=kept)
+                return RunResult(run_id, master, settings.fiscal_year, settings.round, summary, new_versions, len(items), notices, master_written=False)
             master = write_master(settings, data)
-            ledger.finish_run(run_id, status="ok", master_path=str(master), summary=summary, fingerprint=fingerprint)
-            return RunResult(run_id, master, settings.fiscal_year, settings.round, summary, new_versions, len(items), orphans)
+            ledger.finish_run(run_id, status="ok", master_path=str(master), summary=summary, fingerprint=fingerprint, notices=kept)
+            return RunResult(run_id, master, settings.fiscal_year, settings.round, summary, new_versions, len(items), notices)
         except BaseException as exc:
             ledger.finish_run(run_id, status="failed", error=f"{type(exc).__name__}: {exc}")
             raise
     finally:
         lock.release()
+
+
+def _silent(phase: str, done: int, total: int, unit_code: str) -> None:
+    """Progress nobody watches."""
+
+
+def _store_new(settings: Settings, ledger: Ledger, registry: dict[str, Unit], items: list[Incoming], progress: Progress) -> int:
+    """Parse and store the submissions not stored before, in batches; returns how many versions are new."""
+    known = ledger.known_hashes()
+    fresh = []
+    for item in items:
+        key = (item.unit_code, item.sha256)
+        if key not in known:  # unchanged files and a second copy of the same file are skipped
+            known.add(key)
+            fresh.append(item)
+    done, new_versions = len(items) - len(fresh), 0
+    batch: list[Parsed] = []
+    for parsed in _parse_all(settings, registry, fresh):
+        batch.append(parsed)
+        done += 1
+        progress("check", done, len(items), parsed.item.unit_code)
+        if len(batch) == STORE_BATCH:
+            new_versions += len(store(settings, ledger, batch))
+            batch = []
+    new_versions += len(store(settings, ledger, batch)) if batch else 0
+    if not fresh and items:
+        progress("check", len(items), len(items), "")
+    return new_versions
 
 
 def _parse_all(settings: Settings, registry: dict[str, Unit], items: list[Incoming]) -> Iterator[Parsed]:
@@ -306,7 +347,7 @@ def _fingerprint(settings: Settings, data: Any) -> str:
     for key, submission in sorted(data.latest.items()):
         digest.update(f"|{key}:{submission.id}".encode())
     digest.update(settings.registry_path.read_bytes())
-    digest.update("|".join(data.orphans).encode())
+    digest.update("|".join(map(repr, data.notices)).encode())
     for path in sorted(DATA_DIR.rglob("*.yaml")):
         digest.update(path.read_bytes())
     return digest.hexdigest()

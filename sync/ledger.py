@@ -13,7 +13,7 @@ import datetime as dt
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -91,6 +91,21 @@ runs = Table(
     Column("summary", Text, nullable=True),
     Column("error", Text, nullable=True),
     Column("fingerprint", String(64), nullable=True),
+    Column("notices", Text, nullable=True),
+)
+
+sheets = Table(
+    "sheets",
+    metadata,
+    Column("unit_code", String(32), primary_key=True),
+    Column("spreadsheet_id", String(128), nullable=False),
+    Column("shared_with", Text, nullable=True),
+    Column("protected", Boolean, nullable=True),
+    Column("gids", Text, nullable=True),
+    Column("read_modified", String(40), nullable=True),
+    Column("read_sha", String(64), nullable=True),
+    Column("feedback_sha", String(64), nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=True),
 )
 
 
@@ -156,6 +171,25 @@ class NewVersion:
     accepted: bool
     data: dict[str, Any]
     problems: list[tuple[str | None, Problem]]
+
+
+@dataclass(frozen=True)
+class SheetState:
+    """What esaplan knows of one unit's Google Sheet: set-up done, what it last read, what feedback it wrote.
+
+    ``read_modified`` is Drive's modifiedTime of the content last read: a sheet listed with the
+    same time has not changed and is not read again. ``gids`` maps tab titles to sheet ids,
+    which the Sheets API needs for formatting and protection requests.
+    """
+
+    unit_code: str
+    spreadsheet_id: str
+    shared_with: str | None = None
+    protected: bool = False
+    gids: dict[str, int] | None = None
+    read_modified: str | None = None
+    read_sha: str | None = None
+    feedback_sha: str | None = None
 
 
 def _aware(value: dt.datetime) -> dt.datetime:
@@ -301,7 +335,9 @@ class Ledger:
                 insert(runs).values(fiscal_year=fiscal_year, round=round_, started_at=dt.datetime.now(dt.UTC), status="running")
             ).inserted_primary_key[0]
 
-    def finish_run(self, run_id: int, *, status: str, master_path: str | None = None, summary: Any = None, error: str | None = None, fingerprint: str | None = None) -> None:
+    def finish_run(
+        self, run_id: int, *, status: str, master_path: str | None = None, summary: Any = None, error: str | None = None, fingerprint: str | None = None, notices: Any = None
+    ) -> None:
         with self.begin() as connection:
             connection.execute(
                 update(runs)
@@ -313,6 +349,7 @@ class Ledger:
                     summary=dumps(summary) if summary is not None else None,
                     error=error,
                     fingerprint=fingerprint,
+                    notices=dumps(notices) if notices is not None else None,
                 )
             )
 
@@ -326,6 +363,31 @@ class Ledger:
         )
         with self.engine.connect() as connection:
             return connection.execute(query).scalar_one_or_none()
+
+    def sheet_states(self) -> dict[str, SheetState]:
+        """Every unit's Google Sheet state, by unit code."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(sheets)).all()
+        result = {}
+        for row in rows:
+            values = dict(row._mapping)
+            values.pop("updated_at")
+            values["gids"] = json.loads(values["gids"]) if values["gids"] else None
+            values["protected"] = bool(values["protected"])
+            result[row.unit_code] = SheetState(**values)
+        return result
+
+    def save_sheet_states(self, states: Iterable[SheetState]) -> None:
+        """Record sheet states in one transaction (replacing each unit's previous state)."""
+        rows = [
+            {**asdict(state), "gids": json.dumps(state.gids) if state.gids else None, "updated_at": dt.datetime.now(dt.UTC)}
+            for state in states
+        ]
+        if not rows:
+            return
+        with self.begin() as connection:
+            connection.execute(sheets.delete().where(sheets.c.unit_code.in_([r["unit_code"] for r in rows])))
+            connection.execute(insert(sheets), rows)
 
     def runs(self, limit: int = 20) -> list[dict[str, Any]]:
         with self.engine.connect() as connection:

@@ -35,7 +35,7 @@ from rules.forms import FORMULA_PREFIXES, Form, column_letter, computed, form_se
 from .ledger import Ledger, Submission
 from .registry import Unit
 from .settings import BANGKOK, Settings
-from .status import STATUS_TH, deadline, form_status, sets_for
+from .status import STATUS_TH, Notice, deadline, form_status, sets_for
 
 MANAGED_LIST = "_esaplan_master"
 SUMMARY, STATUS, ISSUES = "สรุป", "สถานะการส่ง", "ปัญหาที่พบ"
@@ -61,12 +61,12 @@ class MasterData:
     latest: dict[tuple[str, str], Submission]
     issues: dict[int, list[dict[str, Any]]]
     statuses: dict[tuple[str, str], str] = field(default_factory=dict)
-    orphans: list[str] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
 
     @classmethod
-    def collect(cls, settings: Settings, ledger: Ledger, registry: dict[str, Unit], orphans: list[str]) -> MasterData:
+    def collect(cls, settings: Settings, ledger: Ledger, registry: dict[str, Unit], notices: list[Notice]) -> MasterData:
         latest = ledger.latest(settings.fiscal_year, settings.round)
-        data = cls(settings, registry, latest, ledger.issues_of(s.id for s in latest.values()), orphans=orphans)
+        data = cls(settings, registry, latest, ledger.issues_of(s.id for s in latest.values()), notices=notices)
         for unit in registry.values():
             for form_set in sets_for(unit):
                 due = deadline(form_set, settings.fiscal_year, settings.round)
@@ -277,8 +277,10 @@ def _issues_plan(data: MasterData) -> SheetPlan:
             plan.add(
                 [*_unit_cells(unit), titles.get(issue["form"] or "", "-"), issue["sheet"], issue["cell"], issue["rule"], SEVERITY_TH[issue["severity"]], issue["value"], issue["message_th"], submission.version, submission.original_name]
             )
-    for orphan in data.orphans:
-        plan.add(["?", "", "", "", "", "-", "(inbox)", "-", "UNKNOWN-UNIT", SEVERITY_TH["error"], None, orphan, None, None])
+    for notice in data.notices:
+        unit = data.registry.get(notice.unit_code or "")
+        who = _unit_cells(unit) if unit else ["?", "", "", "", ""]
+        plan.add([*who, "-", notice.channel, "-", notice.rule, SEVERITY_TH[notice.severity], None, notice.message_th, None, None])
     return plan
 
 

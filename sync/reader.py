@@ -28,24 +28,32 @@ class UnreadableWorkbook(Exception):
 
 @dataclass
 class Workbook:
-    """Sheet grids by name, metadata from the hidden sheet, the unit code typed by the school."""
+    """Sheet grids by name, metadata from the hidden sheet, the unit code typed by the school.
+
+    ``shows_formulas``: formula cells hold their formula text rather than its value (a Google
+    Sheet read that way), so validation can tell a formula typed over with a number.
+    """
 
     sheets: dict[str, list[list[Any]]] = field(default_factory=dict)
     meta: dict[str, str] = field(default_factory=dict)
     typed_unit: str = ""
+    shows_formulas: bool = False
 
 
 def read_workbook(content: bytes) -> Workbook:
     """All sheets of an xlsx (bytes) as grids; raises :class:`UnreadableWorkbook`."""
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(content))
-        result = Workbook()
-        for name in book.sheet_names:
-            result.sheets[name] = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        grids = {name: book.get_sheet_by_name(name).to_python(skip_empty_area=False) for name in book.sheet_names}
     except (CalamineError, ValueError, OSError) as exc:  # calamine raises several error types
         raise UnreadableWorkbook(str(exc)) from exc
-    meta_grid = result.sheets.pop(META_SHEET, [])
-    for row in meta_grid:
+    return workbook_from_grids(grids)
+
+
+def workbook_from_grids(grids: dict[str, list[list[Any]]]) -> Workbook:
+    """A :class:`Workbook` from sheet grids anchored at A1, whatever read them (calamine, the Sheets API)."""
+    result = Workbook(sheets=dict(grids))
+    for row in result.sheets.pop(META_SHEET, []):
         if len(row) >= 2 and row[0] in META_KEYS:
             result.meta[str(row[0])] = _text(row[1])
     instructions = result.sheets.get(INSTRUCTIONS_SHEET, [])

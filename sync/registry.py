@@ -4,19 +4,23 @@ As DHIS2 models organisation units, every submitter is a *unit* with a code, a T
 kind (``school`` or ``group``), a district, a school network (กลุ่มเครือข่าย), a size and a
 contact. The registry is a CSV the office edits in Excel. It also reads OBEC's public school
 list as it is (``smis_code, school_id, name, levels, district, subdistrict``), blank districts
-and all, so the real list of an area loads without retyping.
+and all, so the real list of an area loads without retyping. ``sheet_id`` is the Google Sheet a
+unit fills in, when it reports that way (``esaplan sheets provision`` writes it).
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import os
+import shutil
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from rules import ParseError, school_size
 
-COLUMNS = ("code", "name_th", "kind", "district", "network", "size", "pupils", "contact", "source", "school_id", "levels")
+COLUMNS = ("code", "name_th", "kind", "district", "network", "size", "pupils", "contact", "source", "school_id", "levels", "sheet_id")
 OBEC_COLUMNS = {"smis_code", "school_id", "name", "levels"}
 
 
@@ -35,6 +39,7 @@ class Unit:
     source: str = ""
     school_id: str = ""
     levels: str = ""
+    sheet_id: str = ""
 
     @property
     def district_label(self) -> str:
@@ -96,12 +101,24 @@ def _from_registry(row: dict[str, str], path: Path, line: int) -> Unit:
 
 
 def save_registry(units: Iterable[Unit], path: Path) -> None:
-    """Write units as an esaplan registry CSV (UTF-8 with BOM so Excel shows Thai correctly)."""
+    """Write units as an esaplan registry CSV (UTF-8 with BOM so Excel shows Thai correctly).
+
+    The file is replaced atomically and the previous one is kept in ``registry-history/``: the
+    registry is the office's own work, and a tool that rewrites it must never lose an edit.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+    part = path.with_name(f".{path.name}.part")
+    with part.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=COLUMNS)
         writer.writeheader()
         for unit in units:
             row = asdict(unit)
             row["pupils"] = "" if unit.pupils is None else unit.pupils
             writer.writerow(row)
+        handle.flush()
+        os.fsync(handle.fileno())
+    if path.exists():
+        history = path.parent / "registry-history"
+        history.mkdir(exist_ok=True)
+        shutil.copy2(path, history / f"{path.stem}-{dt.datetime.now():%Y%m%d-%H%M%S-%f}{path.suffix}")
+    os.replace(part, path)

@@ -4,7 +4,9 @@ Everything lives under one folder (``ESAPLAN_HOME``, default ``./esaplan-data``)
 registry, the inbox schools drop files into, the content-addressed store of every submitted
 file, the SQLite ledger and the master workbooks. ``esaplan.toml`` in that folder may set the
 database URL (PostgreSQL works too), the current round and limits; environment variables
-``ESAPLAN_HOME`` and ``ESAPLAN_DATABASE_URL`` override it.
+``ESAPLAN_HOME`` and ``ESAPLAN_DATABASE_URL`` override it. Its ``[google]`` table turns on Google
+Sheets as a source (see :class:`GoogleSettings`); without a service-account key nothing else
+changes.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tomllib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,29 @@ from rules import round_of
 
 BANGKOK = dt.timezone(dt.timedelta(hours=7), "Asia/Bangkok")
 DEFAULT_HOME = Path("esaplan-data")
+
+
+GOOGLE_KEY_FILE = "google-service-account.json"
+
+
+@dataclass(frozen=True)
+class GoogleSettings:
+    """How the office reaches Google Sheets: whose key, which Drive folder, which templates, how fast.
+
+    The pace defaults are Google's per-user quota for the Sheets API (60 reads and 60 writes a
+    minute). ``api_root`` sends every Google API call elsewhere: a proxy, or the local stand-in
+    the tests run; empty means Google itself.
+    """
+
+    credentials: Path
+    folder_id: str = ""
+    templates: dict[str, str] = field(default_factory=dict)  # form set code -> template spreadsheet id
+    api_root: str = ""
+    reads_per_minute: int = 60
+    writes_per_minute: int = 60
+    concurrency: int = 4
+    retries: int = 6
+    backoff_s: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -33,6 +58,7 @@ class Settings:
     keep_masters: int = 10
     max_file_mb: int = 20
     lock_timeout_s: float = 120.0
+    google: GoogleSettings | None = None
 
     @property
     def registry_path(self) -> Path:
@@ -79,8 +105,21 @@ def load_settings(home: Path | str | None = None, **overrides: Any) -> Settings:
     for key in ("keep_masters", "max_file_mb", "lock_timeout_s"):
         if key in config:
             values[key] = config[key]
+    values["google"] = _google(root, config.get("google") or {})
     values.update({k: v for k, v in overrides.items() if v is not None})
     return Settings(**values)
+
+
+def _google(root: Path, config: dict[str, Any]) -> GoogleSettings | None:
+    """The ``[google]`` settings, or None when no service-account key is configured or present."""
+    named = os.environ.get("ESAPLAN_GOOGLE_CREDENTIALS") or config.get("credentials")
+    key = (root / named) if named else root / GOOGLE_KEY_FILE  # a relative path is inside the installation folder
+    if not named and not key.is_file():
+        return None
+    templates = {name.removeprefix("template_"): str(value) for name, value in config.items() if name.startswith("template_")}
+    pace = {k: config[k] for k in ("reads_per_minute", "writes_per_minute", "concurrency", "retries", "backoff_s") if k in config}
+    api_root = os.environ.get("ESAPLAN_GOOGLE_API_ROOT") or str(config.get("api_root", ""))
+    return GoogleSettings(credentials=key, folder_id=str(config.get("folder_id", "")), templates=templates, api_root=api_root, **pace)
 
 
 def default_database_url(home: Path) -> str:

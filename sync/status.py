@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from rules.forms import FormSet, form_sets
@@ -11,6 +12,22 @@ from rules.thai import reporting_rounds
 from .ledger import Submission
 from .registry import Unit
 from .settings import BANGKOK
+
+@dataclass(frozen=True)
+class Notice:
+    """A problem with the way a submission reaches the office, not with its content.
+
+    A file nobody can be tied to, a Google Sheet deleted or no longer shared, Google refusing
+    for now: the unit's last stored version stays what the master shows, and the notice is
+    listed beside it (``unit_code`` None when the sender is unknown).
+    """
+
+    unit_code: str | None
+    channel: str
+    rule: str
+    severity: str
+    message_th: str
+
 
 STATUS_TH = {"on_time": "ส่งตรงเวลา", "late": "ส่งช้า", "errors": "มีข้อผิดพลาด", "missing": "ยังไม่ส่ง"}
 

@@ -1,0 +1,43 @@
+"""A Google Sheet's submission as stored data: the values of its tabs, read in one batch-get.
+
+What esaplan keeps of a sheet is a *snapshot*: the instructions tab, each form's tab and the
+hidden ``_esaplan`` tab, as the Sheets API returned them (formulas as their text, dates as
+shown), in canonical JSON. The snapshot is the submitted "file": it is hashed, kept in the
+store and read back into the same :class:`~sync.reader.Workbook` an xlsx produces, so one
+validation serves both channels. Its hash covers the values only, so a sheet whose values did not
+change (a formatting edit, esaplan's own feedback) is not a new version.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rules.forms import FormSet
+
+from ..reader import INSTRUCTIONS_SHEET, META_SHEET, Workbook, workbook_from_grids
+
+
+def a1_sheet(title: str) -> str:
+    """A whole tab in A1 notation: ``'ข้อมูลนักเรียน'`` (quotes doubled inside the title)."""
+    return "'" + title.replace("'", "''") + "'"
+
+
+def tab_titles(form_set: FormSet) -> list[str]:
+    """The tabs a unit's sheet must have, in the order they are read."""
+    return [INSTRUCTIONS_SHEET, *(form.sheet for form in form_set.forms), META_SHEET]
+
+
+def snapshot(spreadsheet_id: str, titles: list[str], response: dict[str, Any]) -> bytes:
+    """Canonical JSON of a values batch-get of whole ``titles`` (ranges come back in request order)."""
+    ranges = response.get("valueRanges", [])
+    tabs = {title: value_range.get("values", []) for title, value_range in zip(titles, ranges, strict=True)}
+    return json.dumps({"spreadsheet": spreadsheet_id, "tabs": tabs}, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+def book_from_snapshot(content: bytes) -> Workbook:
+    """The :class:`Workbook` of a snapshot; formula cells hold their formula text (``shows_formulas``)."""
+    tabs = json.loads(content)["tabs"]
+    book = workbook_from_grids({title: [list(row) for row in values] for title, values in tabs.items()})
+    book.shows_formulas = True
+    return book
