@@ -174,6 +174,51 @@ def addin_build(url: str, out: Path) -> None:
         click.echo(f"เขียนแล้ว (written): {out / name}")
 
 
+@main.group(help="Google Sheets ที่โรงเรียนกรอก (the Google Sheets schools fill in)")
+def sheets() -> None:
+    """Commands about the schools' Google Sheets."""
+
+
+@sheets.command(
+    "provision",
+    help="สร้าง Google Sheet ให้ทุกโรงเรียนจากต้นฉบับ แชร์ให้อีเมลโรงเรียน ป้องกันหัวตารางและสูตร บันทึกรหัสแผ่นงานลงทะเบียน สั่งซ้ำได้ไม่เกิดซ้ำ "
+    "(copy the template once per school, share it, protect headers and formulas, record it in the registry; safe to re-run)",
+)
+@_home_option
+def sheets_provision(home: Path | None) -> None:
+    from sync.gsheets.provision import provision
+    from sync.settings import load_settings
+
+    settings = load_settings(home)
+    bar = None
+
+    def progress(done: int, total: int, unit_code: str) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = click.progressbar(length=total, label="เตรียม Google Sheets (provisioning)", file=sys.stderr, show_pos=True)
+            bar.__enter__()
+        bar.update(done - bar.pos)
+        if done >= total:
+            bar.__exit__(None, None, None)
+
+    try:
+        report = provision(settings, progress=progress)
+    except EsaplanError as exc:
+        raise click.ClickException(exc.message_th) from None
+    click.echo(
+        f"สร้างใหม่ (created) {len(report.created)}  ใช้แผ่นที่สร้างค้างไว้ (found from an interrupted run) {len(report.adopted)}  "
+        f"มีอยู่แล้ว (already there) {len(report.existing)}"
+    )
+    click.echo(f"แชร์ให้หน่วยงาน (shared) {len(report.shared)}  ตั้งการป้องกันและกรอกรหัส (protected) {len(report.protected)}")
+    for label, rows in (("ข้าม (skipped)", report.skipped), ("ไม่สำเร็จ (failed)", report.failed)):
+        if rows:
+            click.echo(f"{label} {len(rows)}:")
+            for code, reason in sorted(rows):
+                click.echo(f"  {code} {reason}")
+    if report.failed:
+        raise SystemExit(1)
+
+
 def _run_consolidation(settings, *, full: bool = False) -> None:  # type: ignore[no-untyped-def]
     from rules.forms import form_sets
     from sync.consolidate import PHASES_TH, consolidate

@@ -80,7 +80,7 @@ class GoogleStandIn:
         self.files: dict[str, File] = {}
         self.page_size = page_size
         self.log: list[tuple[str, str]] = []
-        self.faults: list[tuple[str, int, int | None]] = []  # (path fragment, status, Retry-After)
+        self.faults: list[tuple[str, int, int | None, str]] = []  # (path fragment, status, Retry-After, reason)
         self.tokens: set[str] = set()
         self.in_flight = self.most_in_flight = 0
         self._lock = threading.Lock()
@@ -127,12 +127,12 @@ class GoogleStandIn:
         found = self.files[file_id].tab(tab)
         return found.cells.get(_position(cell)) if found else None
 
-    def fail(self, fragment: str, status: int, times: int = 1, retry_after: int | None = None) -> None:
-        """The next ``times`` requests whose path contains ``fragment`` answer ``status``."""
-        self.faults += [(fragment, status, retry_after)] * times
+    def fail(self, fragment: str, status: int, times: int = 1, retry_after: int | None = None, reason: str = "") -> None:
+        """The next ``times`` requests whose path contains ``fragment`` answer ``status`` (Drive's ``reason`` if given)."""
+        self.faults += [(fragment, status, retry_after, reason)] * times
 
     def count(self, kind: str) -> int:
-        """Requests of one kind: 'list', 'file', 'copy', 'share', 'meta', 'values', 'update'."""
+        """Requests of one kind: 'list', 'file', 'copy', 'share', 'meta', 'values', 'update', 'refused 429' ..."""
         return Counter(k for k, _ in self.log)[kind]
 
     def _touched(self, file_id: str, *, by_me: bool) -> None:
@@ -153,10 +153,11 @@ class GoogleStandIn:
                 return None
             if request.headers.get("Authorization", "").removeprefix("Bearer ") not in self.tokens:
                 return _error(401, "Request had invalid authentication credentials.")
-            for index, (fragment, status, retry_after) in enumerate(self.faults):
+            for index, (fragment, status, retry_after, reason) in enumerate(self.faults):
                 if fragment in request.path:
                     del self.faults[index]
-                    response = _error(status, {429: "Quota exceeded for quota metric 'Read requests'", 403: "The caller does not have permission"}.get(status, "Backend Error"))
+                    self.log.append((f"refused {status}", request.path))
+                    response = _error(status, {429: "Quota exceeded for quota metric 'Read requests'", 403: "The caller does not have permission"}.get(status, "Backend Error"), reason)
                     if retry_after is not None:
                         response.headers["Retry-After"] = str(retry_after)
                     return response
@@ -229,11 +230,15 @@ class GoogleStandIn:
                 return _error(400, "esaplan reads formulas as text")
             ranges = []
             for text in request.args.getlist("ranges"):
-                match = re.fullmatch(r"'((?:[^']|'')+)'", text)
+                match = re.fullmatch(r"'((?:[^']|'')+)'(?:!([A-Z]+\d+))?", text)
                 tab = file.tab(match.group(1).replace("''", "'")) if match else None
                 if tab is None:
                     return _error(400, f"Unable to parse range: {text}")
-                ranges.append({"range": f"{text}!A1:Z1000", "majorDimension": "ROWS", "values": tab.grid()})
+                if match.group(2):  # one cell
+                    value = tab.cells.get(_position(match.group(2)))
+                    ranges.append({"range": text, "majorDimension": "ROWS", **({"values": [[value]]} if value is not None else {})})
+                else:
+                    ranges.append({"range": f"{text}!A1:Z1000", "majorDimension": "ROWS", "values": tab.grid()})
             return jsonify(spreadsheetId=file.id, valueRanges=ranges)
 
         @app.post("/v4/spreadsheets/<path:target>")
@@ -286,9 +291,12 @@ def _position(cell: str) -> tuple[int, int]:
     return int(row) - 1, column - 1
 
 
-def _error(status: int, message: str) -> Any:
+def _error(status: int, message: str, reason: str = "") -> Any:
     names = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND", 429: "RESOURCE_EXHAUSTED"}
-    response = jsonify(error={"code": status, "message": message, "status": names.get(status, "INTERNAL")})
+    body: dict[str, Any] = {"code": status, "message": message, "status": names.get(status, "INTERNAL")}
+    if reason:  # Drive's style: a list of errors with a machine-readable reason
+        body["errors"] = [{"domain": "usageLimits" if "Rate" in reason else "global", "reason": reason, "message": message}]
+    response = jsonify(error=body)
     response.status_code = status
     return response
 

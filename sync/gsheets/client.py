@@ -97,7 +97,8 @@ class PacedHTTPClient(HTTPClient):
             except APIError as error:
                 if attempt == self.pace.retries or not _retryable(error):
                     raise
-                delay = _retry_after(error.response) or self._backoff(attempt)
+                delay = _retry_after(error.response)
+                delay = self._backoff(attempt) if delay is None else delay
             except (requests.ConnectionError, requests.Timeout):
                 if attempt == self.pace.retries:
                     raise

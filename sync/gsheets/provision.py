@@ -135,6 +135,8 @@ class _Provisioner:
                 self.report.shared.append(unit.code)
             return state
         except (APIError, RequestException) as error:
+            if isinstance(error, APIError) and "storageQuotaExceeded" in str(error.error):
+                return "บัญชีบริการไม่มีพื้นที่เก็บไฟล์ใน Drive ของตนเอง: ใช้โฟลเดอร์ในไดรฟ์ที่แชร์ (Shared drive) และเพิ่มบัญชีบริการเป็นผู้จัดการเนื้อหา (ดู README)"
             return f"Google ตอบว่า {api_message(error)}"
 
     def _sheet(self, unit: Unit, template: str) -> str | None:

@@ -1,8 +1,8 @@
 """A Google Sheet's submission as stored data: the values of its tabs, read in one batch-get.
 
-What esaplan keeps of a sheet is a *snapshot*: the instructions tab, each form's tab and the
-hidden ``_esaplan`` tab, as the Sheets API returned them (formulas as their text, dates as
-shown), in canonical JSON. The snapshot is the submitted "file": it is hashed, kept in the
+What esaplan keeps of a sheet is a *snapshot*: the unit code cell of the instructions tab, each
+form's tab and the hidden ``_esaplan`` tab, as the Sheets API returned them (formulas as their
+text, dates as shown), in canonical JSON, every grid anchored at A1. The snapshot is the submitted "file": it is hashed, kept in the
 store and read back into the same :class:`~sync.reader.Workbook` an xlsx produces, so one
 validation serves both channels. Its hash covers the values only, so a sheet whose values did not
 change (a formatting edit, esaplan's own feedback) is not a new version.
@@ -15,12 +15,14 @@ from typing import Any
 
 from rules.forms import FormSet
 
-from ..reader import INSTRUCTIONS_SHEET, META_SHEET, Workbook, workbook_from_grids
+from ..reader import INSTRUCTIONS_SHEET, META_SHEET, UNIT_CELL, UNIT_CELL_NAME, Workbook, workbook_from_grids
 
 
-def a1_sheet(title: str) -> str:
-    """A whole tab in A1 notation: ``'ข้อมูลนักเรียน'`` (quotes doubled inside the title)."""
-    return "'" + title.replace("'", "''") + "'"
+def a1_range(title: str) -> str:
+    """What is read of a tab, in A1 notation: the whole tab (``'ข้อมูลนักเรียน'``), or only the unit
+    code cell of the instructions tab, whose status line esaplan itself writes."""
+    quoted = "'" + title.replace("'", "''") + "'"
+    return f"{quoted}!{UNIT_CELL_NAME}" if title == INSTRUCTIONS_SHEET else quoted
 
 
 def tab_titles(form_set: FormSet) -> list[str]:
@@ -32,6 +34,9 @@ def snapshot(spreadsheet_id: str, titles: list[str], response: dict[str, Any]) -
     """Canonical JSON of a values batch-get of whole ``titles`` (ranges come back in request order)."""
     ranges = response.get("valueRanges", [])
     tabs = {title: value_range.get("values", []) for title, value_range in zip(titles, ranges, strict=True)}
+    if tabs.get(INSTRUCTIONS_SHEET):  # the one cell read, back at its place in an A1-anchored grid
+        row, column = UNIT_CELL
+        tabs[INSTRUCTIONS_SHEET] = [[] for _ in range(row)] + [[""] * column + tabs[INSTRUCTIONS_SHEET][0]]
     return json.dumps({"spreadsheet": spreadsheet_id, "tabs": tabs}, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 

@@ -33,7 +33,7 @@ from ..settings import Settings
 from ..status import Notice, sets_for
 from .client import DriveFile, Google, GoogleSetupError, api_message
 from .feedback import feedback_for
-from .snapshot import a1_sheet, snapshot, tab_titles
+from .snapshot import a1_range, snapshot, tab_titles
 
 CHANNEL = "(Google Sheets)"
 Failure = (APIError, RequestException)
@@ -99,13 +99,13 @@ class SheetsSource:
         titles = tab_titles(sets_for(unit)[0])
         try:
             try:
-                response = self.google.values(file.id, [a1_sheet(t) for t in titles])
+                response = self.google.values(file.id, [a1_range(t) for t in titles])
             except APIError as error:
                 if error.response.status_code != 400:
                     raise
                 present = {tab["properties"]["title"] for tab in self.google.tabs(file.id).get("sheets", [])}
                 titles = [t for t in titles if t in present]  # validation names the tabs that are gone
-                response = self.google.values(file.id, [a1_sheet(t) for t in titles]) if titles else {}
+                response = self.google.values(file.id, [a1_range(t) for t in titles]) if titles else {}
         except Failure as error:
             return self._failure(unit, error)
         return Incoming(unit.code, snapshot(file.id, titles, response), f"Google Sheets: {file.name}", file.modified_at, GSHEETS)
