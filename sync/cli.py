@@ -116,9 +116,12 @@ def consolidate_command(home: Path | None, fiscal_year: int | None, round_: str 
 @click.option("--home", type=click.Path(file_okay=False, path_type=Path), default=Path("esaplan-demo"), show_default=True, help="โฟลเดอร์ของเขตตัวอย่าง (demo folder; replaced if it is a demo)")
 @click.option("--schools", type=click.IntRange(20, 10_000), default=200, show_default=True, help="จำนวนโรงเรียนสมมุติ (number of fictional schools)")
 def demo(home: Path, schools: int) -> None:
+    import secrets
     import shutil
 
+    from sync.accounts import Users
     from sync.demo import DEMO_FY, DEMO_ROUND, build_demo
+    from sync.ledger import open_ledger
     from sync.settings import load_settings
 
     if home.exists():
@@ -128,6 +131,10 @@ def demo(home: Path, schools: int) -> None:
     settings = load_settings(home, fiscal_year=DEMO_FY, round=DEMO_ROUND)
     planted = build_demo(settings, schools=schools)
     click.echo(f"สร้างเขตตัวอย่างแล้ว (demo area built): {schools} โรงเรียน, ความผิดพลาดที่ตั้งใจใส่ {len(planted)} รายการ ({home / 'demo-mistakes.csv'})")
+    password = secrets.token_urlsafe(9)
+    Users(open_ledger(settings.database_url).engine).add("demo", "เจ้าหน้าที่ตัวอย่าง", password)
+    (home / "demo-login.txt").write_text(f"username: demo\npassword: {password}\n", encoding="utf-8")
+    click.echo(f"หน้าเว็บ (web): esaplan serve --home {home} แล้วเปิด http://127.0.0.1:8080/ ผู้ใช้ demo รหัสผ่าน {password} (also in {home / 'demo-login.txt'})")
     _run_consolidation(settings)
 
 
@@ -145,6 +152,42 @@ def serve(home: Path | None, host: str, port: int) -> None:
     app = create_app(settings)
     click.echo(f"esaplan ที่ http://{host}:{port}/  รหัสเชื่อมต่ออยู่ใน {settings.home / 'api-token.txt'} (connection code file)")
     waitress_serve(app, host=host, port=port, threads=8)
+
+
+@main.group(help="บัญชีผู้ใช้หน้าเว็บของเจ้าหน้าที่ (staff accounts for the web pages)")
+def users() -> None:
+    """Commands about staff accounts."""
+
+
+@users.command("add", help="เพิ่มบัญชีเจ้าหน้าที่ ถามรหัสผ่านสองครั้ง (add a staff account; asks for the password twice)")
+@click.argument("username")
+@click.option("--name", "display_name", default="", help="ชื่อที่แสดง เช่น นางสาวสมใจ ใจดี (display name)")
+@click.option("--reset", is_flag=True, help="ตั้งรหัสผ่านใหม่ให้บัญชีที่มีอยู่แล้ว (set a new password for an existing account)")
+@_home_option
+def users_add(username: str, display_name: str, reset: bool, home: Path | None) -> None:
+    from sync.accounts import Users
+    from sync.ledger import open_ledger
+    from sync.settings import load_settings
+
+    settings = load_settings(home)
+    settings.home.mkdir(parents=True, exist_ok=True)
+    password = click.prompt("รหัสผ่าน (password)", hide_input=True, confirmation_prompt="ยืนยันรหัสผ่าน (repeat)")
+    try:
+        Users(open_ledger(settings.database_url).engine).add(username, display_name, password, reset=reset)
+    except EsaplanError as exc:
+        raise click.ClickException(exc.message_th) from None
+    click.echo(f"บันทึกบัญชี {username.strip().casefold()} แล้ว (account saved)")
+
+
+@users.command("list", help="รายชื่อบัญชีเจ้าหน้าที่ (list staff accounts)")
+@_home_option
+def users_list(home: Path | None) -> None:
+    from sync.accounts import Users
+    from sync.ledger import open_ledger
+    from sync.settings import load_settings
+
+    for user in Users(open_ledger(load_settings(home).database_url).engine).all():
+        click.echo(f"{user['username']}\t{user['display_name']}\t{user['created_at']:%Y-%m-%d}")
 
 
 @main.group(help="ไฟล์สำหรับติดตั้งสูตร ESA ใน Excel บนเว็บ/Mac, Google Sheets และ xlwings Lite (add-in files)")

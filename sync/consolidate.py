@@ -43,7 +43,7 @@ from .settings import Settings
 from .status import Notice, sets_for
 
 Progress = Callable[[str, int, int, str], None]  # phase, done, total, unit code
-PHASES_TH = {"google": "อ่าน Google Sheets", "check": "ตรวจข้อมูล", "feedback": "เขียนผลการตรวจสอบลง Google Sheets"}
+PHASES_TH = {"google": "อ่าน Google Sheets", "check": "ตรวจข้อมูล", "feedback": "เขียนผลการตรวจสอบลง Google Sheets", "master": "เขียนไฟล์รวม"}
 PARALLEL_FROM = 40  # below this many new files, worker start-up costs more than it saves
 STORE_BATCH = 100  # versions recorded per transaction (and per disk sync)
 FILE_SHEET = "(ไฟล์)"
@@ -286,8 +286,11 @@ def consolidate(settings: Settings, *, sources: Iterable[Incoming] | None = None
             kept = [asdict(n) for n in notices]
             if master.exists() and ledger.last_fingerprint(settings.fiscal_year, settings.round) == fingerprint:
                 ledger.finish_run(run_id, status="unchanged", master_path=str(master), summary=summary, fingerprint=fingerprint, notices=kept)
+                report("master", 1, 1, "")
                 return RunResult(run_id, master, settings.fiscal_year, settings.round, summary, new_versions, len(items), notices, master_written=False)
+            report("master", 0, 1, "")
             master = write_master(settings, data)
+            report("master", 1, 1, "")
             ledger.finish_run(run_id, status="ok", master_path=str(master), summary=summary, fingerprint=fingerprint, notices=kept)
             return RunResult(run_id, master, settings.fiscal_year, settings.round, summary, new_versions, len(items), notices)
         except BaseException as exc:

@@ -17,97 +17,12 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import (
-    Boolean,
-    Column,
-    DateTime,
-    ForeignKey,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
-    create_engine,
-    event,
-    func,
-    insert,
-    inspect,
-    select,
-    text,
-    update,
-)
+from sqlalchemy import create_engine, event, func, insert, inspect, select, text, update
 from sqlalchemy.engine import Connection, Engine
 
 from rules.forms import Problem
 
-metadata = MetaData()
-
-submissions = Table(
-    "submissions",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("unit_code", String(32), nullable=False, index=True),
-    Column("form_set", String(32), nullable=False),
-    Column("fiscal_year", Integer, nullable=False, index=True),
-    Column("round", Integer, nullable=False),
-    Column("version", Integer, nullable=False),
-    Column("sha256", String(64), nullable=False),
-    Column("source", String(16), nullable=False),
-    Column("original_name", String(255), nullable=False),
-    Column("submitted_at", DateTime(timezone=True), nullable=False),
-    Column("received_at", DateTime(timezone=True), nullable=False),
-    Column("accepted", Boolean, nullable=False),
-    Column("errors", Integer, nullable=False, default=0),
-    Column("warnings", Integer, nullable=False, default=0),
-    Column("data", Text, nullable=False, default="{}"),
-    UniqueConstraint("unit_code", "form_set", "fiscal_year", "round", "sha256", name="one_version_per_content"),
-)
-
-issues = Table(
-    "issues",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("submission_id", Integer, ForeignKey("submissions.id"), nullable=False, index=True),
-    Column("form", String(32), nullable=True),
-    Column("sheet", String(64), nullable=False),
-    Column("cell", String(16), nullable=False),
-    Column("rule", String(64), nullable=False),
-    Column("severity", String(8), nullable=False),
-    Column("value", Text, nullable=True),
-    Column("message_th", Text, nullable=False),
-)
-
-runs = Table(
-    "runs",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("fiscal_year", Integer, nullable=False),
-    Column("round", Integer, nullable=False),
-    Column("started_at", DateTime(timezone=True), nullable=False),
-    Column("finished_at", DateTime(timezone=True), nullable=True),
-    Column("status", String(16), nullable=False),
-    Column("master_path", Text, nullable=True),
-    Column("summary", Text, nullable=True),
-    Column("error", Text, nullable=True),
-    Column("fingerprint", String(64), nullable=True),
-    Column("notices", Text, nullable=True),
-)
-
-sheets = Table(
-    "sheets",
-    metadata,
-    Column("unit_code", String(32), primary_key=True),
-    Column("spreadsheet_id", String(128), nullable=False),
-    Column("shared_with", Text, nullable=True),
-    Column("protected", Boolean, nullable=True),
-    Column("gids", Text, nullable=True),
-    Column("read_modified", String(40), nullable=True),
-    Column("read_sha", String(64), nullable=True),
-    Column("feedback_sha", String(64), nullable=True),
-    Column("updated_at", DateTime(timezone=True), nullable=True),
-)
-
+from .schema import issues, metadata, runs, sheets, submissions
 
 def _encode(value: Any) -> Any:
     if isinstance(value, Decimal):
@@ -312,6 +227,11 @@ class Ledger:
                 rows += connection.execute(select(submissions).where(submissions.c.id.in_(ids[start : start + 500]))).all()
         return {(s.unit_code, s.form_set): s for s in map(_submission, rows)}
 
+    def submission(self, submission_id: int) -> Submission | None:
+        with self.engine.connect() as connection:
+            row = connection.execute(select(submissions).where(submissions.c.id == submission_id)).first()
+        return _submission(row) if row else None
+
     def history(self, unit_code: str) -> list[Submission]:
         """Every version a unit sent, newest first."""
         query = select(submissions).where(submissions.c.unit_code == unit_code).order_by(submissions.c.received_at.desc(), submissions.c.version.desc())
@@ -392,6 +312,18 @@ class Ledger:
     def runs(self, limit: int = 20) -> list[dict[str, Any]]:
         with self.engine.connect() as connection:
             return [dict(row._mapping) for row in connection.execute(select(runs).order_by(runs.c.id.desc()).limit(limit))]
+
+    def last_notices(self, fiscal_year: int, round_: int) -> list[dict[str, Any]]:
+        """The channel notices of the round's last finished run (a sheet gone, an unknown file ...)."""
+        query = (
+            select(runs.c.notices)
+            .where(runs.c.fiscal_year == fiscal_year, runs.c.round == round_, runs.c.status.in_(("ok", "unchanged")))
+            .order_by(runs.c.id.desc())
+            .limit(1)
+        )
+        with self.engine.connect() as connection:
+            text_ = connection.execute(query).scalar_one_or_none()
+        return loads(text_) if text_ else []
 
 
 def open_ledger(database_url: str) -> Ledger:

@@ -59,6 +59,7 @@ class Settings:
     max_file_mb: int = 20
     lock_timeout_s: float = 120.0
     google: GoogleSettings | None = None
+    office_name: str = "สำนักงานเขตพื้นที่การศึกษาประถมศึกษา"
 
     @property
     def registry_path(self) -> Path:
@@ -102,7 +103,7 @@ def load_settings(home: Path | str | None = None, **overrides: Any) -> Settings:
         "fiscal_year": int(config.get("fiscal_year", current.fiscal_year)),
         "round": int(config.get("round", current.months)),
     }
-    for key in ("keep_masters", "max_file_mb", "lock_timeout_s"):
+    for key in ("keep_masters", "max_file_mb", "lock_timeout_s", "office_name"):
         if key in config:
             values[key] = config[key]
     values["google"] = _google(root, config.get("google") or {})
@@ -139,5 +140,6 @@ def write_config(settings: Settings) -> None:
         f"round = {settings.round}  # รอบรายงาน 6 / 9 / 12 เดือน\n"
         f"keep_masters = {settings.keep_masters}  # จำนวนไฟล์รวมรุ่นก่อนที่เก็บไว้\n"
         f"max_file_mb = {settings.max_file_mb}  # ขนาดไฟล์ส่งสูงสุด (MB)\n"
+        f'office_name = "{settings.office_name}"  # ชื่อสำนักงานที่แสดงบนหน้าเว็บ\n'
     )
     (settings.home / "esaplan.toml").write_text(text, encoding="utf-8")

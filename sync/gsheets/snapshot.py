@@ -10,8 +10,11 @@ change (a formatting edit, esaplan's own feedback) is not a new version.
 
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
+
+import openpyxl
 
 from rules.forms import FormSet
 
@@ -46,3 +49,24 @@ def book_from_snapshot(content: bytes) -> Workbook:
     book = workbook_from_grids({title: [list(row) for row in values] for title, values in tabs.items()})
     book.shows_formulas = True
     return book
+
+
+def snapshot_xlsx(content: bytes) -> bytes:
+    """A snapshot as an xlsx staff can open: one sheet per tab read, every cell as text or number.
+
+    Formula text stays text (typed as a string cell), so nothing a school wrote is evaluated.
+    """
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for title, rows in json.loads(content)["tabs"].items():
+        sheet = book.create_sheet(title[:31])
+        for r, row in enumerate(rows, start=1):
+            for c, value in enumerate(row, start=1):
+                if value in ("", None):
+                    continue
+                cell = sheet.cell(row=r, column=c, value=value)
+                if isinstance(value, str) and value.startswith("="):
+                    cell.data_type = "s"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -1,41 +1,95 @@
 """The sync service's web front: an app factory and one blueprint per concern.
 
-For now it serves the JSON API the spreadsheet surfaces call (formulas, consolidation) and the
-Office add-in / Apps Script / xlwings Lite files generated from the formula registry. Views
-only parse the request, call :mod:`addin`, :mod:`sync` or :mod:`rules`, and answer.
+- ``auth``: staff log in and out; ``staff``: the dashboard, the Consolidate button and its live
+  progress, master downloads, units, upload links, the audit log;
+- ``school``: a school's page behind its signed link (no account): upload, check, history;
+- ``api``: the JSON API of the spreadsheet macros and formulas (``X-Esaplan-Token``);
+- ``addin_files``: the Office add-in, Apps Script and xlwings Lite files.
+
+Views only parse the request, call :mod:`sync`, :mod:`addin` or :mod:`rules`, and render. The
+session cookie is signed with the installation's secret (``<home>/secret-key.txt``, made once),
+forms carry a CSRF token, uploads are capped at the file size limit, and every page is sent
+with headers that keep it out of frames, stop content sniffing and never leak a school's link
+to another site in the ``Referer``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
-from flask import Flask
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
 
 from ..settings import Settings, load_settings
+from . import context
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+}
+ERRORS_TH = {
+    400: ("คำขอไม่ถูกต้อง", "แบบฟอร์มหมดอายุหรือไม่ครบ: โหลดหน้าใหม่แล้วลองอีกครั้ง"),
+    403: ("ไม่มีสิทธิ์", "หน้านี้ไม่เปิดให้ใช้งานสำหรับคุณ"),
+    404: ("ไม่พบหน้านี้", "ที่อยู่ไม่ถูกต้อง หรือข้อมูลที่ต้องการไม่มีแล้ว"),
+    413: ("ไฟล์ใหญ่เกินไป", "ไฟล์ใหญ่เกินที่ระบบรับได้: ลบแผ่นงานหรือรูปภาพที่ไม่ใช้ออก แล้วส่งใหม่"),
+}
+LINK_GONE = ("ลิงก์นี้ใช้ไม่ได้", "ลิงก์ส่งข้อมูลนี้หมดอายุ ถูกยกเลิก หรือไม่ถูกต้อง: ติดต่อกลุ่มนโยบายและแผน สำนักงานเขตพื้นที่การศึกษา เพื่อขอลิงก์ใหม่")
 
 
 def create_app(settings: Settings | None = None, *, api_token: str | None = None) -> Flask:
     """Build the Flask app for one installation; ``api_token`` overrides ``ESAPLAN_API_TOKEN``."""
     app = Flask(__name__)
     settings = settings or load_settings()
-    app.config["ESAPLAN_SETTINGS"] = settings
-    app.config["ESAPLAN_API_TOKEN"] = api_token or os.environ.get("ESAPLAN_API_TOKEN") or _token_file(settings.home)
+    secret = os.environ.get("ESAPLAN_SECRET_KEY") or _secret_file(settings.home, "secret-key.txt", 32)
+    app.config.update(
+        ESAPLAN_SETTINGS=settings,
+        ESAPLAN_API_TOKEN=api_token or os.environ.get("ESAPLAN_API_TOKEN") or _secret_file(settings.home, "api-token.txt", 24),
+        SECRET_KEY=secret,
+        MAX_CONTENT_LENGTH=settings.max_file_mb * 1024 * 1024 + 64 * 1024,  # the file plus the form around it
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=os.environ.get("ESAPLAN_HTTPS") == "1",
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=8),
+    )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]  # forms stay in their order, as staff know them
+    context.init_app(app, settings, secret)
 
-    from . import addin_files, api
+    from . import addin_files, api, auth, school, staff
 
-    app.register_blueprint(api.blueprint)
-    app.register_blueprint(addin_files.blueprint)
+    for module in (api, addin_files, auth, staff, school):
+        app.register_blueprint(module.blueprint)
+    app.after_request(_headers)
+    app.register_error_handler(HTTPException, _error_page)
     return app
 
 
-def _token_file(home: Path) -> str:
-    """The installation's shared secret, made once and kept in ``<home>/api-token.txt`` (readable by staff who set up add-ins)."""
-    path = home / "api-token.txt"
+def _headers(response: Any) -> Any:
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+def _error_page(error: HTTPException) -> Any:
+    """Errors as a Thai page (or JSON under /api), never a stack trace."""
+    code = error.code or 500
+    if request.path.startswith("/api/"):
+        return jsonify(error=ERRORS_TH.get(code, ("ผิดพลาด", error.description))[1]), code
+    title, text = LINK_GONE if error.description == "link" else ERRORS_TH.get(code, ("เกิดข้อผิดพลาด", "ลองใหม่อีกครั้ง"))
+    if code == 404 and error.description not in (None, "link") and not error.description.startswith("The requested URL"):
+        text = error.description
+    return render_template("error.html", title=title, text=text, code=code), code
+
+
+def _secret_file(home: Path, name: str, size: int) -> str:
+    """A secret made once and kept in ``<home>/<name>``, readable by the owner only."""
+    path = home / name
     if not path.is_file():
         home.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(24), encoding="utf-8")
+        path.write_text(secrets.token_urlsafe(size), encoding="utf-8")
+        path.chmod(0o600)
     return path.read_text(encoding="utf-8").strip()

@@ -1,7 +1,13 @@
-"""JSON API for the spreadsheet surfaces: run a formula, list formulas, consolidate now.
+"""JSON API for the spreadsheet surfaces: run a formula, list formulas, consolidate.
 
 Every call carries the installation's shared secret in ``X-Esaplan-Token`` (compared in
 constant time). Formula errors are results (a Thai message for the cell), not HTTP errors.
+
+Consolidation is the web button's background job: ``POST /api/jobs`` starts it (or joins the
+one running) and answers 202 at once, ``GET /api/jobs/<id>`` is its progress and
+``GET /api/jobs/<id>/summary`` its summary. ``POST /api/consolidate`` starts or joins one and
+waits for it up to ``wait`` seconds (default 50, under Apps Script's 60-second fetch limit):
+the summary when it ended in time, else 202 with the job to poll.
 """
 
 from __future__ import annotations
@@ -15,7 +21,9 @@ from addin import FORMULAS, call
 from addin.macros import allocation_register, validate_grid
 from rules import EsaplanError
 
-from ..consolidate import consolidate
+from .context import client_ip, job_json, services
+
+WAIT_S = 50.0
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
 
@@ -58,11 +66,44 @@ def list_formulas() -> Any:
     return jsonify(formulas=[{"name": f.name, "th": f.th, "en": f.en, "returns": f.returns, "params": [p.__dict__ for p in f.params]} for f in FORMULAS.values()])
 
 
+@blueprint.post("/jobs")
+def start_job() -> Any:
+    job = _start()
+    return jsonify(job=job_json(job), progress_url=f"/api/jobs/{job['id']}"), 202
+
+
+@blueprint.get("/jobs/<int:job_id>")
+def job_progress(job_id: int) -> Any:
+    job = services().jobs.get(job_id)
+    return (jsonify(job=job_json(job)), 200) if job else (jsonify(error="ไม่พบงานนี้ / no such job"), 404)
+
+
+@blueprint.get("/jobs/<int:job_id>/summary")
+def job_summary(job_id: int) -> Any:
+    job = services().jobs.get(job_id)
+    if job is None:
+        return jsonify(error="ไม่พบงานนี้ / no such job"), 404
+    if job["status"] != "done":
+        return jsonify(error=job["error"] or "ยังรวมข้อมูลไม่เสร็จ / not finished yet", job=job_json(job)), 409
+    return jsonify(job["result"])
+
+
 @blueprint.post("/consolidate")
 def consolidate_now() -> Any:
-    settings = current_app.config["ESAPLAN_SETTINGS"]
-    try:
-        result = consolidate(settings)
-    except EsaplanError as exc:
-        return jsonify(error=exc.message_th), 409
-    return jsonify(fiscal_year=result.fiscal_year, round=result.round, summary=result.summary, new_versions=result.new_versions, master=result.master_path.name)
+    job = _start()
+    wait = min(float(request.args.get("wait", WAIT_S)), WAIT_S)
+    job = services().jobs.wait(job["id"], wait) or job
+    if job["status"] == "done":
+        return jsonify(job["result"])
+    if job["status"] == "failed":
+        return jsonify(error=job["error"]), 409
+    return jsonify(job=job_json(job), progress_url=f"/api/jobs/{job['id']}", message="ยังรวมข้อมูลอยู่ ดูความคืบหน้าที่หน้าเว็บของระบบ"), 202
+
+
+def _start() -> dict[str, Any]:
+    found = services()
+    job_id, new = found.jobs.start(found.settings.fiscal_year, found.settings.round, "api")
+    found.audit.record("api", "consolidate-start" if new else "consolidate-join", f"FY{found.settings.fiscal_year}-R{found.settings.round}", f"job {job_id}", client_ip())
+    job = found.jobs.get(job_id)
+    assert job is not None
+    return job

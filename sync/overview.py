@@ -1,0 +1,91 @@
+"""Where a round stands, unit by unit: what the staff dashboard and a unit's page show.
+
+Computed from the ledger as it is now (an upload counts the moment it is stored), with the same
+status rules as the master (:mod:`sync.status`), so the page and the workbook never disagree.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from .ledger import Ledger, Submission
+from .master import MasterData
+from .registry import Unit, load_registry
+from .settings import Settings
+from .status import STATUS_TH, Notice, sets_for
+
+CHANNEL_TH = {"inbox": "วางไฟล์ในโฟลเดอร์", "upload": "อัปโหลดทางลิงก์", "gsheets": "Google Sheets"}
+
+
+def unit_status(statuses: list[str]) -> str:
+    """One status for a unit over its forms: errors outrank missing, missing outranks late."""
+    if "errors" in statuses:
+        return "errors"
+    if all(s == "missing" for s in statuses):
+        return "missing"
+    return "late" if "late" in statuses else "on_time"
+
+
+@dataclass
+class UnitRow:
+    """One line of the dashboard."""
+
+    unit: Unit
+    status: str
+    forms: dict[str, str]
+    latest: Submission | None
+    errors: int
+    notices: list[Notice] = field(default_factory=list)
+
+    @property
+    def status_th(self) -> str:
+        return STATUS_TH[self.status]
+
+    @property
+    def channel_th(self) -> str:
+        return CHANNEL_TH.get(self.latest.source, self.latest.source) if self.latest else ""
+
+
+@dataclass
+class Overview:
+    """Every unit's row for a round, and the counts the summary cards show."""
+
+    rows: list[UnitRow]
+    counts: Counter[str]
+    districts: list[str]
+    networks: list[str]
+
+    def filtered(self, *, district: str = "", network: str = "", status: str = "", text: str = "") -> list[UnitRow]:
+        needle = text.strip().casefold()
+        return [
+            row
+            for row in self.rows
+            if (not district or row.unit.district_label == district)
+            and (not network or row.unit.network_label == network)
+            and (not status or row.status == status)
+            and (not needle or needle in row.unit.code.casefold() or needle in row.unit.name_th.casefold())
+        ]
+
+
+def round_overview(settings: Settings, ledger: Ledger) -> Overview:
+    """The overview of ``settings``' round (an empty one when there is no registry yet)."""
+    if not settings.registry_path.is_file():
+        return Overview([], Counter(), [], [])
+    registry = load_registry(settings.registry_path)
+    notices = [Notice(**n) for n in ledger.last_notices(settings.fiscal_year, settings.round)]
+    data = MasterData.collect(settings, ledger, registry, notices)
+    rows = []
+    for unit in registry.values():
+        forms = {form.sheet: data.statuses[(unit.code, form.code)] for form_set in sets_for(unit) for form in form_set.forms}
+        sent = [data.latest[(unit.code, s.code)] for s in sets_for(unit) if (unit.code, s.code) in data.latest]
+        latest = max(sent, key=lambda s: s.submitted_at) if sent else None
+        errors = sum(1 for s in sent for issue in data.issues.get(s.id, []) if issue["severity"] == "error")
+        rows.append(UnitRow(unit, unit_status(list(forms.values())), forms, latest, errors, [n for n in notices if n.unit_code == unit.code]))
+    return Overview(
+        rows,
+        Counter(row.status for row in rows),
+        sorted({u.district_label for u in registry.values()}),
+        sorted({u.network_label for u in registry.values()}),
+    )
+

@@ -1,0 +1,132 @@
+"""The installation's database schema, in one place: every table esaplan keeps.
+
+SQLAlchemy Core tables on one ``MetaData``, so :func:`sync.ledger.open_ledger` creates (and
+upgrades, by adding nullable columns) all of them however the program was entered:
+
+- the ledger: ``submissions`` (every version of every unit's workbook or sheet), their
+  ``issues``, consolidation ``runs``, and each unit's Google ``sheets`` state;
+- the web service: staff ``users``, the ``audit`` log, schools' ``upload_links``, and the
+  background ``jobs`` the Consolidate button starts.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, MetaData, String, Table, Text, UniqueConstraint
+
+metadata = MetaData()
+
+submissions = Table(
+    "submissions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("unit_code", String(32), nullable=False, index=True),
+    Column("form_set", String(32), nullable=False),
+    Column("fiscal_year", Integer, nullable=False, index=True),
+    Column("round", Integer, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("original_name", String(255), nullable=False),
+    Column("submitted_at", DateTime(timezone=True), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("accepted", Boolean, nullable=False),
+    Column("errors", Integer, nullable=False, default=0),
+    Column("warnings", Integer, nullable=False, default=0),
+    Column("data", Text, nullable=False, default="{}"),
+    UniqueConstraint("unit_code", "form_set", "fiscal_year", "round", "sha256", name="one_version_per_content"),
+)
+
+issues = Table(
+    "issues",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("submission_id", Integer, ForeignKey("submissions.id"), nullable=False, index=True),
+    Column("form", String(32), nullable=True),
+    Column("sheet", String(64), nullable=False),
+    Column("cell", String(16), nullable=False),
+    Column("rule", String(64), nullable=False),
+    Column("severity", String(8), nullable=False),
+    Column("value", Text, nullable=True),
+    Column("message_th", Text, nullable=False),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("fiscal_year", Integer, nullable=False),
+    Column("round", Integer, nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True), nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("master_path", Text, nullable=True),
+    Column("summary", Text, nullable=True),
+    Column("error", Text, nullable=True),
+    Column("fingerprint", String(64), nullable=True),
+    Column("notices", Text, nullable=True),
+)
+
+sheets = Table(
+    "sheets",
+    metadata,
+    Column("unit_code", String(32), primary_key=True),
+    Column("spreadsheet_id", String(128), nullable=False),
+    Column("shared_with", Text, nullable=True),
+    Column("protected", Boolean, nullable=True),
+    Column("gids", Text, nullable=True),
+    Column("read_modified", String(40), nullable=True),
+    Column("read_sha", String(64), nullable=True),
+    Column("feedback_sha", String(64), nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=True),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("display_name", Text, nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+audit = Table(
+    "audit",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False, index=True),
+    Column("actor", String(96), nullable=False),
+    Column("action", String(48), nullable=False, index=True),
+    Column("target", String(128), nullable=True),
+    Column("detail", Text, nullable=True),
+    Column("ip", String(64), nullable=True),
+)
+
+upload_links = Table(
+    "upload_links",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("unit_code", String(32), nullable=False, index=True),
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+)
+
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("fiscal_year", Integer, nullable=False),
+    Column("round", Integer, nullable=False),
+    Column("started_by", String(96), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("phase", String(16), nullable=True),
+    Column("done", Integer, nullable=False, default=0),
+    Column("total", Integer, nullable=False, default=0),
+    Column("unit_code", String(32), nullable=True),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True), nullable=True),
+    Column("result", Text, nullable=True),
+    Column("error", Text, nullable=True),
+)

@@ -1,0 +1,53 @@
+"""Staff log in and out. Failed logins are audited, and too many lock the name and the address for a while."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import urlparse
+
+from flask import Blueprint, redirect, render_template, request, session, url_for
+
+from .context import check_csrf, client_ip, services
+
+blueprint = Blueprint("auth", __name__)
+
+MAX_FAILURES = 5
+LOCKOUT = dt.timedelta(minutes=15)
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    if request.method == "GET":
+        return render_template("login.html", next=request.args.get("next", ""))
+    check_csrf()
+    found = services()
+    username = request.form.get("username", "").strip()
+    target = request.form.get("next", "")
+    if found.audit.failed_logins(username=username, ip=client_ip(), within=LOCKOUT) >= MAX_FAILURES:
+        message = f"เข้าสู่ระบบไม่สำเร็จหลายครั้ง ระบบพักการเข้าสู่ระบบของชื่อผู้ใช้นี้และเครื่องนี้ {LOCKOUT.seconds // 60} นาที"
+        return render_template("login.html", error=message, next=target, username=username), 429
+    user = found.users.check(username, request.form.get("password", ""))
+    if user is None:
+        found.audit.record(username or "-", "login-failed", username.casefold(), ip=client_ip())
+        return render_template("login.html", error="ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง", next=target, username=username), 401
+    session.clear()
+    session.permanent = True
+    session["user"], session["name"] = user["username"], user["display_name"]
+    found.audit.record(user["username"], "login", ip=client_ip())
+    return redirect(target if _local(target) else url_for("staff.dashboard"))
+
+
+@blueprint.post("/logout")
+def logout() -> Any:
+    check_csrf()
+    if "user" in session:
+        services().audit.record(session["user"], "logout", ip=client_ip())
+    session.clear()
+    return redirect(url_for("auth.login"))
+
+
+def _local(target: str) -> bool:
+    """Only paths on this site are followed after login (no open redirect)."""
+    parsed = urlparse(target)
+    return bool(target) and target.startswith("/") and not target.startswith("//") and not parsed.netloc and not parsed.scheme

@@ -1,0 +1,86 @@
+"""What every view needs: the installation's services, CSRF tokens, the client's address, Thai dates.
+
+:func:`init_app` opens the database once per app (the Flask tutorial's ``db.init_app``) and
+keeps the services in ``app.extensions``; views reach them with :func:`services`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, abort, current_app, request, session
+from pythainlp.util import thai_strftime
+
+from ..accounts import Audit, UploadLinks, Users
+from ..jobs import Jobs
+from ..ledger import Ledger, open_ledger
+from ..master import SEVERITY_TH
+from ..overview import CHANNEL_TH
+from ..registry import load_registry
+from ..settings import BANGKOK, Settings
+
+
+@dataclass
+class Services:
+    """One installation's settings and stores, shared by every request."""
+
+    settings: Settings
+    ledger: Ledger
+    users: Users
+    audit: Audit
+    links: UploadLinks
+    jobs: Jobs
+
+
+def init_app(app: Flask, settings: Settings, secret: str) -> None:
+    ledger = open_ledger(settings.database_url)
+    jobs = Jobs(ledger.engine, settings)
+    jobs.abandon_interrupted()
+    app.extensions["esaplan"] = Services(settings, ledger, Users(ledger.engine), Audit(ledger.engine), UploadLinks(ledger.engine, secret), jobs)
+    app.jinja_env.globals.update(csrf_token=csrf_token, office=settings.office_name, severities=SEVERITY_TH, channels=CHANNEL_TH)
+    app.jinja_env.filters.update(thai_time=thai_time)
+
+
+def services() -> Services:
+    return current_app.extensions["esaplan"]
+
+
+def client_ip() -> str:
+    return request.remote_addr or "-"
+
+
+def csrf_token() -> str:
+    """The session's token for forms (one per session, made on first use)."""
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(24)
+    return str(session["csrf"])
+
+
+def check_csrf() -> None:
+    """Refuse a form post whose token does not match the session's (a forged cross-site request)."""
+    sent = request.form.get("csrf_token", "")
+    if not sent or not hmac.compare_digest(sent, str(session.get("csrf", ""))):
+        abort(400, description="csrf")
+
+
+def job_json(job: dict[str, Any]) -> dict[str, Any]:
+    """A job for the page and the API: progress, the unit being read by name, the summary when done."""
+    settings = services().settings
+    names = {u.code: u.name_th for u in load_registry(settings.registry_path).values()} if settings.registry_path.is_file() else {}
+    keys = ("id", "status", "phase", "phase_th", "done", "total", "percent", "unit_code", "fiscal_year", "round", "started_by", "error", "result")
+    shown = {key: job[key] for key in keys}
+    shown["unit_name"] = names.get(job["unit_code"] or "", "")
+    shown["started_at"], shown["finished_at"] = (job[k].isoformat() if job[k] else None for k in ("started_at", "finished_at"))
+    return shown
+
+
+def thai_time(value: dt.datetime | None) -> str:
+    """24 พ.ย. 2569 10:15 น. (Bangkok time, Buddhist Era)."""
+    if value is None:
+        return "-"
+    aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    return thai_strftime(aware.astimezone(BANGKOK), "%-d %b %Y %H:%M น.")

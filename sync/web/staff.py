@@ -1,0 +1,169 @@
+"""The planning group's pages (login required): the round's dashboard, the Consolidate button and its
+progress, master downloads, a unit's history and upload links, the audit log.
+
+Views parse the request, call :mod:`sync` and render; files are served by looking a requested
+name up among the files that exist, never by joining it onto a path.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, session, url_for
+
+from rules.forms import form_sets
+
+from ..consolidate import stored_name
+from ..gsheets.snapshot import snapshot_xlsx
+from ..overview import round_overview
+from ..registry import load_registry
+from ..status import STATUS_TH
+from .context import check_csrf, client_ip, job_json, services
+
+blueprint = Blueprint("staff", __name__)
+ROUNDS = (6, 9, 12)
+
+
+@blueprint.before_request
+def staff_only() -> Any:
+    if "user" not in session:
+        return redirect(url_for("auth.login", next=request.full_path))
+    return None
+
+
+def _round() -> tuple[int, int]:
+    """The round being looked at: from the request, else the session, else the installation's current one."""
+    settings = services().settings
+    fiscal_year = request.values.get("fy", type=int) or session.get("fy") or settings.fiscal_year
+    round_ = request.values.get("round", type=int) or session.get("round") or settings.round
+    if round_ not in ROUNDS or not 2500 <= fiscal_year <= 2700:
+        fiscal_year, round_ = settings.fiscal_year, settings.round
+    session["fy"], session["round"] = fiscal_year, round_
+    return fiscal_year, round_
+
+
+def _actor() -> str:
+    return str(session["user"])
+
+
+@blueprint.get("/")
+def dashboard() -> Any:
+    found = services()
+    fiscal_year, round_ = _round()
+    settings = found.settings.with_round(fiscal_year, round_)
+    overview = round_overview(settings, found.ledger)
+    filters = {key: request.args.get(key, "") for key in ("district", "network", "status", "text")}
+    master = settings.master_path()
+    history = sorted((settings.master_dir / "history").glob(f"{master.stem}-*.xlsx"), reverse=True)
+    return render_template(
+        "dashboard.html",
+        overview=overview,
+        rows=overview.filtered(**filters),
+        filters=filters,
+        statuses=STATUS_TH,
+        fiscal_year=fiscal_year,
+        round_=round_,
+        years=sorted({found.settings.fiscal_year - 1, found.settings.fiscal_year, found.settings.fiscal_year + 1, fiscal_year}),
+        rounds=ROUNDS,
+        master=master if master.exists() else None,
+        history=history,
+        job=found.jobs.latest(),
+        form_titles={f.code: f.sheet for form_set in form_sets().values() for f in form_set.forms},
+        registry_missing=not settings.registry_path.is_file(),
+    )
+
+
+@blueprint.post("/consolidate")
+def consolidate_now() -> Any:
+    check_csrf()
+    fiscal_year, round_ = _round()
+    job_id, new = services().jobs.start(fiscal_year, round_, _actor())
+    services().audit.record(_actor(), "consolidate-start" if new else "consolidate-join", f"FY{fiscal_year}-R{round_}", f"job {job_id}", client_ip())
+    return redirect(url_for("staff.dashboard", fy=fiscal_year, round=round_) + "#consolidate")
+
+
+@blueprint.get("/jobs/<int:job_id>")
+def job_progress(job_id: int) -> Any:
+    job = services().jobs.get(job_id) or abort(404)
+    return jsonify(job_json(job))
+
+
+@blueprint.get("/master")
+def master_download() -> Any:
+    fiscal_year, round_ = _round()
+    path = services().settings.with_round(fiscal_year, round_).master_path()
+    if not path.exists():
+        abort(404, description="ยังไม่มีไฟล์รวมของรอบนี้: กดรวมข้อมูลก่อน")
+    services().audit.record(_actor(), "download-master", path.name, ip=client_ip())
+    return send_file(path, as_attachment=True, download_name=path.name)
+
+
+@blueprint.get("/master/history/<name>")
+def master_history(name: str) -> Any:
+    folder = services().settings.master_dir / "history"
+    path = next((p for p in folder.glob("*.xlsx") if p.name == name), None) if folder.is_dir() else None
+    if path is None:
+        abort(404)
+    services().audit.record(_actor(), "download-master", path.name, ip=client_ip())
+    return send_file(path, as_attachment=True, download_name=path.name)
+
+
+@blueprint.get("/units/<code>")
+def unit_page(code: str) -> Any:
+    found = services()
+    fiscal_year, round_ = _round()
+    overview = round_overview(found.settings.with_round(fiscal_year, round_), found.ledger)
+    row = next((r for r in overview.rows if r.unit.code == code), None) or abort(404)
+    history = found.ledger.history(code)
+    return render_template(
+        "unit.html",
+        row=row,
+        unit=row.unit,
+        history=history,
+        issues=found.ledger.issues_of(s.id for s in history),
+        links=found.links.active(code),
+        events=found.audit.recent(50, target=code),
+        fiscal_year=fiscal_year,
+        round_=round_,
+        statuses=STATUS_TH,
+    )
+
+
+@blueprint.post("/units/<code>/links")
+def new_link(code: str) -> Any:
+    check_csrf()
+    found = services()
+    if code not in load_registry(found.settings.registry_path):
+        abort(404)
+    token = found.links.issue(code, _actor())
+    found.audit.record(_actor(), "link-created", code, ip=client_ip())
+    flash(url_for("school.upload", token=token, _external=True), "new-link")
+    return redirect(url_for("staff.unit_page", code=code) + "#links")
+
+
+@blueprint.post("/units/<code>/links/<link_id>/revoke")
+def revoke_link(code: str, link_id: str) -> Any:
+    check_csrf()
+    if services().links.revoke(link_id, code):
+        services().audit.record(_actor(), "link-revoked", code, link_id, client_ip())
+    return redirect(url_for("staff.unit_page", code=code) + "#links")
+
+
+@blueprint.get("/submissions/<int:submission_id>/file")
+def submission_file(submission_id: int) -> Any:
+    """A stored version as the school sent it; a Google Sheet's snapshot comes back as an xlsx."""
+    found = services()
+    submission = found.ledger.submission(submission_id) or abort(404)
+    path = found.settings.store / stored_name(submission.sha256, submission.source)
+    if not path.is_file():
+        abort(404)
+    found.audit.record(_actor(), "download-submission", submission.unit_code, f"ฉบับที่ {submission.version}", client_ip())
+    name = f"{submission.unit_code}-FY{submission.fiscal_year}-R{submission.round}-v{submission.version}.xlsx"
+    content = snapshot_xlsx(path.read_bytes()) if path.suffix == ".json" else path.read_bytes()
+    return send_file(io.BytesIO(content), as_attachment=True, download_name=name, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@blueprint.get("/audit")
+def audit_log() -> Any:
+    return render_template("audit.html", events=services().audit.recent(300))

@@ -1,0 +1,36 @@
+// The Consolidate panel: follows the running job until it ends, then shows the result.
+(function () {
+  const panel = document.getElementById("job");
+  if (!panel || panel.dataset.status !== "running") return;
+  const bar = document.getElementById("job-bar");
+  const percent = document.getElementById("job-percent");
+  const phase = document.getElementById("job-phase");
+  const unit = document.getElementById("job-unit");
+  async function poll() {
+    try {
+      const response = await fetch(panel.dataset.url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+      const job = await response.json();
+      bar.value = job.percent;
+      percent.textContent = job.percent + "%";
+      phase.textContent = job.phase_th + (job.total ? ` ${job.done}/${job.total}` : "");
+      unit.textContent = job.unit_code ? `${job.unit_code} ${job.unit_name}` : "";
+      if (job.status !== "running") {
+        panel.dataset.status = job.status;
+        window.setTimeout(() => window.location.reload(), 700);
+        return;
+      }
+    } catch (error) {
+      unit.textContent = "เชื่อมต่อไม่ได้ชั่วคราว กำลังลองใหม่...";
+    }
+    window.setTimeout(poll, 700);
+  }
+  poll();
+})();
+
+// Copy buttons for upload links.
+document.querySelectorAll("button[data-copy]").forEach((button) => {
+  button.addEventListener("click", async () => {
+    await navigator.clipboard.writeText(button.dataset.copy);
+    button.textContent = "คัดลอกแล้ว";
+  });
+});
