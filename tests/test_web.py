@@ -1,0 +1,246 @@
+"""The web service's rules, request by request: login and its throttle, CSRF, sessions, upload
+links, upload checks, downloads, the job API and the audit log.
+
+The browser tests (test_web_browser.py) drive the same pages in chromium; these pin down what a
+browser does not show: status codes, headers, what is stored and what is refused.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import re
+import time
+
+import pytest
+from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
+
+from sync.accounts import Users
+from sync.ledger import open_ledger
+from sync.schema import users
+from sync.settings import load_settings
+from sync.web import create_app
+
+TOKEN = "api-test-token"
+
+
+@pytest.fixture
+def app(demo_copy):
+    return create_app(load_settings(demo_copy), api_token=TOKEN)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def _csrf(response) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', response.get_data(as_text=True)).group(1)
+
+
+def _password(app) -> str:
+    home = app.config["ESAPLAN_SETTINGS"].home
+    return (home / "demo-login.txt").read_text(encoding="utf-8").split("password: ")[1].strip()
+
+
+def _login(client, app, password=None, username="demo"):
+    token = _csrf(client.get("/login"))
+    return client.post("/login", data={"csrf_token": token, "username": username, "password": password or _password(app), "next": ""})
+
+
+def _services(app):
+    return app.extensions["esaplan"]
+
+
+def test_pages_need_a_login_and_come_back_after_it(client, app):
+    response = client.get("/units/99000001")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login?next=/units/99000001")
+    token = _csrf(client.get(response.headers["Location"]))
+    answer = client.post("/login", data={"csrf_token": token, "username": "demo", "password": _password(app), "next": "/units/99000001?"})
+    assert answer.headers["Location"] == "/units/99000001"
+
+
+def test_a_login_never_redirects_off_site(client, app):
+    token = _csrf(client.get("/login"))
+    answer = client.post("/login", data={"csrf_token": token, "username": "demo", "password": _password(app), "next": "//evil.example/x"})
+    assert answer.headers["Location"] == "/"
+
+
+def test_passwords_are_stored_hashed(app):
+    with _services(app).ledger.engine.connect() as connection:
+        stored = connection.execute(select(users.c.password_hash).where(users.c.username == "demo")).scalar_one()
+    assert stored.startswith("scrypt:") and _password(app) not in stored
+
+
+def test_repeated_wrong_passwords_lock_the_name_out_and_are_audited(client, app):
+    for _ in range(5):
+        assert _login(client, app, password="wrong-password").status_code == 401
+    locked = _login(client, app)  # even the right password now waits
+    assert locked.status_code == 429 and "ระบบพักการเข้าสู่ระบบ" in locked.get_data(as_text=True)
+    failures = [e for e in _services(app).audit.recent() if e["action"] == "login-failed"]
+    assert len(failures) == 5 and failures[0]["target"] == "demo" and failures[0]["ip"] == "127.0.0.1"
+
+
+def test_forms_without_the_csrf_token_are_refused(client, app):
+    assert client.post("/login", data={"username": "demo", "password": _password(app)}).status_code == 400
+    _login(client, app)
+    refused = client.post("/consolidate", data={"fy": 2569, "round": 12})
+    assert refused.status_code == 400 and "แบบฟอร์มหมดอายุ" in refused.get_data(as_text=True)
+    assert _services(app).jobs.latest() is None
+
+
+def test_the_session_cookie_is_signed_http_only_and_a_forged_one_is_ignored(client, app):
+    response = _login(client, app)
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    other = app.test_client()
+    other.set_cookie("session", cookie.split(";")[0].split("=", 1)[1][:-3] + "AAA")
+    assert other.get("/").status_code == 302
+
+
+def test_every_page_carries_the_security_headers(client):
+    headers = client.get("/login").headers
+    assert headers["X-Frame-Options"] == "DENY" and headers["Referrer-Policy"] == "no-referrer" and "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+
+
+def _link(app, code="99000003"):
+    return _services(app).links.issue(code, "test")
+
+
+def _upload(client, token, content, name="แบบรายงาน.xlsx"):
+    page = client.get(f"/s/{token}")
+    return client.post(f"/s/{token}", data={"csrf_token": _csrf(page), "file": (io.BytesIO(content), name)}, content_type="multipart/form-data")
+
+
+def test_uploads_are_checked_by_content_not_by_name(client, app, demo_copy):
+    token = _link(app, "99000001")
+    pdf = _upload(client, token, b"%PDF-1.4 not a workbook", "รายงาน.xlsx")
+    assert "ไม่ใช่ไฟล์ Excel (.xlsx)" in pdf.get_data(as_text=True)
+    workbook = next((demo_copy / "inbox" / "99000001").iterdir()).read_bytes()
+    renamed = _upload(client, token, workbook, "รายงาน.pdf")
+    assert "รับไฟล์" in renamed.get_data(as_text=True) and "ไม่ใช่ไฟล์ Excel" not in renamed.get_data(as_text=True)
+
+
+def _fresh_workbook(settings, code):
+    """A blank workbook of the school's own, never sent before."""
+    from rules.forms import form_sets
+    from sync.registry import load_registry
+    from sync.templates import write_template
+
+    unit = load_registry(settings.registry_path)[code]
+    return write_template(form_sets()["school"], settings.home / "fresh.xlsx", fiscal_year=2569, round_=12, unit=unit).read_bytes()
+
+
+def test_a_file_name_is_never_used_as_a_path(client, app, demo_copy):
+    token = _link(app, "99000001")
+    _upload(client, token, _fresh_workbook(app.config["ESAPLAN_SETTINGS"], "99000001"), "../../../evil.xlsx")
+    assert not list(demo_copy.parent.rglob("evil.xlsx"))
+    latest = _services(app).ledger.history("99000001")[0]
+    assert latest.original_name == "evil.xlsx" and (demo_copy / "store" / f"{latest.sha256}.xlsx").is_file()
+
+
+def test_uploads_over_the_size_limit_are_refused_with_a_thai_page(demo_copy):
+    (demo_copy / "esaplan.toml").write_text((demo_copy / "esaplan.toml").read_text(encoding="utf-8").replace("max_file_mb = 20", "max_file_mb = 1"), encoding="utf-8")
+    app = create_app(load_settings(demo_copy), api_token=TOKEN)
+    client = app.test_client()
+    token = _link(app)
+    # Encoded here in memory: the test client's own encoder would spool a body this large to a temporary file it never closes.
+    boundary, body = encode_multipart({"csrf_token": _csrf(client.get(f"/s/{token}")), "file": FileStorage(io.BytesIO(b"PK\x03\x04" + b"0" * (2 * 1024 * 1024)), "big.xlsx")})
+    response = client.post(f"/s/{token}", data=body, content_type=f"multipart/form-data; boundary={boundary}")
+    assert response.status_code == 413 and "ไฟล์ใหญ่เกินไป" in response.get_data(as_text=True)
+
+
+def test_a_tampered_revoked_or_expired_link_opens_nothing(client, app):
+    token = _link(app, "99000003")
+    assert client.get(f"/s/{token}").status_code == 200
+    payload, signature = token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    assert claims["u"] == "99000003"
+    claims["u"] = "99000004"  # the same link and signature, another school's code
+    forged = base64.urlsafe_b64encode(json.dumps(claims, separators=(",", ":")).encode()).decode().rstrip("=") + "." + signature
+    gone = client.get(f"/s/{forged}")
+    assert gone.status_code == 404 and "ลิงก์นี้ใช้ไม่ได้" in gone.get_data(as_text=True)
+    link_id = _services(app).links.active("99000003")[0]["id"]
+    _services(app).links.revoke(link_id, "99000003")
+    assert client.get(f"/s/{token}").status_code == 404
+    expired = _services(app).links.issue("99000003", "test", days=-1)
+    assert client.get(f"/s/{expired}").status_code == 404
+
+
+def test_a_link_submits_for_its_own_school_only(client, app, demo_copy):
+    token = _link(app, "99000003")
+    before = len(_services(app).ledger.history("99000004"))
+    other_school_file = next((demo_copy / "inbox" / "99000004").iterdir()).read_bytes()
+    page = _upload(client, token, other_school_file).get_data(as_text=True)
+    assert "ไม่รับไฟล์นี้" in page and "ไม่ตรงกับผู้ส่ง 99000003" in page
+    assert len(_services(app).ledger.history("99000004")) == before
+    assert not _services(app).ledger.history("99000003")[0].accepted
+
+
+def test_the_job_api_starts_reports_progress_and_gives_the_summary(client, app):
+    headers = {"X-Esaplan-Token": TOKEN}
+    assert client.post("/api/jobs").status_code == 401
+    started = client.post("/api/jobs", headers=headers)
+    assert started.status_code == 202
+    job_id = started.json["job"]["id"]
+    assert client.post("/api/jobs", headers=headers).json["job"]["id"] == job_id, "a running job is joined, not doubled"
+    deadline = time.monotonic() + 60
+    while (job := client.get(f"/api/jobs/{job_id}", headers=headers).json["job"])["status"] == "running" and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert job["status"] == "done" and job["percent"] == 100
+    summary = client.get(f"/api/jobs/{job_id}/summary", headers=headers).json
+    assert summary["fiscal_year"] == 2569 and summary["summary"]["enrolment"]["expected"] == 40
+    assert client.get("/api/jobs/999/summary", headers=headers).status_code == 404
+
+
+def test_api_consolidate_waits_for_the_job_and_answers_as_before(client):
+    response = client.post("/api/consolidate", headers={"X-Esaplan-Token": TOKEN})
+    assert response.status_code == 200 and set(response.json) >= {"fiscal_year", "round", "summary", "new_versions", "master"}
+
+
+def test_a_job_cut_short_by_a_restart_is_marked_failed(demo_copy):
+    first = create_app(load_settings(demo_copy), api_token=TOKEN)
+    jobs = _services(first).jobs
+    with jobs.engine.begin() as connection:
+        from sync.schema import jobs as table
+
+        connection.execute(table.insert().values(fiscal_year=2569, round=12, started_by="x", status="running", done=3, total=9, started_at=__import__("datetime").datetime.now()))
+    restarted = create_app(load_settings(demo_copy), api_token=TOKEN)
+    job = _services(restarted).jobs.latest()
+    assert job["status"] == "failed" and "เซิร์ฟเวอร์เริ่มใหม่" in job["error"]
+
+
+def test_what_staff_and_schools_do_is_in_the_audit_log(client, app, demo_copy):
+    _login(client, app)
+    page = client.get("/units/99000001")
+    client.post("/units/99000001/links", data={"csrf_token": _csrf(page)})
+    token = _services(app).links.active("99000001")[0]["token"]
+    _upload(client, token, next((demo_copy / "inbox" / "99000001").iterdir()).read_bytes())
+    client.get("/master").close()
+    actions = [(e["actor"], e["action"]) for e in _services(app).audit.recent()]
+    assert ("demo", "login") in actions and ("demo", "link-created") in actions and ("school:99000001", "upload") in actions and ("demo", "download-master") in actions
+    assert "link-created" in client.get("/audit").get_data(as_text=True)
+
+
+def test_master_history_is_served_by_name_only(client, app):
+    _login(client, app)
+    assert client.get("/master/history/..%2Fesaplan-master-FY2569-R12.xlsx").status_code == 404
+    assert client.get("/master/history/ledger.sqlite").status_code == 404
+
+
+def test_users_are_added_from_the_command_line_with_a_hidden_password(demo_copy):
+    from click.testing import CliRunner
+
+    from sync.cli import main
+
+    result = CliRunner().invoke(main, ["users", "add", "somjai", "--name", "สมใจ ใจดี", "--home", str(demo_copy)], input="ยาวพอแล้ว123\nยาวพอแล้ว123\n")
+    assert result.exit_code == 0 and "ยาวพอแล้ว123" not in result.output
+    users_ = Users(open_ledger(load_settings(demo_copy).database_url).engine)
+    assert users_.check("somjai", "ยาวพอแล้ว123")["display_name"] == "สมใจ ใจดี"
+    short = CliRunner().invoke(main, ["users", "add", "x", "--home", str(demo_copy)], input="short\nshort\n")
+    assert short.exit_code == 1 and "อย่างน้อย 8 ตัวอักษร" in short.output
+    again = CliRunner().invoke(main, ["users", "add", "somjai", "--home", str(demo_copy)], input="ยาวพอแล้ว456\nยาวพอแล้ว456\n")
+    assert again.exit_code == 1 and "--reset" in again.output
