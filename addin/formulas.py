@@ -15,8 +15,6 @@ from rules.money import to_decimal
 
 from .registry import Param, as_date, as_int, flat, formula, rows_of
 
-SIZE_TH = {"small": "ขนาดเล็ก", "medium": "ขนาดกลาง", "large": "ขนาดใหญ่", "extra-large": "ขนาดใหญ่พิเศษ"}
-
 
 @formula(
     "ESA_ALLOCATE",
@@ -227,7 +225,7 @@ def esa_rooms(pupils: Any, level: Any) -> int:
 
 @formula("ESA_SCHOOL_SIZE", "ขนาดโรงเรียนตามจำนวนนักเรียน", "School size band by pupils", [Param("pupils", "number", "จำนวนนักเรียน", "pupils")], "value", ((120,), "ขนาดเล็ก"))
 def esa_school_size(pupils: Any) -> str:
-    return SIZE_TH[rules.school_size(pupils)]
+    return rules.SIZE_TH[rules.school_size(pupils)]
 
 
 @formula(

@@ -21,7 +21,7 @@ from .kpi import Kpi, Status, kpi, kpi_status, kpi_value, kpis
 from .merger import MergeCandidate, merge_candidates
 from .mtef import mtef
 from .parameters import Parameters, default_parameters, fiscal_year_start
-from .planning import project_cohort, rooms_needed, school_size
+from .planning import SIZE_TH, project_cohort, rooms_needed, school_size
 from .subsidy import Subsidy, per_head, per_head_subsidy, rate
 from .thai import ReportingRound, baht_text, fiscal_year, parse_date, parse_number, round_of, thai_digits
 from .transfers import BudgetLine, TransferResult, validate_transfer, validate_transfers
@@ -39,6 +39,7 @@ __all__ = [
     "ParseError",
     "ReportingRound",
     "RulesDataError",
+    "SIZE_TH",
     "Status",
     "Subsidy",
     "TransferError",

@@ -22,6 +22,8 @@ from .money import round_count, to_decimal, whole_count
 from .parameters import Parameters, default_parameters
 from .trend import linear_trend
 
+SIZE_TH = {"small": "ขนาดเล็ก", "medium": "ขนาดกลาง", "large": "ขนาดใหญ่", "extra-large": "ขนาดใหญ่พิเศษ"}  # the bands' names in OBEC's words
+
 
 def school_size(pupils: Any, *, on: dt.date | None = None, params: Parameters | None = None) -> str:
     """Size band of a school by its pupils: "small" | "medium" | "large" | "extra-large"."""

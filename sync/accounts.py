@@ -76,8 +76,26 @@ class Users:
             return [dict(r._mapping) for r in connection.execute(select(users).order_by(users.c.username))]
 
 
+ACTIONS_TH = {
+    "login": "เข้าสู่ระบบ",
+    "login-failed": "เข้าสู่ระบบไม่สำเร็จ",
+    "logout": "ออกจากระบบ",
+    "consolidate-start": "สั่งรวมข้อมูล",
+    "consolidate-join": "สั่งรวมข้อมูล (ระหว่างที่กำลังรวมอยู่)",
+    "download-master": "ดาวน์โหลดไฟล์รวม",
+    "download-submission": "ดาวน์โหลดไฟล์ที่หน่วยส่ง",
+    "link-created": "สร้างลิงก์ส่งข้อมูล",
+    "link-revoked": "ยกเลิกลิงก์ส่งข้อมูล",
+    "upload": "ส่งไฟล์ผ่านลิงก์",
+}
+
+
 class Audit:
-    """The audit log: append-only, read by the staff's audit page and the login throttle."""
+    """The audit log: append-only, read by the staff's audit page and the login throttle.
+
+    Actions are stored as stable codes (what a query or a later export filters on) and shown
+    in Thai through :data:`ACTIONS_TH`.
+    """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine

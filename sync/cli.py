@@ -5,9 +5,7 @@ Sub-commands are grouped by subject (``esaplan rules ...``); later features add 
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
-import traceback
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -138,20 +136,28 @@ def demo(home: Path, schools: int) -> None:
     _run_consolidation(settings)
 
 
-@main.command("serve", help="เปิดบริการเว็บ/API ของ esaplan สำหรับสูตรและมาโครใน Excel/Google Sheets (run the sync service with waitress)")
+@main.command("serve", help="เปิดบริการเว็บของ esaplan: หน้าเจ้าหน้าที่ ลิงก์ส่งไฟล์ของโรงเรียน และ API ของสูตรและมาโคร (run the sync service with waitress)")
 @_home_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="ที่อยู่ที่รับการเชื่อมต่อ (address to listen on)")
 @click.option("--port", default=8080, show_default=True, type=int, help="พอร์ต (port)")
-def serve(home: Path | None, host: str, port: int) -> None:
+@click.option(
+    "--behind-proxy",
+    is_flag=True,
+    help="อยู่หลัง nginx/Caddy บนเครื่องเดียวกันที่ให้บริการ https: เชื่อ X-Forwarded-* จาก 127.0.0.1 และส่งคุกกี้ผ่าน https เท่านั้น (behind an https reverse proxy on this machine)",
+)
+def serve(home: Path | None, host: str, port: int, behind_proxy: bool) -> None:
     from waitress import serve as waitress_serve
 
     from sync.settings import load_settings
     from sync.web import create_app
 
     settings = load_settings(home)
-    app = create_app(settings)
+    app = create_app(settings, https=behind_proxy)
     click.echo(f"esaplan ที่ http://{host}:{port}/  รหัสเชื่อมต่ออยู่ใน {settings.home / 'api-token.txt'} (connection code file)")
-    waitress_serve(app, host=host, port=port, threads=8)
+    # Behind a proxy, links sent to schools must carry the public https address, and the audit
+    # log the schools' own IP addresses, not the proxy's.
+    proxy = {"trusted_proxy": "127.0.0.1", "trusted_proxy_headers": "x-forwarded-for x-forwarded-proto x-forwarded-host", "clear_untrusted_proxy_headers": True}
+    waitress_serve(app, host=host, port=port, threads=8, **(proxy if behind_proxy else {}))
 
 
 @main.group(help="บัญชีผู้ใช้หน้าเว็บของเจ้าหน้าที่ (staff accounts for the web pages)")
@@ -264,7 +270,7 @@ def sheets_provision(home: Path | None) -> None:
 
 def _run_consolidation(settings, *, full: bool = False) -> None:  # type: ignore[no-untyped-def]
     from rules.forms import form_sets
-    from sync.consolidate import PHASES_TH, consolidate
+    from sync.consolidate import PHASES_TH, consolidate, record_failure
     from sync.status import STATUS_TH
 
     bars: dict[str, Any] = {}
@@ -283,10 +289,7 @@ def _run_consolidation(settings, *, full: bool = False) -> None:  # type: ignore
     except EsaplanError as exc:
         raise click.ClickException(exc.message_th) from None
     except Exception:
-        log = settings.home / "esaplan-error.log"
-        with log.open("a", encoding="utf-8") as handle:
-            handle.write(f"--- {dt.datetime.now().isoformat()} consolidate\n{traceback.format_exc()}\n")
-        raise click.ClickException(f"รวมข้อมูลไม่สำเร็จ ไฟล์รวมเดิมยังอยู่ครบ รายละเอียดสำหรับผู้ดูแลระบบอยู่ใน {log} (consolidation failed; the previous master is untouched)") from None
+        raise click.ClickException(record_failure(settings, "consolidate") + " (consolidation failed; the previous master is untouched)") from None
     titles = {f.code: f.sheet for s in form_sets().values() for f in s.forms}
     columns = ("expected", "submitted", "on_time", "late", "errors", "missing")
     heads = ("ต้องส่ง", "ส่งแล้ว", STATUS_TH["on_time"], STATUS_TH["late"], STATUS_TH["errors"], STATUS_TH["missing"])

@@ -18,6 +18,7 @@ import datetime as dt
 import hashlib
 import os
 import re
+import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -288,9 +289,7 @@ def consolidate(settings: Settings, *, sources: Iterable[Incoming] | None = None
                 ledger.finish_run(run_id, status="unchanged", master_path=str(master), summary=summary, fingerprint=fingerprint, notices=kept)
                 report("master", 1, 1, "")
                 return RunResult(run_id, master, settings.fiscal_year, settings.round, summary, new_versions, len(items), notices, master_written=False)
-            report("master", 0, 1, "")
-            master = write_master(settings, data)
-            report("master", 1, 1, "")
+            master = write_master(settings, data, lambda done, steps: report("master", done, steps, ""))
             ledger.finish_run(run_id, status="ok", master_path=str(master), summary=summary, fingerprint=fingerprint, notices=kept)
             return RunResult(run_id, master, settings.fiscal_year, settings.round, summary, new_versions, len(items), notices)
         except BaseException as exc:
@@ -298,6 +297,15 @@ def consolidate(settings: Settings, *, sources: Iterable[Incoming] | None = None
             raise
     finally:
         lock.release()
+
+
+def record_failure(settings: Settings, what: str) -> str:
+    """From an ``except`` block: append the traceback to the installation's error log and return
+    the message for staff. The run has failed before replacing anything, so the master is intact."""
+    log = settings.home / "esaplan-error.log"
+    with log.open("a", encoding="utf-8") as handle:
+        handle.write(f"--- {dt.datetime.now().isoformat()} {what}\n{traceback.format_exc()}\n")
+    return f"รวมข้อมูลไม่สำเร็จ ไฟล์รวมเดิมยังอยู่ครบ รายละเอียดสำหรับผู้ดูแลระบบอยู่ใน {log}"
 
 
 def _silent(phase: str, done: int, total: int, unit_code: str) -> None:

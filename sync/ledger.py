@@ -24,6 +24,7 @@ from rules.forms import Problem
 
 from .schema import issues, metadata, runs, sheets, submissions
 
+
 def _encode(value: Any) -> Any:
     if isinstance(value, Decimal):
         return {"$d": str(value)}
@@ -273,16 +274,20 @@ class Ledger:
                 )
             )
 
-    def last_fingerprint(self, fiscal_year: int, round_: int) -> str | None:
-        """Fingerprint of the inputs of the last master written for a round."""
+    def _last_finished(self, column: Any, fiscal_year: int, round_: int) -> Any:
+        """``column`` of the round's last run that ended with a master (written or unchanged)."""
         query = (
-            select(runs.c.fingerprint)
+            select(column)
             .where(runs.c.fiscal_year == fiscal_year, runs.c.round == round_, runs.c.status.in_(("ok", "unchanged")))
             .order_by(runs.c.id.desc())
             .limit(1)
         )
         with self.engine.connect() as connection:
             return connection.execute(query).scalar_one_or_none()
+
+    def last_fingerprint(self, fiscal_year: int, round_: int) -> str | None:
+        """Fingerprint of the inputs of the last master written for a round."""
+        return self._last_finished(runs.c.fingerprint, fiscal_year, round_)
 
     def sheet_states(self) -> dict[str, SheetState]:
         """Every unit's Google Sheet state, by unit code."""
@@ -315,14 +320,7 @@ class Ledger:
 
     def last_notices(self, fiscal_year: int, round_: int) -> list[dict[str, Any]]:
         """The channel notices of the round's last finished run (a sheet gone, an unknown file ...)."""
-        query = (
-            select(runs.c.notices)
-            .where(runs.c.fiscal_year == fiscal_year, runs.c.round == round_, runs.c.status.in_(("ok", "unchanged")))
-            .order_by(runs.c.id.desc())
-            .limit(1)
-        )
-        with self.engine.connect() as connection:
-            text_ = connection.execute(query).scalar_one_or_none()
+        text_ = self._last_finished(runs.c.notices, fiscal_year, round_)
         return loads(text_) if text_ else []
 
 

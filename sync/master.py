@@ -40,7 +40,6 @@ from .status import STATUS_TH, Notice, deadline, form_status, sets_for
 MANAGED_LIST = "_esaplan_master"
 SUMMARY, STATUS, ISSUES = "สรุป", "สถานะการส่ง", "ปัญหาที่พบ"
 SEVERITY_TH = {"error": "ข้อผิดพลาด", "warning": "คำเตือน", "info": "ข้อสังเกต"}
-SIZE_TH = {"small": "ขนาดเล็ก", "medium": "ขนาดกลาง", "large": "ขนาดใหญ่", "extra-large": "ขนาดใหญ่พิเศษ", "": "(ไม่ระบุขนาด)"}
 STATUS_FILL = {
     "on_time": PatternFill("solid", fgColor="C6EFCE"),
     "late": PatternFill("solid", fgColor="FFEB9C"),
@@ -205,7 +204,7 @@ def _table(plan: SheetPlan, headers: list[str], widths: dict[int, float] | None 
 
 
 def _unit_cells(unit: Unit) -> list[Any]:
-    return [unit.code, unit.name_th, unit.district_label, unit.network_label, SIZE_TH.get(unit.size, unit.size)]
+    return [unit.code, unit.name_th, unit.district_label, unit.network_label, unit.size_label]
 
 
 def _row_errors(issue_rows: list[dict[str, Any]], form_code: str) -> dict[int, int]:
@@ -320,7 +319,7 @@ def _summary_plan(data: MasterData, forms: list[Form]) -> SheetPlan:
     for unit in data.registry.values():
         if unit.kind != "school":
             continue
-        row = groups.setdefault((unit.network_label, SIZE_TH.get(unit.size, unit.size)), [0, 0, 0, 0, Decimal(0), Decimal(0)])
+        row = groups.setdefault((unit.network_label, unit.size_label), [0, 0, 0, 0, Decimal(0), Decimal(0)])
         enrolment = _rows(data, unit, "enrolment")
         use = _rows(data, unit, "budget_use")
         row[0] += 1
@@ -377,8 +376,12 @@ def _analyst_sheets(path: Path) -> bool:
     return any(name not in managed and name != MANAGED_LIST for name in names)
 
 
-def write_master(settings: Settings, data: MasterData) -> Path:
-    """Build the master for the round and atomically put it in place; returns its path."""
+def write_master(settings: Settings, data: MasterData, progress: Callable[[int, int], None] | None = None) -> Path:
+    """Build the master for the round and atomically put it in place; returns its path.
+
+    ``progress`` hears (steps done, steps) at the start, after each sheet and after the save:
+    writing is the longest part of a large run, and the Consolidate button's bar should move.
+    """
     target = settings.master_path()
     forms = list({f.code: f for s in form_sets().values() for f in s.forms}.values())
     plans = [_summary_plan(data, forms), _status_plan(data, forms), _issues_plan(data), *(_form_plan(f, data) for f in forms)]
@@ -390,9 +393,14 @@ def write_master(settings: Settings, data: MasterData) -> Path:
             del book[name]
     else:
         book = Workbook(write_only=True)
+    steps = len(plans) + 1  # each sheet, then compressing and saving the file
+    if progress:
+        progress(0, steps)
     for index, plan in enumerate(plans):
         sheet = book.create_sheet(plan.name, index) if keep_analyst_sheets else book.create_sheet(plan.name)
         emit(plan, sheet, write_only=not keep_analyst_sheets)
+        if progress:
+            progress(index + 1, steps)
     listing = book.create_sheet(MANAGED_LIST)
     for plan in plans:
         listing.append([plan.name])
@@ -400,6 +408,8 @@ def write_master(settings: Settings, data: MasterData) -> Path:
     if keep_analyst_sheets:
         book.active = 0
     _replace_atomically(book, target, settings.keep_masters)
+    if progress:
+        progress(steps, steps)
     return target
 
 

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
-from rules import ParseError, school_size
+from rules import SIZE_TH, ParseError, school_size
 
 COLUMNS = ("code", "name_th", "kind", "district", "network", "size", "pupils", "contact", "source", "school_id", "levels", "sheet_id")
 OBEC_COLUMNS = {"smis_code", "school_id", "name", "levels"}
@@ -48,6 +48,10 @@ class Unit:
     @property
     def network_label(self) -> str:
         return self.network or "(ไม่ระบุเครือข่าย)"
+
+    @property
+    def size_label(self) -> str:
+        return SIZE_TH.get(self.size, self.size) if self.size else "(ไม่ระบุขนาด)"
 
 
 def load_registry(path: Path) -> dict[str, Unit]:

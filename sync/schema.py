@@ -125,6 +125,7 @@ jobs = Table(
     Column("done", Integer, nullable=False, default=0),
     Column("total", Integer, nullable=False, default=0),
     Column("unit_code", String(32), nullable=True),
+    Column("percent", Integer, nullable=False, default=0),
     Column("started_at", DateTime(timezone=True), nullable=False),
     Column("finished_at", DateTime(timezone=True), nullable=True),
     Column("result", Text, nullable=True),

@@ -13,6 +13,7 @@ from .ledger import Submission
 from .registry import Unit
 from .settings import BANGKOK
 
+
 @dataclass(frozen=True)
 class Notice:
     """A problem with the way a submission reaches the office, not with its content.

@@ -54,13 +54,20 @@ def demo_copy(demo_area, tmp_path: Path):
 @contextmanager
 def serve(settings, token: str = "test-token"):
     """The real Flask app for ``settings`` on a loopback port, in a thread; yields its base URL."""
+    from sync.web import create_app
+
+    with serve_wsgi(create_app(settings, api_token=token)) as base:
+        yield base
+
+
+@contextmanager
+def serve_wsgi(app):
+    """A WSGI app on a loopback port, in a thread; yields its base URL."""
     import threading
 
     from werkzeug.serving import make_server
 
-    from sync.web import create_app
-
-    server = make_server("127.0.0.1", 0, create_app(settings, api_token=token), threaded=True)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -68,6 +75,36 @@ def serve(settings, token: str = "test-token"):
     finally:
         server.shutdown()
         thread.join(timeout=5)
+
+
+@contextmanager
+def serve_command(home: Path, *options: str):
+    """`esaplan serve` on ``home`` in its own process, as staff start it; yields its base URL."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [str(Path(sys.executable).with_name("esaplan")), "serve", "--home", str(home), "--port", str(port), *options]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                pytest.fail(f"esaplan serve did not start: {process.communicate()[0].decode(errors='replace')}")
+            time.sleep(0.1)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)
 
 
 @pytest.fixture

@@ -33,7 +33,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import Flask, abort, jsonify, request
 from openpyxl import load_workbook
-from werkzeug.serving import make_server
+
+from tests.conftest import serve_wsgi
 
 SPREADSHEET = "application/vnd.google-apps.spreadsheet"
 ACCOUNT = "esaplan-sync@esaplan-test.iam.gserviceaccount.com"
@@ -272,14 +273,8 @@ class GoogleStandIn:
     def serving(self):
         """Serve on a loopback port in a thread; yields the base URL."""
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request drowns the test output
-        server = make_server("127.0.0.1", 0, self.app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield f"http://127.0.0.1:{server.server_port}"
-        finally:
-            server.shutdown()
-            thread.join(timeout=5)
+        with serve_wsgi(self.app) as base:
+            yield base
 
 
 def _position(cell: str) -> tuple[int, int]:

@@ -126,6 +126,23 @@ def test_consolidating_the_same_inputs_again_changes_nothing(demo_copy):
     assert Path(result.output.strip().splitlines()[-1]) == _master(demo_copy)
 
 
+def test_progress_follows_every_file_then_every_sheet_of_the_master(demo_copy):
+    """The Consolidate button's bar and the command line's bars are fed from these reports."""
+    for path in (demo_copy / "inbox").rglob("*.xlsx"):
+        with zipfile.ZipFile(path, "a") as archive:
+            archive.comment = b"sent again"
+    heard: list[tuple[str, int, int, str]] = []
+    result = consolidate(load_settings(demo_copy), progress=lambda *report: heard.append(report))
+    checks = [r for r in heard if r[0] == "check"]
+    writes = [r for r in heard if r[0] == "master"]
+    assert heard == checks + writes, "all files are checked before the master is written"
+    done = [r[1] for r in checks]  # a second copy of one file counts as done without being read
+    assert done == list(range(done[0], result.files_seen + 1)) and done[0] <= 2 and {r[2] for r in checks} == {result.files_seen}
+    assert {r[3] for r in checks} >= {"99000001", "99000002", "G08"}
+    sheets = len(MANAGED) + 1  # and the save
+    assert [r[1:3] for r in writes] == [(n, sheets) for n in range(sheets + 1)]
+
+
 def test_a_newer_version_supersedes_and_the_older_stays_retrievable(demo_copy):
     settings = load_settings(demo_copy)
     registry = load_registry(settings.registry_path)

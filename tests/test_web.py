@@ -14,11 +14,14 @@ import re
 import time
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from sync.accounts import Users
+from sync.accounts import Audit, Users
+from sync.jobs import overall_percent
 from sync.ledger import open_ledger
 from sync.schema import users
 from sync.settings import load_settings
@@ -38,7 +41,9 @@ def client(app):
 
 
 def _csrf(response) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', response.get_data(as_text=True)).group(1)
+    """The form token on a page from the test client or from requests."""
+    text = response.get_data(as_text=True) if hasattr(response, "get_data") else response.text
+    return re.search(r'name="csrf_token" value="([^"]+)"', text).group(1)
 
 
 def _password(app) -> str:
@@ -196,6 +201,17 @@ def test_the_job_api_starts_reports_progress_and_gives_the_summary(client, app):
     assert client.get("/api/jobs/999/summary", headers=headers).status_code == 404
 
 
+@given(st.data(), st.booleans())
+def test_the_bar_only_moves_forward_across_phases_and_reaches_100_only_at_the_end(data, google):
+    phases = ["google", "check", "feedback", "master"] if google else ["check", "master"]
+    shown = []
+    for phase in phases:
+        total = data.draw(st.integers(0, 300), label=f"{phase} total")
+        steps = sorted(data.draw(st.lists(st.integers(0, total), max_size=8), label=f"{phase} steps")) + [total]
+        shown += [overall_percent(phase, done, total, google=google) for done in steps]
+    assert shown == sorted(shown) and all(0 <= p <= 99 for p in shown)
+
+
 def test_api_consolidate_waits_for_the_job_and_answers_as_before(client):
     response = client.post("/api/consolidate", headers={"X-Esaplan-Token": TOKEN})
     assert response.status_code == 200 and set(response.json) >= {"fiscal_year", "round", "summary", "new_versions", "master"}
@@ -222,7 +238,7 @@ def test_what_staff_and_schools_do_is_in_the_audit_log(client, app, demo_copy):
     client.get("/master").close()
     actions = [(e["actor"], e["action"]) for e in _services(app).audit.recent()]
     assert ("demo", "login") in actions and ("demo", "link-created") in actions and ("school:99000001", "upload") in actions and ("demo", "download-master") in actions
-    assert "link-created" in client.get("/audit").get_data(as_text=True)
+    assert "<td title=\"link-created\">สร้างลิงก์ส่งข้อมูล</td>" in client.get("/audit").get_data(as_text=True)
 
 
 def test_master_history_is_served_by_name_only(client, app):
@@ -244,3 +260,38 @@ def test_users_are_added_from_the_command_line_with_a_hidden_password(demo_copy)
     assert short.exit_code == 1 and "อย่างน้อย 8 ตัวอักษร" in short.output
     again = CliRunner().invoke(main, ["users", "add", "somjai", "--home", str(demo_copy)], input="ยาวพอแล้ว456\nยาวพอแล้ว456\n")
     assert again.exit_code == 1 and "--reset" in again.output
+
+
+def _link_through(base: str, home, headers: dict[str, str]) -> tuple[str, str]:
+    """Log in and create a school link over real HTTP with ``headers`` on every request; returns
+    (the session cookie as set at login, the link shown). The cookie is carried by hand: a cookie
+    jar would not send a Secure one back over plain http."""
+    import requests
+
+    cookie = ""
+
+    def send(method, path, **kwargs):
+        nonlocal cookie
+        response = requests.request(method, base + path, headers={**headers, "Cookie": cookie}, allow_redirects=False, timeout=10, **kwargs)
+        cookie = response.headers.get("Set-Cookie", cookie).split(";")[0]
+        return response
+
+    page = send("GET", "/login")
+    password = (home / "demo-login.txt").read_text(encoding="utf-8").split("password: ")[1].strip()
+    at_login = send("POST", "/login", data={"csrf_token": _csrf(page), "username": "demo", "password": password, "next": ""}).headers["Set-Cookie"]
+    send("POST", "/units/99000001/links", data={"csrf_token": _csrf(send("GET", "/units/99000001"))})
+    return at_login, re.search(r'id="new-link">([^<]+)<', send("GET", "/units/99000001").text).group(1)
+
+
+def test_behind_a_proxy_links_carry_the_public_address_and_the_audit_the_school_ip(demo_copy):
+    from tests.conftest import serve_command
+
+    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "plan.example.go.th", "X-Forwarded-For": "203.0.113.7"}
+    with serve_command(demo_copy, "--behind-proxy") as base:
+        cookie, link = _link_through(base, demo_copy, forwarded)
+    assert link.startswith("https://plan.example.go.th/s/") and "Secure" in cookie
+    with serve_command(demo_copy) as base:  # without the flag, anyone's X-Forwarded-* headers are ignored
+        cookie, link = _link_through(base, demo_copy, forwarded)
+    assert link.startswith(f"{base}/s/") and "Secure" not in cookie
+    logins = [e["ip"] for e in Audit(open_ledger(load_settings(demo_copy).database_url).engine).recent() if e["action"] == "login"]
+    assert logins == ["127.0.0.1", "203.0.113.7"]

@@ -42,8 +42,9 @@ ERRORS_TH = {
 LINK_GONE = ("ลิงก์นี้ใช้ไม่ได้", "ลิงก์ส่งข้อมูลนี้หมดอายุ ถูกยกเลิก หรือไม่ถูกต้อง: ติดต่อกลุ่มนโยบายและแผน สำนักงานเขตพื้นที่การศึกษา เพื่อขอลิงก์ใหม่")
 
 
-def create_app(settings: Settings | None = None, *, api_token: str | None = None) -> Flask:
-    """Build the Flask app for one installation; ``api_token`` overrides ``ESAPLAN_API_TOKEN``."""
+def create_app(settings: Settings | None = None, *, api_token: str | None = None, https: bool = False) -> Flask:
+    """Build the Flask app for one installation; ``api_token`` overrides ``ESAPLAN_API_TOKEN``;
+    ``https`` (served through an https proxy) keeps the session cookie off plain http."""
     app = Flask(__name__)
     settings = settings or load_settings()
     secret = os.environ.get("ESAPLAN_SECRET_KEY") or _secret_file(settings.home, "secret-key.txt", 32)
@@ -53,7 +54,7 @@ def create_app(settings: Settings | None = None, *, api_token: str | None = None
         SECRET_KEY=secret,
         MAX_CONTENT_LENGTH=settings.max_file_mb * 1024 * 1024 + 64 * 1024,  # the file plus the form around it
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=os.environ.get("ESAPLAN_HTTPS") == "1",
+        SESSION_COOKIE_SECURE=https,
         PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=8),
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]

@@ -15,7 +15,7 @@ from typing import Any
 from flask import Flask, abort, current_app, request, session
 from pythainlp.util import thai_strftime
 
-from ..accounts import Audit, UploadLinks, Users
+from ..accounts import ACTIONS_TH, Audit, UploadLinks, Users
 from ..jobs import Jobs
 from ..ledger import Ledger, open_ledger
 from ..master import SEVERITY_TH
@@ -41,7 +41,7 @@ def init_app(app: Flask, settings: Settings, secret: str) -> None:
     jobs = Jobs(ledger.engine, settings)
     jobs.abandon_interrupted()
     app.extensions["esaplan"] = Services(settings, ledger, Users(ledger.engine), Audit(ledger.engine), UploadLinks(ledger.engine, secret), jobs)
-    app.jinja_env.globals.update(csrf_token=csrf_token, office=settings.office_name, severities=SEVERITY_TH, channels=CHANNEL_TH)
+    app.jinja_env.globals.update(csrf_token=csrf_token, office=settings.office_name, severities=SEVERITY_TH, channels=CHANNEL_TH, actions=ACTIONS_TH)
     app.jinja_env.filters.update(thai_time=thai_time)
 
 
