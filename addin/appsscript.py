@@ -20,18 +20,23 @@ HEADER = """/**
  *   ESAPLAN_TOKEN = รหัสเชื่อมต่อจากผู้ดูแลระบบ
  */
 
-function esaplanPost_(path, body) {
+// A body makes it a POST; the answer is { code, data } whatever the status.
+function esaplanRequest_(path, body) {
   var props = PropertiesService.getScriptProperties();
-  var response = UrlFetchApp.fetch(props.getProperty("ESAPLAN_URL") + "/api/" + path, {
-    method: "post",
-    contentType: "application/json",
-    headers: { "X-Esaplan-Token": props.getProperty("ESAPLAN_TOKEN") || "" },
-    payload: JSON.stringify(body),
-    muteHttpExceptions: true,
-  });
-  var data = JSON.parse(response.getContentText());
-  if (response.getResponseCode() >= 400) throw new Error(data.error || String(response.getResponseCode()));
-  return data;
+  var options = { method: "get", headers: { "X-Esaplan-Token": props.getProperty("ESAPLAN_TOKEN") || "" }, muteHttpExceptions: true };
+  if (body !== undefined) {
+    options.method = "post";
+    options.contentType = "application/json";
+    options.payload = JSON.stringify(body);
+  }
+  var response = UrlFetchApp.fetch(props.getProperty("ESAPLAN_URL") + "/api/" + path, options);
+  return { code: response.getResponseCode(), data: JSON.parse(response.getContentText()) };
+}
+
+function esaplanPost_(path, body) {
+  var answer = esaplanRequest_(path, body);
+  if (answer.code >= 400) throw new Error(answer.data.error || String(answer.code));
+  return answer.data;
 }
 
 function esaplanCell_(value) {
@@ -61,8 +66,21 @@ function onOpen() {
     .addToUi();
 }
 
+// A consolidation longer than the service's 50-second answer is followed until it ends, within
+// Apps Script's 6-minute limit; past that the web page shows it to the end.
 function esaplanConsolidateNow() {
-  var result = esaplanPost_("consolidate", {});
+  var answer = esaplanRequest_("consolidate", {});
+  var started = Date.now();
+  while (answer.data.job && answer.data.job.status === "running") {
+    if (Date.now() - started > 240000) {
+      SpreadsheetApp.getUi().alert("ยังรวมข้อมูลอยู่ (" + answer.data.job.percent + "%) ดูความคืบหน้าและผลที่หน้าเว็บของระบบ esaplan");
+      return;
+    }
+    Utilities.sleep(3000);
+    answer = esaplanRequest_("jobs/" + answer.data.job.id + "/summary");
+  }
+  if (answer.code >= 400) throw new Error(answer.data.error || String(answer.code));
+  var result = answer.data;
   var lines = Object.keys(result.summary).map(function (form) {
     var c = result.summary[form];
     return form + ": ส่งแล้ว " + c.submitted + "/" + c.expected + " ส่งช้า " + c.late + " มีข้อผิดพลาด " + c.errors + " ยังไม่ส่ง " + c.missing;

@@ -16,15 +16,16 @@ HEADER = '''"""esaplan สำหรับ xlwings Lite - สร้างจา�
 (generated from esaplan's formula registry; do not edit by hand)
 """
 
-import json
-
+import asyncio
 import datetime
+import json
 
 from pyodide.http import pyfetch
 from xlwings import arg, func, script
 
 ESAPLAN_URL = "__ESAPLAN_URL__"  # ที่อยู่ระบบ esaplan
 ESAPLAN_TOKEN = ""  # รหัสเชื่อมต่อจากผู้ดูแลระบบ
+POLL_S = 2.0  # ถามความคืบหน้าการรวมข้อมูลที่ใช้เวลานานทุกกี่วินาที (how often a long consolidation is followed)
 
 
 def _cell(value):
@@ -50,23 +51,33 @@ async def _call(name, args, spills):
     return [[result]] if spills and not isinstance(result, list) else result
 
 
+async def _fetch(path, body=None):
+    """(ok, JSON answer) of the service; a body makes it a POST."""
+    options = {"method": "GET", "headers": {"X-Esaplan-Token": ESAPLAN_TOKEN}}
+    if body is not None:
+        options = {"method": "POST", "headers": {**options["headers"], "Content-Type": "application/json"}, "body": json.dumps(body, default=str)}
+    response = await pyfetch(f"{ESAPLAN_URL}/api/{path}", **options)
+    return response.ok, await response.json()
+
+
 async def _post(path, body):
-    response = await pyfetch(
-        f"{ESAPLAN_URL}/api/{path}",
-        method="POST",
-        headers={"Content-Type": "application/json", "X-Esaplan-Token": ESAPLAN_TOKEN},
-        body=json.dumps(body, default=str),
-    )
-    data = await response.json()
-    if not response.ok:
-        raise RuntimeError(data.get("error", response.status))
+    ok, data = await _fetch(path, body)
+    if not ok:
+        raise RuntimeError(data.get("error", "?"))
     return data
 
 
 @script
 async def consolidate_now(book):
-    """รวมข้อมูลเดี๋ยวนี้ (Consolidate now): the summary goes to a sheet named esaplan."""
-    result = await _post("consolidate", {})
+    """รวมข้อมูลเดี๋ยวนี้ (Consolidate now): the summary goes to a sheet named esaplan.
+
+    A run longer than the service's 50-second answer is followed until it ends."""
+    ok, result = await _fetch("consolidate", {})
+    while result.get("job", {}).get("status") == "running":
+        await asyncio.sleep(POLL_S)
+        ok, result = await _fetch(f"jobs/{result['job']['id']}/summary")
+    if not ok:
+        raise RuntimeError(result.get("error", "?"))
     rows = [["แบบรายงาน", "ต้องส่ง", "ส่งแล้ว", "ส่งช้า", "มีข้อผิดพลาด", "ยังไม่ส่ง"]]
     rows += [[form, c["expected"], c["submitted"], c["late"], c["errors"], c["missing"]] for form, c in result["summary"].items()]
     sheet = book.sheets["esaplan"] if "esaplan" in [s.name for s in book.sheets] else book.sheets.add("esaplan")

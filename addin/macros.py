@@ -7,7 +7,8 @@ these (directly or through the JSON API) and writes the answer back:
   consolidation would, and return one Thai message per row, to write next to the data.
 - *Allocation register* (ทะเบียนจัดสรร): names and weights plus a total -> a table with the
   exact amounts, a total row and the total in Thai words.
-- *Consolidate now* (รวมข้อมูลเดี๋ยวนี้) is the API's ``/api/consolidate``.
+- *Consolidate now* (รวมข้อมูลเดี๋ยวนี้) is the API's ``/api/consolidate``, followed through
+  ``/api/jobs/<id>/summary`` when the run outlasts the API's 50-second answer.
 """
 
 from __future__ import annotations

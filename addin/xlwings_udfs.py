@@ -17,6 +17,8 @@ import datetime as dt
 import inspect
 import json
 import os
+import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable
 from typing import Any
@@ -25,6 +27,8 @@ import xlwings as xw
 
 from .macros import allocation_register, validate_grid
 from .registry import FORMULAS, Formula, call
+
+POLL_S = 2.0  # how often a long consolidation is asked how far it is
 
 
 def _udf(entry: Formula) -> Callable[..., Any]:
@@ -46,19 +50,39 @@ for _entry in FORMULAS.values():
     globals()[_entry.name] = _udf(_entry)
 
 
+def _service(path: str, body: bytes | None = None) -> tuple[int, dict[str, Any]]:
+    """(HTTP status, JSON answer) of the sync service; a body makes it a POST."""
+    request = urllib.request.Request(
+        os.environ.get("ESAPLAN_URL", "http://127.0.0.1:8080").rstrip("/") + path,
+        data=body,
+        headers={"Content-Type": "application/json", "X-Esaplan-Token": os.environ.get("ESAPLAN_TOKEN", "")},
+        method="POST" if body is not None else "GET",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=90) as response:  # noqa: S310 - the office's own service
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as error:
+        return error.code, json.load(error)
+
+
 @xw.sub
 def consolidate_now() -> None:
-    """รวมข้อมูลเดี๋ยวนี้: asks the sync service to consolidate and shows the summary."""
-    request = urllib.request.Request(
-        os.environ.get("ESAPLAN_URL", "http://127.0.0.1:8080").rstrip("/") + "/api/consolidate",
-        data=b"{}",
-        headers={"Content-Type": "application/json", "X-Esaplan-Token": os.environ.get("ESAPLAN_TOKEN", "")},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=600) as response:  # noqa: S310 - the office's own service
-        result = json.load(response)
-    lines = [f"{form}: ส่งแล้ว {c['submitted']}/{c['expected']} ส่งช้า {c['late']} มีข้อผิดพลาด {c['errors']} ยังไม่ส่ง {c['missing']}" for form, c in result["summary"].items()]
-    xw.apps.active.alert("\n".join([f"ปีงบประมาณ {result['fiscal_year']} รอบ {result['round']} เดือน", *lines]), title="esaplan")
+    """รวมข้อมูลเดี๋ยวนี้: asks the sync service to consolidate and shows the summary.
+
+    The service answers within 50 s; a longer run (reading Google Sheets) answers with its job,
+    which is then followed until it ends, as the web page's progress bar does.
+    """
+    status, answer = _service("/api/consolidate", b"{}")
+    while answer.get("job", {}).get("status") == "running":
+        xw.apps.active.status_bar = f"esaplan: กำลังรวมข้อมูล {answer['job']['percent']}%"
+        time.sleep(POLL_S)
+        status, answer = _service(f"/api/jobs/{answer['job']['id']}/summary")
+    xw.apps.active.status_bar = False
+    if status != 200:
+        xw.apps.active.alert(f"รวมข้อมูลไม่สำเร็จ: {answer.get('error', status)}", title="esaplan")
+        return
+    lines = [f"{form}: ส่งแล้ว {c['submitted']}/{c['expected']} ส่งช้า {c['late']} มีข้อผิดพลาด {c['errors']} ยังไม่ส่ง {c['missing']}" for form, c in answer["summary"].items()]
+    xw.apps.active.alert("\n".join([f"ปีงบประมาณ {answer['fiscal_year']} รอบ {answer['round']} เดือน", *lines]), title="esaplan")
 
 
 @xw.sub

@@ -113,8 +113,8 @@ def lite_namespace(base: str, token: str) -> dict:
         async def json(self):
             return json.loads(self._body)
 
-    async def pyfetch(url, method, headers, body):
-        request = urllib.request.Request(url, data=body.encode(), headers=headers, method=method)
+    async def pyfetch(url, method, headers, body=None):
+        request = urllib.request.Request(url, data=body.encode() if body is not None else None, headers=headers, method=method)
         try:
             with urllib.request.urlopen(request) as response:
                 return Response(response.status, response.read())

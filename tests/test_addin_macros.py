@@ -16,8 +16,16 @@ ENROLMENT = [["ชั้น", "ชาย (คน)", "หญิง (คน)", "�
 
 
 class Alerts(list):
+    """Excel's app as the macros use it: the alerts shown, and the status bar's texts in order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.status_texts: list[object] = []
+
     def alert(self, message: str, title: str = "") -> None:
         self.append(message)
+
+    status_bar = property(lambda self: self.status_texts[-1] if self.status_texts else False, lambda self, text: self.status_texts.append(text))
 
 
 @pytest.fixture
@@ -62,6 +70,36 @@ def test_desktop_consolidate_now_calls_the_service_and_shows_the_summary(monkeyp
         monkeypatch.setenv("ESAPLAN_TOKEN", "tok")
         desktop.consolidate_now()
     assert alerts[0].startswith("ปีงบประมาณ 2569 รอบ 12 เดือน") and "enrolment: ส่งแล้ว" in alerts[0]
+
+
+def test_desktop_consolidate_now_follows_a_long_run_to_its_summary(monkeypatch, alerts, demo_copy):
+    monkeypatch.setattr("sync.web.api.WAIT_S", 0.0)  # the service answers at once with the job, as after 50 s of a long run
+    monkeypatch.setattr(desktop, "POLL_S", 0.1)
+    with serve(load_settings(demo_copy), "tok") as base:
+        monkeypatch.setenv("ESAPLAN_URL", base)
+        monkeypatch.setenv("ESAPLAN_TOKEN", "tok")
+        desktop.consolidate_now()
+    assert alerts[0].startswith("ปีงบประมาณ 2569 รอบ 12 เดือน") and "enrolment: ส่งแล้ว" in alerts[0]
+    assert alerts.status_texts[0].startswith("esaplan: กำลังรวมข้อมูล ") and alerts.status_texts[-1] is False
+
+
+def test_desktop_consolidate_now_says_why_it_failed(monkeypatch, alerts, demo_copy):
+    (demo_copy / "registry.csv").unlink()
+    with serve(load_settings(demo_copy), "tok") as base:
+        monkeypatch.setenv("ESAPLAN_URL", base)
+        monkeypatch.setenv("ESAPLAN_TOKEN", "tok")
+        desktop.consolidate_now()
+    assert alerts[0].startswith("รวมข้อมูลไม่สำเร็จ: ยังไม่มีทะเบียนหน่วยงาน")
+
+
+def test_lite_consolidate_now_follows_a_long_run_to_its_summary(monkeypatch, demo_copy):
+    monkeypatch.setattr("sync.web.api.WAIT_S", 0.0)
+    with serve(load_settings(demo_copy), "tok") as base:
+        book = Book([Sheet("แผ่น1", [[1]])])
+        lite = lite_namespace(base, "tok")
+        lite["POLL_S"] = 0.1
+        asyncio.run(lite["consolidate_now"](book))
+    assert book.sheets["esaplan"]["A1"].value == "ปีงบประมาณ 2569 รอบ 12 เดือน"
 
 
 def test_lite_consolidate_now_writes_the_summary_sheet(demo_copy):

@@ -160,7 +160,7 @@ def test_office_js_forwarder_runs_in_node_against_the_live_service(live_server, 
         assert answer["results"][name] == expected, name
 
 
-NODE_APPS_SCRIPT = """
+APPS_SCRIPT_RUNTIME = """
 const { execFileSync } = require("child_process");
 const fs = require("fs");
 const [, , codeFile, base, token] = process.argv;
@@ -168,14 +168,25 @@ globalThis.PropertiesService = { getScriptProperties: () => ({ getProperty: (k) 
 globalThis.UrlFetchApp = {
   // Apps Script's fetch is synchronous: do the real HTTP call in a child node process.
   fetch: (url, options) => {
-    const script = `fetch(${JSON.stringify(url)}, {method: "POST", headers: Object.assign({"Content-Type": "application/json"}, ${JSON.stringify(options.headers)}), body: ${JSON.stringify(options.payload)}})
+    const script = `fetch(${JSON.stringify(url)}, {method: ${JSON.stringify(options.method.toUpperCase())}, headers: Object.assign({"Content-Type": "application/json"}, ${JSON.stringify(options.headers)}), body: ${JSON.stringify(options.payload)}})
       .then(async (r) => process.stdout.write(JSON.stringify({code: r.status, text: await r.text()})))`;
     const out = JSON.parse(execFileSync(process.execPath, ["-e", script]).toString());
     return { getResponseCode: () => out.code, getContentText: () => out.text };
   },
 };
-new Function(fs.readFileSync(codeFile, "utf8") + "; globalThis.ESA_BAHTTEXT = ESA_BAHTTEXT; globalThis.ESA_ALLOCATE = ESA_ALLOCATE; globalThis.ESA_KPI = ESA_KPI;")();
+globalThis.Utilities = { sleep: (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms) };
+const alerts = [];
+globalThis.SpreadsheetApp = { getUi: () => ({ alert: (text) => alerts.push(text) }) };
+const code = fs.readFileSync(codeFile, "utf8");
+"""
+NODE_APPS_SCRIPT = APPS_SCRIPT_RUNTIME + """
+new Function(code + "; globalThis.ESA_BAHTTEXT = ESA_BAHTTEXT; globalThis.ESA_ALLOCATE = ESA_ALLOCATE; globalThis.ESA_KPI = ESA_KPI;")();
 console.log(JSON.stringify([ESA_BAHTTEXT(101), ESA_ALLOCATE(100, [[1], [1], [""], [1]]), ESA_KPI(3), ESA_KPI(3, 7)]));
+"""
+NODE_APPS_SCRIPT_CONSOLIDATE = APPS_SCRIPT_RUNTIME + """
+new Function(code + "; globalThis.esaplanConsolidateNow = esaplanConsolidateNow;")();
+esaplanConsolidateNow();
+console.log(JSON.stringify(alerts));
 """
 
 
@@ -268,6 +279,13 @@ new Function(script.replace(/__ESAPLAN_BASE__/g, base))();
 (async () => {
   document.getElementById("token").value = token;
   await elements.save.onclick();
+  if (process.argv[5] === "consolidate") {
+    const shown = [];
+    Object.defineProperty(elements.status, "textContent", { set(v) { shown.push(v); }, get() { return shown[shown.length - 1]; } });
+    await elements.consolidate.onclick();
+    console.log(JSON.stringify(shown));
+    return;
+  }
   await elements.validate.onclick();
   const validated = elements.status.textContent;
   document.getElementById("total").value = "400";
@@ -321,3 +339,25 @@ def test_esaplan_serve_runs_the_service_under_waitress(tmp_path):
         process.terminate()
         output = process.communicate(timeout=10)[0]
     assert "api-token.txt" in output
+
+
+@needs_node
+def test_consolidate_now_follows_a_long_run_to_its_summary_in_office_js_and_apps_script(monkeypatch, demo_copy, tmp_path):
+    """A run longer than the service's 50-second answer: made so here by a wait of 0 s."""
+    from addin.officejs import taskpane_html
+    from sync.settings import load_settings
+    from tests.conftest import serve
+
+    monkeypatch.setattr("sync.web.api.WAIT_S", 0.0)
+    (tmp_path / "Code.js").write_text(apps_script(), encoding="utf-8")
+    (tmp_path / "gas.js").write_text(NODE_APPS_SCRIPT_CONSOLIDATE, encoding="utf-8")
+    (tmp_path / "pane.js").write_text(NODE_TASKPANE, encoding="utf-8")
+    with serve(load_settings(demo_copy), "tok") as base:
+        (tmp_path / "taskpane.html").write_text(taskpane_html(base), encoding="utf-8")
+        pane = subprocess.run([NODE, str(tmp_path / "pane.js"), str(tmp_path / "taskpane.html"), base, "tok", "consolidate"], check=True, capture_output=True, text=True, timeout=120).stdout
+        gas = subprocess.run([NODE, str(tmp_path / "gas.js"), str(tmp_path / "Code.js"), base, "tok"], check=True, capture_output=True, text=True, timeout=120).stdout
+    shown = json.loads(pane)
+    assert any(s.startswith("กำลังรวมข้อมูล ") and "%" in s for s in shown[1:-1]), shown
+    assert shown[-1].startswith("ปีงบประมาณ 2569 รอบ 12 เดือน\nenrolment: ส่งแล้ว") and "ไฟล์รวม: esaplan-master-FY2569-R12.xlsx" in shown[-1]
+    (alert,) = json.loads(gas)
+    assert alert.startswith("ปีงบประมาณ 2569 รอบ 12 เดือน\nenrolment: ส่งแล้ว")
