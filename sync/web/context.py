@@ -69,13 +69,19 @@ def check_csrf() -> None:
 
 def job_json(job: dict[str, Any]) -> dict[str, Any]:
     """A job for the page and the API: progress, the unit being read by name, the summary when done."""
-    settings = services().settings
-    names = {u.code: u.name_th for u in load_registry(settings.registry_path).values()} if settings.registry_path.is_file() else {}
     keys = ("id", "status", "phase", "phase_th", "done", "total", "percent", "unit_code", "fiscal_year", "round", "started_by", "error", "result")
     shown = {key: job[key] for key in keys}
-    shown["unit_name"] = names.get(job["unit_code"] or "", "")
+    shown["unit_name"] = _unit_name(job["unit_code"])
     shown["started_at"], shown["finished_at"] = (job[k].isoformat() if job[k] else None for k in ("started_at", "finished_at"))
     return shown
+
+
+def _unit_name(code: str | None) -> str:
+    """The registry's name for the unit a running job is reading; the registry is read only then,
+    not at every poll of a job between units or already ended."""
+    path = services().settings.registry_path
+    unit = load_registry(path).get(code) if code and path.is_file() else None
+    return unit.name_th if unit else ""
 
 
 def thai_time(value: dt.datetime | None) -> str:
