@@ -23,7 +23,7 @@ from .mtef import mtef
 from .parameters import Parameters, default_parameters, fiscal_year_start
 from .planning import SIZE_TH, project_cohort, rooms_needed, school_size
 from .subsidy import Subsidy, per_head, per_head_subsidy, rate
-from .thai import ReportingRound, baht_text, fiscal_year, parse_date, parse_number, round_of, thai_digits
+from .thai import ReportingRound, baht_text, fiscal_year, parse_date, parse_number, reporting_round, round_of, thai_digits
 from .transfers import BudgetLine, TransferResult, validate_transfer, validate_transfers
 
 __all__ = [
@@ -64,6 +64,7 @@ __all__ = [
     "per_head_subsidy",
     "project_cohort",
     "rate",
+    "reporting_round",
     "rooms_needed",
     "round_of",
     "school_size",

@@ -183,10 +183,17 @@ def _check_transfer_rules(file: YamlFile, params: Parameters) -> Iterator[Proble
     yield from _unique(file, "rules", "id")
 
 
+REPORT_AS_AGGREGATES = {"ratio": {"ratio", "population"}, "yes_no": {"share"}, "value": {"mean", "sum"}}
+
+
 def _check_kpis(file: YamlFile, params: Parameters) -> Iterator[Problem]:
     strategies = file.data.get("strategies") or {}
     measures = file.data.get("measures") or {}
     expected: dict[int, int] = {}
+    aggregates = file.data.get("aggregates") or {}
+    for name, measure in measures.items():
+        if not isinstance(measure, dict) or measure.get("aggregate") not in aggregates:
+            yield Problem(file.path, file.line("measures", name), f"measure '{name}': aggregate ต้องเป็นหนึ่งใน {', '.join(aggregates)}")
     for index, row in _rows(file, "indicators"):
         yield from _require(file, "indicators", index, row, ("code", "name_th", "unit", "direction", "measure", "reported_by", "report_as"))
         if index < 0:
@@ -204,6 +211,12 @@ def _check_kpis(file: YamlFile, params: Parameters) -> Iterator[Problem]:
             yield Problem(file.path, where, f"{row['code']}: ลำดับขาดหรือสลับ คาดว่าเป็น S{strategy}.{expected[strategy]}")
         if row.get("measure") not in measures:
             yield Problem(file.path, where, f"measure '{row.get('measure')}' ไม่มีใน measures")
+        else:
+            aggregate = measures[row["measure"]].get("aggregate")
+            if row.get("report_as") in REPORT_AS_AGGREGATES and aggregate not in REPORT_AS_AGGREGATES[row["report_as"]]:
+                yield Problem(file.path, where, f"{row['code']}: report_as {row['report_as']} รวมผลแบบ {aggregate} ไม่ได้ (measure {row['measure']})")
+            if aggregate == "population" and row.get("population_band") not in (file.data.get("population_bands") or {}):
+                yield Problem(file.path, where, f"{row['code']}: ตัวชี้วัดประชากรวัยเรียนต้องมี population_band ที่อยู่ใน population_bands")
         if row.get("reported_by") not in {"school", "office", "both"}:
             yield Problem(file.path, where, "reported_by ต้องเป็น school / office / both")
         if row.get("report_as") not in {"ratio", "yes_no", "value"}:

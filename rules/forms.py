@@ -28,8 +28,8 @@ from pythainlp.util import thai_digit_to_arabic_digit
 
 from .errors import EsaplanError, ParseError
 from .grades import all_grades, grade, level_of
+from .kpi import check_report, kpis
 from .kpi import kpi as kpi_entry
-from .kpi import kpis
 from .money import to_decimal
 from .parameters import default_parameters
 from .planning import rooms_needed
@@ -93,6 +93,7 @@ class Form:
     prefill: Mapping[str, Any] | None = None
     blank_rows: int = 0
     transfer_check: bool = False
+    kpi_check: bool = False
 
     @property
     def inputs(self) -> tuple[Column, ...]:
@@ -174,6 +175,7 @@ def forms() -> dict[str, Form]:
             prefill=data.get("prefill"),
             blank_rows=int(data.get("blank_rows", 0)),
             transfer_check=bool(data.get("transfer_check", False)),
+            kpi_check=bool(data.get("kpi_check", False)),
         )
     return result
 
@@ -422,6 +424,8 @@ def read_sheet(form: Form, grid: Sequence[Sequence[Any]], *, unit_code: str, on:
         result.rows.append(row)
     if form.transfer_check:
         _check_transfers(form, result, by_key, unit_code, on)
+    if form.kpi_check:
+        _check_kpi_rows(form, result, by_key)
     return result
 
 
@@ -535,6 +539,16 @@ def _check_transfers(form: Form, result: SheetResult, by_key: Mapping[str, int],
         row["rule"] = verdict.rule_ids[0]
         if not verdict.allowed:
             result.problems.append(Problem(form.sheet, address, ",".join(verdict.rule_ids), "error", f"โอนไม่ได้: {verdict.message_th}", row["amount"], "amount"))
+
+
+def _check_kpi_rows(form: Form, result: SheetResult, by_key: Mapping[str, int]) -> None:
+    """Each readable KPI row against how its indicator adds up (:func:`rules.kpi.check_report`)."""
+    for row in result.rows:
+        if row.get("kpi") is None or row.get("numerator") is None:
+            continue  # an unreadable code or a blank numerator is reported by its own cell
+        for found in check_report(kpi_entry(row["kpi"]), row["numerator"], row.get("denominator")):
+            address = cell_name(row["_row"] - 1, by_key.get(found.column, by_key["numerator"]))
+            result.problems.append(Problem(form.sheet, address, found.rule, found.severity, found.message_th, row.get(found.column), found.column))
 
 
 def computed(form: Form, row: Mapping[str, Any]) -> dict[str, Any]:

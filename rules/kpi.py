@@ -55,6 +55,16 @@ class Kpi:
     report_as: str
     numerator_th: str
     denominator_th: str
+    aggregate: str = "ratio"
+    aggregate_th: str = ""
+    population_band: str | None = None
+    population_th: str = ""
+    max_value: Decimal | None = None
+
+    @property
+    def is_share(self) -> bool:
+        """The result is a percentage of something (so it cannot pass 100)."""
+        return self.aggregate in ("ratio", "population", "share")
 
 
 @cache
@@ -78,6 +88,11 @@ def _catalogue() -> dict[str, Kpi]:
             report_as=row["report_as"],
             numerator_th=measure["numerator_th"],
             denominator_th=measure["denominator_th"],
+            aggregate=measure["aggregate"],
+            aggregate_th=data["aggregates"][measure["aggregate"]]["th"],
+            population_band=row.get("population_band"),
+            population_th=data["population_bands"][row["population_band"]]["th"] if row.get("population_band") else "",
+            max_value=Decimal(str(measure["max"])) if measure.get("max") is not None else None,
         )
     return result
 
@@ -159,3 +174,109 @@ def kpi_status(
         return Status.ACHIEVED if value >= target else Status.NOT_ACHIEVED
     expected = target * rounds[round].expected_progress
     return Status.ON_TRACK if value >= expected else Status.AT_RISK
+
+
+# --- one school's report, and the area's result ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportProblem:
+    """Something wrong in one school's report of an indicator: the column to point at and why."""
+
+    column: str  # "numerator" or "denominator"
+    rule: str
+    severity: str
+    message_th: str
+
+
+def check_report(indicator: Kpi, numerator: Decimal, denominator: Decimal | None) -> list[ReportProblem]:
+    """What is wrong with one school's numerator and denominator, judged by how the indicator adds up.
+
+    A ratio needs a denominator above zero and a numerator not above it; a population indicator
+    takes its denominator from the office's census, so the school's own is optional; yes/no is 1
+    or 0; a mean has the measure's range; counts are whole. Errors keep the row out of every
+    total; warnings do not.
+    """
+    code, result = indicator.code, []
+    whole = "ต้องเป็นจำนวนเต็ม (นับเป็นคน)"
+    if indicator.aggregate in ("ratio", "population", "sum") and numerator != numerator.to_integral_value():
+        result.append(ReportProblem("numerator", "KPI-COUNT", "error", f"{code}: ตัวตั้ง {numerator} {whole}"))
+    if indicator.aggregate == "ratio":
+        if denominator is None or denominator == 0:
+            result.append(ReportProblem("denominator", "KPI-DENOMINATOR", "error", f"{code}: ต้องกรอกตัวหาร ({indicator.denominator_th}) มากกว่า 0"))
+        elif denominator != denominator.to_integral_value():
+            result.append(ReportProblem("denominator", "KPI-COUNT", "error", f"{code}: ตัวหาร {denominator} {whole}"))
+    if indicator.aggregate in ("ratio", "population") and denominator and numerator > denominator:
+        result.append(ReportProblem("numerator", "KPI-RATIO", "error", f"{code}: ตัวตั้ง {numerator} มากกว่าตัวหาร {denominator} (ร้อยละเกิน 100)"))
+    if indicator.aggregate == "share" and numerator not in (0, 1):
+        result.append(ReportProblem("numerator", "KPI-YESNO", "error", f"{code}: กรอก 1 (ดำเนินการแล้ว) หรือ 0 (ยังไม่ดำเนินการ) ได้ {numerator}"))
+    if indicator.max_value is not None and numerator > indicator.max_value:
+        result.append(ReportProblem("numerator", "KPI-RANGE", "error", f"{code}: {indicator.numerator_th} ต้องไม่เกิน {indicator.max_value} (ได้ {numerator})"))
+    unused = indicator.aggregate in ("mean", "sum") or (indicator.aggregate == "share" and denominator not in (None, 1))
+    if unused and denominator is not None:
+        result.append(ReportProblem("denominator", "KPI-NO-DENOMINATOR", "warning", f"{code}: ตัวชี้วัดนี้ไม่ใช้ตัวหาร ({indicator.aggregate_th}) ตัวหาร {denominator} ไม่ถูกนำไปใช้"))
+    return result
+
+
+@dataclass(frozen=True)
+class KpiResult:
+    """The area's result for one indicator in one round, from the schools' valid reports."""
+
+    indicator: Kpi
+    reporting: int
+    numerator: Decimal | None
+    denominator: Decimal | None
+    value: Decimal | None
+    status: Status | None
+    note_th: str = ""
+
+
+def aggregate(
+    indicator: Kpi,
+    reports: list[tuple[Decimal, Decimal | None]],
+    *,
+    round: int,
+    fiscal_year: int,
+    population: Decimal | None = None,
+    baseline: Decimal | None = None,
+) -> KpiResult:
+    """Add up the schools' valid (numerator, denominator) reports the way the catalogue says.
+
+    ``population`` is the office's census count for a population indicator (never enrolment);
+    ``baseline`` is last year's area result, which "increase" indicators are judged against.
+    Where the result cannot be known the value is None and ``note_th`` says why in Thai.
+    """
+    count = len(reports)
+    numerator = sum((n for n, _ in reports), Decimal(0))
+    denominator: Decimal | None = None
+    value: Decimal | None = None
+    note = ""
+    kind = indicator.aggregate
+    if kind == "ratio":
+        denominator = sum((d or Decimal(0) for _, d in reports), Decimal(0))
+    elif kind == "population":
+        denominator = population
+    elif kind == "share":
+        denominator = Decimal(count)
+    if not count:
+        note = "ยังไม่มีโรงเรียนรายงาน"
+    elif kind in ("ratio", "population", "share"):
+        if denominator is None:
+            note = f"ไม่มีตัวหาร: ใส่จำนวน{indicator.population_th}ตามสำมะโนใน population.csv"
+        elif denominator == 0:
+            note = "ตัวหารรวมเป็น 0"
+        elif numerator > denominator:
+            note = f"ผลรวมตัวตั้ง {numerator:,} มากกว่าตัวหาร {denominator:,}: ตรวจ{' population.csv' if kind == 'population' else 'ข้อมูลที่รายงาน'}"
+        else:
+            value = kpi_value(numerator, denominator)
+    elif kind == "mean":
+        value = (numerator / count).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    else:
+        value = numerator
+    status = None
+    if value is not None:
+        if indicator.direction == "increase" and baseline is None:
+            note = "ไม่มีผลปีงบประมาณก่อนเป็นค่าฐาน จึงยังบอกสถานะไม่ได้"
+        else:
+            status = kpi_status(indicator.code, value, round, baseline=baseline, fiscal_year=fiscal_year)
+    return KpiResult(indicator, count, numerator if count else None, denominator, value, status, note)

@@ -18,7 +18,7 @@ from typing import Any
 from pythainlp.util import arabic_digit_to_thai_digit, thai_digit_to_arabic_digit
 from pythainlp.util.date import thai_abbr_months, thai_full_months
 
-from .errors import ParseError
+from .errors import ParameterNotSet, ParseError
 from .parameters import _fy_of, default_parameters
 
 BE_OFFSET = 543  # Buddhist Era = Common Era + 543: calendar arithmetic, not a rule figure
@@ -154,6 +154,49 @@ def reporting_rounds(fiscal_year_be: int) -> list[ReportingRound]:
         year_ce = fiscal_year_be - BE_OFFSET - (1 if month >= 10 else 0)
         result.append(ReportingRound(fiscal_year_be, int(months), dt.date(year_ce, month, day), Decimal(str(spec["expected_progress"]))))
     return result
+
+
+def reporting_round(fiscal_year_be: Any, months: Any) -> ReportingRound:
+    """The round ``months`` (6/9/12) of a BE fiscal year, checked: the one gate for every year and round
+    that comes from outside (command line, settings file, a workbook's hidden sheet, the web, the API).
+
+    Thai digits and "พ.ศ." are read. A Common-Era year (2026), a two-digit year (70), a year
+    before the calendar data or more than a year ahead, and a round that is not one of the
+    year's rounds raise :class:`ParseError` with the Thai fix ("ใช้ปี พ.ศ. เช่น 2570").
+    """
+    year = _whole(fiscal_year_be, "ปีงบประมาณ")
+    current = fiscal_year(dt.date.today())
+    example = f"ใช้ปี พ.ศ. เช่น {current}"
+    if 1900 <= year < 2400:
+        raise ParseError(f"ปี {year} เป็นปี ค.ศ.: {example}", f"{year} is a Common-Era year: use the Buddhist Era, e.g. {current}", value=fiscal_year_be)
+    if year < 100:
+        raise ParseError(f"ปี {year}: {example} (เขียนปี พ.ศ. ให้ครบ 4 หลัก)", f"year {year}: write the four-digit Buddhist-Era year, e.g. {current}", value=fiscal_year_be)
+    if year > current + 1:
+        raise ParseError(f"ปีงบประมาณ {year} ยังมาไม่ถึง (ปีงบประมาณปัจจุบันคือ {current}): {example}", f"fiscal year {year} is in the future (this is {current})", value=fiscal_year_be)
+    try:
+        rounds = {r.months: r for r in reporting_rounds(year)}
+    except ParameterNotSet:
+        raise ParseError(f"ปีงบประมาณ {year}: ระบบไม่มีปฏิทินรอบรายงานของปีนี้ {example}", f"fiscal year {year} is before the reporting calendar", value=fiscal_year_be) from None
+    number = _whole(months, "รอบรายงาน")
+    if number not in rounds:
+        choices = ", ".join(str(m) for m in rounds)
+        raise ParseError(f"รอบรายงานต้องเป็น {choices} เดือน (ได้ {months})", f"the round must be one of {choices} months, got {months!r}", value=months)
+    return rounds[number]
+
+
+def _whole(value: Any, what: str) -> int:
+    """A whole number from a cell, an option or a form field: 2570, 2570.0, "๒๕๗๐", "พ.ศ. 2570"."""
+    if isinstance(value, bool) or value is None:
+        raise ParseError(f"{what}: ไม่ได้ระบุ", f"{what}: missing", value=value)
+    if isinstance(value, str):
+        value = _normalise(value).removeprefix("พ.ศ.").strip()
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        raise ParseError(f"{what} '{value}' ไม่ใช่ตัวเลข", f"{what} {value!r} is not a number", value=value) from None
+    if not number.is_finite() or number != number.to_integral_value():
+        raise ParseError(f"{what} '{value}' ต้องเป็นจำนวนเต็ม", f"{what} {value!r} must be a whole number", value=value)
+    return int(number)
 
 
 def round_of(date: Any) -> ReportingRound:

@@ -17,7 +17,31 @@ from rules.check import check
 from rules.parameters import DATA_DIR, Parameters
 
 
-@click.group(help="esaplan - เครื่องมือกลุ่มนโยบายและแผน สพป. (planning toolkit for a Thai primary service area office)")
+class _Commands(click.Group):
+    """The root group: a domain error anywhere (a bad year, a broken settings file) is one Thai line, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except EsaplanError as exc:
+            raise click.ClickException(exc.message_th) from None
+
+
+class _FiscalYear(click.ParamType):
+    """``--fy``: a Buddhist-Era fiscal year, Thai digits allowed; a CE or two-digit year is refused with the fix."""
+
+    name = "ปี พ.ศ."
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        from rules.thai import reporting_round
+
+        try:
+            return reporting_round(value, 12).fiscal_year
+        except EsaplanError as exc:
+            self.fail(exc.message_th, param, ctx)
+
+
+@click.group(cls=_Commands, help="esaplan - เครื่องมือกลุ่มนโยบายและแผน สพป. (planning toolkit for a Thai primary service area office)")
 @click.version_option(package_name="esaplan")
 def main() -> None:
     """Root command group."""
@@ -65,7 +89,7 @@ def _home_option(function):  # type: ignore[no-untyped-def]
 
 
 def _round_options(function):  # type: ignore[no-untyped-def]
-    function = click.option("--fy", "fiscal_year", type=int, default=None, help="ปีงบประมาณ พ.ศ. (fiscal year, BE)")(function)
+    function = click.option("--fy", "fiscal_year", type=_FiscalYear(), default=None, help="ปีงบประมาณ พ.ศ. (fiscal year, BE)")(function)
     return click.option("--round", "round_", type=click.Choice(["6", "9", "12"]), default=None, help="รอบรายงาน 6/9/12 เดือน (reporting round)")(function)
 
 

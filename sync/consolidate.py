@@ -29,16 +29,18 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
-from rules import EsaplanError
-from rules.forms import Problem, form_sets, form_version, preload, read_sheet
+from pythainlp.util import thai_digit_to_arabic_digit
+
+from rules import EsaplanError, ParseError
+from rules.forms import FormSet, Problem, form_sets, form_version, preload, read_sheet
 from rules.parameters import DATA_DIR
-from rules.thai import reporting_rounds
+from rules.thai import reporting_round
 
 from .gsheets.snapshot import book_from_snapshot
 from .ledger import Ledger, NewVersion, Submission, open_ledger
 from .master import MasterData, write_master
-from .reader import INSTRUCTIONS_SHEET, UNIT_CELL_NAME, UnreadableWorkbook, read_workbook
-from .registry import Unit, load_registry
+from .reader import INSTRUCTIONS_SHEET, UNIT_CELL_NAME, UnreadableWorkbook, Workbook, read_workbook
+from .registry import Unit, find_unit, load_registry
 from .safety import check_file
 from .settings import Settings
 from .status import Notice, sets_for
@@ -110,15 +112,15 @@ def inbox_files(settings: Settings, registry: dict[str, Unit], notices: list[Not
             continue
         relative = path.relative_to(settings.inbox)
         candidates = [relative.parts[0]] if len(relative.parts) > 1 else []
-        match = _CODE_IN_NAME.match(path.name)
+        match = _CODE_IN_NAME.match(thai_digit_to_arabic_digit(path.name))
         candidates += [match.group(1)] if match else []
-        code = next((c for c in candidates if c in registry), None)
-        if code is None:
+        unit = next((u for u in map(partial(find_unit, registry=registry), candidates) if u is not None), None)
+        if unit is None:
             message = f"{relative}: ไม่ทราบว่าเป็นไฟล์ของหน่วยใด (วางไฟล์ในโฟลเดอร์ inbox/<รหัสหน่วย>/)"
             notices.append(Notice(None, "(inbox)", "UNKNOWN-UNIT", "error", message))
             continue
         stamp = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
-        yield Incoming(code, path.read_bytes(), str(relative), stamp, "inbox")
+        yield Incoming(unit.code, path.read_bytes(), str(relative), stamp, "inbox")
 
 
 # --- ingest ----------------------------------------------------------------------------------
@@ -133,43 +135,47 @@ class Parsed:
 
 
 def parse(settings: Settings, registry: dict[str, Unit], item: Incoming) -> Parsed:
-    """Check and validate one file (pure: no database, no writes), so it can run in a worker."""
+    """Check and validate one file (pure: no database, no writes), so it can run in a worker.
+
+    Whatever the file holds, the answer is a version of the round being consolidated: a fault
+    of esaplan's own while reading it becomes an error for its unit (and a traceback in the
+    error log), never an exception that stops the other units.
+    """
+    try:
+        return _parse(settings, registry, item)
+    except Exception:
+        log_failure(settings, f"reading {item.source} {item.name} of {item.unit_code}")
+        message = "ระบบอ่านไฟล์นี้ไม่สำเร็จ ข้อมูลในไฟล์จึงไม่ถูกนำไปรวม: กรอกลงแบบฟอร์มของรอบนี้แล้วส่งอีกครั้ง (ผู้ดูแลระบบดูรายละเอียดใน esaplan-error.log)"
+        problem = Problem(FILE_SHEET, "-", "FILE-UNREADABLE", "error", message)
+        return _parsed(settings, item, sets_for(registry[item.unit_code])[0].code, None, False, {}, [(None, problem)])
+
+
+def _parse(settings: Settings, registry: dict[str, Unit], item: Incoming) -> Parsed:
     unit = registry[item.unit_code]
-    sha = item.sha256
     form_set = sets_for(unit)[0]
-    fiscal_year, round_ = settings.fiscal_year, settings.round
     problems: list[tuple[str | None, Problem]] = []
-    data: dict[str, Any] = {}
     if item.source == GSHEETS:
         book = book_from_snapshot(item.content)
     else:
         rejection = check_file(item.content, max_bytes=settings.max_file_mb * 1024 * 1024)
         if rejection is not None:
             problems.append((None, Problem(FILE_SHEET, "-", rejection.rule, "error", rejection.message_th)))
-            return _parsed(item, sha, form_set.code, fiscal_year, round_, False, data, problems)
+            return _parsed(settings, item, form_set.code, None, False, {}, problems)
         try:
             book = read_workbook(item.content)
         except UnreadableWorkbook:
             problems.append((None, Problem(FILE_SHEET, "-", "FILE-CORRUPT", "error", "ไฟล์เสียหาย เปิดไม่ได้: บันทึกใหม่จาก Excel แล้วส่งอีกครั้ง")))
-            return _parsed(item, sha, form_set.code, fiscal_year, round_, False, data, problems)
-    form_set = form_sets().get(book.meta.get("form_set", ""), form_set)
-    fiscal_year = _int(book.meta.get("fiscal_year")) or fiscal_year
-    round_ = _int(book.meta.get("round")) or round_
-    accepted = True
-    claimed = book.typed_unit or book.meta.get("unit_code", "")
-    if claimed and claimed != item.unit_code:
-        accepted = False
-        who = f"{claimed} ({registry[claimed].name_th})" if claimed in registry else claimed
-        message = f"รหัสในไฟล์ {who} ไม่ตรงกับผู้ส่ง {item.unit_code} ({unit.name_th}): แก้รหัสในช่อง {UNIT_CELL_NAME} ให้ถูกต้อง"
-        problems.append((None, Problem(INSTRUCTIONS_SHEET, UNIT_CELL_NAME, "WRONG-UNIT", "error", message, claimed)))
-    elif not claimed:
-        problems.append((None, Problem(INSTRUCTIONS_SHEET, UNIT_CELL_NAME, "NO-UNIT", "warning", "ไม่ได้กรอกรหัสหน่วยงาน ใช้รหัสจากช่องทางที่ส่งแทน")))
+            return _parsed(settings, item, form_set.code, None, False, {}, problems)
+    form_set, set_ok = _form_set_of(book, unit, problems)
+    stamp, round_ok = _form_round_of(book, settings, problems)
+    unit_ok = _unit_of(book, unit, registry, problems)
     if not book.meta:
         problems.append((None, Problem(FILE_SHEET, "-", "NOT-TEMPLATE", "warning", "ไฟล์นี้ไม่ได้สร้างจากแบบฟอร์มของ esaplan ตรวจตามชื่อแผ่นงานและหัวตาราง")))
-    elif book.meta.get("form_version") != form_version(form_set):
+    elif set_ok and book.meta.get("form_version") != form_version(form_set):
         message = "แบบฟอร์มนี้เป็นรุ่นเก่า ระบบตรวจตามหัวตาราง ครั้งต่อไปโปรดใช้แบบฟอร์มรุ่นปัจจุบัน"
         problems.append((None, Problem(FILE_SHEET, "-", "FORM-VERSION", "warning", message, book.meta.get("form_version"))))
-    on = next((r.ends for r in reporting_rounds(fiscal_year) if r.months == round_), None)
+    on = reporting_round(settings.fiscal_year, settings.round).ends
+    data: dict[str, Any] = {}
     for form in form_set.forms:
         grid = book.sheets.get(form.sheet)
         if grid is None:
@@ -178,11 +184,64 @@ def parse(settings: Settings, registry: dict[str, Unit], item: Incoming) -> Pars
         result = read_sheet(form, grid, unit_code=item.unit_code, on=on, formulas=book.shows_formulas)
         data[form.code] = result.rows
         problems.extend((form.code, p) for p in result.problems)
-    return _parsed(item, sha, form_set.code, fiscal_year, round_, accepted, data if accepted else {}, problems)
+    accepted = set_ok and round_ok and unit_ok
+    return _parsed(settings, item, form_set.code, stamp, accepted, data if accepted else {}, problems)
 
 
-def _parsed(item: Incoming, sha: str, form_set: str, fiscal_year: int, round_: int, accepted: bool, data: dict[str, Any], problems: list[tuple[str | None, Problem]]) -> Parsed:
-    version = NewVersion(item.unit_code, form_set, fiscal_year, round_, sha, item.source, item.name, item.submitted_at, accepted, data, problems)
+def _form_set_of(book: Workbook, unit: Unit, problems: list[tuple[str | None, Problem]]) -> tuple[FormSet, bool]:
+    """The unit's form set the file is read as, and whether the file's own form is one of the unit's."""
+    own = sets_for(unit)
+    named = book.meta.get("form_set", "")
+    found = form_sets().get(named)
+    if not named or found in own:
+        return (found or own[0]), True
+    what = found.th if found else f"แบบ '{named}' ที่ระบบไม่รู้จัก"
+    message = f"ไฟล์นี้เป็น{what} ไม่ใช่{own[0].th}: ดาวน์โหลด{own[0].th}ของรอบนี้แล้วกรอกใหม่ ข้อมูลในไฟล์นี้ไม่ถูกนำไปรวม"
+    problems.append((None, Problem(FILE_SHEET, "-", "WRONG-FORM-SET", "error", message, named)))
+    return own[0], False
+
+
+def _form_round_of(book: Workbook, settings: Settings, problems: list[tuple[str | None, Problem]]) -> tuple[tuple[int, int] | None, bool]:
+    """The round the file's form was written for (when it names a valid one) and whether it is this round.
+
+    A form of another round, or with a year that is not a BE fiscal year (2026), is an error of
+    this round, addressed to the school: its data is not counted here, and never filed elsewhere.
+    """
+    if "fiscal_year" not in book.meta and "round" not in book.meta:
+        return None, True  # not an esaplan template: read for this round by its headers
+    this = f"ปีงบประมาณ {settings.fiscal_year} รอบ {settings.round} เดือน"
+    try:
+        named = reporting_round(book.meta.get("fiscal_year"), book.meta.get("round"))
+    except ParseError as exc:
+        message = f"ปีหรือรอบในแบบฟอร์มไม่ถูกต้อง ({exc.message_th}): กรุณาใช้แบบของรอบนี้ ({this}) ข้อมูลในไฟล์นี้ไม่ถูกนำไปรวม"
+        problems.append((None, Problem(FILE_SHEET, "-", "FORM-ROUND", "error", message, f"{book.meta.get('fiscal_year')}/{book.meta.get('round')}")))
+        return None, False
+    stamp = (named.fiscal_year, named.months)
+    if stamp == (settings.fiscal_year, settings.round):
+        return stamp, True
+    message = f"ส่งแบบของปีงบประมาณ {named.fiscal_year} รอบ {named.months} เดือน: กรุณาใช้แบบของรอบนี้ ({this}) ข้อมูลในไฟล์นี้ไม่ถูกนำไปรวม"
+    problems.append((None, Problem(FILE_SHEET, "-", "WRONG-ROUND", "error", message, f"{named.fiscal_year}/{named.months}")))
+    return stamp, False
+
+
+def _unit_of(book: Workbook, unit: Unit, registry: dict[str, Unit], problems: list[tuple[str | None, Problem]]) -> bool:
+    """Whether the code typed in the file (or written in its form) names the unit that sent it."""
+    claimed = book.typed_unit or book.meta.get("unit_code", "")
+    if not claimed:
+        problems.append((None, Problem(INSTRUCTIONS_SHEET, UNIT_CELL_NAME, "NO-UNIT", "warning", "ไม่ได้กรอกรหัสหน่วยงาน ใช้รหัสจากช่องทางที่ส่งแทน")))
+        return True
+    named = find_unit(claimed, registry)
+    if named is not None and named.code == unit.code:
+        return True
+    who = f"{named.code} ({named.name_th})" if named else claimed
+    message = f"รหัสในไฟล์ {who} ไม่ตรงกับผู้ส่ง {unit.code} ({unit.name_th}): แก้รหัสในช่อง {UNIT_CELL_NAME} ให้ถูกต้อง"
+    problems.append((None, Problem(INSTRUCTIONS_SHEET, UNIT_CELL_NAME, "WRONG-UNIT", "error", message, claimed)))
+    return False
+
+
+def _parsed(settings: Settings, item: Incoming, form_set: str, stamp: tuple[int, int] | None, accepted: bool, data: dict[str, Any], problems: list[tuple[str | None, Problem]]) -> Parsed:
+    """Every version is recorded in the round being consolidated; ``stamp`` is the round its form names."""
+    version = NewVersion(item.unit_code, form_set, settings.fiscal_year, settings.round, item.sha256, item.source, item.name, item.submitted_at, accepted, data, problems, stamp)
     return Parsed(item, version)
 
 
@@ -200,17 +259,10 @@ def store(settings: Settings, ledger: Ledger, parsed: Sequence[Parsed]) -> list[
 
 def ingest(settings: Settings, ledger: Ledger, registry: dict[str, Unit], item: Incoming) -> Submission:
     """Check, validate and store one incoming file (an upload); the same file twice is one version."""
-    known = ledger.find_by_hash(item.unit_code, item.sha256)
+    known = ledger.find_accounted(item.unit_code, item.sha256, settings.fiscal_year, settings.round)
     if known:
         return known
     return store(settings, ledger, [parse(settings, registry, item)])[0]
-
-
-def _int(text: str | None) -> int | None:
-    try:
-        return int(str(text)) if text not in (None, "") else None
-    except ValueError:
-        return None
 
 
 def stored_name(sha: str, source: str) -> str:
@@ -281,6 +333,7 @@ def consolidate(settings: Settings, *, sources: Iterable[Incoming] | None = None
             if sheets:
                 sheets.feedback(report)
             data = MasterData.collect(settings, ledger, registry, notices)
+            notices.extend(data.census.notices)
             summary = data.summary()
             fingerprint = _fingerprint(settings, data)
             master = settings.master_path()
@@ -299,13 +352,18 @@ def consolidate(settings: Settings, *, sources: Iterable[Incoming] | None = None
         lock.release()
 
 
-def record_failure(settings: Settings, what: str) -> str:
-    """From an ``except`` block: append the traceback to the installation's error log and return
-    the message for staff. The run has failed before replacing anything, so the master is intact."""
+def log_failure(settings: Settings, what: str) -> Path:
+    """From an ``except`` block: append the traceback to the installation's error log; returns the log."""
     log = settings.home / "esaplan-error.log"
     with log.open("a", encoding="utf-8") as handle:
         handle.write(f"--- {dt.datetime.now().isoformat()} {what}\n{traceback.format_exc()}\n")
-    return f"รวมข้อมูลไม่สำเร็จ ไฟล์รวมเดิมยังอยู่ครบ รายละเอียดสำหรับผู้ดูแลระบบอยู่ใน {log}"
+    return log
+
+
+def record_failure(settings: Settings, what: str) -> str:
+    """A whole run failed: log it and return the message for staff. The run has failed before
+    replacing anything, so the master is intact."""
+    return f"รวมข้อมูลไม่สำเร็จ ไฟล์รวมเดิมยังอยู่ครบ รายละเอียดสำหรับผู้ดูแลระบบอยู่ใน {log_failure(settings, what)}"
 
 
 def _silent(phase: str, done: int, total: int, unit_code: str) -> None:
@@ -314,9 +372,9 @@ def _silent(phase: str, done: int, total: int, unit_code: str) -> None:
 
 def _store_new(settings: Settings, ledger: Ledger, registry: dict[str, Unit], items: list[Incoming], progress: Progress) -> int:
     """Parse and store the submissions not stored before, in batches; returns how many versions are new."""
-    known = ledger.known_hashes()
+    known = ledger.accounted(settings.fiscal_year, settings.round)
     fresh = []
-    for item in items:
+    for item in sorted(items, key=lambda i: i.submitted_at):  # versions are numbered in the order they were sent
         key = (item.unit_code, item.sha256)
         if key not in known:  # unchanged files and a second copy of the same file are skipped
             known.add(key)
@@ -350,8 +408,9 @@ def _parse_all(settings: Settings, registry: dict[str, Unit], items: list[Incomi
 def _fingerprint(settings: Settings, data: Any) -> str:
     """A hash of everything the master is built from: when it is unchanged, so is the master.
 
-    Covers the newest version of each submission, the registry, the orphan files, the rules
-    data (rates, forms, KPI targets) and the esaplan version, so any change rebuilds the master.
+    Covers the newest version of each submission, the registry, the orphan files, the census
+    and last year's KPI results, the rules data (rates, forms, KPI targets) and the esaplan
+    version, so any change rebuilds the master.
     """
     digest = hashlib.sha256()
     digest.update(f"{version('esaplan')}|{settings.fiscal_year}|{settings.round}".encode())
@@ -359,6 +418,7 @@ def _fingerprint(settings: Settings, data: Any) -> str:
         digest.update(f"|{key}:{submission.id}".encode())
     digest.update(settings.registry_path.read_bytes())
     digest.update("|".join(map(repr, data.notices)).encode())
+    digest.update(repr((sorted(data.census.by_band.items()), sorted(data.baseline.items()))).encode())  # KPI denominators and baselines
     for path in sorted(DATA_DIR.rglob("*.yaml")):
         digest.update(path.read_bytes())
     return digest.hexdigest()

@@ -138,14 +138,19 @@ def school_values(unit: Unit, rng: random.Random) -> dict[str, list[dict[str, An
         use.append({"line": line, "category": category, "allocated": allocated, "committed": committed, "disbursed": disbursed})
     reports = []
     for indicator in kpis(reported_by="school"):
-        if indicator.report_as == "ratio":
+        if indicator.aggregate == "population":  # children of the age in the school's service area, and those it serves
+            surveyed = round(total * rng.uniform(0.9, 1.1))
+            reports.append({"kpi": indicator.code, "numerator": round(surveyed * rng.uniform(0.93, 1.0)), "denominator": surveyed, "note": "สำมะโนเขตบริการ"})
+        elif indicator.aggregate == "ratio":
             base = total if indicator.measure != "teachers" else max(3, total // 20)
             share = rng.uniform(0.78, 1.0) if (indicator.target or 100) > 50 else rng.uniform(0.05, 0.2)
             reports.append({"kpi": indicator.code, "numerator": round(base * share), "denominator": base})
-        elif indicator.report_as == "yes_no":
+        elif indicator.aggregate == "share":
             reports.append({"kpi": indicator.code, "numerator": 1 if rng.random() < 0.85 else 0, "denominator": 1})
-        else:
+        elif indicator.aggregate == "mean":
             reports.append({"kpi": indicator.code, "numerator": round(rng.uniform(35, 60), 2), "note": "คะแนนเฉลี่ย"})
+        else:
+            reports.append({"kpi": indicator.code, "numerator": round(total * rng.uniform(0.03, 0.12)), "note": "จำนวนนักเรียน"})
     requests = [
         {"category": "งบลงทุน", "item": rng.choice(["ครุภัณฑ์คอมพิวเตอร์", "ซ่อมแซมอาคารเรียน", "โต๊ะเก้าอี้นักเรียน"]), "amount": rng.randrange(50_000, 900_000, 1000), "priority": p, "reason": "ทดแทนของเดิมที่ชำรุด"}
         for p in range(1, rng.randint(2, 3) + 1)

@@ -70,6 +70,8 @@ class Submission:
     errors: int
     warnings: int
     data: dict[str, Any]
+    form_fiscal_year: int | None = None
+    form_round: int | None = None
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,7 @@ class NewVersion:
     accepted: bool
     data: dict[str, Any]
     problems: list[tuple[str | None, Problem]]
+    form_round: tuple[int, int] | None = None  # (fiscal year, round) the file's form names, when valid
 
 
 @dataclass(frozen=True)
@@ -144,12 +147,16 @@ class Ledger:
             row = connection.execute(query).first()
         return _submission(row) if row else None
 
-    def find_by_hash(self, unit_code: str, sha256: str) -> Submission | None:
-        """The stored version with this content from this unit, if any: unchanged files are not read again."""
-        query = select(submissions).where(submissions.c.unit_code == unit_code, submissions.c.sha256 == sha256).order_by(submissions.c.id).limit(1)
+    def find_accounted(self, unit_code: str, sha256: str, fiscal_year: int, round_: int) -> Submission | None:
+        """The stored version that already accounts for this content when consolidating a round (see
+        :meth:`accounted`), if any: the same upload twice is one version."""
+        query = select(submissions).where(submissions.c.unit_code == unit_code, submissions.c.sha256 == sha256).order_by(submissions.c.id)
         with self.engine.connect() as connection:
-            row = connection.execute(query).first()
-        return _submission(row) if row else None
+            rows = [_submission(row) for row in connection.execute(query)]
+        here = [s for s in rows if (s.fiscal_year, s.round) == (fiscal_year, round_)]
+        if here:
+            return here[0]
+        return rows[0] if rows and (rows[0].form_fiscal_year, rows[0].form_round) != (fiscal_year, round_) else None
 
     def add(self, version: NewVersion) -> Submission:
         """Store one new version (or return the stored one with the same content)."""
@@ -184,6 +191,8 @@ class Ledger:
                     "accepted": new.accepted,
                     "errors": sum(1 for _, p in new.problems if p.severity == "error"),
                     "warnings": sum(1 for _, p in new.problems if p.severity == "warning"),
+                    "form_fiscal_year": new.form_round[0] if new.form_round else None,
+                    "form_round": new.form_round[1] if new.form_round else None,
                 }
                 new_id = connection.execute(insert(submissions).values(**values, data=dumps(new.data))).inserted_primary_key[0]
                 if new.problems:
@@ -206,10 +215,21 @@ class Ledger:
                 stored.append(Submission(id=new_id, data=new.data, **values))
         return stored
 
-    def known_hashes(self) -> set[tuple[str, str]]:
-        """Every (unit code, SHA-256) already stored: one query, so unchanged files are skipped cheaply."""
+    def accounted(self, fiscal_year: int, round_: int) -> set[tuple[str, str]]:
+        """(unit code, SHA-256) of contents a run for this round need not read again (one query).
+
+        A content is accounted for once it is stored in this round, or stored in another round
+        while its form names a round other than this one (a file is recorded, with a message,
+        in the round it arrived in). The exception is a file whose form names *this* round but
+        that arrived while another round was consolidated: it is read again, and counted here.
+        """
+        query = select(submissions.c.unit_code, submissions.c.sha256, submissions.c.fiscal_year, submissions.c.round, submissions.c.form_fiscal_year, submissions.c.form_round)
+        result: set[tuple[str, str]] = set()
         with self.engine.connect() as connection:
-            return {(row.unit_code, row.sha256) for row in connection.execute(select(submissions.c.unit_code, submissions.c.sha256))}
+            for row in connection.execute(query):
+                if (row.fiscal_year, row.round) == (fiscal_year, round_) or (row.form_fiscal_year, row.form_round) != (fiscal_year, round_):
+                    result.add((row.unit_code, row.sha256))
+        return result
 
     def latest(self, fiscal_year: int, round_: int) -> dict[tuple[str, str], Submission]:
         """The newest version of each (unit, form set) for a round: what the master shows."""

@@ -29,10 +29,12 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 from python_calamine import CalamineWorkbook
 
-from rules import kpi_status, kpi_value, kpis
+from rules import EsaplanError, kpi_value, kpis
+from rules.kpi import KpiResult, aggregate
 from rules.forms import FORMULA_PREFIXES, Form, column_letter, computed, form_sets, row_of
 
 from .ledger import Ledger, Submission
+from .population import Census, read_census
 from .registry import Unit
 from .settings import BANGKOK, Settings
 from .status import STATUS_TH, Notice, deadline, form_status, sets_for
@@ -49,6 +51,23 @@ STATUS_FILL = {
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 UNIT_HEADERS = ["รหัสหน่วย", "ชื่อหน่วย", "อำเภอ", "กลุ่มเครือข่าย", "ขนาด"]
+COUNTED_HEADER, COUNTED_YES, COUNTED_NO = "นำไปรวม", "ใช่", "ไม่ (มีข้อผิดพลาด)"
+
+
+def split_rows(submission: Submission, issue_rows: list[dict[str, Any]], form_code: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """A form's rows as (counted, left out): no row with an error enters any total.
+
+    A row is left out when an error points at it; every row of the form is left out when an
+    error points elsewhere in the sheet (a renamed header, a missing column): its values could
+    be in the wrong columns.
+    """
+    rows = submission.data.get(form_code, []) if submission.accepted else []
+    bad = {row_of(i["cell"]) for i in issue_rows if i["form"] == form_code and i["severity"] == "error"}
+    if not bad:
+        return rows, []
+    if bad - {row["_row"] for row in rows}:
+        return [], rows
+    return [r for r in rows if r["_row"] not in bad], [r for r in rows if r["_row"] in bad]
 
 
 @dataclass
@@ -61,11 +80,15 @@ class MasterData:
     issues: dict[int, list[dict[str, Any]]]
     statuses: dict[tuple[str, str], str] = field(default_factory=dict)
     notices: list[Notice] = field(default_factory=list)
+    census: Census = field(default_factory=Census)
+    baseline: dict[str, Decimal] = field(default_factory=dict)  # last fiscal year's area result per KPI, same round
 
     @classmethod
     def collect(cls, settings: Settings, ledger: Ledger, registry: dict[str, Unit], notices: list[Notice]) -> MasterData:
         latest = ledger.latest(settings.fiscal_year, settings.round)
-        data = cls(settings, registry, latest, ledger.issues_of(s.id for s in latest.values()), notices=notices)
+        census = read_census(settings.home, settings.fiscal_year)
+        data = cls(settings, registry, latest, ledger.issues_of(s.id for s in latest.values()), notices=notices, census=census)
+        data.baseline = _baseline(settings, ledger, registry)
         for unit in registry.values():
             for form_set in sets_for(unit):
                 due = deadline(form_set, settings.fiscal_year, settings.round)
@@ -85,6 +108,50 @@ class MasterData:
             counts["submitted"] += status != "missing"
         return result
 
+    def rows(self, unit: Unit, form_code: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The unit's rows of a form in its latest accepted version, as (counted, left out)."""
+        for form_set in sets_for(unit):
+            submission = self.latest.get((unit.code, form_set.code))
+            if submission and submission.accepted and form_code in submission.data:
+                return split_rows(submission, self.issues.get(submission.id, []), form_code)
+        return [], []
+
+    def counted(self, unit: Unit, form_code: str) -> list[dict[str, Any]]:
+        """The rows of a form that enter the totals: valid rows of the unit's latest accepted version."""
+        return self.rows(unit, form_code)[0]
+
+    def kpi_results(self) -> list[KpiResult]:
+        """Every school-reported indicator added up from the counted rows, as the catalogue says."""
+        reports = self.kpi_reports()
+        return [
+            aggregate(
+                indicator,
+                reports.get(indicator.code, []),
+                round=self.settings.round,
+                fiscal_year=self.settings.fiscal_year,
+                population=self.census.by_band.get(indicator.population_band or ""),
+                baseline=self.baseline.get(indicator.code),
+            )
+            for indicator in kpis(reported_by="school")
+        ]
+
+    def kpi_reports(self) -> dict[str, list[tuple[Decimal, Decimal | None]]]:
+        """(numerator, denominator) of each counted KPI row, by indicator code."""
+        reports: dict[str, list[tuple[Decimal, Decimal | None]]] = defaultdict(list)
+        for unit in self.registry.values():
+            for row in self.counted(unit, "kpi_report"):
+                reports[row["kpi"]].append((Decimal(row["numerator"]), None if row.get("denominator") is None else Decimal(row["denominator"])))
+        return reports
+
+    def left_out(self, form_code: str) -> list[tuple[Unit, list[int]]]:
+        """Units whose rows of a form were left out of the totals, with those rows' numbers."""
+        result = []
+        for unit in self.registry.values():
+            rows = self.rows(unit, form_code)[1]
+            if rows:
+                result.append((unit, [r["_row"] for r in rows]))
+        return result
+
     def submission_for(self, unit: Unit, form: Form) -> Submission | None:
         for form_set in sets_for(unit):
             if form in form_set.forms:
@@ -92,6 +159,19 @@ class MasterData:
                 if found and found.accepted:
                     return found
         return None
+
+
+def _baseline(settings: Settings, ledger: Ledger, registry: dict[str, Unit]) -> dict[str, Decimal]:
+    """Last fiscal year's area result for each indicator, same round: what "increase" KPIs are judged against."""
+    try:
+        previous = settings.with_round(settings.fiscal_year - 1, settings.round)
+    except EsaplanError:
+        return {}  # before the reporting calendar: there is no earlier year
+    latest = ledger.latest(previous.fiscal_year, previous.round)
+    if not latest:
+        return {}
+    data = MasterData(previous, registry, latest, ledger.issues_of(s.id for s in latest.values()), census=read_census(settings.home, previous.fiscal_year))
+    return {result.indicator.code: result.value for result in data.kpi_results() if result.value is not None}
 
 
 def _bangkok(value: dt.datetime) -> dt.datetime:
@@ -216,6 +296,7 @@ def _row_errors(issue_rows: list[dict[str, Any]], form_code: str) -> dict[int, i
     return counts
 
 
+LEFT_OUT_LISTED = 30  # units named in the summary's left-out line; the issues sheet lists them all
 DATE_FORMAT = "yyyy-mm-dd hh:mm"
 DAY_FORMAT = "dd/mm/yyyy"
 MONEY_FORMAT = "#,##0.00"
@@ -225,7 +306,7 @@ def _form_plan(form: Form, data: MasterData) -> SheetPlan:
     plan = SheetPlan(form.sheet)
     columns = list(form.columns)
     extra = ["ผู้อนุมัติ", "กฎที่ใช้"] if form.transfer_check else []
-    _table(plan, [*UNIT_HEADERS, "ฉบับที่", "ส่งเมื่อ", *(c.th for c in columns), *extra, "ข้อผิดพลาดในแถว"])
+    _table(plan, [*UNIT_HEADERS, "ฉบับที่", "ส่งเมื่อ", *(c.th for c in columns), *extra, "ข้อผิดพลาดในแถว", COUNTED_HEADER])
     first = len(UNIT_HEADERS) + 2
     plan.column_formats[first - 1] = DATE_FORMAT
     has_money = any(c.type == "money" for c in columns)
@@ -238,13 +319,15 @@ def _form_plan(form: Form, data: MasterData) -> SheetPlan:
         submission = data.submission_for(unit, form)
         if submission is None or form.code not in submission.data:
             continue
-        errors = _row_errors(data.issues.get(submission.id, []), form.code)
+        issue_rows = data.issues.get(submission.id, [])
+        errors = _row_errors(issue_rows, form.code)
+        left_out = {id(row) for row in split_rows(submission, issue_rows, form.code)[1]}
         unit_cells = [*_unit_cells(unit), submission.version, _bangkok(submission.submitted_at)]
         for row in submission.data[form.code]:
             values = {**row, **computed(form, row)}
             cells = [values.get(c.key) for c in columns]
             cells += [values.get("approval"), values.get("rule")] if form.transfer_check else []
-            plan.add([*unit_cells, *cells, errors.get(row["_row"], 0)])
+            plan.add([*unit_cells, *cells, errors.get(row["_row"], 0), COUNTED_NO if id(row) in left_out else COUNTED_YES])
     return plan
 
 
@@ -313,15 +396,15 @@ def _summary_plan(data: MasterData, forms: list[Form]) -> SheetPlan:
     plan.charts.append((_bar_chart("สถานะการส่งแยกตามแบบรายงาน", "จำนวนหน่วย", (4, 7), head + 1, len(plan.rows), stacked=True), "J3"))
 
     plan.add([])
-    plan.add(["สรุปตามกลุ่มเครือข่ายและขนาดโรงเรียน"], BOLD)
+    plan.add(["สรุปตามกลุ่มเครือข่ายและขนาดโรงเรียน (นับเฉพาะแถวที่ไม่มีข้อผิดพลาด)"], BOLD)
     plan.header(["กลุ่มเครือข่าย", "ขนาด", "จำนวนโรงเรียน", "ส่งข้อมูลนักเรียนแล้ว", "นักเรียน (คน)", "ห้องเรียน", "งบที่ได้รับจัดสรร (บาท)", "เบิกจ่ายแล้ว (บาท)", "ร้อยละการเบิกจ่าย"])
     groups: dict[tuple[str, str], list[Any]] = {}
     for unit in data.registry.values():
         if unit.kind != "school":
             continue
         row = groups.setdefault((unit.network_label, unit.size_label), [0, 0, 0, 0, Decimal(0), Decimal(0)])
-        enrolment = _rows(data, unit, "enrolment")
-        use = _rows(data, unit, "budget_use")
+        enrolment = data.counted(unit, "enrolment")
+        use = data.counted(unit, "budget_use")
         row[0] += 1
         row[1] += bool(enrolment)
         row[2] += sum((r.get("male") or 0) + (r.get("female") or 0) for r in enrolment)
@@ -330,37 +413,52 @@ def _summary_plan(data: MasterData, forms: list[Form]) -> SheetPlan:
         row[5] += sum((r.get("disbursed") or 0 for r in use), Decimal(0))
     money = Style(number_format=MONEY_FORMAT)
     for (network, size), row in sorted(groups.items()):
-        r = plan.add([network, size, *row, kpi_value(row[5], row[4]) if row[4] else None])
+        r = plan.add([network, size, *row, kpi_value(row[5], row[4]) if row[4] and row[5] <= row[4] else None])
         plan.styles[(r, 6)] = plan.styles[(r, 7)] = money
     totals = [sum(row[i] for row in groups.values()) for i in range(6)]
-    r = plan.add(["รวมทั้งเขต", "", *totals, kpi_value(totals[5], totals[4]) if totals[4] else None], BOLD)
+    r = plan.add(["รวมทั้งเขต", "", *totals, kpi_value(totals[5], totals[4]) if totals[4] and totals[5] <= totals[4] else None], BOLD)
     plan.styles[(r, 6)] = plan.styles[(r, 7)] = Style(Font(bold=True), number_format=MONEY_FORMAT)
 
     plan.add([])
-    plan.add(["ผลตามตัวชี้วัดที่สถานศึกษารายงาน เทียบค่าเป้าหมาย"], BOLD)
-    kpi_head = plan.header(["รหัส", "ตัวชี้วัด", "โรงเรียนที่รายงาน", "รวมตัวตั้ง", "รวมตัวหาร", "ผล (ร้อยละ)", "ค่าเป้าหมาย", "สถานะ"], {1: 50})
-    sums: dict[str, list[Any]] = {}
+    plan.add(["ข้อมูลที่ไม่นำมารวม: แถวที่มีข้อผิดพลาด (ดูคอลัมน์ 'นำไปรวม' ในแผ่นงานของแต่ละแบบ และแผ่นงาน ปัญหาที่พบ)"], BOLD)
+    plan.header(["แบบรายงาน", "แถวที่ไม่นำมารวม", "จำนวนหน่วย", "หน่วยและแถว"], {3: 80})
+    for form in forms:
+        left_out = data.left_out(form.code)
+        where = "; ".join(f"{unit.code} แถว {', '.join(map(str, rows))}" for unit, rows in left_out[:LEFT_OUT_LISTED])
+        if len(left_out) > LEFT_OUT_LISTED:
+            where += f"; และอีก {len(left_out) - LEFT_OUT_LISTED} หน่วย"
+        plan.add([form.sheet, sum(len(rows) for _, rows in left_out), len(left_out), where or "-"])
+
+    plan.add([])
+    plan.add(["ผลตามตัวชี้วัดที่สถานศึกษารายงาน เทียบค่าเป้าหมาย (นับเฉพาะแถวที่ไม่มีข้อผิดพลาด)"], BOLD)
+    kpi_head = plan.header(
+        ["รหัส", "ตัวชี้วัด", "วิธีรวมผล", "โรงเรียนที่รายงาน", "แถวที่ไม่นำมารวม", "ผลรวมตัวตั้ง", "ตัวหาร", "ผล", "ค่าเป้าหมาย", "ค่าฐาน (ปีก่อน)", "สถานะ", "หมายเหตุ"],
+        {1: 50, 11: 40},
+    )
+    left_out_kpis: dict[str, int] = defaultdict(int)
     for unit in data.registry.values():
-        for row in _rows(data, unit, "kpi_report"):
-            entry = sums.setdefault(row["kpi"], [0, Decimal(0), Decimal(0)])
-            entry[0] += 1
-            entry[1] += row.get("numerator") or 0
-            entry[2] += row.get("denominator") or 0
-    for indicator in kpis(reported_by="school"):
-        count, numerator, denominator = sums.get(indicator.code, [0, Decimal(0), Decimal(0)])
-        value = kpi_value(numerator, denominator) if indicator.direction == "at_least" and denominator and numerator <= denominator else None
-        status = kpi_status(indicator.code, value, settings.round, fiscal_year=settings.fiscal_year).th if value is not None else "-"
-        plan.add([indicator.code, indicator.name_th, count, numerator, denominator, value, indicator.target, status])
-    plan.charts.append((_bar_chart("ผลตัวชี้วัดเทียบค่าเป้าหมาย (ร้อยละ)", "ร้อยละ", (6, 7), kpi_head + 1, len(plan.rows), width=30), "K24"))
+        for row in data.rows(unit, "kpi_report")[1]:
+            left_out_kpis[row.get("kpi") or ""] += 1
+    for result in data.kpi_results():
+        indicator = result.indicator
+        plan.add(
+            [
+                indicator.code,
+                indicator.name_th,
+                indicator.aggregate_th,
+                result.reporting,
+                left_out_kpis.get(indicator.code, 0),
+                result.numerator,
+                result.denominator if indicator.aggregate in ("ratio", "population", "share") else None,
+                result.value,
+                indicator.target,
+                data.baseline.get(indicator.code),
+                result.status.th if result.status else "-",
+                result.note_th or None,
+            ]
+        )
+    plan.charts.append((_bar_chart("ผลตัวชี้วัดเทียบค่าเป้าหมาย (ร้อยละ)", "ร้อยละ", (8, 9), kpi_head + 1, len(plan.rows), width=30), "N24"))
     return plan
-
-
-def _rows(data: MasterData, unit: Unit, form_code: str) -> list[dict[str, Any]]:
-    for form_set in sets_for(unit):
-        submission = data.latest.get((unit.code, form_set.code))
-        if submission and submission.accepted and form_code in submission.data:
-            return submission.data[form_code]
-    return []
 
 
 def _analyst_sheets(path: Path) -> bool:

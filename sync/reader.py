@@ -15,6 +15,8 @@ from typing import Any
 
 from python_calamine import CalamineError, CalamineWorkbook
 
+from .registry import unit_code
+
 META_SHEET = "_esaplan"
 INSTRUCTIONS_SHEET = "คำชี้แจง"
 UNIT_CELL = (4, 2)  # C5 on the instructions sheet: รหัสหน่วยงาน/โรงเรียน
@@ -59,7 +61,9 @@ def workbook_from_grids(grids: dict[str, list[list[Any]]]) -> Workbook:
     instructions = result.sheets.get(INSTRUCTIONS_SHEET, [])
     row, col = UNIT_CELL
     if len(instructions) > row and len(instructions[row]) > col:
-        result.typed_unit = _text(instructions[row][col])
+        result.typed_unit = unit_code(instructions[row][col])
+    if "unit_code" in result.meta:
+        result.meta["unit_code"] = unit_code(result.meta["unit_code"])
     return result
 
 

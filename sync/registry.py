@@ -13,12 +13,40 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import os
+import re
 import shutil
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
+from typing import Any
+
+from pythainlp.util import thai_digit_to_arabic_digit
 
 from rules import SIZE_TH, ParseError, school_size
+
+_CODE_NOISE = re.compile(r"[\s\u00a0\u200b\u2009\u202f'\u2018\u2019\"]+")
+
+
+def unit_code(value: Any) -> str:
+    """A unit code read the way people type it: Thai digits, spaces, a leading apostrophe
+    (Excel's "keep as text" mark), a number cell (40050005.0) and lower-case group codes all
+    name the same unit as the registry's ``40050005`` / ``G01``."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return _CODE_NOISE.sub("", thai_digit_to_arabic_digit(str(value))).upper()
+
+
+def find_unit(code: Any, registry: dict[str, Unit]) -> Unit | None:
+    """The unit a typed code names: its registry code, or OBEC's 10-digit school id typed instead."""
+    key = unit_code(code)
+    if not key:
+        return None
+    if key in registry:
+        return registry[key]
+    return next((u for u in registry.values() if u.school_id and unit_code(u.school_id) == key), None)
+
 
 COLUMNS = ("code", "name_th", "kind", "district", "network", "size", "pupils", "contact", "source", "school_id", "levels", "sheet_id")
 OBEC_COLUMNS = {"smis_code", "school_id", "name", "levels"}
@@ -80,7 +108,7 @@ def load_registry(path: Path) -> dict[str, Unit]:
 
 def _from_obec(row: dict[str, str], path: Path) -> Unit:
     return Unit(
-        code=row["smis_code"].strip(),
+        code=unit_code(row["smis_code"]),
         name_th=row["name"].strip(),
         kind="school",
         district=(row.get("district") or "").strip(),
@@ -101,6 +129,7 @@ def _from_registry(row: dict[str, str], path: Path, line: int) -> Unit:
         raise ParseError(f"{path.name} บรรทัด {line}: kind ต้องเป็น school หรือ group", f"{path.name} line {line}: kind must be school or group", value=kind)
     size = (row.get("size") or "").strip() or (school_size(pupils) if pupils is not None and kind == "school" else "")
     values = {f.name: (row.get(f.name) or "").strip() for f in fields(Unit) if f.name not in ("pupils", "kind", "size")}
+    values["code"] = unit_code(values["code"])
     return Unit(**values, kind=kind, size=size, pupils=pupils)
 
 

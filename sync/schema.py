@@ -33,6 +33,10 @@ submissions = Table(
     Column("errors", Integer, nullable=False, default=0),
     Column("warnings", Integer, nullable=False, default=0),
     Column("data", Text, nullable=False, default="{}"),
+    # The round the workbook's own form was written for (its hidden _esaplan sheet), when it names
+    # a valid one; it may differ from the round the version is stored under (fiscal_year, round).
+    Column("form_fiscal_year", Integer, nullable=True),
+    Column("form_round", Integer, nullable=True),
     UniqueConstraint("unit_code", "form_set", "fiscal_year", "round", "sha256", name="one_version_per_content"),
 )
 

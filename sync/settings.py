@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from rules import round_of
+from rules import EsaplanError, ParseError, reporting_round, round_of
 
 BANGKOK = dt.timezone(dt.timedelta(hours=7), "Asia/Bangkok")
 DEFAULT_HOME = Path("esaplan-data")
@@ -82,7 +82,9 @@ class Settings:
         return self.master_dir / f"esaplan-master-FY{fiscal_year or self.fiscal_year}-R{round_ or self.round}.xlsx"
 
     def with_round(self, fiscal_year: int | None, round_: int | None) -> Settings:
-        return replace(self, fiscal_year=fiscal_year or self.fiscal_year, round=round_ or self.round)
+        """The same installation working on another round (checked: a CE year or round 7 raise ParseError)."""
+        checked = _checked_round(fiscal_year or self.fiscal_year, round_ or self.round)
+        return replace(self, fiscal_year=checked[0], round=checked[1])
 
     def ensure_folders(self) -> None:
         for folder in (self.home, self.inbox, self.store, self.master_dir):
@@ -100,15 +102,30 @@ def load_settings(home: Path | str | None = None, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "home": root,
         "database_url": os.environ.get("ESAPLAN_DATABASE_URL") or config.get("database_url") or default_database_url(root),
-        "fiscal_year": int(config.get("fiscal_year", current.fiscal_year)),
-        "round": int(config.get("round", current.months)),
+        "fiscal_year": config.get("fiscal_year", current.fiscal_year),
+        "round": config.get("round", current.months),
     }
     for key in ("keep_masters", "max_file_mb", "lock_timeout_s", "office_name"):
         if key in config:
             values[key] = config[key]
+    try:
+        reporting_round(values["fiscal_year"], values["round"])
+    except ParseError as exc:
+        raise SettingsError(f"{config_file}: {exc.message_th}", f"{config_file}: {exc.message_en}", path=config_file) from None
     values["google"] = _google(root, config.get("google") or {})
     values.update({k: v for k, v in overrides.items() if v is not None})
+    values["fiscal_year"], values["round"] = _checked_round(values["fiscal_year"], values["round"])
     return Settings(**values)
+
+
+class SettingsError(EsaplanError):
+    """esaplan.toml holds a value esaplan cannot use."""
+
+
+def _checked_round(fiscal_year: Any, round_: Any) -> tuple[int, int]:
+    """Every year and round an installation works on passes :func:`rules.thai.reporting_round`."""
+    checked = reporting_round(fiscal_year, round_)
+    return checked.fiscal_year, checked.months
 
 
 def _google(root: Path, config: dict[str, Any]) -> GoogleSettings | None:

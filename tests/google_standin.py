@@ -41,6 +41,13 @@ ACCOUNT = "esaplan-sync@esaplan-test.iam.gserviceaccount.com"
 A1 = re.compile(r"^([A-Z]+)(\d+)$")
 
 
+def formatted(value: Any) -> Any:
+    """A cell value as Google's FORMATTED_STRING rendering returns it: a date as d/m/yyyy text."""
+    if isinstance(value, dt.datetime | dt.date):
+        return f"{value.day}/{value.month}/{value.year}"
+    return value
+
+
 @dataclass
 class Tab:
     gid: int
@@ -106,9 +113,7 @@ class GoogleStandIn:
                     value = cell.value
                     if value is None:
                         continue
-                    if isinstance(value, dt.datetime | dt.date):
-                        value = f"{value.day}/{value.month}/{value.year}"  # FORMATTED_STRING of a d/m/yyyy cell
-                    tab.cells[(cell.row - 1, cell.column - 1)] = value
+                    tab.cells[(cell.row - 1, cell.column - 1)] = formatted(value)
             tabs.append(tab)
         file_id = secrets.token_urlsafe(12)
         self.files[file_id] = File(file_id, name, parents or [], tabs, self.tick())

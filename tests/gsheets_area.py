@@ -14,7 +14,7 @@ from sync.demo import build_registry, school_values
 from sync.registry import Unit, load_registry, save_registry
 from sync.settings import Settings, load_settings, write_config
 from sync.templates import write_template
-from tests.google_standin import GoogleStandIn, service_account_key
+from tests.google_standin import GoogleStandIn, formatted, service_account_key
 
 FY, ROUND = 2569, 12
 FOLDER = "folder-esaplan"
@@ -45,7 +45,7 @@ class Area:
         for form in form_sets()["school"].forms:
             tab = target.tab(form.sheet)
             assert tab is not None
-            tab.cells = {(c.row - 1, c.column - 1): c.value for row in filled[form.sheet].iter_rows() for c in row if c.value is not None}
+            tab.cells = {(c.row - 1, c.column - 1): formatted(c.value) for row in filled[form.sheet].iter_rows() for c in row if c.value is not None}
         self.standin._touched(unit.sheet_id, by_me=False)
 
     def copy_filled(self, source: Unit, others: list[Unit]) -> None:

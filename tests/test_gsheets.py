@@ -204,7 +204,9 @@ def test_a_school_sees_its_problems_cell_by_cell_and_they_clear_when_fixed(area)
     area.standin.edit(unit.sheet_id, ENROLMENT, "D6", "=N(B6)+N(C6)")
     result = consolidate(area.settings)
     rows = _feedback(area, unit)
-    assert [r[2] for r in rows[4:]] == ["B5"], "fixed problems leave the feedback tab"
+    left = [(r[1], r[2]) for r in rows[4:]]
+    assert (ENROLMENT, "B5") in left and (ENROLMENT, "C8") not in left and (ENROLMENT, "D6") not in left, "fixed problems leave the feedback tab"
+    assert {r[0] for r in rows[4:]} == {"ข้อสังเกต"}
     assert area.standin.value(unit.sheet_id, "คำชี้แจง", "C7").startswith("✓ ข้อมูลผ่านการตรวจสอบ ไม่พบข้อผิดพลาด (")
     assert not [r for r in _issues(result.master_path) if r[0] == unit.code and r[8] == "TYPE-COUNT"]
 

@@ -42,8 +42,9 @@ Failure = (APIError, RequestException)
 class SheetsSource:
     """One consolidation's dealings with the units' Google Sheets."""
 
-    def __init__(self, google: Google, ledger: Ledger, registry: dict[str, Unit], notices: list[Notice]) -> None:
+    def __init__(self, google: Google, ledger: Ledger, registry: dict[str, Unit], notices: list[Notice], round_: tuple[int, int]) -> None:
         self.google, self.ledger, self.notices = google, ledger, notices
+        self.round = round_  # (fiscal year, round) being consolidated
         self.units = [unit for unit in registry.values() if unit.sheet_id]
         self.states = ledger.sheet_states()
         self.read: dict[str, SheetState] = {}  # units read this run -> state to record once stored
@@ -53,7 +54,7 @@ class SheetsSource:
         """The source, or None (and a notice) when the service-account key cannot be used."""
         assert settings.google is not None
         try:
-            return cls(Google(settings.google), ledger, registry, notices)
+            return cls(Google(settings.google), ledger, registry, notices, (settings.fiscal_year, settings.round))
         except GoogleSetupError as exc:
             notices.append(Notice(None, CHANNEL, "GOOGLE-SETUP", "error", exc.message_th))
             return None
@@ -143,7 +144,7 @@ class SheetsSource:
         """Write each school read this run its result (when it changed), then record what was read."""
         if not self.read:
             return
-        stored = {code: self.ledger.find_by_hash(code, state.read_sha or "") for code, state in self.read.items()}
+        stored = {code: self.ledger.find_accounted(code, state.read_sha or "", *self.round) for code, state in self.read.items()}
         found = {code: submission for code, submission in stored.items() if submission is not None}  # every snapshot read is stored by now
         issues = self.ledger.issues_of(s.id for s in found.values())
         jobs = []
