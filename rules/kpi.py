@@ -279,4 +279,5 @@ def aggregate(
             note = "ไม่มีผลปีงบประมาณก่อนเป็นค่าฐาน จึงยังบอกสถานะไม่ได้"
         else:
             status = kpi_status(indicator.code, value, round, baseline=baseline, fiscal_year=fiscal_year)
-    return KpiResult(indicator, count, numerator if count else None, denominator, value, status, note)
+    shown = numerator if count and kind != "mean" else None  # a total of scores means nothing
+    return KpiResult(indicator, count, shown, denominator, value, status, note)

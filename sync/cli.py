@@ -134,6 +134,28 @@ def consolidate_command(home: Path | None, fiscal_year: int | None, round_: str 
     _run_consolidation(settings, full=full)
 
 
+@main.command("feedback", help="เขียนไฟล์ของแต่ละโรงเรียนกลับคืน ทำเครื่องหมายช่องที่ผิดพร้อมคำอธิบาย และแผ่นสรุปผลการตรวจสอบ เพื่อส่งกลับให้โรงเรียน (write each school's workbook back with its problems marked)")
+@_home_option
+@_round_options
+@click.option("--unit", "units", multiple=True, help="เฉพาะหน่วยนี้ ระบุได้หลายครั้ง (only this unit; repeatable)")
+@click.option("--all", "include_clean", is_flag=True, help="รวมหน่วยที่ไม่พบปัญหา (also units with nothing to fix)")
+def feedback(home: Path | None, fiscal_year: int | None, round_: str | None, units: tuple[str, ...], include_clean: bool) -> None:
+    from sync.annotate import write_feedback
+    from sync.ledger import open_ledger
+    from sync.registry import unit_code
+    from sync.settings import load_settings
+
+    settings = load_settings(home, fiscal_year=fiscal_year, round=int(round_) if round_ else None)
+    written = write_feedback(settings, open_ledger(settings.database_url), units={unit_code(u) for u in units} or None, include_clean=include_clean)
+    for item in written:
+        note = "" if item.marked_in_file else " (เปิดไฟล์ที่ส่งไม่ได้: มีเฉพาะแผ่นสรุป)"
+        click.echo(f"{item.unit.code} {item.unit.name_th}: ข้อผิดพลาด {item.errors} คำเตือน {item.warnings} ข้อสังเกต {item.notes}{note}")
+    folder = settings.home / "feedback" / f"FY{settings.fiscal_year}-R{settings.round}"
+    with_errors = sum(1 for item in written if item.errors)
+    click.echo(f"เขียนไฟล์ผลการตรวจสอบ {len(written)} ไฟล์ (มีข้อผิดพลาด {with_errors} หน่วย) ส่งกลับให้โรงเรียนได้จากโฟลเดอร์ (feedback files written to):")
+    click.echo(str(folder))
+
+
 @main.command("demo", help="สร้างเขตพื้นที่ตัวอย่าง (โรงเรียนสมมุติ ~200 แห่ง) แล้วรวมข้อมูล (build a demo area and consolidate it)")
 @click.option("--home", type=click.Path(file_okay=False, path_type=Path), default=Path("esaplan-demo"), show_default=True, help="โฟลเดอร์ของเขตตัวอย่าง (demo folder; replaced if it is a demo)")
 @click.option("--schools", type=click.IntRange(20, 10_000), default=200, show_default=True, help="จำนวนโรงเรียนสมมุติ (number of fictional schools)")
@@ -321,6 +343,11 @@ def _run_consolidation(settings, *, full: bool = False) -> None:  # type: ignore
     click.echo(_pad("แบบรายงาน", 22) + "".join(_pad(h, 14, right=True) for h in heads))
     for code, counts in result.summary.items():
         click.echo(_pad(titles.get(code, code), 22) + "".join(_pad(str(counts[c]), 14, right=True) for c in columns))
+    if result.units_with_errors:
+        click.echo(f"หน่วยที่มีข้อผิดพลาด {len(result.units_with_errors)} หน่วย (units with errors; ทุกรายการอยู่ในแผ่นงาน ปัญหาที่พบ, ส่งกลับให้โรงเรียนด้วย esaplan feedback):")
+        for unit in result.units_with_errors:
+            more = f" (และอีก {unit.errors - 1} รายการ)" if unit.errors > 1 else ""
+            click.echo(f"  {unit.unit_code} {unit.name_th}: {unit.first}{more}")
     for notice in result.notices:
         click.echo(f"{notice.channel} {notice.unit_code or '?'} [{notice.rule}]: {notice.message_th}", err=True)
     if not result.master_written:

@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 from filelock import FileLock, Timeout
-
 from pythainlp.util import thai_digit_to_arabic_digit
 
 from rules import EsaplanError, ParseError
@@ -43,7 +42,7 @@ from .reader import INSTRUCTIONS_SHEET, UNIT_CELL_NAME, UnreadableWorkbook, Work
 from .registry import Unit, find_unit, load_registry
 from .safety import check_file
 from .settings import Settings
-from .status import Notice, sets_for
+from .status import Notice, UnitErrors, sets_for
 
 Progress = Callable[[str, int, int, str], None]  # phase, done, total, unit code
 PHASES_TH = {"google": "อ่าน Google Sheets", "check": "ตรวจข้อมูล", "feedback": "เขียนผลการตรวจสอบลง Google Sheets", "master": "เขียนไฟล์รวม"}
@@ -92,6 +91,7 @@ class RunResult:
     files_seen: int
     notices: list[Notice] = field(default_factory=list)
     master_written: bool = True
+    units_with_errors: list[UnitErrors] = field(default_factory=list)
 
 
 # --- sources -------------------------------------------------------------------------------
@@ -341,10 +341,10 @@ def consolidate(settings: Settings, *, sources: Iterable[Incoming] | None = None
             if master.exists() and ledger.last_fingerprint(settings.fiscal_year, settings.round) == fingerprint:
                 ledger.finish_run(run_id, status="unchanged", master_path=str(master), summary=summary, fingerprint=fingerprint, notices=kept)
                 report("master", 1, 1, "")
-                return RunResult(run_id, master, settings.fiscal_year, settings.round, summary, new_versions, len(items), notices, master_written=False)
+                return RunResult(run_id, master, settings.fiscal_year, settings.round, summary, new_versions, len(items), notices, False, data.units_with_errors())
             master = write_master(settings, data, lambda done, steps: report("master", done, steps, ""))
             ledger.finish_run(run_id, status="ok", master_path=str(master), summary=summary, fingerprint=fingerprint, notices=kept)
-            return RunResult(run_id, master, settings.fiscal_year, settings.round, summary, new_versions, len(items), notices)
+            return RunResult(run_id, master, settings.fiscal_year, settings.round, summary, new_versions, len(items), notices, True, data.units_with_errors())
         except BaseException as exc:
             ledger.finish_run(run_id, status="failed", error=f"{type(exc).__name__}: {exc}")
             raise

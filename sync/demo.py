@@ -243,6 +243,26 @@ def plan_files(units: list[Unit], rng: random.Random, *, mistakes: bool = True) 
     return files, planted
 
 
+def write_census(path: Path, files: list[DemoFile], units: list[Unit], rng: random.Random) -> None:
+    """The office's school-age census by district: the children the schools say they serve, plus the
+    ones no school reached (a few per cent) and the pupils of schools that did not report."""
+    served: dict[str, dict[str, int]] = {}
+    for file in files:
+        for row in file.values.get("kpi_report", []):
+            band = {"S1.1": "compulsory", "S1.2": "basic"}.get(row.get("kpi", ""))
+            if band and isinstance(row.get("numerator"), int):
+                by_band = served.setdefault(file.unit.district, {})
+                by_band[band] = by_band.get(band, 0) + row["numerator"]
+    reported = {f.unit.code for f in files}
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["band", "district", "population", "fiscal_year", "source"])
+        for district in sorted(served):
+            unreported = sum(u.pupils or 0 for u in units if u.district == district and u.kind == "school" and u.code not in reported)
+            for band, count in sorted(served[district].items()):
+                writer.writerow([band, district, f"{round((count + unreported) * rng.uniform(1.01, 1.06)):,}", "", "สำมะโนประชากรวัยเรียน (สมมุติ)"])
+
+
 def _macro_workbook() -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
@@ -296,6 +316,7 @@ def build_demo(settings: Settings, *, schools: int = 200, seed: int = 2570, mist
     if mistakes:
         shutil.copy(settings.inbox / files[0].unit.code / files[0].file_name, settings.inbox / "ไฟล์ไม่ทราบที่มา.xlsx")
         planted.append({"unit_code": "?", "mistake": "ไฟล์ไม่ทราบว่ามาจากหน่วยใด", "sheet": "(inbox)", "cell": "-", "rule": "UNKNOWN-UNIT"})
+    write_census(settings.home / "population.csv", files, units, rng)
     with (settings.home / "demo-mistakes.csv").open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=MISTAKE_COLUMNS)
         writer.writeheader()

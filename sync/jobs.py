@@ -97,6 +97,7 @@ class Jobs:
             "master": result.master_path.name,
             "master_written": result.master_written,
             "notices": [asdict(n) for n in result.notices],
+            "units_with_errors": [asdict(u) for u in result.units_with_errors],
         }
         self._set(job_id, status="done", result=dumps(summary), finished_at=dt.datetime.now(dt.UTC))
 

@@ -30,18 +30,17 @@ from openpyxl.writer.excel import ExcelWriter
 from python_calamine import CalamineWorkbook
 
 from rules import EsaplanError, kpi_value, kpis
-from rules.kpi import KpiResult, aggregate
 from rules.forms import FORMULA_PREFIXES, Form, column_letter, computed, form_sets, row_of
+from rules.kpi import KpiResult, aggregate
 
 from .ledger import Ledger, Submission
 from .population import Census, read_census
 from .registry import Unit
 from .settings import BANGKOK, Settings
-from .status import STATUS_TH, Notice, deadline, form_status, sets_for
+from .status import SEVERITY_TH, STATUS_TH, Notice, UnitErrors, deadline, form_status, sets_for
 
 MANAGED_LIST = "_esaplan_master"
 SUMMARY, STATUS, ISSUES = "สรุป", "สถานะการส่ง", "ปัญหาที่พบ"
-SEVERITY_TH = {"error": "ข้อผิดพลาด", "warning": "คำเตือน", "info": "ข้อสังเกต"}
 STATUS_FILL = {
     "on_time": PatternFill("solid", fgColor="C6EFCE"),
     "late": PatternFill("solid", fgColor="FFEB9C"),
@@ -106,6 +105,16 @@ class MasterData:
             counts["expected"] += 1
             counts[status] += 1
             counts["submitted"] += status != "missing"
+        return result
+
+    def units_with_errors(self) -> list[UnitErrors]:
+        """Every unit whose latest version of the round has errors, in registry order."""
+        result = []
+        for unit in self.registry.values():
+            errors = [i for s in sets_for(unit) if (unit.code, s.code) in self.latest for i in self.issues.get(self.latest[(unit.code, s.code)].id, []) if i["severity"] == "error"]
+            if errors:
+                first = errors[0]
+                result.append(UnitErrors(unit.code, unit.name_th, len(errors), f"{first['sheet']} {first['cell']}: {first['message_th']}"))
         return result
 
     def rows(self, unit: Unit, form_code: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -437,8 +446,8 @@ def _summary_plan(data: MasterData, forms: list[Form]) -> SheetPlan:
     )
     left_out_kpis: dict[str, int] = defaultdict(int)
     for unit in data.registry.values():
-        for row in data.rows(unit, "kpi_report")[1]:
-            left_out_kpis[row.get("kpi") or ""] += 1
+        for line in data.rows(unit, "kpi_report")[1]:
+            left_out_kpis[line.get("kpi") or ""] += 1
     for result in data.kpi_results():
         indicator = result.indicator
         plan.add(

@@ -55,6 +55,7 @@ class Overview:
     counts: Counter[str]
     districts: list[str]
     networks: list[str]
+    notices: list[Notice] = field(default_factory=list)  # the last run's, those no unit can be tied to included
 
     def filtered(self, *, district: str = "", network: str = "", status: str = "", text: str = "") -> list[UnitRow]:
         needle = text.strip().casefold()
@@ -87,5 +88,6 @@ def round_overview(settings: Settings, ledger: Ledger) -> Overview:
         Counter(row.status for row in rows),
         sorted({u.district_label for u in registry.values()}),
         sorted({u.network_label for u in registry.values()}),
+        notices,
     )
 

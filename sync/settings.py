@@ -81,7 +81,7 @@ class Settings:
         """The master workbook of a round: one file per fiscal year and round."""
         return self.master_dir / f"esaplan-master-FY{fiscal_year or self.fiscal_year}-R{round_ or self.round}.xlsx"
 
-    def with_round(self, fiscal_year: int | None, round_: int | None) -> Settings:
+    def with_round(self, fiscal_year: Any, round_: Any) -> Settings:
         """The same installation working on another round (checked: a CE year or round 7 raise ParseError)."""
         checked = _checked_round(fiscal_year or self.fiscal_year, round_ or self.round)
         return replace(self, fiscal_year=checked[0], round=checked[1])

@@ -30,6 +30,17 @@ class Notice:
     message_th: str
 
 
+@dataclass(frozen=True)
+class UnitErrors:
+    """A unit whose latest version has errors: what the command line and the job summary list by name."""
+
+    unit_code: str
+    name_th: str
+    errors: int
+    first: str  # the first error, "sheet cell: message"
+
+
+SEVERITY_TH = {"error": "ข้อผิดพลาด", "warning": "คำเตือน", "info": "ข้อสังเกต"}
 STATUS_TH = {"on_time": "ส่งตรงเวลา", "late": "ส่งช้า", "errors": "มีข้อผิดพลาด", "missing": "ยังไม่ส่ง"}
 
 

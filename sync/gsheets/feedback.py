@@ -21,12 +21,12 @@ from rules.forms import row_of
 from ..ledger import Submission
 from ..reader import INSTRUCTIONS_SHEET
 from ..settings import BANGKOK
+from ..status import SEVERITY_TH
 
 FEEDBACK_TAB = "ผลการตรวจสอบ"
 FEEDBACK_GID = 777001  # fixed, so the tab is found again even if a school renames it
 STATUS_ROW, STATUS_LABEL_COLUMN = 6, 1  # B7 (label) and C7 (status) of the instructions tab
 HEADERS = ["ระดับ", "แผ่นงาน", "เซลล์", "รายละเอียด", "ค่าที่พบ", "กฎ"]
-SEVERITY_TH = {"error": "ข้อผิดพลาด", "warning": "คำเตือน", "info": "ข้อสังเกต"}
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 

@@ -66,6 +66,11 @@ def list_formulas() -> Any:
     return jsonify(formulas=[{"name": f.name, "th": f.th, "en": f.en, "returns": f.returns, "params": [p.__dict__ for p in f.params]} for f in FORMULAS.values()])
 
 
+@blueprint.errorhandler(EsaplanError)
+def refused(exc: EsaplanError) -> Any:
+    return jsonify(error=exc.message_th, error_en=exc.message_en), 400
+
+
 @blueprint.post("/jobs")
 def start_job() -> Any:
     job = _start()
@@ -101,9 +106,13 @@ def consolidate_now() -> Any:
 
 
 def _start() -> dict[str, Any]:
+    """Start (or join) the consolidation of the round the call names (``fy``, ``round`` in the JSON body
+    or the query), else the installation's current round; a year or round that is not one is a 400."""
     found = services()
-    job_id, new = found.jobs.start(found.settings.fiscal_year, found.settings.round, "api")
-    found.audit.record("api", "consolidate-start" if new else "consolidate-join", f"FY{found.settings.fiscal_year}-R{found.settings.round}", f"job {job_id}", client_ip())
+    sent = {**request.args, **(request.get_json(silent=True) or {})}
+    settings = found.settings.with_round(sent.get("fy"), sent.get("round"))
+    job_id, new = found.jobs.start(settings.fiscal_year, settings.round, "api")
+    found.audit.record("api", "consolidate-start" if new else "consolidate-join", f"FY{settings.fiscal_year}-R{settings.round}", f"job {job_id}", client_ip())
     job = found.jobs.get(job_id)
     assert job is not None
     return job

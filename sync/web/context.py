@@ -18,10 +18,10 @@ from pythainlp.util import thai_strftime
 from ..accounts import ACTIONS_TH, Audit, UploadLinks, Users
 from ..jobs import Jobs
 from ..ledger import Ledger, open_ledger
-from ..master import SEVERITY_TH
 from ..overview import CHANNEL_TH
 from ..registry import load_registry
 from ..settings import BANGKOK, Settings
+from ..status import SEVERITY_TH
 
 
 @dataclass

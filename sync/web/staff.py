@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, session, url_for
 
+from rules import EsaplanError
 from rules.forms import form_sets
 
 from ..consolidate import stored_name
@@ -33,14 +34,21 @@ def staff_only() -> Any:
 
 
 def _round() -> tuple[int, int]:
-    """The round being looked at: from the request, else the session, else the installation's current one."""
+    """The round being looked at: from the request, else the session, else the installation's current one.
+
+    A year or round that is not one (a CE year typed into the address, round 7) is said in Thai
+    and the page stays on the round it was showing.
+    """
     settings = services().settings
-    fiscal_year = request.values.get("fy", type=int) or session.get("fy") or settings.fiscal_year
-    round_ = request.values.get("round", type=int) or session.get("round") or settings.round
-    if round_ not in ROUNDS or not 2500 <= fiscal_year <= 2700:
-        fiscal_year, round_ = settings.fiscal_year, settings.round
-    session["fy"], session["round"] = fiscal_year, round_
-    return fiscal_year, round_
+    fiscal_year = request.values.get("fy") or session.get("fy") or settings.fiscal_year
+    round_ = request.values.get("round") or session.get("round") or settings.round
+    try:
+        checked = settings.with_round(fiscal_year, round_)
+    except EsaplanError as exc:
+        flash(exc.message_th, "error")
+        checked = settings.with_round(session.get("fy"), session.get("round")) if "fy" in session else settings
+    session["fy"], session["round"] = checked.fiscal_year, checked.round
+    return checked.fiscal_year, checked.round
 
 
 def _actor() -> str:
