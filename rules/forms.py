@@ -30,7 +30,7 @@ from .errors import EsaplanError, ParseError
 from .grades import all_grades, grade, level_of
 from .kpi import check_report, kpis
 from .kpi import kpi as kpi_entry
-from .money import to_decimal
+from .money import format_number, to_decimal
 from .parameters import default_parameters
 from .planning import rooms_needed
 from .thai import parse_date
@@ -284,17 +284,9 @@ def _eval(node: ast.AST, row: Mapping[str, Any]) -> Any:
     raise ParseError("นิพจน์ไม่ถูกต้อง", "invalid expression", value=ast.dump(node))  # pragma: no cover - compile_expression guards
 
 
-def _format_value(value: Any) -> str:
-    """Numbers as Thai staff write them: 1,234 or 1,234.50 (more decimals only when there are more)."""
-    if isinstance(value, Decimal):
-        value = value.normalize()
-        return f"{value:,}" if value.as_tuple().exponent < -2 else f"{value:,.2f}".removesuffix(".00")  # type: ignore[operator]
-    return str(value)
-
-
 def format_message(template: str, row: Mapping[str, Any]) -> str:
     """Fill ``{expression}`` placeholders of a Thai message with the row's values."""
-    return re.sub(r"\{([^{}]+)\}", lambda m: _format_value(evaluate(m.group(1), row)), template)
+    return re.sub(r"\{([^{}]+)\}", lambda m: format_number(evaluate(m.group(1), row)), template)
 
 
 # --- reading a sheet ---------------------------------------------------------------------
@@ -405,7 +397,8 @@ def read_sheet(form: Form, grid: Sequence[Sequence[Any]], *, unit_code: str, on:
         raw_row = grid[r]
         raws = {c.key: (raw_row[by_key[c.key]] if by_key[c.key] < len(raw_row) else None) for c in inputs}
         if all(_blank(v) for k, v in raws.items() if k != prefill_key):
-            pending_blank.append(r)
+            if prefill_key not in raws or _blank(raws[prefill_key]):
+                pending_blank.append(r)  # a pre-filled line left empty (a grade the school lacks, a KPI not reported) is no gap
             continue
         if result.rows and pending_blank:
             for blank in pending_blank:
@@ -443,16 +436,16 @@ def _cell(form: Form, column: Column, raw: Any, address: str, problems: list[Pro
         problem(f"TYPE-{column.type.upper()}", f"'{column.th}': {exc.message_th}")
         return None
     if isinstance(raw, str) and column.type in {"count", "money", "number"} and str(value) != raw.strip():
-        problem("NORMALISED", f"อ่าน '{raw}' เป็น {_format_value(Decimal(value))}", "info")
+        problem("NORMALISED", f"อ่าน '{raw}' เป็น {format_number(Decimal(value))}", "info")
     if isinstance(raw, str) and column.type == "date":
         problem("NORMALISED", f"อ่าน '{raw}' เป็นวันที่ {value.day}/{value.month}/{value.year + 543} (พ.ศ.)", "info")
     if isinstance(raw, str) and column.type == "text" and raw.lstrip().startswith(FORMULA_PREFIXES):
         problem("TEXT-NOT-FORMULA", f"ข้อความขึ้นต้นด้วย '{raw.lstrip()[0]}' บันทึกเป็นข้อความ ไม่คำนวณเป็นสูตร", "warning")
     if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
         if column.min is not None and value < column.min:
-            problem("RANGE", f"'{column.th}' ต้องไม่น้อยกว่า {_format_value(column.min)} (ได้ {_format_value(Decimal(value))})")
+            problem("RANGE", f"'{column.th}' ต้องไม่น้อยกว่า {format_number(column.min)} (ได้ {format_number(Decimal(value))})")
         if column.max is not None and value > column.max:
-            problem("RANGE", f"'{column.th}' ต้องไม่เกิน {_format_value(column.max)} (ได้ {_format_value(Decimal(value))})")
+            problem("RANGE", f"'{column.th}' ต้องไม่เกิน {format_number(column.max)} (ได้ {format_number(Decimal(value))})")
     return value
 
 

@@ -19,7 +19,7 @@ from typing import Any
 from pythainlp.util import thai_digit_to_arabic_digit
 
 from .errors import KpiError, ParseError
-from .money import to_decimal
+from .money import format_number, to_decimal
 from .parameters import default_parameters
 from .thai import fiscal_year as fiscal_year_of
 from .thai import reporting_rounds
@@ -198,23 +198,24 @@ def check_report(indicator: Kpi, numerator: Decimal, denominator: Decimal | None
     total; warnings do not.
     """
     code, result = indicator.code, []
+    n, d = format_number(numerator), format_number(denominator)
     whole = "ต้องเป็นจำนวนเต็ม (นับเป็นคน)"
     if indicator.aggregate in ("ratio", "population", "sum") and numerator != numerator.to_integral_value():
-        result.append(ReportProblem("numerator", "KPI-COUNT", "error", f"{code}: ตัวตั้ง {numerator} {whole}"))
+        result.append(ReportProblem("numerator", "KPI-COUNT", "error", f"{code}: ตัวตั้ง {n} {whole}"))
     if indicator.aggregate == "ratio":
         if denominator is None or denominator == 0:
             result.append(ReportProblem("denominator", "KPI-DENOMINATOR", "error", f"{code}: ต้องกรอกตัวหาร ({indicator.denominator_th}) มากกว่า 0"))
         elif denominator != denominator.to_integral_value():
-            result.append(ReportProblem("denominator", "KPI-COUNT", "error", f"{code}: ตัวหาร {denominator} {whole}"))
+            result.append(ReportProblem("denominator", "KPI-COUNT", "error", f"{code}: ตัวหาร {d} {whole}"))
     if indicator.aggregate in ("ratio", "population") and denominator and numerator > denominator:
-        result.append(ReportProblem("numerator", "KPI-RATIO", "error", f"{code}: ตัวตั้ง {numerator} มากกว่าตัวหาร {denominator} (ร้อยละเกิน 100)"))
+        result.append(ReportProblem("numerator", "KPI-RATIO", "error", f"{code}: ตัวตั้ง {n} มากกว่าตัวหาร {d} (ร้อยละเกิน 100)"))
     if indicator.aggregate == "share" and numerator not in (0, 1):
-        result.append(ReportProblem("numerator", "KPI-YESNO", "error", f"{code}: กรอก 1 (ดำเนินการแล้ว) หรือ 0 (ยังไม่ดำเนินการ) ได้ {numerator}"))
+        result.append(ReportProblem("numerator", "KPI-YESNO", "error", f"{code}: กรอก 1 (ดำเนินการแล้ว) หรือ 0 (ยังไม่ดำเนินการ) ได้ {n}"))
     if indicator.max_value is not None and numerator > indicator.max_value:
-        result.append(ReportProblem("numerator", "KPI-RANGE", "error", f"{code}: {indicator.numerator_th} ต้องไม่เกิน {indicator.max_value} (ได้ {numerator})"))
+        result.append(ReportProblem("numerator", "KPI-RANGE", "error", f"{code}: {indicator.numerator_th} ต้องไม่เกิน {format_number(indicator.max_value)} (ได้ {n})"))
     unused = indicator.aggregate in ("mean", "sum") or (indicator.aggregate == "share" and denominator not in (None, 1))
     if unused and denominator is not None:
-        result.append(ReportProblem("denominator", "KPI-NO-DENOMINATOR", "warning", f"{code}: ตัวชี้วัดนี้ไม่ใช้ตัวหาร ({indicator.aggregate_th}) ตัวหาร {denominator} ไม่ถูกนำไปใช้"))
+        result.append(ReportProblem("denominator", "KPI-NO-DENOMINATOR", "warning", f"{code}: ตัวชี้วัดนี้ไม่ใช้ตัวหาร ({indicator.aggregate_th}) ตัวหาร {d} ไม่ถูกนำไปใช้"))
     return result
 
 
@@ -266,7 +267,7 @@ def aggregate(
         elif denominator == 0:
             note = "ตัวหารรวมเป็น 0"
         elif numerator > denominator:
-            note = f"ผลรวมตัวตั้ง {numerator:,} มากกว่าตัวหาร {denominator:,}: ตรวจ{' population.csv' if kind == 'population' else 'ข้อมูลที่รายงาน'}"
+            note = f"ผลรวมตัวตั้ง {format_number(numerator)} มากกว่าตัวหาร {format_number(denominator)}: ตรวจ{' population.csv' if kind == 'population' else 'ข้อมูลที่รายงาน'}"
         else:
             value = kpi_value(numerator, denominator)
     elif kind == "mean":

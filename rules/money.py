@@ -71,3 +71,16 @@ def whole_count(value: Any, what: str) -> int:
     if number < 0 or number != number.to_integral_value():
         raise ParseError(f"{what} ต้องเป็นจำนวนเต็มไม่ติดลบ ({value})", f"{what} must be a whole number >= 0 ({value!r})", value=value)
     return int(number)
+
+
+def format_number(value: Any) -> str:
+    """A number as Thai staff write it in a message: 1,234 or 1,234.50 (more decimals only when there
+    are more); a spreadsheet's 2.0 is 2. Anything else as its text."""
+    if isinstance(value, float) and value.is_integer():
+        value = Decimal(int(value))
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = Decimal(value)
+    if isinstance(value, Decimal):
+        value = value.normalize()
+        return f"{value:,}" if value.as_tuple().exponent < -2 else f"{value:,.2f}".removesuffix(".00")  # type: ignore[operator]
+    return str(value)

@@ -463,11 +463,18 @@ def _summary_plan(data: MasterData, forms: list[Form]) -> SheetPlan:
                 indicator.target,
                 data.baseline.get(indicator.code),
                 result.status.th if result.status else "-",
-                result.note_th or None,
+                _kpi_note(result, left_out_kpis.get(indicator.code, 0)),
             ]
         )
     plan.charts.append((_bar_chart("ผลตัวชี้วัดเทียบค่าเป้าหมาย (ร้อยละ)", "ร้อยละ", (8, 9), kpi_head + 1, len(plan.rows), width=30), "N24"))
     return plan
+
+
+def _kpi_note(result: KpiResult, left_out: int) -> str | None:
+    """Why a KPI has no result, as the summary says it: schools that reported only with errors did report."""
+    if result.reporting == 0 and left_out:
+        return f"รายงานมา {left_out} แถว แต่มีข้อผิดพลาดทุกแถว จึงยังไม่มีผล (ดูแผ่นงาน ปัญหาที่พบ)"
+    return result.note_th or None
 
 
 def _analyst_sheets(path: Path) -> bool:

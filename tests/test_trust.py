@@ -326,3 +326,18 @@ def test_a_running_service_consolidates_the_round_the_api_names(area):
     assert answer.status_code == 200 and answer.json()["fiscal_year"] == 2569 and answer.json()["round"] == 12
     ledger = open_ledger(area.settings.database_url)
     assert ledger.latest(2569, 12) and not ledger.latest(FY, ROUND)
+
+
+def test_what_a_hand_filled_trial_found_in_the_kpi_sheet(area):
+    """Found by filling five real schools' workbooks by hand: skipped indicators are no "blank rows",
+    an indicator whose every report has an error says so, and numbers read back as Excel shows them."""
+    template = area.templates()
+    area.fill("40050001", {"ตัวชี้วัด": kpi_row(POSITION["S1.3"], 90, 0) | kpi_row(POSITION["S2.2"], 2) | kpi_row(POSITION["S2.10"], 145)}, template=template)
+    area.fill("40050002", {"ข้อมูลนักเรียน": {"B5": 3, "C5": 4, "E5": 1}}, template=template)  # a school with no อ.1
+    assert area.consolidate().exit_code == 0
+    found = _issues(area)
+    assert not [i for i in found if i["กฎ"] == "BLANK-ROW"], "pre-filled lines left empty are not gaps"
+    messages = {i["กฎ"]: i["รายละเอียด"] for i in found}
+    assert messages["KPI-YESNO"].endswith("ได้ 2") and messages["KPI-RANGE"].endswith("(ได้ 145)")
+    assert "มีข้อผิดพลาดทุกแถว" in _summary_row(area, "S1.3")[11]
+    assert _summary_row(area, "S1.4")[11] == "ยังไม่มีโรงเรียนรายงาน"
