@@ -167,7 +167,9 @@ def _parse(settings: Settings, registry: dict[str, Unit], item: Incoming) -> Par
             problems.append((None, Problem(FILE_SHEET, "-", "FILE-CORRUPT", "error", "ไฟล์เสียหาย เปิดไม่ได้: บันทึกใหม่จาก Excel แล้วส่งอีกครั้ง")))
             return _parsed(settings, item, form_set.code, None, False, {}, problems)
     form_set, set_ok = _form_set_of(book, unit, problems)
-    stamp, round_ok = _form_round_of(book, settings, problems)
+    # A school's Google Sheet is copied once and filled again every round: it is read for the round
+    # being consolidated. A file is made for one round, and says which.
+    stamp, round_ok = (None, True) if item.source == GSHEETS else _form_round_of(book, settings, problems)
     unit_ok = _unit_of(book, unit, registry, problems)
     if not book.meta:
         problems.append((None, Problem(FILE_SHEET, "-", "NOT-TEMPLATE", "warning", "ไฟล์นี้ไม่ได้สร้างจากแบบฟอร์มของ esaplan ตรวจตามชื่อแผ่นงานและหัวตาราง")))

@@ -338,3 +338,15 @@ def test_the_quota_window_never_lets_more_than_the_limit_start_in_a_minute():
         starts.append(now[0])
     assert starts[59] == 0.0 and starts[60] == 60.0 and starts[120] == 120.0 and starts[-1] == 120.0
     assert all(b - a >= 60.0 for a, b in itertools.pairwise(starts[::60]))
+
+
+def test_a_sheet_is_reused_every_round_and_read_for_the_round_consolidated(area):
+    """A school's Google Sheet is copied once and filled again each round: its hidden tab still names the
+    round it was provisioned in, which is no reason to refuse it in the next round."""
+    unit = area.schools()[0]
+    area.fill(unit)
+    later = area.settings.with_round(area.settings.fiscal_year + 1, 6)
+    result = consolidate(later)
+    assert result.summary["enrolment"]["submitted"] == 1
+    rows = _issues(result.master_path)
+    assert not [r for r in rows if r[0] == unit.code and r[8] in {"WRONG-ROUND", "FORM-ROUND"}]
