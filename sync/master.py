@@ -81,6 +81,7 @@ class MasterData:
     notices: list[Notice] = field(default_factory=list)
     census: Census = field(default_factory=Census)
     baseline: dict[str, Decimal] = field(default_factory=dict)  # last fiscal year's area result per KPI, same round
+    _split: dict[tuple[str, str], tuple[list[dict[str, Any]], list[dict[str, Any]]]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def collect(cls, settings: Settings, ledger: Ledger, registry: dict[str, Unit], notices: list[Notice]) -> MasterData:
@@ -118,12 +119,16 @@ class MasterData:
         return result
 
     def rows(self, unit: Unit, form_code: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """The unit's rows of a form in its latest accepted version, as (counted, left out)."""
-        for form_set in sets_for(unit):
-            submission = self.latest.get((unit.code, form_set.code))
-            if submission and submission.accepted and form_code in submission.data:
-                return split_rows(submission, self.issues.get(submission.id, []), form_code)
-        return [], []
+        """The unit's rows of a form in its latest accepted version, as (counted, left out); worked out once."""
+        key = (unit.code, form_code)
+        if key not in self._split:
+            self._split[key] = [], []
+            for form_set in sets_for(unit):
+                submission = self.latest.get((unit.code, form_set.code))
+                if submission and submission.accepted and form_code in submission.data:
+                    self._split[key] = split_rows(submission, self.issues.get(submission.id, []), form_code)
+                    break
+        return self._split[key]
 
     def counted(self, unit: Unit, form_code: str) -> list[dict[str, Any]]:
         """The rows of a form that enter the totals: valid rows of the unit's latest accepted version."""
@@ -328,9 +333,8 @@ def _form_plan(form: Form, data: MasterData) -> SheetPlan:
         submission = data.submission_for(unit, form)
         if submission is None or form.code not in submission.data:
             continue
-        issue_rows = data.issues.get(submission.id, [])
-        errors = _row_errors(issue_rows, form.code)
-        left_out = {id(row) for row in split_rows(submission, issue_rows, form.code)[1]}
+        errors = _row_errors(data.issues.get(submission.id, []), form.code)
+        left_out = {id(row) for row in data.rows(unit, form.code)[1]}
         unit_cells = [*_unit_cells(unit), submission.version, _bangkok(submission.submitted_at)]
         for row in submission.data[form.code]:
             values = {**row, **computed(form, row)}
