@@ -34,7 +34,7 @@ from .money import format_number, to_decimal
 from .parameters import default_parameters
 from .planning import rooms_needed
 from .thai import parse_date
-from .transfers import category_code, validate_transfers
+from .transfers import category_code, category_th, validate_transfers
 
 TYPES = {"text", "count", "money", "number", "grade", "category", "kpi", "yesno", "choice", "date"}
 SEVERITIES = ("error", "warning", "info")
@@ -542,6 +542,23 @@ def _check_kpi_rows(form: Form, result: SheetResult, by_key: Mapping[str, int]) 
         for found in check_report(kpi_entry(row["kpi"]), row["numerator"], row.get("denominator")):
             address = cell_name(row["_row"] - 1, by_key.get(found.column, by_key["numerator"]))
             result.problems.append(Problem(form.sheet, address, found.rule, found.severity, found.message_th, row.get(found.column), found.column))
+
+
+YES_NO_TH = {True: "ใช่", False: "ไม่ใช่"}
+
+
+def shown(column: Column, value: Any) -> Any:
+    """A read value as staff read it on a sheet: grade and category codes as their Thai names
+    (``P1`` -> ``ป.1``, ``subsidy`` -> ``งบเงินอุดหนุน``), yes/no as ใช่/ไม่ใช่; anything else as it is."""
+    if value is None:
+        return None
+    if column.type == "grade":
+        return grade(str(value)).th
+    if column.type == "category":
+        return category_th(str(value))
+    if column.type == "yesno" and isinstance(value, bool):
+        return YES_NO_TH[value]
+    return value
 
 
 def computed(form: Form, row: Mapping[str, Any]) -> dict[str, Any]:

@@ -153,6 +153,14 @@ def category_code(text: Any, role: str = "category", params: Parameters | None =
     )
 
 
+def category_th(code: str) -> str:
+    """The Thai name of a category code (``"investment"`` -> ``"งบลงทุน"``), as every sheet shows it."""
+    for row in default_parameters().table("budget.categories")["categories"]:
+        if row["code"] == code:
+            return str(row["th"])
+    return code
+
+
 def _item_class(line: BudgetLine, params: Parameters) -> str | None:
     """Which sub-item of its category an item's text names (e.g. "ครุภัณฑ์คอมพิวเตอร์" -> equipment)."""
     text = _fold(line.item)

@@ -31,11 +31,9 @@ from .ledger import Ledger, Submission
 from .master import MasterData
 from .registry import Unit, load_registry
 from .settings import BANGKOK, Settings
-from .status import SEVERITY_TH
+from .status import SEVERITY_COLOUR, SEVERITY_ORDER, SEVERITY_TH
 
 SUMMARY_SHEET = "ผลการตรวจสอบ"
-FILLS = {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7"}
-SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 _UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')
 
 
@@ -73,7 +71,7 @@ def write_feedback(settings: Settings, ledger: Ledger, *, units: set[str] | None
         _summary_sheet(book, settings, unit, submission, issues)
         path = folder / f"{unit.code}-{_UNSAFE.sub('-', unit.name_th).strip('-')}-ผลการตรวจสอบ.xlsx"
         _save_atomically(book, path)
-        counts = {severity: sum(1 for i in issues if i["severity"] == severity) for severity in FILLS}
+        counts = {severity: sum(1 for i in issues if i["severity"] == severity) for severity in SEVERITY_COLOUR}
         written.append(Written(unit, path, counts["error"], counts["warning"], counts["info"], marked))
     return sorted(written, key=lambda w: (w.errors == 0, w.unit.code))
 
@@ -96,7 +94,7 @@ def _mark_cells(book: Workbook, issues: list[dict[str, Any]]) -> None:
             by_cell.setdefault((issue["sheet"], issue["cell"]), []).append(issue)
     for (sheet, address), found in by_cell.items():
         cell = book[sheet][address]
-        cell.fill = PatternFill("solid", fgColor=FILLS[found[0]["severity"]])  # issues come sorted, the worst first
+        cell.fill = PatternFill("solid", fgColor=SEVERITY_COLOUR[found[0]["severity"]])  # issues come sorted, the worst first
         text = "\n".join(f"{SEVERITY_TH[i['severity']]}: {i['message_th']}" for i in found)
         cell.comment = Comment(text, "สพป. (esaplan)", width=320, height=max(80, 40 * len(found)))
 
@@ -128,7 +126,7 @@ def _summary_sheet(book: Workbook, settings: Settings, unit: Unit, submission: S
     for cell in sheet[6]:
         cell.font, cell.fill = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="1F4E79")
     for row in sheet.iter_rows(min_row=7):
-        row[0].fill = PatternFill("solid", fgColor=FILLS[next(k for k, v in SEVERITY_TH.items() if v == row[0].value)])
+        row[0].fill = PatternFill("solid", fgColor=SEVERITY_COLOUR[next(k for k, v in SEVERITY_TH.items() if v == row[0].value)])
         row[3].alignment = Alignment(wrap_text=True, vertical="top")
     for letter, width in zip("ABCDE", (12, 20, 8, 80, 20), strict=True):
         sheet.column_dimensions[letter].width = width

@@ -13,18 +13,9 @@ from .ledger import Ledger, Submission
 from .master import MasterData
 from .registry import Unit, load_registry
 from .settings import Settings
-from .status import STATUS_TH, Notice, sets_for
+from .status import STATUS_TH, Notice, sets_for, unit_status
 
 CHANNEL_TH = {"inbox": "วางไฟล์ในโฟลเดอร์", "upload": "อัปโหลดทางลิงก์", "gsheets": "Google Sheets"}
-
-
-def unit_status(statuses: list[str]) -> str:
-    """One status for a unit over its forms: errors outrank missing, missing outranks late."""
-    if "errors" in statuses:
-        return "errors"
-    if all(s == "missing" for s in statuses):
-        return "missing"
-    return "late" if "late" in statuses else "on_time"
 
 
 @dataclass

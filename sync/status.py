@@ -41,6 +41,8 @@ class UnitErrors:
 
 
 SEVERITY_TH = {"error": "ข้อผิดพลาด", "warning": "คำเตือน", "info": "ข้อสังเกต"}
+SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}  # errors are listed first everywhere
+SEVERITY_COLOUR = {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7"}
 STATUS_TH = {"on_time": "ส่งตรงเวลา", "late": "ส่งช้า", "errors": "มีข้อผิดพลาด", "missing": "ยังไม่ส่ง"}
 
 
@@ -65,3 +67,12 @@ def form_status(submission: Submission | None, form_code: str, issue_rows: list[
     if any(i["severity"] == "error" and i["form"] == form_code for i in issue_rows):
         return "errors"
     return "late" if submission.submitted_at > due else "on_time"
+
+
+def unit_status(statuses: list[str]) -> str:
+    """One status for a unit over its forms: errors outrank missing, missing outranks late."""
+    if "errors" in statuses:
+        return "errors"
+    if all(s == "missing" for s in statuses):
+        return "missing"
+    return "late" if "late" in statuses else "on_time"

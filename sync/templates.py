@@ -23,7 +23,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from rules import kpi, kpis
-from rules.forms import Form, FormSet, column_letter, form_version
+from rules.forms import Form, FormSet, column_letter, form_version, shown
 from rules.grades import all_grades
 
 from .reader import INSTRUCTIONS_SHEET, META_SHEET, UNIT_CELL_NAME
@@ -189,7 +189,7 @@ def _form_sheet(sheet: Any, form: Form, fiscal_year: int, round_: int, lists: Ma
                 cell.fill = LOCKED_FILL
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
             else:
-                cell.value = data.get(column.key)
+                cell.value = shown(column, data.get(column.key))  # pre-filled values in Thai, as a school would type them
                 if isinstance(cell.value, str) and cell.value.startswith("="):
                     cell.data_type = "s"  # data is never a formula
                 cell.fill, cell.protection = INPUT_FILL, UNLOCKED

@@ -180,16 +180,16 @@ def test_every_file_is_accounted_for_and_every_total_is_the_ledgers(sent, orphan
                 newest = max((s for s in ledger.history(code) if (s.fiscal_year, s.round) == (FY, ROUND)), key=lambda s: s.version)
                 assert status[code][-1] == newest.version
                 if not newest.accepted or "มีข้อผิดพลาด" in shown:
-                    assert any(p[0] == code and p[9] == "ข้อผิดพลาด" for p in problems), f"{code}: an error is listed for it"
+                    assert any(p[0] == code and p[5] == "ข้อผิดพลาด" for p in problems), f"{code}: an error is listed for it"
             else:
                 assert set(shown) == {"ยังไม่ส่ง"}
 
         totals = _recomputed(settings_.database_url)
         summary = list(book["สรุป"].iter_rows(values_only=True))
-        area_row = next(row for row in summary if row and row[0] == "รวมทั้งเขต")
-        assert (area_row[4], area_row[5]) == (totals["pupils"], totals["rooms"])
-        assert Decimal(str(area_row[6])) == totals["allocated"] and Decimal(str(area_row[7])) == totals["disbursed"]
-        s13 = next(row for row in summary if row and row[0] == "S1.3")
+        area_row = next(row for row in summary if row and row[0] == "รวมทั้งเขต")  # the district table's total
+        assert (area_row[3], area_row[4]) == (totals["pupils"], totals["rooms"])
+        assert Decimal(str(area_row[5])) == totals["allocated"] and Decimal(str(area_row[7])) == totals["disbursed"]
+        s13 = next(row for row in book["สรุปตัวชี้วัด"].iter_rows(values_only=True) if row and row[0] == "S1.3")
         assert Decimal(str(s13[5] or 0)) == totals["S1.3 numerator"]
         assert Decimal(str(s13[6] or 0)) == totals["S1.3 denominator"]
         book.close()

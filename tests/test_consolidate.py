@@ -23,7 +23,7 @@ from sync.settings import BANGKOK, load_settings
 from sync.status import deadline, form_status
 from sync.templates import write_template
 
-MANAGED = ["สรุป", "สถานะการส่ง", "ปัญหาที่พบ", "ข้อมูลนักเรียน", "แผนชั้นเรียน", "การใช้งบประมาณ", "ตัวชี้วัด", "คำของบประมาณ", "คำขอโอนงบประมาณ", "ความก้าวหน้าโครงการ"]
+MANAGED = ["สรุปผู้บริหาร", "สรุป", "สรุปตัวชี้วัด", "แผนภูมิ", "สถานะการส่ง", "ปัญหาที่พบ", "ข้อมูลนักเรียน", "แผนชั้นเรียน", "การใช้งบประมาณ", "ตัวชี้วัด", "คำของบประมาณ", "คำขอโอนงบประมาณ", "ความก้าวหน้าโครงการ"]
 
 
 def _master(home: Path) -> Path:
@@ -103,14 +103,15 @@ def test_text_that_looks_like_a_formula_stays_text_in_the_master(demo_area):
 
 def test_summary_totals_and_kpi_achievement(demo_area):
     home, _ = demo_area
-    rows = _rows(load_workbook(_master(home))["สรุป"])
-    total = next(r for r in rows if r[0] == "รวมทั้งเขต")
+    book = load_workbook(_master(home))
+    rows = _rows(book["สรุป"])
+    total = next(r for r in rows if r and r[0] == "รวมทั้งเขต")
     enrolment = _rows(load_workbook(_master(home))["ข้อมูลนักเรียน"])
     header = enrolment[0]
     counted = [r for r in enrolment[1:] if r[header.index("นำไปรวม")] == "ใช่"]
     assert len(counted) < len(enrolment) - 1, "the demo's mistakes leave rows out"
-    assert total[4] == sum((r[header.index("ชาย (คน)")] or 0) + (r[header.index("หญิง (คน)")] or 0) for r in counted)
-    kpi_rows = [r for r in rows if r[0] and str(r[0]).startswith("S2.4")]
+    assert total[3] == sum((r[header.index("ชาย (คน)")] or 0) + (r[header.index("หญิง (คน)")] or 0) for r in counted)
+    kpi_rows = [r for r in _rows(book["สรุปตัวชี้วัด"]) if r and r[0] and str(r[0]).startswith("S2.4")]
     assert kpi_rows and kpi_rows[0][8] == 10 and kpi_rows[0][10] in {"บรรลุเป้าหมาย", "ไม่บรรลุเป้าหมาย"}
 
 
@@ -159,7 +160,7 @@ def test_a_newer_version_supersedes_and_the_older_stays_retrievable(demo_copy):
     assert again.id == new.id  # the same file twice is one version
     consolidate(settings)
     rows = [r for r in _rows(load_workbook(settings.master_path())["ข้อมูลนักเรียน"]) if r[0] == "99000001"]
-    assert [(r[5], r[7], r[8], r[9]) for r in rows] == [(2, "P1", 11, 12)]
+    assert [(r[5], r[7], r[8], r[9]) for r in rows] == [(2, "ป.1", 11, 12)]
     history = ledger.history("99000001")
     assert [s.version for s in history] == [2, 1]
     assert all((settings.store / f"{s.sha256}.xlsx").is_file() for s in history)
@@ -199,7 +200,7 @@ def test_analyst_sheets_survive_a_new_run(demo_copy):
     assert again["วิเคราะห์ของฉัน"]["B2"].value == "=SUM(1,2)"
     assert len([n for n in again.sheetnames if n == "สรุป"]) == 1
     rows = [r for r in _rows(again["ข้อมูลนักเรียน"]) if r[0] == "99000001"]
-    assert [(r[7], r[8]) for r in rows] == [("P1", 31)]
+    assert [(r[7], r[8]) for r in rows] == [("ป.1", 31)]
     formula_like = [c for row in again["คำของบประมาณ"].iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("=")]
     assert formula_like and all(c.data_type == "s" for c in formula_like)  # the slower keep-analyst-sheets path too
 

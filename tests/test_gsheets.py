@@ -261,13 +261,13 @@ def test_bad_sheets_become_per_school_issues_and_nothing_consolidated_is_lost(ar
     gone_notice = next(n for n in result.notices if n.unit_code == gone.code)
     assert ACCOUNT in gone_notice.message_th and "ข้อมูลที่ส่งไว้ก่อนหน้ายังอยู่ครบ" in gone_notice.message_th
     issues = _issues(result.master_path)
-    assert (tab_removed.code, "แผนชั้นเรียน", "MISSING-SHEET") in {(r[0], r[6], r[8]) for r in issues}
-    assert (tab_renamed.code, ENROLMENT, "MISSING-SHEET") in {(r[0], r[6], r[8]) for r in issues}
-    assert any(r[0] == gone.code and r[6] == "(Google Sheets)" and r[8] == "SHEET-GONE" for r in issues)
+    assert (tab_removed.code, "แผนชั้นเรียน", "MISSING-SHEET") in {(r[0], r[3], r[8]) for r in issues}
+    assert (tab_renamed.code, ENROLMENT, "MISSING-SHEET") in {(r[0], r[3], r[8]) for r in issues}
+    assert any(r[0] == gone.code and r[3] == "(Google Sheets)" and r[8] == "SHEET-GONE" for r in issues)
     assert any(row[1:3] == ["แผนชั้นเรียน", "-"] and row[5] == "MISSING-SHEET" for row in _feedback(area, tab_removed) if len(row) == 6)
     assert {gone.code, binned.code, refused.code} <= _enrolment_units(result.master_path), "their last data stays in the master"
     grown_after = [r for r in _rows(result.master_path, ENROLMENT) if r[0] == grown.code]
-    assert len(grown_after) == len(grown_before) + 1 and grown_after[-1][7:12] == ("P1", 3, 4, 7, 1), "an extra row is read, its text number too"
+    assert len(grown_after) == len(grown_before) + 1 and grown_after[-1][7:12] == ("ป.1", 3, 4, 7, 1), "an extra row is read, its text number too"
 
     standin.files[gone.sheet_id].visible = True
     standin.edit(gone.sheet_id, ENROLMENT, "B4", 31)

@@ -47,7 +47,10 @@ def _status(area: HandArea, code: str) -> dict:
 
 
 def _summary_row(area: HandArea, first: str) -> tuple:
-    return next(row for row in _sheet(area.settings.master_path(), "สรุป") if row[0] == first)
+    """The first row starting with ``first`` on สรุป (district table: pupils at 3, rooms 4, allocated 5,
+    disbursed 7) or สรุปตัวชี้วัด (reporting 3, left out 4, numerator 5, denominator 6, result 7, note 11)."""
+    path = area.settings.master_path()
+    return next(row for name in ("สรุป", "สรุปตัวชี้วัด") for row in _sheet(path, name) if row and row[0] == first)
 
 
 # --- years and rounds, at every door ---------------------------------------------------------
@@ -109,7 +112,7 @@ def test_last_years_form_is_an_error_of_this_round_and_counts_in_its_own(area):
     assert status["ข้อมูลนักเรียน"] == "มีข้อผิดพลาด", "sent, not missing"
     wrong = [i for i in _issues(area) if i["รหัสหน่วย"] == school and i["กฎ"] == "WRONG-ROUND"]
     assert len(wrong) == 1 and "ส่งแบบของปีงบประมาณ 2569 รอบ 12 เดือน: กรุณาใช้แบบของรอบนี้ (ปีงบประมาณ 2570 รอบ 6 เดือน)" in wrong[0]["รายละเอียด"]
-    assert _summary_row(area, "รวมทั้งเขต")[4] == 0, "last year's pupils are not this round's"
+    assert _summary_row(area, "รวมทั้งเขต")[3] == 0, "last year's pupils are not this round's"
     assert school in result.output and "WRONG-ROUND" not in result.output.split("หน่วยที่มีข้อผิดพลาด")[0]
 
     again = area.consolidate()
@@ -119,7 +122,7 @@ def test_last_years_form_is_an_error_of_this_round_and_counts_in_its_own(area):
     assert its_own.exit_code == 0 and "ฉบับใหม่ 1" in its_own.output
     own_master = load_settings(area.home, fiscal_year=2569, round=12).master_path()
     total = next(row for row in load_workbook(own_master)["สรุป"].iter_rows(values_only=True) if row[0] == "รวมทั้งเขต")
-    assert total[4] == 22, "counted in the round its form was written for"
+    assert total[3] == 22, "counted in the round its form was written for"
     later = HandArea(area.home, 2570, 9).consolidate()
     assert "ฉบับใหม่ 0" in later.output, "a file already counted in its own round does not haunt later rounds"
 
@@ -136,7 +139,7 @@ def test_a_form_with_a_ce_year_becomes_an_issue_and_the_others_are_consolidated(
     assert result.exit_code == 0, result.output
     issue = next(i for i in _issues(area) if i["รหัสหน่วย"] == "40050002" and i["กฎ"] == "FORM-ROUND")
     assert "ปี 2026 เป็นปี ค.ศ.: ใช้ปี พ.ศ. เช่น" in issue["รายละเอียด"]
-    assert _summary_row(area, "รวมทั้งเขต")[4] == 15
+    assert _summary_row(area, "รวมทั้งเขต")[3] == 15
     assert _status(area, "40050003")["ข้อมูลนักเรียน"] in {"ส่งตรงเวลา", "ส่งช้า"}
 
 
@@ -160,7 +163,7 @@ def test_a_school_code_is_read_like_a_number(area, typed):
     area.fill(typed, {"ข้อมูลนักเรียน": enrolment([(3, 4, 1)])}, folder="40050005")
     assert area.consolidate().exit_code == 0
     assert not [i for i in _issues(area) if i["กฎ"] in {"WRONG-UNIT", "NO-UNIT"}]
-    assert _summary_row(area, "รวมทั้งเขต")[4] == 7
+    assert _summary_row(area, "รวมทั้งเขต")[3] == 7
 
 
 def test_an_inbox_folder_named_in_thai_digits_is_the_school(area):
@@ -193,9 +196,9 @@ def test_an_unreadable_numerator_leaves_its_row_out_of_both_sides_of_the_ratio(a
     counted = {r[0]: r[-1] for r in kpi_sheet[1:] if r[7] == "S1.3"}
     assert counted == {"40050001": "ใช่", "40050002": "ไม่ (มีข้อผิดพลาด)", "40050003": "ไม่ (มีข้อผิดพลาด)", "40050004": "ใช่"}
     rows = _sheet(area.settings.master_path(), "สรุป")
-    table = next(i for i, row in enumerate(rows) if str(row[0]).startswith("ข้อมูลที่ไม่นำมารวม"))
-    left_out = next(row for row in rows[table:] if row[0] == "ตัวชี้วัด")
-    assert left_out[1:3] == (2, 2) and "40050002 แถว" in left_out[3] and "40050003 แถว" in left_out[3]
+    table = next(i for i, row in enumerate(rows) if str(row[0]).startswith("5. ข้อมูลที่ไม่นำมารวม"))
+    at = next(i for i in range(table, len(rows)) if rows[i][0] == "ตัวชี้วัด")
+    assert rows[at][1:3] == (2, 2) and "40050002 แถว" in rows[at + 1][0] and "40050003 แถว" in rows[at + 1][0]
 
 
 def test_scores_are_averaged_counts_summed_and_yes_no_is_a_share(area):
@@ -250,8 +253,8 @@ def test_rows_with_errors_stay_out_of_pupils_rooms_and_budget(area):
     area.fill("40050002", {"การใช้งบประมาณ": {"A4": "ค่าสาธารณูปโภค", "B4": "งบดำเนินงาน", "C4": 1000, "D4": 0, "E4": 1500, "A5": "ค่าวัสดุ", "B5": "งบดำเนินงาน", "C5": "2,000", "D5": 0, "E5": 500}}, template=template)
     assert area.consolidate().exit_code == 0
     total = _summary_row(area, "รวมทั้งเขต")
-    assert (total[4], total[5]) == (30, 2), "the row with 'สิบ' is out"
-    assert (total[6], total[7]) == (2000, 500), "spending above its allocation is out, '2,000' is in"
+    assert (total[3], total[4]) == (30, 2), "the row with 'สิบ' is out"
+    assert (total[5], total[7]) == (2000, 500), "spending above its allocation is out, '2,000' is in"
 
 
 # --- every school hears about its own file -----------------------------------------------------
@@ -312,7 +315,7 @@ def test_a_fault_while_reading_one_file_becomes_its_error_and_the_run_goes_on(ar
     monkeypatch.setattr(module, "read_sheet", broken)
     result = area.consolidate()
     assert result.exit_code == 0, result.output
-    assert _summary_row(area, "รวมทั้งเขต")[4] == 3
+    assert _summary_row(area, "รวมทั้งเขต")[3] == 3
     assert any(i["กฎ"] == "FILE-UNREADABLE" for i in _issues(area) if i["รหัสหน่วย"] == "40050002")
     assert "ZeroDivisionError" in (area.home / "esaplan-error.log").read_text(encoding="utf-8")
 
