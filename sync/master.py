@@ -229,7 +229,7 @@ def _column_format(column: Column, has_money: bool) -> str | None:
 
 
 def _form_plan(form: Form, data: MasterData) -> SheetPlan:
-    plan = SheetPlan(form.sheet)
+    plan = SheetPlan(form.sheet, auto_wrap=False)  # data to filter and pivot: one line a row
     columns = list(form.columns)
     extra = ["ผู้อนุมัติ", "กฎที่ใช้"] if form.transfer_check else []
     plan.table([*UNIT_HEADERS, "ฉบับที่", "ส่งเมื่อ", *(c.th for c in columns), *extra, "ข้อผิดพลาดในแถว", COUNTED_HEADER])

@@ -85,6 +85,7 @@ class SheetPlan:
     page_breaks: list[int] = field(default_factory=list)  # 1-based rows after which a new page starts
     portrait: bool | None = None  # None: decided by the fitted width
     one_page: bool = False  # the whole sheet on one page (the executive summary)
+    auto_wrap: bool = True  # wrap text wider than MAX_WIDTH (data sheets for filtering keep one line a row)
     fit_width: bool = True  # scale to one page wide; False keeps 100 % so manual page breaks hold (LibreOffice ignores them when scaling)
     charts: list[tuple[Callable[[Worksheet], Any], str]] = field(default_factory=list)
     data_from: int = 1
@@ -150,7 +151,7 @@ def emit(plan: SheetPlan, sheet: Worksheet | Any, *, write_only: bool, page: Pri
     widths = fitted_widths(plan)
     for column, width in widths.items():
         sheet.column_dimensions[column_letter(column)].width = width
-    wrapped = {c for c, width in widths.items() if width >= MAX_WIDTH} | plan.wrap
+    wrapped = ({c for c, width in widths.items() if width >= MAX_WIDTH} if plan.auto_wrap else set()) | plan.wrap
     _print_setup(plan, sheet, sum(widths.values()), page)  # before any row: a write-only sheet streams its properties with the first
     if plan.freeze:
         sheet.freeze_panes = plan.freeze
@@ -161,12 +162,13 @@ def emit(plan: SheetPlan, sheet: Worksheet | Any, *, write_only: bool, page: Pri
         wraps = wrapped if data_row and len(values) > 1 else set()
         header = row_style is HEADER_STYLE
         lines = max([_lines(values[c], widths.get(c, 10)) for c in range(len(values)) if header or c in wraps] or [1])
+        tall = lines > 1 and not header
         if lines > 1:  # wrapped text gets the height it needs (set before the row: write-only sheets stream it)
             sheet.row_dimensions[r + 1].height = LINE_HEIGHT * lines
         special = [
             c
             for c, value in enumerate(values)
-            if row_style is not None or (r, c) in plan.styles or _formula_like(value) or (value is not None and (c in formats or c in wraps))
+            if row_style is not None or (r, c) in plan.styles or _formula_like(value) or (value is not None and (c in formats or c in wraps or tall))
         ]
         if write_only:
             cells: list[Any] = list(values)
@@ -174,7 +176,7 @@ def emit(plan: SheetPlan, sheet: Worksheet | Any, *, write_only: bool, page: Pri
                 cells[c] = cell = WriteOnlyCell(sheet, value=values[c])
                 if _formula_like(values[c]):
                     cell.data_type = "s"
-                _styled(cell, plan.styles.get((r, c), row_style), formats.get(c), c in wraps)
+                _styled(cell, plan.styles.get((r, c), row_style), formats.get(c), c in wraps, tall)
             sheet.append(cells)
         else:
             sheet.append([None if _formula_like(v) else v for v in values])
@@ -183,7 +185,7 @@ def emit(plan: SheetPlan, sheet: Worksheet | Any, *, write_only: bool, page: Pri
                 if _formula_like(values[c]):
                     cell.value = values[c]
                     cell.data_type = "s"
-                _styled(cell, plan.styles.get((r, c), row_style), formats.get(c), c in wraps)
+                _styled(cell, plan.styles.get((r, c), row_style), formats.get(c), c in wraps, tall)
     if plan.filter_header is not None and len(plan.rows) > plan.filter_header + 1:
         width = max(len(row) for row in plan.rows[plan.filter_header :])
         sheet.auto_filter.ref = f"A{plan.filter_header + 1}:{column_letter(width - 1)}{len(plan.rows)}"
@@ -224,7 +226,7 @@ def _lines(value: Any, width: float) -> int:
     return max(1, -(-int(shown_width(value)) // max(1, int(width) - 3)))
 
 
-def _styled(cell: Any, style: Style | None, number_format: str | None, wrap: bool) -> None:
+def _styled(cell: Any, style: Style | None, number_format: str | None, wrap: bool, top: bool) -> None:
     if style is not None:
         for name in ("font", "fill", "number_format", "alignment"):
             value = getattr(style, name)
@@ -232,8 +234,8 @@ def _styled(cell: Any, style: Style | None, number_format: str | None, wrap: boo
                 setattr(cell, name, value)
     if number_format and (style is None or style.number_format is None):
         cell.number_format = number_format
-    if wrap and (style is None or style.alignment is None):
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    if (wrap or top) and (style is None or style.alignment is None):
+        cell.alignment = Alignment(wrap_text=wrap, vertical="top")  # a row of several lines reads from its top
 
 
 def _formula_like(value: Any) -> bool:

@@ -46,3 +46,30 @@ def recalculated_rows(workbook: Path, workdir: Path) -> list[list[str]]:
     )
     with (workdir / (workbook.stem + ".csv")).open(encoding="utf-8", newline="") as handle:
         return list(csv.reader(handle))
+
+
+def to_pdf(workbooks: list[Path], workdir: Path) -> list[Path]:
+    """Print workbooks to PDF with LibreOffice (one start for all), as a reader would print them."""
+    subprocess.run(
+        [soffice(), f"-env:UserInstallation=file://{workdir / 'lo-profile'}", "--headless", "--convert-to", "pdf", "--outdir", str(workdir), *map(str, workbooks)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    return [workdir / (path.stem + ".pdf") for path in workbooks]
+
+
+def pdf_pages(pdf: Path) -> list[str]:
+    """The text of each page (poppler's pdftotext, which CI installs with LibreOffice)."""
+    found = shutil.which("pdftotext")
+    if not found:
+        pytest.fail("pdftotext (poppler-utils) is required to read printed pages")
+    text = subprocess.run([found, "-layout", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+    return text.split("\f")[:-1]
+
+
+def page_png(pdf: Path, page: int, target: Path) -> Path:
+    """One printed page as a PNG, kept for people to look at."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["pdftoppm", "-r", "70", "-png", "-singlefile", "-f", str(page), "-l", str(page), str(pdf), str(target.with_suffix(""))], check=True, capture_output=True)
+    return target
