@@ -80,6 +80,7 @@ class MasterData:
     census: Census = field(default_factory=Census)
     baseline: dict[str, Decimal] = field(default_factory=dict)  # last fiscal year's area result per KPI, same round
     _split: dict[tuple[str, str], tuple[list[dict[str, Any]], list[dict[str, Any]]]] = field(default_factory=dict, repr=False)
+    _kpi_results: list[KpiResult] | None = field(default=None, repr=False)
 
     @classmethod
     def collect(cls, settings: Settings, ledger: Ledger, registry: dict[str, Unit], notices: list[Notice]) -> MasterData:
@@ -147,7 +148,12 @@ class MasterData:
         return self.rows(unit, form_code)[0]
 
     def kpi_results(self) -> list[KpiResult]:
-        """Every school-reported indicator added up from the counted rows, as the catalogue says."""
+        """Every school-reported indicator added up from the counted rows, as the catalogue says (worked out once)."""
+        if self._kpi_results is None:
+            self._kpi_results = self._aggregate_kpis()
+        return self._kpi_results
+
+    def _aggregate_kpis(self) -> list[KpiResult]:
         reports = self.kpi_reports()
         return [
             aggregate(

@@ -20,6 +20,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from openpyxl.cell import WriteOnlyCell
@@ -120,7 +121,13 @@ def shown_width(value: Any, number_format: str | None = None) -> float:
         return 5
     if isinstance(value, (int, float, Decimal)):
         return len(f"{value:,.2f}") if ".00" in (number_format or "") else len(f"{value:,}")
-    return sum(THAI_LETTER if "\u0e00" <= ch <= "\u0e7f" else 1.0 for ch in str(value) if unicodedata.category(ch) not in ("Mn", "Me"))
+    return _text_width(str(value))
+
+
+@lru_cache(maxsize=65536)
+def _text_width(text: str) -> float:
+    """Names, districts and messages repeat on thousands of rows: each is measured once."""
+    return sum(THAI_LETTER if "\u0e00" <= ch <= "\u0e7f" else 1.0 for ch in text if unicodedata.category(ch) not in ("Mn", "Me"))
 
 
 def fitted_widths(plan: SheetPlan) -> dict[int, float]:

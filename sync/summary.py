@@ -285,7 +285,10 @@ def executive_plan(data: MasterData) -> SheetPlan:
     plan = SheetPlan(EXECUTIVE, portrait=True, one_page=True)
     _heading(data, plan, "สรุปผู้บริหาร ผลการรวมข้อมูล")
     schools = _schools(data)
-    statuses = {u.code: unit_status([s for (code, _), s in data.statuses.items() if code == u.code]) for u in schools}
+    by_unit: dict[str, list[str]] = defaultdict(list)
+    for (code, _), status in data.statuses.items():
+        by_unit[code].append(status)
+    statuses = {u.code: unit_status(by_unit[u.code]) for u in schools}
     total = len(schools)
 
     plan.add([])

@@ -42,6 +42,19 @@ def demo_area(tmp_path_factory: pytest.TempPathFactory):
     return home, result
 
 
+@pytest.fixture(scope="session")
+def demo200(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A demo of the area's real size (200 schools) built and consolidated once through the real CLI (read-only for tests)."""
+    from click.testing import CliRunner
+
+    from sync.cli import main
+
+    home = tmp_path_factory.mktemp("demo200") / "area"
+    result = CliRunner().invoke(main, ["demo", "--home", str(home), "--schools", "200"])
+    assert result.exit_code == 0, result.output
+    return home
+
+
 @pytest.fixture
 def demo_copy(demo_area, tmp_path: Path):
     """A private copy of the demo area that a test may change and re-consolidate."""

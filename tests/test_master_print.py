@@ -14,11 +14,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from rules.forms import form_sets
-from sync.cli import main
 from sync.settings import load_settings
 from sync.templates import write_template
 from tests.libreoffice import page_png, pdf_pages, to_pdf
@@ -27,14 +25,6 @@ OUTPUT = Path(__file__).resolve().parents[1] / "test-output" / "master"
 PRESENTED = {"สรุปผู้บริหาร": 1, "สรุป": 6, "สรุปตัวชี้วัด": 8, "แผนภูมิ": 6, "ปัญหาที่พบ": 4}  # page bounds at 200 schools
 DATA_SHEETS = ("สถานะการส่ง", "ข้อมูลนักเรียน", "การใช้งบประมาณ")  # printed too, for codes and dates; not bounded
 INTERNAL = re.compile(r"\b(subsidy|operating|investment|personnel|on_time|missing|errors|TRUE|FALSE|True|False|None|[KPM][1-6])\b")
-
-
-@pytest.fixture(scope="module")
-def demo200(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    home = tmp_path_factory.mktemp("demo200") / "area"
-    result = CliRunner().invoke(main, ["demo", "--home", str(home), "--schools", "200"])
-    assert result.exit_code == 0, result.output
-    return home
 
 
 @pytest.fixture(scope="module")
