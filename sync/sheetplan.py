@@ -164,10 +164,10 @@ def emit(plan: SheetPlan, sheet: Worksheet | Any, *, write_only: bool, page: Pri
         sheet.freeze_panes = plan.freeze
     for r, values in enumerate(plan.rows):
         row_style = plan.row_styles.get(r)
-        data_row = r >= plan.data_from and row_style is not HEADER_STYLE
+        header = row_style is HEADER_STYLE
+        data_row = r >= plan.data_from and not header
         formats = plan.column_formats if data_row else {}
         wraps = wrapped if data_row and len(values) > 1 else set()
-        header = row_style is HEADER_STYLE
         lines = max([_lines(values[c], widths.get(c, 10)) for c in range(len(values)) if header or c in wraps] or [1])
         tall = lines > 1 and not header
         if lines > 1:  # wrapped text gets the height it needs (set before the row: write-only sheets stream it)
