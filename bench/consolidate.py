@@ -1,18 +1,29 @@
-"""Time the whole consolidation for N schools; compare with a plain openpyxl load loop. Prints figures.
+"""Time a whole consolidation against the two plain alternatives on the same inbox. Prints figures.
 
-Run: ``.venv/bin/python bench/consolidate.py`` (200 schools) or ``... --schools 200 5000``.
-The consolidation runs in a fresh interpreter (imports included), which reports its own peak
-memory (max RSS of the run and of its worker processes).
-The openpyxl comparison (``load_workbook`` on every file, nothing else) runs for sizes up to
-``--openpyxl-up-to`` schools, since it alone takes minutes at 5,000.
+Run: ``.venv/bin/python bench/consolidate.py`` (the real 260-school registry and 200 synthetic
+schools) or ``... --schools 1000 5000 --no-real --runs 1``. Needs the ``bench`` extra
+(``pip install -e '.[bench]'``: pandas and XlsxWriter for the baseline script).
+
+For each inbox the contenders run interleaved, ``--runs`` times, each in a fresh interpreter on a
+fresh copy of the same generated installation (copying is not timed):
+
+- esaplan: first run (everything new), then in the same process: nothing changed, then 10
+  schools send a new version (their files replaced, not timed) and it runs again;
+- the plain openpyxl loop and the pandas + python-calamine + XlsxWriter script of
+  ``bench/baselines.py``, up to ``--baselines-up-to`` schools (the openpyxl loop alone takes
+  minutes at 5,000).
+
+Figures are min and median over the runs; ratios compare wall times (interpreter start included
+for all three) and the changed run with esaplan's own first run, both measured in-process.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import random
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -20,105 +31,117 @@ import time
 from pathlib import Path
 
 from sync.demo import DEMO_FY, DEMO_ROUND, build_registry, plan_files, write_files
-from sync.registry import save_registry
+from sync.registry import Unit, load_registry, save_registry
 from sync.settings import load_settings, write_config
 
 ROOT = Path(__file__).resolve().parents[1]
+REAL_REGISTRY = ROOT.parent / "shared" / "data" / "khonkaen-area5-schools-2022.csv"
+CHANGED = 10
 
-
-def generate(home: Path, schools: int) -> int:
-    """Write one filled workbook per unit into the inbox; returns the number of files."""
-    settings = load_settings(home, fiscal_year=DEMO_FY, round=DEMO_ROUND)
-    settings.ensure_folders()
-    write_config(settings)
-    units = build_registry(schools, random.Random(schools))
-    save_registry(units, settings.registry_path)
-    files, _ = plan_files(units, random.Random(schools), mistakes=False)
-    write_files(files, settings.inbox, DEMO_FY, DEMO_ROUND)
-    return len(files)
-
-
-CONSOLIDATE_TWICE = """
-import json, resource, sys, time
+ESAPLAN_RUN = """
+import json, resource, shutil, sys, time
 start = time.perf_counter()
 from sync.consolidate import consolidate
 from sync.settings import load_settings
 settings = load_settings(sys.argv[1])
 first = consolidate(settings)
-middle = time.perf_counter()
+t1 = time.perf_counter()
 consolidate(settings)
-end = time.perf_counter()
-print(json.dumps({"first": middle - start, "again": end - middle, "versions": first.new_versions,
-    "size": first.master_path.stat().st_size,
-    "rss_kib": max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)}))
+t2 = time.perf_counter()
+shutil.copytree(sys.argv[2], settings.inbox, dirs_exist_ok=True)  # 10 schools send a new version
+t3 = time.perf_counter()
+changed = consolidate(settings)
+t4 = time.perf_counter()
+assert changed.new_versions == int(sys.argv[3]), changed.new_versions
+print(json.dumps({"first": t1 - start, "again": t2 - t1, "changed": t4 - t3, "versions": first.new_versions,
+    "size": first.master_path.stat().st_size, "rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+    "children_rss_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))
 """
 
 
-def consolidate_in_fresh_process(home: Path) -> dict:
-    """Run two consolidations in a new interpreter, as ``esaplan consolidate`` would; imports included."""
+def generate(home: Path, units: list[Unit], seed: int) -> int:
+    """Write one filled workbook per unit into the inbox, and a second version for 10 schools in
+    ``home/../changed``; returns the number of files in the inbox."""
+    settings = load_settings(home, fiscal_year=DEMO_FY, round=DEMO_ROUND)
+    settings.ensure_folders()
+    write_config(settings)
+    save_registry(units, settings.registry_path)
+    files, _ = plan_files(units, random.Random(seed), mistakes=False)
+    write_files(files, settings.inbox, DEMO_FY, DEMO_ROUND)
+    later, _ = plan_files(units, random.Random(seed + 1), mistakes=False)
+    schools = [f for f in later if f.unit.kind == "school"]
+    write_files(random.Random(seed).sample(schools, CHANGED), home.parent / "changed", DEMO_FY, DEMO_ROUND)
+    for path in (home.parent / "changed").rglob("*.xlsx"):
+        path.touch()  # sent now: after the first versions
+    return len(files)
+
+
+def fresh_copy(base: Path, scratch: Path) -> Path:
+    if scratch.exists():
+        shutil.rmtree(scratch)
+    shutil.copytree(base, scratch)
+    return scratch / "area"
+
+
+def run_esaplan(base: Path, scratch: Path) -> dict:
+    home = fresh_copy(base, scratch)
     started = time.perf_counter()
-    output = subprocess.run([sys.executable, "-c", CONSOLIDATE_TWICE, str(home)], check=True, capture_output=True, text=True, cwd=ROOT).stdout
+    output = subprocess.run([sys.executable, "-c", ESAPLAN_RUN, str(home), str(scratch / "changed"), str(CHANGED)], check=True, capture_output=True, text=True, cwd=ROOT).stdout
     figures = json.loads(output.strip().splitlines()[-1])
-    figures["wall"] = time.perf_counter() - started - figures["again"]
+    figures["wall"] = time.perf_counter() - started - figures["again"] - figures["changed"]
     return figures
 
 
-def _read_stage(home: Path, queue: multiprocessing.Queue) -> None:
-    """Only what replaces the openpyxl loop: read every file with calamine and validate it."""
-    from sync.consolidate import _parse_all, inbox_files
-    from sync.registry import load_registry
-
-    settings = load_settings(home, fiscal_year=DEMO_FY, round=DEMO_ROUND)
-    registry = load_registry(settings.registry_path)
-    items = list(inbox_files(settings, registry, []))
-    start = time.perf_counter()
-    parsed = list(_parse_all(settings, registry, items))
-    queue.put((time.perf_counter() - start, len(parsed)))
+def run_baseline(kind: str, base: Path, scratch: Path) -> float:
+    home = fresh_copy(base, scratch)
+    started = time.perf_counter()
+    subprocess.run([sys.executable, str(ROOT / "bench" / "baselines.py"), kind, str(home / "inbox"), str(scratch / "out.xlsx")], check=True, cwd=ROOT)
+    return time.perf_counter() - started
 
 
-def _openpyxl_loop(home: Path, queue: multiprocessing.Queue) -> None:
-    from openpyxl import load_workbook
-
-    start = time.perf_counter()
-    for path in sorted((home / "inbox").rglob("*.xlsx")):
-        load_workbook(path)
-    queue.put(time.perf_counter() - start)
+def spread(values: list[float]) -> str:
+    return f"{min(values):6.2f} {statistics.median(values):6.2f}"
 
 
-def in_child(target, home: Path):  # type: ignore[no-untyped-def]
-    """Run ``target(home, queue)`` in a forked child (modules already imported, as in a CLI run)."""
-    context = multiprocessing.get_context("fork")
-    queue = context.Queue()
-    process = context.Process(target=target, args=(home, queue))
-    process.start()
-    result = queue.get()
-    process.join()
-    return result
+def measure(label: str, units: list[Unit], runs: int, baselines: bool) -> None:
+    schools = sum(u.kind == "school" for u in units)
+    with tempfile.TemporaryDirectory() as folder:
+        base = Path(folder) / "base"
+        start = time.perf_counter()
+        files = generate(base / "area", units, seed=schools)
+        print(f"\n{label}: {schools:,} schools, {files:,} workbooks generated in {time.perf_counter() - start:.0f} s (not part of the figures)")
+        esaplan: list[dict] = []
+        loops: dict[str, list[float]] = {"openpyxl": [], "pandas": []}
+        for _ in range(runs):  # interleaved, so a slow moment of the machine hits every contender alike
+            esaplan.append(run_esaplan(base, Path(folder) / "run"))
+            for kind in loops if baselines else ():
+                loops[kind].append(run_baseline(kind, base, Path(folder) / "run"))
+        first = [r["first"] for r in esaplan]
+        wall = [r["wall"] for r in esaplan]
+        changed = [r["changed"] for r in esaplan]
+        print(f"  {'(seconds, min median of ' + str(runs) + ')':44} {'min':>6} {'median':>6}")
+        print(f"  esaplan first run, in-process, imports in    {spread(first)}   ({esaplan[0]['versions']:,} new versions, master {esaplan[0]['size'] / 1048576:.1f} MiB)")
+        print(f"  esaplan first run, wall                      {spread(wall)}")
+        print(f"  esaplan nothing changed, in-process          {spread([r['again'] for r in esaplan])}")
+        print(f"  esaplan {CHANGED} schools changed, in-process       {spread(changed)}   ({statistics.median(changed) / statistics.median(first):.0%} of a first run)")
+        print(f"  peak memory (max RSS) main / workers         {max(r['rss_kib'] for r in esaplan) / 1024:6.0f} {max(r['children_rss_kib'] for r in esaplan) / 1024:6.0f} MiB")
+        for kind, times in loops.items():
+            if times:
+                print(f"  {kind + ' baseline, wall':44} {spread(times)}   esaplan faster by {min(times) / min(wall):.1f}x (min) {statistics.median(times) / statistics.median(wall):.1f}x (median)")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--schools", type=int, nargs="+", default=[200])
-    parser.add_argument("--openpyxl-up-to", type=int, default=1000)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--schools", type=int, nargs="*", default=[200], help="synthetic areas of this many schools")
+    parser.add_argument("--no-real", dest="real", action="store_false", help="skip the real 260-school registry")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--baselines-up-to", type=int, default=1000)
     args = parser.parse_args()
+    if args.real:
+        real = list(load_registry(REAL_REGISTRY).values())
+        measure("real registry (Khon Kaen Area 5)", real, args.runs, len(real) <= args.baselines_up_to)
     for schools in args.schools:
-        with tempfile.TemporaryDirectory() as folder:
-            home = Path(folder) / "area"
-            start = time.perf_counter()
-            files = generate(home, schools)
-            print(f"\n{schools:,} schools: generated {files:,} workbooks in {time.perf_counter() - start:.1f} s (not part of the figures)")
-            run = consolidate_in_fresh_process(home)
-            first = run["first"]
-            print(f"  consolidate, first run        {first:7.2f} s   (in-process, imports included; {run['wall']:.2f} s wall with interpreter start; {run['versions']:,} new versions, master {run['size'] / 1048576:.1f} MiB)")
-            print(f"  consolidate, nothing changed  {run['again']:7.2f} s")
-            print(f"  peak memory (max RSS)         {run['rss_kib'] / 1024:7.0f} MiB")
-            read, count = in_child(_read_stage, home)
-            print(f"  read + validate stage         {read:7.2f} s   (python-calamine + form checks, {count:,} files)")
-            if schools <= args.openpyxl_up_to:
-                loop = in_child(_openpyxl_loop, home)
-                print(f"  openpyxl load_workbook loop   {loop:7.2f} s   (loading only, no validation)")
-                print(f"  ratio, read + validate vs openpyxl loop     {loop / read:5.1f}x")
-                print(f"  ratio, whole consolidation vs openpyxl loop {loop / first:5.1f}x  (the master write with openpyxl dominates)")
+        measure("synthetic", build_registry(schools, random.Random(schools)), args.runs, schools <= args.baselines_up_to)
 
 
 if __name__ == "__main__":
