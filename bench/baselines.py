@@ -26,7 +26,7 @@ def openpyxl_loop(inbox: Path, out: Path) -> None:
     for path in sorted(inbox.rglob("*.xlsx")):
         try:
             book = load_workbook(path, data_only=True)
-        except Exception:  # noqa: BLE001 - a script like this skips what it cannot open
+        except Exception:  # noqa: BLE001, S112 - a script like this skips what it cannot open
             continue
         for sheet in book.worksheets:
             target = master[sheet.title] if sheet.title in master.sheetnames else master.create_sheet(sheet.title)
@@ -42,7 +42,7 @@ def pandas_script(inbox: Path, out: Path) -> None:
     for path in sorted(inbox.rglob("*.xlsx")):
         try:
             sheets = pd.read_excel(path, sheet_name=None, header=None, engine="calamine")
-        except Exception:  # noqa: BLE001
+        except Exception:  # noqa: BLE001, S112
             continue
         for name, frame in sheets.items():
             frame.insert(0, "unit", path.parent.name)

@@ -37,7 +37,7 @@ from rules.thai import reporting_round
 
 from .gsheets.snapshot import book_from_snapshot
 from .ledger import Ledger, NewVersion, Submission, open_ledger
-from .master import MasterData, write_master
+from .master import MasterData, keep_added_sheets, write_master
 from .reader import INSTRUCTIONS_SHEET, UNIT_CELL_NAME, UnreadableWorkbook, Workbook, read_workbook
 from .registry import Unit, find_unit, load_registry
 from .safety import check_file
@@ -344,6 +344,9 @@ def consolidate(settings: Settings, *, sources: Iterable[Incoming] | None = None
                 ledger.finish_run(run_id, status="unchanged", master_path=str(master), summary=summary, fingerprint=fingerprint, notices=kept)
                 report("master", 1, 1, "")
                 return RunResult(run_id, master, settings.fiscal_year, settings.round, summary, new_versions, len(items), notices, False, data.units_with_errors())
+            if moved := keep_added_sheets(settings):
+                notices.append(moved)  # shown in ปัญหาที่พบ of the new master and on the dashboard
+                kept.append(asdict(moved))
             master = write_master(settings, data, lambda done, steps: report("master", done, steps, ""))
             ledger.finish_run(run_id, status="ok", master_path=str(master), summary=summary, fingerprint=fingerprint, notices=kept)
             return RunResult(run_id, master, settings.fiscal_year, settings.round, summary, new_versions, len(items), notices, True, data.units_with_errors())

@@ -166,23 +166,21 @@ class Ledger:
         """Store new versions in one transaction; content already stored returns the stored version."""
         stored: list[Submission] = []
         with self.begin() as connection:
+            rounds = {(new.fiscal_year, new.round) for new in versions}
+            known, versions_of = self._stored_in(connection, rounds, {new.unit_code for new in versions})
             for new in versions:
-                key = (
-                    submissions.c.unit_code == new.unit_code,
-                    submissions.c.form_set == new.form_set,
-                    submissions.c.fiscal_year == new.fiscal_year,
-                    submissions.c.round == new.round,
-                )
-                existing = connection.execute(select(submissions).where(*key, submissions.c.sha256 == new.sha256)).first()
-                if existing:
-                    stored.append(_submission(existing))
+                slot = (new.unit_code, new.form_set, new.fiscal_year, new.round)
+                if (*slot, new.sha256) in known:
+                    same = known[(*slot, new.sha256)]
+                    stored.append(same if isinstance(same, Submission) else _submission(same))
                     continue
+                versions_of[slot] = versions_of.get(slot, 0) + 1
                 values = {
                     "unit_code": new.unit_code,
                     "form_set": new.form_set,
                     "fiscal_year": new.fiscal_year,
                     "round": new.round,
-                    "version": connection.execute(select(func.coalesce(func.max(submissions.c.version), 0)).where(*key)).scalar_one() + 1,
+                    "version": versions_of[slot],
                     "sha256": new.sha256,
                     "source": new.source,
                     "original_name": new.original_name[:255],
@@ -212,8 +210,25 @@ class Ledger:
                             for form, p in new.problems
                         ],
                     )
-                stored.append(Submission(id=new_id, data=new.data, **values))
+                submission = Submission(id=new_id, data=new.data, **values)
+                known[(*slot, new.sha256)] = submission
+                stored.append(submission)
         return stored
+
+    @staticmethod
+    def _stored_in(connection: Connection, rounds: set[tuple[int, int]], units: set[str]) -> tuple[dict[tuple[Any, ...], Any], dict[tuple[Any, ...], int]]:
+        """What a batch checks against, in one query: the stored versions of its units in its rounds by
+        (unit, form set, year, round, SHA-256), as rows (decoded only when met again), and the last
+        version number of each (unit, form set, year, round)."""
+        known: dict[tuple[Any, ...], Any] = {}
+        last: dict[tuple[Any, ...], int] = {}
+        for fiscal_year, round_ in rounds:
+            query = select(submissions).where(submissions.c.fiscal_year == fiscal_year, submissions.c.round == round_, submissions.c.unit_code.in_(units))
+            for row in connection.execute(query):
+                slot = (row.unit_code, row.form_set, row.fiscal_year, row.round)
+                known.setdefault((*slot, row.sha256), row)
+                last[slot] = max(last.get(slot, 0), row.version)
+        return known, last
 
     def accounted(self, fiscal_year: int, round_: int) -> set[tuple[str, str]]:
         """(unit code, SHA-256) of contents a run for this round need not read again (one query).

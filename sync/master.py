@@ -1,15 +1,17 @@
 """Write the master workbook: tidy sheets per form, status, issues, a summary with native charts.
 
-Sheets written here are *managed* (listed in the hidden ``_esaplan_master`` sheet) and rebuilt on
-every run; any other sheet - the analysts' own pivots and notes - is kept. Text from schools is
-always stored as text: a value starting with ``=`` ``+`` ``-`` ``@`` is written as a string cell,
-never as a formula. The file is written to a temporary name, then atomically moved over the
-previous master, which is first copied to ``master/history/`` (the last N are kept).
+The master is generated whole on every run (its sheets are listed in the hidden ``_esaplan_master``
+sheet); the analysts' pivots and charts live in their own workbooks that read it, and a master
+someone added sheets to is kept whole in ``master/analysis/`` before it is replaced. Text from
+schools is always stored as text: a value starting with ``=`` ``+`` ``-`` ``@`` is written as a
+string cell, never as a formula. The file is written to a temporary name, then atomically moved
+over the previous master, which is kept in ``master/history/`` (the last N).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 import shutil
 import tempfile
@@ -21,7 +23,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import PatternFill
 from openpyxl.writer.excel import ExcelWriter
 from python_calamine import CalamineWorkbook
@@ -34,11 +36,13 @@ from .ledger import Ledger, Submission
 from .population import Census, read_census
 from .registry import Unit
 from .settings import BANGKOK, Settings
-from .sheetplan import COUNT_FORMAT, DATE_FORMAT, DATE_TIME_FORMAT, MONEY_FORMAT, PrintHeader, SheetPlan, Style, emit
+from .sheetplan import COUNT_FORMAT, DATE_FORMAT, DATE_TIME_FORMAT, MONEY_FORMAT, PrintHeader, SheetPlan, Style, emit, number_styles
 from .status import SEVERITY_COLOUR, SEVERITY_ORDER, SEVERITY_TH, STATUS_TH, Notice, UnitErrors, deadline, form_status, sets_for
 from .summary import charts_plan, executive_plan, kpi_plan, summary_plan
+from .tablerows import RowCache, sheet_data, splice
 
 MANAGED_LIST = "_esaplan_master"
+ANALYSIS_DIR = "analysis"  # analysts' own workbooks; esaplan only ever adds to it
 STATUS, ISSUES = "สถานะการส่ง", "ปัญหาที่พบ"
 STATUS_FILL = {
     "on_time": PatternFill("solid", fgColor="C6EFCE"),
@@ -235,7 +239,8 @@ def _column_format(column: Column, has_money: bool) -> str | None:
 
 
 def _form_plan(form: Form, data: MasterData) -> SheetPlan:
-    plan = SheetPlan(form.sheet, auto_wrap=False)  # data to filter and pivot: one line a row
+    blocks: list[int] = []
+    plan = SheetPlan(form.sheet, auto_wrap=False, blocks=blocks)  # data to filter and pivot: one line a row, a block per unit
     columns = list(form.columns)
     extra = ["ผู้อนุมัติ", "กฎที่ใช้"] if form.transfer_check else []
     plan.table([*UNIT_HEADERS, "ฉบับที่", "ส่งเมื่อ", *(c.th for c in columns), *extra, "ข้อผิดพลาดในแถว", COUNTED_HEADER])
@@ -249,6 +254,7 @@ def _form_plan(form: Form, data: MasterData) -> SheetPlan:
         submission = data.submission_for(unit, form)
         if submission is None or form.code not in submission.data:
             continue
+        blocks.append(len(plan.rows))
         errors = _row_errors(data.issues.get(submission.id, []), form.code)
         left_out = {id(row) for row in data.rows(unit, form.code)[1]}
         unit_cells = [*_unit_cells(unit, data), submission.version, _bangkok(submission.submitted_at)]
@@ -306,77 +312,112 @@ def _issues_plan(data: MasterData) -> SheetPlan:
     return plan
 
 
-def _analyst_sheets(path: Path) -> bool:
-    """Whether the current master has sheets the analysts added (read cheaply with calamine)."""
+def added_sheets(path: Path) -> list[str]:
+    """Sheets of the current master that esaplan did not write (read cheaply with calamine)."""
     if not path.exists():
-        return False
+        return []
     try:
         book = CalamineWorkbook.from_path(str(path))
         names = book.sheet_names
         managed = {row[0] for row in book.get_sheet_by_name(MANAGED_LIST).to_python() if row} if MANAGED_LIST in names else set()
-    except Exception:  # an unreadable old master is replaced, not preserved
-        return False
-    return any(name not in managed and name != MANAGED_LIST for name in names)
+    except Exception:  # an unreadable old master is still kept in history/
+        return []
+    return [name for name in names if name not in managed and name != MANAGED_LIST]
+
+
+def keep_added_sheets(settings: Settings) -> Notice | None:
+    """Before the master is rewritten: a master someone added sheets to is kept whole, byte for byte
+    (charts, pivot tables and images included), in ``master/analysis/``, and staff are told where.
+
+    The master is generated afresh on every run, so work kept inside it cannot survive; work kept
+    in its own workbook that reads the master does (README, "งานวิเคราะห์").
+    """
+    target = settings.master_path()
+    added = added_sheets(target)
+    if not added:
+        return None
+    folder = settings.master_dir / ANALYSIS_DIR
+    folder.mkdir(exist_ok=True)
+    kept = folder / f"{target.stem}-{_stamp()}.xlsx"
+    shutil.copy2(target, kept)
+    message = (
+        f"แผ่นงานที่เพิ่มเองในไฟล์รวม ({', '.join(added)}) ถูกเก็บไว้ทั้งไฟล์ที่ {kept.relative_to(settings.home)} "
+        "เพราะไฟล์รวมสร้างใหม่ทุกครั้ง: ทำงานวิเคราะห์ในไฟล์ของตนเองที่อ้างอิงไฟล์รวม (ดู README หัวข้อ งานวิเคราะห์)"
+    )
+    return Notice(None, "(ไฟล์รวม)", "ANALYST-SHEETS-MOVED", "warning", message)
+
+
+def _stamp() -> str:
+    return dt.datetime.now(BANGKOK).strftime("%Y%m%d-%H%M%S-%f")
 
 
 def write_master(settings: Settings, data: MasterData, progress: Callable[[int, int], None] | None = None) -> Path:
     """Build the master for the round and atomically put it in place; returns its path.
 
-    ``progress`` hears (steps done, steps) at the start, after each sheet and after the save:
-    writing is the longest part of a large run, and the Consolidate button's bar should move.
+    openpyxl lays out every sheet and writes all but the per-form sheets' data rows, which
+    :mod:`sync.tablerows` writes into the saved parts, reusing the blocks of units whose rows did
+    not change since the last run. ``progress`` hears (steps done, steps) at the start, after each
+    sheet and after the save, so the Consolidate button's bar moves.
     """
     target = settings.master_path()
     forms = list({f.code: f for s in form_sets().values() for f in s.forms}.values())
     plans = [executive_plan(data), summary_plan(data, forms), kpi_plan(data), charts_plan(data, forms), _status_plan(data, forms), _issues_plan(data), *(_form_plan(f, data) for f in forms)]
     page = PrintHeader(settings.office_name, f"ปีงบประมาณ {settings.fiscal_year} รอบ {settings.round} เดือน")
-    keep_analyst_sheets = _analyst_sheets(target)
-    if keep_analyst_sheets:  # slower: openpyxl must load the old master to keep the analysts' sheets
-        book = load_workbook(target)
-        ours = {p.name for p in plans} | _managed_names(book) | {MANAGED_LIST}
-        for name in [n for n in book.sheetnames if n in ours]:
-            del book[name]
-    else:
-        book = Workbook(write_only=True)
+    cache = RowCache(target.parent / f".rows-{target.stem}.pickle")
+    book = Workbook(write_only=True)
+    sheets = [book.create_sheet(plan.name) for plan in plans]
+    styles = number_styles(sheets[0])
+    tables: dict[str, str] = {}
     steps = len(plans) + 1  # each sheet, then compressing and saving the file
     if progress:
         progress(0, steps)
-    for index, plan in enumerate(plans):
-        sheet = book.create_sheet(plan.name, index) if keep_analyst_sheets else book.create_sheet(plan.name)
-        emit(plan, sheet, write_only=not keep_analyst_sheets, page=page)
+    for index, (plan, sheet) in enumerate(zip(plans, sheets, strict=True), start=1):
+        if plan.blocks is not None:  # openpyxl names the parts by position: sheet1.xml is the first sheet
+            tables[f"xl/worksheets/sheet{index}.xml"] = _data_rows(plan, styles, cache)
+        emit(plan, sheet, write_only=True, page=page, body=plan.blocks is None)
         if progress:
-            progress(index + 1, steps)
+            progress(index, steps)
     listing = book.create_sheet(MANAGED_LIST)
     for plan in plans:
         listing.append([plan.name])
     listing.sheet_state = "hidden"
-    if keep_analyst_sheets:
-        book.active = 0
-    _replace_atomically(book, target, settings.keep_masters)
+    _replace_atomically(book, tables, target, settings.keep_masters)
+    cache.save()
     if progress:
         progress(steps, steps)
     return target
 
 
-def _managed_names(book: Workbook) -> set[str]:
-    if MANAGED_LIST not in book.sheetnames:
-        return set()
-    return {row[0].value for row in book[MANAGED_LIST].iter_rows() if row and row[0].value}
+def _data_rows(plan: SheetPlan, styles: dict[str, str], cache: RowCache) -> str:
+    """A table's data rows, block by block, and (into the plan) the widths its columns need."""
+    width = max((len(row) for row in plan.rows), default=0)
+    column_styles = [styles[plan.column_formats[c]] if c in plan.column_formats else "" for c in range(width)]
+    bounds = [*(plan.blocks or []), len(plan.rows)]
+    blocks = [cache.block(plan.rows[a:b], column_styles, plan.column_formats) for a, b in zip(bounds, bounds[1:])]
+    for block in blocks:
+        for c, need in block.widths.items():
+            plan.data_widths[c] = max(plan.data_widths.get(c, 0), need)
+    return sheet_data(blocks, plan.data_from + 1)
 
 
-def _replace_atomically(book: Workbook, target: Path, keep: int) -> None:
+def _replace_atomically(book: Workbook, tables: dict[str, str], target: Path, keep: int) -> None:
+    """Save, put the data rows in their sheets, sync, keep the previous master in history/, swap."""
     target.parent.mkdir(parents=True, exist_ok=True)
     descriptor, name = tempfile.mkstemp(dir=target.parent, prefix=".master-", suffix=".xlsx.tmp")
     os.close(descriptor)
     temp = Path(name)
     try:
-        _save(book, temp)
+        _save(book, tables, temp)
         with temp.open("rb") as written:
             os.fsync(written.fileno())
         if target.exists():
             history = target.parent / "history"
             history.mkdir(exist_ok=True)
-            stamp = dt.datetime.now(BANGKOK).strftime("%Y%m%d-%H%M%S-%f")
-            shutil.copy2(target, history / f"{target.stem}-{stamp}.xlsx")
+            kept = history / f"{target.stem}-{_stamp()}.xlsx"
+            try:
+                os.link(target, kept)  # the old master's own bytes, no copy: the swap below only renames
+            except OSError:
+                shutil.copy2(target, kept)
             for old in sorted(history.glob(f"{target.stem}-*.xlsx"))[:-keep] if keep > 0 else []:
                 old.unlink()
         os.replace(temp, target)
@@ -384,10 +425,16 @@ def _replace_atomically(book: Workbook, target: Path, keep: int) -> None:
         temp.unlink(missing_ok=True)
 
 
-def _save(book: Workbook, path: Path) -> None:
-    """``Workbook.save`` with fast zlib compression (level 1): ~3x faster to compress, a few % larger."""
-    if book.write_only and not book.worksheets:  # pragma: no cover - the master always has sheets
-        book.create_sheet()
+def _save(book: Workbook, tables: dict[str, str], path: Path) -> None:
+    """openpyxl's package, stored uncompressed in memory, then each part compressed once (zlib level 1:
+    ~3x faster than the default, a few % larger) with the data rows in their sheets."""
     book.properties.modified = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True, compresslevel=1) as archive:
+    package = io.BytesIO()
+    with zipfile.ZipFile(package, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
         ExcelWriter(book, archive).save()
+    with zipfile.ZipFile(package) as parts, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True, compresslevel=1) as archive:
+        for info in parts.infolist():
+            content = parts.read(info)
+            if info.filename in tables:
+                content = splice(content, tables[info.filename])
+            archive.writestr(info.filename, content)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from copy import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -35,6 +36,7 @@ MONEY_FORMAT = "#,##0.00"
 DECIMAL_FORMAT = "#,##0.00"  # percentages and means: two decimals, always
 DATE_TIME_FORMAT = "[$-107041E]d mmm yyyy hh:mm"
 DATE_FORMAT = "[$-107041E]d mmm yyyy"
+NUMBER_FORMATS = (COUNT_FORMAT, MONEY_FORMAT, DATE_TIME_FORMAT, DATE_FORMAT)
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 WIDTH_SAMPLE = 1500  # rows looked at to fit a column: enough to see its longest values, cheap on big sheets
@@ -90,6 +92,8 @@ class SheetPlan:
     fit_width: bool = True  # scale to one page wide; False keeps 100 % so manual page breaks hold (LibreOffice ignores them when scaling)
     charts: list[tuple[Callable[[Worksheet], Any], str]] = field(default_factory=list)
     data_from: int = 1
+    blocks: list[int] | None = None  # a table of units: where each unit's rows start (written by sync.tablerows)
+    data_widths: dict[int, float] = field(default_factory=dict)  # what a table's data rows need, measured block by block
 
     def header(self, headers: list[str]) -> int:
         """Add a styled header row; returns its 0-based index."""
@@ -133,8 +137,8 @@ def _text_width(text: str) -> float:
 def fitted_widths(plan: SheetPlan) -> dict[int, float]:
     """Column widths that show every sampled value whole (long text wraps at ``MAX_WIDTH``); a header
     may wrap to two lines but no word of it is cut."""
-    widths: dict[int, float] = {}
-    for r, values in enumerate(plan.rows[: plan.data_from + WIDTH_SAMPLE]):
+    widths = {c: min(MAX_WIDTH, need + 2) for c, need in plan.data_widths.items()}
+    for r, values in enumerate(plan.rows[: plan.data_from + (WIDTH_SAMPLE if plan.blocks is None else 0)]):
         if len(values) <= 1 and plan.row_styles.get(r) is not HEADER_STYLE:
             continue  # titles and notes run across the page
         header = plan.row_styles.get(r) is HEADER_STYLE
@@ -148,8 +152,11 @@ def fitted_widths(plan: SheetPlan) -> dict[int, float]:
     return {**widths, **plan.widths}
 
 
-def emit(plan: SheetPlan, sheet: Worksheet | Any, *, write_only: bool, page: PrintHeader | None = None) -> None:
+def emit(plan: SheetPlan, sheet: Worksheet | Any, *, write_only: bool, page: PrintHeader | None = None, body: bool = True) -> None:
     """Write a plan into an (empty) worksheet, fitted and set up to print. Text that looks like a formula stays text.
+
+    ``body=False`` writes everything but the data rows (widths, filter and print setup still cover
+    them): :mod:`sync.tablerows` puts them in the saved sheet.
 
     A cell needs more than a plain value (is *special*) when it is styled, number-formatted,
     wrapped or formula-like; write-only sheets get a styled ``WriteOnlyCell`` for it, normal
@@ -162,7 +169,8 @@ def emit(plan: SheetPlan, sheet: Worksheet | Any, *, write_only: bool, page: Pri
     _print_setup(plan, sheet, sum(widths.values()), page)  # before any row: a write-only sheet streams its properties with the first
     if plan.freeze:
         sheet.freeze_panes = plan.freeze
-    for r, values in enumerate(plan.rows):
+    looks: dict[tuple[Any, ...], Any] = {}
+    for r, values in enumerate(plan.rows if body else plan.rows[: plan.data_from]):
         row_style = plan.row_styles.get(r)
         header = row_style is HEADER_STYLE
         data_row = r >= plan.data_from and not header
@@ -183,7 +191,13 @@ def emit(plan: SheetPlan, sheet: Worksheet | Any, *, write_only: bool, page: Pri
                 cells[c] = cell = WriteOnlyCell(sheet, value=values[c])
                 if _formula_like(values[c]):
                     cell.data_type = "s"
-                _styled(cell, plan.styles.get((r, c), row_style), formats.get(c), c in wraps, tall)
+                style = plan.styles.get((r, c), row_style)
+                look = (*(id(getattr(style, n, None)) for n in ("font", "fill", "number_format", "alignment")), formats.get(c), c in wraps, tall)
+                if look in looks:  # registering a style with openpyxl costs ~50 µs; the same look is copied
+                    cell._style = copy(looks[look])
+                else:
+                    _styled(cell, style, formats.get(c), c in wraps, tall)
+                    looks[look] = copy(cell._style)
             sheet.append(cells)
         else:
             sheet.append([None if _formula_like(v) else v for v in values])
@@ -224,6 +238,18 @@ def _print_setup(plan: SheetPlan, sheet: Any, width: float, page: PrintHeader | 
         sheet.oddFooter.left.text = "esaplan"
         for part in (sheet.oddHeader.left, sheet.oddHeader.right, sheet.oddFooter.left, sheet.oddFooter.right):
             part.size = 9
+
+
+def number_styles(sheet: Any) -> dict[str, str]:
+    """Each number format as the ``s="N"`` attribute a cell carries in a sheet's XML: the workbook's
+    style id, registered with openpyxl (so its styles part lists it) before any other style, so the
+    ids are the same in every master and kept rows stay valid."""
+    styles = {}
+    for number_format in NUMBER_FORMATS:
+        cell = WriteOnlyCell(sheet)
+        cell.number_format = number_format
+        styles[number_format] = f' s="{cell.style_id}"'
+    return styles
 
 
 def _lines(value: Any, width: float) -> int:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import pickle
 import zipfile
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from filelock import FileLock
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
+from openpyxl.chart import BarChart, Reference
 from sqlalchemy import func, select
 
 from rules.forms import form_sets
@@ -18,8 +20,10 @@ from sync import master as master_module
 from sync.cli import main
 from sync.consolidate import ConsolidationBusy, Incoming, consolidate, ingest
 from sync.ledger import open_ledger, submissions
+from sync.master import MasterData
 from sync.registry import load_registry
 from sync.settings import BANGKOK, load_settings
+from sync.sheetplan import emit
 from sync.status import deadline, form_status
 from sync.templates import write_template
 
@@ -185,24 +189,86 @@ def test_nothing_changed_means_the_master_is_not_rewritten(demo_copy):
     assert consolidate(settings).master_written
 
 
-def test_analyst_sheets_survive_a_new_run(demo_copy):
+def test_a_master_someone_added_sheets_to_is_kept_whole_and_their_own_workbook_untouched(demo_copy):
+    """The master is generated afresh every run. A master an analyst added a sheet (with a chart) to
+    is kept byte for byte in master/analysis/ before it is replaced, and staff are told where; the
+    analyst's own workbook in that folder stays byte for byte the same through three runs."""
     settings = load_settings(demo_copy)
     book = load_workbook(settings.master_path())
     mine = book.create_sheet("วิเคราะห์ของฉัน")
-    mine["A1"] = "บันทึกของนักวิเคราะห์"
-    mine["B2"] = "=SUM(1,2)"
+    for row in [("อำเภอ", "นักเรียน"), ("หนองเรือ", 120), ("ชุมแพ", 95)]:
+        mine.append(row)
+    chart = BarChart()
+    chart.add_data(Reference(mine, min_col=2, min_row=1, max_row=3), titles_from_data=True)
+    mine.add_chart(chart, "D2")
     book.save(settings.master_path())
-    _resubmit(demo_copy, 31)
-    assert consolidate(settings).master_written
+    with_sheet = settings.master_path().read_bytes()
+    own = settings.master_dir / "analysis" / "งานวิเคราะห์ของฉัน.xlsx"
+    own.parent.mkdir(exist_ok=True)
+    own.write_bytes(with_sheet)
+
+    for male in (31, 32, 33):
+        _resubmit(demo_copy, male)
+        result = consolidate(settings)
+        assert result.master_written
+    kept = [p for p in own.parent.glob("*.xlsx") if p != own]
+    assert len(kept) == 1 and kept[0].read_bytes() == with_sheet  # charts, pivots, images: the file itself
+    assert own.read_bytes() == with_sheet
     again = load_workbook(settings.master_path())
-    assert again.sheetnames[: len(MANAGED)] == MANAGED and "วิเคราะห์ของฉัน" in again.sheetnames
-    assert again["วิเคราะห์ของฉัน"]["A1"].value == "บันทึกของนักวิเคราะห์"
-    assert again["วิเคราะห์ของฉัน"]["B2"].value == "=SUM(1,2)"
-    assert len([n for n in again.sheetnames if n == "สรุป"]) == 1
+    assert again.sheetnames[: len(MANAGED)] == MANAGED and "วิเคราะห์ของฉัน" not in again.sheetnames
     rows = [r for r in _rows(again["ข้อมูลนักเรียน"]) if r[0] == "99000001"]
-    assert [(r[7], r[8]) for r in rows] == [("ป.1", 31)]
-    formula_like = [c for row in again["คำของบประมาณ"].iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("=")]
-    assert formula_like and all(c.data_type == "s" for c in formula_like)  # the slower keep-analyst-sheets path too
+    assert [(r[7], r[8]) for r in rows] == [("ป.1", 33)]
+    moved = [n for n in open_ledger(settings.database_url).last_notices(settings.fiscal_year, settings.round) if n["rule"] == "ANALYST-SHEETS-MOVED"]
+    assert not moved  # told once, on the run that moved it
+    masters = [*sorted((settings.master_dir / "history").glob("*.xlsx")), settings.master_path()]
+    notices = [r for path in masters[1:] if "ปัญหาที่พบ" in (b := load_workbook(path, read_only=True)).sheetnames for r in b["ปัญหาที่พบ"].iter_rows(values_only=True) if r[8] == "ANALYST-SHEETS-MOVED"]
+    assert len(notices) == 1 and "วิเคราะห์ของฉัน" in notices[0][6] and "master/analysis/" in notices[0][6]
+
+
+def test_the_master_is_cell_for_cell_what_openpyxl_alone_writes(demo_copy):
+    """The per-form sheets' rows written as text into openpyxl's sheets read back exactly as when
+    openpyxl writes every cell: values, types, number formats; text starting with = stays text."""
+    settings = load_settings(demo_copy)
+    ledger = open_ledger(settings.database_url)
+    data = MasterData.collect(settings, ledger, load_registry(settings.registry_path), [])
+    reference = Workbook()
+    reference.remove(reference.active)
+    forms = list({f.code: f for s in form_sets().values() for f in s.forms}.values())
+    for form in forms:
+        plan = master_module._form_plan(form, data)
+        emit(plan, reference.create_sheet(plan.name), write_only=False)
+    reference.save(demo_copy / "reference.xlsx")
+    expected, written = load_workbook(demo_copy / "reference.xlsx"), load_workbook(settings.master_path())
+    compared = 0
+    for form in forms:
+        old, new = expected[form.sheet], written[form.sheet]
+        assert (new.max_row, new.max_column) == (old.max_row, old.max_column), form.sheet
+        for old_row, new_row in zip(old.iter_rows(), new.iter_rows(), strict=True):
+            for a, b in zip(old_row, new_row, strict=True):
+                assert (b.value, b.data_type, b.number_format) == (a.value, a.data_type, a.number_format), f"{form.sheet}!{a.coordinate}"
+                compared += a.value is not None
+        assert new.auto_filter.ref == old.auto_filter.ref and new.freeze_panes == "A2"
+    assert compared > 30_000
+    formula_like = [c for row in written["คำของบประมาณ"].iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("=")]
+    assert formula_like and all(c.data_type == "s" for c in formula_like)
+
+
+def test_a_run_after_one_school_resubmits_writes_only_that_schools_rows(demo_copy):
+    settings = load_settings(demo_copy)
+    cache = settings.master_dir / f".rows-{settings.master_path().stem}.pickle"
+    before = set(pickle.loads(cache.read_bytes()))
+    _resubmit(demo_copy, 41)
+    assert consolidate(settings).master_written
+    after = set(pickle.loads(cache.read_bytes()))
+    assert 1 <= len(after - before) <= len(form_sets()["school"].forms)  # that school's blocks, nobody else's
+    assert len(before - after) <= len(form_sets()["school"].forms)  # its old blocks are dropped, the rest kept
+    rows = [r for r in _rows(load_workbook(settings.master_path())["ข้อมูลนักเรียน"]) if r[0] == "99000001"]
+    assert [(r[7], r[8]) for r in rows] == [("ป.1", 41)]
+    cache.write_bytes(b"not a pickle")  # a broken cache only costs time
+    _resubmit(demo_copy, 42)
+    assert consolidate(settings).master_written
+    rows = [r for r in _rows(load_workbook(settings.master_path())["ข้อมูลนักเรียน"]) if r[0] == "99000001"]
+    assert [(r[7], r[8]) for r in rows] == [("ป.1", 42)]
 
 
 def test_previous_masters_are_kept_up_to_the_limit(demo_copy):
