@@ -317,9 +317,9 @@ def added_sheets(path: Path) -> list[str]:
     if not path.exists():
         return []
     try:
-        book = CalamineWorkbook.from_path(str(path))
-        names = book.sheet_names
-        managed = {row[0] for row in book.get_sheet_by_name(MANAGED_LIST).to_python() if row} if MANAGED_LIST in names else set()
+        with CalamineWorkbook.from_path(str(path)) as book:
+            names = book.sheet_names
+            managed = {row[0] for row in book.get_sheet_by_name(MANAGED_LIST).to_python() if row} if MANAGED_LIST in names else set()
     except Exception:  # an unreadable old master is still kept in history/
         return []
     return [name for name in names if name not in managed and name != MANAGED_LIST]
@@ -393,7 +393,8 @@ def _data_rows(plan: SheetPlan, styles: dict[str, str], cache: RowCache) -> str:
     width = max((len(row) for row in plan.rows), default=0)
     column_styles = [styles[plan.column_formats[c]] if c in plan.column_formats else "" for c in range(width)]
     bounds = [*(plan.blocks or []), len(plan.rows)]
-    blocks = [cache.block(plan.rows[a:b], column_styles, plan.column_formats) for a, b in zip(bounds, bounds[1:])]
+    dates = (styles[DATE_TIME_FORMAT], styles[DATE_FORMAT])
+    blocks = [cache.block(plan.rows[a:b], column_styles, dates, plan.column_formats) for a, b in zip(bounds, bounds[1:])]
     for block in blocks:
         for c, need in block.widths.items():
             plan.data_widths[c] = max(plan.data_widths.get(c, 0), need)

@@ -23,19 +23,22 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from openpyxl.utils.datetime import to_excel
+
 from rules.forms import column_letter
 
 from .sheetplan import shown_width
 
 ROW = "\x00"  # stands for the row number inside a kept block: a block does not know where it will land
-_EPOCH = dt.datetime(1899, 12, 30)
-_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", **{c: None for c in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)]}})
+_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", **{c: None for c in [*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20)]}})
 
 
 def cell_xml(column: str, value: Any, style: str) -> str:
     """One cell; ``column`` is its letter followed by :data:`ROW`, ``style`` `` s="N"`` or empty."""
     if isinstance(value, str):
         text = value.translate(_TEXT)
+        if not text:
+            return ""  # nothing left to show: an empty cell, as openpyxl writes ""
         space = ' xml:space="preserve"' if text != text.strip() else ""
         return f'<c r="{column}"{style} t="inlineStr"><is><t{space}>{text}</t></is></c>'
     if isinstance(value, bool):
@@ -44,19 +47,27 @@ def cell_xml(column: str, value: Any, style: str) -> str:
         return f'<c r="{column}"{style}><v>{value}</v></c>'
     if isinstance(value, Decimal):
         return f'<c r="{column}"{style}><v>{value:f}</v></c>'
-    if isinstance(value, float):
-        return f'<c r="{column}"{style}><v>{value!r}</v></c>'
-    if isinstance(value, dt.datetime):
-        return f'<c r="{column}"{style}><v>{(value - _EPOCH) / dt.timedelta(days=1)!r}</v></c>'
-    if isinstance(value, dt.date):
-        return f'<c r="{column}"{style}><v>{(value - _EPOCH.date()).days}</v></c>'
+    if isinstance(value, float):  # 16 significant digits, as openpyxl writes them
+        return f'<c r="{column}"{style}><v>{value:.16g}</v></c>'
+    if isinstance(value, dt.date):  # dates and date-times: Excel's serial number, as openpyxl works it out
+        return f'<c r="{column}"{style}><v>{to_excel(value):.16g}</v></c>'
     return cell_xml(column, str(value), style)
 
 
-def block_rows(rows: list[list[Any]], styles: list[str]) -> list[str]:
-    """Rows as cell XML with :data:`ROW` for the row number; empty cells are left out."""
+def block_rows(rows: list[list[Any]], styles: list[str], dates: tuple[str, str]) -> list[str]:
+    """Rows as cell XML with :data:`ROW` for the row number; empty cells are left out. A date in a
+    column without a number format gets ``dates`` (date-time, date): a bare serial number reads as nothing."""
     columns = [f"{column_letter(c)}{ROW}" for c in range(max((len(r) for r in rows), default=0))]
-    return ["".join(cell_xml(columns[c], value, styles[c]) for c, value in enumerate(row) if value is not None) for row in rows]
+    return [
+        "".join(cell_xml(columns[c], value, styles[c] or (_date_style(value, dates))) for c, value in enumerate(row) if value is not None)
+        for row in rows
+    ]
+
+
+def _date_style(value: Any, dates: tuple[str, str]) -> str:
+    if isinstance(value, dt.datetime):
+        return dates[0]
+    return dates[1] if isinstance(value, dt.date) else ""
 
 
 @dataclass(frozen=True)
@@ -91,11 +102,11 @@ class RowCache:
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError):
             self.kept = {}  # no cache, or a broken one: every block is written again
 
-    def block(self, rows: list[list[Any]], styles: list[str], formats: dict[int, str]) -> Block:
-        key = hashlib.blake2b(repr((styles, formats, rows)).encode(), digest_size=16).digest()
+    def block(self, rows: list[list[Any]], styles: list[str], dates: tuple[str, str], formats: dict[int, str]) -> Block:
+        key = hashlib.blake2b(repr((styles, dates, formats, rows)).encode(), digest_size=16).digest()
         block = self.kept.get(key)
         if block is None:
-            block = Block(block_rows(rows, styles), block_widths(rows, formats))
+            block = Block(block_rows(rows, styles, dates), block_widths(rows, formats))
             self.written += 1
         self.used[key] = block
         return block
