@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import create_engine, event, func, insert, inspect, select, text, update
+from sqlalchemy import create_engine, event, insert, inspect, select, text, update
 from sqlalchemy.engine import Connection, Engine
 
 from rules.forms import Problem

@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +37,28 @@ from .ledger import Ledger, Submission
 from .population import Census, read_census
 from .registry import Unit
 from .settings import BANGKOK, Settings
-from .sheetplan import COUNT_FORMAT, DATE_FORMAT, DATE_TIME_FORMAT, MONEY_FORMAT, PrintHeader, SheetPlan, Style, emit, number_styles
-from .status import SEVERITY_COLOUR, SEVERITY_ORDER, SEVERITY_TH, STATUS_TH, Notice, UnitErrors, deadline, form_status, sets_for
+from .sheetplan import (
+    COUNT_FORMAT,
+    DATE_FORMAT,
+    DATE_TIME_FORMAT,
+    MONEY_FORMAT,
+    PrintHeader,
+    SheetPlan,
+    Style,
+    emit,
+    number_styles,
+)
+from .status import (
+    SEVERITY_COLOUR,
+    SEVERITY_ORDER,
+    SEVERITY_TH,
+    STATUS_TH,
+    Notice,
+    UnitErrors,
+    deadline,
+    form_status,
+    sets_for,
+)
 from .summary import charts_plan, executive_plan, kpi_plan, summary_plan
 from .tablerows import RowCache, sheet_data, splice
 
@@ -394,7 +415,7 @@ def _data_rows(plan: SheetPlan, styles: dict[str, str], cache: RowCache) -> str:
     column_styles = [styles[plan.column_formats[c]] if c in plan.column_formats else "" for c in range(width)]
     bounds = [*(plan.blocks or []), len(plan.rows)]
     dates = (styles[DATE_TIME_FORMAT], styles[DATE_FORMAT])
-    blocks = [cache.block(plan.rows[a:b], column_styles, dates, plan.column_formats) for a, b in zip(bounds, bounds[1:])]
+    blocks = [cache.block(plan.rows[a:b], column_styles, dates, plan.column_formats) for a, b in pairwise(bounds)]
     for block in blocks:
         for c, need in block.widths.items():
             plan.data_widths[c] = max(plan.data_widths.get(c, 0), need)

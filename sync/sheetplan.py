@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
-from copy import copy
 from collections.abc import Callable
+from copy import copy
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache

@@ -12,7 +12,15 @@ from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 from python_calamine import CalamineWorkbook
 
-from sync.sheetplan import COUNT_FORMAT, DATE_FORMAT, DATE_TIME_FORMAT, MONEY_FORMAT, SheetPlan, emit, number_styles
+from sync.sheetplan import (
+    COUNT_FORMAT,
+    DATE_FORMAT,
+    DATE_TIME_FORMAT,
+    MONEY_FORMAT,
+    SheetPlan,
+    emit,
+    number_styles,
+)
 from sync.tablerows import Block, block_rows, sheet_data, splice
 
 WIDTH = 4
