@@ -384,7 +384,7 @@ def write_master(settings: Settings, data: MasterData, progress: Callable[[int, 
     forms = list({f.code: f for s in form_sets().values() for f in s.forms}.values())
     plans = [executive_plan(data), summary_plan(data, forms), kpi_plan(data), charts_plan(data, forms), _status_plan(data, forms), _issues_plan(data), *(_form_plan(f, data) for f in forms)]
     page = PrintHeader(settings.office_name, f"ปีงบประมาณ {settings.fiscal_year} รอบ {settings.round} เดือน")
-    cache = RowCache(target.parent / f".rows-{target.stem}.pickle")
+    cache = RowCache(target.parent / f".rows-{target.stem}.json")
     book = Workbook(write_only=True)
     sheets = [book.create_sheet(plan.name) for plan in plans]
     styles = number_styles(sheets[0])

@@ -4,7 +4,8 @@ The per-form sheets are nearly all of the master's cells (185,000 at 200 schools
 plain: a value and at most its column's number format. openpyxl spends ~8 µs on each; this module
 writes them as text (~1 µs) into the sheet part openpyxl has already laid out (widths, filter,
 frozen header, print setup, style ids), so openpyxl still writes everything that is not a plain
-data cell. Each unit's rows are one block, kept (in ``master/.rows-FY…-R….pickle``) under the hash
+data cell. Each unit's rows are one block, kept (in ``master/.rows-FY…-R….json``: plain data, never
+code, though the folder may be shared) under the hash
 of its cells: a run where ten schools sent a new version writes ten blocks and reuses the rest.
 
 Text is written as inline strings (never a formula, whatever it starts with), characters XML
@@ -15,8 +16,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import os
-import pickle
 import tempfile
 from dataclasses import dataclass
 from decimal import Decimal
@@ -93,21 +94,19 @@ class RowCache:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.kept: dict[bytes, Block] = {}
-        self.used: dict[bytes, Block] = {}
-        self.written = 0  # blocks built this run, for the bench and the tests
+        self.kept: dict[str, Block] = {}
+        self.used: dict[str, Block] = {}
         try:
-            with path.open("rb") as handle:
-                self.kept = pickle.load(handle)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError):
+            with path.open(encoding="utf-8") as handle:
+                self.kept = {key: Block(rows, {int(c): w for c, w in widths.items()}) for key, (rows, widths) in json.load(handle).items()}
+        except (OSError, ValueError, TypeError, AttributeError):
             self.kept = {}  # no cache, or a broken one: every block is written again
 
     def block(self, rows: list[list[Any]], styles: list[str], dates: tuple[str, str], formats: dict[int, str]) -> Block:
-        key = hashlib.blake2b(repr((styles, dates, formats, rows)).encode(), digest_size=16).digest()
+        key = hashlib.blake2b(repr((styles, dates, formats, rows)).encode(), digest_size=16).hexdigest()
         block = self.kept.get(key)
         if block is None:
             block = Block(block_rows(rows, styles, dates), block_widths(rows, formats))
-            self.written += 1
         self.used[key] = block
         return block
 
@@ -115,8 +114,8 @@ class RowCache:
         """Keep this run's blocks only (so the file never grows beyond one master's rows), atomically."""
         descriptor, name = tempfile.mkstemp(dir=self.path.parent, prefix=".rows-", suffix=".tmp")
         try:
-            with os.fdopen(descriptor, "wb") as handle:
-                pickle.dump(self.used, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+                json.dump({key: [block.rows, block.widths] for key, block in self.used.items()}, handle, ensure_ascii=False)
             os.replace(name, self.path)
         finally:
             Path(name).unlink(missing_ok=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import pickle
+import json
 import zipfile
 from pathlib import Path
 
@@ -255,16 +255,16 @@ def test_the_master_is_cell_for_cell_what_openpyxl_alone_writes(demo_copy):
 
 def test_a_run_after_one_school_resubmits_writes_only_that_schools_rows(demo_copy):
     settings = load_settings(demo_copy)
-    cache = settings.master_dir / f".rows-{settings.master_path().stem}.pickle"
-    before = set(pickle.loads(cache.read_bytes()))
+    cache = settings.master_dir / f".rows-{settings.master_path().stem}.json"
+    before = set(json.loads(cache.read_bytes()))
     _resubmit(demo_copy, 41)
     assert consolidate(settings).master_written
-    after = set(pickle.loads(cache.read_bytes()))
+    after = set(json.loads(cache.read_bytes()))
     assert 1 <= len(after - before) <= len(form_sets()["school"].forms)  # that school's blocks, nobody else's
     assert len(before - after) <= len(form_sets()["school"].forms)  # its old blocks are dropped, the rest kept
     rows = [r for r in _rows(load_workbook(settings.master_path())["ข้อมูลนักเรียน"]) if r[0] == "99000001"]
     assert [(r[7], r[8]) for r in rows] == [("ป.1", 41)]
-    cache.write_bytes(b"not a pickle")  # a broken cache only costs time
+    cache.write_bytes(b"{not json")  # a broken cache only costs time
     _resubmit(demo_copy, 42)
     assert consolidate(settings).master_written
     rows = [r for r in _rows(load_workbook(settings.master_path())["ข้อมูลนักเรียน"]) if r[0] == "99000001"]
