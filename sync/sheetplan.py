@@ -137,7 +137,7 @@ def _text_width(text: str) -> float:
 def fitted_widths(plan: SheetPlan) -> dict[int, float]:
     """Column widths that show every sampled value whole (long text wraps at ``MAX_WIDTH``); a header
     may wrap to two lines but no word of it is cut."""
-    widths = {c: min(MAX_WIDTH, need + 2) for c, need in plan.data_widths.items()}
+    widths = {c: _fit(6, need) for c, need in plan.data_widths.items()}
     for r, values in enumerate(plan.rows[: plan.data_from + (WIDTH_SAMPLE if plan.blocks is None else 0)]):
         if len(values) <= 1 and plan.row_styles.get(r) is not HEADER_STYLE:
             continue  # titles and notes run across the page
@@ -148,8 +148,13 @@ def fitted_widths(plan: SheetPlan) -> dict[int, float]:
                 need = max([shown_width(word) for word in text.split()] + [shown_width(text) / 2])
             else:
                 need = shown_width(value, plan.column_formats.get(c) or (plan.styles.get((r, c)) or Style()).number_format)
-            widths[c] = max(widths.get(c, 6), min(MAX_WIDTH, need + 2))
+            widths[c] = _fit(widths.get(c, 6), need)
     return {**widths, **plan.widths}
+
+
+def _fit(width: float, need: float) -> float:
+    """A column at least ``width`` wide showing ``need`` characters with a margin, up to ``MAX_WIDTH``."""
+    return max(width, min(MAX_WIDTH, need + 2))
 
 
 def emit(plan: SheetPlan, sheet: Worksheet | Any, *, write_only: bool, page: PrintHeader | None = None, body: bool = True) -> None:
