@@ -124,6 +124,40 @@ def _submission(row: Any) -> Submission:
     return Submission(**values)
 
 
+def _values(new: NewVersion, version: int) -> dict[str, Any]:
+    """A new version's columns, all but its data."""
+    return {
+        "unit_code": new.unit_code,
+        "form_set": new.form_set,
+        "fiscal_year": new.fiscal_year,
+        "round": new.round,
+        "version": version,
+        "sha256": new.sha256,
+        "source": new.source,
+        "original_name": new.original_name[:255],
+        "submitted_at": new.submitted_at,
+        "received_at": dt.datetime.now(dt.UTC),
+        "accepted": new.accepted,
+        "errors": sum(1 for _, p in new.problems if p.severity == "error"),
+        "warnings": sum(1 for _, p in new.problems if p.severity == "warning"),
+        "form_fiscal_year": new.form_round[0] if new.form_round else None,
+        "form_round": new.form_round[1] if new.form_round else None,
+    }
+
+
+def _issue(submission_id: int, form: str | None, p: Problem) -> dict[str, Any]:
+    return {
+        "submission_id": submission_id,
+        "form": form,
+        "sheet": p.sheet,
+        "cell": p.cell,
+        "rule": p.rule,
+        "severity": p.severity,
+        "value": None if p.value is None else str(p.value),
+        "message_th": p.message_th,
+    }
+
+
 class Ledger:
     """Access to the ledger database; create it with :func:`open_ledger`."""
 
@@ -163,57 +197,32 @@ class Ledger:
         return self.add_many([version])[0]
 
     def add_many(self, versions: Sequence[NewVersion]) -> list[Submission]:
-        """Store new versions in one transaction; content already stored returns the stored version."""
-        stored: list[Submission] = []
+        """Store new versions in one transaction; content already stored returns the stored version.
+
+        Two statements whatever the batch's size (the versions, RETURNING their ids in order, then
+        all their issues): a statement per file cost ~0.7 ms of SQLAlchemy compiling each.
+        """
         with self.begin() as connection:
             rounds = {(new.fiscal_year, new.round) for new in versions}
             known, versions_of = self._stored_in(connection, rounds, {new.unit_code for new in versions})
+            places: list[Any] = []  # per version: the stored row it repeats, or the index of its new row
+            fresh: list[tuple[NewVersion, dict[str, Any]]] = []
             for new in versions:
-                slot = (new.unit_code, new.form_set, new.fiscal_year, new.round)
-                if (*slot, new.sha256) in known:
-                    same = known[(*slot, new.sha256)]
-                    stored.append(same if isinstance(same, Submission) else _submission(same))
-                    continue
-                versions_of[slot] = versions_of.get(slot, 0) + 1
-                values = {
-                    "unit_code": new.unit_code,
-                    "form_set": new.form_set,
-                    "fiscal_year": new.fiscal_year,
-                    "round": new.round,
-                    "version": versions_of[slot],
-                    "sha256": new.sha256,
-                    "source": new.source,
-                    "original_name": new.original_name[:255],
-                    "submitted_at": new.submitted_at,
-                    "received_at": dt.datetime.now(dt.UTC),
-                    "accepted": new.accepted,
-                    "errors": sum(1 for _, p in new.problems if p.severity == "error"),
-                    "warnings": sum(1 for _, p in new.problems if p.severity == "warning"),
-                    "form_fiscal_year": new.form_round[0] if new.form_round else None,
-                    "form_round": new.form_round[1] if new.form_round else None,
-                }
-                new_id = connection.execute(insert(submissions).values(**values, data=dumps(new.data))).inserted_primary_key[0]
-                if new.problems:
-                    connection.execute(
-                        insert(issues),
-                        [
-                            {
-                                "submission_id": new_id,
-                                "form": form,
-                                "sheet": p.sheet,
-                                "cell": p.cell,
-                                "rule": p.rule,
-                                "severity": p.severity,
-                                "value": None if p.value is None else str(p.value),
-                                "message_th": p.message_th,
-                            }
-                            for form, p in new.problems
-                        ],
-                    )
-                submission = Submission(id=new_id, data=new.data, **values)
-                known[(*slot, new.sha256)] = submission
-                stored.append(submission)
-        return stored
+                key = (new.unit_code, new.form_set, new.fiscal_year, new.round, new.sha256)
+                if key not in known:  # the same content twice in one batch is one version too
+                    versions_of[key[:4]] = versions_of.get(key[:4], 0) + 1
+                    known[key] = len(fresh)
+                    fresh.append((new, _values(new, versions_of[key[:4]])))
+                places.append(known[key])
+            if not fresh:
+                return [_submission(row) for row in places]
+            statement = insert(submissions).returning(submissions.c.id, sort_by_parameter_order=True)
+            ids = list(connection.execute(statement, [{**values, "data": dumps(new.data)} for new, values in fresh]).scalars())
+            found = [_issue(new_id, form, problem) for new_id, (new, _) in zip(ids, fresh, strict=True) for form, problem in new.problems]
+            if found:
+                connection.execute(insert(issues), found)
+        made = [Submission(id=new_id, data=new.data, **values) for new_id, (new, values) in zip(ids, fresh, strict=True)]
+        return [made[place] if isinstance(place, int) else _submission(place) for place in places]
 
     @staticmethod
     def _stored_in(connection: Connection, rounds: set[tuple[int, int]], units: set[str]) -> tuple[dict[tuple[Any, ...], Any], dict[tuple[Any, ...], int]]:

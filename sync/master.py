@@ -11,6 +11,7 @@ over the previous master, which is kept in ``master/history/`` (the last N).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import os
 import shutil
@@ -20,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from itertools import pairwise
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from openpyxl.styles import PatternFill
 from openpyxl.writer.excel import ExcelWriter
 from python_calamine import CalamineWorkbook
 
+import rules
 from rules import SIZE_TH, EsaplanError, kpis, school_size
 from rules.forms import Column, Form, computed, form_sets, row_of, shown
 from rules.kpi import KpiResult, aggregate
@@ -60,7 +62,7 @@ from .status import (
     sets_for,
 )
 from .summary import charts_plan, executive_plan, kpi_plan, summary_plan
-from .tablerows import RowCache, sheet_data, splice
+from .tablerows import RowCache, Table, UnitRows, sheet_data, splice
 
 MANAGED_LIST = "_esaplan_master"
 ANALYSIS_DIR = "analysis"  # analysts' own workbooks; esaplan only ever adds to it
@@ -260,7 +262,7 @@ def _column_format(column: Column, has_money: bool) -> str | None:
 
 
 def _form_plan(form: Form, data: MasterData) -> SheetPlan:
-    blocks: list[int] = []
+    blocks: list[UnitRows] = []
     plan = SheetPlan(form.sheet, auto_wrap=False, blocks=blocks)  # data to filter and pivot: one line a row, a block per unit
     columns = list(form.columns)
     extra = ["ผู้อนุมัติ", "กฎที่ใช้"] if form.transfer_check else []
@@ -273,18 +275,27 @@ def _form_plan(form: Form, data: MasterData) -> SheetPlan:
             plan.column_formats[first + offset] = number_format
     for unit in data.registry.values():
         submission = data.submission_for(unit, form)
-        if submission is None or form.code not in submission.data:
+        if submission is None or not submission.data.get(form.code):
             continue
-        blocks.append(len(plan.rows))
-        errors = _row_errors(data.issues.get(submission.id, []), form.code)
-        left_out = {id(row) for row in data.rows(unit, form.code)[1]}
-        unit_cells = [*_unit_cells(unit, data), submission.version, _bangkok(submission.submitted_at)]
-        for row in submission.data[form.code]:
-            values = {**row, **computed(form, row)}
-            cells = [shown(c, values.get(c.key)) for c in columns]
-            cells += [values.get("approval"), values.get("rule")] if form.transfer_check else []
-            plan.add([*unit_cells, *cells, errors.get(row["_row"], 0), COUNTED_NO if id(row) in left_out else COUNTED_YES])
+        unit_cells = (*_unit_cells(unit, data), submission.version, _bangkok(submission.submitted_at))
+        issue_rows = data.issues.get(submission.id, [])
+        found = tuple((i["cell"], i["severity"]) for i in issue_rows if i["form"] == form.code)  # what marks rows as errors or left out
+        blocks.append(UnitRows((form.code, submission.sha256, found, unit_cells), partial(_unit_rows, form, submission, unit_cells, issue_rows)))
     return plan
+
+
+def _unit_rows(form: Form, submission: Submission, unit_cells: tuple[Any, ...], issue_rows: list[dict[str, Any]]) -> list[list[Any]]:
+    """One unit's rows of a per-form sheet: made from nothing but its :class:`UnitRows` source (the
+    submitted content, the issues found in this form, the unit's cells) and the code and rules."""
+    errors = _row_errors(issue_rows, form.code)
+    left_out = {id(row) for row in split_rows(submission, issue_rows, form.code)[1]}
+    rows = []
+    for row in submission.data[form.code]:
+        values = {**row, **computed(form, row)}
+        cells = [shown(c, values.get(c.key)) for c in form.columns]
+        cells += [values.get("approval"), values.get("rule")] if form.transfer_check else []
+        rows.append([*unit_cells, *cells, errors.get(row["_row"], 0), COUNTED_NO if id(row) in left_out else COUNTED_YES])
+    return rows
 
 
 def _status_plan(data: MasterData, forms: list[Form]) -> SheetPlan:
@@ -384,42 +395,55 @@ def write_master(settings: Settings, data: MasterData, progress: Callable[[int, 
     forms = list({f.code: f for s in form_sets().values() for f in s.forms}.values())
     plans = [executive_plan(data), summary_plan(data, forms), kpi_plan(data), charts_plan(data, forms), _status_plan(data, forms), _issues_plan(data), *(_form_plan(f, data) for f in forms)]
     page = PrintHeader(settings.office_name, f"ปีงบประมาณ {settings.fiscal_year} รอบ {settings.round} เดือน")
-    cache = RowCache(target.parent / f".rows-{target.stem}.json")
     book = Workbook(write_only=True)
     sheets = [book.create_sheet(plan.name) for plan in plans]
     styles = number_styles(sheets[0])
-    tables: dict[str, str] = {}
-    steps = len(plans) + 1  # each sheet, then compressing and saving the file
+    cache = RowCache(target.parent / f".rows-{target.stem}.sqlite", _rows_salt(), (styles[DATE_TIME_FORMAT], styles[DATE_FORMAT]))
+    steps = len(plans) + 1  # each sheet (the data rows made before the first), then compressing and saving the file
     if progress:
         progress(0, steps)
-    for index, (plan, sheet) in enumerate(zip(plans, sheets, strict=True), start=1):
-        if plan.blocks is not None:  # openpyxl names the parts by position: sheet1.xml is the first sheet
-            tables[f"xl/worksheets/sheet{index}.xml"] = _data_rows(plan, styles, cache)
-        emit(plan, sheet, write_only=True, page=page, body=plan.blocks is None)
-        if progress:
-            progress(index, steps)
-    listing = book.create_sheet(MANAGED_LIST)
-    for plan in plans:
-        listing.append([plan.name])
-    listing.sheet_state = "hidden"
-    _replace_atomically(book, tables, target, settings.keep_masters)
-    cache.save()
+    try:
+        tables = _data_rows(plans, styles, cache)
+        for index, (plan, sheet) in enumerate(zip(plans, sheets, strict=True), start=1):
+            emit(plan, sheet, write_only=True, page=page)
+            if progress:
+                progress(index, steps)
+        listing = book.create_sheet(MANAGED_LIST)
+        for plan in plans:
+            listing.append([plan.name])
+        listing.sheet_state = "hidden"
+        _replace_atomically(book, tables, target, settings.keep_masters)
+    finally:
+        cache.save()  # blocks made are right for their keys even when the run failed after making them
     if progress:
         progress(steps, steps)
     return target
 
 
-def _data_rows(plan: SheetPlan, styles: dict[str, str], cache: RowCache) -> str:
-    """A table's data rows, block by block, and (into the plan) the widths its columns need."""
-    width = max((len(row) for row in plan.rows), default=0)
-    column_styles = [styles[plan.column_formats[c]] if c in plan.column_formats else "" for c in range(width)]
-    bounds = [*(plan.blocks or []), len(plan.rows)]
-    dates = (styles[DATE_TIME_FORMAT], styles[DATE_FORMAT])
-    blocks = [cache.block(plan.rows[a:b], column_styles, dates, plan.column_formats) for a, b in pairwise(bounds)]
-    for block in blocks:
-        for c, need in block.widths.items():
-            plan.data_widths[c] = max(plan.data_widths.get(c, 0), need)
-    return sheet_data(blocks, plan.data_from + 1)
+def _data_rows(plans: list[SheetPlan], styles: dict[str, str], cache: RowCache) -> dict[str, str]:
+    """The tables' data rows by sheet part, block by block; into each plan, how many rows there
+    are and the widths their columns need (before it is emitted)."""
+    parts = {f"xl/worksheets/sheet{index}.xml": plan for index, plan in enumerate(plans, start=1) if plan.blocks is not None}  # openpyxl names the parts by position
+    tables = [Table(plan.blocks or [], [styles.get(plan.column_formats.get(c, ""), "") for c in range(len(plan.rows[0]))], plan.column_formats) for plan in parts.values()]
+    result = {}
+    for (part, plan), blocks in zip(parts.items(), cache.blocks(tables), strict=True):
+        for block in blocks:
+            plan.block_rows += len(block.rows)
+            for c, need in block.widths.items():
+                plan.data_widths[c] = max(plan.data_widths.get(c, 0), need)
+        result[part] = sheet_data(blocks, plan.data_from + 1)
+    return result
+
+
+def _rows_salt() -> str:
+    """What shapes a unit's rows besides its :class:`UnitRows` source: esaplan's code and rules
+    data (rates, forms). Read every run (~2 ms): an edited rate or an upgrade reuses no kept block."""
+    digest = hashlib.blake2b(digest_size=16)
+    for root in (Path(rules.__file__).parent, Path(__file__).parent):
+        for path in sorted(root.rglob("*")):
+            if path.suffix in (".py", ".yaml"):
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def _replace_atomically(book: Workbook, tables: dict[str, str], target: Path, keep: int) -> None:

@@ -22,7 +22,7 @@ from copy import copy
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -30,6 +30,9 @@ from openpyxl.worksheet.pagebreak import Break, RowBreak
 from openpyxl.worksheet.worksheet import Worksheet
 
 from rules.forms import FORMULA_PREFIXES, column_letter
+
+if TYPE_CHECKING:
+    from .tablerows import UnitRows
 
 COUNT_FORMAT = "#,##0"
 MONEY_FORMAT = "#,##0.00"
@@ -92,7 +95,8 @@ class SheetPlan:
     fit_width: bool = True  # scale to one page wide; False keeps 100 % so manual page breaks hold (LibreOffice ignores them when scaling)
     charts: list[tuple[Callable[[Worksheet], Any], str]] = field(default_factory=list)
     data_from: int = 1
-    blocks: list[int] | None = None  # a table of units: where each unit's rows start (written by sync.tablerows)
+    blocks: list[UnitRows] | None = None  # a table of units: each unit's data rows, written by sync.tablerows
+    block_rows: int = 0  # how many rows the blocks hold, once written
     data_widths: dict[int, float] = field(default_factory=dict)  # what a table's data rows need, measured block by block
 
     def header(self, headers: list[str]) -> int:
@@ -157,11 +161,11 @@ def _fit(width: float, need: float) -> float:
     return max(width, min(MAX_WIDTH, need + 2))
 
 
-def emit(plan: SheetPlan, sheet: Worksheet | Any, *, write_only: bool, page: PrintHeader | None = None, body: bool = True) -> None:
+def emit(plan: SheetPlan, sheet: Worksheet | Any, *, write_only: bool, page: PrintHeader | None = None) -> None:
     """Write a plan into an (empty) worksheet, fitted and set up to print. Text that looks like a formula stays text.
 
-    ``body=False`` writes everything but the data rows (widths, filter and print setup still cover
-    them): :mod:`sync.tablerows` puts them in the saved sheet.
+    A table of unit blocks has only its header in ``rows``: :mod:`sync.tablerows` puts the blocks
+    in the saved sheet (their widths and row count, known by then, are covered here).
 
     A cell needs more than a plain value (is *special*) when it is styled, number-formatted,
     wrapped or formula-like; write-only sheets get a styled ``WriteOnlyCell`` for it, normal
@@ -175,7 +179,7 @@ def emit(plan: SheetPlan, sheet: Worksheet | Any, *, write_only: bool, page: Pri
     if plan.freeze:
         sheet.freeze_panes = plan.freeze
     looks: dict[tuple[Any, ...], Any] = {}
-    for r, values in enumerate(plan.rows if body else plan.rows[: plan.data_from]):
+    for r, values in enumerate(plan.rows):
         row_style = plan.row_styles.get(r)
         header = row_style is HEADER_STYLE
         data_row = r >= plan.data_from and not header
@@ -212,9 +216,10 @@ def emit(plan: SheetPlan, sheet: Worksheet | Any, *, write_only: bool, page: Pri
                     cell.value = values[c]
                     cell.data_type = "s"
                 _styled(cell, plan.styles.get((r, c), row_style), formats.get(c), c in wraps, tall)
-    if plan.filter_header is not None and len(plan.rows) > plan.filter_header + 1:
+    last = len(plan.rows) + plan.block_rows
+    if plan.filter_header is not None and last > plan.filter_header + 1:
         width = max(len(row) for row in plan.rows[plan.filter_header :])
-        sheet.auto_filter.ref = f"A{plan.filter_header + 1}:{column_letter(width - 1)}{len(plan.rows)}"
+        sheet.auto_filter.ref = f"A{plan.filter_header + 1}:{column_letter(width - 1)}{last}"
     for make_chart, anchor in plan.charts:
         sheet.add_chart(make_chart(sheet), anchor)
 
