@@ -390,6 +390,7 @@ def read_sheet(form: Form, grid: Sequence[Sequence[Any]], *, unit_code: str, on:
                 result.problems.append(Problem(form.sheet, cell_name(header, 0), "HEADER", "error", message, None, column.key))
     by_key = {key: c for c, key in positions.items()}
     inputs = [c for c in form.inputs if c.key in by_key]
+    letters = {c.key: column_letter(by_key[c.key]) for c in inputs}
     typed_over = [c for c in form.columns if c.formula and c.key in by_key] if formulas else []
     prefill_key = (form.prefill or {}).get("column")
     pending_blank: list[int] = []
@@ -406,8 +407,7 @@ def read_sheet(form: Form, grid: Sequence[Sequence[Any]], *, unit_code: str, on:
         pending_blank = []
         row: dict[str, Any] = {"_row": r + 1}
         for column in inputs:
-            address = cell_name(r, by_key[column.key])
-            row[column.key] = _cell(form, column, raws[column.key], address, result.problems)
+            row[column.key] = _cell(form, column, raws[column.key], f"{letters[column.key]}{r + 1}", result.problems)
         for column in typed_over:
             raw = raw_row[by_key[column.key]] if by_key[column.key] < len(raw_row) else None
             if not _blank(raw) and not (isinstance(raw, str) and raw.startswith("=")):

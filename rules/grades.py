@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from pythainlp.util import thai_digit_to_arabic_digit
@@ -32,7 +32,13 @@ class Grade:
 
 def _key(text: str) -> str:
     """Fold spelling differences: Thai digits, case, dots and spaces do not matter."""
-    return re.sub(r"[\s.]+", "", thai_digit_to_arabic_digit(str(text))).casefold()
+    return _folded(str(text))
+
+
+@lru_cache(maxsize=4096)
+def _folded(text: str) -> str:
+    """A grade is spelled a few ways on thousands of rows: each spelling is folded once."""
+    return re.sub(r"[\s.]+", "", thai_digit_to_arabic_digit(text)).casefold()
 
 
 @cache

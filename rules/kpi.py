@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache, partial
 from typing import Any
 
 from pythainlp.util import thai_digit_to_arabic_digit
@@ -105,11 +105,16 @@ def kpis(reported_by: str | None = None) -> list[Kpi]:
     return [k for k in rows if k.reported_by in (reported_by, "both")]
 
 
+@lru_cache(maxsize=4096)
+def _code_key(code: str) -> str:
+    """A code as the catalogue keys it; each spelling folded once (every KPI row names one)."""
+    return re.sub(r"\s+", "", thai_digit_to_arabic_digit(code)).upper()
+
+
 def kpi(code: str) -> Kpi:
     """The catalogue entry for ``"S2.4"`` (also ``"s2.4"``, ``"S๒.๔"``)."""
-    key = re.sub(r"\s+", "", thai_digit_to_arabic_digit(str(code))).upper()
     try:
-        return _catalogue()[key]
+        return _catalogue()[_code_key(str(code))]
     except KeyError:
         raise KpiError(
             f"ไม่มีตัวชี้วัดรหัส '{code}' (รูปแบบ S<กลยุทธ์>.<ลำดับ> เช่น S2.4)",
@@ -198,24 +203,24 @@ def check_report(indicator: Kpi, numerator: Decimal, denominator: Decimal | None
     total; warnings do not.
     """
     code, result = indicator.code, []
-    n, d = format_number(numerator), format_number(denominator)
+    n, d = partial(format_number, numerator), partial(format_number, denominator)  # formatted only for a message (most rows have none)
     whole = "ต้องเป็นจำนวนเต็ม (นับเป็นคน)"
     if indicator.aggregate in ("ratio", "population", "sum") and numerator != numerator.to_integral_value():
-        result.append(ReportProblem("numerator", "KPI-COUNT", "error", f"{code}: ตัวตั้ง {n} {whole}"))
+        result.append(ReportProblem("numerator", "KPI-COUNT", "error", f"{code}: ตัวตั้ง {n()} {whole}"))
     if indicator.aggregate == "ratio":
         if denominator is None or denominator == 0:
             result.append(ReportProblem("denominator", "KPI-DENOMINATOR", "error", f"{code}: ต้องกรอกตัวหาร ({indicator.denominator_th}) มากกว่า 0"))
         elif denominator != denominator.to_integral_value():
-            result.append(ReportProblem("denominator", "KPI-COUNT", "error", f"{code}: ตัวหาร {d} {whole}"))
+            result.append(ReportProblem("denominator", "KPI-COUNT", "error", f"{code}: ตัวหาร {d()} {whole}"))
     if indicator.aggregate in ("ratio", "population") and denominator and numerator > denominator:
-        result.append(ReportProblem("numerator", "KPI-RATIO", "error", f"{code}: ตัวตั้ง {n} มากกว่าตัวหาร {d} (ร้อยละเกิน 100)"))
+        result.append(ReportProblem("numerator", "KPI-RATIO", "error", f"{code}: ตัวตั้ง {n()} มากกว่าตัวหาร {d()} (ร้อยละเกิน 100)"))
     if indicator.aggregate == "share" and numerator not in (0, 1):
-        result.append(ReportProblem("numerator", "KPI-YESNO", "error", f"{code}: กรอก 1 (ดำเนินการแล้ว) หรือ 0 (ยังไม่ดำเนินการ) ได้ {n}"))
+        result.append(ReportProblem("numerator", "KPI-YESNO", "error", f"{code}: กรอก 1 (ดำเนินการแล้ว) หรือ 0 (ยังไม่ดำเนินการ) ได้ {n()}"))
     if indicator.max_value is not None and numerator > indicator.max_value:
-        result.append(ReportProblem("numerator", "KPI-RANGE", "error", f"{code}: {indicator.numerator_th} ต้องไม่เกิน {format_number(indicator.max_value)} (ได้ {n})"))
+        result.append(ReportProblem("numerator", "KPI-RANGE", "error", f"{code}: {indicator.numerator_th} ต้องไม่เกิน {format_number(indicator.max_value)} (ได้ {n()})"))
     unused = indicator.aggregate in ("mean", "sum") or (indicator.aggregate == "share" and denominator not in (None, 1))
     if unused and denominator is not None:
-        result.append(ReportProblem("denominator", "KPI-NO-DENOMINATOR", "warning", f"{code}: ตัวชี้วัดนี้ไม่ใช้ตัวหาร ({indicator.aggregate_th}) ตัวหาร {d} ไม่ถูกนำไปใช้"))
+        result.append(ReportProblem("denominator", "KPI-NO-DENOMINATOR", "warning", f"{code}: ตัวชี้วัดนี้ไม่ใช้ตัวหาร ({indicator.aggregate_th}) ตัวหาร {d()} ไม่ถูกนำไปใช้"))
     return result
 
 

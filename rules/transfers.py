@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from pythainlp.util import thai_digit_to_arabic_digit
@@ -95,7 +96,13 @@ class TransferResult:
 
 
 def _fold(text: Any) -> str:
-    return re.sub(r"\s+", " ", thai_digit_to_arabic_digit(str(text or ""))).strip().casefold()
+    return _folded(str(text or ""))
+
+
+@lru_cache(maxsize=4096)
+def _folded(text: str) -> str:
+    """Plan, project and item names repeat on every row: each spelling is folded once."""
+    return re.sub(r"\s+", " ", thai_digit_to_arabic_digit(text)).strip().casefold()
 
 
 def _truthy(value: Any) -> bool:
