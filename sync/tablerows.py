@@ -123,12 +123,11 @@ class Table:
     formats: dict[int, str]
 
 
-
 class RowCache:
     """Blocks of rows kept by the hash of what they are made from, for one round's master.
 
     A SQLite file next to the master (plain data, never code, though the folder may be shared):
-    a run reads the blocks it needs in one query and writes only the new ones. ``salt`` stands
+    a run reads the blocks it needs, 500 keys a query, and writes only the new ones. ``salt`` stands
     for the code and rules that shape rows: when it changes, no kept block matches. ``dates`` are
     the styles of a date-time and a date in a column without a number format.
     """
@@ -140,7 +139,7 @@ class RowCache:
         self.db = _open_cache(path)
 
     def blocks(self, tables: list[Table]) -> list[list[Block]]:
-        """Each table's blocks: the kept ones (read in one query), the others made now."""
+        """Each table's blocks: the kept ones, the others made now."""
         keys = [[self._key(unit, table) for unit in table.units] for table in tables]
         self.used |= self._read([k for table in keys for k in table if k not in self.used])
         missing = {k: (unit, table) for table, table_keys in zip(tables, keys, strict=True) for k, unit in zip(table_keys, table.units, strict=True) if k not in self.used}
@@ -177,10 +176,15 @@ class RowCache:
             self.db.close()
 
     def _run(self, query: str, parameters: Sequence[Any] = ()) -> list[Any] | None:
+        if self.db is None:
+            return None
         try:
-            return self.db.execute(query, parameters).fetchall() if self.db else None
-        except sqlite3.Error:
-            return None  # a broken cache: every block is made again
+            return self.db.execute(query, parameters).fetchall()
+        except sqlite3.Error:  # a broken cache: every block is made again, and the file afresh next run
+            self.db.close()
+            self.db = None
+            self.path.unlink(missing_ok=True)
+            return None
 
 
 def _made(unit: UnitRows, table: Table, dates: tuple[str, str]) -> Block:
