@@ -142,7 +142,7 @@ def fitted_widths(plan: SheetPlan) -> dict[int, float]:
     """Column widths that show every sampled value whole (long text wraps at ``MAX_WIDTH``); a header
     may wrap to two lines but no word of it is cut."""
     widths = {c: _fit(6, need) for c, need in plan.data_widths.items()}
-    for r, values in enumerate(plan.rows[: plan.data_from + (WIDTH_SAMPLE if plan.blocks is None else 0)]):
+    for r, values in enumerate(plan.rows[: plan.data_from + WIDTH_SAMPLE]):  # a table of unit blocks holds only its header here
         if len(values) <= 1 and plan.row_styles.get(r) is not HEADER_STYLE:
             continue  # titles and notes run across the page
         header = plan.row_styles.get(r) is HEADER_STYLE
