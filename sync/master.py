@@ -62,7 +62,7 @@ from .status import (
     sets_for,
 )
 from .summary import charts_plan, executive_plan, kpi_plan, summary_plan
-from .tablerows import RowCache, Table, UnitRows, sheet_data, splice
+from .tablerows import RowCache, Table, UnitRows, splice
 from .zippackage import write_zip
 
 MANAGED_LIST = "_esaplan_master"
@@ -421,18 +421,18 @@ def write_master(settings: Settings, data: MasterData, progress: Callable[[int, 
     return target
 
 
-def _data_rows(plans: list[SheetPlan], styles: dict[str, str], cache: RowCache) -> dict[str, str]:
+def _data_rows(plans: list[SheetPlan], styles: dict[str, str], cache: RowCache) -> dict[str, bytes]:
     """The tables' data rows by sheet part, block by block; into each plan, how many rows there
     are and the widths their columns need (before it is emitted)."""
     parts = {f"xl/worksheets/sheet{index}.xml": plan for index, plan in enumerate(plans, start=1) if plan.blocks is not None}  # openpyxl names the parts by position
-    tables = [Table(plan.blocks or [], [styles.get(plan.column_formats.get(c, ""), "") for c in range(len(plan.rows[0]))], plan.column_formats) for plan in parts.values()]
+    tables = [Table(plan.blocks or [], plan.data_from + 1, [styles.get(plan.column_formats.get(c, ""), "") for c in range(len(plan.rows[0]))], plan.column_formats) for plan in parts.values()]
     result = {}
     for (part, plan), blocks in zip(parts.items(), cache.blocks(tables), strict=True):
         for block in blocks:
-            plan.block_rows += len(block.rows)
+            plan.block_rows += block.count
             for c, need in block.widths.items():
                 plan.data_widths[c] = max(plan.data_widths.get(c, 0), need)
-        result[part] = sheet_data(blocks, plan.data_from + 1)
+        result[part] = b"".join(block.xml for block in blocks)
     return result
 
 
@@ -447,7 +447,7 @@ def _rows_salt() -> str:
     return digest.hexdigest()
 
 
-def _replace_atomically(book: Workbook, tables: dict[str, str], target: Path, keep: int) -> None:
+def _replace_atomically(book: Workbook, tables: dict[str, bytes], target: Path, keep: int) -> None:
     """Save, put the data rows in their sheets, sync, keep the previous master in history/, swap."""
     target.parent.mkdir(parents=True, exist_ok=True)
     descriptor, name = tempfile.mkstemp(dir=target.parent, prefix=".master-", suffix=".xlsx.tmp")
@@ -472,7 +472,7 @@ def _replace_atomically(book: Workbook, tables: dict[str, str], target: Path, ke
         temp.unlink(missing_ok=True)
 
 
-def _save(book: Workbook, tables: dict[str, str], path: Path) -> None:
+def _save(book: Workbook, tables: dict[str, bytes], path: Path) -> None:
     """openpyxl's package, stored uncompressed in memory, then each part compressed once by
     :func:`write_zip` with the data rows in their sheets."""
     now = dt.datetime.now()
