@@ -49,6 +49,7 @@ from .sheetplan import (
     Style,
     emit,
     number_styles,
+    style_attribute,
 )
 from .status import (
     SEVERITY_COLOUR,
@@ -300,18 +301,20 @@ def _unit_rows(form: Form, submission: Submission, unit_cells: tuple[Any, ...], 
 
 
 def _status_plan(data: MasterData, forms: list[Form]) -> SheetPlan:
-    plan = SheetPlan(STATUS)
+    """A row a unit, a block each (kept between runs like the per-form sheets' rows): each form's status in its colour."""
+    blocks: list[UnitRows] = []
+    plan = SheetPlan(STATUS, blocks=blocks)
     plan.table([*UNIT_HEADERS, "ประเภท", *(f.sheet for f in forms), "ส่งล่าสุด", "ฉบับที่"])
-    plan.column_formats[len(UNIT_HEADERS) + 1 + len(forms)] = DATE_TIME_FORMAT
+    first = len(UNIT_HEADERS) + 1
+    plan.column_formats[first + len(forms)] = DATE_TIME_FORMAT
+    plan.value_styles = {first + offset: {STATUS_TH[s]: Style(fill=fill) for s, fill in STATUS_FILL.items()} for offset in range(len(forms))}
     for unit in data.registry.values():
         statuses = [data.statuses.get((unit.code, f.code)) for f in forms]
         submissions = [data.latest[(unit.code, s.code)] for s in sets_for(unit) if (unit.code, s.code) in data.latest]
         last = max(submissions, key=lambda s: s.submitted_at) if submissions else None
         kind = "โรงเรียน" if unit.kind == "school" else "กลุ่มงาน"
-        r = plan.add([*_unit_cells(unit, data), kind, *(STATUS_TH[s] if s else "-" for s in statuses), _bangkok(last.submitted_at) if last else None, last.version if last else None])
-        for offset, status in enumerate(statuses):
-            if status:
-                plan.styles[(r, len(UNIT_HEADERS) + 1 + offset)] = Style(fill=STATUS_FILL[status])
+        row = [*_unit_cells(unit, data), kind, *(STATUS_TH[s] if s else "-" for s in statuses), _bangkok(last.submitted_at) if last else None, last.version if last else None]
+        blocks.append(UnitRows(("status", *row), partial(list, [row])))
     return plan
 
 
@@ -404,7 +407,7 @@ def write_master(settings: Settings, data: MasterData, progress: Callable[[int, 
     if progress:
         progress(0, steps)
     try:
-        tables = _data_rows(plans, styles, cache)
+        tables = _data_rows(plans, sheets[0], styles, cache)
         for index, (plan, sheet) in enumerate(zip(plans, sheets, strict=True), start=1):
             emit(plan, sheet, write_only=True, page=page)
             if progress:
@@ -421,18 +424,23 @@ def write_master(settings: Settings, data: MasterData, progress: Callable[[int, 
     return target
 
 
-def _data_rows(plans: list[SheetPlan], styles: dict[str, str], cache: RowCache) -> dict[str, bytes]:
+def _data_rows(plans: list[SheetPlan], sheet: Any, styles: dict[str, str], cache: RowCache) -> dict[str, list[bytes]]:
     """The tables' data rows by sheet part, block by block; into each plan, how many rows there
-    are and the widths their columns need (before it is emitted)."""
+    are and the widths their columns need (before it is emitted). ``sheet`` registers the looks
+    of styled values, before any sheet is emitted: their ids are then the same in every master."""
     parts = {f"xl/worksheets/sheet{index}.xml": plan for index, plan in enumerate(plans, start=1) if plan.blocks is not None}  # openpyxl names the parts by position
-    tables = [Table(plan.blocks or [], plan.data_from + 1, [styles.get(plan.column_formats.get(c, ""), "") for c in range(len(plan.rows[0]))], plan.column_formats) for plan in parts.values()]
+    tables = []
+    for plan in parts.values():
+        columns = range(len(plan.rows[0]))
+        by_value = [{value: style_attribute(sheet, style) for value, style in plan.value_styles.get(c, {}).items()} for c in columns]
+        tables.append(Table(plan.blocks or [], plan.data_from + 1, [styles.get(plan.column_formats.get(c, ""), "") for c in columns], by_value, plan.column_formats))
     result = {}
     for (part, plan), blocks in zip(parts.items(), cache.blocks(tables), strict=True):
         for block in blocks:
             plan.block_rows += block.count
             for c, need in block.widths.items():
                 plan.data_widths[c] = max(plan.data_widths.get(c, 0), need)
-        result[part] = b"".join(block.xml for block in blocks)
+        result[part] = [block.xml for block in blocks]
     return result
 
 
@@ -447,7 +455,7 @@ def _rows_salt() -> str:
     return digest.hexdigest()
 
 
-def _replace_atomically(book: Workbook, tables: dict[str, bytes], target: Path, keep: int) -> None:
+def _replace_atomically(book: Workbook, tables: dict[str, list[bytes]], target: Path, keep: int) -> None:
     """Save, put the data rows in their sheets, sync, keep the previous master in history/, swap."""
     target.parent.mkdir(parents=True, exist_ok=True)
     descriptor, name = tempfile.mkstemp(dir=target.parent, prefix=".master-", suffix=".xlsx.tmp")
@@ -472,7 +480,7 @@ def _replace_atomically(book: Workbook, tables: dict[str, bytes], target: Path, 
         temp.unlink(missing_ok=True)
 
 
-def _save(book: Workbook, tables: dict[str, bytes], path: Path) -> None:
+def _save(book: Workbook, tables: dict[str, list[bytes]], path: Path) -> None:
     """openpyxl's package, stored uncompressed in memory, then each part compressed once by
     :func:`write_zip` with the data rows in their sheets."""
     now = dt.datetime.now()
@@ -482,4 +490,4 @@ def _save(book: Workbook, tables: dict[str, bytes], path: Path) -> None:
         ExcelWriter(book, archive).save()
     with zipfile.ZipFile(package) as parts:
         contents = ((info.filename, parts.read(info)) for info in parts.infolist())
-        write_zip(path, ((name, splice(content, tables[name]) if name in tables else content) for name, content in contents), now)
+        write_zip(path, ((name, splice(content, tables[name]) if name in tables else [content]) for name, content in contents), now)

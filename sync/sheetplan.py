@@ -98,6 +98,7 @@ class SheetPlan:
     blocks: list[UnitRows] | None = None  # a table of units: each unit's data rows, written by sync.tablerows
     block_rows: int = 0  # how many rows the blocks hold, once written
     data_widths: dict[int, float] = field(default_factory=dict)  # what a table's data rows need, measured block by block
+    value_styles: dict[int, dict[Any, Style]] = field(default_factory=dict)  # a table of unit blocks: a column's cells styled by their value (the status colours)
 
     def header(self, headers: list[str]) -> int:
         """Add a styled header row; returns its 0-based index."""
@@ -248,6 +249,13 @@ def _print_setup(plan: SheetPlan, sheet: Any, width: float, page: PrintHeader | 
         sheet.oddFooter.left.text = "esaplan"
         for part in (sheet.oddHeader.left, sheet.oddHeader.right, sheet.oddFooter.left, sheet.oddFooter.right):
             part.size = 9
+
+
+def style_attribute(sheet: Any, style: Style) -> str:
+    """A look as the ``s="N"`` attribute a cell carries in a sheet's XML, registered with openpyxl."""
+    cell = WriteOnlyCell(sheet)
+    _styled(cell, style, None, False, False)
+    return f' s="{cell.style_id}"'
 
 
 def number_styles(sheet: Any) -> dict[str, str]:

@@ -58,9 +58,10 @@ def cell_xml(column: str, value: Any, style: str) -> str:
     return cell_xml(column, str(value), style)
 
 
-def block_rows(rows: list[list[Any]], styles: list[str], dates: tuple[str, str]) -> list[str]:
-    """Rows as cell XML with :data:`ROW` for the row number; empty cells are left out. A date in a
-    column without a number format gets ``dates`` (date-time, date): a bare serial number reads as nothing.
+def block_rows(rows: list[list[Any]], styles: list[str], dates: tuple[str, str], by_value: list[dict[Any, str]]) -> list[str]:
+    """Rows as cell XML with :data:`ROW` for the row number; empty cells are left out. A cell takes
+    its value's style in ``by_value`` (a status colour), else its column's; a date in a column
+    without a number format gets ``dates`` (date-time, date): a bare serial number reads as nothing.
 
     A unit's code, name, district and submission repeat on all its rows as the same objects: a
     cell holding the very object the row above held reuses its XML (values are immutable).
@@ -76,7 +77,7 @@ def block_rows(rows: list[list[Any]], styles: list[str], dates: tuple[str, str])
             if value is None:
                 continue
             if value is not above[c]:
-                above[c], xml[c] = value, cell_xml(columns[c], value, styles[c] or _date_style(value, dates))
+                above[c], xml[c] = value, cell_xml(columns[c], value, by_value[c].get(value) or styles[c] or _date_style(value, dates))
             cells.append(xml[c])
         result.append("".join(cells))
     return result
@@ -139,15 +140,16 @@ class UnitRows:
 @dataclass(frozen=True)
 class Table:
     """A sheet's table of unit blocks: the units, the sheet row the first lands on (1-based),
-    each column's style attribute and number format."""
+    each column's style attribute, its values' own style attributes, and its number format."""
 
     units: list[UnitRows]
     first_row: int
     styles: list[str]
+    by_value: list[dict[Any, str]]
     formats: dict[int, str]
 
 
-SCHEMA = 2  # PRAGMA user_version of the cache file: a file of another layout is emptied, not misread
+SCHEMA = 3  # PRAGMA user_version of the cache file: a file of another layout is emptied, not misread
 
 
 class RowCache:
@@ -170,7 +172,7 @@ class RowCache:
     def blocks(self, tables: list[Table]) -> list[list[Block]]:
         """Each table's blocks in place: the kept ones (moved where units above changed their
         number of rows), the others made now."""
-        keys = [[self._key(unit, table) for unit in table.units] for table in tables]
+        keys = [self._keys(table) for table in tables]
         kept = self._read([key for table_keys in keys for key in table_keys])
         result = []
         for table, table_keys in zip(tables, keys, strict=True):
@@ -186,9 +188,10 @@ class RowCache:
             result.append(placed)
         return result
 
-    def _key(self, unit: UnitRows, table: Table) -> str:
-        shape = (self.salt, table.styles, self.dates, sorted(table.formats.items()), unit.source)
-        return hashlib.blake2b(repr(shape).encode(), digest_size=16).hexdigest()
+    def _keys(self, table: Table) -> list[str]:
+        """Each unit's key: the hash of its source and of all else that shapes its block."""
+        shape = repr((self.salt, table.styles, table.by_value, self.dates, sorted(table.formats.items()))).encode()
+        return [hashlib.blake2b(shape + repr(unit.source).encode(), digest_size=16).hexdigest() for unit in table.units]
 
     def _read(self, keys: list[str]) -> dict[str, Block]:
         found = []
@@ -197,13 +200,13 @@ class RowCache:
             query = f"SELECT key, xml, first_row, count, widths FROM blocks WHERE key IN ({','.join('?' * len(chunk))})"
             found += self._run(query, chunk) or []
         widths = json.loads(f"[{','.join(row[4] for row in found)}]")  # one parse for all: ~10 µs a call saved 1,500 times
-        return {key: Block(xml, first_row, count, {int(c): w for c, w in need.items()}) for (key, xml, first_row, count, _), need in zip(found, widths, strict=True)}
+        return {key: Block(xml, first_row, count, dict(pairs)) for (key, xml, first_row, count, _), pairs in zip(found, widths, strict=True)}
 
     def save(self) -> None:
         """Keep the blocks this run made or moved and drop those no longer used (the file holds one master's rows), in one transaction."""
         if self.db is None:
             return
-        rows = [(key, block.xml, block.first_row, block.count, json.dumps(block.widths)) for key in self.new for block in [self.used[key]]]
+        rows = [(key, block.xml, block.first_row, block.count, json.dumps(list(block.widths.items()))) for key in self.new for block in [self.used[key]]]
         stale = [(key,) for (key,) in self._run("SELECT key FROM blocks") or () if key not in self.used]
         try:
             with self.db:
@@ -228,7 +231,7 @@ class RowCache:
 
 def _made(unit: UnitRows, table: Table, first_row: int, dates: tuple[str, str]) -> Block:
     rows = unit.make()
-    cells = block_rows(rows, table.styles, dates)
+    cells = block_rows(rows, table.styles, dates, table.by_value)
     return Block(numbered(cells, first_row), first_row, len(cells), block_widths(rows, table.formats))
 
 
@@ -252,10 +255,10 @@ def _open_cache(path: Path) -> sqlite3.Connection | None:
     return None
 
 
-def splice(sheet_xml: bytes, rows_xml: bytes) -> bytes:
-    """Put data rows at the end of an openpyxl-written sheet's ``<sheetData>``."""
+def splice(sheet_xml: bytes, rows_xml: list[bytes]) -> list[bytes]:
+    """An openpyxl-written sheet with data rows at the end of its ``<sheetData>``, in pieces (nothing copied)."""
     end = sheet_xml.rfind(b"</sheetData>")
     if end < 0:  # an empty sheetData is written as one self-closing tag
         empty = sheet_xml.rfind(b"<sheetData/>")
-        return sheet_xml[:empty] + b"<sheetData>" + rows_xml + b"</sheetData>" + sheet_xml[empty + len(b"<sheetData/>") :]
-    return sheet_xml[:end] + rows_xml + sheet_xml[end:]
+        return [sheet_xml[:empty], b"<sheetData>", *rows_xml, b"</sheetData>", sheet_xml[empty + len(b"<sheetData/>") :]]
+    return [sheet_xml[:end], *rows_xml, sheet_xml[end:]]

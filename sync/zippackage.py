@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import struct
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from isal import isal_zlib
@@ -24,8 +24,9 @@ _MADE_ON_UNIX = 3 << 8  # so readers take the external attributes as permissions
 _LIMIT = 0xFFFFFFFF  # without zip64: no master comes near 4 GiB, and Excel could not open one that did
 
 
-def write_zip(path: Path, parts: Iterable[tuple[str, bytes]], when: dt.datetime) -> None:
-    """Write ``parts`` (name, content) to ``path`` in order, each deflated (ISA-L level 1), stamped ``when``."""
+def write_zip(path: Path, parts: Iterable[tuple[str, Sequence[bytes]]], when: dt.datetime) -> None:
+    """Write ``parts`` (name, content in pieces) to ``path`` in order, each deflated (ISA-L level 1),
+    stamped ``when``. A part comes in pieces so a sheet and its rows are never copied into one."""
     stamp_time = (when.hour << 11) | (when.minute << 5) | (when.second // 2)
     stamp_date = ((when.year - 1980) << 9) | (when.month << 5) | when.day
     directory = []
@@ -33,13 +34,17 @@ def write_zip(path: Path, parts: Iterable[tuple[str, bytes]], when: dt.datetime)
         for name, content in parts:
             encoded = name.encode()
             flags = 0 if encoded.isascii() else _UTF8
-            deflated = isal_zlib.compress(content, 1, wbits=-15)
-            crc, offset = isal_zlib.crc32(content), out.tell()
-            if max(len(content), offset + len(deflated)) >= _LIMIT:
+            compressor, crc, size = isal_zlib.compressobj(1, isal_zlib.DEFLATED, -15), 0, 0
+            deflated = [compressor.compress(piece) for piece in content]
+            deflated.append(compressor.flush())
+            for piece in content:
+                crc, size = isal_zlib.crc32(piece, crc), size + len(piece)
+            offset, packed = out.tell(), sum(map(len, deflated))
+            if max(size, offset + packed) >= _LIMIT:
                 raise OverflowError(f"{path.name}: a part or the package is over 4 GiB")
-            fields = (_VERSION, flags, _DEFLATE, stamp_time, stamp_date, crc, len(deflated), len(content), len(encoded))
+            fields = (_VERSION, flags, _DEFLATE, stamp_time, stamp_date, crc, packed, size, len(encoded))
             out.write(_LOCAL.pack(0x04034B50, *fields, 0) + encoded)
-            out.write(deflated)
+            out.writelines(deflated)
             directory.append(_CENTRAL.pack(0x02014B50, _MADE_ON_UNIX | _VERSION, *fields, 0, 0, 0, 0, 0o600 << 16, offset) + encoded)
         start = out.tell()
         out.write(b"".join(directory))

@@ -21,11 +21,11 @@ from sync import master as master_module
 from sync.cli import main
 from sync.consolidate import ConsolidationBusy, Incoming, consolidate, ingest
 from sync.ledger import open_ledger, submissions
-from sync.master import MasterData
+from sync.master import STATUS_FILL, MasterData
 from sync.registry import load_registry
 from sync.settings import BANGKOK, load_settings
-from sync.sheetplan import emit
-from sync.status import deadline, form_status
+from sync.sheetplan import DATE_TIME_FORMAT, emit
+from sync.status import STATUS_TH, deadline, form_status
 from sync.templates import write_template
 
 MANAGED = ["สรุปผู้บริหาร", "สรุป", "สรุปตัวชี้วัด", "แผนภูมิ", "สถานะการส่ง", "ปัญหาที่พบ", "ข้อมูลนักเรียน", "แผนชั้นเรียน", "การใช้งบประมาณ", "ตัวชี้วัด", "คำของบประมาณ", "คำขอโอนงบประมาณ", "ความก้าวหน้าโครงการ"]
@@ -80,6 +80,24 @@ def test_status_sheet_shows_missing_late_errors_and_on_time(demo_area):
     assert by_code["99000006"] == "มีข้อผิดพลาด"  # renamed header
     assert by_code["99000008"] == "มีข้อผิดพลาด"  # typed another school's code
     assert rows[0].index("ความก้าวหน้าโครงการ") and by_code["G01"] == "-"
+
+
+def test_status_cells_carry_their_colour_and_the_last_time_its_format(demo_area):
+    home, _ = demo_area
+    sheet = load_workbook(_master(home))["สถานะการส่ง"]
+    header = [c.value for c in sheet[1]]
+    colours = {STATUS_TH[status]: fill.fgColor.rgb for status, fill in STATUS_FILL.items()}
+    seen = set()
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row[header.index("ข้อมูลนักเรียน") : header.index("ส่งล่าสุด")]:
+            if cell.value == "-":  # a form the unit does not send: no colour
+                assert cell.fill.fgColor.rgb in (None, "00000000"), cell.coordinate
+            else:
+                assert cell.fill.fill_type == "solid" and cell.fill.fgColor.rgb == colours[cell.value], cell.coordinate
+                seen.add(cell.value)
+        last = row[header.index("ส่งล่าสุด")]
+        assert last.value is None or (isinstance(last.value, dt.datetime) and last.number_format == DATE_TIME_FORMAT)
+    assert seen == set(colours)
 
 
 def test_form_sheets_are_tidy_and_carry_unit_columns(demo_area):
@@ -272,8 +290,9 @@ def test_a_run_after_one_school_resubmits_writes_only_that_schools_rows(demo_cop
     _resubmit(demo_copy, 41)
     assert consolidate(settings).master_written
     after = _kept_blocks(cache)
-    assert 1 <= len(after - before) <= len(form_sets()["school"].forms)  # that school's blocks, nobody else's
-    assert len(before - after) <= len(form_sets()["school"].forms)  # its old blocks are dropped, the rest kept
+    mine = len(form_sets()["school"].forms) + 1  # its rows in each form's sheet and its line in สถานะการส่ง
+    assert 1 <= len(after - before) <= mine  # that school's blocks, nobody else's
+    assert len(before - after) <= mine  # its old blocks are dropped, the rest kept
     rows = [r for r in _rows(load_workbook(settings.master_path())["ข้อมูลนักเรียน"]) if r[0] == "99000001"]
     assert [(r[7], r[8]) for r in rows] == [("ป.1", 41)]
     cache.write_bytes(b"not a database")  # a broken cache only costs time

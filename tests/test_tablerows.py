@@ -59,7 +59,7 @@ def _written(rows: list[list], path: Path) -> Path:
         for info in parts.infolist():
             content = parts.read(info)
             if info.filename == "xl/worksheets/sheet1.xml":
-                content = splice(content, numbered(block_rows(rows, column_styles, (styles[DATE_TIME_FORMAT], styles[DATE_FORMAT])), 2))
+                content = b"".join(splice(content, [numbered(block_rows(rows, column_styles, (styles[DATE_TIME_FORMAT], styles[DATE_FORMAT]), [{}] * WIDTH), 2)]))
             out.writestr(info, content)
     return path
 
@@ -118,6 +118,6 @@ def test_any_row_reads_back_as_openpyxl_wrote_it(tmp_path_factory, rows, shared)
 def test_a_kept_block_moved_is_the_block_made_in_its_new_place(rows, kept_at, now_at):
     """A kept block lands lower or higher when a unit above it sends more or fewer rows: moved, it
     is byte for byte what making it there writes (text that looks like a row tag is not renumbered)."""
-    cells = block_rows(rows, ["", ' s="1"', "", ' s="2"'], (' s="3"', ' s="4"'))
+    cells = block_rows(rows, ["", ' s="1"', "", ' s="2"'], (' s="3"', ' s="4"'), [{}, {}, {"-": ' s="5"'}, {}])
     kept = Block(numbered(cells, kept_at), kept_at, len(cells), {})
     assert moved(kept, now_at) == Block(numbered(cells, now_at), now_at, len(cells), {})
