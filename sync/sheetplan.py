@@ -259,15 +259,9 @@ def style_attribute(sheet: Any, style: Style) -> str:
 
 
 def number_styles(sheet: Any) -> dict[str, str]:
-    """Each number format as the ``s="N"`` attribute a cell carries in a sheet's XML: the workbook's
-    style id, registered with openpyxl (so its styles part lists it) before any other style, so the
-    ids are the same in every master and kept rows stay valid."""
-    styles = {}
-    for number_format in NUMBER_FORMATS:
-        cell = WriteOnlyCell(sheet)
-        cell.number_format = number_format
-        styles[number_format] = f' s="{cell.style_id}"'
-    return styles
+    """Each number format as the ``s="N"`` attribute a cell carries in a sheet's XML, registered
+    before any other style, so the ids are the same in every master and kept rows stay valid."""
+    return {number_format: style_attribute(sheet, Style(number_format=number_format)) for number_format in NUMBER_FORMATS}
 
 
 def _lines(value: Any, width: float) -> int:
