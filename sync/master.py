@@ -307,7 +307,8 @@ def _status_plan(data: MasterData, forms: list[Form]) -> SheetPlan:
     plan.table([*UNIT_HEADERS, "ประเภท", *(f.sheet for f in forms), "ส่งล่าสุด", "ฉบับที่"])
     first = len(UNIT_HEADERS) + 1
     plan.column_formats[first + len(forms)] = DATE_TIME_FORMAT
-    plan.value_styles = {first + offset: {STATUS_TH[s]: Style(fill=fill) for s, fill in STATUS_FILL.items()} for offset in range(len(forms))}
+    colours = {STATUS_TH[s]: Style(fill=fill) for s, fill in STATUS_FILL.items()}
+    plan.value_styles = dict.fromkeys(range(first, first + len(forms)), colours)
     for unit in data.registry.values():
         statuses = [data.statuses.get((unit.code, f.code)) for f in forms]
         submissions = [data.latest[(unit.code, s.code)] for s in sets_for(unit) if (unit.code, s.code) in data.latest]

@@ -85,7 +85,7 @@ class _Totals:
         enrolment, use = data.counted(unit, "enrolment"), data.counted(unit, "budget_use")
         self.values[0] += 1
         self.values[1] += bool(enrolment)
-        self.values[2] += sum((r.get("male") or 0) + (r.get("female") or 0) for r in enrolment)
+        self.values[2] += data.pupils(unit)
         self.values[3] += sum(r.get("rooms") or 0 for r in enrolment)
         for offset, key in enumerate(("allocated", "committed", "disbursed"), start=4):
             self.values[offset] += sum((r.get(key) or 0 for r in use), Decimal(0))
