@@ -14,6 +14,7 @@ LibreOffice fetched the master's current values or kept the ones cached in the f
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -86,10 +87,8 @@ def main(profile: Path, action: str, workbook: Path, formulas: list[str]) -> Non
         print(json.dumps(_values(sheet)))
         doc.close(True)
     finally:
-        try:
+        with contextlib.suppress(Exception):  # the bridge closes as the office quits
             desktop.terminate()
-        except Exception:  # noqa: BLE001 - the bridge closes as the office quits
-            pass
         try:
             office.wait(timeout=30)
         except subprocess.TimeoutExpired:  # the values are printed; an office that hangs on quitting is killed

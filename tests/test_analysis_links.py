@@ -27,8 +27,7 @@ SYSTEM_PYTHON = "/usr/bin/python3"  # Debian's python3-uno binds to the system i
 
 def _uno_python() -> str:
     soffice()
-    found = subprocess.run([SYSTEM_PYTHON, "-c", "import uno"], capture_output=True).returncode == 0 if Path(SYSTEM_PYTHON).exists() else False
-    if found:
+    if Path(SYSTEM_PYTHON).exists() and subprocess.run([SYSTEM_PYTHON, "-c", "import uno"], capture_output=True, check=False).returncode == 0:
         return SYSTEM_PYTHON
     if os.environ.get("ESAPLAN_REQUIRE_LIBREOFFICE"):
         pytest.fail("python3-uno (Debian) is required to drive LibreOffice here but not installed")
@@ -55,7 +54,7 @@ def _profile(path: Path, trusted: Path | None) -> Path:
 
 def _calc(python: str, profile: Path, action: str, workbook: Path, *formulas: str) -> list[float]:
     script = Path(__file__).with_name("lo_links.py")
-    done = subprocess.run([python, str(script), str(profile), action, str(workbook), *formulas], capture_output=True, text=True, timeout=240)
+    done = subprocess.run([python, str(script), str(profile), action, str(workbook), *formulas], capture_output=True, text=True, timeout=240, check=False)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])
 
