@@ -31,6 +31,7 @@ import time
 from pathlib import Path
 
 from sync.demo import DEMO_FY, DEMO_ROUND, build_registry, plan_files, write_files
+from sync.demo_plan import plan_values
 from sync.registry import Unit, load_registry, save_registry
 from sync.settings import load_settings, write_config
 
@@ -66,9 +67,10 @@ def generate(home: Path, units: list[Unit], seed: int) -> int:
     settings.ensure_folders()
     write_config(settings)
     save_registry(units, settings.registry_path)
-    files, _ = plan_files(units, random.Random(seed), mistakes=False)
+    plans = {u.code: plan_values(u, random.Random(seed)) for u in units if u.kind == "group"}
+    files, _ = plan_files(units, random.Random(seed), plans, mistakes=False)
     write_files(files, settings.inbox, DEMO_FY, DEMO_ROUND)
-    later, _ = plan_files(units, random.Random(seed + 1), mistakes=False)
+    later, _ = plan_files(units, random.Random(seed + 1), plans, mistakes=False)
     schools = [f for f in later if f.unit.kind == "school"]
     write_files(random.Random(seed).sample(schools, CHANGED), home.parent / "changed", DEMO_FY, DEMO_ROUND)
     for path in (home.parent / "changed").rglob("*.xlsx"):

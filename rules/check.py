@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
+from functools import partial
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -188,6 +189,11 @@ REPORT_AS_AGGREGATES = {"ratio": {"ratio", "population"}, "yes_no": {"share"}, "
 
 def _check_kpis(file: YamlFile, params: Parameters) -> Iterator[Problem]:
     strategies = file.data.get("strategies") or {}
+    plan = file.data.get("plan")
+    if not isinstance(plan, dict) or not all(plan.get(k) for k in ("th", "first_fiscal_year", "last_fiscal_year", "source")):
+        yield Problem(file.path, file.line("plan") if isinstance(plan, dict) else 1, "ต้องมี plan: th, first_fiscal_year, last_fiscal_year, source (แผนที่กลยุทธ์นี้สังกัดและปีที่ครอบคลุม)")
+    elif not int(plan["first_fiscal_year"]) <= int(plan["last_fiscal_year"]):
+        yield Problem(file.path, file.line("plan"), "plan: first_fiscal_year ต้องไม่มากกว่า last_fiscal_year")
     measures = file.data.get("measures") or {}
     expected: dict[int, int] = {}
     aggregates = file.data.get("aggregates") or {}
@@ -231,6 +237,13 @@ def _check_kpis(file: YamlFile, params: Parameters) -> Iterator[Problem]:
         else:
             yield Problem(file.path, where, "direction ต้องเป็น at_least หรือ increase")
     yield from _unique(file, "indicators", "code")
+
+
+def _check_code_list(file: YamlFile, params: Parameters, key: str) -> Iterator[Problem]:
+    """A list of ``{code, th}`` rows (budget sources, the office's groups): both fields, codes unique."""
+    for index, row in _rows(file, key):
+        yield from _require(file, key, index, row, ("code", "th"))
+    yield from _unique(file, key, "code")
 
 
 def _check_form(file: YamlFile, params: Parameters) -> Iterator[Problem]:
@@ -285,6 +298,8 @@ def _check_form_sets(file: YamlFile, params: Parameters) -> Iterator[Problem]:
                 yield Problem(file.path, file.line("sets", index), f"ไม่มีแบบฟอร์ม '{code}' ใน rules/data/forms")
         if index >= 0 and row.get("submitted_by") not in {"school", "group"}:
             yield Problem(file.path, file.line("sets", index), "submitted_by ต้องเป็น school หรือ group")
+        if index >= 0 and row.get("cycle", "round") not in {"round", "year"}:
+            yield Problem(file.path, file.line("sets", index), "cycle ต้องเป็น round (ทุกรอบ) หรือ year (ปีละครั้ง)")
     yield from _unique(file, "sets", "code")
 
 
@@ -331,6 +346,8 @@ _TABLE_CHECKS = {
     "budget.authorities": _check_authorities,
     "budget.transfer_rules": _check_transfer_rules,
     "kpi.catalogue": _check_kpis,
+    "plan.sources": partial(_check_code_list, key="sources"),
+    "plan.office_groups": partial(_check_code_list, key="groups"),
 }
 _STRUCTURED_PARAMETERS = {
     "school.size_bands": _check_size_bands,

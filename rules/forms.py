@@ -28,15 +28,16 @@ from pythainlp.util import thai_digit_to_arabic_digit
 
 from .errors import EsaplanError, ParseError
 from .grades import all_grades, grade, level_of
-from .kpi import check_report, kpis
+from .kpi import check_report, kpis, strategies, strategy_label
 from .kpi import kpi as kpi_entry
 from .money import format_number, to_decimal
 from .parameters import default_parameters
+from .budget_sources import plan_source, plan_sources
 from .planning import rooms_needed
 from .thai import parse_date
 from .transfers import category_code, category_th, validate_transfers
 
-TYPES = {"text", "count", "money", "number", "grade", "category", "kpi", "yesno", "choice", "date"}
+TYPES = {"text", "count", "money", "number", "grade", "category", "kpi", "kpis", "strategy", "source", "yesno", "choice", "date"}
 SEVERITIES = ("error", "warning", "info")
 FORMULA_PREFIXES = ("=", "+", "-", "@")
 HEADER_SCAN_ROWS = 15
@@ -110,6 +111,7 @@ class FormSet:
     submitted_by: str
     forms: tuple[Form, ...]
     deadline_days: int
+    yearly: bool = False  # sent once a fiscal year (the action plan), not every round
 
 
 @dataclass(frozen=True)
@@ -193,6 +195,7 @@ def form_sets() -> dict[str, FormSet]:
             submitted_by=row["submitted_by"],
             forms=tuple(catalogue[code] for code in row["forms"]),
             deadline_days=int(data["deadline_days_after_round_end"]),
+            yearly=row.get("cycle") == "year",
         )
         for row in data["sets"]
     }
@@ -475,6 +478,12 @@ def _convert(column: Column, raw: Any) -> Any:
         if entry.reported_by not in ("school", "both"):
             raise ParseError(f"ตัวชี้วัด {entry.code} สำนักงานเขตเป็นผู้รายงาน", f"{entry.code} is reported by the office", value=raw)
         return entry.code
+    if kind == "kpis":
+        return _kpi_codes(text)
+    if kind == "strategy":
+        return _strategy_number(text)
+    if kind == "source":
+        return plan_source(text).code
     if kind == "yesno":
         folded = _fold(text)
         if folded in {"ใช่", "มี", "y", "yes", "true", "1", "x", "✓"}:
@@ -489,6 +498,32 @@ def _convert(column: Column, raw: Any) -> Any:
     if kind == "date":
         return parse_date(raw)
     raise ParseError(f"ชนิดข้อมูล {kind} ไม่รู้จัก", f"unknown type {kind}", value=raw)  # pragma: no cover - rules check guards types
+
+
+def _kpi_codes(text: Any) -> list[str]:
+    """``"S1.1, S๒.๔ s3.2"`` -> ``["S1.1", "S2.4", "S3.2"]``: any indicator of the catalogue, each once."""
+    codes: list[str] = []
+    for part in re.split(r"[,;/\s]+", str(text)):
+        if part:
+            try:
+                code = kpi_entry(part).code
+            except EsaplanError as exc:
+                raise ParseError(exc.message_th, exc.message_en, value=text) from None
+            if code not in codes:
+                codes.append(code)
+    if not codes:
+        raise ParseError("ต้องมีรหัสตัวชี้วัดอย่างน้อยหนึ่งรหัส เช่น S2.4", "at least one KPI code, e.g. S2.4", value=text)
+    return codes
+
+
+def _strategy_number(text: Any) -> int:
+    """``3``, ``"๓"``, ``"กลยุทธ์ที่ 3"`` or the drop-down's ``"3 เพิ่มศักยภาพครู..."`` -> 3, if the catalogue has it."""
+    found = re.search(r"\d+", thai_digit_to_arabic_digit(_plain(text)))
+    numbers = strategies()
+    if found is None or int(found.group(0)) not in numbers:
+        listed = ", ".join(str(n) for n in numbers)
+        raise ParseError(f"ไม่มีกลยุทธ์ '{text}' ในแผน (มีกลยุทธ์ที่ {listed})", f"no strategy {text!r} in the plan (there are {listed})", value=text)
+    return int(found.group(0))
 
 
 def _plain(value: Any) -> str:
@@ -558,6 +593,12 @@ def shown(column: Column, value: Any) -> Any:
         return category_th(str(value))
     if column.type == "yesno" and isinstance(value, bool):
         return YES_NO_TH[value]
+    if column.type == "kpis" and isinstance(value, list):
+        return ", ".join(value)
+    if column.type == "strategy" and isinstance(value, int):
+        return strategy_label(value)
+    if column.type == "source" and value in {s.code for s in plan_sources()}:
+        return plan_source(value).th
     return value
 
 

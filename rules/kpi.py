@@ -97,6 +97,36 @@ def _catalogue() -> dict[str, Kpi]:
     return result
 
 
+@dataclass(frozen=True)
+class PlanPeriod:
+    """The plan the catalogue's strategies and indicators belong to, and the fiscal years it covers."""
+
+    th: str
+    first_fiscal_year: int
+    last_fiscal_year: int
+    source: str
+
+    def covers(self, fiscal_year: int) -> bool:
+        return self.first_fiscal_year <= fiscal_year <= self.last_fiscal_year
+
+
+@cache
+def plan_period() -> PlanPeriod:
+    plan = default_parameters().table("kpi.catalogue")["plan"]
+    return PlanPeriod(plan["th"], int(plan["first_fiscal_year"]), int(plan["last_fiscal_year"]), plan["source"])
+
+
+@cache
+def strategies() -> dict[int, str]:
+    """The plan's strategies by number, in Thai."""
+    return {int(number): row["th"] for number, row in default_parameters().table("kpi.catalogue")["strategies"].items()}
+
+
+def strategy_label(number: int) -> str:
+    """``3`` -> ``"3 เพิ่มศักยภาพครูและบุคลากรทางการศึกษา"``: how a strategy reads in a drop-down and a cell."""
+    return f"{number} {strategies()[number]}"
+
+
 def kpis(reported_by: str | None = None) -> list[Kpi]:
     """All indicators in catalogue order; ``reported_by="school"`` also keeps those marked "both"."""
     rows = list(_catalogue().values())

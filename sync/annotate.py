@@ -12,9 +12,7 @@ school sent stays untouched in the store.
 from __future__ import annotations
 
 import io
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +24,7 @@ from pythainlp.util import thai_strftime
 
 from rules.forms import row_of
 
+from .atomic import save_workbook
 from .consolidate import GSHEETS, stored_name
 from .ledger import Ledger, Submission
 from .master import MasterData
@@ -70,7 +69,7 @@ def write_feedback(settings: Settings, ledger: Ledger, *, units: set[str] | None
             _mark_cells(book, issues)
         _summary_sheet(book, settings, unit, submission, issues)
         path = folder / f"{unit.code}-{_UNSAFE.sub('-', unit.name_th).strip('-')}-ผลการตรวจสอบ.xlsx"
-        _save_atomically(book, path)
+        save_workbook(book, path)
         counts = {severity: sum(1 for i in issues if i["severity"] == severity) for severity in SEVERITY_COLOUR}
         written.append(Written(unit, path, counts["error"], counts["warning"], counts["info"], marked))
     return sorted(written, key=lambda w: (w.errors == 0, w.unit.code))
@@ -140,12 +139,3 @@ def _summary_sheet(book: Workbook, settings: Settings, unit: Unit, submission: S
         other.sheet_view.tabSelected = False
 
 
-def _save_atomically(book: Workbook, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=".feedback-", suffix=".xlsx.tmp")
-    os.close(descriptor)
-    try:
-        book.save(name)
-        os.replace(name, path)
-    finally:
-        Path(name).unlink(missing_ok=True)

@@ -101,7 +101,8 @@ def _round_options(function):  # type: ignore[no-untyped-def]
 def templates(out: Path, emis: Path | None, home: Path | None, fiscal_year: int | None, round_: str | None) -> None:
     from rules.forms import form_sets
     from sync.emis import read_emis_enrolment
-    from sync.registry import load_registry
+    from sync.plan import load_register, progress_rows
+    from sync.registry import load_registry, office_groups
     from sync.settings import load_settings
     from sync.templates import write_template
 
@@ -109,6 +110,13 @@ def templates(out: Path, emis: Path | None, home: Path | None, fiscal_year: int 
     for form_set in form_sets().values():
         path = write_template(form_set, out / form_set.file, fiscal_year=settings.fiscal_year, round_=settings.round)
         click.echo(f"เขียนแล้ว (written): {path}")
+    register = load_register(settings, settings.fiscal_year)
+    if register.projects:  # each group's progress form, its projects and activities already listed
+        for group in office_groups(load_registry(settings.registry_path) if settings.registry_path.is_file() else {}):
+            rows = progress_rows(register, group.code)
+            if rows:
+                path = write_template(form_sets()["group"], out / "groups" / f"{group.code}.xlsx", fiscal_year=settings.fiscal_year, round_=settings.round, unit=group, values={"project_progress": rows})
+                click.echo(f"เขียนแล้ว (written): {path}")
     if emis:
         registry = load_registry(settings.registry_path)
         by_id = {u.school_id: u for u in registry.values() if u.school_id}
@@ -166,6 +174,7 @@ def demo(home: Path, schools: int) -> None:
     from sync.accounts import Users
     from sync.demo import DEMO_FY, DEMO_ROUND, build_demo
     from sync.ledger import open_ledger
+    from sync.plan import consolidate_plan
     from sync.settings import load_settings
 
     if home.exists():
@@ -179,6 +188,8 @@ def demo(home: Path, schools: int) -> None:
     Users(open_ledger(settings.database_url).engine).add("demo", "เจ้าหน้าที่ตัวอย่าง", password)
     (home / "demo-login.txt").write_text(f"username: demo\npassword: {password}\n", encoding="utf-8")
     click.echo(f"หน้าเว็บ (web): esaplan serve --home {home} แล้วเปิด http://127.0.0.1:8080/ ผู้ใช้ demo รหัสผ่าน {password} (also in {home / 'demo-login.txt'})")
+    run = consolidate_plan(settings, settings.fiscal_year)
+    click.echo(f"แผนปฏิบัติการ (action plan): โครงการ {len(run.register.projects)} โครงการ, ปัญหา {sum(len(p) for p in run.problems.values()) + len(run.issues)} รายการ: {run.path}")
     _run_consolidation(settings)
 
 
@@ -312,6 +323,42 @@ def sheets_provision(home: Path | None) -> None:
                 click.echo(f"  {code} {reason}")
     if report.failed:
         raise SystemExit(1)
+
+
+@main.command("plan", help="รวมแผนปฏิบัติการประจำปีจากแบบเสนอโครงการของกลุ่มงาน (plan/inbox/<รหัสกลุ่ม>/) ตรวจ แล้วเขียนทะเบียนแผน (consolidate the groups' action-plan workbooks into the register)")
+@_home_option
+@click.option("--fy", "fiscal_year", type=_FiscalYear(), default=None, help="ปีงบประมาณ พ.ศ. (fiscal year, BE)")
+def plan_command(home: Path | None, fiscal_year: int | None) -> None:
+    from rules.budget_sources import plan_source
+    from rules.money import format_number
+    from sync.plan import consolidate_plan
+    from sync.settings import load_settings
+
+    settings = load_settings(home, fiscal_year=fiscal_year)
+    try:
+        run = consolidate_plan(settings, settings.fiscal_year)
+    except EsaplanError as exc:
+        raise click.ClickException(exc.message_th) from None
+    register = run.register
+    sent = {p.group_code for p in register.projects}
+    click.echo(f"แผนปฏิบัติการปีงบประมาณ {settings.fiscal_year}: ไฟล์ {run.files_seen} ไฟล์, ฉบับใหม่ {run.new_versions}; กลุ่มที่มีโครงการ {len(sent)}/{len(run.groups)}, โครงการ {len(register.projects)}, งบประมาณรวม {format_number(register.total)} บาท")
+    for code, amount in register.by_source().items():
+        if amount:
+            click.echo(f"  {plan_source(code).th}: {format_number(amount)} บาท")
+    unserved = [i for i in run.issues if i.rule == "PLAN-KPI-UNSERVED"]
+    for issue in run.issues:
+        if issue.rule != "PLAN-KPI-UNSERVED":
+            click.echo(f"[{issue.rule}] {issue.message_th}")
+    if unserved:
+        click.echo(f"[PLAN-KPI-UNSERVED] ตัวชี้วัดที่ยังไม่มีโครงการใดตอบ {len(unserved)} ตัว (รายการอยู่ในแผ่นงาน ปัญหาที่พบ ของทะเบียน)")
+    for code, problems in sorted(run.problems.items()):
+        errors = [p for p in problems if p.severity == "error"]
+        if errors:
+            more = f" (และอีก {len(errors) - 1} รายการ)" if len(errors) > 1 else ""
+            click.echo(f"  {code}: {errors[0].sheet} {errors[0].cell}: {errors[0].message_th}{more}")
+    for notice in run.notices:
+        click.echo(f"{notice.channel} {notice.unit_code or '?'} [{notice.rule}]: {notice.message_th}", err=True)
+    click.echo(str(run.path))
 
 
 def _run_consolidation(settings, *, full: bool = False) -> None:  # type: ignore[no-untyped-def]

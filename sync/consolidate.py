@@ -101,18 +101,20 @@ class RunResult:
 _CODE_IN_NAME = re.compile(r"^([0-9A-Za-z]+)")
 
 
-def inbox_files(settings: Settings, registry: dict[str, Unit], notices: list[Notice]) -> Iterator[Incoming]:
-    """Files in the inbox: ``inbox/<unit code>/<any name>`` or ``inbox/<unit code>_<any name>``.
+def inbox_files(settings: Settings, registry: dict[str, Unit], notices: list[Notice], folder: Path | None = None) -> Iterator[Incoming]:
+    """Files in the inbox (or another ``folder`` laid out alike, as the plan's): ``inbox/<unit code>/<any
+    name>`` or ``inbox/<unit code>_<any name>``.
 
     The submission time of a dropped file is its modification time. Files that cannot be tied
     to a registered unit become notices and are left alone.
     """
-    if not settings.inbox.is_dir():
+    inbox = folder or settings.inbox
+    if not inbox.is_dir():
         return
-    for path in sorted(settings.inbox.rglob("*")):
+    for path in sorted(inbox.rglob("*")):
         if not path.is_file() or path.name.startswith(("~$", ".")):
             continue
-        relative = path.relative_to(settings.inbox)
+        relative = path.relative_to(inbox)
         candidates = [relative.parts[0]] if len(relative.parts) > 1 else []
         match = _CODE_IN_NAME.match(thai_digit_to_arabic_digit(path.name))
         candidates += [match.group(1)] if match else []

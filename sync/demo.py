@@ -32,7 +32,8 @@ from rules.forms import column_letter, form_sets, forms
 from rules.grades import all_grades
 
 from .reader import INSTRUCTIONS_SHEET, UNIT_CELL_NAME
-from .registry import Unit, save_registry
+from .demo_plan import progress_values, write_plan_files
+from .registry import Unit, save_registry, office_groups
 from .settings import BANGKOK, Settings, write_config
 from .templates import HEADER_ROW, write_template
 
@@ -46,17 +47,6 @@ DISTRICTS = {
 }
 PLACES = ["นา", "โคก", "หนอง", "ดอน", "โนน", "ห้วย", "ป่า", "คำ", "ท่า", "วัง", "สระ", "บึง"]
 QUALITIES = ["ดี", "ใหญ่", "น้อย", "งาม", "แสง", "ทอง", "สว่าง", "เจริญ", "สามัคคี", "พัฒนา", "ศรี", "มิตรภาพ", "หว้า", "แก", "เรือ", "ไผ่", "บัว"]
-GROUPS = [
-    "กลุ่มอำนวยการ",
-    "กลุ่มนโยบายและแผน",
-    "กลุ่มส่งเสริมการศึกษาทางไกล เทคโนโลยีสารสนเทศและการสื่อสาร",
-    "กลุ่มบริหารงานการเงินและสินทรัพย์",
-    "กลุ่มบริหารงานบุคคล",
-    "กลุ่มพัฒนาครูและบุคลากรทางการศึกษา",
-    "กลุ่มนิเทศติดตามและประเมินผลการจัดการศึกษา",
-    "กลุ่มส่งเสริมการจัดการศึกษา",
-    "กลุ่มกฎหมายและคดี",
-]
 MISTAKE_COLUMNS = ("unit_code", "mistake", "sheet", "cell", "rule")
 
 
@@ -104,8 +94,8 @@ def build_registry(schools: int, rng: random.Random) -> list[Unit]:
                 levels=levels,
             )
         )
-    for index, name in enumerate(GROUPS, start=1):
-        units.append(Unit(code=f"G{index:02d}", name_th=name, kind="group", source="esaplan demo", contact=f"group{index:02d}@demo.invalid"))
+    for group in office_groups()[:9]:  # the nine groups; the audit unit puts no projects in the demo
+        units.append(Unit(code=group.code, name_th=group.name_th, kind="group", source="esaplan demo", contact=f"{group.code.lower()}@demo.invalid"))
     return units
 
 
@@ -168,16 +158,9 @@ def _transfer(**changes: Any) -> dict[str, Any]:
     return {**request, **changes}
 
 
-def group_values(unit: Unit, rng: random.Random) -> dict[str, list[dict[str, Any]]]:
-    """Project progress and budget use for one of the office's groups."""
-    projects = []
-    for n in range(1, rng.randint(3, 6) + 1):
-        allocated = rng.randrange(50_000, 600_000, 1000)
-        projects.append(
-            {"project": f"โครงการที่ {n} ของ{unit.name_th}", "activity": "ประชุมเชิงปฏิบัติการ", "budget_allocated": allocated, "budget_used": round(allocated * rng.uniform(0.5, 1.0)),
-             "kpi_target": 100, "kpi_result": rng.randint(70, 100), "status": rng.choice(["กำลังดำเนินการ", "เสร็จสิ้น", "เสร็จสิ้น"]), "evidence": "รายงานผลการดำเนินงาน",
-             "as_of": dt.date(2026, 9, 30)}
-        )
+def group_values(plan: dict[str, list[dict[str, Any]]], rng: random.Random) -> dict[str, list[dict[str, Any]]]:
+    """Project progress on the group's own plan, and its budget use."""
+    projects = progress_values(plan, rng, dt.date(2026, 9, 30))
     allocated = sum(p["budget_allocated"] for p in projects)
     use = [{"line": "ค่าใช้จ่ายตามแผนปฏิบัติการ", "category": "งบดำเนินงาน", "allocated": allocated, "committed": 0, "disbursed": sum(p["budget_used"] for p in projects)}]
     return {"project_progress": projects, "budget_use": use}
@@ -188,7 +171,7 @@ def _column_of(form_code: str, key: str) -> str:
     return column_letter(next(i for i, c in enumerate(columns) if c.key == key))
 
 
-def plan_files(units: list[Unit], rng: random.Random, *, mistakes: bool = True) -> tuple[list[DemoFile], list[dict[str, str]]]:
+def plan_files(units: list[Unit], rng: random.Random, plans: dict[str, dict[str, list[dict[str, Any]]]], *, mistakes: bool = True) -> tuple[list[DemoFile], list[dict[str, str]]]:
     """What each unit hands in (some nothing, some late), and the planted mistakes."""
     deadline_day = dt.date(2026, 10, 15)
     files, planted = [], []
@@ -200,7 +183,7 @@ def plan_files(units: list[Unit], rng: random.Random, *, mistakes: bool = True) 
         late = mistakes and index % 13 == 5
         day = deadline_day + dt.timedelta(days=rng.randint(1, 12)) if late else deadline_day - dt.timedelta(days=rng.randint(0, 14))
         when = dt.datetime.combine(day, dt.time(rng.randint(8, 16), rng.randint(0, 59)), BANGKOK)
-        values = school_values(unit, rng) if unit.kind == "school" else group_values(unit, rng)
+        values = school_values(unit, rng) if unit.kind == "school" else group_values(plans[unit.code], rng)
         files.append(DemoFile(unit, unit, values, when, "school" if unit.kind == "school" else "group"))
     if not mistakes:
         return files, planted
@@ -311,7 +294,8 @@ def build_demo(settings: Settings, *, schools: int = 200, seed: int = 2570, mist
     write_config(settings)
     units = build_registry(schools, rng)
     save_registry(units, settings.registry_path)
-    files, planted = plan_files(units, rng, mistakes=mistakes)
+    plans, _ = write_plan_files(settings.home, [u for u in units if u.kind == "group"], settings.fiscal_year, random.Random(seed + 1))
+    files, planted = plan_files(units, rng, plans, mistakes=mistakes)
     write_files(files, settings.inbox, settings.fiscal_year, settings.round)
     if mistakes:
         shutil.copy(settings.inbox / files[0].unit.code / files[0].file_name, settings.inbox / "ไฟล์ไม่ทราบที่มา.xlsx")

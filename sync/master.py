@@ -397,7 +397,7 @@ def write_master(settings: Settings, data: MasterData, progress: Callable[[int, 
     sheet and after the save, so the Consolidate button's bar moves.
     """
     target = settings.master_path()
-    forms = list({f.code: f for s in form_sets().values() for f in s.forms}.values())
+    forms = list({f.code: f for s in form_sets().values() if not s.yearly for f in s.forms}.values())
     plans = [executive_plan(data), summary_plan(data, forms), kpi_plan(data), charts_plan(data, forms), _status_plan(data, forms), _issues_plan(data), *(_form_plan(f, data) for f in forms)]
     page = PrintHeader(settings.office_name, f"ปีงบประมาณ {settings.fiscal_year} รอบ {settings.round} เดือน")
     book = Workbook(write_only=True)

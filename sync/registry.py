@@ -22,7 +22,7 @@ from typing import Any
 
 from pythainlp.util import thai_digit_to_arabic_digit
 
-from rules import SIZE_TH, ParseError, school_size
+from rules import SIZE_TH, ParseError, default_parameters, school_size
 
 _CODE_NOISE = re.compile(r"[\s\u00a0\u200b\u2009\u202f'\u2018\u2019\"]+")
 
@@ -80,6 +80,14 @@ class Unit:
     @property
     def size_label(self) -> str:
         return SIZE_TH.get(self.size, self.size) if self.size else "(ไม่ระบุขนาด)"
+
+
+def office_groups(registry: dict[str, Unit] | None = None) -> list[Unit]:
+    """The office's groups: the registry's own (kind ``group``), or the groups in rules/data/plan/office_groups.yaml."""
+    own = [u for u in (registry or {}).values() if u.kind == "group"]
+    if own:
+        return own
+    return [Unit(code=row["code"], name_th=row["th"], kind="group", source="rules/data/plan/office_groups.yaml") for row in default_parameters().table("plan.office_groups")["groups"]]
 
 
 def load_registry(path: Path) -> dict[str, Unit]:

@@ -47,8 +47,8 @@ STATUS_TH = {"on_time": "ส่งตรงเวลา", "late": "ส่งช�
 
 
 def sets_for(unit: Unit) -> list[FormSet]:
-    """The form sets a unit of this kind must send."""
-    return [s for s in form_sets().values() if s.submitted_by == unit.kind]
+    """The form sets a unit of this kind must send each round (the yearly plan is consolidated on its own)."""
+    return [s for s in form_sets().values() if s.submitted_by == unit.kind and not s.yearly]
 
 
 def deadline(form_set: FormSet, fiscal_year: int, round_: int) -> dt.datetime:

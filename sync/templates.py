@@ -23,6 +23,8 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from rules import kpi, kpis
+from rules.budget_sources import plan_sources
+from rules.kpi import strategies, strategy_label
 from rules.forms import Form, FormSet, column_letter, form_version, shown
 from rules.grades import all_grades
 
@@ -137,6 +139,8 @@ def _lists_sheet(book: Workbook) -> dict[str, str]:
         "category": ["งบบุคลากร", "งบดำเนินงาน", "งบลงทุน", "งบเงินอุดหนุน", "งบรายจ่ายอื่น"],
         "kpi": [k.code for k in kpis(reported_by="school")],
         "yesno": ["ใช่", "ไม่ใช่"],
+        "strategy": [strategy_label(n) for n in strategies()],
+        "source": [s.th for s in plan_sources()],
     }
     ranges = {}
     for index, (name, items) in enumerate(columns.items()):
