@@ -361,6 +361,63 @@ def plan_command(home: Path | None, fiscal_year: int | None) -> None:
     click.echo(str(run.path))
 
 
+@main.group(help="เอกสารที่สำนักงานเผยแพร่: แผนปฏิบัติการ รายงานผลรายรอบและประจำปี (DOCX และ PDF) และไฟล์สำหรับ eMENSCR (the office's documents)")
+def report() -> None:
+    pass
+
+
+def _report_settings(home: Path | None, fiscal_year: int | None, round_: str | None):  # type: ignore[no-untyped-def]
+    from sync.settings import load_settings
+
+    return load_settings(home, fiscal_year=fiscal_year, round=int(round_) if round_ else None)
+
+
+def _echo_written(written) -> None:  # type: ignore[no-untyped-def]
+    click.echo(f"เขียนแล้ว (written): {written.docx}")
+    if written.pdf is None:
+        click.echo("ไม่ได้พิมพ์ PDF: ไม่พบ LibreOffice (soffice) บนเครื่องนี้ (no LibreOffice: PDF not printed)", err=True)
+    else:
+        click.echo(str(written.pdf))
+
+
+@report.command("plan", help="แผนปฏิบัติการประจำปี จากทะเบียนแผน (esaplan plan) (the annual action plan document)")
+@_home_option
+@_round_options
+def report_plan(home: Path | None, fiscal_year: int | None, round_: str | None) -> None:
+    from sync.documents import write_plan
+
+    settings = _report_settings(home, fiscal_year, round_)
+    _echo_written(write_plan(settings, settings.fiscal_year))
+
+
+@report.command("progress", help="รายงานผลการดำเนินงานรายรอบ 6/9/12 เดือน จากไฟล์รวมและทะเบียนแผน (the round's progress report)")
+@_home_option
+@_round_options
+def report_progress(home: Path | None, fiscal_year: int | None, round_: str | None) -> None:
+    from sync.documents import write_progress
+
+    _echo_written(write_progress(_report_settings(home, fiscal_year, round_)))
+
+
+@report.command("annual", help="รายงานผลการดำเนินงานประจำปี (รอบ 12 เดือน) (the annual report)")
+@_home_option
+@click.option("--fy", "fiscal_year", type=_FiscalYear(), default=None, help="ปีงบประมาณ พ.ศ. (fiscal year, BE)")
+def report_annual(home: Path | None, fiscal_year: int | None) -> None:
+    from sync.documents import write_progress
+
+    _echo_written(write_progress(_report_settings(home, fiscal_year, None), annual=True))
+
+
+@report.command("emenscr", help="ความก้าวหน้าโครงการในรูปแบบที่ระบบ eMENSCR ถาม (xlsx และ CSV) (project progress for eMENSCR)")
+@_home_option
+@_round_options
+def report_emenscr(home: Path | None, fiscal_year: int | None, round_: str | None) -> None:
+    from sync.emenscr import write_emenscr
+
+    for path in write_emenscr(_report_settings(home, fiscal_year, round_)):
+        click.echo(str(path))
+
+
 def _run_consolidation(settings, *, full: bool = False) -> None:  # type: ignore[no-untyped-def]
     from rules.forms import form_sets
     from sync.consolidate import PHASES_TH, consolidate, record_failure
