@@ -388,6 +388,11 @@ def _stamp() -> str:
     return dt.datetime.now(BANGKOK).strftime("%Y%m%d-%H%M%S-%f")
 
 
+def round_forms() -> list[Form]:
+    """The forms units send each round, each once, in form-set order: one tidy sheet each in the master."""
+    return list({f.code: f for s in form_sets().values() if not s.yearly for f in s.forms}.values())
+
+
 def write_master(settings: Settings, data: MasterData, progress: Callable[[int, int], None] | None = None) -> Path:
     """Build the master for the round and atomically put it in place; returns its path.
 
@@ -397,7 +402,7 @@ def write_master(settings: Settings, data: MasterData, progress: Callable[[int, 
     sheet and after the save, so the Consolidate button's bar moves.
     """
     target = settings.master_path()
-    forms = list({f.code: f for s in form_sets().values() if not s.yearly for f in s.forms}.values())
+    forms = round_forms()
     plans = [executive_plan(data), summary_plan(data, forms), kpi_plan(data), charts_plan(data, forms), _status_plan(data, forms), _issues_plan(data), *(_form_plan(f, data) for f in forms)]
     page = PrintHeader(settings.office_name, f"ปีงบประมาณ {settings.fiscal_year} รอบ {settings.round} เดือน")
     book = Workbook(write_only=True)

@@ -260,7 +260,7 @@ def _same_as_openpyxl(settings) -> None:
     data = MasterData.collect(settings, ledger, load_registry(settings.registry_path), [])
     reference = Workbook()
     reference.remove(reference.active)
-    forms = list({f.code: f for s in form_sets().values() for f in s.forms}.values())
+    forms = master_module.round_forms()
     for form in forms:
         plan = master_module._form_plan(form, data)
         plan.rows += [row for unit in plan.blocks or [] for row in unit.make()]  # every cell through openpyxl

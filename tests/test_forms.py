@@ -15,7 +15,8 @@ def _problems(result, rule=None):
 
 def test_every_form_set_lists_existing_forms():
     sets = form_sets()
-    assert set(sets) == {"school", "group"}
+    assert set(sets) == {"school", "group", "plan"}
+    assert [f.code for f in sets["plan"].forms] == ["plan_project", "plan_activity"] and sets["plan"].yearly and not sets["group"].yearly
     assert [f.code for f in sets["school"].forms] == ["enrolment", "class_plan", "budget_use", "kpi_report", "budget_request", "transfer_request"]
     assert sets["group"].submitted_by == "group" and forms()["project_progress"] in sets["group"].forms
 
@@ -110,9 +111,9 @@ def test_transfer_requests_are_checked_by_the_rules_engine_with_running_balance(
 
 def test_project_progress_choices():
     header = [c.th for c in forms()["project_progress"].columns]
-    grid = [header, ["โครงการ ก", "", 1000, 900, 100, 90, "เสร็จ", ""]]
+    grid = [header, ["P-01", "โครงการ ก", "", 1000, 900, 100, 90, "เสร็จ", ""]]
     result = read_sheet(forms()["project_progress"], grid, unit_code="G01")
-    assert ("G2", "TYPE-CHOICE", "error") in _problems(result)
+    assert ("H2", "TYPE-CHOICE", "error") in _problems(result)
 
 
 def test_dates_are_read_from_excel_dates_and_thai_be_text():
@@ -121,12 +122,12 @@ def test_dates_are_read_from_excel_dates_and_thai_be_text():
     header = [c.th for c in forms()["project_progress"].columns]
     grid = [
         header,
-        ["โครงการ ก", "", 1000, 900, 100, 90, "เสร็จสิ้น", "", dt.datetime(2026, 9, 30)],
-        ["โครงการ ข", "", 1000, 900, 100, 90, "เสร็จสิ้น", "", "๓๐ ก.ย. ๒๕๖๙"],
-        ["โครงการ ค", "", 1000, 900, 100, 90, "เสร็จสิ้น", "", "31/09/2569"],
+        ["P-01", "โครงการ ก", "", 1000, 900, 100, 90, "เสร็จสิ้น", "", dt.datetime(2026, 9, 30)],
+        ["P-02", "โครงการ ข", "", 1000, 900, 100, 90, "เสร็จสิ้น", "", "๓๐ ก.ย. ๒๕๖๙"],
+        ["P-03", "โครงการ ค", "", 1000, 900, 100, 90, "เสร็จสิ้น", "", "31/09/2569"],
     ]
     result = read_sheet(forms()["project_progress"], grid, unit_code="G01")
     assert [r["as_of"] for r in result.rows[:2]] == [dt.date(2026, 9, 30), dt.date(2026, 9, 30)]
-    assert ("I3", "NORMALISED", "info") in _problems(result)
-    assert next(p.message_th for p in result.problems if p.cell == "I3").endswith("30/9/2569 (พ.ศ.)")
-    assert ("I4", "TYPE-DATE", "error") in _problems(result)
+    assert ("J3", "NORMALISED", "info") in _problems(result)
+    assert next(p.message_th for p in result.problems if p.cell == "J3").endswith("30/9/2569 (พ.ศ.)")
+    assert ("J4", "TYPE-DATE", "error") in _problems(result)
