@@ -110,8 +110,8 @@ def templates(out: Path, emis: Path | None, home: Path | None, fiscal_year: int 
     for form_set in form_sets().values():
         path = write_template(form_set, out / form_set.file, fiscal_year=settings.fiscal_year, round_=settings.round)
         click.echo(f"เขียนแล้ว (written): {path}")
-    register = load_register(settings, settings.fiscal_year)
-    if register.projects:  # each group's progress form, its projects and activities already listed
+    register = load_register(settings, settings.fiscal_year) if settings.home.is_dir() else None
+    if register and register.projects:  # each group's progress form, its projects and activities already listed
         for group in office_groups(load_registry(settings.registry_path) if settings.registry_path.is_file() else {}):
             rows = progress_rows(register, group.code)
             if rows:
