@@ -255,11 +255,15 @@ class Ledger:
                     result.add((row.unit_code, row.sha256))
         return result
 
-    def latest(self, fiscal_year: int, round_: int) -> dict[tuple[str, str], Submission]:
-        """The newest version of each (unit, form set) for a round: what the master shows."""
+    def latest(self, fiscal_year: int, round_: int, *, accepted_only: bool = False) -> dict[tuple[str, str], Submission]:
+        """The newest version of each (unit, form set) for a round: what the master shows; with
+        ``accepted_only``, the newest one whose data was taken (the plan register keeps a group's
+        accepted plan through a broken resubmission)."""
         light = select(submissions.c.id, submissions.c.unit_code, submissions.c.form_set, submissions.c.version).where(
             submissions.c.fiscal_year == fiscal_year, submissions.c.round == round_
         )
+        if accepted_only:
+            light = light.where(submissions.c.accepted.is_(True))
         newest: dict[tuple[str, str], tuple[int, int]] = {}
         with self.engine.connect() as connection:
             for row in connection.execute(light):

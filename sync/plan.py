@@ -152,13 +152,11 @@ def _read_plan(book: Any, fiscal_year: int, unit: Unit, registry: dict[str, Unit
 
 def load_register(settings: Settings, fiscal_year: int) -> Register:
     """Every group's newest accepted plan of the year, from the ledger."""
-    ledger = open_ledger(settings.database_url)
     projects: list[Project] = []
-    for (unit_code, form_set), _ in sorted(ledger.latest(fiscal_year, PLAN_ROUND).items()):
+    for (_, form_set), accepted in sorted(open_ledger(settings.database_url).latest(fiscal_year, PLAN_ROUND, accepted_only=True).items()):
         if form_set != PLAN_SET:
             continue
-        accepted = next((s for s in ledger.history(unit_code) if s.form_set == PLAN_SET and s.fiscal_year == fiscal_year and s.round == PLAN_ROUND and s.accepted), None)
-        for row in (accepted.data.get("projects", []) if accepted else []):
+        for row in accepted.data.get("projects", []):
             lines = tuple(Activity(a["activity"], tuple(a["quarters"]), a["source"], a["category"], Decimal(a["amount"])) for a in row["activities"])
             projects.append(Project(**{**row, "kpis": tuple(row["kpis"]), "activities": lines}))
     return Register(fiscal_year, tuple(projects))

@@ -28,7 +28,7 @@ from rules.thai import baht_text, thai_digits
 from sync.cli import main
 from sync.documents import write_plan, write_progress
 from sync.emenscr import FIELDS, write_emenscr
-from sync.plan import load_register, register_path
+from sync.plan import consolidate_plan, load_register, register_path
 from sync.settings import load_settings
 from tests.libreoffice import page_png, pdf_pages, soffice
 
@@ -186,3 +186,12 @@ def test_group_plan_counts_each_line_once_or_says_why(projects, lines):
     assert {p.code for p in kept} == with_lines
     assert sum((p.budget for p in kept), Decimal(0)) == sum((r["amount"] for r in counted), Decimal(0))
     assert {p.cell for p in problems if p.rule == "PLAN-DUPLICATE"} == {f"A{r['_row']}" for r in project_rows if first[r["project_code"]] is not r}
+
+
+def test_a_broken_resubmission_keeps_the_groups_accepted_plan(demo_copy):
+    settings = load_settings(demo_copy)
+    before = [p for p in load_register(settings, settings.fiscal_year).projects if p.group_code == "G02"]
+    (demo_copy / "plan" / "inbox" / "G02" / "แผนแก้ไข.xlsx").write_bytes(b"%PDF-1.4 not a workbook")
+    run = consolidate_plan(settings, settings.fiscal_year)
+    assert run.new_versions == 1 and [p.rule for p in run.problems["G02"]] == ["FILE-NOT-XLSX"]
+    assert [p for p in run.register.projects if p.group_code == "G02"] == before != []
