@@ -40,6 +40,7 @@ from rules.plan import QUARTER_MONTHS_TH, ROUND_QUARTERS, Register
 from rules.thai import baht_text, thai_digits
 from rules.transfers import category_th
 
+from .atomic import write_atomically
 from .ledger import open_ledger
 from .master import MasterData
 from .plan import load_register, read_envelope
@@ -363,12 +364,7 @@ def progress_document(settings: Settings, data: MasterData, register: Register, 
 
 def save(document: Any, path: Path) -> Written:
     """Save the DOCX beside its final name, rename it into place, then print the PDF with LibreOffice."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=path.parent) as work:
-        part = Path(work) / path.name
-        document.save(part)
-        part.replace(path)
-    return Written(path, to_pdf(path))
+    return Written(write_atomically(path, document.save), to_pdf(path))
 
 
 def to_pdf(docx: Path) -> Path | None:
@@ -384,10 +380,7 @@ def to_pdf(docx: Path) -> Path | None:
         printed = Path(work) / "document.pdf"
         if not printed.is_file():
             raise RuntimeError(f"LibreOffice did not print {docx.name}")
-        part = target.with_suffix(".pdf.part")
-        shutil.copyfile(printed, part)
-        part.replace(target)
-    return target
+        return write_atomically(target, lambda name: shutil.copyfile(printed, name))
 
 
 def write_plan(settings: Settings, fiscal_year: int) -> Written:

@@ -27,7 +27,7 @@ from rules.kpi import strategy_label
 from rules.plan import Project
 from rules.transfers import category_th
 
-from .atomic import save_workbook
+from .atomic import save_workbook, write_atomically
 from .documents import (
     ProjectProgress,
     document_names,
@@ -112,13 +112,14 @@ def write_emenscr(settings: Settings) -> list[Path]:
     xlsx = stem.with_suffix(".xlsx")
     save_workbook(book, xlsx)
     csv_path = stem.with_suffix(".csv")
-    part = csv_path.with_suffix(".csv.part")
-    with part.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow([f.th for f in FIELDS])
-        writer.writerows([[str(v) if v is not None else "" for v in row] for row in rows])
-    part.replace(csv_path)
-    return [xlsx, csv_path]
+
+    def write_csv(name: str) -> None:
+        with open(name, "w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow([f.th for f in FIELDS])
+            writer.writerows([[str(v) if v is not None else "" for v in row] for row in rows])
+
+    return [xlsx, write_atomically(csv_path, write_csv)]
 
 
 def fields_markdown() -> str:
