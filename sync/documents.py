@@ -93,21 +93,23 @@ def _new_document(landscape: bool = False) -> Any:
         style.font.name = FONT
         style.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:cs"), FONT)  # Thai is complex script
         style.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), FONT)
-    document.styles["Normal"].font.size = Pt(16)
-    for name, size in (("Title", 22), ("Heading 1", 20), ("Heading 2", 18)):
+    for name, size, bold in (("Normal", 16, False), ("Title", 22, True), ("Heading 1", 20, True), ("Heading 2", 18, True)):
         style = document.styles[name]
-        style.font.size, style.font.bold, style.font.color.rgb = Pt(size), True, RGBColor(0, 0, 0)
-        rpr = style.element.get_or_add_rPr()
-        for tag in ("w:szCs",):
-            element = rpr.find(qn(tag))
-            if element is None:
-                element = rpr.makeelement(qn(tag), {})
-                rpr.append(element)
-            element.set(qn("w:val"), str(size * 2))
-    normal = document.styles["Normal"].element.get_or_add_rPr()
-    size_cs = normal.makeelement(qn("w:szCs"), {qn("w:val"): "32"})
-    normal.append(size_cs)
+        style.font.size = Pt(size)
+        if bold:
+            style.font.bold, style.font.color.rgb = True, RGBColor(0, 0, 0)
+        _complex_script_size(style, size)
     return document
+
+
+def _complex_script_size(style: Any, points: int) -> None:
+    """Word sizes Thai (a complex script) by ``w:szCs``, which python-docx's ``font.size`` leaves unset."""
+    properties = style.element.get_or_add_rPr()
+    size = properties.find(qn("w:szCs"))
+    if size is None:
+        size = properties.makeelement(qn("w:szCs"), {})
+        properties.append(size)
+    size.set(qn("w:val"), str(points * 2))
 
 
 def _centre(document: Any, text: str, style: str = "Normal", *, bold: bool = False) -> None:
