@@ -226,7 +226,7 @@ def plan_document(settings: Settings, fiscal_year: int, register: Register) -> A
         codes = [k for k in served if k.startswith(f"S{number}.")]
         rows.append([f"กลยุทธ์ที่ {number} {th}", len(register.projects_of_strategy(number)), len(codes), register.by_strategy().get(number, Decimal(0))])
     rows.append(["รวม", len(register.projects), len(served), register.total])
-    _table(document, ["กลยุทธ์", "โครงการ", "ตัวชี้วัดที่มีโครงการตอบ", "งบประมาณ (บาท)"], rows, widths=(8.5, 2, 2.5, 3.5), totals=(len(rows) - 1,), numeric=(1, 2, 3))
+    _table(document, ["กลยุทธ์", "โครงการ", "ตัวชี้วัดที่มีโครงการตอบ", "งบประมาณ (บาท)"], rows, widths=(13.0, 3.0, 4.0, 5.0), totals=(len(rows) - 1,), numeric=(1, 2, 3))
     _chart(document, "งบประมาณตามกลยุทธ์", [f"กลยุทธ์ที่ {n}" for n in strategies()], {"งบประมาณ": [float(register.by_strategy().get(n, 0)) / 1e6 for n in strategies()]}, unit="ล้านบาท")
 
     document.add_heading("ส่วนที่ ๒ โครงการตามกลยุทธ์", level=1)
