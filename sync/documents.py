@@ -32,6 +32,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
+from rules import EsaplanError
 from rules.budget_sources import plan_source
 from rules.forms import form_sets
 from rules.kpi import Status, plan_period, strategies
@@ -53,6 +54,10 @@ FONT = "TH Sarabun New"
 CHART_FONTS = ("TH Sarabun New", "Laksaman", "Garuda", "Loma", "Noto Sans Thai")
 ROUND_TITLE_TH = {6: "รอบ ๖ เดือน", 9: "รอบ ๙ เดือน", 12: "รอบ ๑๒ เดือน"}
 PROGRESS_STATUSES = ("ยังไม่เริ่ม", "กำลังดำเนินการ", "เสร็จสิ้น", "ยกเลิก")
+
+
+class NothingToReport(EsaplanError):
+    """The year or round has no data a document could be made from (an empty document would mislead)."""
 
 
 @dataclass(frozen=True)
@@ -387,6 +392,12 @@ def to_pdf(docx: Path) -> Path | None:
 
 def write_plan(settings: Settings, fiscal_year: int) -> Written:
     register = load_register(settings, fiscal_year)
+    if not register.projects:
+        raise NothingToReport(
+            f"ยังไม่มีแผนของกลุ่มใดที่ผ่านการตรวจในปีงบประมาณ {fiscal_year}: วางไฟล์แผนของกลุ่มใน plan/inbox/<รหัสกลุ่ม>/ แล้วสั่ง esaplan plan",
+            f"no accepted group plan for FY {fiscal_year}: put the groups' plan files in plan/inbox/<group code>/ and run esaplan plan",
+            fiscal_year=fiscal_year,
+        )
     name = document_names(fiscal_year, settings.round)["plan"]
     return save(plan_document(settings, fiscal_year, register), documents_dir(settings, fiscal_year) / f"{name}.docx")
 
@@ -400,6 +411,14 @@ def round_data(settings: Settings) -> MasterData:
 def write_progress(settings: Settings, *, annual: bool = False) -> Written:
     settings = settings.with_round(settings.fiscal_year, 12) if annual else settings
     register = load_register(settings, settings.fiscal_year)
+    data = round_data(settings)
+    if not register.projects and not data.latest:
+        raise NothingToReport(
+            f"ยังไม่มีข้อมูลของปีงบประมาณ {settings.fiscal_year} รอบ {settings.round} เดือน: ไม่มีแผนที่ผ่านการตรวจและไม่มีแบบรายงานที่รวมแล้ว",
+            f"nothing to report for FY {settings.fiscal_year} round {settings.round}: no accepted plan and no consolidated submission",
+            fiscal_year=settings.fiscal_year,
+            round=settings.round,
+        )
     names = document_names(settings.fiscal_year, settings.round)
     path = documents_dir(settings, settings.fiscal_year) / f"{names['annual' if annual else 'progress']}.docx"
-    return save(progress_document(settings, round_data(settings), register, annual=annual), path)
+    return save(progress_document(settings, data, register, annual=annual), path)

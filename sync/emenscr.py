@@ -28,13 +28,7 @@ from rules.plan import Project
 from rules.transfers import category_th
 
 from .atomic import save_workbook, write_atomically
-from .documents import (
-    ProjectProgress,
-    document_names,
-    documents_dir,
-    project_progress,
-    round_data,
-)
+from .documents import NothingToReport, ProjectProgress, document_names, documents_dir, project_progress, round_data
 from .plan import load_register
 from .settings import Settings
 
@@ -84,6 +78,12 @@ FIELDS: tuple[Field, ...] = (
 def emenscr_rows(settings: Settings) -> list[list[Any]]:
     """One row per register project with its progress at the settings' round."""
     register = load_register(settings, settings.fiscal_year)
+    if not register.projects:
+        raise NothingToReport(
+            f"ยังไม่มีโครงการในทะเบียนแผนปีงบประมาณ {settings.fiscal_year}: eMENSCR รายงานทีละโครงการ สั่ง esaplan plan ก่อน",
+            f"no project in the FY {settings.fiscal_year} plan register: eMENSCR reports per project; run esaplan plan first",
+            fiscal_year=settings.fiscal_year,
+        )
     progress = {(p.group_th, p.code): p for p in project_progress(register, round_data(settings))}
     return [[f.value(settings, project, progress[(project.group_th, project.code)]) for f in FIELDS] for project in register.projects]
 

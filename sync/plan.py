@@ -32,12 +32,7 @@ from rules.transfers import category_th
 from .atomic import save_workbook
 from .consolidate import FILE_SHEET, Incoming, Parsed, inbox_files, store
 from .ledger import NewVersion, open_ledger
-from .reader import (
-    INSTRUCTIONS_SHEET,
-    UNIT_CELL_NAME,
-    UnreadableWorkbook,
-    read_workbook,
-)
+from .reader import INSTRUCTIONS_SHEET, UNIT_CELL_NAME, UnreadableWorkbook, read_workbook
 from .registry import Unit, find_unit, load_registry, office_groups
 from .safety import check_file
 from .settings import Settings
@@ -175,7 +170,12 @@ def progress_rows(register: Register, group_code: str) -> list[dict[str, Any]]:
 
 
 def consolidate_plan(settings: Settings, fiscal_year: int) -> PlanRun:
-    """Read every group's plan files, keep them as versions, and write the register workbook."""
+    """Read every group's plan files of the year, keep them as versions, and write the register workbook.
+
+    A file made for another year (last year's plan left in a group's folder) is not this year's: it is
+    neither stored as a refused version of this year nor counted. With no plan file of the year at
+    all there is no register to write, and the error says where the files go.
+    """
     registry = load_registry(settings.registry_path) if settings.registry_path.is_file() else {}
     groups = office_groups(registry)
     by_code = {g.code: g for g in groups}
@@ -183,17 +183,31 @@ def consolidate_plan(settings: Settings, fiscal_year: int) -> PlanRun:
     items = list(inbox_files(settings, by_code, notices, folder=plan_inbox(settings)))
     ledger = open_ledger(settings.database_url)
     fresh = [i for i in items if ledger.find(i.unit_code, PLAN_SET, fiscal_year, PLAN_ROUND, i.sha256) is None]
-    if fresh:
-        store(settings, ledger, [parse_plan(settings, fiscal_year, by_code[item.unit_code], registry, item) for item in fresh])
+    parsed = [parse_plan(settings, fiscal_year, by_code[item.unit_code], registry, item) for item in fresh]
+    this_year = []
+    for one in parsed:
+        other = next((problem for _, problem in one.version.problems if problem.rule == "WRONG-YEAR"), None)
+        if other is None:
+            this_year.append(one)
+        else:
+            notices.append(Notice(one.item.unit_code, one.item.name, "PLAN-OTHER-YEAR", "warning", f"ไฟล์ {one.item.name} เป็นแผนของปีงบประมาณ {other.value} จึงไม่นับในปีงบประมาณ {fiscal_year}"))
+    if this_year:
+        store(settings, ledger, this_year)
+    latest = {code: s for (code, form_set), s in ledger.latest(fiscal_year, PLAN_ROUND).items() if form_set == PLAN_SET}
+    if not latest:
+        raise EsaplanError(
+            f"ยังไม่มีไฟล์แผนของปีงบประมาณ {fiscal_year} ในกล่องรับ plan/inbox/<รหัสกลุ่ม>/ (พบไฟล์ของปีอื่น {len(parsed) - len(this_year)} ไฟล์ ซึ่งไม่นับ): ทำแบบของปีนี้ด้วย esaplan templates --fy {fiscal_year} แล้วให้กลุ่มกรอก",
+            f"no FY {fiscal_year} plan file in plan/inbox/<group code>/ ({len(parsed) - len(this_year)} files of other years are not counted)",
+            fiscal_year=fiscal_year,
+        )
     register = load_register(settings, fiscal_year)
     envelope = read_envelope(settings.home / "envelope.csv", fiscal_year)
     issues = area_issues(register, envelope)
-    latest = {code: s for (code, form_set), s in ledger.latest(fiscal_year, PLAN_ROUND).items() if form_set == PLAN_SET}
     found = ledger.issues_of(s.id for s in latest.values())
     problems = {code: [Problem(i["sheet"], i["cell"], i["rule"], i["severity"], i["message_th"], i["value"]) for i in found[s.id]] for code, s in latest.items()}
     path = register_path(settings, fiscal_year)
     save_workbook(_register_book(register, envelope, issues, problems, by_code, notices), path)
-    return PlanRun(register, issues, problems, groups, len(items), len(fresh), notices, path)
+    return PlanRun(register, issues, problems, groups, len(items), len(this_year), notices, path)
 
 
 def _register_book(register: Register, envelope: dict[str, Decimal] | None, issues: list[PlanIssue], problems: dict[str, list[Problem]], groups: dict[str, Unit], notices: list[Notice]) -> Workbook:

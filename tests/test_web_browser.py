@@ -13,6 +13,7 @@ import shutil
 import time
 import zipfile
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
@@ -254,3 +255,57 @@ def test_a_school_link_cannot_submit_for_another_school(chromium, server, demo_c
     staff.goto(f"{server}/units/99000003")
     assert "ไม่รับ" in staff.locator(HISTORY).first.inner_text(), "the refused file is kept in the sender's own history"
     staff.close()
+
+
+def test_staff_make_the_years_documents_from_the_dashboard_and_download_them(chromium, server, demo_copy, tmp_path):
+    """The documents panel of the selected year: each document made by its button, listed with its files,
+    downloaded whole; a year with no plan says why in Thai and makes nothing."""
+    import docx
+
+    from sync.plan import load_register
+    from sync.settings import load_settings
+
+    page = chromium.new_page(viewport={"width": 1366, "height": 900}, accept_downloads=True)
+    _log_in(page, server, demo_copy)
+    plan_row = "#document-list tr[data-kind=plan]"
+    assert page.locator(f"{plan_row} a.file").all_inner_texts() == ["ทะเบียนแผนปฏิบัติการ-FY2569.xlsx"], "the demo wrote the register, not the document"
+
+    page.click(f"{plan_row} button")
+    page.wait_for_selector("#documents .alert.ok")
+    assert "สร้างแผนปฏิบัติการประจำปีใหม่แล้ว" in page.inner_text("#documents .alert.ok")
+    listed = page.locator(f"{plan_row} a.file").all_inner_texts()
+    assert listed == ["แผนปฏิบัติการ-FY2569.pdf", "แผนปฏิบัติการ-FY2569.docx", "ทะเบียนแผนปฏิบัติการ-FY2569.xlsx"]
+    with page.expect_download() as started:
+        page.click(f"{plan_row} a.file:has-text('.docx')")
+    saved = tmp_path / started.value.suggested_filename
+    started.value.save_as(saved)
+    register = load_register(load_settings(demo_copy), 2569)
+    strategies_table = docx.Document(str(saved)).tables[0]
+    total_row = [cell.text for cell in strategies_table.rows[-1].cells]
+    assert register.projects and total_row[0] == "รวม" and Decimal(total_row[-1].replace(",", "")) == register.total, "the downloaded plan states the register's total"
+    with page.expect_download() as printed:
+        page.click(f"{plan_row} a.file:has-text('.pdf')")
+    assert Path(printed.value.path()).read_bytes()[:5] == b"%PDF-"
+
+    emenscr_row = "#document-list tr[data-kind=emenscr]"
+    page.click(f"{emenscr_row} button")
+    page.wait_for_selector("#documents .alert.ok")
+    assert page.locator(f"{emenscr_row} a.file").all_inner_texts() == ["eMENSCR-FY2569-R12.xlsx", "eMENSCR-FY2569-R12.csv"]
+    assert page.inner_text(f"{plan_row} td:nth-child(3)") != "-"
+    page.locator("#documents").scroll_into_view_if_needed()
+    _shot(page, "09-documents", full_page=False)
+
+    page.goto(f"{server}/?fy=2570&round=6")
+    page.click(f"{plan_row} button")
+    page.wait_for_selector("#documents .alert.err")
+    refused = page.inner_text("#documents .alert.err")
+    plan_files = len(list((demo_copy / "plan" / "inbox").rglob("*.xlsx")))
+    assert "ยังไม่มีไฟล์แผนของปีงบประมาณ 2570" in refused and f"พบไฟล์ของปีอื่น {plan_files} ไฟล์" in refused, "the 2569 plans are not taken for 2570"
+    assert "ยังไม่ได้สร้าง" in page.inner_text(plan_row) and "2570" in page.inner_text("#documents-title")
+    assert not (demo_copy / "documents" / "FY2570").exists() and not (demo_copy / "plan" / "ทะเบียนแผนปฏิบัติการ-FY2570.xlsx").exists()
+    _shot(page, "10-documents-no-plan", full_page=False)
+
+    page.goto(f"{server}/audit")
+    log = page.inner_text("main")
+    assert "สร้างเอกสารใหม่" in log and "ดาวน์โหลดเอกสาร" in log and "สร้างเอกสารไม่ได้" in log
+    page.close()

@@ -1,5 +1,5 @@
 """The planning group's pages (login required): the round's dashboard, the Consolidate button and its
-progress, master downloads, a unit's history and upload links, the audit log.
+progress, master downloads, the year's documents and their remake buttons, a unit's history and upload links, the audit log.
 
 Views parse the request, call :mod:`sync` and render; files are served by looking a requested
 name up among the files that exist, never by joining it onto a path.
@@ -18,6 +18,7 @@ from rules.forms import form_sets
 from ..consolidate import stored_name
 from ..gsheets.snapshot import snapshot_xlsx
 from ..overview import round_overview
+from ..publications import KIND_BY_CODE, find_file, publications, remake
 from ..registry import load_registry
 from ..status import STATUS_TH
 from .context import check_csrf, client_ip, job_json, services
@@ -79,6 +80,7 @@ def dashboard() -> Any:
         job=found.jobs.latest(),
         form_titles={f.code: f.sheet for form_set in form_sets().values() for f in form_set.forms},
         registry_missing=not settings.registry_path.is_file(),
+        publications=publications(settings),
     )
 
 
@@ -114,6 +116,33 @@ def master_history(name: str) -> Any:
     if path is None:
         abort(404)
     services().audit.record(_actor(), "download-master", path.name, ip=client_ip())
+    return send_file(path, as_attachment=True, download_name=path.name)
+
+
+@blueprint.post("/documents/<kind>")
+def remake_document(kind: str) -> Any:
+    """Make one of the year's documents again; what stops it (no plan yet) is said in Thai and the old files stay."""
+    check_csrf()
+    if kind not in KIND_BY_CODE:
+        abort(404)
+    fiscal_year, round_ = _round()
+    target = f"FY{fiscal_year}-R{round_}"
+    try:
+        made = remake(services().settings.with_round(fiscal_year, round_), kind)
+    except EsaplanError as exc:
+        flash(exc.message_th, "document-error")
+        services().audit.record(_actor(), "document-refused", target, f"{kind}: {exc.message_th}", client_ip())
+    else:
+        flash(f"สร้าง{made.kind.title_th}ใหม่แล้ว: {', '.join(path.name for path in made.files)}", "document-ok")
+        services().audit.record(_actor(), "document-made", target, kind, client_ip())
+    return redirect(url_for("staff.dashboard", fy=fiscal_year, round=round_) + "#documents")
+
+
+@blueprint.get("/documents/file/<name>")
+def document_file(name: str) -> Any:
+    fiscal_year, round_ = _round()
+    path = find_file(services().settings.with_round(fiscal_year, round_), name) or abort(404)
+    services().audit.record(_actor(), "download-document", path.name, f"FY{fiscal_year}-R{round_}", client_ip())
     return send_file(path, as_attachment=True, download_name=path.name)
 
 

@@ -34,3 +34,12 @@ document.querySelectorAll("button[data-copy]").forEach((button) => {
     button.textContent = "คัดลอกแล้ว";
   });
 });
+
+// Forms that take a few seconds (a document printed by LibreOffice): one press, and say it is working.
+document.querySelectorAll("form[data-busy]").forEach((form) => {
+  form.addEventListener("submit", () => {
+    const button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    button.textContent = form.dataset.busy;
+  });
+});
