@@ -75,6 +75,7 @@ def table_problems(params: Parameters) -> list[Problem]:
         if name.startswith("forms.") and isinstance(file.data, dict):
             found.extend(_common_table_problems(file))
             found.extend(_check_form_sets(file, params) if name == "forms.sets" else _check_form(file, params))
+    found.extend(_later_plans_problems(params))
     for name, checker in _STRUCTURED_PARAMETERS.items():
         file = params.files.get(name)
         if file is not None and isinstance(file.data, dict) and isinstance(file.data.get("values"), dict):
@@ -82,6 +83,27 @@ def table_problems(params: Parameters) -> list[Problem]:
                 if isinstance(entry, dict) and entry.get("value") is not None:
                     found.extend(checker(file, start, entry["value"]))
     return found
+
+
+def _later_plans_problems(params: Parameters) -> Iterator[Problem]:
+    """A later plan's catalogue (``kpi/catalogue_<year>.yaml``) is checked as the first one is, and
+    no two plans may begin in the same fiscal year (which would be in force would be a guess)."""
+    began: dict[int, YamlFile] = {}
+    for name, file in sorted(params.files.items()):
+        if name != "kpi.catalogue" and not name.startswith("kpi.catalogue_"):
+            continue
+        if not isinstance(file.data, dict):
+            yield Problem(file.path, 1, "ไฟล์ต้องเป็นตาราง key: value (expected a mapping)")
+            continue
+        if name != "kpi.catalogue":
+            yield from _common_table_problems(file)
+            yield from _check_kpis(file, params)
+        plan = file.data.get("plan")
+        first = plan.get("first_fiscal_year") if isinstance(plan, dict) else None
+        if isinstance(first, int):
+            if first in began:
+                yield Problem(file.path, file.line("plan"), f"แผนนี้เริ่มปีงบประมาณ {first} เช่นเดียวกับ {began[first].path.name}: แต่ละแผนต้องเริ่มคนละปี")
+            began[first] = file
 
 
 def _common_table_problems(file: YamlFile) -> Iterator[Problem]:

@@ -34,6 +34,7 @@ from .money import format_number, to_decimal
 from .parameters import default_parameters
 from .budget_sources import plan_source, plan_sources
 from .planning import rooms_needed
+from .thai import fiscal_year as fiscal_year_of
 from .thai import parse_date
 from .transfers import category_code, category_th, validate_transfers
 
@@ -374,6 +375,7 @@ def read_sheet(form: Form, grid: Sequence[Sequence[Any]], *, unit_code: str, on:
     inputs either way; the warning tells the school its sheet no longer adds up by itself.
     """
     result = SheetResult()
+    fiscal_year = fiscal_year_of(on) if on else None  # KPI and strategy codes are those of the plan in force then
     header, positions, unknown = find_header(form, grid)
     if header < 0:
         result.problems.append(Problem(form.sheet, "A1", "HEADER", "error", f"ไม่พบแถวหัวตารางของแบบ '{form.title_th}' (ต้องมีหัวคอลัมน์เช่น '{form.inputs[0].th}')"))
@@ -410,7 +412,7 @@ def read_sheet(form: Form, grid: Sequence[Sequence[Any]], *, unit_code: str, on:
         pending_blank = []
         row: dict[str, Any] = {"_row": r + 1}
         for column in inputs:
-            row[column.key] = _cell(form, column, raws[column.key], f"{letters[column.key]}{r + 1}", result.problems)
+            row[column.key] = _cell(form, column, raws[column.key], f"{letters[column.key]}{r + 1}", result.problems, fiscal_year)
         for column in typed_over:
             raw = raw_row[by_key[column.key]] if by_key[column.key] < len(raw_row) else None
             if not _blank(raw) and not (isinstance(raw, str) and raw.startswith("=")):
@@ -421,11 +423,11 @@ def read_sheet(form: Form, grid: Sequence[Sequence[Any]], *, unit_code: str, on:
     if form.transfer_check:
         _check_transfers(form, result, by_key, unit_code, on)
     if form.kpi_check:
-        _check_kpi_rows(form, result, by_key)
+        _check_kpi_rows(form, result, by_key, fiscal_year)
     return result
 
 
-def _cell(form: Form, column: Column, raw: Any, address: str, problems: list[Problem]) -> Any:
+def _cell(form: Form, column: Column, raw: Any, address: str, problems: list[Problem], fiscal_year: int | None) -> Any:
     def problem(rule: str, message: str, severity: str = "error") -> None:
         problems.append(Problem(form.sheet, address, rule, severity, message, raw, column.key))
 
@@ -434,7 +436,7 @@ def _cell(form: Form, column: Column, raw: Any, address: str, problems: list[Pro
             problem("REQUIRED", f"ต้องกรอก '{column.th}'")
         return None
     try:
-        value = _convert(column, raw)
+        value = _convert(column, raw, fiscal_year)
     except EsaplanError as exc:
         problem(f"TYPE-{column.type.upper()}", f"'{column.th}': {exc.message_th}")
         return None
@@ -452,7 +454,7 @@ def _cell(form: Form, column: Column, raw: Any, address: str, problems: list[Pro
     return value
 
 
-def _convert(column: Column, raw: Any) -> Any:
+def _convert(column: Column, raw: Any, fiscal_year: int | None) -> Any:
     kind = column.type
     text = str(raw).strip() if isinstance(raw, str) else raw
     if kind == "text":
@@ -474,14 +476,14 @@ def _convert(column: Column, raw: Any) -> Any:
         except EsaplanError as exc:
             raise ParseError(exc.message_th, exc.message_en, value=raw) from None
     if kind == "kpi":
-        entry = kpi_entry(str(text))
+        entry = kpi_entry(str(text), fiscal_year=fiscal_year)
         if entry.reported_by not in ("school", "both"):
             raise ParseError(f"ตัวชี้วัด {entry.code} สำนักงานเขตเป็นผู้รายงาน", f"{entry.code} is reported by the office", value=raw)
         return entry.code
     if kind == "kpis":
-        return _kpi_codes(text)
+        return _kpi_codes(text, fiscal_year)
     if kind == "strategy":
-        return _strategy_number(text)
+        return _strategy_number(text, fiscal_year)
     if kind == "source":
         return plan_source(text).code
     if kind == "yesno":
@@ -500,13 +502,13 @@ def _convert(column: Column, raw: Any) -> Any:
     raise ParseError(f"ชนิดข้อมูล {kind} ไม่รู้จัก", f"unknown type {kind}", value=raw)  # pragma: no cover - rules check guards types
 
 
-def _kpi_codes(text: Any) -> list[str]:
+def _kpi_codes(text: Any, fiscal_year: int | None) -> list[str]:
     """``"S1.1, S๒.๔ s3.2"`` -> ``["S1.1", "S2.4", "S3.2"]``: any indicator of the catalogue, each once."""
     codes: list[str] = []
     for part in re.split(r"[,;/\s]+", str(text)):
         if part:
             try:
-                code = kpi_entry(part).code
+                code = kpi_entry(part, fiscal_year=fiscal_year).code
             except EsaplanError as exc:
                 raise ParseError(exc.message_th, exc.message_en, value=text) from None
             if code not in codes:
@@ -516,10 +518,10 @@ def _kpi_codes(text: Any) -> list[str]:
     return codes
 
 
-def _strategy_number(text: Any) -> int:
+def _strategy_number(text: Any, fiscal_year: int | None) -> int:
     """``3``, ``"๓"``, ``"กลยุทธ์ที่ 3"`` or the drop-down's ``"3 เพิ่มศักยภาพครู..."`` -> 3, if the catalogue has it."""
     found = re.search(r"\d+", thai_digit_to_arabic_digit(_plain(text)))
-    numbers = strategies()
+    numbers = strategies(fiscal_year)
     if found is None or int(found.group(0)) not in numbers:
         listed = ", ".join(str(n) for n in numbers)
         raise ParseError(f"ไม่มีกลยุทธ์ '{text}' ในแผน (มีกลยุทธ์ที่ {listed})", f"no strategy {text!r} in the plan (there are {listed})", value=text)
@@ -569,12 +571,12 @@ def _check_transfers(form: Form, result: SheetResult, by_key: Mapping[str, int],
             result.problems.append(Problem(form.sheet, address, ",".join(verdict.rule_ids), "error", f"โอนไม่ได้: {verdict.message_th}", row["amount"], "amount"))
 
 
-def _check_kpi_rows(form: Form, result: SheetResult, by_key: Mapping[str, int]) -> None:
+def _check_kpi_rows(form: Form, result: SheetResult, by_key: Mapping[str, int], fiscal_year: int | None) -> None:
     """Each readable KPI row against how its indicator adds up (:func:`rules.kpi.check_report`)."""
     for row in result.rows:
         if row.get("kpi") is None or row.get("numerator") is None:
             continue  # an unreadable code or a blank numerator is reported by its own cell
-        for found in check_report(kpi_entry(row["kpi"]), row["numerator"], row.get("denominator")):
+        for found in check_report(kpi_entry(row["kpi"], fiscal_year=fiscal_year), row["numerator"], row.get("denominator")):
             address = cell_name(row["_row"] - 1, by_key.get(found.column, by_key["numerator"]))
             result.problems.append(Problem(form.sheet, address, found.rule, found.severity, found.message_th, row.get(found.column), found.column))
 
@@ -582,7 +584,7 @@ def _check_kpi_rows(form: Form, result: SheetResult, by_key: Mapping[str, int]) 
 YES_NO_TH = {True: "ใช่", False: "ไม่ใช่"}
 
 
-def shown(column: Column, value: Any) -> Any:
+def shown(column: Column, value: Any, fiscal_year: int | None = None) -> Any:
     """A read value as staff read it on a sheet: grade and category codes as their Thai names
     (``P1`` -> ``ป.1``, ``subsidy`` -> ``งบเงินอุดหนุน``), yes/no as ใช่/ไม่ใช่; anything else as it is."""
     if value is None:
@@ -596,13 +598,13 @@ def shown(column: Column, value: Any) -> Any:
     if column.type == "kpis" and isinstance(value, list):
         return ", ".join(value)
     if column.type == "strategy" and isinstance(value, int):
-        return strategy_label(value)
+        return strategy_label(value, fiscal_year)
     if column.type == "source" and value in {s.code for s in plan_sources()}:
         return plan_source(value).th
     return value
 
 
-def computed(form: Form, row: Mapping[str, Any]) -> dict[str, Any]:
+def computed(form: Form, row: Mapping[str, Any], fiscal_year: int | None = None) -> dict[str, Any]:
     """Values of the form's formula and lookup columns for one normalised row (for the master)."""
     values: dict[str, Any] = {}
     for column in form.columns:
@@ -612,5 +614,5 @@ def computed(form: Form, row: Mapping[str, Any]) -> dict[str, Any]:
             except (_Missing, EsaplanError, ArithmeticError):
                 values[column.key] = None
         elif column.lookup == "kpi_name" and row.get("kpi"):
-            values[column.key] = kpi_entry(row["kpi"]).name_th
+            values[column.key] = kpi_entry(row["kpi"], fiscal_year=fiscal_year).name_th
     return values

@@ -1,6 +1,11 @@
 """The area's 55 strategy KPIs: catalogue look-up, percentage values and round-by-round status.
 
 Targets and expected progress are data (``kpi/catalogue.yaml``, ``calendar/reporting_rounds``).
+A catalogue belongs to a plan with a period (the seed's: พ.ศ. 2561-2564). A new plan is a new
+file of the same shape beside it, ``kpi/catalogue_<first fiscal year>.yaml``: from its first fiscal
+year it replaces the one before, and earlier years keep theirs, so last year's documents and
+registers read the strategies they were made with. Every look-up takes the fiscal year it is for
+(None: the current fiscal year, as a formula typed today means).
 At the 12-month round an indicator is achieved or not; at the 6- and 9-month rounds it is on
 track when the actual value has reached the share of the target expected by then (50 % and
 75 % by default). "Increase" indicators (O-NET, NT, PISA) are judged against a baseline.
@@ -35,7 +40,7 @@ class Status(StrEnum):
 
     @property
     def th(self) -> str:
-        return default_parameters().table("kpi.catalogue")["statuses"][self.value]["th"]
+        return catalogue_table()["statuses"][self.value]["th"]
 
 
 @dataclass(frozen=True)
@@ -67,9 +72,38 @@ class Kpi:
         return self.aggregate in ("ratio", "population", "share")
 
 
+CATALOGUE = "kpi.catalogue"
+
+
 @cache
-def _catalogue() -> dict[str, Kpi]:
-    data = default_parameters().table("kpi.catalogue")
+def catalogue_tables() -> tuple[dict[str, Any], ...]:
+    """Every plan's catalogue (``kpi/catalogue.yaml`` and ``kpi/catalogue_*.yaml``), oldest plan first."""
+    params = default_parameters()
+    names = [name for name in params.files if name == CATALOGUE or name.startswith(CATALOGUE + "_")]
+    return tuple(sorted((params.table(name) for name in names), key=lambda table: int(table["plan"]["first_fiscal_year"])))
+
+
+def catalogue_table(fiscal_year: int | None = None) -> dict[str, Any]:
+    """The catalogue in force in a fiscal year (None: this fiscal year): the newest plan begun by then;
+    a year before every plan gets the first."""
+    return _in_force(fiscal_year if fiscal_year is not None else fiscal_year_of(dt.date.today()))
+
+
+@lru_cache(maxsize=64)
+def _in_force(fiscal_year: int) -> dict[str, Any]:
+    tables = catalogue_tables()
+    begun = [table for table in tables if int(table["plan"]["first_fiscal_year"]) <= fiscal_year]
+    return begun[-1] if begun else tables[0]
+
+
+def _catalogue(fiscal_year: int | None = None) -> dict[str, Kpi]:
+    return _indicators(int(catalogue_table(fiscal_year)["plan"]["first_fiscal_year"]))
+
+
+@cache
+def _indicators(first_fiscal_year: int) -> dict[str, Kpi]:
+    """The indicators of the plan that begins in ``first_fiscal_year``, built once."""
+    data = next(table for table in catalogue_tables() if int(table["plan"]["first_fiscal_year"]) == first_fiscal_year)
     result = {}
     for row in data["indicators"]:
         strategy, number = (int(part) for part in row["code"][1:].split("."))
@@ -110,26 +144,26 @@ class PlanPeriod:
         return self.first_fiscal_year <= fiscal_year <= self.last_fiscal_year
 
 
-@cache
-def plan_period() -> PlanPeriod:
-    plan = default_parameters().table("kpi.catalogue")["plan"]
+def plan_period(fiscal_year: int | None = None) -> PlanPeriod:
+    """The plan in force in the fiscal year; ``covers`` is False past its period while no newer plan is recorded."""
+    plan = catalogue_table(fiscal_year)["plan"]
     return PlanPeriod(plan["th"], int(plan["first_fiscal_year"]), int(plan["last_fiscal_year"]), plan["source"])
 
 
-@cache
-def strategies() -> dict[int, str]:
-    """The plan's strategies by number, in Thai."""
-    return {int(number): row["th"] for number, row in default_parameters().table("kpi.catalogue")["strategies"].items()}
+def strategies(fiscal_year: int | None = None) -> dict[int, str]:
+    """The strategies of the plan in force in the fiscal year, by number, in Thai."""
+    return {int(number): row["th"] for number, row in catalogue_table(fiscal_year)["strategies"].items()}
 
 
-def strategy_label(number: int) -> str:
+def strategy_label(number: int, fiscal_year: int | None = None) -> str:
     """``3`` -> ``"3 เพิ่มศักยภาพครูและบุคลากรทางการศึกษา"``: how a strategy reads in a drop-down and a cell."""
-    return f"{number} {strategies()[number]}"
+    return f"{number} {strategies(fiscal_year)[number]}"
 
 
-def kpis(reported_by: str | None = None) -> list[Kpi]:
-    """All indicators in catalogue order; ``reported_by="school"`` also keeps those marked "both"."""
-    rows = list(_catalogue().values())
+def kpis(reported_by: str | None = None, *, fiscal_year: int | None = None) -> list[Kpi]:
+    """The indicators of the plan in force in the fiscal year, in catalogue order; ``reported_by="school"``
+    also keeps those marked "both"."""
+    rows = list(_catalogue(fiscal_year).values())
     if reported_by is None:
         return rows
     return [k for k in rows if k.reported_by in (reported_by, "both")]
@@ -141,10 +175,10 @@ def _code_key(code: str) -> str:
     return re.sub(r"\s+", "", thai_digit_to_arabic_digit(code)).upper()
 
 
-def kpi(code: str) -> Kpi:
-    """The catalogue entry for ``"S2.4"`` (also ``"s2.4"``, ``"S๒.๔"``)."""
+def kpi(code: str, *, fiscal_year: int | None = None) -> Kpi:
+    """The catalogue entry for ``"S2.4"`` (also ``"s2.4"``, ``"S๒.๔"``) in the plan in force in the fiscal year."""
     try:
-        return _catalogue()[_code_key(str(code))]
+        return _catalogue(fiscal_year)[_code_key(str(code))]
     except KeyError:
         raise KpiError(
             f"ไม่มีตัวชี้วัดรหัส '{code}' (รูปแบบ S<กลยุทธ์>.<ลำดับ> เช่น S2.4)",
@@ -182,8 +216,8 @@ def kpi_status(
     fiscal_year: int | None = None,
 ) -> Status:
     """Status of an indicator at a 6/9/12-month round of the fiscal year (BE; this year by default)."""
-    indicator = kpi(code)
     fy = fiscal_year if fiscal_year is not None else fiscal_year_of(dt.date.today())
+    indicator = kpi(code, fiscal_year=fy)
     rounds = {r.months: r for r in reporting_rounds(fy)}
     if round not in rounds:
         raise KpiError(

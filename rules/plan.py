@@ -96,7 +96,7 @@ class Register:
         return _sum_lines(self.projects, lambda p, a: a.category)
 
     def by_strategy(self) -> dict[int, Decimal]:
-        return _sum_lines(self.projects, lambda p, a: p.strategy, order=list(strategies()))
+        return _sum_lines(self.projects, lambda p, a: p.strategy, order=list(strategies(self.fiscal_year)))
 
     def by_group(self) -> dict[str, Decimal]:
         return _sum_lines(self.projects, lambda p, a: p.group_th)
@@ -181,9 +181,9 @@ def group_plan(group_code: str, group_th: str, project_rows: Sequence[Mapping[st
 def area_issues(register: Register, envelope: Mapping[str, Decimal] | None) -> list[PlanIssue]:
     """The register against the office's envelope per source and against the KPI catalogue."""
     issues: list[PlanIssue] = []
-    period = plan_period()
+    period = plan_period(register.fiscal_year)
     if not period.covers(register.fiscal_year):
-        issues.append(PlanIssue("PLAN-OUTSIDE-PERIOD", "warning", f"ปีงบประมาณ {register.fiscal_year} อยู่นอกช่วงของแผนที่กลยุทธ์และตัวชี้วัดสังกัด ({period.th} พ.ศ. {period.first_fiscal_year}-{period.last_fiscal_year}): ยังใช้กลยุทธ์ชุดนี้จนกว่าจะบันทึกแผนใหม่ใน rules/data/kpi/catalogue.yaml"))
+        issues.append(PlanIssue("PLAN-OUTSIDE-PERIOD", "warning", f"ปีงบประมาณ {register.fiscal_year} อยู่นอกช่วงของแผนที่กลยุทธ์และตัวชี้วัดสังกัด ({period.th} พ.ศ. {period.first_fiscal_year}-{period.last_fiscal_year}): ยังใช้กลยุทธ์ชุดนี้จนกว่าจะเพิ่มแผนใหม่เป็นไฟล์ rules/data/kpi/catalogue_<ปีงบประมาณแรกของแผน>.yaml"))
     by_source = register.by_source()
     for code, planned in by_source.items():
         if not planned:
@@ -201,7 +201,7 @@ def area_issues(register: Register, envelope: Mapping[str, Decimal] | None) -> l
             shares = ", ".join(f"{g} {format_number(v)}" for g, v in sorted(groups.items(), key=lambda kv: -kv[1]))
             issues.append(PlanIssue("PLAN-OVER-ENVELOPE", "error", f"{th}: โครงการรวม {format_number(planned)} บาท เกินวงเงิน {format_number(envelope[code])} บาท อยู่ {format_number(planned - envelope[code])} บาท (แยกตามกลุ่ม: {shares})"))
     served = register.served_kpis()
-    for entry in kpis():
+    for entry in kpis(fiscal_year=register.fiscal_year):
         if entry.code not in served:
             issues.append(PlanIssue("PLAN-KPI-UNSERVED", "warning", f"ตัวชี้วัด {entry.code} ({entry.name_th}) ไม่มีโครงการใดตอบ"))
     return issues

@@ -127,7 +127,7 @@ def school_values(unit: Unit, rng: random.Random) -> dict[str, list[dict[str, An
         committed = min(allocated - disbursed, (allocated * Decimal("0.02")).quantize(Decimal("0.01")))
         use.append({"line": line, "category": category, "allocated": allocated, "committed": committed, "disbursed": disbursed})
     reports = []
-    for indicator in kpis(reported_by="school"):
+    for indicator in kpis(reported_by="school", fiscal_year=DEMO_FY):
         if indicator.aggregate == "population":  # children of the age in the school's service area, and those it serves
             surveyed = round(total * rng.uniform(0.9, 1.1))
             reports.append({"kpi": indicator.code, "numerator": round(surveyed * rng.uniform(0.93, 1.0)), "denominator": surveyed, "note": "สำมะโนเขตบริการ"})

@@ -34,13 +34,13 @@ ACTIVITIES = ["ประชุมเชิงปฏิบัติการ", "�
 PLAN_MISTAKE_COLUMNS = ("unit_code", "mistake", "sheet", "cell", "rule")
 
 
-def plan_values(group: Unit, rng: random.Random) -> dict[str, list[dict[str, Any]]]:
+def plan_values(group: Unit, fiscal_year: int, rng: random.Random) -> dict[str, list[dict[str, Any]]]:
     """One group's plan: its projects and their activities (money in whole thousands of baht)."""
     projects, lines = [], []
     for n in range(1, rng.randint(3, 5) + 1):
         strategy = rng.choice(GROUP_STRATEGIES.get(group.code, (4,)))
         code = f"{group.code}-{n:02d}"
-        served = rng.sample([k.code for k in kpis() if k.strategy == strategy], rng.randint(1, 3))
+        served = rng.sample([k.code for k in kpis(fiscal_year=fiscal_year) if k.strategy == strategy], rng.randint(1, 3))
         theme = rng.choice(THEMES[strategy])
         projects.append({
             "project_code": code, "project": f"โครงการ{theme}", "strategy": strategy, "kpis": served,
@@ -105,7 +105,7 @@ def plant_plan_mistakes(plans: dict[str, dict[str, list[dict[str, Any]]]]) -> li
 
 def write_plan_files(home: Path, groups: list[Unit], fiscal_year: int, rng: random.Random) -> tuple[dict[str, dict[str, list[dict[str, Any]]]], list[dict[str, str]]]:
     """Every group's plan workbook in ``plan/inbox/<code>/``, the envelope, and the planted mistakes."""
-    plans = {g.code: plan_values(g, rng) for g in groups}
+    plans = {g.code: plan_values(g, fiscal_year, rng) for g in groups}
     clean = {code: {k: [dict(r) for r in rows] for k, rows in plan.items()} for code, plan in plans.items()}
     planted = plant_plan_mistakes(plans)
     for group in groups:

@@ -219,7 +219,7 @@ def plan_document(settings: Settings, fiscal_year: int, register: Register) -> A
     year = thai_digits(fiscal_year)
     _centre(document, f"แผนปฏิบัติการประจำปีงบประมาณ พ.ศ. {year}", "Title")
     _centre(document, settings.office_name, bold=True)
-    period = plan_period()
+    period = plan_period(fiscal_year)
     document.add_heading("ส่วนที่ ๑ กลยุทธ์และตัวชี้วัด", level=1)
     note = f"แผนปฏิบัติการนี้ขับเคลื่อนกลยุทธ์ตาม{period.th} ({period.source})"
     if not period.covers(fiscal_year):
@@ -227,19 +227,19 @@ def plan_document(settings: Settings, fiscal_year: int, register: Register) -> A
     document.add_paragraph(note)
     served = register.served_kpis()
     rows = []
-    for number, th in strategies().items():
+    for number, th in strategies(fiscal_year).items():
         codes = [k for k in served if k.startswith(f"S{number}.")]
         rows.append([f"กลยุทธ์ที่ {number} {th}", len(register.projects_of_strategy(number)), len(codes), register.by_strategy().get(number, Decimal(0))])
     rows.append(["รวม", len(register.projects), len(served), register.total])
     _table(document, ["กลยุทธ์", "โครงการ", "ตัวชี้วัดที่มีโครงการตอบ", "งบประมาณ (บาท)"], rows, widths=(13.0, 3.0, 4.0, 5.0), totals=(len(rows) - 1,), numeric=(1, 2, 3))
-    _chart(document, "งบประมาณตามกลยุทธ์", [f"กลยุทธ์ที่ {n}" for n in strategies()], {"งบประมาณ": [float(register.by_strategy().get(n, 0)) / 1e6 for n in strategies()]}, unit="ล้านบาท")
+    _chart(document, "งบประมาณตามกลยุทธ์", [f"กลยุทธ์ที่ {n}" for n in strategies(fiscal_year)], {"งบประมาณ": [float(register.by_strategy().get(n, 0)) / 1e6 for n in strategies(fiscal_year)]}, unit="ล้านบาท")
 
     document.add_heading("ส่วนที่ ๒ โครงการตามกลยุทธ์", level=1)
-    for number in strategies():
+    for number in strategies(fiscal_year):
         projects = register.projects_of_strategy(number)
         if not projects:
             continue
-        document.add_heading(f"กลยุทธ์ที่ {thai_digits(number)} {strategies()[number]}", level=2)
+        document.add_heading(f"กลยุทธ์ที่ {thai_digits(number)} {strategies(fiscal_year)[number]}", level=2)
         rows = []
         for index, project in enumerate(projects, start=1):
             quarters = sorted(project.quarters)
@@ -317,7 +317,7 @@ def progress_document(settings: Settings, data: MasterData, register: Register, 
     document.add_heading("ส่วนที่ ๑ ผลการดำเนินงานตามตัวชี้วัด", level=1)
     results = by_strategy(data.kpi_results())
     for number, listed in results.items():
-        document.add_heading(f"กลยุทธ์ที่ {thai_digits(number)} {strategies()[number]}", level=2)
+        document.add_heading(f"กลยุทธ์ที่ {thai_digits(number)} {strategies(settings.fiscal_year)[number]}", level=2)
         met = sum(1 for r in listed if r.status == Status.ACHIEVED or r.status == Status.ON_TRACK)
         with_result = [r for r in listed if r.value is not None]
         document.add_paragraph(f"ตัวชี้วัดที่สถานศึกษารายงาน {thai_digits(len(listed))} ตัว มีผล {thai_digits(len(with_result))} ตัว บรรลุหรือเป็นไปตามแผน {thai_digits(met)} ตัว")

@@ -193,7 +193,7 @@ class MasterData:
                 population=self.census.by_band.get(indicator.population_band or ""),
                 baseline=self.baseline.get(indicator.code),
             )
-            for indicator in kpis(reported_by="school")
+            for indicator in kpis(reported_by="school", fiscal_year=self.settings.fiscal_year)
         ]
 
     def kpi_reports(self) -> dict[str, list[tuple[Decimal, Decimal | None]]]:
@@ -293,8 +293,8 @@ def _unit_rows(form: Form, submission: Submission, unit_cells: tuple[Any, ...], 
     left_out = {id(row) for row in split_rows(submission, issue_rows, form.code)[1]}
     rows = []
     for row in submission.data[form.code]:
-        values = {**row, **computed(form, row)}
-        cells = [shown(c, values.get(c.key)) for c in form.columns]
+        values = {**row, **computed(form, row, submission.fiscal_year)}
+        cells = [shown(c, values.get(c.key), submission.fiscal_year) for c in form.columns]
         cells += [values.get("approval"), values.get("rule")] if form.transfer_check else []
         rows.append([*unit_cells, *cells, errors.get(row["_row"], 0), COUNTED_NO if id(row) in left_out else COUNTED_YES])
     return rows

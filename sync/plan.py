@@ -221,7 +221,7 @@ def _register_book(register: Register, envelope: dict[str, Decimal] | None, issu
     lines.append(header)
     for project in register.projects:
         for line in project.activities:
-            lines.append([project.group_th, project.code, project.name, strategy_label(project.strategy), ", ".join(project.kpis), project.objective, project.target_quantity, project.target_quality, project.responsible, line.activity, ", ".join(map(str, line.quarters)), plan_source(line.source).th, category_th(line.category), line.amount])
+            lines.append([project.group_th, project.code, project.name, strategy_label(project.strategy, register.fiscal_year), ", ".join(project.kpis), project.objective, project.target_quantity, project.target_quality, project.responsible, line.activity, ", ".join(map(str, line.quarters)), plan_source(line.source).th, category_th(line.category), line.amount])
     sums = book.create_sheet("สรุปงบประมาณ")
     sums.append(["แหล่งงบประมาณ", "โครงการรวม (บาท)", "วงเงิน (บาท)", "คงเหลือ (บาท)"])
     for code, planned in register.by_source().items():
@@ -234,7 +234,7 @@ def _register_book(register: Register, envelope: dict[str, Decimal] | None, issu
     sums.append([])
     sums.append(["กลยุทธ์", "งบประมาณ (บาท)", "จำนวนโครงการ"])
     for number, amount in register.by_strategy().items():
-        sums.append([strategy_label(number), amount, len(register.projects_of_strategy(number))])
+        sums.append([strategy_label(number, register.fiscal_year), amount, len(register.projects_of_strategy(number))])
     sums.append(["รวมทั้งสิ้น", register.total, len(register.projects)])
     found = book.create_sheet("ปัญหาที่พบ")
     found.append(["ระดับ", "กลุ่ม", "แผ่นงาน", "เซลล์", "รายการ", "ค่าที่กรอก", "กฎ"])

@@ -57,7 +57,7 @@ def write_template(
     """Write ``form_set`` as a workbook at ``path``; ``values`` fills forms by code with rows."""
     book = Workbook()
     _instructions(book.active, form_set, fiscal_year, round_, unit)
-    lists = _lists_sheet(book)
+    lists = _lists_sheet(book, fiscal_year)
     for form in form_set.forms:
         _form_sheet(book.create_sheet(form.sheet), form, fiscal_year, round_, lists, (values or {}).get(form.code))
     for sheet in book.worksheets:
@@ -131,15 +131,15 @@ def _instructions(sheet: Any, form_set: FormSet, fiscal_year: int, round_: int, 
     sheet.protection.sheet = True
 
 
-def _lists_sheet(book: Workbook) -> dict[str, str]:
-    """A hidden sheet of drop-down lists; returns list name -> range formula."""
+def _lists_sheet(book: Workbook, fiscal_year: int) -> dict[str, str]:
+    """A hidden sheet of drop-down lists (KPIs and strategies of the plan in force that year); returns list name -> range formula."""
     sheet = book.create_sheet(LISTS_SHEET)
     columns = {
         "grade": [g.th for g in all_grades()],
         "category": ["งบบุคลากร", "งบดำเนินงาน", "งบลงทุน", "งบเงินอุดหนุน", "งบรายจ่ายอื่น"],
-        "kpi": [k.code for k in kpis(reported_by="school")],
+        "kpi": [k.code for k in kpis(reported_by="school", fiscal_year=fiscal_year)],
         "yesno": ["ใช่", "ไม่ใช่"],
-        "strategy": [strategy_label(n) for n in strategies()],
+        "strategy": [strategy_label(n, fiscal_year) for n in strategies(fiscal_year)],
         "source": [s.th for s in plan_sources()],
     }
     ranges = {}
@@ -152,13 +152,13 @@ def _lists_sheet(book: Workbook) -> dict[str, str]:
     return ranges
 
 
-def _prefill_rows(form: Form) -> list[dict[str, Any]]:
+def _prefill_rows(form: Form, fiscal_year: int) -> list[dict[str, Any]]:
     spec = form.prefill or {}
     if "grades" in spec:
         labels = {g.code: g.th for g in all_grades()}
         return [{spec["column"]: labels[code]} for code in spec["grades"]]
     if spec.get("kpis"):
-        return [{spec["column"]: k.code} for k in kpis(reported_by=spec["kpis"])]
+        return [{spec["column"]: k.code} for k in kpis(reported_by=spec["kpis"], fiscal_year=fiscal_year)]
     return []
 
 
@@ -173,7 +173,7 @@ def _form_sheet(sheet: Any, form: Form, fiscal_year: int, round_: int, lists: Ma
         cell.font, cell.fill, cell.border = HEADER_FONT, HEADER_FILL, BORDER
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         sheet.column_dimensions[column_letter(index - 1)].width = 60 if column.lookup else max(14, min(40, len(column.th) + 6))
-    rows = list(values) if values is not None else _prefill_rows(form)
+    rows = list(values) if values is not None else _prefill_rows(form, fiscal_year)
     count = max(len(rows), form.blank_rows, 1) + (5 if form.blank_rows else 0)
     first = HEADER_ROW + 1
     letters = {column.key: column_letter(i) for i, column in enumerate(columns)}
@@ -189,11 +189,11 @@ def _form_sheet(sheet: Any, form: Form, fiscal_year: int, round_: int, lists: Ma
                 cell.number_format = "#,##0.00" if any(c.type == "money" for c in columns) else "#,##0"
             elif column.lookup == "kpi_name":
                 code = data.get("kpi")
-                cell.value = _kpi_name(code)
+                cell.value = _kpi_name(code, fiscal_year)
                 cell.fill = LOCKED_FILL
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
             else:
-                cell.value = shown(column, data.get(column.key))  # pre-filled values in Thai, as a school would type them
+                cell.value = shown(column, data.get(column.key), fiscal_year)  # pre-filled values in Thai, as a school would type them
                 if isinstance(cell.value, str) and cell.value.startswith("="):
                     cell.data_type = "s"  # data is never a formula
                 cell.fill, cell.protection = INPUT_FILL, UNLOCKED
@@ -219,7 +219,7 @@ def _excel_formula(expression: str, letters: Mapping[str, str], row: int) -> str
     return re.sub(r"[A-Za-z_][A-Za-z0-9_]*", lambda m: f"N({letters[m.group(0)]}{row})" if m.group(0) in letters else m.group(0), expression)
 
 
-def _kpi_name(code: Any) -> str | None:
+def _kpi_name(code: Any, fiscal_year: int) -> str | None:
     if not code:
         return None
-    return kpi(str(code)).name_th
+    return kpi(str(code), fiscal_year=fiscal_year).name_th
