@@ -279,7 +279,7 @@ def esa_thaidigits(value: Any) -> str:
     return rules.thai_digits(value)
 
 
-@formula("ESA_BAHTTEXT", "จำนวนเงินเป็นตัวอักษร (เหมือน BAHTTEXT ของ Excel)", "Amount in Thai words, as Excel's BAHTTEXT", [Param("amount", "number", "จำนวนเงิน", "amount")], "value", ((101,), "หนึ่งร้อยหนึ่งบาทถ้วน"))
+@formula("ESA_BAHTTEXT", "จำนวนเงินเป็นตัวอักษรแบบหนังสือราชการ (101 หนึ่งร้อยเอ็ดบาทถ้วน)", "Amount in Thai words as official letters write it", [Param("amount", "number", "จำนวนเงิน", "amount")], "value", ((101,), "หนึ่งร้อยเอ็ดบาทถ้วน"))
 def esa_bahttext(amount: Any) -> str:
     return rules.baht_text(amount)
 

@@ -2,9 +2,8 @@
 
 Thai digits (๐-๙), "1,234 บาท", "(500)" for a negative, Buddhist-Era years and the fiscal year
 that starts on 1 October are normal input here, not errors. Digit conversion and Thai month
-names come from PyThaiNLP. ``baht_text`` follows Excel's BAHTTEXT instead of PyThaiNLP's
-``bahttext``: the two differ for 101 (Excel: หนึ่งร้อยหนึ่ง), 1,000,001 and amounts under one
-baht (Excel writes no "ศูนย์บาท"), and staff compare our text with Excel's on the same sheet.
+names come from PyThaiNLP, and so do the words of ``baht_text``, which writes amounts as official
+letters do (101 หนึ่งร้อยเอ็ดบาทถ้วน) from a Decimal rounded half up to the satang.
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from pythainlp.util import arabic_digit_to_thai_digit, thai_digit_to_arabic_digit
+from pythainlp.util import arabic_digit_to_thai_digit, num_to_thaiword, thai_digit_to_arabic_digit
 from pythainlp.util.date import thai_abbr_months, thai_full_months
 
 from .errors import ParameterNotSet, ParseError
@@ -206,47 +205,21 @@ def round_of(date: Any) -> ReportingRound:
     return next(r for r in rounds if day <= r.ends)
 
 
-_DIGIT_WORDS = ("ศูนย์", "หนึ่ง", "สอง", "สาม", "สี่", "ห้า", "หก", "เจ็ด", "แปด", "เก้า")
-_POWER_WORDS = {5: "แสน", 4: "หมื่น", 3: "พัน", 2: "ร้อย"}
-
-
-def _block_words(value: int) -> str:
-    """Words for 1..999,999 as Excel writes them: เอ็ด only right after a tens digit."""
-    words = []
-    for power in (5, 4, 3, 2):
-        digit, value = divmod(value, 10**power)
-        if digit:
-            words.append(_DIGIT_WORDS[digit] + _POWER_WORDS[power])
-    tens, ones = divmod(value, 10)
-    if tens:
-        words.append({1: "", 2: "ยี่"}.get(tens, _DIGIT_WORDS[tens]) + "สิบ")
-    if tens and ones == 1:
-        words.append("เอ็ด")
-    elif ones:
-        words.append(_DIGIT_WORDS[ones])
-    return "".join(words)
-
-
 def baht_text(amount: Any) -> str:
-    """Thai words for an amount of baht, identical to Excel's ``BAHTTEXT``.
+    """Thai words for an amount of baht as official letters write it (บาทถ้วน, สตางค์).
 
-    Rounds half up to the satang first, as Excel does.
+    A final 1 after any higher digit reads เอ็ด: 101 หนึ่งร้อยเอ็ด, 1,001 หนึ่งพันเอ็ด, 1,000,001
+    หนึ่งล้านเอ็ด (Royal Institute, อ่านอย่างไร และเขียนอย่างไร, 16th printing 2546, p. 67). The words
+    of each whole number come from PyThaiNLP's ``num_to_thaiword``, which follows that rule; PyThaiNLP's
+    own ``bahttext`` is not used because it takes a float and formats it, which rounds binary
+    fractions (0.125 baht) the wrong way. The amount is rounded half up to the satang first, and an
+    amount under one baht is said in satang alone (ห้าสิบสตางค์), as Excel's BAHTTEXT does.
     """
     from .money import to_decimal  # money reads text with parse_number from this module
 
     value = to_decimal(amount, "จำนวนเงิน")
     satang_total = int(abs(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) * 100)
     baht, satang = divmod(satang_total, 100)
-    blocks = []
-    while baht:
-        baht, block = divmod(baht, 10**6)
-        blocks.append(block)
-    text = ""
-    for index, block in enumerate(reversed(blocks)):
-        text += (_block_words(block) if block else "") + ("ล้าน" if index < len(blocks) - 1 else "")
-    if not blocks and not satang:
-        text = "ศูนย์"
-    if text:
-        text += "บาท"
-    text += _block_words(satang) + "สตางค์" if satang else "ถ้วน"
+    text = num_to_thaiword(baht) + "บาท" if baht or not satang else ""
+    text += num_to_thaiword(satang) + "สตางค์" if satang else "ถ้วน"
     return ("ลบ" if value < 0 else "") + text

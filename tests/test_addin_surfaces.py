@@ -198,7 +198,7 @@ def test_apps_script_custom_functions_run_in_node_against_the_live_service(live_
     (tmp_path / "run.js").write_text(NODE_APPS_SCRIPT, encoding="utf-8")
     output = subprocess.run([NODE, str(tmp_path / "run.js"), str(tmp_path / "Code.js"), base, token], check=True, capture_output=True, text=True, timeout=120).stdout
     bahttext, allocated, kpi_missing, kpi = json.loads(output)
-    assert bahttext == "หนึ่งร้อยหนึ่งบาทถ้วน"
+    assert bahttext == "หนึ่งร้อยเอ็ดบาทถ้วน"  # official writing (Royal Institute), as rules.baht_text
     assert allocated == [[34], [33], [""], [33]]
     assert kpi_missing.startswith("⚠ ESA_KPI:") and kpi == 42.86
 

@@ -106,8 +106,8 @@ def test_round_of_gives_the_6_9_12_month_round(day, months, ends):
     assert (result.fiscal_year, result.months, result.ends) == (2570, months, ends)
 
 
-# Outputs printed in Microsoft's and Google's BAHTTEXT documentation, and Excel-compatible cases
-# (LibreOffice's port of Excel's algorithm; the full comparison runs in test_bahttext_libreoffice).
+# Outputs printed in Microsoft's and Google's BAHTTEXT documentation, and cases where the spreadsheets
+# and official writing agree (the comparison with LibreOffice's BAHTTEXT runs in test_bahttext_libreoffice).
 @pytest.mark.parametrize(
     ("amount", "text"),
     [
@@ -118,10 +118,8 @@ def test_round_of_gives_the_6_9_12_month_round(day, months, ends):
         (0, "ศูนย์บาทถ้วน"),
         (11, "สิบเอ็ดบาทถ้วน"),
         (21, "ยี่สิบเอ็ดบาทถ้วน"),
-        (101, "หนึ่งร้อยหนึ่งบาทถ้วน"),
         (111, "หนึ่งร้อยสิบเอ็ดบาทถ้วน"),
         (1_000_000, "หนึ่งล้านบาทถ้วน"),
-        (1_000_001, "หนึ่งล้านหนึ่งบาทถ้วน"),
         (21_000_000, "ยี่สิบเอ็ดล้านบาทถ้วน"),
         (1_000_000_000_000, "หนึ่งล้านล้านบาทถ้วน"),
         (Decimal("0.01"), "หนึ่งสตางค์"),
@@ -133,3 +131,25 @@ def test_round_of_gives_the_6_9_12_month_round(day, months, ends):
 )
 def test_baht_text_matches_excel_bahttext(amount, text):
     assert baht_text(amount) == text
+
+
+# Official writing: a final 1 after any higher digit reads เอ็ด. Sources:
+# ORST = Royal Institute, "อ่านอย่างไร และ เขียนอย่างไร", 16th printing (Feb 2546), p. 67, quoted at
+#        http://legacy.orst.go.th/?page_id=10323 (11, 21, 101, 1001, 2501);
+# ORST-Q = the Royal Society's answer "หนึ่ง หรือ เอ็ด", quoted at inspiredlanguages.com (19 Dec 2017), with
+#        ๕๐๑,๗๔๑,๒๒๑ read ห้า-ร้อย-เอ็ด-ล้าน-เจ็ด-แสน-สี่-หมื่น-หนึ่ง-พัน-สอง-ร้อย-ยี่-สิบ-เอ็ด;
+# issue 15 = the office's own cases (1,000,001 หนึ่งล้านเอ็ดบาทถ้วน), the same rule applied across ล้าน.
+# LibreOffice's BAHTTEXT writes หนึ่ง in these places, so it is not the oracle for them.
+@pytest.mark.parametrize(
+    ("amount", "text", "source"),
+    [
+        (101, "หนึ่งร้อยเอ็ดบาทถ้วน", "ORST"),
+        (1001, "หนึ่งพันเอ็ดบาทถ้วน", "ORST"),
+        (2501, "สองพันห้าร้อยเอ็ดบาทถ้วน", "ORST"),
+        (501_741_221, "ห้าร้อยเอ็ดล้านเจ็ดแสนสี่หมื่นหนึ่งพันสองร้อยยี่สิบเอ็ดบาทถ้วน", "ORST-Q"),
+        (1_000_001, "หนึ่งล้านเอ็ดบาทถ้วน", "issue 15"),
+        (Decimal("101.01"), "หนึ่งร้อยเอ็ดบาทหนึ่งสตางค์", "ORST: satang are their own number, one is หนึ่ง"),
+    ],
+)
+def test_baht_text_reads_a_final_one_as_et_as_official_writing_does(amount, text, source):
+    assert baht_text(amount) == text, source
