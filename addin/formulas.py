@@ -108,6 +108,8 @@ _TRANSFER_PARAMS = [
     Param("amount", "number", "จำนวนเงินที่ขอโอน", "amount to move"),
     Param("leftover", "any", "เป็นเงินเหลือจ่าย (ใช่/ไม่ใช่)", "leftover funds (yes/no)", optional=True),
     Param("new_item", "any", "ปลายทางเป็นรายการใหม่ (ใช่/ไม่ใช่)", "target is a new item (yes/no)", optional=True),
+    Param("quantity", "number", "จำนวนหน่วยที่ซื้อ (ใช้ตัดสินราคาต่อหน่วย)", "units bought (to judge the unit price)", optional=True),
+    Param("unit_price", "number", "ราคาต่อหน่วย", "price per unit", optional=True),
 ]
 
 
@@ -124,7 +126,7 @@ def esa_transfer_check(*args: Any) -> list[list[Any]]:
     values = dict(zip(names, args, strict=True))
     source = {k[5:]: values[k] for k in names if k.startswith("from_")}
     target = {k[3:]: values[k] for k in names if k.startswith("to_")}
-    target["new_item"] = values["new_item"]
+    target["new_item"], target["quantity"], target["unit_price"] = values["new_item"], values["quantity"], values["unit_price"]
     source["leftover"] = values["leftover"]
     result = rules.validate_transfer(source, target, values["amount"])
     return [["โอนได้" if result.allowed else "โอนไม่ได้", result.authority_th, ", ".join(result.rule_ids), result.message_th]]
@@ -146,7 +148,7 @@ def esa_transfer_check(*args: Any) -> list[list[Any]]:
         ),
         [
             ["ผลตรวจ"],
-            ["โอนได้ ผู้อนุมัติ: ผู้อำนวยการสำนักงานเขตพื้นที่การศึกษา (CHANGE)"],
+            ["โอนได้ ผู้อนุมัติ: ผู้ว่าราชการจังหวัด (CHANGE)"],
             ["โอนไม่ได้/ข้อมูลผิด: โอนไม่ได้: ขอโอน 30,000.00 บาท เกินยอดคงเหลือ 20,000.00 บาท ของรายการต้นทาง"],
         ],
     ),

@@ -172,10 +172,17 @@ def _check_authorities(file: YamlFile, params: Parameters) -> Iterator[Problem]:
     for index, row in _rows(file, "authorities"):
         yield from _require(file, "authorities", index, row, ("code", "th", "en"))
     yield from _unique(file, "authorities", "code")
+    codes = {row.get("code") for row in file.data.get("authorities") or []}
+    for index, row in _rows(file, "delegations"):
+        yield from _require(file, "delegations", index, row, ("code", "th", "authority", "reference"))
+        if index >= 0 and row.get("authority") not in codes:
+            yield Problem(file.path, file.line("delegations", index), f"ผู้มีอำนาจ '{row.get('authority')}' ไม่มีใน authorities")
 
 
 def _check_transfer_rules(file: YamlFile, params: Parameters) -> Iterator[Problem]:
-    authorities = {row.get("code") for row in (params.files.get("budget.authorities") or file).data.get("authorities") or []}
+    listed = (params.files.get("budget.authorities") or file).data
+    authorities = {row.get("code") for row in listed.get("authorities") or []}
+    delegations = {row.get("code") for row in listed.get("delegations") or [] if row.get("authority") in authorities}
     kinds = set()
     for index, row in _rows(file, "kinds"):
         yield from _require(file, "kinds", index, row, ("kind", "th"))
@@ -187,8 +194,12 @@ def _check_transfer_rules(file: YamlFile, params: Parameters) -> Iterator[Proble
         where = file.line("rules", index)
         if not isinstance(row.get("allowed"), bool):
             yield Problem(file.path, where, f"rules[{index}] 'allowed' ต้องเป็น true/false")
-        if row.get("authority") not in authorities:
-            yield Problem(file.path, where, f"ผู้มีอำนาจ '{row.get('authority')}' ไม่มีใน budget/authorities.yaml")
+        named = row.get("authority")
+        if isinstance(named, dict):
+            if named.get("delegated") not in delegations:
+                yield Problem(file.path, where, f"การมอบอำนาจ '{named.get('delegated')}' ไม่มีใน delegations ของ budget/authorities.yaml")
+        elif named not in authorities:
+            yield Problem(file.path, where, f"ผู้มีอำนาจ '{named}' ไม่มีใน budget/authorities.yaml")
         for feature, condition in (row.get("when") or {}).items():
             if feature not in FEATURES:
                 yield Problem(file.path, file.line("rules", index, "when", feature), f"ไม่รู้จักเงื่อนไข '{feature}' (unknown feature)")
@@ -366,6 +377,7 @@ _TABLE_CHECKS = {
     "per_head.items": _check_items,
     "budget.categories": _check_categories,
     "budget.authorities": _check_authorities,
+    "budget.receiving_units": partial(_check_code_list, key="units"),
     "budget.transfer_rules": _check_transfer_rules,
     "kpi.catalogue": _check_kpis,
     "plan.sources": partial(_check_code_list, key="sources"),

@@ -557,8 +557,8 @@ def _check_transfers(form: Form, result: SheetResult, by_key: Mapping[str, int],
             continue
         requests.append(
             {
-                "source": {"unit": unit_code, "plan": row["from_plan"], "project": row["from_project"], "category": row["from_category"], "item": row["from_item"], "balance": row.get("from_balance"), "leftover": row.get("leftover")},
-                "target": {"unit": unit_code, "plan": row["to_plan"], "project": row["to_project"], "category": row["to_category"], "item": row["to_item"], "new_item": row.get("new_item")},
+                "source": {"unit": unit_code, "plan": row["from_plan"], "project": row["from_project"], "category": row["from_category"], "item": row["from_item"], "balance": row.get("from_balance"), "leftover": row.get("leftover"), "budget_code": row.get("from_budget_code")},
+                "target": {"unit": unit_code, "plan": row["to_plan"], "project": row["to_project"], "category": row["to_category"], "item": row["to_item"], "new_item": row.get("new_item"), "budget_code": row.get("to_budget_code"), "quantity": row.get("to_quantity"), "unit_price": row.get("to_unit_price")},
                 "amount": row["amount"],
             }
         )

@@ -28,6 +28,7 @@ from .thai import parse_date
 FEATURES = frozenset(
     {
         "same_unit",
+        "same_receiving_unit",
         "same_plan",
         "same_project",
         "same_category",
@@ -66,6 +67,8 @@ class BudgetLine:
     balance: Decimal | None = None
     allocated: Decimal | None = None
     unit_price: Decimal | None = None
+    quantity: Decimal | None = None
+    budget_code: str | None = None
     new_item: bool = False
     new_plan: bool = False
     new_project: bool = False
@@ -75,6 +78,12 @@ class BudgetLine:
     def key(self) -> tuple[str, ...]:
         """Identity of the line for running balances: its five levels, spelling-folded."""
         return tuple(_fold(getattr(self, name)) for name in LINE_FIELDS)
+
+    @property
+    def project_key(self) -> str:
+        """Which output/project the line is under: its budget code (รหัสงบประมาณ) where given, digits
+        only, else its folded name, so "ผลผลิต ผู้จบ..." and "ผลผลิตผู้จบ..." are one output."""
+        return "code:" + re.sub(r"\D", "", thai_digit_to_arabic_digit(self.budget_code)) if self.budget_code else _fold(self.project)
 
 
 @dataclass(frozen=True)
@@ -101,8 +110,10 @@ def _fold(text: Any) -> str:
 
 @lru_cache(maxsize=4096)
 def _folded(text: str) -> str:
-    """Plan, project and item names repeat on every row: each spelling is folded once."""
-    return re.sub(r"\s+", " ", thai_digit_to_arabic_digit(text)).strip().casefold()
+    """A plan, project or item name as compared: Thai digits as Arabic, case folded and every space
+    dropped (Thai writes no spaces between words, so "ผลผลิต ผู้จบ" and "ผลผลิตผู้จบ" are one name).
+    Names repeat on every row: each spelling is folded once."""
+    return re.sub(r"\s+", "", thai_digit_to_arabic_digit(text)).casefold()
 
 
 def _truthy(value: Any) -> bool:
@@ -129,7 +140,7 @@ def budget_line(value: Any, role: str, params: Parameters | None = None) -> Budg
             value=value,
         )
     money = {}
-    for name in ("balance", "allocated", "unit_price"):
+    for name in ("balance", "allocated", "unit_price", "quantity"):
         raw = get(name)
         try:
             money[name] = to_decimal(raw, f"{role_th} {name}") if raw not in (None, "") else None
@@ -142,6 +153,7 @@ def budget_line(value: Any, role: str, params: Parameters | None = None) -> Budg
         project=str(get("project")).strip(),
         category=category_code(get("category"), role, params),
         item=str(get("item")).strip(),
+        budget_code=str(get("budget_code")).strip() or None if get("budget_code") not in (None, "") else None,
         **money,
         **flags,
     )
@@ -181,11 +193,31 @@ def _item_class(line: BudgetLine, params: Parameters) -> str | None:
     return None
 
 
+def receiving_unit(unit: str, params: Parameters | None = None) -> str:
+    """The budget-receiving unit (หน่วยรับงบประมาณ) a unit's money belongs to: every area office and
+    school of basic education is OBEC's (``budget/receiving_units.yaml``); another unit is its own."""
+    for row in (params or default_parameters()).table("budget.receiving_units")["units"]:
+        if any(_fold(name) in _fold(unit) for name in row["names"]) or any(re.fullmatch(pattern, unit.strip()) for pattern in row.get("code_patterns", [])):
+            return str(row["code"])
+    return _fold(unit)
+
+
+def _unit_price(target: BudgetLine, amount: Decimal) -> Decimal:
+    """The price of one unit of what the money buys: stated, or the amount over the quantity, or
+    (neither given) the whole amount as one unit."""
+    if target.unit_price is not None:
+        return target.unit_price
+    if target.quantity:
+        return amount / target.quantity
+    return amount
+
+
 def _features(source: BudgetLine, target: BudgetLine, amount: Decimal, context: Mapping[str, Any], params: Parameters, table: Mapping[str, Any]) -> dict[str, Any]:
     features: dict[str, Any] = {
         "same_unit": _fold(source.unit) == _fold(target.unit),
+        "same_receiving_unit": receiving_unit(source.unit, params) == receiving_unit(target.unit, params),
         "same_plan": _fold(source.plan) == _fold(target.plan),
-        "same_project": _fold(source.project) == _fold(target.project),
+        "same_project": source.project_key == target.project_key,
         "same_category": source.category == target.category,
         "same_item": _fold(source.item) == _fold(target.item),
         "new_plan_or_project": target.new_plan or target.new_project,
@@ -196,7 +228,7 @@ def _features(source: BudgetLine, target: BudgetLine, amount: Decimal, context: 
         "target_category": target.category,
         "target_item_class": _item_class(target, params),
         "amount": amount,
-        "unit_price": target.unit_price if target.unit_price is not None else amount,
+        "unit_price": _unit_price(target, amount),
         "allocated": source.allocated,
         "balance": source.balance if source.balance is not None else Decimal(0),
     }
@@ -254,23 +286,36 @@ def validate_transfer(source: Any, target: Any, amount: Any, *, context: Mapping
     on = context.get("date") or dt.date.today()
     days = _operand(rule.get("report_within_days"), params, on)
     words = {**features, "threshold": threshold or 0, "report_days": days}
-    authorities = {row["code"]: row for row in params.table("budget.authorities")["authorities"]}
+    authority, reference = _authority(rule, params)
     kinds = {row["kind"]: row["th"] for row in table["kinds"]}
     allowed = bool(rule["allowed"])
     return TransferResult(
         allowed=allowed,
-        authority=rule["authority"],
-        authority_th=authorities[rule["authority"]]["th"],
+        authority=authority["code"],
+        authority_th=authority["th"],
         kind=features["kind"],
         kind_th=kinds[features["kind"]],
         rule_ids=(rule["id"], *blocking) if not allowed else (rule["id"],),
-        message_th=rule["message_th"].format(**words),
-        message_en=rule["message_en"].format(**words),
-        reference=rule["reference"],
+        message_th=rule["message_th"].format(**words, authority_th=authority["th"]),
+        message_en=rule["message_en"].format(**words, authority_en=authority["en"]),
+        reference=reference,
         report_within_days=int(days) if days is not None else None,
         amount=money,
         balance_after=(src.balance - money) if allowed and src.balance is not None else src.balance,
     )
+
+
+def _authority(rule: Mapping[str, Any], params: Parameters) -> tuple[dict[str, Any], str]:
+    """Who approves under a rule, and the reference to cite. A rule may name the authority, or a
+    delegation (``{delegated: change}``) that ``budget/authorities.yaml`` assigns: who approves a change
+    of items or the use of leftovers is the office's delegation, the seed's by default."""
+    table = params.table("budget.authorities")
+    authorities = {row["code"]: row for row in table["authorities"]}
+    named = rule["authority"]
+    if isinstance(named, Mapping):
+        delegation = next(row for row in table["delegations"] if row["code"] == named["delegated"])
+        return authorities[delegation["authority"]], f"{rule['reference']}; ผู้อนุมัติ: {delegation['reference']}"
+    return authorities[named], rule["reference"]
 
 
 def validate_transfers(requests: Iterable[Any], *, context: Mapping[str, Any] | None = None, params: Parameters | None = None) -> list[TransferResult]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from rules.forms import computed, form_sets, forms, read_sheet
+from rules.forms import column_letter, computed, form_sets, forms, read_sheet
 
 ENROLMENT_HEADER = ["ชั้น", "ชาย (คน)", "หญิง (คน)", "รวม (คน)", "ห้องเรียน"]
 
@@ -100,13 +100,31 @@ def test_kpi_report_accepts_school_kpis_and_checks_the_ratio():
     assert result.rows[2]["kpi"] == "S1.3"
 
 
+def _transfer_grid(*rows: dict) -> list[list]:
+    """A transfer sheet as staff type it: the form's header, then each row by column key."""
+    columns = forms()["transfer_request"].columns
+    return [[c.th for c in columns], *[[row.get(c.key, "") for c in columns] for row in rows]]
+
+
+TRANSFER = {"from_plan": "พื้นฐาน", "from_project": "ผลผลิต 1", "from_category": "งบดำเนินงาน", "from_item": "ค่าวัสดุ", "from_balance": "50,000", "to_plan": "พื้นฐาน", "to_project": "ผลผลิต 2", "to_category": "งบดำเนินงาน", "to_item": "ค่าวัสดุ", "amount": 30_000, "reason": "ซ่อม"}
+
+
 def test_transfer_requests_are_checked_by_the_rules_engine_with_running_balance():
-    header = [c.th for c in forms()["transfer_request"].columns]
-    line = ["พื้นฐาน", "ผลผลิต 1", "งบดำเนินงาน", "ค่าวัสดุ", "50,000", "พื้นฐาน", "ผลผลิต 2", "งบดำเนินงาน", "ค่าวัสดุ", "", "", 30_000, "ซ่อม"]
-    grid = [header, line, line]  # the second row finds only 20,000 left
-    result = read_sheet(forms()["transfer_request"], grid, unit_code="99000001")
+    form = forms()["transfer_request"]
+    result = read_sheet(form, _transfer_grid(TRANSFER, TRANSFER), unit_code="99000001")  # the second row finds only 20,000 left
     assert [r["approval"] for r in result.rows][0].startswith("สำนักงานคณะกรรมการการศึกษาขั้นพื้นฐาน")
-    assert _problems(result, "BALANCE") == [("L3", "BALANCE", "error")]
+    amount = column_letter([c.key for c in form.columns].index("amount"))
+    assert _problems(result, "BALANCE") == [(f"{amount}3", "BALANCE", "error")]
+
+
+def test_a_transfer_sheet_judges_the_unit_price_and_matches_lines_by_budget_code():
+    """Three computers for 1.2 million are three units of 400,000 (no Budget Bureau); a project typed two
+    ways but with one budget code is one project (a change of items, the governor's by the seed)."""
+    equipment = {**TRANSFER, "from_category": "งบลงทุน", "from_item": "ครุภัณฑ์", "from_balance": "5,000,000", "to_category": "งบลงทุน", "to_item": "ครุภัณฑ์คอมพิวเตอร์", "new_item": "ใช่", "amount": "1,200,000"}
+    one_code = {**TRANSFER, "from_project": "ผลผลิต ผู้จบการศึกษา", "from_budget_code": "20004 3500 2700", "to_project": "ผลผลิตผู้จบการศึกษา", "to_budget_code": "2000435002700", "to_item": "ค่าใช้สอย", "amount": 1_000}
+    rows = read_sheet(forms()["transfer_request"], _transfer_grid({**equipment, "to_quantity": 3}, {**equipment, "to_quantity": 1}, one_code), unit_code="99000001").rows
+    assert [r["rule"] for r in rows] == ["TRANSFER-PROJECT", "EQUIPMENT-1M", "CHANGE"]
+    assert rows[2]["approval"] == "ผู้ว่าราชการจังหวัด"
 
 
 def test_project_progress_choices():

@@ -18,25 +18,98 @@ def line(**changes):
     return {**SOURCE, **changes}
 
 
+SEED = "seed part 4, 3.4 (definitions; steps 5-6: change and leftover requests go to the provincial governor)"
+S35 = "Budget Procedure Act 2561 s.35 (no transfer to another budget-receiving unit)"
+S36 = "Budget Procedure Act 2561 s.36 (other plan: Budget Bureau; new plan or project: Cabinet)"
+BB2562 = "Budget Bureau criteria 2562 on transfers and changes of allocations (leftover special cases; 15-day report)"
+RECEIVING = "Budget Procedure Act 2561 s.4 and the annual Budget Act: basic education's receiving unit is OBEC"
+
+
 @pytest.mark.parametrize(
-    ("target", "amount", "context", "allowed", "authority", "kind", "rule"),
+    ("target", "amount", "context", "allowed", "authority", "kind", "rule", "source"),
     [
-        (line(project="ผลผลิต 2", balance=None), 10_000, {}, True, "obec", "transfer", "TRANSFER-PROJECT"),
-        (line(category="งบลงทุน", item="ครุภัณฑ์สำนักงาน", balance=None), 10_000, {}, True, "obec", "transfer", "TRANSFER-CATEGORY"),
-        (line(item="ค่าใช้สอย", balance=None), 10_000, {}, True, "area_director", "change", "CHANGE"),
-        (line(project="ผลผลิต 2", category="investment", item="ครุภัณฑ์", balance=None), 10_000, {}, True, "budget_bureau", "transfer", "S36-ITEM"),
-        (line(plan="แผนงานยุทธศาสตร์", balance=None), 10_000, {}, True, "budget_bureau", "transfer", "S36-PLAN"),
-        (line(plan="แผนงานใหม่", new_plan=True), 10_000, {}, True, "cabinet", "transfer", "S36-NEW-PLAN"),
-        (line(project="โครงการใหม่", new_project="ใช่"), 10_000, {}, True, "cabinet", "transfer", "S36-NEW-PLAN"),
-        (line(unit="สพป.ขอนแก่น เขต 1"), 10_000, {}, False, "prohibited", "transfer", "S35-UNIT"),
-        (line(project="ผลผลิต 2"), 600_000, {}, False, "prohibited", "transfer", "BALANCE"),
-        (line(project="ผลผลิต 2"), 10_000, {"leftover": True}, True, "governor", "leftover", "LEFTOVER"),
+        (line(project="ผลผลิต 2", balance=None), 10_000, {}, True, "obec", "transfer", "TRANSFER-PROJECT", SEED),
+        (line(category="งบลงทุน", item="ครุภัณฑ์สำนักงาน", balance=None), 10_000, {}, True, "obec", "transfer", "TRANSFER-CATEGORY", SEED),
+        (line(item="ค่าใช้สอย", balance=None), 10_000, {}, True, "governor", "change", "CHANGE", SEED),
+        (line(project="ผลผลิต 2", category="investment", item="ครุภัณฑ์", balance=None), 10_000, {}, True, "budget_bureau", "transfer", "S36-ITEM", S36),
+        (line(plan="แผนงานยุทธศาสตร์", balance=None), 10_000, {}, True, "budget_bureau", "transfer", "S36-PLAN", S36),
+        (line(plan="แผนงานใหม่", new_plan=True), 10_000, {}, True, "cabinet", "transfer", "S36-NEW-PLAN", S36),
+        (line(project="โครงการใหม่", new_project="ใช่"), 10_000, {}, True, "cabinet", "transfer", "S36-NEW-PLAN", S36),
+        (line(unit="กรมส่งเสริมการปกครองท้องถิ่น"), 10_000, {}, False, "prohibited", "reallocation", "S35-UNIT", S35),
+        (line(unit="สพป.ขอนแก่น เขต 1"), 10_000, {}, True, "obec", "reallocation", "OBEC-REALLOCATE", RECEIVING),
+        (line(unit="โรงเรียนบ้านหนองไผ่"), 10_000, {}, True, "obec", "reallocation", "OBEC-REALLOCATE", RECEIVING),
+        (line(unit="40050001"), 10_000, {}, True, "obec", "reallocation", "OBEC-REALLOCATE", RECEIVING + " (a school's registry code)"),
+        (line(project="ผลผลิต 2"), 600_000, {}, False, "prohibited", "transfer", "BALANCE", "balance rule"),
+        (line(project="ผลผลิต 2"), 10_000, {"leftover": True}, True, "governor", "leftover", "LEFTOVER", SEED),
+        (line(project="ผลผลิต 2", category="งบบุคลากร", item="เงินเดือนข้าราชการ", balance=None), 10_000, {}, True, "obec", "transfer", "PERSONNEL-IN", RECEIVING),
     ],
 )
-def test_each_rule_decides_with_its_authority(target, amount, context, allowed, authority, kind, rule):
+def test_each_rule_decides_with_its_authority(target, amount, context, allowed, authority, kind, rule, source):
     result = validate_transfer(SOURCE, target, amount, context=context)
-    assert (result.allowed, result.authority, result.kind, result.rule_ids[0]) == (allowed, authority, kind, rule)
+    assert (result.allowed, result.authority, result.kind, result.rule_ids[0]) == (allowed, authority, kind, rule), source
     assert result.message_th and result.message_en and result.reference
+
+
+def test_a_change_goes_to_the_governor_by_the_seeds_delegation_and_is_reported_in_15_days():
+    """Seed 3.4 step 5: requests to change the budget go to the provincial governor; the citation says so."""
+    result = validate_transfer(SOURCE, line(item="ค่าใช้สอย", balance=None), 10_000)
+    assert result.authority_th == "ผู้ว่าราชการจังหวัด" and "ขั้นตอนที่ 5-6" in result.reference
+    assert result.report_within_days == 15 and "ผู้ว่าราชการจังหวัด" in result.message_th and "15 วัน" in result.message_th
+
+
+def test_salary_money_is_not_the_area_offices_to_move():
+    source = line(category="งบบุคลากร", item="เงินเดือนข้าราชการ")
+    result = validate_transfer(source, line(category="งบดำเนินงาน", item="ค่าวัสดุ", balance=None), 10_000)
+    assert (result.rule_ids[0], result.authority) == ("PERSONNEL", "obec")
+    assert "ไม่ใช่เงินที่ สพป. โอนหรือเปลี่ยนแปลงได้เอง" in result.message_th
+
+
+def test_money_for_a_school_or_another_area_office_is_an_obec_reallocation_not_section_35():
+    result = validate_transfer(SOURCE, line(unit="สพป.ขอนแก่น เขต 1"), 1)
+    assert "มาตรา 35" not in result.message_th.split("จึง")[0] and "สพฐ. โอนเปลี่ยนแปลงการจัดสรร" in result.message_th
+    outside = validate_transfer(SOURCE, line(unit="กรมส่งเสริมการปกครองท้องถิ่น"), 1)
+    assert "มาตรา 35" in outside.message_th and "s.35" in outside.message_en and not outside.allowed
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ({"item": "ครุภัณฑ์คอมพิวเตอร์ เครื่องแม่ข่าย", "unit_price": 1_200_000}, "LEFTOVER-EQUIPMENT-1M"),
+        ({"item": "ครุภัณฑ์คอมพิวเตอร์ เครื่องแม่ข่าย", "quantity": 1}, "LEFTOVER-EQUIPMENT-1M"),
+        ({"item": "ครุภัณฑ์คอมพิวเตอร์", "quantity": 3}, "LEFTOVER"),  # 3 x 400,000: each unit is under 1 million
+        ({"item": "ค่าที่ดินและสิ่งก่อสร้าง อาคารเรียน", "unit_price": 10_000_000}, "LEFTOVER-BUILDING-10M"),
+    ],
+)
+def test_leftovers_for_costly_equipment_or_buildings_are_the_2562_special_cases(target, expected):
+    """Budget Bureau criteria 2562, "กรณีมีเงินจัดสรรเหลือจ่าย": equipment of 1 million or more per unit and
+    buildings of 10 million or more are special cases; before, the plain leftover rule answered first."""
+    source = line(category="งบลงทุน", item="ครุภัณฑ์", balance=20_000_000, allocated=1_500_000)
+    result = validate_transfer(source, line(category="งบลงทุน", balance=None, **target), 1_200_000 if "อาคาร" not in target["item"] else 10_000_000, context={"leftover": True})
+    assert result.rule_ids[0] == expected, BB2562
+    assert (result.authority == "budget_bureau") == (expected != "LEFTOVER")
+
+
+def test_a_unit_price_is_judged_from_quantity_not_from_the_whole_amount():
+    """Three machines at 400,000 each are not one machine of 1.2 million."""
+    target = line(category="งบลงทุน", item="ครุภัณฑ์คอมพิวเตอร์", new_item=True, quantity=3, balance=None)
+    assert validate_transfer(line(balance=5_000_000), target, 1_200_000).rule_ids[0] == "TRANSFER-CATEGORY"
+    single = line(category="งบลงทุน", item="ครุภัณฑ์คอมพิวเตอร์", new_item=True, quantity="๑", balance=None)
+    assert validate_transfer(line(balance=5_000_000), single, 1_200_000).rule_ids[0] == "EQUIPMENT-1M"
+
+
+@pytest.mark.parametrize(
+    ("source_changes", "target_changes", "same"),
+    [
+        ({"project": "ผลผลิต ผู้จบการศึกษาภาคบังคับ"}, {"project": "ผลผลิตผู้จบการศึกษาภาคบังคับ"}, True),
+        ({"project": "ผลผลิตที่ ๑"}, {"project": "ผลผลิตที่ 1"}, True),
+        ({"project": "ผลผลิต ก", "budget_code": "20004 3500 2700"}, {"project": "ชื่อที่พิมพ์ต่างไป", "budget_code": "2000435002700"}, True),
+        ({"project": "ผลผลิต ก", "budget_code": "2000435002700"}, {"project": "ผลผลิต ก", "budget_code": "2000435002800"}, False),
+    ],
+)
+def test_lines_are_matched_by_budget_code_or_by_names_without_spaces(source_changes, target_changes, same):
+    """Same output/project and category: a change of items (CHANGE); another output: a transfer."""
+    result = validate_transfer(line(**source_changes), line(item="ค่าใช้สอย", balance=None, **target_changes), 10_000)
+    assert (result.rule_ids[0] == "CHANGE") == same
 
 
 def test_transfer_within_authority_is_reported_within_15_days():
@@ -47,14 +120,8 @@ def test_transfer_within_authority_is_reported_within_15_days():
     assert result.balance_after == Decimal(490_000)
 
 
-def test_cross_unit_cites_section_35():
-    result = validate_transfer(SOURCE, line(unit="สพป.ขอนแก่น เขต 1"), 1)
-    assert "มาตรา 35" in result.message_th and "s.35" in result.message_en
-    assert result.balance_after == Decimal(500_000)
-
-
 def test_a_request_breaking_two_rules_names_both():
-    result = validate_transfer(SOURCE, line(unit="สพป.ขอนแก่น เขต 1"), 900_000)
+    result = validate_transfer(SOURCE, line(unit="กรมส่งเสริมการปกครองท้องถิ่น"), 900_000)
     assert result.rule_ids == ("BALANCE", "S35-UNIT")
     assert "900,000.00" in result.message_th and "500,000.00" in result.message_th
 
