@@ -67,7 +67,7 @@ def generate(home: Path, units: list[Unit], seed: int) -> int:
     settings.ensure_folders()
     write_config(settings)
     save_registry(units, settings.registry_path)
-    plans = {u.code: plan_values(u, random.Random(seed)) for u in units if u.kind == "group"}
+    plans = {u.code: plan_values(u, DEMO_FY, random.Random(seed)) for u in units if u.kind == "group"}
     files, _ = plan_files(units, random.Random(seed), plans, mistakes=False)
     write_files(files, settings.inbox, DEMO_FY, DEMO_ROUND)
     later, _ = plan_files(units, random.Random(seed + 1), plans, mistakes=False)
