@@ -361,6 +361,50 @@ def plan_command(home: Path | None, fiscal_year: int | None) -> None:
     click.echo(str(run.path))
 
 
+@main.command("money", help="ทะเบียนคุมการจัดสรรงบประมาณ: ตรวจไฟล์ทะเบียน บันทึกรายการที่เปลี่ยนลงสมุดบัญชี แล้วเขียนยอดคงเหลือ (the allocation control register)")
+@_home_option
+@_round_options
+@click.option("--start", is_flag=True, help="เขียนไฟล์ทะเบียนเปล่าของปีนี้ไว้ใน money/ ให้กรอก (write the year's empty register workbook)")
+@click.option("--by", "actor", default=None, help="ชื่อผู้บันทึก (who records; default the computer's user name)")
+def money_command(home: Path | None, fiscal_year: int | None, round_: str | None, start: bool, actor: str | None) -> None:
+    import getpass
+
+    from rules.allocation_register import baht
+    from rules.money import format_number
+    from sync.money import RegisterRefused, run_register, start_workbook
+    from sync.settings import load_settings
+    from sync.status import SEVERITY_TH as STATUS_SEVERITY_TH
+
+    settings = load_settings(home, fiscal_year=fiscal_year, round=int(round_) if round_ else None)
+    if start:
+        click.echo(f"ทะเบียนของปีงบประมาณ {settings.fiscal_year} (register workbook): {start_workbook(settings, settings.fiscal_year)}")
+        return
+    try:
+        run = run_register(settings, settings.fiscal_year, actor or getpass.getuser())
+    except RegisterRefused as exc:
+        for problem in exc.problems:
+            if problem.severity == "error":
+                click.echo(f"  {problem.sheet} {problem.cell} [{problem.rule}]: {problem.message_th}", err=True)
+        raise click.ClickException(exc.message_th) from None
+    lines = run.lines.values()
+    received = sum(line.letter.amount + line.moved_in - line.moved_out for line in lines)
+    allocated = sum(line.allocated for line in lines)
+    click.echo(f"ทะเบียนคุมการจัดสรร ปีงบประมาณ {settings.fiscal_year}: บันทึกรายการใหม่ {len(run.added)} รายการ; รายการในหนังสือ {len(run.lines)} รายการ")
+    click.echo(f"  วงเงิน {format_number(baht(received))} บาท จัดสรรให้หน่วยงาน {format_number(baht(allocated))} บาท คงเหลือ {format_number(baht(received - allocated))} บาท")
+    errors = [issue for issue in run.issues if issue.severity == "error"]
+    for issue in errors[:20]:
+        click.echo(f"  [{issue.rule}] {issue.message_th}")
+    if len(errors) > 20:
+        click.echo(f"  ... ข้อผิดพลาดอีก {len(errors) - 20} รายการ")
+    counts: dict[tuple[str, str], int] = {}
+    for issue in run.issues:
+        if issue.severity != "error":
+            counts[(issue.severity, issue.rule)] = counts.get((issue.severity, issue.rule), 0) + 1
+    for (severity, rule), count in sorted(counts.items()):
+        click.echo(f"  [{rule}] {STATUS_SEVERITY_TH[severity]} {count} รายการ")
+    click.echo(f"รายละเอียดทุกรายการอยู่ในแผ่นงาน ปัญหาที่พบ (every issue is in the summary's ปัญหาที่พบ sheet): {run.summary}")
+
+
 @main.group(help="เอกสารที่สำนักงานเผยแพร่: แผนปฏิบัติการ รายงานผลรายรอบและประจำปี (DOCX และ PDF) และไฟล์สำหรับ eMENSCR (the office's documents)")
 def report() -> None:
     pass
@@ -406,6 +450,18 @@ def report_annual(home: Path | None, fiscal_year: int | None) -> None:
     from sync.documents import write_progress
 
     _echo_written(write_progress(_report_settings(home, fiscal_year, None), annual=True))
+
+
+@report.command("letters", help="หนังสือแจ้งการจัดสรรถึงโรงเรียนและหน่วยงาน จากทะเบียนคุมการจัดสรร (DOCX และ PDF) (allocation letters to schools)")
+@_home_option
+@click.option("--fy", "fiscal_year", type=_FiscalYear(), default=None, help="ปีงบประมาณ พ.ศ. (fiscal year, BE)")
+@click.option("--letter", "letter_no", default=None, help="เฉพาะหนังสือ สพฐ. ฉบับนี้ (only for this OBEC letter number)")
+def report_letters(home: Path | None, fiscal_year: int | None, letter_no: str | None) -> None:
+    from sync.allocation_letters import write_letters
+
+    settings = _report_settings(home, fiscal_year, None)
+    for written in write_letters(settings, settings.fiscal_year, letter_no):
+        _echo_written(written)
 
 
 @report.command("emenscr", help="ความก้าวหน้าโครงการในรูปแบบที่ระบบ eMENSCR ถาม (xlsx และ CSV) (project progress for eMENSCR)")

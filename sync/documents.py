@@ -85,7 +85,7 @@ def document_names(fiscal_year: int, round_: int) -> dict[str, str]:
 # --- the document's look ------------------------------------------------------------------
 
 
-def _new_document(landscape: bool = False) -> Any:
+def new_document(landscape: bool = False) -> Any:
     document = Document()
     section = document.sections[0]
     section.page_height, section.page_width = Cm(29.7), Cm(21.0)
@@ -117,14 +117,14 @@ def _complex_script_size(style: Any, points: int) -> None:
     size.set(qn("w:val"), str(points * 2))
 
 
-def _centre(document: Any, text: str, style: str = "Normal", *, bold: bool = False) -> None:
+def centre(document: Any, text: str, style: str = "Normal", *, bold: bool = False) -> None:
     paragraph = document.add_paragraph(style=style)
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
     run = paragraph.add_run(text)
     run.bold = bold
 
 
-def _table(document: Any, header: Sequence[str], rows: Sequence[Sequence[Any]], *, widths: Sequence[float], totals: Sequence[int] = (), numeric: Sequence[int] = ()) -> Any:
+def word_table(document: Any, header: Sequence[str], rows: Sequence[Sequence[Any]], *, widths: Sequence[float], totals: Sequence[int] = (), numeric: Sequence[int] = ()) -> Any:
     """A real Word table: a bold repeated header, numbers right-aligned, ``totals`` rows (by index) bold."""
     table = document.add_table(rows=1, cols=len(header))
     table.style = "Table Grid"
@@ -169,7 +169,7 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
-def _total_sentence(document: Any, what: str, amount: Decimal) -> None:
+def total_sentence(document: Any, what: str, amount: Decimal) -> None:
     """A stated total, in figures and in words, as Thai official documents state money."""
     document.add_paragraph(f"{what} {thai_digits(format_number(amount.quantize(Decimal('0.01'))))} บาท ({baht_text(amount)})")
 
@@ -215,10 +215,10 @@ def _short(text: str, length: int = 60) -> str:
 
 def plan_document(settings: Settings, fiscal_year: int, register: Register) -> Any:
     """The annual action plan: strategies, projects grouped by strategy, budget by source and category."""
-    document = _new_document(landscape=True)  # the project table needs the width, as printed plans use
+    document = new_document(landscape=True)  # the project table needs the width, as printed plans use
     year = thai_digits(fiscal_year)
-    _centre(document, f"แผนปฏิบัติการประจำปีงบประมาณ พ.ศ. {year}", "Title")
-    _centre(document, settings.office_name, bold=True)
+    centre(document, f"แผนปฏิบัติการประจำปีงบประมาณ พ.ศ. {year}", "Title")
+    centre(document, settings.office_name, bold=True)
     period = plan_period(fiscal_year)
     document.add_heading("ส่วนที่ ๑ กลยุทธ์และตัวชี้วัด", level=1)
     note = f"แผนปฏิบัติการนี้ขับเคลื่อนกลยุทธ์ตาม{period.th} ({period.source})"
@@ -231,7 +231,7 @@ def plan_document(settings: Settings, fiscal_year: int, register: Register) -> A
         codes = [k for k in served if k.startswith(f"S{number}.")]
         rows.append([f"กลยุทธ์ที่ {number} {th}", len(register.projects_of_strategy(number)), len(codes), register.by_strategy().get(number, Decimal(0))])
     rows.append(["รวม", len(register.projects), len(served), register.total])
-    _table(document, ["กลยุทธ์", "โครงการ", "ตัวชี้วัดที่มีโครงการตอบ", "งบประมาณ (บาท)"], rows, widths=(13.0, 3.0, 4.0, 5.0), totals=(len(rows) - 1,), numeric=(1, 2, 3))
+    word_table(document, ["กลยุทธ์", "โครงการ", "ตัวชี้วัดที่มีโครงการตอบ", "งบประมาณ (บาท)"], rows, widths=(13.0, 3.0, 4.0, 5.0), totals=(len(rows) - 1,), numeric=(1, 2, 3))
     _chart(document, "งบประมาณตามกลยุทธ์", [f"กลยุทธ์ที่ {n}" for n in strategies(fiscal_year)], {"งบประมาณ": [float(register.by_strategy().get(n, 0)) / 1e6 for n in strategies(fiscal_year)]}, unit="ล้านบาท")
 
     document.add_heading("ส่วนที่ ๒ โครงการตามกลยุทธ์", level=1)
@@ -246,20 +246,20 @@ def plan_document(settings: Settings, fiscal_year: int, register: Register) -> A
             rows.append([index, project.code, f"{project.name}\nกิจกรรม: {', '.join(project.activity_names())}", ", ".join(project.kpis), project.budget, "ไตรมาส " + ", ".join(map(str, quarters)), f"{project.group_th}\n{project.responsible}"])
         subtotal = sum((p.budget for p in projects), Decimal(0))
         rows.append(["", "", f"รวมกลยุทธ์ที่ {number}", "", subtotal, "", ""])
-        _table(document, ["ที่", "รหัส", "โครงการ/กิจกรรม", "ตัวชี้วัด", "งบประมาณ (บาท)", "ระยะเวลา", "ผู้รับผิดชอบ"], rows, widths=(1.0, 2.0, 9.4, 2.4, 3.0, 2.6, 4.8), totals=(len(rows) - 1,), numeric=(0, 4))
+        word_table(document, ["ที่", "รหัส", "โครงการ/กิจกรรม", "ตัวชี้วัด", "งบประมาณ (บาท)", "ระยะเวลา", "ผู้รับผิดชอบ"], rows, widths=(1.0, 2.0, 9.4, 2.4, 3.0, 2.6, 4.8), totals=(len(rows) - 1,), numeric=(0, 4))
 
     document.add_heading("ส่วนที่ ๓ สรุปงบประมาณ", level=1)
     envelope = read_envelope(settings.home / "envelope.csv", fiscal_year) or {}
     rows = [[plan_source(code).th, amount, envelope.get(code), (envelope[code] - amount) if code in envelope else None] for code, amount in register.by_source().items()]
     rows.append(["รวม", register.total, sum(envelope.values(), Decimal(0)) if envelope else None, None])
-    _table(document, ["แหล่งงบประมาณ", "โครงการ (บาท)", "วงเงิน (บาท)", "คงเหลือ (บาท)"], rows, widths=(6.9, 3.2, 3.2, 3.2), totals=(len(rows) - 1,), numeric=(1, 2, 3))
+    word_table(document, ["แหล่งงบประมาณ", "โครงการ (บาท)", "วงเงิน (บาท)", "คงเหลือ (บาท)"], rows, widths=(6.9, 3.2, 3.2, 3.2), totals=(len(rows) - 1,), numeric=(1, 2, 3))
     rows = [[category_th(code), amount] for code, amount in register.by_category().items()]
     rows.append(["รวม", register.total])
-    _table(document, ["งบรายจ่าย", "งบประมาณ (บาท)"], rows, widths=(10, 4), totals=(len(rows) - 1,), numeric=(1,))
+    word_table(document, ["งบรายจ่าย", "งบประมาณ (บาท)"], rows, widths=(10, 4), totals=(len(rows) - 1,), numeric=(1,))
     rows = [[group, amount] for group, amount in register.by_group().items()]
     rows.append(["รวม", register.total])
-    _table(document, ["กลุ่มงาน", "งบประมาณ (บาท)"], rows, widths=(10, 4), totals=(len(rows) - 1,), numeric=(1,))
-    _total_sentence(document, f"รวมงบประมาณตามแผนปฏิบัติการประจำปีงบประมาณ พ.ศ. {year} ทั้งสิ้น {thai_digits(len(register.projects))} โครงการ เป็นเงิน", register.total)
+    word_table(document, ["กลุ่มงาน", "งบประมาณ (บาท)"], rows, widths=(10, 4), totals=(len(rows) - 1,), numeric=(1,))
+    total_sentence(document, f"รวมงบประมาณตามแผนปฏิบัติการประจำปีงบประมาณ พ.ศ. {year} ทั้งสิ้น {thai_digits(len(register.projects))} โครงการ เป็นเงิน", register.total)
     return document
 
 
@@ -306,11 +306,11 @@ def _percent(part: Decimal, whole: Decimal) -> Decimal | None:
 
 def progress_document(settings: Settings, data: MasterData, register: Register, *, annual: bool) -> Any:
     """The round's report (or, at 12 months, the annual report): KPIs, projects, money, submissions."""
-    document = _new_document()
+    document = new_document()
     year, round_ = thai_digits(settings.fiscal_year), settings.round
     title = f"รายงานผลการดำเนินงานประจำปีงบประมาณ พ.ศ. {year}" if annual else f"รายงานผลการดำเนินงาน{ROUND_TITLE_TH[round_]} ปีงบประมาณ พ.ศ. {year}"
-    _centre(document, title, "Title")
-    _centre(document, settings.office_name, bold=True)
+    centre(document, title, "Title")
+    centre(document, settings.office_name, bold=True)
     quarters = ", ".join(f"ไตรมาสที่ {thai_digits(q)} ({QUARTER_MONTHS_TH[q]})" for q in ROUND_QUARTERS[round_])
     document.add_paragraph(f"ข้อมูลจากแบบรายงานที่สถานศึกษาและกลุ่มงานส่ง{ROUND_TITLE_TH[round_]} ครอบคลุม{quarters} รวบรวมและตรวจสอบด้วย esaplan")
 
@@ -322,7 +322,7 @@ def progress_document(settings: Settings, data: MasterData, register: Register, 
         with_result = [r for r in listed if r.value is not None]
         document.add_paragraph(f"ตัวชี้วัดที่สถานศึกษารายงาน {thai_digits(len(listed))} ตัว มีผล {thai_digits(len(with_result))} ตัว บรรลุหรือเป็นไปตามแผน {thai_digits(met)} ตัว")
         rows = [[r.indicator.code, _short(r.indicator.name_th), r.indicator.target, r.value, r.status.th if r.status else "ยังไม่มีผล", r.reporting] for r in listed]
-        _table(document, ["รหัส", "ตัวชี้วัด", "เป้าหมาย", "ผล", "สถานะ", "โรงเรียนที่รายงาน"], rows, widths=(1.4, 7.0, 1.7, 1.7, 2.6, 2.1), numeric=(2, 3, 5))
+        word_table(document, ["รหัส", "ตัวชี้วัด", "เป้าหมาย", "ผล", "สถานะ", "โรงเรียนที่รายงาน"], rows, widths=(1.4, 7.0, 1.7, 1.7, 2.6, 2.1), numeric=(2, 3, 5))
         if with_result:
             _chart(document, f"กลยุทธ์ที่ {number}: ผลเทียบเป้าหมาย (ร้อยละ)", [r.indicator.code for r in with_result], {"เป้าหมาย": [float(r.indicator.target or 0) for r in with_result], "ผล": [float(r.value or 0) for r in with_result]}, unit="ร้อยละ", width_cm=15)
 
@@ -334,8 +334,8 @@ def progress_document(settings: Settings, data: MasterData, register: Register, 
     document.add_paragraph(f"โครงการตามแผน {thai_digits(len(progress))} โครงการ: " + " ".join(f"{s} {thai_digits(n)}" for s, n in counts.items() if n))
     rows = [[p.code, _short(p.name, 45), p.group_th, p.planned, p.used, _percent(p.used, p.planned), p.status] for p in progress]
     rows.append(["", "รวม", "", planned, used, _percent(used, planned), ""])
-    _table(document, ["รหัส", "โครงการ", "กลุ่มงาน", "งบตามแผน (บาท)", "ใช้จ่าย (บาท)", "ร้อยละ", "สถานะ"], rows, widths=(1.7, 4.4, 3.2, 2.4, 2.3, 1.3, 2.1), totals=(len(rows) - 1,), numeric=(3, 4, 5))
-    _total_sentence(document, "ใช้จ่ายงบประมาณตามแผนปฏิบัติการแล้ว", used)
+    word_table(document, ["รหัส", "โครงการ", "กลุ่มงาน", "งบตามแผน (บาท)", "ใช้จ่าย (บาท)", "ร้อยละ", "สถานะ"], rows, widths=(1.7, 4.4, 3.2, 2.4, 2.3, 1.3, 2.1), totals=(len(rows) - 1,), numeric=(3, 4, 5))
+    total_sentence(document, "ใช้จ่ายงบประมาณตามแผนปฏิบัติการแล้ว", used)
     by_group: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
     for p in progress:
         by_group[p.group_th][0] += p.planned
@@ -349,14 +349,14 @@ def progress_document(settings: Settings, data: MasterData, register: Register, 
         totals = [a + b for a, b in zip(totals, sums, strict=True)]
         rows.append([category, *sums, _percent(sums[2], sums[0])])
     rows.append(["รวม", *totals, _percent(totals[2], totals[0])])
-    _table(document, ["งบรายจ่าย", "ได้รับจัดสรร (บาท)", "ก่อหนี้ผูกพัน (บาท)", "เบิกจ่าย (บาท)", "ร้อยละเบิกจ่าย"], rows, widths=(4.5, 3.1, 3.1, 3.1, 2.2), totals=(len(rows) - 1,), numeric=(1, 2, 3, 4))
-    _total_sentence(document, "สถานศึกษาเบิกจ่ายแล้ว", totals[2])
+    word_table(document, ["งบรายจ่าย", "ได้รับจัดสรร (บาท)", "ก่อหนี้ผูกพัน (บาท)", "เบิกจ่าย (บาท)", "ร้อยละเบิกจ่าย"], rows, widths=(4.5, 3.1, 3.1, 3.1, 2.2), totals=(len(rows) - 1,), numeric=(1, 2, 3, 4))
+    total_sentence(document, "สถานศึกษาเบิกจ่ายแล้ว", totals[2])
 
     document.add_heading("ส่วนที่ ๔ การส่งข้อมูลและคุณภาพข้อมูล", level=1)
     summary = data.summary()
     titles = {f.code: f.sheet for s in form_sets().values() for f in s.forms}
     rows = [[titles.get(code, code), c["expected"], c["submitted"], c["on_time"], c["late"], c["errors"], c["missing"]] for code, c in summary.items()]
-    _table(document, ["แบบรายงาน", "ต้องส่ง", "ส่งแล้ว", STATUS_TH["on_time"], STATUS_TH["late"], STATUS_TH["errors"], STATUS_TH["missing"]], rows, widths=(4.3, 1.7, 1.7, 2.0, 1.7, 2.3, 2.0), numeric=(1, 2, 3, 4, 5, 6))
+    word_table(document, ["แบบรายงาน", "ต้องส่ง", "ส่งแล้ว", STATUS_TH["on_time"], STATUS_TH["late"], STATUS_TH["errors"], STATUS_TH["missing"]], rows, widths=(4.3, 1.7, 1.7, 2.0, 1.7, 2.3, 2.0), numeric=(1, 2, 3, 4, 5, 6))
     errors = data.units_with_errors()
     document.add_paragraph(f"หน่วยที่มีข้อผิดพลาดในรอบนี้ {thai_digits(len(errors))} หน่วย (รายการทั้งหมดอยู่ในแผ่นงาน ปัญหาที่พบ ของไฟล์รวม)")
     if annual:

@@ -135,3 +135,21 @@ jobs = Table(
     Column("result", Text, nullable=True),
     Column("error", Text, nullable=True),
 )
+
+# The allocation control register's entries: appended, never updated or deleted. A row of the staff's
+# register workbook that changed is a reversal of the entry it had (reverses = that entry's id, the
+# amount negated) followed by a new entry; a row removed is a reversal alone.
+money_entries = Table(
+    "money_entries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("fiscal_year", Integer, nullable=False, index=True),
+    Column("form", String(32), nullable=False),
+    Column("identity", String(512), nullable=False),
+    Column("content", Text, nullable=False),
+    Column("amount_satang", Integer, nullable=False),
+    Column("reverses", Integer, ForeignKey("money_entries.id"), nullable=True),
+    Column("actor", String(96), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("source_sha256", String(64), nullable=False),
+)

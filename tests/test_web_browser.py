@@ -309,3 +309,36 @@ def test_staff_make_the_years_documents_from_the_dashboard_and_download_them(chr
     log = page.inner_text("main")
     assert "สร้างเอกสารใหม่" in log and "ดาวน์โหลดเอกสาร" in log and "สร้างเอกสารไม่ได้" in log
     page.close()
+
+
+def test_staff_record_the_allocation_register_and_make_the_letters_from_the_dashboard(chromium, server, demo_copy, tmp_path):
+    """The register workbook as staff filled it, recorded by the button (who pressed is in the ledger),
+    its balances on the register page, and the letters made and downloaded."""
+    from tests.test_allocation_register import ALLOCATIONS, LETTERS, _fill
+
+    from sync.ledger import open_ledger
+    from sync.money import entries, start_workbook
+    from sync.settings import load_settings
+
+    settings = load_settings(demo_copy)
+    _fill(start_workbook(settings, 2569), LETTERS, [*ALLOCATIONS, ["ศธ 04002/ว1234", "ค่าสาธารณูปโภค", "99000003", 90000]])  # 10,000 over
+    page = chromium.new_page(viewport={"width": 1366, "height": 900}, accept_downloads=True)
+    _log_in(page, server, demo_copy)
+    page.click("#document-list tr[data-kind=money] button")
+    page.wait_for_selector("#documents .alert")
+    assert "สร้างทะเบียนคุมการจัดสรรงบประมาณใหม่แล้ว" in page.inner_text("#documents .alert.ok")
+    assert {e.actor for e in entries(open_ledger(settings.database_url), 2569)} == {"demo"}
+
+    page.click("nav a:has-text('ทะเบียนคุมการจัดสรร')")
+    rows = _cells(page, "#register-lines tbody tr")
+    assert ["ศธ 04002/ว1234", "ค่าสาธารณูปโภค", "งบเงินอุดหนุน", "300,000.00", "0.00", "0.00", "310,101.00", "-10,101.00", "3"] in rows
+    assert "จัดสรรเกินวงเงิน 10,101 บาท" in page.inner_text("#register-issues")
+    _shot(page, "11-register", full_page=False)
+
+    page.goto(f"{server}/")
+    page.click("#document-list tr[data-kind=letters] button")
+    page.wait_for_selector("#documents .alert.ok")
+    with page.expect_download() as started:
+        page.click("#document-list tr[data-kind=letters] a.file:has-text('.pdf')")
+    assert Path(started.value.path()).read_bytes()[:5] == b"%PDF-"
+    page.close()

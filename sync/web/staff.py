@@ -13,10 +13,13 @@ from typing import Any
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, session, url_for
 
 from rules import EsaplanError
+from rules.allocation_register import baht
 from rules.forms import form_sets
+from rules.transfers import category_th
 
 from ..consolidate import stored_name
 from ..gsheets.snapshot import snapshot_xlsx
+from ..money import register_now
 from ..overview import round_overview
 from ..publications import KIND_BY_CODE, find_file, publications, remake
 from ..registry import load_registry
@@ -128,7 +131,7 @@ def remake_document(kind: str) -> Any:
     fiscal_year, round_ = _round()
     target = f"FY{fiscal_year}-R{round_}"
     try:
-        made = remake(services().settings.with_round(fiscal_year, round_), kind)
+        made = remake(services().settings.with_round(fiscal_year, round_), kind, _actor())
     except EsaplanError as exc:
         flash(exc.message_th, "document-error")
         services().audit.record(_actor(), "document-refused", target, f"{kind}: {exc.message_th}", client_ip())
@@ -144,6 +147,15 @@ def document_file(name: str) -> Any:
     path = find_file(services().settings.with_round(fiscal_year, round_), name) or abort(404)
     services().audit.record(_actor(), "download-document", path.name, f"FY{fiscal_year}-R{round_}", client_ip())
     return send_file(path, as_attachment=True, download_name=path.name)
+
+
+@blueprint.get("/money")
+def money_page() -> Any:
+    """The allocation control register of the selected year: each letter line's account and what is wrong."""
+    fiscal_year, round_ = _round()
+    now = register_now(services().settings.with_round(fiscal_year, round_), services().ledger, fiscal_year)
+    order = {"error": 0, "warning": 1, "info": 2}
+    return render_template("money.html", now=now, issues=sorted(now.issues, key=lambda i: order[i.severity]), baht=baht, fiscal_year=fiscal_year, round_=round_, category_th=category_th)
 
 
 @blueprint.get("/units/<code>")
