@@ -76,7 +76,7 @@ def letters_document(settings: Settings, fiscal_year: int, letter_no: str, lines
             rows.append([thai_digits(len(rows) + 1), f"{letter.item}\n({source})", category_th(letter.category), baht(amount)])
             total += amount
         rows.append(["", "รวม", "", baht(total)])
-        word_table(document, ["ที่", "รายการ (แผนงาน ผลผลิต/โครงการ กิจกรรม รหัสงบประมาณ)", "งบรายจ่าย", "จำนวนเงิน (บาท)"], rows, widths=(1.0, 10.5, 2.5, 2.8), totals=(len(rows) - 1,), numeric=(3,))
+        word_table(document, ["ที่", "รายการ (แผนงาน ผลผลิต/โครงการ กิจกรรม รหัสงบประมาณ)", "งบรายจ่าย", "จำนวนเงิน (บาท)"], rows, widths=(0.9, 10.0, 2.4, 3.2), totals=(len(rows) - 1,), numeric=(3,))
         total_sentence(document, "รวมเป็นเงินทั้งสิ้น", baht(total))
         document.add_paragraph("ขอให้ดำเนินการใช้จ่ายงบประมาณตามวัตถุประสงค์ของรายการ ตามระเบียบที่เกี่ยวข้อง และรายงานผลการใช้จ่ายในแบบรายงานการใช้งบประมาณทุกรอบรายงาน")
         document.add_paragraph("จึงเรียนมาเพื่อทราบและดำเนินการ")

@@ -34,7 +34,7 @@ from rules.transfers import category_th
 from .atomic import save_workbook
 from .ledger import Ledger, dumps, loads, open_ledger
 from .reader import UnreadableWorkbook, read_workbook
-from .registry import load_registry, office_groups
+from .registry import find_unit, load_registry, office_groups
 from .schema import money_entries
 from .settings import BANGKOK, Settings
 from .status import SEVERITY_TH
@@ -115,8 +115,12 @@ def read_register(settings: Settings, fiscal_year: int, content: bytes) -> tuple
         found = rows.setdefault(FORM_OF[form.code], {})
         for row in result.rows:
             content = {key: value for key, value in row.items() if not key.startswith("_")}
-            if form.code == "money_allocation" and content.get("unit") and content["unit"] not in units:
-                problems.append(Problem(form.sheet, f"C{row['_row']}", "REG-UNKNOWN-UNIT", "error", f"ไม่มีหน่วยงานรหัส {content['unit']} ในทะเบียนหน่วยงาน", content["unit"], "unit"))
+            if form.code == "money_allocation" and content.get("unit"):
+                unit = find_unit(content["unit"], units)  # Thai digits, a leading apostrophe or OBEC's 10-digit id name the unit too
+                if unit is None:
+                    problems.append(Problem(form.sheet, f"C{row['_row']}", "REG-UNKNOWN-UNIT", "error", f"ไม่มีหน่วยงานรหัส {content['unit']} ในทะเบียนหน่วยงาน", content["unit"], "unit"))
+                else:
+                    content["unit"] = unit.code
             identity = _identity(FORM_OF[form.code], content)
             if identity in found:
                 problems.append(Problem(form.sheet, f"A{row['_row']}", "REG-DUPLICATE-ROW", "error", "แถวนี้ซ้ำกับแถวก่อนหน้า (หนังสือ รายการ และหน่วยงานเดียวกัน): รวมเป็นแถวเดียว", None))
