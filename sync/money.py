@@ -275,6 +275,15 @@ def _summary_book(lines: dict[str, LineBalance], issues: list[RegisterIssue], hi
         by_line.append([letter.letter_no, letter.letter_date, letter.budget_code, letter.plan, letter.project, letter.activity, category_th(letter.category), letter.item, baht(letter.amount), baht(line.moved_in), baht(line.moved_out), baht(line.allocated), baht(line.remainder)])
     total = [sum(getattr(line, name) for line in lines.values()) for name in ("moved_in", "moved_out", "allocated", "remainder")]
     by_line.append(["รวม", None, None, None, None, None, None, None, baht(sum(line.letter.amount for line in lines.values())), *map(baht, total)])
+    by_budget = book.create_sheet("รายรายการงบประมาณ")  # a budget line funded by several letters, summed
+    by_budget.append(["รหัสงบประมาณ", "แผนงาน", "ผลผลิต/โครงการ", "งบรายจ่าย", "รายการ", "จำนวนหนังสือ", "ได้รับจัดสรร (บาท)", "โอนเข้า-ออกสุทธิ (บาท)", "จัดสรรให้หน่วยงาน (บาท)", "คงเหลือ (บาท)"])
+    grouped: dict[tuple[str, ...], list[LineBalance]] = {}
+    for line in lines.values():
+        letter = line.letter
+        grouped.setdefault((fold(letter.budget_code), fold(letter.plan), fold(letter.project), letter.category, fold(letter.item)), []).append(line)
+    for same in grouped.values():
+        first = same[0].letter
+        by_budget.append([first.budget_code, first.plan, first.project, category_th(first.category), first.item, len(same), baht(sum(x.letter.amount for x in same)), baht(sum(x.moved_in - x.moved_out for x in same)), baht(sum(x.allocated for x in same)), baht(sum(x.remainder for x in same))])
     by_unit = book.create_sheet("รายหน่วยงาน")
     by_unit.append(["รหัสหน่วยงาน", "ชื่อหน่วยงาน", "เลขที่หนังสือ", "รายการ", "งบรายจ่าย", "จัดสรร (บาท)"])
     for line in lines.values():

@@ -15,8 +15,9 @@ def _problems(result, rule=None):
 
 def test_every_form_set_lists_existing_forms():
     sets = form_sets()
-    assert set(sets) == {"school", "group", "plan"}
+    assert set(sets) == {"school", "group", "plan", "money"}
     assert [f.code for f in sets["plan"].forms] == ["plan_project", "plan_activity"] and sets["plan"].yearly and not sets["group"].yearly
+    assert [f.code for f in sets["money"].forms] == ["money_letter", "money_allocation", "money_transfer"] and sets["money"].yearly
     assert [f.code for f in sets["school"].forms] == ["enrolment", "class_plan", "budget_use", "kpi_report", "budget_request", "transfer_request"]
     assert sets["group"].submitted_by == "group" and forms()["project_progress"] in sets["group"].forms
 
