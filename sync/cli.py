@@ -174,6 +174,7 @@ def demo(home: Path, schools: int) -> None:
     from sync.accounts import Users
     from sync.demo import DEMO_FY, DEMO_ROUND, build_demo
     from sync.ledger import open_ledger
+    from sync.money import run_register
     from sync.plan import consolidate_plan
     from sync.settings import load_settings
 
@@ -190,6 +191,8 @@ def demo(home: Path, schools: int) -> None:
     click.echo(f"หน้าเว็บ (web): esaplan serve --home {home} แล้วเปิด http://127.0.0.1:8080/ ผู้ใช้ demo รหัสผ่าน {password} (also in {home / 'demo-login.txt'})")
     run = consolidate_plan(settings, settings.fiscal_year)
     click.echo(f"แผนปฏิบัติการ (action plan): โครงการ {len(run.register.projects)} โครงการ, ปัญหา {sum(len(p) for p in run.problems.values()) + len(run.issues)} รายการ: {run.path}")
+    money = run_register(settings, settings.fiscal_year, "demo")
+    click.echo(f"ทะเบียนคุมการจัดสรร (allocation register): รายการ {len(money.added)} รายการ, เรื่องที่ต้องตรวจ {sum(i.severity != 'info' for i in money.issues)} รายการ: {money.summary}")
     _run_consolidation(settings)
 
 

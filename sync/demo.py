@@ -32,6 +32,7 @@ from rules.forms import column_letter, form_sets, forms
 from rules.grades import all_grades
 
 from .reader import INSTRUCTIONS_SHEET, UNIT_CELL_NAME
+from .demo_money import write_register
 from .demo_plan import progress_values, write_plan_files
 from .registry import Unit, save_registry, office_groups
 from .settings import BANGKOK, Settings, write_config
@@ -301,6 +302,14 @@ def build_demo(settings: Settings, *, schools: int = 200, seed: int = 2570, mist
         shutil.copy(settings.inbox / files[0].unit.code / files[0].file_name, settings.inbox / "ไฟล์ไม่ทราบที่มา.xlsx")
         planted.append({"unit_code": "?", "mistake": "ไฟล์ไม่ทราบว่ามาจากหน่วยใด", "sheet": "(inbox)", "cell": "-", "rule": "UNKNOWN-UNIT"})
     write_census(settings.home / "population.csv", files, units, rng)
+    reported = {  # what each school's files say it was given (a second version says it again; a planted mistake says nothing usable)
+        (f.unit.code, row.get("line"), row.get("allocated"))
+        for f in files
+        if f.unit.kind == "school" and f.raw is None and f.typed_unit == f.unit
+        for row in f.values.get("budget_use", [])
+        if isinstance(row.get("allocated"), (int, Decimal)) and isinstance(row.get("line"), str)
+    }
+    write_register(settings, sorted(reported))
     with (settings.home / "demo-mistakes.csv").open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=MISTAKE_COLUMNS)
         writer.writeheader()
