@@ -94,7 +94,10 @@ def _instructions(sheet: Any, form_set: FormSet, fiscal_year: int, round_: int, 
     sheet.column_dimensions["A"].width = 4
     sheet.column_dimensions["B"].width = 34
     sheet.column_dimensions["C"].width = 60
-    sheet["B2"] = f"{form_set.th} ปีงบประมาณ {fiscal_year} {ROUND_TH.get(round_, f'รอบ {round_} เดือน')}"
+    title = f"{form_set.th} ปีงบประมาณ {fiscal_year}"
+    if not form_set.yearly:  # a yearly set (the plan, the register) has no round
+        title += f" {ROUND_TH.get(round_, f'รอบ {round_} เดือน')}"
+    sheet["B2"] = title
     sheet["B2"].font = TITLE_FONT
     sheet["B3"] = "กลุ่มนโยบายและแผน สำนักงานเขตพื้นที่การศึกษาประถมศึกษา"
     sheet["B3"].font = BODY_FONT
