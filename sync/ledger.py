@@ -13,8 +13,9 @@ import datetime as dt
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import create_engine, event, insert, inspect, select, text, update
@@ -69,9 +70,15 @@ class Submission:
     accepted: bool
     errors: int
     warnings: int
-    data: dict[str, Any]
+    stored: str = field(repr=False, compare=False)  # the data as stored (JSON): decoded when first used
     form_fiscal_year: int | None = None
     form_round: int | None = None
+
+    @cached_property
+    def data(self) -> dict[str, Any]:
+        """The rows read from the file, by form code. A run loads every unit's latest version but
+        needs the rows of those whose kept facts and blocks do not answer: decoding is ~0.2 ms each."""
+        return loads(self.stored)
 
 
 @dataclass(frozen=True)
@@ -118,7 +125,7 @@ def _aware(value: dt.datetime) -> dt.datetime:
 
 def _submission(row: Any) -> Submission:
     values = dict(row._mapping)
-    values["data"] = loads(values["data"])
+    values["stored"] = values.pop("data")
     values["submitted_at"] = _aware(values["submitted_at"])
     values["received_at"] = _aware(values["received_at"])
     return Submission(**values)
@@ -217,11 +224,12 @@ class Ledger:
             if not fresh:
                 return [_submission(row) for row in places]
             statement = insert(submissions).returning(submissions.c.id, sort_by_parameter_order=True)
-            ids = list(connection.execute(statement, [{**values, "data": dumps(new.data)} for new, values in fresh]).scalars())
+            stored = [dumps(new.data) for new, _ in fresh]
+            ids = list(connection.execute(statement, [{**values, "data": content} for (_, values), content in zip(fresh, stored, strict=True)]).scalars())
             found = [_issue(new_id, form, problem) for new_id, (new, _) in zip(ids, fresh, strict=True) for form, problem in new.problems]
             if found:
                 connection.execute(insert(issues), found)
-        made = [Submission(id=new_id, data=new.data, **values) for new_id, (new, values) in zip(ids, fresh, strict=True)]
+        made = [Submission(id=new_id, stored=content, **values) for new_id, (_, values), content in zip(ids, fresh, stored, strict=True)]
         return [made[place] if isinstance(place, int) else _submission(place) for place in places]
 
     @staticmethod

@@ -64,6 +64,7 @@ from .status import (
 )
 from .summary import charts_plan, executive_plan, kpi_plan, summary_plan
 from .tablerows import RowCache, Table, UnitRows, splice
+from .unitfacts import NO_FACTS, Facts, FactsCache, split_rows
 from .zippackage import write_zip
 
 MANAGED_LIST = "_esaplan_master"
@@ -80,22 +81,6 @@ UNIT_HEADERS = ["รหัสหน่วย", "ชื่อหน่วย", "�
 COUNTED_HEADER, COUNTED_YES, COUNTED_NO = "นำไปรวม", "ใช่", "ไม่ (มีข้อผิดพลาด)"
 
 
-def split_rows(submission: Submission, issue_rows: list[dict[str, Any]], form_code: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """A form's rows as (counted, left out): no row with an error enters any total.
-
-    A row is left out when an error points at it; every row of the form is left out when an
-    error points elsewhere in the sheet (a renamed header, a missing column): its values could
-    be in the wrong columns.
-    """
-    rows = submission.data.get(form_code, []) if submission.accepted else []
-    bad = {row_of(i["cell"]) for i in issue_rows if i["form"] == form_code and i["severity"] == "error"}
-    if not bad:
-        return rows, []
-    if bad - {row["_row"] for row in rows}:
-        return [], rows
-    return [r for r in rows if r["_row"] not in bad], [r for r in rows if r["_row"] in bad]
-
-
 @dataclass
 class MasterData:
     """Everything the master shows for one round, gathered from the ledger and registry."""
@@ -104,26 +89,38 @@ class MasterData:
     registry: dict[str, Unit]
     latest: dict[tuple[str, str], Submission]
     issues: dict[int, list[dict[str, Any]]]
+    facts: dict[int, Facts]  # by submission id
     statuses: dict[tuple[str, str], str] = field(default_factory=dict)
     notices: list[Notice] = field(default_factory=list)
     census: Census = field(default_factory=Census)
     baseline: dict[str, Decimal] = field(default_factory=dict)  # last fiscal year's area result per KPI, same round
-    _split: dict[tuple[str, str], tuple[list[dict[str, Any]], list[dict[str, Any]]]] = field(default_factory=dict, repr=False)
     _kpi_results: list[KpiResult] | None = field(default=None, repr=False)
+    _sources: dict[tuple[str, str], Submission | None] = field(default_factory=dict, repr=False)
 
     @classmethod
     def collect(cls, settings: Settings, ledger: Ledger, registry: dict[str, Unit], notices: list[Notice]) -> MasterData:
-        latest = ledger.latest(settings.fiscal_year, settings.round)
-        census = read_census(settings.home, settings.fiscal_year)
-        data = cls(settings, registry, latest, ledger.issues_of(s.id for s in latest.values()), notices=notices, census=census)
+        data = cls.of_round(settings, ledger, registry, notices)
         data.baseline = _baseline(settings, ledger, registry)
+        return data
+
+    @classmethod
+    def of_round(cls, settings: Settings, ledger: Ledger, registry: dict[str, Unit], notices: list[Notice] | None = None) -> MasterData:
+        """The round's latest versions, their issues and facts, and each unit's status per form."""
+        latest = ledger.latest(settings.fiscal_year, settings.round)
+        issues = ledger.issues_of(s.id for s in latest.values())
+        versions = sorted(latest.values(), key=lambda s: s.id)
+        kept = FactsCache(settings.master_dir / ".facts.sqlite", code_salt()).facts([(s, issues[s.id]) for s in versions])
+        facts = {s.id: f for s, f in zip(versions, kept, strict=True)}
+        data = cls(settings, registry, latest, issues, facts, notices=notices or [], census=read_census(settings.home, settings.fiscal_year))
+        dues = {s.code: deadline(s, settings.fiscal_year, settings.round) for s in form_sets().values() if not s.yearly}
         for unit in registry.values():
             for form_set in sets_for(unit):
-                due = deadline(form_set, settings.fiscal_year, settings.round)
+                due = dues[form_set.code]
                 submission = latest.get((unit.code, form_set.code))
-                rows = data.issues.get(submission.id, []) if submission else []
+                rows = issues.get(submission.id, []) if submission else []
+                sheets = facts[submission.id].sheets if submission else {}
                 for form in form_set.forms:
-                    data.statuses[(unit.code, form.code)] = form_status(submission, form.code, rows, due)
+                    data.statuses[(unit.code, form.code)] = form_status(submission, form.code, rows, due, sheets)
         return data
 
     def summary(self) -> dict[str, dict[str, int]]:
@@ -138,7 +135,7 @@ class MasterData:
 
     def pupils(self, unit: Unit) -> int:
         """Pupils in the unit's counted enrolment rows."""
-        return sum((r.get("male") or 0) + (r.get("female") or 0) for r in self.counted(unit, "enrolment"))
+        return self.facts_for(unit, "enrolment").pupils
 
     def size_of(self, unit: Unit) -> str:
         """A school's size class: the registry's when it has one (OBEC's list has none), else from the
@@ -160,17 +157,27 @@ class MasterData:
                 result.append(UnitErrors(unit.code, unit.name_th, len(errors), f"{first['sheet']} {first['cell']}: {first['message_th']}"))
         return result
 
-    def rows(self, unit: Unit, form_code: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """The unit's rows of a form in its latest accepted version, as (counted, left out); worked out once."""
+    def source(self, unit: Unit, form_code: str) -> Submission | None:
+        """The unit's latest accepted version that has the form's sheet: where its rows of the form come from."""
         key = (unit.code, form_code)
-        if key not in self._split:
-            self._split[key] = [], []
-            for form_set in sets_for(unit):
-                submission = self.latest.get((unit.code, form_set.code))
-                if submission and submission.accepted and form_code in submission.data:
-                    self._split[key] = split_rows(submission, self.issues.get(submission.id, []), form_code)
-                    break
-        return self._split[key]
+        if key not in self._sources:
+            self._sources[key] = next((s for s in self.sent(unit) if s.accepted and form_code in self.facts[s.id].sheets), None)
+        return self._sources[key]
+
+    def sent(self, unit: Unit) -> list[Submission]:
+        """The unit's latest version of each of its form sets (accepted or not)."""
+        return [self.latest[(unit.code, s.code)] for s in sets_for(unit) if (unit.code, s.code) in self.latest]
+
+    def facts_for(self, unit: Unit, form_code: str) -> Facts:
+        """The facts of the version the unit's rows of a form come from (none when it sent none)."""
+        submission = self.source(unit, form_code)
+        return self.facts[submission.id] if submission else NO_FACTS
+
+    def rows(self, unit: Unit, form_code: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The unit's rows of a form in its latest accepted version, as (counted, left out): the
+        documents' tables read rows; the master's summaries read :meth:`facts_for`."""
+        submission = self.source(unit, form_code)
+        return split_rows(submission, self.issues.get(submission.id, []), form_code) if submission else ([], [])
 
     def counted(self, unit: Unit, form_code: str) -> list[dict[str, Any]]:
         """The rows of a form that enter the totals: valid rows of the unit's latest accepted version."""
@@ -200,26 +207,18 @@ class MasterData:
         """(numerator, denominator) of each counted KPI row, by indicator code."""
         reports: dict[str, list[tuple[Decimal, Decimal | None]]] = defaultdict(list)
         for unit in self.registry.values():
-            for row in self.counted(unit, "kpi_report"):
-                reports[row["kpi"]].append((Decimal(row["numerator"]), None if row.get("denominator") is None else Decimal(row["denominator"])))
+            for report in self.facts_for(unit, "kpi_report").kpis:
+                reports[report.kpi].append((report.numerator, report.denominator))
         return reports
 
     def left_out(self, form_code: str) -> list[tuple[Unit, list[int]]]:
         """Units whose rows of a form were left out of the totals, with those rows' numbers."""
         result = []
         for unit in self.registry.values():
-            rows = self.rows(unit, form_code)[1]
+            rows = self.facts_for(unit, form_code).left_out.get(form_code)
             if rows:
-                result.append((unit, [r["_row"] for r in rows]))
+                result.append((unit, rows))
         return result
-
-    def submission_for(self, unit: Unit, form: Form) -> Submission | None:
-        for form_set in sets_for(unit):
-            if form in form_set.forms:
-                found = self.latest.get((unit.code, form_set.code))
-                if found and found.accepted:
-                    return found
-        return None
 
 
 def _baseline(settings: Settings, ledger: Ledger, registry: dict[str, Unit]) -> dict[str, Decimal]:
@@ -228,10 +227,7 @@ def _baseline(settings: Settings, ledger: Ledger, registry: dict[str, Unit]) -> 
         previous = settings.with_round(settings.fiscal_year - 1, settings.round)
     except EsaplanError:
         return {}  # before the reporting calendar: there is no earlier year
-    latest = ledger.latest(previous.fiscal_year, previous.round)
-    if not latest:
-        return {}
-    data = MasterData(previous, registry, latest, ledger.issues_of(s.id for s in latest.values()), census=read_census(settings.home, previous.fiscal_year))
+    data = MasterData.of_round(previous, ledger, registry)
     return {result.indicator.code: result.value for result in data.kpi_results() if result.value is not None}
 
 
@@ -276,8 +272,8 @@ def _form_plan(form: Form, data: MasterData) -> SheetPlan:
         if number_format := _column_format(column, has_money):
             plan.column_formats[first + offset] = number_format
     for unit in data.registry.values():
-        submission = data.submission_for(unit, form)
-        if submission is None or not submission.data.get(form.code):
+        submission = data.source(unit, form.code)
+        if submission is None or not data.facts[submission.id].sheets[form.code]:
             continue
         unit_cells = (*_unit_cells(unit, data), submission.version, _bangkok(submission.submitted_at))
         issue_rows = data.issues.get(submission.id, [])
@@ -311,7 +307,7 @@ def _status_plan(data: MasterData, forms: list[Form]) -> SheetPlan:
     plan.value_styles = dict.fromkeys(range(first, first + len(forms)), colours)
     for unit in data.registry.values():
         statuses = [data.statuses.get((unit.code, f.code)) for f in forms]
-        submissions = [data.latest[(unit.code, s.code)] for s in sets_for(unit) if (unit.code, s.code) in data.latest]
+        submissions = data.sent(unit)
         last = max(submissions, key=lambda s: s.submitted_at) if submissions else None
         kind = "โรงเรียน" if unit.kind == "school" else "กลุ่มงาน"
         row = [*_unit_cells(unit, data), kind, *(STATUS_TH[s] if s else "-" for s in statuses), _bangkok(last.submitted_at) if last else None, last.version if last else None]
@@ -408,7 +404,7 @@ def write_master(settings: Settings, data: MasterData, progress: Callable[[int, 
     book = Workbook(write_only=True)
     sheets = [book.create_sheet(plan.name) for plan in plans]
     styles = number_styles(sheets[0])
-    cache = RowCache(target.parent / f".rows-{target.stem}.sqlite", _rows_salt(), (styles[DATE_TIME_FORMAT], styles[DATE_FORMAT]))
+    cache = RowCache(target.parent / f".rows-{target.stem}.sqlite", code_salt(), (styles[DATE_TIME_FORMAT], styles[DATE_FORMAT]))
     steps = len(plans) + 1  # each sheet (the data rows made before the first), then compressing and saving the file
     if progress:
         progress(0, steps)
@@ -450,9 +446,9 @@ def _data_rows(plans: list[SheetPlan], sheet: Any, styles: dict[str, str], cache
     return result
 
 
-def _rows_salt() -> str:
-    """What shapes a unit's rows besides its :class:`UnitRows` source: esaplan's code and rules
-    data (rates, forms). Read every run (~2 ms): an edited rate or an upgrade reuses no kept block."""
+def code_salt() -> str:
+    """What shapes a unit's rows and facts besides its submission: esaplan's code and rules data
+    (rates, forms). Read every run (~2 ms): an edited rate or an upgrade reuses nothing kept."""
     digest = hashlib.blake2b(digest_size=16)
     for root in (Path(rules.__file__).parent, Path(__file__).parent):
         for path in sorted(root.rglob("*")):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,11 +59,12 @@ def deadline(form_set: FormSet, fiscal_year: int, round_: int) -> dt.datetime:
     return dt.datetime.combine(last_day, dt.time(23, 59, 59), BANGKOK)
 
 
-def form_status(submission: Submission | None, form_code: str, issue_rows: list[dict[str, Any]], due: dt.datetime) -> str:
-    """on_time / late / errors / missing for one unit and form (errors outrank lateness)."""
+def form_status(submission: Submission | None, form_code: str, issue_rows: list[dict[str, Any]], due: dt.datetime, sheets: Collection[str]) -> str:
+    """on_time / late / errors / missing for one unit and form (errors outrank lateness); ``sheets``
+    are the forms whose sheet the version had."""
     if submission is None:
         return "missing"
-    if not submission.accepted or form_code not in submission.data:
+    if not submission.accepted or form_code not in sheets:
         return "errors"
     if any(i["severity"] == "error" and i["form"] == form_code for i in issue_rows):
         return "errors"

@@ -25,7 +25,6 @@ from pythainlp.util import thai_strftime
 from rules import kpi_value
 from rules.forms import Form
 from rules.kpi import KpiResult, Status
-from rules.transfers import category_th
 
 from .registry import Unit
 from .settings import BANGKOK
@@ -82,13 +81,15 @@ class _Totals:
         self.values: list[Any] = [0, 0, 0, 0, Decimal(0), Decimal(0), Decimal(0)]
 
     def add(self, data: MasterData, unit: Unit) -> None:
-        enrolment, use = data.counted(unit, "enrolment"), data.counted(unit, "budget_use")
+        enrolment, use = data.facts_for(unit, "enrolment"), data.facts_for(unit, "budget_use")
         self.values[0] += 1
-        self.values[1] += bool(enrolment)
-        self.values[2] += data.pupils(unit)
-        self.values[3] += sum(r.get("rooms") or 0 for r in enrolment)
-        for offset, key in enumerate(("allocated", "committed", "disbursed"), start=4):
-            self.values[offset] += sum((r.get(key) or 0 for r in use), Decimal(0))
+        self.values[1] += enrolment.counted("enrolment") > 0
+        self.values[2] += enrolment.pupils
+        self.values[3] += enrolment.rooms
+        for line in use.budget:
+            self.values[4] += line.allocated
+            self.values[5] += line.committed
+            self.values[6] += line.disbursed
 
     def cells(self) -> list[Any]:
         return [*self.values, _percent(self.values[6], self.values[4])]
@@ -240,13 +241,12 @@ def budget_lines(data: MasterData) -> dict[str, dict[str, list[Any]]]:
     """(units reporting, allocated, committed, disbursed) by Thai category name and item, from counted rows."""
     lines: dict[str, dict[str, list[Any]]] = defaultdict(dict)
     for unit in data.registry.values():
-        for row in data.counted(unit, "budget_use"):
-            category = category_th(row["category"]) if row.get("category") else "(ไม่ระบุงบรายจ่าย)"
-            item = " ".join(str(row.get("line") or "(ไม่ระบุรายการ)").split())
-            sums = lines[category].setdefault(item, [0, Decimal(0), Decimal(0), Decimal(0)])
+        for line in data.facts_for(unit, "budget_use").budget:
+            sums = lines[line.category_th].setdefault(line.item, [0, Decimal(0), Decimal(0), Decimal(0)])
             sums[0] += 1
-            for offset, key in enumerate(("allocated", "committed", "disbursed"), start=1):
-                sums[offset] += row.get(key) or 0
+            sums[1] += line.allocated
+            sums[2] += line.committed
+            sums[3] += line.disbursed
     return {category: dict(sorted(items.items())) for category, items in sorted(lines.items())}
 
 
@@ -265,8 +265,8 @@ def by_strategy(results: Iterable[KpiResult]) -> dict[int, list[KpiResult]]:
 def kpi_rows_left_out(data: MasterData) -> dict[str, int]:
     counts: dict[str, int] = defaultdict(int)
     for unit in data.registry.values():
-        for line in data.rows(unit, "kpi_report")[1]:
-            counts[line.get("kpi") or ""] += 1
+        for kpi in data.facts_for(unit, "kpi_report").kpis_left_out:
+            counts[kpi] += 1
     return counts
 
 

@@ -156,9 +156,9 @@ class RowCache:
     """Blocks of rows kept by the hash of what they are made from, for one round's master.
 
     A SQLite file next to the master (plain data, never code, though the folder may be shared):
-    a run reads the blocks it needs, 500 keys a query, and writes only those it made or moved.
-    A block is kept numbered for the place it had, so a run where no unit above it changed its
-    number of rows uses its bytes as they are. ``salt`` stands for the code and rules that shape
+    a run reads the blocks it needs, 500 keys a query, and writes only those it made. A block is
+    kept numbered for the place it was made for, so a run where no unit above it has another
+    number of rows uses its bytes as they are; otherwise they are renumbered in memory. ``salt`` stands for the code and rules that shape
     rows: when it changes, no kept block matches. ``dates`` are the styles of a date-time and a
     date in a column without a number format.
     """
@@ -179,9 +179,11 @@ class RowCache:
             placed, row = [], table.first_row
             for key, unit in zip(table_keys, table.units, strict=True):
                 block = kept.get(key)
-                if block is None or block.first_row != row:
-                    block = _made(unit, table, row, self.dates) if block is None else moved(block, row)
+                if block is None:
+                    block = _made(unit, table, row, self.dates)
                     self.new.add(key)
+                elif block.first_row != row:
+                    block = moved(block, row)  # not kept again: writing every block below a changed unit cost more than renumbering them next time
                 self.used[key] = block
                 placed.append(block)
                 row += block.count
@@ -203,7 +205,7 @@ class RowCache:
         return {key: Block(xml, first_row, count, dict(pairs)) for (key, xml, first_row, count, _), pairs in zip(found, widths, strict=True)}
 
     def save(self) -> None:
-        """Keep the blocks this run made or moved and drop those no longer used (the file holds one master's rows), in one transaction."""
+        """Keep the blocks this run made and drop those no longer used (the file holds one master's rows), in one transaction."""
         if self.db is None:
             return
         rows = [(key, block.xml, block.first_row, block.count, json.dumps(list(block.widths.items()))) for key in self.new for block in [self.used[key]]]
@@ -241,6 +243,8 @@ def _open_cache(path: Path) -> sqlite3.Connection | None:
         db = None
         try:
             db = sqlite3.connect(path)
+            db.execute("PRAGMA journal_mode = WAL")  # a cache: a power cut may lose the last run's blocks, never corrupt the file
+            db.execute("PRAGMA synchronous = NORMAL")
             if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA:
                 with db:
                     db.execute("DROP TABLE IF EXISTS blocks")

@@ -26,6 +26,7 @@ from sync.registry import load_registry
 from sync.settings import BANGKOK, load_settings
 from sync.sheetplan import DATE_TIME_FORMAT, emit
 from sync.status import STATUS_TH, deadline, form_status
+from sync.summary import executive_plan, kpi_plan, summary_plan
 from sync.templates import write_template
 
 MANAGED = ["สรุปผู้บริหาร", "สรุป", "สรุปตัวชี้วัด", "แผนภูมิ", "สถานะการส่ง", "ปัญหาที่พบ", "ข้อมูลนักเรียน", "แผนชั้นเรียน", "การใช้งบประมาณ", "ตัวชี้วัด", "คำของบประมาณ", "คำขอโอนงบประมาณ", "ความก้าวหน้าโครงการ"]
@@ -379,16 +380,16 @@ def test_lateness_is_judged_against_the_deadline_in_bangkok_time():
 
     class Sent:
         accepted = True
-        data = {"enrolment": []}
 
         def __init__(self, when):
             self.submitted_at = when
 
-    assert form_status(Sent(due), "enrolment", [], due) == "on_time"
-    assert form_status(Sent(due + dt.timedelta(seconds=1)), "enrolment", [], due) == "late"
-    assert form_status(Sent(due), "enrolment", [{"severity": "error", "form": "enrolment"}], due) == "errors"
-    assert form_status(Sent(due), "class_plan", [], due) == "errors"  # the sheet was missing
-    assert form_status(None, "enrolment", [], due) == "missing"
+    sheets = {"enrolment": 0}
+    assert form_status(Sent(due), "enrolment", [], due, sheets) == "on_time"
+    assert form_status(Sent(due + dt.timedelta(seconds=1)), "enrolment", [], due, sheets) == "late"
+    assert form_status(Sent(due), "enrolment", [{"severity": "error", "form": "enrolment"}], due, sheets) == "errors"
+    assert form_status(Sent(due), "class_plan", [], due, sheets) == "errors"  # the sheet was missing
+    assert form_status(None, "enrolment", [], due, {}) == "missing"
 
 
 def test_an_old_form_version_is_read_by_its_headers_with_a_warning(demo_copy):
@@ -425,3 +426,43 @@ def test_consolidate_on_the_real_area_registry_with_nothing_submitted(tmp_path, 
     rows = _rows(load_workbook(Path(result.output.strip().splitlines()[-1]))["สถานะการส่ง"])
     assert len(rows) == 261 and {r[6] for r in rows[1:]} == {"ยังไม่ส่ง"}
     assert sum(1 for r in rows[1:] if r[2] == "(ไม่ระบุอำเภอ)") == 6
+
+
+def test_summaries_from_kept_facts_are_those_of_rows_read_afresh(demo_copy):
+    """The summaries read each version's facts from master/.facts.sqlite; with the file gone they
+    are worked out from the rows again, and the area's pupils equal a sum taken independently
+    from the counted rows of the master's own ข้อมูลนักเรียน sheet."""
+    settings = load_settings(demo_copy)
+    _resubmit(demo_copy, 37)  # one new version whose facts are made now; the rest are kept from the demo's runs
+    assert consolidate(settings).master_written
+    registry = load_registry(settings.registry_path)
+    kept = MasterData.collect(settings, open_ledger(settings.database_url), registry, [])
+    (settings.master_dir / ".facts.sqlite").unlink()
+    afresh = MasterData.collect(settings, open_ledger(settings.database_url), registry, [])
+    assert kept.facts == afresh.facts and kept.statuses == afresh.statuses
+    forms = master_module.round_forms()
+    for make in (lambda data: summary_plan(data, forms), kpi_plan, executive_plan):
+        assert make(kept).rows[2:] == make(afresh).rows[2:]  # rows 0-1: the title and the time it was made
+
+    master = load_workbook(settings.master_path(), read_only=True)
+    header, *rows = _rows(master["ข้อมูลนักเรียน"])
+    male, female, counted, kind = header.index("ชาย (คน)"), header.index("หญิง (คน)"), header.index("นำไปรวม"), header.index("รหัสหน่วย")
+    schools = {u.code for u in registry.values() if u.kind == "school"}
+    pupils = sum(r[male] + r[female] for r in rows if r[counted] == "ใช่" and r[kind] in schools)
+    area = next(r for r in _rows(master["สรุป"]) if r and r[0] == "รวมทั้งเขต")
+    assert pupils > 0 and area[3] == pupils
+
+
+def test_a_file_rewritten_in_place_is_read_again(demo_copy):
+    """The inbox's unchanged files are not re-read (their size and time match what was read); a
+    school saving over its own file changes both, and its new content is a new version."""
+    settings = load_settings(demo_copy)
+    unit = load_registry(settings.registry_path)["99000001"]
+    path = settings.inbox / unit.code / "ส่งซ้ำที่เดิม.xlsx"
+    for male in (5, 6):
+        values = {"enrolment": [{"grade": "ป.1", "male": male, "female": 12, "rooms": 1}]}
+        write_template(form_sets()["school"], path, fiscal_year=settings.fiscal_year, round_=settings.round, unit=unit, values=values)
+        assert consolidate(settings).new_versions == 1
+        rows = [r for r in _rows(load_workbook(settings.master_path(), read_only=True)["ข้อมูลนักเรียน"]) if r[0] == unit.code]
+        assert [(r[7], r[8]) for r in rows] == [("ป.1", male)]
+    assert consolidate(settings).new_versions == 0
