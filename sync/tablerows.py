@@ -31,6 +31,7 @@ from openpyxl.utils.datetime import to_excel
 
 from rules.forms import column_letter
 
+from .cachefile import open_cache
 from .sheetplan import shown_width
 
 ROW = "\x00"  # stands for the row number in a unit's cells until the block is placed in its sheet
@@ -167,7 +168,7 @@ class RowCache:
         self.path, self.salt, self.dates = path, salt, dates
         self.used: dict[str, Block] = {}
         self.new: set[str] = set()
-        self.db = _open_cache(path)
+        self.db = open_cache(path, SCHEMA, "blocks", "key TEXT PRIMARY KEY, xml BLOB NOT NULL, first_row INTEGER NOT NULL, count INTEGER NOT NULL, widths TEXT NOT NULL")
 
     def blocks(self, tables: list[Table]) -> list[list[Block]]:
         """Each table's blocks in place: the kept ones (moved where units above changed their
@@ -235,28 +236,6 @@ def _made(unit: UnitRows, table: Table, first_row: int, dates: tuple[str, str]) 
     rows = unit.make()
     cells = block_rows(rows, table.styles, dates, table.by_value)
     return Block(numbered(cells, first_row), first_row, len(cells), block_widths(rows, table.formats))
-
-
-def _open_cache(path: Path) -> sqlite3.Connection | None:
-    """The cache's database, made afresh when the file is not one or holds another layout (a broken cache only costs time)."""
-    for attempt in range(2):
-        db = None
-        try:
-            db = sqlite3.connect(path)
-            db.execute("PRAGMA journal_mode = WAL")  # a cache: a power cut may lose the last run's blocks, never corrupt the file
-            db.execute("PRAGMA synchronous = NORMAL")
-            if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA:
-                with db:
-                    db.execute("DROP TABLE IF EXISTS blocks")
-                    db.execute("CREATE TABLE blocks (key TEXT PRIMARY KEY, xml BLOB NOT NULL, first_row INTEGER NOT NULL, count INTEGER NOT NULL, widths TEXT NOT NULL)")
-                    db.execute(f"PRAGMA user_version = {SCHEMA}")
-            return db
-        except sqlite3.Error:
-            if db is not None:
-                db.close()
-            if attempt == 0:
-                path.unlink(missing_ok=True)
-    return None
 
 
 def splice(sheet_xml: bytes, rows_xml: list[bytes]) -> list[bytes]:

@@ -25,6 +25,7 @@ from typing import Any
 from rules.forms import row_of
 from rules.transfers import category_th
 
+from .cachefile import open_cache
 from .ledger import Submission
 
 SCHEMA = 1  # PRAGMA user_version: a file of another layout is emptied, not misread
@@ -158,7 +159,7 @@ class FactsCache:
     def facts(self, versions: Sequence[tuple[Submission, list[dict[str, Any]]]]) -> list[Facts]:
         """Each version's facts: kept ones read, the others worked out now and kept."""
         keys = [self.key(submission, issue_rows) for submission, issue_rows in versions]
-        db = _open(self.path)
+        db = open_cache(self.path, SCHEMA, "facts", "key TEXT PRIMARY KEY, facts TEXT NOT NULL, used TEXT NOT NULL")
         kept = _read(db, keys) if db else {}
         result, made = [], []
         decimals: dict[str | None, Decimal | None] = {None: None}
@@ -171,28 +172,6 @@ class FactsCache:
         if db is not None:
             _write(db, made, keys)
         return result
-
-
-def _open(path: Path) -> sqlite3.Connection | None:
-    """The cache's database, made afresh when the file is not one or holds another layout."""
-    for attempt in range(2):
-        db = None
-        try:
-            db = sqlite3.connect(path)
-            db.execute("PRAGMA journal_mode = WAL")  # a cache: a power cut may lose the last run's additions, never corrupt the file
-            db.execute("PRAGMA synchronous = NORMAL")
-            if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA:
-                with db:
-                    db.execute("DROP TABLE IF EXISTS facts")
-                    db.execute("CREATE TABLE facts (key TEXT PRIMARY KEY, facts TEXT NOT NULL, used TEXT NOT NULL)")
-                    db.execute(f"PRAGMA user_version = {SCHEMA}")
-            return db
-        except sqlite3.Error:
-            if db is not None:
-                db.close()
-            if attempt == 0:
-                path.unlink(missing_ok=True)
-    return None
 
 
 def _read(db: sqlite3.Connection, keys: Iterable[str]) -> dict[str, str]:
