@@ -151,7 +151,7 @@ class MasterData:
         """Every unit whose latest version of the round has errors, in registry order."""
         result = []
         for unit in self.registry.values():
-            errors = [i for s in sets_for(unit) if (unit.code, s.code) in self.latest for i in self.issues.get(self.latest[(unit.code, s.code)].id, []) if i["severity"] == "error"]
+            errors = [i for s in self.sent(unit) for i in self.issues.get(s.id, []) if i["severity"] == "error"]
             if errors:
                 first = errors[0]
                 result.append(UnitErrors(unit.code, unit.name_th, len(errors), f"{first['sheet']} {first['cell']}: {first['message_th']}"))

@@ -70,7 +70,7 @@ def round_overview(settings: Settings, ledger: Ledger) -> Overview:
     rows = []
     for unit in registry.values():
         forms = {form.sheet: data.statuses[(unit.code, form.code)] for form_set in sets_for(unit) for form in form_set.forms}
-        sent = [data.latest[(unit.code, s.code)] for s in sets_for(unit) if (unit.code, s.code) in data.latest]
+        sent = data.sent(unit)
         latest = max(sent, key=lambda s: s.submitted_at) if sent else None
         errors = sum(1 for s in sent for issue in data.issues.get(s.id, []) if issue["severity"] == "error")
         rows.append(UnitRow(unit, unit_status(list(forms.values())), forms, latest, errors, [n for n in notices if n.unit_code == unit.code]))
