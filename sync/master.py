@@ -65,7 +65,7 @@ from .status import (
 from .summary import charts_plan, executive_plan, kpi_plan, summary_plan
 from .tablerows import RowCache, Table, UnitRows, splice
 from .unitfacts import NO_FACTS, Facts, FactsCache, split_rows
-from .zippackage import write_zip
+from .zippackage import Deflated, write_zip
 
 MANAGED_LIST = "_esaplan_master"
 ANALYSIS_DIR = "analysis"  # analysts' own workbooks; esaplan only ever adds to it
@@ -426,8 +426,8 @@ def write_master(settings: Settings, data: MasterData, progress: Callable[[int, 
     return target
 
 
-def _data_rows(plans: list[SheetPlan], sheet: Any, styles: dict[str, str], cache: RowCache) -> dict[str, list[bytes]]:
-    """The tables' data rows by sheet part, block by block; into each plan, how many rows there
+def _data_rows(plans: list[SheetPlan], sheet: Any, styles: dict[str, str], cache: RowCache) -> dict[str, tuple[int, list[Deflated]]]:
+    """The tables' data rows by sheet part (the row they start on, the blocks); into each plan, how many rows there
     are and the widths their columns need (before it is emitted). ``sheet`` registers the looks
     of styled values, before any sheet is emitted: their ids are then the same in every master."""
     parts = {f"xl/worksheets/sheet{index}.xml": plan for index, plan in enumerate(plans, start=1) if plan.blocks is not None}  # openpyxl names the parts by position
@@ -437,12 +437,12 @@ def _data_rows(plans: list[SheetPlan], sheet: Any, styles: dict[str, str], cache
         by_value = [{value: style_attribute(sheet, style) for value, style in plan.value_styles.get(c, {}).items()} for c in columns]
         tables.append(Table(plan.blocks or [], plan.data_from + 1, [styles.get(plan.column_formats.get(c, ""), "") for c in columns], by_value, plan.column_formats))
     result = {}
-    for (part, plan), blocks in zip(parts.items(), cache.blocks(tables), strict=True):
+    for (part, plan), table, blocks in zip(parts.items(), tables, cache.blocks(tables), strict=True):
         for block in blocks:
             plan.block_rows += block.count
             for c, need in block.widths.items():
                 plan.data_widths[c] = max(plan.data_widths.get(c, 0), need)
-        result[part] = [block.xml for block in blocks]
+        result[part] = (table.first_row, [block.rows for block in blocks])
     return result
 
 
@@ -457,7 +457,7 @@ def code_salt() -> str:
     return digest.hexdigest()
 
 
-def _replace_atomically(book: Workbook, tables: dict[str, list[bytes]], target: Path, keep: int) -> None:
+def _replace_atomically(book: Workbook, tables: dict[str, tuple[int, list[Deflated]]], target: Path, keep: int) -> None:
     """Save, put the data rows in their sheets, sync, keep the previous master in history/, swap."""
     target.parent.mkdir(parents=True, exist_ok=True)
     descriptor, name = tempfile.mkstemp(dir=target.parent, prefix=".master-", suffix=".xlsx.tmp")
@@ -482,9 +482,9 @@ def _replace_atomically(book: Workbook, tables: dict[str, list[bytes]], target: 
         temp.unlink(missing_ok=True)
 
 
-def _save(book: Workbook, tables: dict[str, list[bytes]], path: Path) -> None:
+def _save(book: Workbook, tables: dict[str, tuple[int, list[Deflated]]], path: Path) -> None:
     """openpyxl's package, stored uncompressed in memory, then each part compressed once by
-    :func:`write_zip` with the data rows in their sheets."""
+    :func:`write_zip` with the data rows (compressed already) in their sheets."""
     now = dt.datetime.now()
     book.properties.modified = now.astimezone(dt.UTC).replace(tzinfo=None)
     package = io.BytesIO()
@@ -492,4 +492,4 @@ def _save(book: Workbook, tables: dict[str, list[bytes]], path: Path) -> None:
         ExcelWriter(book, archive).save()
     with zipfile.ZipFile(package) as parts:
         contents = ((info.filename, parts.read(info)) for info in parts.infolist())
-        write_zip(path, ((name, splice(content, tables[name]) if name in tables else [content]) for name, content in contents), now)
+        write_zip(path, ((name, splice(content, *tables[name]) if name in tables else [content]) for name, content in contents), now)

@@ -4,11 +4,15 @@ The per-form sheets are nearly all of the master's cells (185,000 at 200 schools
 plain: a value and at most its column's number format. openpyxl spends ~8 µs on each; this module
 writes them as text (~0.4 µs, a unit's repeated cells written once) into the sheet part openpyxl
 has already laid out (widths, filter, frozen header, print setup, style ids), so openpyxl still
-writes everything that is not a plain data cell. Each unit's rows are one block, kept in
-``master/.rows-FY…-R….sqlite`` under the hash of what they are made from (the submission, the
-unit's cells, the code and rules) and numbered for the place it had: a run where ten schools sent
-a new version makes their blocks, neither makes nor hashes the other units' rows, and uses their
-bytes as kept unless a unit above them now has more or fewer rows.
+writes everything that is not a plain data cell.
+
+Each unit's rows are one block, compressed once and kept in ``master/.rows-FY…-R….sqlite`` under
+the hash of what they are made from (the submission, the unit's cells, the code and rules). Rows
+and cells carry no ``r`` reference: ECMA-376 makes it optional (CT_Row, CT_Cell), a row without
+one follows the row before it and a cell the cell before it (a gap is an empty ``<c/>``), as Excel,
+LibreOffice, openpyxl and calamine read it. So a block is the same bytes wherever it lands: a run
+where ten schools sent a new version makes and compresses their blocks and copies every other
+unit's compressed bytes as kept, even when a unit above them now has more or fewer rows.
 
 Text is written as inline strings (never a formula, whatever it starts with), characters XML
 forbids are dropped, dates as Excel serial numbers like openpyxl's.
@@ -29,58 +33,60 @@ from typing import Any
 
 from openpyxl.utils.datetime import to_excel
 
-from rules.forms import column_letter
-
 from .cachefile import open_cache
 from .sheetplan import shown_width
+from .zippackage import Deflated, deflate
 
-ROW = "\x00"  # stands for the row number in a unit's cells until the block is placed in its sheet
+EMPTY = "<c/>"  # a gap before a later cell of the row: without references, cells are placed by their order
 _TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", **{c: None for c in [*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20)]}})
 
 
-def cell_xml(column: str, value: Any, style: str) -> str:
-    """One cell; ``column`` is its letter followed by :data:`ROW`, ``style`` `` s="N"`` or empty."""
+def cell_xml(value: Any, style: str) -> str:
+    """One cell, placed by its order in the row; ``style`` is `` s="N"`` or empty."""
     if isinstance(value, str):
         text = value.translate(_TEXT)
         if not text:
-            return ""  # nothing left to show: an empty cell, as openpyxl writes ""
+            return EMPTY  # nothing left to show: an empty cell, as openpyxl writes ""
         space = ' xml:space="preserve"' if text != text.strip() else ""
-        return f'<c r="{column}"{style} t="inlineStr"><is><t{space}>{text}</t></is></c>'
+        return f'<c{style} t="inlineStr"><is><t{space}>{text}</t></is></c>'
     if isinstance(value, bool):
-        return f'<c r="{column}"{style} t="b"><v>{int(value)}</v></c>'
+        return f'<c{style} t="b"><v>{int(value)}</v></c>'
     if isinstance(value, int):
-        return f'<c r="{column}"{style}><v>{value}</v></c>'
+        return f"<c{style}><v>{value}</v></c>"
     if isinstance(value, Decimal):
-        return f'<c r="{column}"{style}><v>{value:f}</v></c>'
+        return f"<c{style}><v>{value:f}</v></c>"
     if isinstance(value, float):  # 16 significant digits, as openpyxl writes them
-        return f'<c r="{column}"{style}><v>{value:.16g}</v></c>'
+        return f"<c{style}><v>{value:.16g}</v></c>"
     if isinstance(value, dt.date):  # dates and date-times: Excel's serial number, as openpyxl works it out
-        return f'<c r="{column}"{style}><v>{to_excel(value):.16g}</v></c>'
-    return cell_xml(column, str(value), style)
+        return f"<c{style}><v>{to_excel(value):.16g}</v></c>"
+    return cell_xml(str(value), style)
 
 
 def block_rows(rows: list[list[Any]], styles: list[str], dates: tuple[str, str], by_value: list[dict[Any, str]]) -> list[str]:
-    """Rows as cell XML with :data:`ROW` for the row number; empty cells are left out. A cell takes
-    its value's style in ``by_value`` (a status colour), else its column's; a date in a column
-    without a number format gets ``dates`` (date-time, date): a bare serial number reads as nothing.
+    """Rows as ``<row>`` elements without references; an empty cell is :data:`EMPTY` before a
+    later one and left out at the end. A cell takes its value's style in ``by_value`` (a status
+    colour), else its column's; a date in a column without a number format gets ``dates``
+    (date-time, date): a bare serial number reads as nothing.
 
     A unit's code, name, district and submission repeat on all its rows as the same objects: a
     cell holding the very object the row above held reuses its XML (values are immutable).
     """
     width = max((len(r) for r in rows), default=0)
-    columns = [f"{column_letter(c)}{ROW}" for c in range(width)]
     above: list[Any] = [None] * width
-    xml = [""] * width
+    xml = [EMPTY] * width
     result = []
     for row in rows:
         cells = []
         for c, value in enumerate(row):
             if value is None:
+                cells.append(EMPTY)
                 continue
             if value is not above[c]:
-                above[c], xml[c] = value, cell_xml(columns[c], value, by_value[c].get(value) or styles[c] or _date_style(value, dates))
+                above[c], xml[c] = value, cell_xml(value, by_value[c].get(value) or styles[c] or _date_style(value, dates))
             cells.append(xml[c])
-        result.append("".join(cells))
+        while cells and cells[-1] == EMPTY:
+            cells.pop()
+        result.append(f"<row>{''.join(cells)}</row>")
     return result
 
 
@@ -92,31 +98,12 @@ def _date_style(value: Any, dates: tuple[str, str]) -> str:
 
 @dataclass(frozen=True)
 class Block:
-    """One unit's rows placed in its sheet: ``xml`` the rows numbered from ``first_row`` (UTF-8,
-    ready for the sheet part), ``count`` of them, and the width each column needs to show them."""
+    """One unit's rows, compressed as they go into the sheet part: ``count`` of them, and the
+    width each column needs to show them."""
 
-    xml: bytes
-    first_row: int
+    rows: Deflated
     count: int
     widths: dict[int, float]
-
-
-def numbered(rows: list[str], first_row: int) -> bytes:
-    """Rows of cell XML from :func:`block_rows` as ``<row>`` elements numbered from ``first_row``."""
-    parts = []
-    for number, cells in enumerate(rows, start=first_row):
-        text = str(number)
-        parts.append(f'<row r="{text}">{cells.replace(ROW, text)}</row>')
-    return "".join(parts).encode()
-
-
-_NUMBERS = re.compile(rb'(<row r="|<c r="[A-Z]+)([0-9]+)')  # only tags: text in a cell cannot hold "<"
-
-
-def moved(block: Block, first_row: int) -> Block:
-    """A kept block placed ``first_row`` on: a unit above it now has more or fewer rows."""
-    shift = first_row - block.first_row
-    return Block(_NUMBERS.sub(lambda m: m[1] + str(int(m[2]) + shift).encode(), block.xml), first_row, block.count, block.widths)
 
 
 def block_widths(rows: list[list[Any]], formats: dict[int, str]) -> dict[int, float]:
@@ -150,45 +137,39 @@ class Table:
     formats: dict[int, str]
 
 
-SCHEMA = 3  # PRAGMA user_version of the cache file: a file of another layout is emptied, not misread
+SCHEMA = 4  # PRAGMA user_version of the cache file: a file of another layout is emptied, not misread
 
 
 class RowCache:
     """Blocks of rows kept by the hash of what they are made from, for one round's master.
 
     A SQLite file next to the master (plain data, never code, though the folder may be shared):
-    a run reads the blocks it needs, 500 keys a query, and writes only those it made. A block is
-    kept numbered for the place it was made for, so a run where no unit above it has another
-    number of rows uses its bytes as they are; otherwise they are renumbered in memory. ``salt`` stands for the code and rules that shape
-    rows: when it changes, no kept block matches. ``dates`` are the styles of a date-time and a
-    date in a column without a number format.
+    a run reads the blocks it needs, 500 keys a query, and writes only those it made. ``salt``
+    stands for the code and rules that shape rows: when it changes, no kept block matches.
+    ``dates`` are the styles of a date-time and a date in a column without a number format.
     """
 
     def __init__(self, path: Path, salt: str, dates: tuple[str, str]) -> None:
         self.path, self.salt, self.dates = path, salt, dates
         self.used: dict[str, Block] = {}
         self.new: set[str] = set()
-        self.db = open_cache(path, SCHEMA, "blocks", "key TEXT PRIMARY KEY, xml BLOB NOT NULL, first_row INTEGER NOT NULL, count INTEGER NOT NULL, widths TEXT NOT NULL")
+        self.db = open_cache(path, SCHEMA, "blocks", "key TEXT PRIMARY KEY, deflated BLOB NOT NULL, crc INTEGER NOT NULL, size INTEGER NOT NULL, count INTEGER NOT NULL, widths TEXT NOT NULL")
 
     def blocks(self, tables: list[Table]) -> list[list[Block]]:
-        """Each table's blocks in place: the kept ones (moved where units above changed their
-        number of rows), the others made now."""
+        """Each table's blocks in order: the kept ones, the others made now."""
         keys = [self._keys(table) for table in tables]
         kept = self._read([key for table_keys in keys for key in table_keys])
         result = []
         for table, table_keys in zip(tables, keys, strict=True):
-            placed, row = [], table.first_row
+            blocks = []
             for key, unit in zip(table_keys, table.units, strict=True):
                 block = kept.get(key)
                 if block is None:
-                    block = _made(unit, table, row, self.dates)
+                    block = _made(unit, table, self.dates)
                     self.new.add(key)
-                elif block.first_row != row:
-                    block = moved(block, row)  # not kept again: writing every block below a changed unit cost more than renumbering them next time
                 self.used[key] = block
-                placed.append(block)
-                row += block.count
-            result.append(placed)
+                blocks.append(block)
+            result.append(blocks)
         return result
 
     def _keys(self, table: Table) -> list[str]:
@@ -200,20 +181,20 @@ class RowCache:
         found = []
         for start in range(0, len(keys) if self.db else 0, 500):  # under SQLite's bound-parameter limit
             chunk = keys[start : start + 500]
-            query = f"SELECT key, xml, first_row, count, widths FROM blocks WHERE key IN ({','.join('?' * len(chunk))})"
+            query = f"SELECT key, deflated, crc, size, count, widths FROM blocks WHERE key IN ({','.join('?' * len(chunk))})"
             found += self._run(query, chunk) or []
-        widths = json.loads(f"[{','.join(row[4] for row in found)}]")  # one parse for all: ~10 µs a call saved 1,500 times
-        return {key: Block(xml, first_row, count, dict(pairs)) for (key, xml, first_row, count, _), pairs in zip(found, widths, strict=True)}
+        widths = json.loads(f"[{','.join(row[5] for row in found)}]")  # one parse for all: ~10 µs a call saved 1,500 times
+        return {key: Block(Deflated(data, crc, size), count, dict(pairs)) for (key, data, crc, size, count, _), pairs in zip(found, widths, strict=True)}
 
     def save(self) -> None:
         """Keep the blocks this run made and drop those no longer used (the file holds one master's rows), in one transaction."""
         if self.db is None:
             return
-        rows = [(key, block.xml, block.first_row, block.count, json.dumps(list(block.widths.items()))) for key in self.new for block in [self.used[key]]]
+        rows = [(key, block.rows.data, block.rows.crc, block.rows.size, block.count, json.dumps(list(block.widths.items()))) for key in self.new for block in [self.used[key]]]
         stale = [(key,) for (key,) in self._run("SELECT key FROM blocks") or () if key not in self.used]
         try:
             with self.db:
-                self.db.executemany("INSERT OR REPLACE INTO blocks VALUES (?, ?, ?, ?, ?)", rows)
+                self.db.executemany("INSERT OR REPLACE INTO blocks VALUES (?, ?, ?, ?, ?, ?)", rows)
                 self.db.executemany("DELETE FROM blocks WHERE key = ?", stale)
         except sqlite3.Error:
             pass  # a cache that cannot be written only costs time next run
@@ -232,16 +213,29 @@ class RowCache:
             return None
 
 
-def _made(unit: UnitRows, table: Table, first_row: int, dates: tuple[str, str]) -> Block:
+def _made(unit: UnitRows, table: Table, dates: tuple[str, str]) -> Block:
     rows = unit.make()
-    cells = block_rows(rows, table.styles, dates, table.by_value)
-    return Block(numbered(cells, first_row), first_row, len(cells), block_widths(rows, table.formats))
+    xml = block_rows(rows, table.styles, dates, table.by_value)
+    return Block(deflate(["".join(xml).encode()]), len(xml), block_widths(rows, table.formats))
 
 
-def splice(sheet_xml: bytes, rows_xml: list[bytes]) -> list[bytes]:
-    """An openpyxl-written sheet with data rows at the end of its ``<sheetData>``, in pieces (nothing copied)."""
+_LAST_ROW = re.compile(rb'<row r="([0-9]+)"')
+
+
+def splice(sheet_xml: bytes, first_row: int, rows: Sequence[bytes | Deflated]) -> list[bytes | Deflated]:
+    """An openpyxl-written sheet with data rows at the end of its ``<sheetData>``, in pieces
+    (nothing copied). The rows carry no numbers, so they follow the last numbered one: where
+    openpyxl wrote none as far as ``first_row - 1`` (a blank row), an empty one holds the place."""
     end = sheet_xml.rfind(b"</sheetData>")
     if end < 0:  # an empty sheetData is written as one self-closing tag
         empty = sheet_xml.rfind(b"<sheetData/>")
-        return [sheet_xml[:empty], b"<sheetData>", *rows_xml, b"</sheetData>", sheet_xml[empty + len(b"<sheetData/>") :]]
-    return [sheet_xml[:end], *rows_xml, sheet_xml[end:]]
+        head, tail = [sheet_xml[:empty], b"<sheetData>"], [b"</sheetData>", sheet_xml[empty + len(b"<sheetData/>") :]]
+        last = 0
+    else:
+        head, tail = [sheet_xml[:end]], [sheet_xml[end:]]
+        numbers = _LAST_ROW.findall(sheet_xml, sheet_xml.rfind(b"<sheetData>"), end)
+        last = int(numbers[-1]) if numbers else 0
+    if last >= first_row:
+        raise ValueError(f"the sheet's own rows reach row {last}, where its data rows start at {first_row}")
+    anchor = [f'<row r="{first_row - 1}"/>'.encode()] if last < first_row - 1 else []
+    return [*head, *anchor, *rows, *tail]

@@ -10,7 +10,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sync.zippackage import write_zip
+from sync.zippackage import deflate, write_zip
 
 names = st.text(st.characters(codec="utf-8", exclude_characters="\x00/\\"), min_size=1, max_size=20)
 contents = st.binary(max_size=5000) | st.text(max_size=3000).map(str.encode)
@@ -29,6 +29,17 @@ def test_every_part_reads_back_byte_for_byte(tmp_path_factory, parts: dict[str, 
         for info in archive.infolist():
             assert info.compress_type == zipfile.ZIP_DEFLATED
             assert info.date_time == (when.year, when.month, when.day, when.hour, when.minute, when.second // 2 * 2)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(contents, st.booleans()), min_size=1, max_size=8))
+def test_a_part_of_segments_compressed_apart_reads_back_whole(tmp_path_factory, pieces: list[tuple[bytes, bool]]) -> None:
+    """A sheet whose rows come compressed from the cache: segments and plain pieces in any order."""
+    path = tmp_path_factory.mktemp("zip") / "segments.zip"
+    write_zip(path, [("xl/worksheets/sheet1.xml", [deflate([content]) if kept else content for content, kept in pieces])], dt.datetime(2026, 12, 4, 9, 30))
+    with zipfile.ZipFile(path) as archive:
+        assert archive.testzip() is None
+        assert archive.read("xl/worksheets/sheet1.xml") == b"".join(content for content, _ in pieces)
 
 
 def test_repetitive_xml_is_compressed(tmp_path: Path) -> None:
