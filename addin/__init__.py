@@ -5,6 +5,6 @@ nothing here decides a domain question. Importing the package registers every fo
 """
 
 from . import formulas  # noqa: F401  (registers the formulas)
-from .registry import FORMULAS, Formula, Param, call
+from .registry import FORMULAS, Formula, FormulaError, Param, call
 
-__all__ = ["FORMULAS", "Formula", "Param", "call"]
+__all__ = ["FORMULAS", "Formula", "FormulaError", "Param", "call"]

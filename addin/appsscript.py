@@ -4,6 +4,13 @@ One ``@customfunction`` per formula (so Sheets offers it with its Thai descripti
 to the sync service's JSON API with the installation's shared secret; and a menu "esaplan"
 with the three macros. Staff paste the file into Extensions > Apps Script and set the two
 script properties ESAPLAN_URL and ESAPLAN_TOKEN (README, "Google Sheets").
+
+A formula that cannot answer throws, so the cell shows #ERROR! with the Thai reason and IFERROR
+works; a setting left out or wrong is said in Thai, never as Apps Script's raw English. Answers
+are kept in the script cache (6 hours, Apps Script's longest) under the formula, its arguments
+and the version of the service's rules data, which is asked for at most every 5 minutes: a column
+of 260 identical recalculations costs one fetch, and a rate changed on the service shows within
+5 minutes.
 """
 
 from __future__ import annotations
@@ -12,7 +19,7 @@ import json
 
 from .registry import FORMULAS, Formula
 
-HEADER = """/**
+HEADER = r"""/**
  * esaplan สำหรับ Google Sheets - สร้างจากทะเบียนสูตรของ esaplan อย่าแก้ไขด้วยมือ
  * (generated from esaplan's formula registry; do not edit by hand)
  * ตั้งค่า: ส่วนขยาย > Apps Script > การตั้งค่าโครงการ > คุณสมบัติของสคริปต์
@@ -20,17 +27,44 @@ HEADER = """/**
  *   ESAPLAN_TOKEN = รหัสเชื่อมต่อจากผู้ดูแลระบบ
  */
 
-// A body makes it a POST; the answer is { code, data } whatever the status.
-function esaplanRequest_(path, body) {
+var ESAPLAN_CACHE_S = 21600; // answers kept 6 hours (Apps Script's longest) under the rules version
+var ESAPLAN_RULES_S = 300; // the rules version asked for at most every 5 minutes
+var ESAPLAN_SETTINGS_TH = "ส่วนขยาย > Apps Script > การตั้งค่าโครงการ > คุณสมบัติของสคริปต์";
+
+function esaplanSettings_() {
   var props = PropertiesService.getScriptProperties();
-  var options = { method: "get", headers: { "X-Esaplan-Token": props.getProperty("ESAPLAN_TOKEN") || "" }, muteHttpExceptions: true };
+  var url = String(props.getProperty("ESAPLAN_URL") || "").trim().replace(/\/+$/, "");
+  var token = String(props.getProperty("ESAPLAN_TOKEN") || "").trim();
+  if (!/^https?:\/\/[^\s]+$/.test(url)) throw new Error("ยังไม่ได้ตั้งค่า ESAPLAN_URL (ที่อยู่ระบบ esaplan เช่น https://esaplan.example.go.th) ที่ " + ESAPLAN_SETTINGS_TH);
+  if (!token) throw new Error("ยังไม่ได้ตั้งค่า ESAPLAN_TOKEN (รหัสเชื่อมต่อจากผู้ดูแลระบบ) ที่ " + ESAPLAN_SETTINGS_TH);
+  return { url: url, token: token };
+}
+
+// A body makes it a POST; the answer is { code, data } whatever the status. What goes wrong on
+// the way (no such host, a web page instead of the service, a wrong code) is thrown in Thai.
+function esaplanRequest_(path, body) {
+  var settings = esaplanSettings_();
+  var options = { method: "get", headers: { "X-Esaplan-Token": settings.token }, muteHttpExceptions: true };
   if (body !== undefined) {
     options.method = "post";
     options.contentType = "application/json";
     options.payload = JSON.stringify(body);
   }
-  var response = UrlFetchApp.fetch(props.getProperty("ESAPLAN_URL") + "/api/" + path, options);
-  return { code: response.getResponseCode(), data: JSON.parse(response.getContentText()) };
+  var response;
+  try {
+    response = UrlFetchApp.fetch(settings.url + "/api/" + path, options);
+  } catch (error) {
+    throw new Error("ติดต่อระบบ esaplan ที่ " + settings.url + " ไม่ได้: ตรวจ ESAPLAN_URL และว่าเครื่องบริการเปิดอยู่ (" + error.message + ")");
+  }
+  var code = response.getResponseCode();
+  var data;
+  try {
+    data = JSON.parse(response.getContentText());
+  } catch (error) {
+    throw new Error("ที่อยู่ " + settings.url + " ไม่ใช่ระบบ esaplan (ได้หน้าเว็บแทนข้อมูล HTTP " + code + "): ตรวจ ESAPLAN_URL ที่ " + ESAPLAN_SETTINGS_TH);
+  }
+  if (code === 401) throw new Error("รหัสเชื่อมต่อ ESAPLAN_TOKEN ไม่ถูกต้อง: ขอรหัสจากผู้ดูแลระบบแล้วแก้ที่ " + ESAPLAN_SETTINGS_TH);
+  return { code: code, data: data };
 }
 
 function esaplanPost_(path, body) {
@@ -45,13 +79,30 @@ function esaplanCell_(value) {
   return value;
 }
 
+function esaplanRulesVersion_(cache) {
+  var version = cache.get("esaplan-rules");
+  if (version === null) {
+    version = esaplanRequest_("rules-version").data.version;
+    cache.put("esaplan-rules", version, ESAPLAN_RULES_S);
+  }
+  return version;
+}
+
 function esaplanFormula_(name, args, spills) {
   var values = Array.prototype.slice.call(args).map(function (a) { return a === undefined ? null : a; });
+  var cache = CacheService.getScriptCache();
   try {
+    var question = JSON.stringify([esaplanRulesVersion_(cache), name, values]);
+    var key = "esaplan-" + Utilities.base64EncodeWebSafe(Utilities.computeDigest(Utilities.DigestAlgorithm.SHA_256, question, Utilities.Charset.UTF_8));
+    var kept = cache.get(key);
+    if (kept !== null) return JSON.parse(kept);
     var result = esaplanCell_(esaplanPost_("formulas/" + name, { args: values }).result);
-    return spills && !Array.isArray(result) ? [[result]] : result;
+    result = spills && !Array.isArray(result) ? [[result]] : result;
+    var text = JSON.stringify(result);
+    if (text.length < 100000) cache.put(key, text, ESAPLAN_CACHE_S); // the cache's limit per value
+    return result;
   } catch (error) {
-    return "⚠ " + name + ": " + error.message;
+    throw new Error(name + ": " + error.message);
   }
 }
 """
@@ -88,13 +139,13 @@ function esaplanConsolidateNow() {
   SpreadsheetApp.getUi().alert("ปีงบประมาณ " + result.fiscal_year + " รอบ " + result.round + " เดือน\\n" + lines.join("\\n"));
 }
 
+// The notes go in the column after the data, or over the notes of an earlier run (the service says which).
 function esaplanValidateThisSheet() {
   var sheet = SpreadsheetApp.getActiveSheet();
   var range = sheet.getDataRange();
   var result = esaplanPost_("validate", { sheet: sheet.getName(), grid: range.getValues() });
   if (!result.form) { SpreadsheetApp.getUi().alert(result.message); return; }
-  var notes = range.getValues().map(function (_, i) { return [result.rows[String(i + 1)] || ""]; });
-  sheet.getRange(1, range.getNumColumns() + 1, notes.length, 1).setValues(notes);
+  sheet.getRange(range.getRow(), range.getColumn() + result.notes_column, result.notes.length, 1).setValues(result.notes);
   SpreadsheetApp.getUi().alert(result.message);
 }
 

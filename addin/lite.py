@@ -1,8 +1,12 @@
 """xlwings Lite: a ready ``main.py`` for users who cannot install anything, generated from the registry.
 
 xlwings Lite runs Python (Pyodide) inside Excel from its own task pane; esaplan is not on PyPI,
-so each formula forwards to the sync service's JSON API with ``pyfetch``. Staff paste the
-generated file into the Lite editor and set ESAPLAN_URL and ESAPLAN_TOKEN at the top.
+so each formula forwards to the sync service's JSON API with ``pyfetch`` (cross-origin: the
+service answers Lite's origin, see :mod:`sync.web.cors`). Staff paste the generated file into the
+Lite editor; the address is filled in, and the connection code is set as Lite's environment
+variable ESAPLAN_TOKEN (Lite's settings), never written in main.py, which is saved inside the
+workbook for anyone who opens it to read. A formula that cannot answer raises, so the cell shows
+#VALUE! (IFERROR works) and Lite's output pane the Thai reason.
 """
 
 from __future__ import annotations
@@ -19,13 +23,23 @@ HEADER = '''"""esaplan สำหรับ xlwings Lite - สร้างจา�
 import asyncio
 import datetime
 import json
+import os
 
+import xlwings as xw
 from pyodide.http import pyfetch
 from xlwings import arg, func, script
 
-ESAPLAN_URL = "__ESAPLAN_URL__"  # ที่อยู่ระบบ esaplan
-ESAPLAN_TOKEN = ""  # รหัสเชื่อมต่อจากผู้ดูแลระบบ
+ESAPLAN_URL = os.environ.get("ESAPLAN_URL", "__ESAPLAN_URL__")  # ที่อยู่ระบบ esaplan
 POLL_S = 2.0  # ถามความคืบหน้าการรวมข้อมูลที่ใช้เวลานานทุกกี่วินาที (how often a long consolidation is followed)
+NO_TOKEN = "ยังไม่ได้ตั้งรหัสเชื่อมต่อ: ตั้งตัวแปร ESAPLAN_TOKEN ในการตั้งค่าของ xlwings Lite (Environment Variables)"
+
+
+def _token():
+    """The connection code from Lite's environment variables, read at each call (settings can change)."""
+    token = os.environ.get("ESAPLAN_TOKEN", "")
+    if not token:
+        raise ValueError(NO_TOKEN)
+    return token
 
 
 def _cell(value):
@@ -37,23 +51,28 @@ def _cell(value):
 
 
 async def _call(name, args, spills):
+    """One formula through the service; a reason it cannot answer is raised: the cell shows #VALUE!."""
+    if not os.environ.get("ESAPLAN_TOKEN"):
+        raise ValueError(f"{name}: {NO_TOKEN}")
     try:
         response = await pyfetch(
             f"{ESAPLAN_URL}/api/formulas/{name}",
             method="POST",
-            headers={"Content-Type": "application/json", "X-Esaplan-Token": ESAPLAN_TOKEN},
+            headers={"Content-Type": "application/json", "X-Esaplan-Token": _token()},
             body=json.dumps({"args": list(args)}, default=str),
         )
         data = await response.json()
-        result = _cell(data["result"]) if response.ok else f"⚠ {name}: {data.get('error', response.status)}"
-    except Exception as error:  # a cell shows the reason, never a traceback
-        result = f"⚠ {name}: ติดต่อระบบ esaplan ไม่ได้ ({error})"
+    except Exception as error:
+        raise ValueError(f"{name}: ติดต่อระบบ esaplan ไม่ได้ ({error})") from None
+    if not response.ok:
+        raise ValueError(f"{name}: {data.get('error', response.status)}")
+    result = _cell(data["result"])
     return [[result]] if spills and not isinstance(result, list) else result
 
 
 async def _fetch(path, body=None):
     """(ok, JSON answer) of the service; a body makes it a POST."""
-    options = {"method": "GET", "headers": {"X-Esaplan-Token": ESAPLAN_TOKEN}}
+    options = {"method": "GET", "headers": {"X-Esaplan-Token": _token()}}
     if body is not None:
         options = {"method": "POST", "headers": {**options["headers"], "Content-Type": "application/json"}, "body": json.dumps(body, default=str)}
     response = await pyfetch(f"{ESAPLAN_URL}/api/{path}", **options)
@@ -68,7 +87,7 @@ async def _post(path, body):
 
 
 @script
-async def consolidate_now(book):
+async def consolidate_now(book: xw.Book):
     """รวมข้อมูลเดี๋ยวนี้ (Consolidate now): the summary goes to a sheet named esaplan.
 
     A run longer than the service's 50-second answer is followed until it ends."""
@@ -86,18 +105,18 @@ async def consolidate_now(book):
 
 
 @script
-async def validate_this_sheet(book):
-    """ตรวจแผ่นงานนี้ (Validate this sheet): messages go in the column after the data."""
+async def validate_this_sheet(book: xw.Book):
+    """ตรวจแผ่นงานนี้ (Validate this sheet): messages go in the column after the data (the same column when run again)."""
     sheet = book.sheets.active
-    grid = sheet.used_range.options(ndim=2).value
-    result = await _post("validate", {"sheet": sheet.name, "grid": grid})
+    used = sheet.used_range
+    result = await _post("validate", {"sheet": sheet.name, "grid": used.options(ndim=2).value})
     if result["form"]:
-        notes = [[result["rows"].get(str(i + 1), "")] for i in range(len(grid))]
-        sheet.range((1, len(grid[0]) + 1)).value = notes
+        used.offset(0, result["notes_column"]).resize(len(result["notes"]), 1).value = result["notes"]
+    print(result["message"])
 
 
 @script
-async def allocation_register(book):
+async def allocation_register(book: xw.Book):
     """ทะเบียนจัดสรร (Allocation register): select names and weights; the total is the cell above the selection."""
     selection = book.selection.options(ndim=2).value
     total = book.selection.offset(-1, 1).resize(1, 1).value

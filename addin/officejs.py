@@ -1,13 +1,16 @@
 """The Office add-in for Excel on the web, Mac and Windows, generated from the formula registry.
 
 Written here rather than taken from xlwings.server / xlwings-server, which are commercially
-licensed. Four files, all served by the sync service:
+licensed. The files, all served by the sync service under ``/addin/``:
 
 - ``functions.json``: custom-function metadata, one entry per registry formula;
 - ``functions.js``: a small forwarder that associates every formula id with one call to
   ``POST /api/formulas/<name>`` (the names are filled in from the registry);
-- ``taskpane.html``: the add-in's page in Thai, hosting the runtime and the three macros;
-- ``manifest.xml``: what staff load into Excel, pointing at the three files above.
+- ``taskpane.html`` with ``taskpane.js`` and ``taskpane.css``: the add-in's page in Thai,
+  hosting the runtime and the three macros (no inline script or style: the page's
+  Content-Security-Policy allows scripts from the service and office.js's CDN only, and framing
+  by Office's own sites only, see :data:`CONTENT_SECURITY_POLICY`);
+- ``manifest.xml``: what staff load into Excel, pointing at the files above.
 
 Office requires a namespace before custom-function names, so in Excel on the web a formula is
 typed ``=ESA.ALLOCATE(...)`` where desktop Excel (xlwings) and Google Sheets use
@@ -26,6 +29,23 @@ from xml.sax.saxutils import quoteattr
 from .registry import FORMULAS, Formula
 
 NAMESPACE = "ESA"
+OFFICE_JS = "https://appsforoffice.microsoft.com/lib/1/hosted/office.js"  # Microsoft's CDN: add-ins must load office.js from it
+#: Sites that frame the task pane: Excel on the web (consumer and Microsoft 365, old and new
+#: addresses) and SharePoint/OneDrive; Excel desktop shows it in its own web view, not framed.
+OFFICE_FRAMES = ("https://*.officeapps.live.com", "https://*.office.com", "https://*.office365.com", "https://*.microsoft365.com", "https://*.cloud.microsoft", "https://*.sharepoint.com")
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self' https://appsforoffice.microsoft.com",  # office.js loads its host's scripts from there too
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'none'",
+        f"frame-ancestors 'self' {' '.join(OFFICE_FRAMES)}",
+    ]
+)
 ADDIN_ID = uuid.UUID("6f0d4a43-7c1e-4f7e-9d59-8a1f2d3c4b5a")  # fixed: Excel tracks an add-in by its id
 
 
@@ -62,12 +82,13 @@ def functions_metadata() -> dict[str, object]:
 def functions_js(base_url: str) -> str:
     """The forwarder, with the registry's formula ids and the service's address filled in."""
     template = files("addin").joinpath("officejs_functions.js").read_text(encoding="utf-8")
-    return template.replace("__ESAPLAN_BASE__", json.dumps(base_url.rstrip("/"))).replace("__ESAPLAN_FORMULAS__", json.dumps({f.name: f.spills for f in FORMULAS.values()}))
+    formulas = {f.name: {"name": f"{NAMESPACE}.{office_name(f)}", "spills": f.spills} for f in FORMULAS.values()}
+    return template.replace("__ESAPLAN_BASE__", json.dumps(base_url.rstrip("/"))).replace("__ESAPLAN_FORMULAS__", json.dumps(formulas, ensure_ascii=False))
 
 
-def taskpane_html(base_url: str) -> str:
-    """The add-in's Thai page: the connection code, and the three macros."""
-    return files("addin").joinpath("officejs_taskpane.html").read_text(encoding="utf-8").replace("__ESAPLAN_BASE__", base_url.rstrip("/"))
+def taskpane_file(name: str) -> str:
+    """The task pane's page (``html``), script (``js``) or style (``css``): the connection code and the three macros."""
+    return files("addin").joinpath(f"officejs_taskpane.{name}").read_text(encoding="utf-8")
 
 
 def manifest_xml(base_url: str) -> str:

@@ -8,7 +8,9 @@ registry or dispatch through :func:`call`; none of them repeats a formula.
 
 Spreadsheet conventions live here too, once: blank cells are ``None`` (Office.js and Apps
 Script send ``""``), ranges arrive as lists of rows, Excel dates may arrive as serial numbers,
-and a bad argument comes back as a short Thai message in the cell instead of ``#VALUE!``.
+and a formula that cannot answer raises :class:`FormulaError` with the reason in Thai, which
+each surface turns into its host's own error (``#VALUE!`` with the reason in Excel, ``#ERROR!``
+in Google Sheets), so ``IFERROR`` and ``ISERROR`` work on it as on any built-in function.
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ from typing import Any
 from rules import EsaplanError, parse_date
 from rules.money import whole_count
 
-ERROR_MARK = "⚠"
 EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial day 0 of Excel's (1900) date system
 
 
@@ -67,25 +68,35 @@ def formula(name: str, th: str, en: str, params: list[Param], returns: str, exam
     return register
 
 
+class FormulaError(Exception):
+    """Why a formula cannot answer, in Thai, without the formula's name: each surface names it as
+    it is typed there (``ESA.ALLOCATE`` in the Office add-in, ``ESA_ALLOCATE`` elsewhere)."""
+
+    def __init__(self, reason: str, *, unknown: bool = False) -> None:
+        super().__init__(reason)
+        self.reason, self.unknown = reason, unknown
+
+
 def call(name: str, args: list[Any] | tuple[Any, ...]) -> Any:
-    """Run a formula with spreadsheet arguments; errors become a readable Thai message, never an exception."""
+    """Run a formula with spreadsheet arguments; raises :class:`FormulaError` with the Thai reason
+    when it cannot answer (a bad argument, a rate not filled in), never another exception."""
     entry = FORMULAS.get(name.upper())
     if entry is None:
-        return f"{ERROR_MARK} ไม่มีสูตร {name}"
+        raise FormulaError(f"ไม่มีสูตร {name}", unknown=True)
     values = [blank_to_none(a) for a in args]
     required = sum(1 for p in entry.params if not p.optional)
     if len(values) < required or len(values) > len(entry.params):
-        return f"{ERROR_MARK} {entry.name}: ต้องมีอาร์กิวเมนต์ {required}-{len(entry.params)} ตัว (ได้ {len(values)})"
+        raise FormulaError(f"ต้องมีอาร์กิวเมนต์ {required}-{len(entry.params)} ตัว (ได้ {len(values)})")
     values += [None] * (len(entry.params) - len(values))
     for param, value in zip(entry.params, values, strict=True):
         if value is None and not param.optional:
-            return f"{ERROR_MARK} {entry.name}: ต้องระบุ {param.name} ({param.th})"
+            raise FormulaError(f"ต้องระบุ {param.name} ({param.th})")
     try:
         return to_cells(entry.function(*values))
     except EsaplanError as exc:
-        return f"{ERROR_MARK} {entry.name}: {exc.message_th}"
+        raise FormulaError(exc.message_th) from exc
     except (ArithmeticError, ValueError, TypeError, KeyError, IndexError) as exc:
-        return f"{ERROR_MARK} {entry.name}: อาร์กิวเมนต์ไม่ถูกต้อง ({type(exc).__name__}: {exc})"
+        raise FormulaError(f"อาร์กิวเมนต์ไม่ถูกต้อง ({type(exc).__name__}: {exc})") from exc
 
 
 # --- spreadsheet value conventions -----------------------------------------------------------

@@ -2,10 +2,15 @@
 
 Point xlwings at this module ("UDF Modules: addin.xlwings_udfs", see ``workbooks/xlwings.conf``)
 and press "Import Functions". Every registry formula becomes a UDF here at import time - one
-generic body that dispatches through :func:`addin.call`, given the formula's own name,
-parameters and Thai description - so a new registry entry needs no edit in this file.
-Formulas run locally on the staff PC (esaplan installed); only *Consolidate now* talks to the
-sync service, whose address and connection code come from ESAPLAN_URL and ESAPLAN_TOKEN.
+generic body given the formula's own name, parameters and Thai description, in the category
+"esaplan" of Excel's Insert Function - so a new registry entry needs no edit in this file.
+
+With ESAPLAN_URL set (and ESAPLAN_TOKEN), formulas ask the sync service, as every other surface
+does, so a rate the office fills in on the service answers the same everywhere; without it they
+run on the PC's own copy of the rules (a PC with no network). A formula that cannot answer
+raises: the cell shows #VALUE! (IFERROR works) and xlwings shows the Thai reason. Excel 2016 and
+2019 have no spilling: with ESAPLAN_LEGACY_ARRAYS=1 the formulas that answer with a range write
+it into the cells below and beside (xlwings' ``expand="table"``).
 
 On Linux xlwings' decorators import but do nothing (there is no Excel); the tests call the
 generated functions themselves.
@@ -26,14 +31,18 @@ from typing import Any
 import xlwings as xw
 
 from .macros import allocation_register, validate_grid
-from .registry import FORMULAS, Formula, call
+from .registry import EXCEL_EPOCH, FORMULAS, Formula, FormulaError, call
 
 POLL_S = 2.0  # how often a long consolidation is asked how far it is
+EXCEL_EPOCH_DATETIME = dt.datetime.combine(EXCEL_EPOCH, dt.time())
 
 
 def _udf(entry: Formula) -> Callable[..., Any]:
     def udf(*args: Any) -> Any:
-        return call(entry.name, list(args))
+        try:
+            return _answer(entry.name, list(args))
+        except FormulaError as error:
+            raise ValueError(f"{entry.name}: {error.reason}") from None
 
     udf.__name__ = udf.__qualname__ = entry.name
     udf.__doc__ = f"{entry.th} ({entry.en})"
@@ -41,9 +50,32 @@ def _udf(entry: Formula) -> Callable[..., Any]:
         [inspect.Parameter(p.name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None if p.optional else inspect.Parameter.empty) for p in entry.params]
     )
     decorated: Callable[..., Any] = udf
+    if entry.spills and os.environ.get("ESAPLAN_LEGACY_ARRAYS") == "1":
+        decorated = xw.ret(expand="table")(decorated)
     for param in reversed(entry.params):
         decorated = xw.arg(param.name, ndim=2 if param.type == "range" else None, doc=param.th)(decorated)
-    return xw.func(decorated)
+    return xw.func(category="esaplan")(decorated)
+
+
+def _answer(name: str, args: list[Any]) -> Any:
+    """The formula's answer from the service when ESAPLAN_URL is set, else from the local rules."""
+    if not os.environ.get("ESAPLAN_URL"):
+        return call(name, args)
+    try:
+        status, answer = _service(f"/api/formulas/{name}", json.dumps({"args": args}, default=_json_value, ensure_ascii=False).encode())
+    except (OSError, ValueError) as error:
+        raise FormulaError(f"ติดต่อระบบ esaplan ที่ ESAPLAN_URL ไม่ได้ ({error})") from None
+    if status != 200:
+        raise FormulaError(str(answer.get("error", status)))
+    return answer["result"]
+
+
+def _json_value(value: Any) -> Any:
+    """Excel's dates reach Python as datetimes; the service takes them as Excel serial numbers."""
+    if isinstance(value, dt.date):
+        moment = value if isinstance(value, dt.datetime) else dt.datetime.combine(value, dt.time())
+        return (moment.replace(tzinfo=None) - EXCEL_EPOCH_DATETIME) / dt.timedelta(days=1)
+    raise TypeError(type(value).__name__)
 
 
 for _entry in FORMULAS.values():
@@ -65,7 +97,7 @@ def _service(path: str, body: bytes | None = None) -> tuple[int, dict[str, Any]]
         return error.code, json.load(error)
 
 
-@xw.sub
+@xw.script
 def consolidate_now() -> None:
     """รวมข้อมูลเดี๋ยวนี้: asks the sync service to consolidate and shows the summary.
 
@@ -85,19 +117,19 @@ def consolidate_now() -> None:
     xw.apps.active.alert("\n".join([f"ปีงบประมาณ {answer['fiscal_year']} รอบ {answer['round']} เดือน", *lines]), title="esaplan")
 
 
-@xw.sub
+@xw.script
 def validate_this_sheet() -> None:
-    """ตรวจแผ่นงานนี้: checks the active sheet against its form and writes the messages beside the data."""
+    """ตรวจแผ่นงานนี้: checks the active sheet against its form and writes the messages beside the
+    data (over the same column when run again). Checked on the PC: the form's rules, not rates."""
     sheet = xw.Book.caller().sheets.active
     used = sheet.used_range
-    grid = used.options(ndim=2).value
-    result = validate_grid(sheet.name, grid)
+    result = validate_grid(sheet.name, used.options(ndim=2).value)
     if result["form"]:
-        sheet.range((1, used.last_cell.column + 1)).options(transpose=True).value = [result["rows"].get(str(i + 1), "") for i in range(len(grid))]
+        used.offset(0, result["notes_column"]).resize(len(result["notes"]), 1).value = result["notes"]
     xw.apps.active.alert(result["message"], title="esaplan")
 
 
-@xw.sub
+@xw.script
 def allocation_register_sheet() -> None:
     """ทะเบียนจัดสรร: the selected names and weights, and a total asked for, become an allocation sheet."""
     book = xw.Book.caller()

@@ -20,7 +20,7 @@ from .grades import grade, level_of
 from .kpi import Kpi, Status, kpi, kpi_status, kpi_value, kpis
 from .merger import MergeCandidate, merge_candidates
 from .mtef import mtef
-from .parameters import Parameters, default_parameters, fiscal_year_start
+from .parameters import Parameters, default_parameters, fiscal_year_start, rules_version
 from .planning import SIZE_TH, project_cohort, rooms_needed, school_size
 from .subsidy import Subsidy, per_head, per_head_subsidy, rate
 from .thai import ReportingRound, baht_text, fiscal_year, parse_date, parse_number, reporting_round, round_of, thai_digits
@@ -48,6 +48,7 @@ __all__ = [
     "baht_text",
     "check",
     "default_parameters",
+    "rules_version",
     "fiscal_year",
     "fiscal_year_start",
     "grade",

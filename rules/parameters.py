@@ -17,6 +17,7 @@ Files that are not parameters (the KPI catalogue, the transfer rule table, the g
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -206,6 +207,17 @@ class Parameters:
                 path=first.path,
                 line=first.line,
             )
+
+
+@cache
+def rules_version() -> str:
+    """A short hash of the rules data this process answers from (read once, as the data is): the
+    spreadsheet surfaces key their caches by it and show it, so a rate filled in on the service
+    is never answered from a cache of the old one."""
+    digest = hashlib.blake2b(digest_size=6)
+    for path in sorted(DATA_DIR.rglob("*.yaml")):
+        digest.update(path.relative_to(DATA_DIR).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 @cache

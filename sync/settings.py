@@ -60,6 +60,9 @@ class Settings:
     lock_timeout_s: float = 120.0
     google: GoogleSettings | None = None
     office_name: str = "สำนักงานเขตพื้นที่การศึกษาประถมศึกษา"
+    #: Sites whose pages may call the JSON API from a browser (CORS): xlwings Lite runs in Excel
+    #: from addin.xlwings.org. Staff pages and the Office add-in are served by the service itself.
+    api_origins: tuple[str, ...] = ("https://addin.xlwings.org",)
 
     @property
     def registry_path(self) -> Path:
@@ -108,6 +111,8 @@ def load_settings(home: Path | str | None = None, **overrides: Any) -> Settings:
     for key in ("keep_masters", "max_file_mb", "lock_timeout_s", "office_name"):
         if key in config:
             values[key] = config[key]
+    if "api_origins" in config:
+        values["api_origins"] = tuple(str(origin).rstrip("/") for origin in config["api_origins"])
     try:
         reporting_round(values["fiscal_year"], values["round"])
     except ParseError as exc:

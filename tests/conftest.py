@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -128,3 +130,22 @@ def live_server(tmp_path: Path):
     settings = load_settings(tmp_path / "home")
     with serve(settings) as base:
         yield base, "test-token", settings
+
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator:
+    """Debian's chromium under Playwright; CI (ESAPLAN_REQUIRE_BROWSER=1) fails instead of skipping without it."""
+    executable = shutil.which("chromium")
+    if executable is None:
+        if os.environ.get("ESAPLAN_REQUIRE_BROWSER"):
+            pytest.fail("chromium is required (apt-get install chromium)")
+        pytest.skip("chromium not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

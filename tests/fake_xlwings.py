@@ -105,7 +105,8 @@ class Book:
 
 
 def lite_namespace(base: str, token: str) -> dict:
-    """Run the generated xlwings Lite main.py here, with Pyodide's ``pyfetch`` done by urllib against ``base``."""
+    """Run the generated xlwings Lite main.py here, with Pyodide's ``pyfetch`` done by urllib against
+    ``base`` and ``token`` set as Lite's environment variable ESAPLAN_TOKEN (none when empty)."""
     class Response:
         def __init__(self, status, body):
             self.status, self.ok, self._body = status, status < 400, body
@@ -122,6 +123,7 @@ def lite_namespace(base: str, token: str) -> dict:
             return Response(error.code, error.read())
 
     xlwings = types.ModuleType("xlwings")
+    xlwings.Book = Book  # the scripts' annotation, by which Lite passes the book
     xlwings.func = xlwings.script = lambda f: f
     xlwings.arg = lambda *a, **k: (lambda f: f)
     http = types.ModuleType("pyodide.http")
@@ -137,5 +139,5 @@ def lite_namespace(base: str, token: str) -> dict:
                 sys.modules.pop(key, None)
             else:
                 sys.modules[key] = module
-    namespace["ESAPLAN_TOKEN"] = token
+    namespace["os"] = types.SimpleNamespace(environ={"ESAPLAN_TOKEN": token} if token else {})  # Lite's environment variables
     return namespace

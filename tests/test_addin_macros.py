@@ -51,8 +51,11 @@ def test_desktop_validate_this_sheet_writes_messages_beside_the_data(monkeypatch
     monkeypatch.setattr(desktop.xw.Book, "caller", staticmethod(lambda: book))
     desktop.validate_this_sheet()
     column = [book.sheets.active.cells.get((row, 6)) for row in range(1, 5)]
-    assert column[0] == "" and column[1] == "" and column[2].startswith("ผิด B3:") and column[3].startswith("เตือน E4:")
+    assert column[0] == "ผลตรวจ esaplan" and column[1] == "" and column[2].startswith("ผิด B3:") and column[3].startswith("เตือน E4:")
     assert alerts == ["ตรวจ 3 แถว พบข้อผิดพลาด 1 รายการ"]
+    desktop.validate_this_sheet()  # again: over the same column, and the notes are not read as data
+    assert max(c for _, c in book.sheets.active.cells) == 6
+    assert [book.sheets.active.cells.get((row, 6)) for row in range(1, 5)] == column and alerts[-1] == alerts[0]
 
 
 def test_desktop_allocation_register_makes_a_formatted_sheet(monkeypatch):
@@ -117,7 +120,32 @@ def test_lite_scripts_validate_and_register_through_the_live_service(live_server
     lite = lite_namespace(base, token)
     book = Book([Sheet("ข้อมูลนักเรียน", ENROLMENT)])
     asyncio.run(lite["validate_this_sheet"](book))
-    assert book.sheets.active.cells[(3, 6)].startswith("ผิด B3:")
+    asyncio.run(lite["validate_this_sheet"](book))  # twice: one notes column
+    assert book.sheets.active.cells[(1, 6)] == "ผลตรวจ esaplan" and book.sheets.active.cells[(3, 6)].startswith("ผิด B3:")
+    assert max(c for _, c in book.sheets.active.cells) == 6
     names = Book([Sheet("รายชื่อ", [[None, 900], ["ก", 1], ["ข", 2]])], selection=("A2", "B3"))
     asyncio.run(lite["allocation_register"](names))
     assert names.sheets[1]["A1:D5"].value[1:3] == [[1, "ก", 1, 300], [2, "ข", 2, 600]]
+
+
+def test_lite_says_in_thai_where_to_set_the_connection_code(live_server):
+    base, _, _ = live_server
+    with pytest.raises(ValueError, match="^ESA_BAHTTEXT: ยังไม่ได้ตั้งรหัสเชื่อมต่อ: ตั้งตัวแปร ESAPLAN_TOKEN"):
+        asyncio.run(lite_namespace(base, "")["ESA_BAHTTEXT"](101))
+
+
+def test_desktop_formulas_ask_the_service_when_its_address_is_set(monkeypatch, live_server):
+    """One source of truth: with ESAPLAN_URL the PC's UDFs answer what the service answers, dates
+    sent as Excel serial numbers; a reason it cannot answer is raised (#VALUE! in the cell)."""
+    import datetime as dt
+
+    base, token, _ = live_server
+    monkeypatch.setenv("ESAPLAN_URL", base)
+    monkeypatch.setenv("ESAPLAN_TOKEN", token)
+    assert desktop.ESA_BAHTTEXT(101) == "หนึ่งร้อยเอ็ดบาทถ้วน"
+    assert desktop.ESA_FISCAL_YEAR(dt.datetime(2024, 10, 1)) == 2568
+    with pytest.raises(ValueError, match="^ESA_ALLOCATE: น้ำหนักแถวที่ 2 ติดลบ"):
+        desktop.ESA_ALLOCATE(100, [[1], [-5]])
+    monkeypatch.setenv("ESAPLAN_TOKEN", "wrong")
+    with pytest.raises(ValueError, match="^ESA_BAHTTEXT: ต้องใช้รหัสเชื่อมต่อ"):
+        desktop.ESA_BAHTTEXT(101)

@@ -59,9 +59,14 @@ def test_http_endpoint_gives_the_same_result_as_the_direct_call(client, name, ar
     assert response.json["result"] == json.loads(json.dumps(call(name, args)))
 
 
-def test_bad_arguments_come_back_as_a_readable_result_not_an_http_error(client):
+def test_bad_arguments_are_a_422_with_the_thai_reason_and_every_answer_names_its_rules_version(client):
+    from rules import rules_version
+
     response = client.post("/api/formulas/ESA_ALLOCATE", json={"args": [100, [[1], [-5]]]}, headers={"X-Esaplan-Token": "t"})
-    assert response.status_code == 200 and response.json["result"] == "⚠ ESA_ALLOCATE: น้ำหนักแถวที่ 2 ติดลบ (-5)"
+    assert response.status_code == 422 and response.json == {"error": "น้ำหนักแถวที่ 2 ติดลบ (-5)"}
+    assert response.headers["X-Esaplan-Rules"] == rules_version()
+    assert client.post("/api/formulas/ESA_NOPE", json={"args": []}, headers={"X-Esaplan-Token": "t"}).status_code == 404
+    assert client.get("/api/rules-version", headers={"X-Esaplan-Token": "t"}).json == {"version": rules_version()}
 
 
 @pytest.mark.parametrize(("headers", "body", "status"), [({}, {"args": []}, 401), ({"X-Esaplan-Token": "wrong"}, {"args": []}, 401), ({"X-Esaplan-Token": "t"}, {"nope": 1}, 400)])
@@ -124,14 +129,16 @@ NODE_OFFICE = """
 const fs = require("fs");
 const calls = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
 const registered = {};
-globalThis.CustomFunctions = { associate: (name, fn) => { registered[name] = fn; } };
+class FunctionError extends Error { constructor(code, message) { super(message); this.code = code; } }
+globalThis.CustomFunctions = { associate: (name, fn) => { registered[name] = fn; }, Error: FunctionError, ErrorCode: { invalidValue: "#VALUE!", notAvailable: "#N/A" } };
 globalThis.ESAPLAN_TOKEN = process.argv[3];
 (async () => {
   const source = await (await fetch(process.argv[4] + "/addin/functions.js")).text();
   new Function(source)();
   const results = {};
   for (const [name, args] of calls) results[name] = await registered[name](...args);
-  console.log(JSON.stringify({ registered: Object.keys(registered), results }));
+  const refused = await registered.ESA_ALLOCATE(100, [[1], [-5]]).catch((e) => [e.code, e.message]);
+  console.log(JSON.stringify({ registered: Object.keys(registered), results, refused }));
 })();
 """
 
@@ -158,6 +165,7 @@ def test_office_js_forwarder_runs_in_node_against_the_live_service(live_server, 
         if FORMULAS[name].spills and not isinstance(expected, list):
             expected = [[expected]]
         assert answer["results"][name] == expected, name
+    assert answer["refused"] == ["#VALUE!", "ESA.ALLOCATE: น้ำหนักแถวที่ 2 ติดลบ (-5)"]  # an Excel error, named as typed in Excel on the web
 
 
 APPS_SCRIPT_RUNTIME = """
@@ -170,18 +178,33 @@ globalThis.UrlFetchApp = {
   fetch: (url, options) => {
     const script = `fetch(${JSON.stringify(url)}, {method: ${JSON.stringify(options.method.toUpperCase())}, headers: Object.assign({"Content-Type": "application/json"}, ${JSON.stringify(options.headers)}), body: ${JSON.stringify(options.payload)}})
       .then(async (r) => process.stdout.write(JSON.stringify({code: r.status, text: await r.text()})))`;
+    globalThis.fetches += 1;
     const out = JSON.parse(execFileSync(process.execPath, ["-e", script]).toString());
     return { getResponseCode: () => out.code, getContentText: () => out.text };
   },
 };
-globalThis.Utilities = { sleep: (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms) };
+const crypto = require("crypto");
+globalThis.Utilities = {
+  sleep: (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms),
+  DigestAlgorithm: { SHA_256: "sha256" }, Charset: { UTF_8: "utf8" },
+  computeDigest: (algorithm, text) => [...crypto.createHash(algorithm).update(text, "utf8").digest()],
+  base64EncodeWebSafe: (bytes) => Buffer.from(bytes).toString("base64url"),
+};
+// Apps Script's script cache, and how many times the service was asked
+const cached = {};
+globalThis.fetches = 0;
+globalThis.CacheService = { getScriptCache: () => ({ get: (k) => (k in cached ? cached[k] : null), put: (k, v) => { cached[k] = v; } }) };
 const alerts = [];
 globalThis.SpreadsheetApp = { getUi: () => ({ alert: (text) => alerts.push(text) }) };
 const code = fs.readFileSync(codeFile, "utf8");
 """
 NODE_APPS_SCRIPT = APPS_SCRIPT_RUNTIME + """
 new Function(code + "; globalThis.ESA_BAHTTEXT = ESA_BAHTTEXT; globalThis.ESA_ALLOCATE = ESA_ALLOCATE; globalThis.ESA_KPI = ESA_KPI;")();
-console.log(JSON.stringify([ESA_BAHTTEXT(101), ESA_ALLOCATE(100, [[1], [1], [""], [1]]), ESA_KPI(3), ESA_KPI(3, 7)]));
+const refused = (f) => { try { return ["no error", f()]; } catch (error) { return error.message; } };
+const answers = [ESA_BAHTTEXT(101), ESA_ALLOCATE(100, [[1], [1], [""], [1]]), refused(() => ESA_KPI(3)), ESA_KPI(3, 7)];
+const asked = globalThis.fetches;
+for (let i = 0; i < 20; i++) ESA_BAHTTEXT(101); // a column of the same formula: answered from the cache
+console.log(JSON.stringify([...answers, asked, globalThis.fetches]));
 """
 NODE_APPS_SCRIPT_CONSOLIDATE = APPS_SCRIPT_RUNTIME + """
 new Function(code + "; globalThis.esaplanConsolidateNow = esaplanConsolidateNow;")();
@@ -197,10 +220,11 @@ def test_apps_script_custom_functions_run_in_node_against_the_live_service(live_
     subprocess.run([NODE, "--check", str(tmp_path / "Code.js")], check=True, timeout=60)
     (tmp_path / "run.js").write_text(NODE_APPS_SCRIPT, encoding="utf-8")
     output = subprocess.run([NODE, str(tmp_path / "run.js"), str(tmp_path / "Code.js"), base, token], check=True, capture_output=True, text=True, timeout=120).stdout
-    bahttext, allocated, kpi_missing, kpi = json.loads(output)
+    bahttext, allocated, kpi_missing, kpi, asked, fetches = json.loads(output)
     assert bahttext == "หนึ่งร้อยเอ็ดบาทถ้วน"  # official writing (Royal Institute), as rules.baht_text
     assert allocated == [[34], [33], [""], [33]]
-    assert kpi_missing.startswith("⚠ ESA_KPI:") and kpi == 42.86
+    assert kpi_missing.startswith("ESA_KPI: ต้องมีอาร์กิวเมนต์") and kpi == 42.86  # thrown: the cell shows #ERROR! with the reason
+    assert fetches == asked  # 20 more recalculations of a kept answer asked the service nothing
 
 
 def test_xlwings_lite_main_runs_against_the_live_service(live_server):
@@ -208,11 +232,12 @@ def test_xlwings_lite_main_runs_against_the_live_service(live_server):
     lite = lite_namespace(base, token)
 
     async def run():
-        return [await lite["ESA_ALLOCATE"](100, [[1], [1], [None], [1]]), await lite["ESA_FISCAL_YEAR"]("1 ต.ค. 2567"), await lite["ESA_ROOMS"]("สิบ", "ป.1")]
+        return [await lite["ESA_ALLOCATE"](100, [[1], [1], [None], [1]]), await lite["ESA_FISCAL_YEAR"]("1 ต.ค. 2567")]
 
-    allocated, fiscal_year, rooms = asyncio.run(run())
+    allocated, fiscal_year = asyncio.run(run())
     assert allocated == [[34], [33], [""], [33]] and fiscal_year == 2568
-    assert rooms.startswith("⚠ ESA_ROOMS:")
+    with pytest.raises(ValueError, match="^ESA_ROOMS: "):  # the cell shows #VALUE!, Lite's pane the reason
+        asyncio.run(lite["ESA_ROOMS"]("สิบ", "ป.1"))
 
 
 def test_served_files_and_macro_endpoints(client, tmp_path):
@@ -239,28 +264,30 @@ def test_consolidate_now_through_the_api(demo_copy):
 
 
 NODE_TASKPANE = r"""
-const fs = require("fs");
-const [, , htmlFile, base, token] = process.argv;
-const html = fs.readFileSync(htmlFile, "utf8");
-const script = html.slice(html.lastIndexOf("<script>") + 8, html.lastIndexOf("</script>"));
+const [, , base, token, mode] = process.argv;
 const elements = {};
-globalThis.document = { getElementById: (id) => (elements[id] = elements[id] || { value: "", textContent: "", onclick: null }) };
+globalThis.document = { getElementById: (id) => (elements[id] = elements[id] || { value: "", textContent: "", onclick: null, onsubmit: null }) };
 const storage = {};
 globalThis.OfficeRuntime = { storage: { getItem: async (k) => storage[k], setItem: async (k, v) => { storage[k] = v; } } };
 globalThis.Office = { onReady: (callback) => callback() };
+globalThis.CustomFunctions = { associate: () => {}, Error: Error, ErrorCode: {} };
+// A sheet whose used range starts at B2 (a title row and a margin column left empty), as many do.
 const written = {};
-function range(sheet, values) {
-  return { values, load() {}, get columnCount() { return values[0].length; }, get rowCount() { return values.length; }, format: { font: {} } };
+const cells = { ข้อมูลนักเรียน: [["ชั้น", "ชาย (คน)", "หญิง (คน)", "รวม (คน)", "ห้องเรียน"], ["ป.1", 12, 10, "", 1], ["ป.2", "สิบ", 9, "", 1]] };
+function usedRange(name) {
+  return { values: cells[name], rowIndex: 1, columnIndex: 1, load() {}, format: { font: {} } };
 }
-const sheets = { active: { name: "ข้อมูลนักเรียน", used: [["ชั้น", "ชาย (คน)", "หญิง (คน)", "รวม (คน)", "ห้องเรียน"], ["ป.1", 12, 10, "", 1], ["ป.2", "สิบ", 9, "", 1]] } };
-function sheetApi(name, used) {
+function sheetApi(name) {
   return {
     name, load() {}, activate() {},
-    getUsedRange: () => range(name, used),
-    getRange: () => range(name, [[0]]),
+    getUsedRange: () => usedRange(name),
+    getRange: () => ({ format: { font: {} } }),
     getRangeByIndexes: (row, column, rows, columns) => {
       const target = { format: { font: {} } };
-      Object.defineProperty(target, "values", { set(v) { written[name] = { row, column, values: v }; } });
+      Object.defineProperty(target, "values", { set(v) {
+        written[name] = { row, column, values: v };
+        if (cells[name]) cells[name].forEach((r, i) => { r[column - 1] = v[i][0]; }); // the notes become part of the used range
+      } });
       Object.defineProperty(target, "numberFormat", { set(v) {} });
       return target;
     },
@@ -270,16 +297,18 @@ globalThis.Excel = {
   run: async (fn) => fn({
     sync: async () => {},
     workbook: {
-      worksheets: { getActiveWorksheet: () => sheetApi("ข้อมูลนักเรียน", sheets.active.used), add: (name) => sheetApi(name, [[""]]) },
-      getSelectedRange: () => range("รายชื่อ", [["ก", 1], ["ข", 3]]),
+      worksheets: { getActiveWorksheet: () => sheetApi("ข้อมูลนักเรียน"), add: (name) => sheetApi(name) },
+      getSelectedRange: () => ({ values: [["ก", 1], ["ข", 3]], load() {} }),
     },
   }),
 };
-new Function(script.replace(/__ESAPLAN_BASE__/g, base))();
 (async () => {
+  for (const file of ["functions.js", "taskpane.js"]) {
+    require("vm").runInThisContext(await (await fetch(`${base}/addin/${file}`)).text());  // as <script> tags: one global scope
+  }
   document.getElementById("token").value = token;
-  await elements.save.onclick();
-  if (process.argv[5] === "consolidate") {
+  await elements.connection.onsubmit({ preventDefault() {} });
+  if (mode === "consolidate") {
     const shown = [];
     Object.defineProperty(elements.status, "textContent", { set(v) { shown.push(v); }, get() { return shown[shown.length - 1]; } });
     await elements.consolidate.onclick();
@@ -287,26 +316,27 @@ new Function(script.replace(/__ESAPLAN_BASE__/g, base))();
     return;
   }
   await elements.validate.onclick();
-  const validated = elements.status.textContent;
+  const validated = elements.status.textContent, first = written["ข้อมูลนักเรียน"];
+  await elements.validate.onclick();  // run again: the same notes column, not a second one
+  const again = written["ข้อมูลนักเรียน"];
   document.getElementById("total").value = "400";
   await elements.register.onclick();
-  console.log(JSON.stringify({ validated, written, status: elements.status.textContent }));
+  console.log(JSON.stringify({ validated, first, again, written, status: elements.status.textContent }));
 })();
 """
 
 
 @needs_node
 def test_office_js_taskpane_macros_run_in_node_against_the_live_service(live_server, tmp_path):
-    from addin.officejs import taskpane_html
-
     base, token, _ = live_server
-    (tmp_path / "taskpane.html").write_text(taskpane_html(base), encoding="utf-8")
     (tmp_path / "run.js").write_text(NODE_TASKPANE, encoding="utf-8")
-    output = subprocess.run([NODE, str(tmp_path / "run.js"), str(tmp_path / "taskpane.html"), base, token], check=True, capture_output=True, text=True, timeout=120).stdout
+    output = subprocess.run([NODE, str(tmp_path / "run.js"), base, token], check=True, capture_output=True, text=True, timeout=120).stdout
     answer = json.loads(output)
     assert answer["validated"] == "ตรวจ 2 แถว พบข้อผิดพลาด 1 รายการ"
-    notes = answer["written"]["ข้อมูลนักเรียน"]
-    assert (notes["row"], notes["column"]) == (0, 5) and notes["values"][0] == [""] and notes["values"][2][0].startswith("ผิด B3:")
+    first, again = answer["first"], answer["again"]
+    assert (first["row"], first["column"]) == (1, 6)  # after the data, counted from where the used range starts (B2)
+    assert first["values"][0] == ["ผลตรวจ esaplan"] and first["values"][1] == [""] and first["values"][2][0].startswith("ผิด B3:")
+    assert again == first  # validated twice: the same column, written over
     register = next(v for k, v in answer["written"].items() if k.startswith("ทะเบียนจัดสรร"))
     assert register["values"][1:3] == [[1, "ก", 1, 100], [2, "ข", 3, 300]] and register["values"][-1][-1] == "สี่ร้อยบาทถ้วน"
     assert answer["status"] == "เขียนทะเบียนจัดสรรแล้ว"
@@ -344,7 +374,6 @@ def test_esaplan_serve_runs_the_service_under_waitress(tmp_path):
 @needs_node
 def test_consolidate_now_follows_a_long_run_to_its_summary_in_office_js_and_apps_script(monkeypatch, demo_copy, tmp_path):
     """A run longer than the service's 50-second answer: made so here by a wait of 0 s."""
-    from addin.officejs import taskpane_html
     from sync.settings import load_settings
     from tests.conftest import serve
 
@@ -353,8 +382,7 @@ def test_consolidate_now_follows_a_long_run_to_its_summary_in_office_js_and_apps
     (tmp_path / "gas.js").write_text(NODE_APPS_SCRIPT_CONSOLIDATE, encoding="utf-8")
     (tmp_path / "pane.js").write_text(NODE_TASKPANE, encoding="utf-8")
     with serve(load_settings(demo_copy), "tok") as base:
-        (tmp_path / "taskpane.html").write_text(taskpane_html(base), encoding="utf-8")
-        pane = subprocess.run([NODE, str(tmp_path / "pane.js"), str(tmp_path / "taskpane.html"), base, "tok", "consolidate"], check=True, capture_output=True, text=True, timeout=120).stdout
+        pane = subprocess.run([NODE, str(tmp_path / "pane.js"), base, "tok", "consolidate"], check=True, capture_output=True, text=True, timeout=120).stdout
         gas = subprocess.run([NODE, str(tmp_path / "gas.js"), str(tmp_path / "Code.js"), base, "tok"], check=True, capture_output=True, text=True, timeout=120).stdout
     shown = json.loads(pane)
     assert any(s.startswith("กำลังรวมข้อมูล ") and "%" in s for s in shown[1:-1]), shown

@@ -8,7 +8,6 @@ the pages say, not how they look.
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import time
 import zipfile
@@ -22,26 +21,9 @@ import pytest
 from tests.conftest import serve_command
 
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "test-output" / "screenshots"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
 PHONE = {"width": 390, "height": 844}
 ENROLMENT = "ข้อมูลนักเรียน"
 HISTORY = "section:has(h2:has-text('ประวัติการส่ง')) summary"
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator:
-    """Debian's chromium under Playwright; CI (ESAPLAN_REQUIRE_BROWSER=1) fails instead of skipping without it."""
-    executable = shutil.which("chromium")
-    if executable is None:
-        if os.environ.get("ESAPLAN_REQUIRE_BROWSER"):
-            pytest.fail("chromium is required (apt-get install chromium)")
-        pytest.skip("chromium not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

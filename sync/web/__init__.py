@@ -9,8 +9,8 @@
 Views only parse the request, call :mod:`sync`, :mod:`addin` or :mod:`rules`, and render. The
 session cookie is signed with the installation's secret (``<home>/secret-key.txt``, made once),
 forms carry a CSRF token, uploads are capped at the file size limit, and every page is sent
-with headers that keep it out of frames, stop content sniffing and never leak a school's link
-to another site in the ``Referer``.
+with headers that keep it out of frames (the add-in's pages: out of all frames but Office's),
+stop content sniffing and never leak a school's link to another site in the ``Referer``.
 """
 
 from __future__ import annotations
@@ -22,7 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, jsonify, render_template, request
+from flask_cors import CORS
 from werkzeug.exceptions import HTTPException
+
+from addin.officejs import CONTENT_SECURITY_POLICY as ADDIN_CONTENT_SECURITY_POLICY
 
 from ..settings import Settings, load_settings
 from . import context
@@ -65,13 +68,21 @@ def create_app(settings: Settings | None = None, *, api_token: str | None = None
 
     for module in (api, addin_files, auth, staff, school):
         app.register_blueprint(module.blueprint)
+    # xlwings Lite fetches from its own site: only the API answers it, only for the configured
+    # sites, and the token is still required on every call but the preflight.
+    CORS(app, resources={r"/api/*": {"origins": list(settings.api_origins)}}, allow_headers=["Content-Type", "X-Esaplan-Token"], methods=["GET", "POST"], expose_headers=["X-Esaplan-Rules"], max_age=600, allow_private_network=True)
     app.after_request(_headers)
     app.register_error_handler(HTTPException, _error_page)
     return app
 
 
 def _headers(response: Any) -> Any:
+    """Every page kept out of frames, except the Office add-in's, which Excel on the web frames:
+    those are framed by Office's sites only and load office.js from Microsoft's CDN."""
     response.headers.update(SECURITY_HEADERS)
+    if request.path.startswith("/addin/"):
+        del response.headers["X-Frame-Options"]  # superseded by frame-ancestors, which names who may frame
+        response.headers["Content-Security-Policy"] = ADDIN_CONTENT_SECURITY_POLICY
     return response
 
 

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, abort, jsonify, request
 
 from addin.appsscript import apps_script
 from addin.lite import lite_main
-from addin.officejs import functions_js, functions_metadata, icon_png, manifest_xml, taskpane_html
+from addin.officejs import functions_js, functions_metadata, icon_png, manifest_xml, taskpane_file
 
 blueprint = Blueprint("addin_files", __name__, url_prefix="/addin")
 
@@ -29,7 +29,17 @@ def script() -> Response:
 
 @blueprint.get("/taskpane.html")
 def taskpane() -> Response:
-    return Response(taskpane_html(_base()), mimetype="text/html")
+    return Response(taskpane_file("html"), mimetype="text/html")
+
+
+@blueprint.get("/taskpane.js")
+def taskpane_script() -> Response:
+    return Response(taskpane_file("js"), mimetype="application/javascript")
+
+
+@blueprint.get("/taskpane.css")
+def taskpane_style() -> Response:
+    return Response(taskpane_file("css"), mimetype="text/css")
 
 
 @blueprint.get("/manifest.xml")

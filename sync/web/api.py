@@ -1,7 +1,11 @@
 """JSON API for the spreadsheet surfaces: run a formula, list formulas, consolidate.
 
 Every call carries the installation's shared secret in ``X-Esaplan-Token`` (compared in
-constant time). Formula errors are results (a Thai message for the cell), not HTTP errors.
+constant time), except a browser's CORS preflight (``OPTIONS``), which by the Fetch standard
+carries no header of the page's: xlwings Lite calls from its own site (see :func:`sync.web.create_app`).
+A formula that cannot answer is a 422 with the Thai reason, which each surface shows as its
+host's error (``#VALUE!``); every formula answer says the rules version it came from
+(``X-Esaplan-Rules``, also ``GET /api/rules-version``).
 
 Consolidation is the web button's background job: ``POST /api/jobs`` starts it (or joins the
 one running) and answers 202 at once, ``GET /api/jobs/<id>`` is its progress and
@@ -17,9 +21,9 @@ from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
 
-from addin import FORMULAS, call
+from addin import FORMULAS, FormulaError, call
 from addin.macros import allocation_register, validate_grid
-from rules import EsaplanError
+from rules import EsaplanError, rules_version
 
 from .context import client_ip, job_json, services
 
@@ -30,6 +34,8 @@ blueprint = Blueprint("api", __name__, url_prefix="/api")
 
 @blueprint.before_request
 def require_token() -> Any:
+    if request.method == "OPTIONS":
+        return None  # a preflight: answered by flask-cors, runs nothing
     sent = request.headers.get("X-Esaplan-Token", "")
     if not hmac.compare_digest(sent.encode(), current_app.config["ESAPLAN_API_TOKEN"].encode()):
         return jsonify(error="ต้องใช้รหัสเชื่อมต่อ (X-Esaplan-Token) ที่ถูกต้อง / a valid X-Esaplan-Token is required"), 401
@@ -41,7 +47,18 @@ def run_formula(name: str) -> Any:
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("args"), list):
         return jsonify(error='ต้องส่ง JSON {"args": [...]} / expected JSON {"args": [...]}'), 400
-    return jsonify(result=call(name, body["args"]))
+    try:
+        response = jsonify(result=call(name, body["args"]))
+    except FormulaError as error:
+        response = jsonify(error=error.reason)
+        response.status_code = 404 if error.unknown else 422
+    response.headers["X-Esaplan-Rules"] = rules_version()
+    return response
+
+
+@blueprint.get("/rules-version")
+def current_rules_version() -> Any:
+    return jsonify(version=rules_version())
 
 
 @blueprint.post("/validate")
