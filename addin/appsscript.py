@@ -143,7 +143,7 @@ function esaplanConsolidateNow() {
 function esaplanValidateThisSheet() {
   var sheet = SpreadsheetApp.getActiveSheet();
   var range = sheet.getDataRange();
-  var result = esaplanPost_("validate", { sheet: sheet.getName(), grid: range.getValues() });
+  var result = esaplanPost_("validate", { sheet: sheet.getName(), grid: range.getValues(), origin: [range.getRow(), range.getColumn()] });
   if (!result.form) { SpreadsheetApp.getUi().alert(result.message); return; }
   sheet.getRange(range.getRow(), range.getColumn() + result.notes_column, result.notes.length, 1).setValues(result.notes);
   SpreadsheetApp.getUi().alert(result.message);

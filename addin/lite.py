@@ -109,7 +109,7 @@ async def validate_this_sheet(book: xw.Book):
     """ตรวจแผ่นงานนี้ (Validate this sheet): messages go in the column after the data (the same column when run again)."""
     sheet = book.sheets.active
     used = sheet.used_range
-    result = await _post("validate", {"sheet": sheet.name, "grid": used.options(ndim=2).value})
+    result = await _post("validate", {"sheet": sheet.name, "grid": used.options(ndim=2).value, "origin": [used.row, used.column]})
     if result["form"]:
         used.offset(0, result["notes_column"]).resize(len(result["notes"]), 1).value = result["notes"]
     print(result["message"])

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter
+
 from rules import allocate, baht_text
 from rules.forms import forms, read_sheet, row_of
 from rules.money import to_decimal
@@ -27,12 +29,14 @@ SEVERITY_TH = {"error": "ผิด", "warning": "เตือน", "info": "ห�
 NOTES_HEADER = "ผลตรวจ esaplan"
 
 
-def validate_grid(sheet_name: str, grid: list[list[Any]], unit_code: str = "-") -> dict[str, Any]:
+def validate_grid(sheet_name: str, grid: list[list[Any]], unit_code: str = "-", origin: tuple[int, int] = (1, 1)) -> dict[str, Any]:
     """Check a sheet's values (its used range, from its first cell) against the form of the same
     name. The answer: messages keyed by row number (``rows``), and the column to write beside the
     data: ``notes`` (one cell a row, the first headed :data:`NOTES_HEADER`) at ``notes_column``
     (counted from the grid's first column, 0-based): the last column when it already holds the
-    notes of an earlier run, else the one after the data."""
+    notes of an earlier run, else the one after the data. ``origin`` is the sheet's (row, column)
+    of the grid's first cell: the messages name the cells as the sheet does (a used range that
+    starts at B2 has its first cell called B2, not A1)."""
     width = max((len(row) for row in grid), default=0)
     notes_column = width - 1 if width and str(grid[0][-1] or "").startswith(NOTES_HEADER) else width
     grid = [row[:notes_column] for row in grid]
@@ -45,8 +49,8 @@ def validate_grid(sheet_name: str, grid: list[list[Any]], unit_code: str = "-") 
     for problem in result.problems:
         row = row_of(problem.cell)
         if row:
-            by_row.setdefault(row, []).append(f"{SEVERITY_TH[problem.severity]} {problem.cell}: {problem.message_th}")
-    problems = [{"cell": p.cell, "rule": p.rule, "severity": p.severity, "message_th": p.message_th} for p in result.problems]
+            by_row.setdefault(row, []).append(f"{SEVERITY_TH[problem.severity]} {_on_sheet(problem.cell, origin)}: {problem.message_th}")
+    problems = [{"cell": _on_sheet(p.cell, origin), "rule": p.rule, "severity": p.severity, "message_th": p.message_th} for p in result.problems]
     errors = sum(1 for p in result.problems if p.severity == "error")
     rows = {str(k): "; ".join(v) for k, v in by_row.items()}
     notes = [[rows.get(str(number), "")] for number in range(1, len(grid) + 1)]
@@ -54,6 +58,14 @@ def validate_grid(sheet_name: str, grid: list[list[Any]], unit_code: str = "-") 
         notes[0] = [f"{NOTES_HEADER}: {notes[0][0]}" if notes[0][0] else NOTES_HEADER]
     message = f"ตรวจ {len(result.rows)} แถว พบข้อผิดพลาด {errors} รายการ"
     return {"form": form.code, "problems": problems, "rows": rows, "notes": notes, "notes_column": notes_column, "message": message}
+
+
+def _on_sheet(cell: str, origin: tuple[int, int]) -> str:
+    """A grid address ("B3") as the sheet names it when the grid starts at ``origin``; "-" stays."""
+    if row_of(cell) is None:
+        return cell
+    letters, row = coordinate_from_string(cell)
+    return f"{get_column_letter(column_index_from_string(letters) + origin[1] - 1)}{row + origin[0] - 1}"
 
 
 def allocation_register(names: Any, weights: Any, total: Any, unit: Any = None) -> list[list[Any]]:

@@ -41,7 +41,7 @@ async function esaplanValidate(context) {
   sheet.load("name");
   used.load(["values", "rowIndex", "columnIndex"]);
   await context.sync();
-  const result = await esaplanApi("validate", { sheet: sheet.name, grid: used.values });
+  const result = await esaplanApi("validate", { sheet: sheet.name, grid: used.values, origin: [used.rowIndex + 1, used.columnIndex + 1] });
   if (result.form) {
     sheet.getRangeByIndexes(used.rowIndex, used.columnIndex + result.notes_column, result.notes.length, 1).values = result.notes;
     await context.sync();

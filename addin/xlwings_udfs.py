@@ -123,7 +123,7 @@ def validate_this_sheet() -> None:
     data (over the same column when run again). Checked on the PC: the form's rules, not rates."""
     sheet = xw.Book.caller().sheets.active
     used = sheet.used_range
-    result = validate_grid(sheet.name, used.options(ndim=2).value)
+    result = validate_grid(sheet.name, used.options(ndim=2).value, origin=(used.row, used.column))
     if result["form"]:
         used.offset(0, result["notes_column"]).resize(len(result["notes"]), 1).value = result["notes"]
     xw.apps.active.alert(result["message"], title="esaplan")

@@ -35,6 +35,14 @@ class Range:
         return Range(self.sheet, self.first, self.last, transpose)
 
     @property
+    def row(self) -> int:
+        return self.first[0]
+
+    @property
+    def column(self) -> int:
+        return self.first[1]
+
+    @property
     def last_cell(self) -> Any:
         return type("Cell", (), {"row": self.last[0], "column": self.last[1]})()
 
@@ -76,9 +84,10 @@ class Sheet:
 
     @property
     def used_range(self) -> Range:
-        rows = max(r for r, _ in self.cells)
-        columns = max(c for _, c in self.cells)
-        return Range(self, (1, 1), (rows, columns))
+        """From the first filled row and column, as Excel's: not always A1."""
+        filled = [key for key, value in self.cells.items() if value not in (None, "")]
+        first = (min(r for r, _ in filled), min(c for _, c in filled))
+        return Range(self, first, (max(r for r, _ in self.cells), max(c for _, c in self.cells)))
 
 
 class Sheets(list):

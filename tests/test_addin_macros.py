@@ -149,3 +149,12 @@ def test_desktop_formulas_ask_the_service_when_its_address_is_set(monkeypatch, l
     monkeypatch.setenv("ESAPLAN_TOKEN", "wrong")
     with pytest.raises(ValueError, match="^ESA_BAHTTEXT: ต้องใช้รหัสเชื่อมต่อ"):
         desktop.ESA_BAHTTEXT(101)
+
+
+def test_desktop_validate_names_cells_as_the_sheet_does_when_the_data_starts_at_b2(monkeypatch, alerts):
+    sheet = Sheet("ข้อมูลนักเรียน")
+    sheet.cells = {(r + 2, c + 2): value for r, row in enumerate(ENROLMENT) for c, value in enumerate(row)}
+    monkeypatch.setattr(desktop.xw.Book, "caller", staticmethod(lambda: Book([sheet])))
+    desktop.validate_this_sheet()
+    assert sheet.cells[(2, 7)] == "ผลตรวจ esaplan" and sheet.cells[(4, 7)].startswith("ผิด C4:")  # "สิบ" is in C4
+    assert sheet.cells[(4, 3)] == "สิบ"

@@ -335,7 +335,7 @@ def test_office_js_taskpane_macros_run_in_node_against_the_live_service(live_ser
     assert answer["validated"] == "ตรวจ 2 แถว พบข้อผิดพลาด 1 รายการ"
     first, again = answer["first"], answer["again"]
     assert (first["row"], first["column"]) == (1, 6)  # after the data, counted from where the used range starts (B2)
-    assert first["values"][0] == ["ผลตรวจ esaplan"] and first["values"][1] == [""] and first["values"][2][0].startswith("ผิด B3:")
+    assert first["values"][0] == ["ผลตรวจ esaplan"] and first["values"][1] == [""] and first["values"][2][0].startswith("ผิด C4:")  # the sheet's own address
     assert again == first  # validated twice: the same column, written over
     register = next(v for k, v in answer["written"].items() if k.startswith("ทะเบียนจัดสรร"))
     assert register["values"][1:3] == [[1, "ก", 1, 100], [2, "ข", 3, 300]] and register["values"][-1][-1] == "สี่ร้อยบาทถ้วน"

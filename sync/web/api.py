@@ -66,7 +66,10 @@ def validate_sheet() -> Any:
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("grid"), list):
         return jsonify(error='ต้องส่ง JSON {"sheet": "...", "grid": [[...]]} / expected JSON {"sheet", "grid"}'), 400
-    return jsonify(validate_grid(str(body.get("sheet", "")), body["grid"], str(body.get("unit_code") or "-")))
+    origin = body.get("origin") or [1, 1]  # the sheet's row and column of the grid's first cell
+    if not (isinstance(origin, list) and len(origin) == 2 and all(isinstance(n, int) and n >= 1 for n in origin)):
+        return jsonify(error='origin ต้องเป็น [แถว, คอลัมน์] เริ่มที่ 1 / origin must be [row, column], 1-based'), 400
+    return jsonify(validate_grid(str(body.get("sheet", "")), body["grid"], str(body.get("unit_code") or "-"), (origin[0], origin[1])))
 
 
 @blueprint.post("/allocation-register")
