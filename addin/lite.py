@@ -52,13 +52,15 @@ def _cell(value):
 
 async def _call(name, args, spills):
     """One formula through the service; a reason it cannot answer is raised: the cell shows #VALUE!."""
-    if not os.environ.get("ESAPLAN_TOKEN"):
-        raise ValueError(f"{name}: {NO_TOKEN}")
+    try:
+        token = _token()
+    except ValueError as error:
+        raise ValueError(f"{name}: {error}") from None
     try:
         response = await pyfetch(
             f"{ESAPLAN_URL}/api/formulas/{name}",
             method="POST",
-            headers={"Content-Type": "application/json", "X-Esaplan-Token": _token()},
+            headers={"Content-Type": "application/json", "X-Esaplan-Token": token},
             body=json.dumps({"args": list(args)}, default=str),
         )
         data = await response.json()

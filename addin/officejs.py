@@ -29,7 +29,6 @@ from xml.sax.saxutils import quoteattr
 from .registry import FORMULAS, Formula
 
 NAMESPACE = "ESA"
-OFFICE_JS = "https://appsforoffice.microsoft.com/lib/1/hosted/office.js"  # Microsoft's CDN: add-ins must load office.js from it
 #: Sites that frame the task pane: Excel on the web (consumer and Microsoft 365, old and new
 #: addresses) and SharePoint/OneDrive; Excel desktop shows it in its own web view, not framed.
 OFFICE_FRAMES = ("https://*.officeapps.live.com", "https://*.office.com", "https://*.office365.com", "https://*.microsoft365.com", "https://*.cloud.microsoft", "https://*.sharepoint.com")

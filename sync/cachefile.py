@@ -7,7 +7,11 @@ database, or that holds another layout (an older esaplan), is emptied and made a
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
+
+KEYS_A_QUERY = 500  # under SQLite's bound-parameter limit (999 in older builds)
 
 
 def open_cache(path: Path, schema: int, table: str, columns: str) -> sqlite3.Connection | None:
@@ -31,3 +35,10 @@ def open_cache(path: Path, schema: int, table: str, columns: str) -> sqlite3.Con
             if attempt == 0:
                 path.unlink(missing_ok=True)
     return None
+
+
+def rows_by_key(db: sqlite3.Connection, select: str, keys: Sequence[str]) -> Iterator[Any]:
+    """The rows of ``select`` (a query ending in ``WHERE key IN``) for ``keys``, a few hundred keys a query."""
+    for start in range(0, len(keys), KEYS_A_QUERY):
+        chunk = keys[start : start + KEYS_A_QUERY]
+        yield from db.execute(f"{select} ({','.join('?' * len(chunk))})", chunk)

@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -446,9 +446,12 @@ def _data_rows(plans: list[SheetPlan], sheet: Any, styles: dict[str, str], cache
     return result
 
 
+@cache
 def code_salt() -> str:
     """What shapes a unit's rows and facts besides its submission: esaplan's code and rules data
-    (rates, forms). Read every run (~2 ms): an edited rate or an upgrade reuses nothing kept."""
+    (rates, forms), so an edited rate or an upgrade reuses nothing kept. Read once a process, as
+    the code and the rules data themselves are (:func:`rules.default_parameters`): a rate edited
+    while the service runs is used, and salts the caches, from its restart on."""
     digest = hashlib.blake2b(digest_size=16)
     for root in (Path(rules.__file__).parent, Path(__file__).parent):
         for path in sorted(root.rglob("*")):

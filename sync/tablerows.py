@@ -33,7 +33,7 @@ from typing import Any
 
 from openpyxl.utils.datetime import to_excel
 
-from .cachefile import open_cache
+from .cachefile import open_cache, rows_by_key
 from .sheetplan import shown_width
 from .zippackage import Deflated, deflate
 
@@ -144,7 +144,7 @@ class RowCache:
     """Blocks of rows kept by the hash of what they are made from, for one round's master.
 
     A SQLite file next to the master (plain data, never code, though the folder may be shared):
-    a run reads the blocks it needs, 500 keys a query, and writes only those it made. ``salt``
+    a run reads the blocks it needs and writes only those it made. ``salt``
     stands for the code and rules that shape rows: when it changes, no kept block matches.
     ``dates`` are the styles of a date-time and a date in a column without a number format.
     """
@@ -178,11 +178,7 @@ class RowCache:
         return [hashlib.blake2b(shape + repr(unit.source).encode(), digest_size=16).hexdigest() for unit in table.units]
 
     def _read(self, keys: list[str]) -> dict[str, Block]:
-        found = []
-        for start in range(0, len(keys) if self.db else 0, 500):  # under SQLite's bound-parameter limit
-            chunk = keys[start : start + 500]
-            query = f"SELECT key, deflated, crc, size, count, widths FROM blocks WHERE key IN ({','.join('?' * len(chunk))})"
-            found += self._run(query, chunk) or []
+        found = self._run(lambda db: list(rows_by_key(db, "SELECT key, deflated, crc, size, count, widths FROM blocks WHERE key IN", keys))) or []
         widths = json.loads(f"[{','.join(row[5] for row in found)}]")  # one parse for all: ~10 µs a call saved 1,500 times
         return {key: Block(Deflated(data, crc, size), count, dict(pairs)) for (key, data, crc, size, count, _), pairs in zip(found, widths, strict=True)}
 
@@ -191,7 +187,7 @@ class RowCache:
         if self.db is None:
             return
         rows = [(key, block.rows.data, block.rows.crc, block.rows.size, block.count, json.dumps(list(block.widths.items()))) for key in self.new for block in [self.used[key]]]
-        stale = [(key,) for (key,) in self._run("SELECT key FROM blocks") or () if key not in self.used]
+        stale = [(key,) for (key,) in self._run(lambda db: db.execute("SELECT key FROM blocks").fetchall()) or () if key not in self.used]
         try:
             with self.db:
                 self.db.executemany("INSERT OR REPLACE INTO blocks VALUES (?, ?, ?, ?, ?, ?)", rows)
@@ -201,11 +197,11 @@ class RowCache:
         finally:
             self.db.close()
 
-    def _run(self, query: str, parameters: Sequence[Any] = ()) -> list[Any] | None:
+    def _run(self, read: Callable[[sqlite3.Connection], list[Any]]) -> list[Any] | None:
         if self.db is None:
             return None
         try:
-            return self.db.execute(query, parameters).fetchall()
+            return read(self.db)
         except sqlite3.Error:  # a broken cache: every block is made again, and the file afresh next run
             self.db.close()
             self.db = None

@@ -16,7 +16,7 @@ import datetime as dt
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -25,7 +25,7 @@ from typing import Any
 from rules.forms import row_of
 from rules.transfers import category_th
 
-from .cachefile import open_cache
+from .cachefile import open_cache, rows_by_key
 from .ledger import Submission
 
 SCHEMA = 1  # PRAGMA user_version: a file of another layout is emptied, not misread
@@ -174,15 +174,11 @@ class FactsCache:
         return result
 
 
-def _read(db: sqlite3.Connection, keys: Iterable[str]) -> dict[str, str]:
-    wanted, found = list(keys), {}
+def _read(db: sqlite3.Connection, keys: Sequence[str]) -> dict[str, str]:
     try:
-        for start in range(0, len(wanted), 500):  # under SQLite's bound-parameter limit
-            chunk = wanted[start : start + 500]
-            found.update(db.execute(f"SELECT key, facts FROM facts WHERE key IN ({','.join('?' * len(chunk))})", chunk).fetchall())
+        return dict(rows_by_key(db, "SELECT key, facts FROM facts WHERE key IN", keys))
     except sqlite3.Error:
         return {}
-    return found
 
 
 def _write(db: sqlite3.Connection, made: list[tuple[str, str]], used: list[str]) -> None:
