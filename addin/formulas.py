@@ -15,6 +15,8 @@ from rules.money import to_decimal
 
 from .registry import Param, as_date, as_int, flat, formula, rows_of
 
+PER_PUPIL_ITEMS = tuple((i["code"], i["th"]) for i in rules.default_parameters().table("per_head.items")["items"] if i["per"] == "pupil")
+
 
 @formula(
     "ESA_ALLOCATE",
@@ -56,7 +58,7 @@ def esa_allocate(total: Any, weights: Any, floor: Any, cap: Any, unit: Any) -> l
     [
         Param("level", "text", "ระดับหรือชั้น เช่น ประถม, ป.1", "level or grade, e.g. primary, P1"),
         Param("pupils", "number", "จำนวนนักเรียน", "pupils"),
-        Param("item", "text", "รายการ: tuition textbooks supplies uniforms activities", "item: tuition, textbooks, supplies, uniforms, activities", optional=True),
+        Param("item", "text", "รายการ (ว่าง = tuition ค่าจัดการเรียนการสอน)", "item (blank = tuition)", optional=True, choices=PER_PUPIL_ITEMS),
         Param("fiscal_year", "number", "ปีงบประมาณ พ.ศ. (ว่าง = ปีนี้)", "fiscal year BE (blank = this year)", optional=True),
     ],
     "value",
@@ -193,7 +195,7 @@ def esa_kpi(numerator: Any, denominator: Any) -> Any:
     [
         Param("kpi_code", "text", "รหัสตัวชี้วัด เช่น S2.4", "KPI code, e.g. S2.4"),
         Param("actual", "number", "ผลที่ได้", "actual value"),
-        Param("round", "number", "รอบ 6 9 หรือ 12 (ว่าง = 12)", "round 6, 9 or 12 (blank = 12)", optional=True),
+        Param("round", "number", "รอบ 6 9 หรือ 12 (ว่าง = 12)", "round 6, 9 or 12 (blank = 12)", optional=True, choices=((6, "รอบ 6 เดือน"), (9, "รอบ 9 เดือน"), (12, "รอบ 12 เดือน (ทั้งปี)"))),
     ],
     "value",
     (("S2.4", 10, 12), "บรรลุเป้าหมาย"),
@@ -254,7 +256,7 @@ def esa_cohort(table: Any, years: Any) -> list[list[Any]]:
     [
         Param("history", "range", "ปีงบประมาณและจำนวนเงินย้อนหลัง", "fiscal years and amounts"),
         Param("years", "number", "จำนวนปีที่ประมาณการ (ว่าง = 3)", "years ahead (blank = 3)", optional=True),
-        Param("method", "text", "วิธี linear / growth / average (ว่าง = linear)", "method linear / growth / average", optional=True),
+        Param("method", "text", "วิธี linear / growth / average (ว่าง = linear)", "method linear / growth / average", optional=True, choices=(("linear", "แนวโน้มเส้นตรง"), ("growth", "อัตราเพิ่มเฉลี่ย"), ("average", "ค่าเฉลี่ย"))),
     ],
     "table",
     (([[2565, 100000], [2566, 110000], [2567, 121000]], 2, "growth"), [[2568, 133100], [2569, 146410]]),

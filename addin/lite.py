@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 
-from .registry import FORMULAS, Formula
+from .registry import FORMULAS, Formula, described
 
 HEADER = '''"""esaplan สำหรับ xlwings Lite - สร้างจากทะเบียนสูตรของ esaplan อย่าแก้ไขด้วยมือ.
 
@@ -130,7 +130,7 @@ async def allocation_register(book: xw.Book):
 
 def _function(entry: Formula) -> str:
     signature = ", ".join(f"{p.name}=None" if p.optional else p.name for p in entry.params)
-    decorators = [f'@arg("{p.name}", ndim=2)' for p in entry.params if p.type == "range"]
+    decorators = [f"@arg({p.name!r}, {'ndim=2, ' if p.type == 'range' or entry.lifts and not p.choices else ''}doc={described(p)!r})" for p in entry.params]
     names = ", ".join(p.name for p in entry.params)
     return "\n".join(
         [

@@ -26,7 +26,7 @@ import zlib
 from importlib.resources import files
 from xml.sax.saxutils import quoteattr
 
-from .registry import FORMULAS, Formula
+from .registry import FORMULAS, Formula, Param
 
 NAMESPACE = "ESA"
 #: Sites that frame the task pane: Excel on the web (consumer and Microsoft 365, old and new
@@ -66,22 +66,50 @@ def functions_metadata() -> dict[str, object]:
                         "name": param.name,
                         "description": f"{param.th} ({param.en})",
                         "type": "any",
-                        "dimensionality": "matrix" if param.type == "range" or param.type == "any" and param.name in ("floor", "cap") else "scalar",
+                        "dimensionality": "matrix" if _takes_range(entry, param) else "scalar",
                         "optional": param.optional,
+                        **({"customEnumId": _enum_id(entry, param)} if param.choices else {}),
                     }
                     for param in entry.params
                 ],
-                "result": {"type": "any", "dimensionality": "matrix" if entry.spills else "scalar"},
+                "result": {"type": "any", "dimensionality": "matrix" if _answers_range(entry) else "scalar"},
             }
             for entry in FORMULAS.values()
-        ]
+        ],
+        "enums": [
+            {
+                "id": _enum_id(entry, param),
+                "type": "number" if param.type == "number" else "string",
+                "values": [
+                    {"name": str(value), "numberValue" if param.type == "number" else "stringValue": value, "tooltip": tooltip}
+                    for value, tooltip in param.choices
+                ],
+            }
+            for entry in FORMULAS.values()
+            for param in entry.params
+            if param.choices
+        ],
     }
+
+
+def _takes_range(entry: Formula, param: Param) -> bool:
+    """Ranges, and every argument of a one-value formula but a list of choices (lifted over cells by the registry)."""
+    return param.type == "range" or param.type == "any" and param.name in ("floor", "cap") or entry.lifts and not param.choices
+
+
+def _answers_range(entry: Formula) -> bool:
+    return entry.spills or entry.lifts
+
+
+def _enum_id(entry: Formula, param: Param) -> str:
+    """Office's enum id (letters, digits, periods and underscores): one list per formula argument."""
+    return f"{entry.name}.{param.name}"
 
 
 def functions_js(base_url: str) -> str:
     """The forwarder, with the registry's formula ids and the service's address filled in."""
     template = files("addin").joinpath("officejs_functions.js").read_text(encoding="utf-8")
-    formulas = {f.name: {"name": f"{NAMESPACE}.{office_name(f)}", "spills": f.spills} for f in FORMULAS.values()}
+    formulas = {f.name: {"name": f"{NAMESPACE}.{office_name(f)}", "spills": _answers_range(f)} for f in FORMULAS.values()}
     return template.replace("__ESAPLAN_BASE__", json.dumps(base_url.rstrip("/"))).replace("__ESAPLAN_FORMULAS__", json.dumps(formulas, ensure_ascii=False))
 
 

@@ -36,6 +36,7 @@ class Param:
     th: str
     en: str
     optional: bool = False
+    choices: tuple[tuple[Any, str], ...] = ()  # (value, Thai tooltip): offered as a list where the host can
 
 
 @dataclass(frozen=True)
@@ -54,8 +55,20 @@ class Formula:
     def spills(self) -> bool:
         return self.returns != "value"
 
+    @property
+    def lifts(self) -> bool:
+        """A one-value formula given ranges answers cell by cell with a range of the same shape, as
+        Excel's own functions do (``=ESA_PERHEAD("ป.1", B2:B261)``): one call, not 260."""
+        return self.returns == "value"
+
 
 FORMULAS: dict[str, Formula] = {}
+
+
+def described(param: Param) -> str:
+    """An argument's Thai help as the hosts without drop-down lists show it: its choices spelled out."""
+    choices = " | ".join(f"{value} = {tooltip}" for value, tooltip in param.choices)
+    return f"{param.th}{' (ไม่บังคับ)' if param.optional else ''}{': ' + choices if choices else ''}"
 
 
 def formula(name: str, th: str, en: str, params: list[Param], returns: str, example: tuple[tuple[Any, ...], Any]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -88,6 +101,14 @@ def call(name: str, args: list[Any] | tuple[Any, ...]) -> Any:
     if len(values) < required or len(values) > len(entry.params):
         raise FormulaError(f"ต้องมีอาร์กิวเมนต์ {required}-{len(entry.params)} ตัว (ได้ {len(values)})")
     values += [None] * (len(entry.params) - len(values))
+    if entry.lifts:
+        values = [_one_cell(v) for v in values]
+        if any(isinstance(v, list) for v in values):
+            return _lifted(entry, values)
+    return _answer(entry, values)
+
+
+def _answer(entry: Formula, values: list[Any]) -> Any:
     for param, value in zip(entry.params, values, strict=True):
         if value is None and not param.optional:
             raise FormulaError(f"ต้องระบุ {param.name} ({param.th})")
@@ -97,6 +118,42 @@ def call(name: str, args: list[Any] | tuple[Any, ...]) -> Any:
         raise FormulaError(exc.message_th) from exc
     except (ArithmeticError, ValueError, TypeError, KeyError, IndexError) as exc:
         raise FormulaError(f"อาร์กิวเมนต์ไม่ถูกต้อง ({type(exc).__name__}: {exc})") from exc
+
+
+def _one_cell(value: Any) -> Any:
+    """A one-cell range is its value (Office and xlwings send a scalar as ``[[x]]`` where a range may come)."""
+    rows = rows_of(value) if isinstance(value, list) else None
+    return rows[0][0] if rows is not None and len(rows) == 1 and len(rows[0]) == 1 else value
+
+
+def _lifted(entry: Formula, values: list[Any]) -> list[list[Any]]:
+    """``entry`` cell by cell over the ranges among ``values`` (all of one shape; scalars repeat).
+
+    A row whose range cells are all blank answers blank (a column selected past its last school);
+    any other cell that cannot answer fails the whole formula with its position, so IFERROR and
+    the Thai reason work as for one cell.
+    """
+    ranges = {i: rows_of(v) for i, v in enumerate(values) if isinstance(v, list)}
+    shapes = {(len(rows), max(len(r) for r in rows)) for rows in ranges.values()}
+    if len(shapes) > 1:
+        sizes = " กับ ".join(f"{r}×{c}" for r, c in sorted(shapes))
+        raise FormulaError(f"ช่วงข้อมูลต้องมีขนาดเท่ากัน (ได้ {sizes} แถว×คอลัมน์)")
+    height, width = shapes.pop()
+    answer: list[list[Any]] = []
+    for r in range(height):
+        row = []
+        for c in range(width):
+            cell = [(ranges[i][r][c] if c < len(ranges[i][r]) else None) if i in ranges else v for i, v in enumerate(values)]
+            if all(_blank(cell[i]) is None for i in ranges):
+                row.append(None)
+                continue
+            try:
+                row.append(_answer(entry, [_blank(v) for v in cell]))
+            except FormulaError as error:
+                where = f"แถวที่ {r + 1}" + (f" คอลัมน์ที่ {c + 1}" if width > 1 else "")
+                raise FormulaError(f"{where} ของช่วง: {error.reason}") from None
+        answer.append(row)
+    return answer
 
 
 # --- spreadsheet value conventions -----------------------------------------------------------

@@ -31,7 +31,7 @@ from typing import Any
 import xlwings as xw
 
 from .macros import allocation_register, validate_grid
-from .registry import EXCEL_EPOCH, FORMULAS, Formula, FormulaError, call
+from .registry import EXCEL_EPOCH, FORMULAS, Formula, FormulaError, call, described
 
 POLL_S = 2.0  # how often a long consolidation is asked how far it is
 EXCEL_EPOCH_DATETIME = dt.datetime.combine(EXCEL_EPOCH, dt.time())
@@ -53,7 +53,7 @@ def _udf(entry: Formula) -> Callable[..., Any]:
     if entry.spills and os.environ.get("ESAPLAN_LEGACY_ARRAYS") == "1":
         decorated = xw.ret(expand="table")(decorated)
     for param in reversed(entry.params):
-        decorated = xw.arg(param.name, ndim=2 if param.type == "range" else None, doc=param.th)(decorated)
+        decorated = xw.arg(param.name, ndim=2 if param.type == "range" or entry.lifts and not param.choices else None, doc=described(param))(decorated)
     return xw.func(category="esaplan")(decorated)
 
 

@@ -149,3 +149,24 @@ def chromium() -> Iterator:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+def npm_package(name: str, version: str) -> Path:
+    """The unpacked folder of an npm package at a fixed version (office.js, axe-core), fetched once
+    into the user's cache with ``npm pack``: the browser tests use the vendors' own files."""
+    import subprocess
+    import tarfile
+
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "esaplan-tests" / f"{name.rsplit('/', 1)[-1]}-{version}"
+    folder = cache / "package"
+    if not (folder / "package.json").is_file():
+        npm = shutil.which("npm")
+        if npm is None:
+            if os.environ.get("ESAPLAN_REQUIRE_BROWSER"):
+                pytest.fail(f"npm is required to fetch {name} (apt-get install npm)")
+            pytest.skip("npm not installed")
+        cache.mkdir(parents=True, exist_ok=True)
+        packed = subprocess.run([npm, "pack", f"{name}@{version}", "--pack-destination", str(cache)], check=True, capture_output=True, text=True, timeout=600)
+        with tarfile.open(cache / packed.stdout.strip().splitlines()[-1]) as archive:
+            archive.extractall(cache, filter="data")
+    return folder

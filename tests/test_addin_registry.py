@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from addin import FORMULAS, FormulaError, call
 
@@ -60,3 +62,35 @@ def test_bad_arguments_raise_a_short_thai_reason_without_the_formulas_name(name,
         call(name, args)
     assert fragment in raised.value.reason and not raised.value.reason.startswith("ESA")
     assert raised.value.unknown == (name == "ESA_NOPE")
+
+
+pupil_cells = st.one_of(st.none(), st.just(""), st.integers(0, 400), st.integers(0, 400).map(lambda n: f"{n:,}".translate(str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙"))))
+
+
+@given(st.lists(st.lists(pupil_cells, min_size=1, max_size=3), min_size=1, max_size=12).filter(lambda rows: len({len(r) for r in rows}) == 1), st.sampled_from(["ป.1", "อ.2", "ม.1"]))
+def test_a_one_value_formula_over_a_range_answers_each_cell_as_it_would_alone(rows, level):
+    """=ESA_PERHEAD("ป.1", B2:B261) is one call giving what 260 calls give, blank rows left blank
+    (a one-cell range is that cell's value, tested below)."""
+    assume(len(rows) * len(rows[0]) > 1)
+    lifted = call("ESA_PERHEAD", [level, rows, "tuition", 2570])
+    assert len(lifted) == len(rows) and all(len(a) == len(r) for a, r in zip(lifted, rows, strict=True))
+    for answers, cells in zip(lifted, rows, strict=True):
+        for answer, cell in zip(answers, cells, strict=True):
+            assert answer == (None if cell in (None, "") else call("ESA_PERHEAD", [level, cell, "tuition", 2570]))
+
+
+def test_ranges_of_different_shapes_or_a_bad_cell_fail_the_formula_with_where():
+    with pytest.raises(FormulaError, match=r"^ช่วงข้อมูลต้องมีขนาดเท่ากัน \(ได้ 2×1 กับ 3×1"):
+        call("ESA_KPI", [[[1], [2]], [[3], [4], [5]]])
+    with pytest.raises(FormulaError, match=r"^แถวที่ 2 ของช่วง: .*'สิบ'"):
+        call("ESA_PERHEAD", ["ป.1", [[30], ["สิบ"], [12]]])
+    assert call("ESA_KPI", [[[1, 2]], 10]) == [[10, 20]] and call("ESA_SCHOOL_SIZE", [[[120]]]) == "ขนาดเล็ก"  # a one-cell range is the value
+
+
+def test_arguments_with_fixed_choices_list_them_and_take_each():
+    item = next(p for p in FORMULAS["ESA_PERHEAD"].params if p.name == "item")
+    assert [value for value, _ in item.choices] == ["tuition", "textbooks", "supplies", "uniforms", "activities"]
+    for value, _ in (next(p for p in FORMULAS["ESA_MTEF"].params if p.name == "method")).choices:
+        assert call("ESA_MTEF", [[[2566, 100], [2567, 110], [2568, 120]], 1, value])
+    for value, _ in (next(p for p in FORMULAS["ESA_KPI_STATUS"].params if p.name == "round")).choices:
+        assert call("ESA_KPI_STATUS", ["S2.4", 50, value])

@@ -20,10 +20,12 @@ from rules.transfers import category_th
 from ..consolidate import stored_name
 from ..gsheets.snapshot import snapshot_xlsx
 from ..money import register_now
-from ..overview import round_overview
+from ..overview import Overview, UnitRow, round_overview
 from ..publications import KIND_BY_CODE, find_file, publications, remake
 from ..registry import load_registry
+from ..settings import Settings
 from ..status import STATUS_TH
+from ..unit_table import COLUMNS_TH, SORTS, as_csv, as_xlsx, page_of, sort_rows
 from .context import check_csrf, client_ip, job_json, services
 
 blueprint = Blueprint("staff", __name__)
@@ -59,20 +61,40 @@ def _actor() -> str:
     return str(session["user"])
 
 
+FILTERS = ("district", "network", "status", "text")
+
+
+def _units_view(settings: Settings) -> tuple[Overview, dict[str, str], list[UnitRow]]:
+    """The round's overview, the filters and sort in the address, and the rows they select in that order."""
+    overview = round_overview(settings, services().ledger)
+    view = {key: request.values.get(key, "") for key in (*FILTERS, "sort", "desc")}
+    if view["sort"] not in SORTS:
+        view["sort"] = "code"
+    rows = sort_rows(overview.filtered(**{key: view[key] for key in FILTERS}), view["sort"], view["desc"] == "1")
+    return overview, view, rows
+
+
+def _kept(view: dict[str, str], **changes: Any) -> dict[str, Any]:
+    """The address's filters, sort and page with ``changes``, leaving out the empty ones (short links to paste)."""
+    return {key: value for key, value in {**view, **changes}.items() if value}
+
+
 @blueprint.get("/")
 def dashboard() -> Any:
     found = services()
     fiscal_year, round_ = _round()
     settings = found.settings.with_round(fiscal_year, round_)
-    overview = round_overview(settings, found.ledger)
-    filters = {key: request.args.get(key, "") for key in ("district", "network", "status", "text")}
+    overview, view, rows = _units_view(settings)
     master = settings.master_path()
     history = sorted((settings.master_dir / "history").glob(f"{master.stem}-*.xlsx"), reverse=True)
     return render_template(
         "dashboard.html",
         overview=overview,
-        rows=overview.filtered(**filters),
-        filters=filters,
+        page=page_of(rows, request.args.get("page", 1, type=int)),
+        view=view,
+        missing=sum(1 for row in rows if row.status == "missing"),
+        columns=[(key, label, "num" if key == "errors" else "") for key, label in COLUMNS_TH.items()],
+        here=lambda **changes: _kept(view, **changes),
         statuses=STATUS_TH,
         fiscal_year=fiscal_year,
         round_=round_,
@@ -85,6 +107,44 @@ def dashboard() -> Any:
         registry_missing=not settings.registry_path.is_file(),
         publications=publications(settings),
     )
+
+
+@blueprint.get("/status.<fmt>")
+def status_export(fmt: str) -> Any:
+    """The table of units as filtered and sorted on the dashboard, every row, as CSV or xlsx."""
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    fiscal_year, round_ = _round()
+    _, _, rows = _units_view(services().settings.with_round(fiscal_year, round_))
+    name = f"สถานะการส่ง-FY{fiscal_year}-R{round_}.{fmt}"
+    services().audit.record(_actor(), "download-status", name, f"{len(rows)} หน่วย", client_ip())
+    if fmt == "csv":
+        return send_file(io.BytesIO(as_csv(rows)), as_attachment=True, download_name=name, mimetype="text/csv")
+    content = as_xlsx(rows, f"สถานะ {fiscal_year} รอบ {round_}")
+    return send_file(io.BytesIO(content), as_attachment=True, download_name=name, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@blueprint.post("/links/missing")
+def links_for_missing() -> Any:
+    """Upload links for every unit still missing in the filtered table, as one list to paste into a chat.
+
+    A unit that already has a working link gets that link again rather than a new one, so pressing
+    twice (or after a colleague did) does not leave schools holding different links.
+    """
+    check_csrf()
+    found = services()
+    fiscal_year, round_ = _round()
+    _, view, rows = _units_view(found.settings.with_round(fiscal_year, round_))
+    listed = []
+    for row in rows:
+        if row.status != "missing":
+            continue
+        live = found.links.active(row.unit.code)
+        token = live[0]["token"] if live else found.links.issue(row.unit.code, _actor())
+        listed.append((row.unit, url_for("school.upload", token=token, _external=True), not live))
+    made = sum(1 for *_, new in listed if new)
+    found.audit.record(_actor(), "links-for-missing", f"FY{fiscal_year}-R{round_}", f"{len(listed)} หน่วย สร้างใหม่ {made}", client_ip())
+    return render_template("links.html", listed=listed, made=made, back=_kept(view), fiscal_year=fiscal_year, round_=round_)
 
 
 @blueprint.post("/consolidate")

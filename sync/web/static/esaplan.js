@@ -5,6 +5,7 @@
   const bar = document.getElementById("job-bar");
   const percent = document.getElementById("job-percent");
   const phase = document.getElementById("job-phase");
+  const count = document.getElementById("job-count");
   const unit = document.getElementById("job-unit");
   async function poll() {
     try {
@@ -12,7 +13,8 @@
       const job = await response.json();
       bar.value = job.percent;
       percent.textContent = job.percent + "%";
-      phase.textContent = job.phase_th + (job.total ? ` ${job.done}/${job.total}` : "");
+      if (phase.textContent !== job.phase_th) phase.textContent = job.phase_th; // a live region: said when the phase changes, not every count
+      count.textContent = job.total ? `${job.done}/${job.total}` : "";
       unit.textContent = job.unit_code ? `${job.unit_code} ${job.unit_name}` : "";
       if (job.status !== "running") {
         panel.dataset.status = job.status;
@@ -27,10 +29,11 @@
   poll();
 })();
 
-// Copy buttons for upload links.
-document.querySelectorAll("button[data-copy]").forEach((button) => {
+// Copy buttons for upload links: one link (data-copy), or a whole list from a text box (data-copy-from).
+document.querySelectorAll("button[data-copy], button[data-copy-from]").forEach((button) => {
   button.addEventListener("click", async () => {
-    await navigator.clipboard.writeText(button.dataset.copy);
+    const text = button.dataset.copyFrom ? document.getElementById(button.dataset.copyFrom).value : button.dataset.copy;
+    await navigator.clipboard.writeText(text);
     button.textContent = "คัดลอกแล้ว";
   });
 });
