@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -30,7 +31,10 @@ import yaml
 from .errors import ParameterNotSet, RulesDataError
 from .yamlfile import YamlFile, load_yaml
 
-DATA_DIR = Path(__file__).parent / "data"
+#: The rules data every surface answers from: the package's own, or the office's copy named by
+#: ESAPLAN_RULES_DATA (rates the office fills in there survive an upgrade of the package, and the
+#: service, its web pages and every spreadsheet asking it answer from that one folder).
+DATA_DIR = Path(os.environ.get("ESAPLAN_RULES_DATA") or Path(__file__).parent / "data")
 
 #: units whose values must be numbers (or null = to be filled)
 NUMERIC_UNITS = {

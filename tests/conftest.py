@@ -93,8 +93,9 @@ def serve_wsgi(app):
 
 
 @contextmanager
-def serve_command(home: Path, *options: str):
-    """`esaplan serve` on ``home`` in its own process, as staff start it; yields its base URL."""
+def serve_command(home: Path, *options: str, env: dict[str, str] | None = None):
+    """`esaplan serve` on ``home`` in its own process, as staff start it (``env`` added to its
+    environment); yields its base URL."""
     import socket
     import subprocess
     import sys
@@ -104,7 +105,7 @@ def serve_command(home: Path, *options: str):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     command = [str(Path(sys.executable).with_name("esaplan")), "serve", "--home", str(home), "--port", str(port), *options]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
     deadline = time.monotonic() + 30
     while True:
         try:

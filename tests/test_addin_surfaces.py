@@ -190,10 +190,16 @@ globalThis.Utilities = {
   computeDigest: (algorithm, text) => [...crypto.createHash(algorithm).update(text, "utf8").digest()],
   base64EncodeWebSafe: (bytes) => Buffer.from(bytes).toString("base64url"),
 };
-// Apps Script's script cache, and how many times the service was asked
-const cached = {};
+// Apps Script's script cache with its expiry (kept in a file between runs when ESAPLAN_CACHE_FILE is
+// set, the clock moved on by ESAPLAN_LATER_S), and how many times the service was asked
+const cacheFile = process.env.ESAPLAN_CACHE_FILE;
+const cached = cacheFile && fs.existsSync(cacheFile) ? JSON.parse(fs.readFileSync(cacheFile, "utf8")) : {};
+const now = () => Date.now() + 1000 * Number(process.env.ESAPLAN_LATER_S || 0);
 globalThis.fetches = 0;
-globalThis.CacheService = { getScriptCache: () => ({ get: (k) => (k in cached ? cached[k] : null), put: (k, v) => { cached[k] = v; } }) };
+globalThis.CacheService = { getScriptCache: () => ({
+  get: (k) => (k in cached && cached[k].until > now() ? cached[k].value : null),
+  put: (k, v, seconds) => { cached[k] = { value: v, until: now() + 1000 * (seconds || 600) }; if (cacheFile) fs.writeFileSync(cacheFile, JSON.stringify(cached)); },
+}) };
 const alerts = [];
 globalThis.SpreadsheetApp = { getUi: () => ({ alert: (text) => alerts.push(text) }) };
 const code = fs.readFileSync(codeFile, "utf8");
@@ -395,3 +401,59 @@ def test_consolidate_now_follows_a_long_run_to_its_summary_in_office_js_and_apps
     assert shown[-1].startswith("ปีงบประมาณ 2569 รอบ 12 เดือน\nenrolment: ส่งแล้ว") and "ไฟล์รวม: esaplan-master-FY2569-R12.xlsx" in shown[-1]
     (alert,) = json.loads(gas)
     assert alert.startswith("ปีงบประมาณ 2569 รอบ 12 เดือน\nenrolment: ส่งแล้ว")
+
+
+NODE_APPS_SCRIPT_PERHEAD = APPS_SCRIPT_RUNTIME + """
+new Function(code + "; globalThis.ESA_PERHEAD = ESA_PERHEAD;")();
+console.log(JSON.stringify(ESA_PERHEAD("ป.1", 30, "tuition", 2570)));
+"""
+
+
+@needs_node
+def test_a_rate_the_office_fills_in_changes_the_answer_on_every_surface(data_copy, tmp_path, monkeypatch):
+    """One source of truth: the service answers from the office's rules folder (ESAPLAN_RULES_DATA);
+    the office gives ป.1 tuition a new dated rate for FY 2570 and restarts the service, and the
+    Office add-in, Google Sheets, xlwings Lite and Excel desktop (ESAPLAN_URL set) all answer the
+    new figure. Google Sheets' kept answers are filed under the rules version, which it asks for
+    again after 5 minutes: until then the old answer, after that the new one."""
+    from tests.conftest import serve_command
+
+    question = ["ป.1", 30, "tuition", 2570]
+    env = {"ESAPLAN_RULES_DATA": str(data_copy), "ESAPLAN_API_TOKEN": "t"}
+    (tmp_path / "calls.json").write_text(json.dumps([["ESA_PERHEAD", question]], ensure_ascii=False), encoding="utf-8")
+    (tmp_path / "office.js").write_text(NODE_OFFICE, encoding="utf-8")
+    (tmp_path / "Code.js").write_text(apps_script(), encoding="utf-8")
+    (tmp_path / "sheets.js").write_text(NODE_APPS_SCRIPT_PERHEAD, encoding="utf-8")
+    sheets_cache = tmp_path / "script-cache.json"
+
+    def every_surface(base: str, minutes_later: int) -> dict[str, object]:
+        office = json.loads(subprocess.run([NODE, str(tmp_path / "office.js"), str(tmp_path / "calls.json"), "t", base], check=True, capture_output=True, text=True, timeout=120).stdout)
+        sheets_env = {**os.environ, "ESAPLAN_CACHE_FILE": str(sheets_cache), "ESAPLAN_LATER_S": str(60 * minutes_later)}
+        sheets = subprocess.run([NODE, str(tmp_path / "sheets.js"), str(tmp_path / "Code.js"), base, "t"], check=True, capture_output=True, text=True, timeout=120, env=sheets_env).stdout
+        monkeypatch.setenv("ESAPLAN_URL", base)  # the desktop's connection, set as its README says
+        monkeypatch.setenv("ESAPLAN_TOKEN", "t")
+        lite = lite_namespace(base, "t")
+        return {
+            "office": office["results"]["ESA_PERHEAD"][0][0],
+            "sheets": json.loads(sheets),
+            "lite": asyncio.run(lite["ESA_PERHEAD"](*question)),
+            "desktop": addin.xlwings_udfs.ESA_PERHEAD(*question),
+        }
+
+    with serve_command(tmp_path / "home", env=env) as base:
+        before = every_surface(base, 0)
+    assert before == dict.fromkeys(before, 30 * 2052)
+
+    tuition = data_copy / "per_head" / "tuition.yaml"
+    tuition.write_text(
+        tuition.read_text(encoding="utf-8").replace(
+            "\n  lower_secondary:",
+            "\n    2026-10-01: {value: 2100, reference: หนังสือ สพฐ. (ทดสอบ)}\n  lower_secondary:",
+        ),
+        encoding="utf-8",
+    )
+    with serve_command(tmp_path / "home", env=env) as base:
+        soon = every_surface(base, 1)
+        later = every_surface(base, 6)
+    assert soon == {"office": 63000, "sheets": 61560, "lite": 63000, "desktop": 63000}
+    assert later == dict.fromkeys(later, 30 * 2100)
