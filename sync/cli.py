@@ -283,6 +283,35 @@ def addin_build(url: str, out: Path) -> None:
         click.echo(f"เขียนแล้ว (written): {out / name}")
 
 
+@main.group(help="Excel บนเครื่องของเจ้าหน้าที่ (Excel desktop on a staff PC, Windows)")
+def excel() -> None:
+    """Commands about Excel desktop."""
+
+
+@excel.command("setup", help="เขียน esaplan.xlsm (ปุ่ม แมโคร ตัวอย่างสูตร) และตั้งที่อยู่ระบบกับรหัสเชื่อมต่อของผู้ใช้ (write esaplan.xlsm and set the connection)")
+@click.option("--url", required=True, help="ที่อยู่ของบริการ esaplan เช่น https://esaplan.example.go.th (service address)")
+@click.option("--token", prompt="รหัสเชื่อมต่อ (connection code)", hide_input=True, help="รหัสเชื่อมต่อจากผู้ดูแลระบบ (connection code)")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path.home() / "Documents" / "esaplan.xlsm", show_default=True, help="ไฟล์ที่จะเขียน (workbook to write)")
+def excel_setup(url: str, token: str, out: Path) -> None:
+    import os
+    import subprocess
+
+    from addin.excel_workbook import esaplan_xlsm
+    from sync.atomic import write_atomically
+
+    content = esaplan_xlsm()
+    write_atomically(out, lambda name: Path(name).write_bytes(content))
+    click.echo(f"เขียนแล้ว (written): {out}")
+    settings = {"ESAPLAN_URL": url.strip().rstrip("/"), "ESAPLAN_TOKEN": token.strip()}
+    if os.name == "nt":  # the user's own environment (no administrator needed); Excel sees it once restarted
+        for name, value in settings.items():
+            subprocess.run(["setx", name, value], check=True, capture_output=True)
+        click.echo("ตั้งค่า ESAPLAN_URL และ ESAPLAN_TOKEN ของผู้ใช้แล้ว: ปิด Excel ทุกหน้าต่างแล้วเปิดใหม่ (set; restart Excel)")
+    else:
+        click.echo("เครื่องนี้ไม่ใช่ Windows: ตั้งค่า ESAPLAN_URL และ ESAPLAN_TOKEN เองบนเครื่องที่ใช้ Excel (not Windows: set them on the Excel PC)")
+    click.echo("ต่อไป: เปิดไฟล์ ทำตามขั้นตอนในแผ่นงาน 'เริ่มต้น' (next: open the file and follow its first sheet)")
+
+
 @main.group(help="Google Sheets ที่โรงเรียนกรอก (the Google Sheets schools fill in)")
 def sheets() -> None:
     """Commands about the schools' Google Sheets."""
