@@ -458,7 +458,7 @@ def _convert(column: Column, raw: Any, fiscal_year: int | None) -> Any:
     kind = column.type
     text = str(raw).strip() if isinstance(raw, str) else raw
     if kind == "text":
-        return str(raw).strip() if isinstance(raw, str) else _plain(raw)
+        return str(raw).strip() if isinstance(raw, str) else as_typed(raw)
     if kind in {"count", "money", "number"}:
         if isinstance(raw, (dt.date, dt.datetime)):
             raise ParseError("เป็นวันที่ ไม่ใช่ตัวเลข", "a date, not a number", value=raw)
@@ -520,7 +520,7 @@ def _kpi_codes(text: Any, fiscal_year: int | None) -> list[str]:
 
 def _strategy_number(text: Any, fiscal_year: int | None) -> int:
     """``3``, ``"๓"``, ``"กลยุทธ์ที่ 3"`` or the drop-down's ``"3 เพิ่มศักยภาพครู..."`` -> 3, if the catalogue has it."""
-    found = re.search(r"\d+", thai_digit_to_arabic_digit(_plain(text)))
+    found = re.search(r"\d+", thai_digit_to_arabic_digit(as_typed(text)))
     numbers = strategies(fiscal_year)
     if found is None or int(found.group(0)) not in numbers:
         listed = ", ".join(str(n) for n in numbers)
@@ -528,10 +528,11 @@ def _strategy_number(text: Any, fiscal_year: int | None) -> int:
     return int(found.group(0))
 
 
-def _plain(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+def as_typed(value: Any) -> str:
+    """A cell's value as a person typed it: workbook readers give every number as a float (and the
+    engine as a Decimal), and 25000 must not come back to a school as "25000.0"."""
+    whole = value.is_integer() if isinstance(value, float) else value.is_finite() and value == value.to_integral_value() if isinstance(value, Decimal) else False
+    return str(int(value)) if whole else str(value)
 
 
 def _run_checks(form: Form, row: dict[str, Any], by_key: Mapping[str, int], r: int, problems: list[Problem]) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import create_engine, event, insert, inspect, select, text, update
 from sqlalchemy.engine import Connection, Engine
 
-from rules.forms import Problem
+from rules.forms import Problem, as_typed
 
 from .schema import issues, metadata, runs, sheets, submissions
 
@@ -160,7 +160,7 @@ def _issue(submission_id: int, form: str | None, p: Problem) -> dict[str, Any]:
         "cell": p.cell,
         "rule": p.rule,
         "severity": p.severity,
-        "value": None if p.value is None else str(p.value),
+        "value": None if p.value is None else as_typed(p.value),
         "message_th": p.message_th,
     }
 

@@ -56,6 +56,16 @@ def test_master_has_the_promised_sheets_and_two_native_charts(demo_area):
     assert len(charts) >= 2
 
 
+def test_the_issues_sheet_shows_a_value_as_the_school_typed_it(demo_area):
+    """Workbook readers give every number as a float: 25000 typed by a school reads 25000 on the
+    issues sheet, not 25000.0."""
+    home, _ = demo_area
+    rows = _rows(load_workbook(_master(home))["ปัญหาที่พบ"])
+    found = [row[rows[0].index("ค่าที่พบ")] for row in rows[1:]]
+    numbers = [v for v in found if isinstance(v, str) and v.replace(".", "", 1).isdigit()]
+    assert numbers and not [v for v in numbers if v.endswith(".0")], numbers
+
+
 def test_every_planted_mistake_is_listed_with_its_cell(demo_area):
     home, _ = demo_area
     with (home / "demo-mistakes.csv").open(encoding="utf-8-sig") as handle:
