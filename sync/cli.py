@@ -296,9 +296,12 @@ def excel_setup(url: str, token: str, out: Path) -> None:
     import os
     import subprocess
 
-    from addin.excel_workbook import esaplan_xlsm
     from sync.atomic import write_atomically
 
+    try:
+        from addin.excel_workbook import esaplan_xlsm
+    except ModuleNotFoundError as missing:  # xlwings and XlsxWriter come with the [excel] extra
+        raise click.ClickException(f'ยังไม่ได้ติดตั้งส่วนของ Excel ({missing.name}): pip install "esaplan[excel] @ ..." ก่อน (install the excel extra first)') from None
     content = esaplan_xlsm()
     write_atomically(out, lambda name: Path(name).write_bytes(content))
     click.echo(f"เขียนแล้ว (written): {out}")
