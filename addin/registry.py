@@ -161,8 +161,8 @@ def _lifted(entry: Formula, values: list[Any]) -> list[list[Any]]:
 
 def blank_to_none(value: Any) -> Any:
     """``""`` and empty cells inside ranges become ``None``: a blank is a blank, not a zero."""
-    if isinstance(value, list):
-        return [[_blank(v) for v in row] if isinstance(row, list) else _blank(row) for row in value]
+    if isinstance(value, list):  # a cell is looked at only when it is text (30,000 calls saved on a column of numbers)
+        return [[_blank(v) if type(v) is str else v for v in row] if isinstance(row, list) else _blank(row) for row in value]
     return _blank(value)
 
 
@@ -191,8 +191,8 @@ def to_cells(value: Any) -> Any:
 
     Results are a value, a list of values or a list of rows (ranges are two levels at most).
     """
-    if isinstance(value, list):
-        return [[_cell(v) for v in row] if isinstance(row, list) else _cell(row) for row in value]
+    if isinstance(value, list):  # whole amounts, the usual answer, pass as they are
+        return [[v if type(v) is int else _cell(v) for v in row] if isinstance(row, list) else _cell(row) for row in value]
     return _cell(value)
 
 

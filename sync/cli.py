@@ -209,10 +209,11 @@ def serve(home: Path | None, host: str, port: int, behind_proxy: bool) -> None:
     from waitress import serve as waitress_serve
 
     from sync.settings import load_settings
-    from sync.web import create_app
+    from sync.web import create_app, settle_heap
 
     settings = load_settings(home)
     app = create_app(settings, https=behind_proxy)
+    settle_heap()
     click.echo(f"esaplan ที่ http://{host}:{port}/  รหัสเชื่อมต่ออยู่ใน {settings.home / 'api-token.txt'} (connection code file)")
     # Behind a proxy, links sent to schools must carry the public https address, and the audit
     # log the schools' own IP addresses, not the proxy's.

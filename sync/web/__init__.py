@@ -16,6 +16,7 @@ stop content sniffing and never leak a school's link to another site in the ``Re
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 import secrets
 from pathlib import Path
@@ -43,6 +44,22 @@ ERRORS_TH = {
     413: ("ไฟล์ใหญ่เกินไป", "ไฟล์ใหญ่เกินที่ระบบรับได้: ลบแผ่นงานหรือรูปภาพที่ไม่ใช้ออก แล้วส่งใหม่"),
 }
 LINK_GONE = ("ลิงก์นี้ใช้ไม่ได้", "ลิงก์ส่งข้อมูลนี้หมดอายุ ถูกยกเลิก หรือไม่ถูกต้อง: ติดต่อกลุ่มนโยบายและแผน สำนักงานเขตพื้นที่การศึกษา เพื่อขอลิงก์ใหม่")
+
+
+GC_THRESHOLD = (50_000, 20, 20)
+
+
+def settle_heap() -> None:
+    """Keep Python's cycle collector off the service's long-lived objects, once the app is built.
+
+    A formula over a range makes tens of thousands of small lists; each few hundred allocations
+    the collector ran, and every full pass walked the whole loaded app. Measured on ESA_ALLOCATE
+    over 30,000 weights: 183 ms with the defaults, 73 ms with the app frozen (``gc.freeze``, the
+    objects alive now are never scanned again), 63 ms with a larger first threshold as well, 59 ms
+    with no collector at all. Cycles are still collected, just less often.
+    """
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLD)
 
 
 def create_app(settings: Settings | None = None, *, api_token: str | None = None, https: bool = False) -> Flask:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
+import orjson
 from flask import Blueprint, current_app, jsonify, request
 
 from addin import FORMULAS, FormulaError, call
@@ -44,11 +45,17 @@ def require_token() -> Any:
 
 @blueprint.post("/formulas/<name>")
 def run_formula(name: str) -> Any:
-    body = request.get_json(silent=True)
+    """One formula. Its JSON is read and written with orjson: a column of 30,000 cells each way
+    costs ~10 ms with the standard library and ~1 ms with it, a tenth of the formula's budget.
+    (orjson reads an integer past 64 bits as a float; a spreadsheet's numbers are doubles already.)"""
+    try:
+        body = orjson.loads(request.get_data(cache=False))
+    except orjson.JSONDecodeError:
+        body = None
     if not isinstance(body, dict) or not isinstance(body.get("args"), list):
         return jsonify(error='ต้องส่ง JSON {"args": [...]} / expected JSON {"args": [...]}'), 400
     try:
-        response = jsonify(result=call(name, body["args"]))
+        response = current_app.response_class(orjson.dumps({"result": call(name, body["args"])}), mimetype="application/json")
     except FormulaError as error:
         response = jsonify(error=error.reason)
         response.status_code = 404 if error.unknown else 422
