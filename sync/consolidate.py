@@ -134,7 +134,11 @@ def inbox_files(settings: Settings, registry: dict[str, Unit], notices: list[Not
         candidates += [match.group(1)] if match else []
         unit = next((u for u in map(partial(find_unit, registry=registry), candidates) if u is not None), None)
         if unit is None:
-            message = f"{relative}: ไม่ทราบว่าเป็นไฟล์ของหน่วยใด (วางไฟล์ในโฟลเดอร์ inbox/<รหัสหน่วย>/)"
+            named = [c for c in candidates if thai_digit_to_arabic_digit(c).strip().isdigit()]
+            if named:  # a code was given but is not a registered unit: say which, not "unknown"
+                message = f"{relative}: ไม่มีหน่วยรหัส {', '.join(named)} ในทะเบียนหน่วยงาน (registry.csv): ตรวจรหัสโรงเรียน หรือเพิ่มหน่วยในทะเบียน"
+            else:
+                message = f"{relative}: ไม่ทราบว่าเป็นไฟล์ของหน่วยใด (วางไฟล์ในโฟลเดอร์ inbox/<รหัสหน่วย>/)"
             notices.append(Notice(None, "(inbox)", "UNKNOWN-UNIT", "error", message))
             continue
         stat = path.stat()

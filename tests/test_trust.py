@@ -287,16 +287,18 @@ def test_feedback_gives_each_school_its_file_marked_and_a_summary(area):
 def test_the_command_line_and_the_dashboard_name_units_and_unknown_files(area):
     area.fill("40050001", {"ข้อมูลนักเรียน": enrolment([(10, "สิบสอง", 1)])})
     (area.home / "inbox" / "งานของใครไม่รู้.xlsx").write_bytes(area.templates().read_bytes())
+    area.fill("40050011", {"ข้อมูลนักเรียน": enrolment([(5, 5, 1)])})  # a code the real registry does not have (it skips 40050011)
     result = area.consolidate()
     assert "หน่วยที่มีข้อผิดพลาด 1 หน่วย" in result.output and "40050001 บ้านหนองไผ่ดุสิตประชาสรรค์: ข้อมูลนักเรียน C4" in result.output
     assert "UNKNOWN-UNIT" in result.output and "งานของใครไม่รู้.xlsx" in result.output
+    assert "40050011/แบบรายงาน.xlsx: ไม่มีหน่วยรหัส 40050011 ในทะเบียนหน่วยงาน (registry.csv)" in result.output
     settings = area.settings
     app = create_app(settings, api_token="t")
     client = app.test_client()
     with client.session_transaction() as session:
         session["user"], session["name"] = "staff", "เจ้าหน้าที่"
     page = client.get(f"/?fy={FY}&round={ROUND}").get_data(as_text=True)
-    assert "เรื่องที่ต้องติดตาม (1 รายการ)" in page and "งานของใครไม่รู้.xlsx" in page and "ไม่ทราบหน่วย" in page
+    assert "เรื่องที่ต้องติดตาม (2 รายการ)" in page and "งานของใครไม่รู้.xlsx" in page and "ไม่ทราบหน่วย" in page and "ไม่มีหน่วยรหัส 40050011" in page
 
 
 def test_a_fault_while_reading_one_file_becomes_its_error_and_the_run_goes_on(area, monkeypatch):
