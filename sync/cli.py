@@ -205,20 +205,37 @@ def demo(home: Path, schools: int) -> None:
     is_flag=True,
     help="อยู่หลัง nginx/Caddy บนเครื่องเดียวกันที่ให้บริการ https: เชื่อ X-Forwarded-* จาก 127.0.0.1 และส่งคุกกี้ผ่าน https เท่านั้น (behind an https reverse proxy on this machine)",
 )
-def serve(home: Path | None, host: str, port: int, behind_proxy: bool) -> None:
+@click.option("--no-worker", is_flag=True, help="ไม่รวมข้อมูลในเครื่องนี้: เครื่องอื่นรัน esaplan worker (jobs run on other machines' esaplan worker)")
+def serve(home: Path | None, host: str, port: int, behind_proxy: bool, no_worker: bool) -> None:
     from waitress import serve as waitress_serve
 
     from sync.settings import load_settings
     from sync.web import create_app, settle_heap
 
     settings = load_settings(home)
-    app = create_app(settings, https=behind_proxy)
+    app = create_app(settings, https=behind_proxy, worker=not no_worker)
     settle_heap()
     click.echo(f"esaplan ที่ http://{host}:{port}/  รหัสเชื่อมต่ออยู่ใน {settings.home / 'api-token.txt'} (connection code file)")
     # Behind a proxy, links sent to schools must carry the public https address, and the audit
     # log the schools' own IP addresses, not the proxy's.
     proxy = {"trusted_proxy": "127.0.0.1", "trusted_proxy_headers": "x-forwarded-for x-forwarded-proto x-forwarded-host", "clear_untrusted_proxy_headers": True}
     waitress_serve(app, host=host, port=port, threads=8, **(proxy if behind_proxy else {}))
+
+
+@main.command("worker", help="รับงานรวมข้อมูลจากคิว (Redis) มาทำบนเครื่องนี้ (work the job queue on this machine)")
+@_home_option
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="จำนวนงานพร้อมกัน (jobs at once)")
+def worker(home: Path | None, workers: int) -> None:
+    from sync.jobs import Jobs
+    from sync.ledger import open_ledger
+    from sync.settings import load_settings
+
+    settings = load_settings(home)
+    jobs = Jobs(open_ledger(settings.database_url).engine, settings)
+    jobs.queue.requeue(jobs.stalled())  # what a worker that died left behind starts again now, not in a minute
+    where = settings.queue_url or str(settings.home / "queue.sqlite3")
+    click.echo(f"esaplan worker: คิว {where} งานพร้อมกัน {workers} (queue, jobs at once)")
+    jobs.queue.huey.create_consumer(workers=workers, worker_type="thread", periodic=True).run()
 
 
 @main.group(help="บัญชีผู้ใช้หน้าเว็บของเจ้าหน้าที่ (staff accounts for the web pages)")

@@ -1,32 +1,38 @@
-"""The Consolidate button's background job: one consolidation at a time, its progress in the database.
+"""The Consolidate button's job: queued on the installation's task queue, its progress in the database.
 
-Pressing รวมข้อมูล (or calling the API from a macro) starts :func:`~sync.consolidate.consolidate`
-in a thread of the web service and returns at once. The run's progress - phase, how many
-units done of how many, the unit being read, the percent of the whole run - is written to the
-``jobs`` table a few times a second, so any page, request or macro can follow it; the summary
-is kept there when it ends.
-A job already running is joined rather than doubled. A job a server restart cut short is
-marked failed at the next start, with a message saying the previous master is intact.
+Pressing รวมข้อมูล (or calling the API from a macro) records a job in the ``jobs`` table and puts
+it on the queue (:mod:`sync.queue`); a worker - the one inside ``esaplan serve``, or
+``esaplan worker`` on other machines - runs :func:`~sync.consolidate.consolidate` and writes the
+run's progress there a few times a second (phase, units done of how many, the unit being read,
+the percent of the whole run), so any page, request or macro on any machine can follow it; the
+summary is kept there when it ends. A job queued or running is joined rather than doubled.
 
-A thread and a table suit one office server; the consolidation's own lock still guarantees a
-single writer if two services share an installation folder.
+A worker that dies (killed, its machine restarted) stops the job's heartbeat; after
+:data:`STALE_S` the job goes back on the queue and the next worker runs it again from the start,
+which is its safe point: every version already stored is found by its hash and the master is
+only ever replaced whole. A worker claims a job in one UPDATE, so two never run it at once, and
+the consolidation's file lock still guarantees a single writer of the master. After
+:data:`MAX_ATTEMPTS` runs it is reported failed, with the reason in Thai.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import socket
 import threading
 import time
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.engine import Engine
 
 from rules import EsaplanError
 
 from .consolidate import PHASES_TH, consolidate, record_failure
 from .ledger import dumps, loads
+from .queue import EmbeddedWorker, JobQueue, make_huey
 from .schema import jobs
 from .settings import Settings
 
@@ -35,7 +41,11 @@ from .settings import Settings
 SPANS_LOCAL = {"check": (0, 40), "master": (40, 100)}
 SPANS_GOOGLE = {"google": (0, 60), "check": (60, 70), "feedback": (70, 85), "master": (85, 100)}
 WRITE_EVERY_S = 0.25  # progress is written at most this often (and at every phase change)
-RESTARTED = "เซิร์ฟเวอร์เริ่มใหม่ระหว่างรวมข้อมูล งานนี้จึงไม่เสร็จ ไฟล์รวมเดิมยังอยู่ครบ กดรวมข้อมูลอีกครั้ง"
+HEARTBEAT_S = 5.0  # a running job says it is alive this often
+STALE_S = 20.0  # a job silent this long lost its worker and goes back on the queue
+MAX_ATTEMPTS = 3
+GAVE_UP = "รวมข้อมูลไม่สำเร็จหลังลอง {attempts} ครั้ง (เครื่องที่ทำงานหยุดไประหว่างทาง) ไฟล์รวมเดิมยังอยู่ครบ กดรวมข้อมูลอีกครั้ง"
+QUEUED_TH = "รอคิว (queued)"
 
 
 def overall_percent(phase: str, done: int, total: int, *, google: bool) -> int:
@@ -51,25 +61,77 @@ class Jobs:
 
     def __init__(self, engine: Engine, settings: Settings) -> None:
         self.engine, self.settings = engine, settings
+        self.queue = JobQueue(make_huey(settings), self.run, self.stalled)
 
     def start(self, fiscal_year: int, round_: int, started_by: str) -> tuple[int, bool]:
-        """Start a consolidation of the round; returns (job id, whether it is new) - a running one is joined."""
+        """Queue a consolidation of the round; returns (job id, whether it is new) - one queued or running is joined."""
         with self._starting:
             running = self._running()
             if running is not None:
                 return running, False
             with self.engine.begin() as connection:
                 job_id = connection.execute(
-                    insert(jobs).values(fiscal_year=fiscal_year, round=round_, started_by=started_by, status="running", done=0, total=0, started_at=dt.datetime.now(dt.UTC))
+                    insert(jobs).values(fiscal_year=fiscal_year, round=round_, started_by=started_by, status="queued", done=0, total=0, attempts=0, started_at=_now())
                 ).inserted_primary_key[0]
-        threading.Thread(target=self._run, args=(job_id, self.settings.with_round(fiscal_year, round_)), name=f"esaplan-job-{job_id}", daemon=True).start()
+        self.queue.enqueue(job_id)
         return job_id, True
+
+    def embedded_worker(self) -> EmbeddedWorker:
+        """The worker ``esaplan serve`` runs when no other machine works the queue (started by the caller)."""
+        return EmbeddedWorker(self.queue, self.stalled)
 
     def _running(self) -> int | None:
         with self.engine.connect() as connection:
-            return connection.execute(select(jobs.c.id).where(jobs.c.status == "running").order_by(jobs.c.id.desc()).limit(1)).scalar_one_or_none()
+            return connection.execute(select(jobs.c.id).where(jobs.c.status.in_(("queued", "running"))).order_by(jobs.c.id.desc()).limit(1)).scalar_one_or_none()
 
-    def _run(self, job_id: int, settings: Settings) -> None:
+    def stalled(self) -> list[int]:
+        """Jobs whose worker stopped beating: back to queued (or failed after MAX_ATTEMPTS), returned to requeue.
+
+        Queued jobs that waited past STALE_S are returned too (a queue restarted without its data
+        loses them); enqueuing a job twice is harmless, as only one worker can claim it.
+        """
+        stale = _now() - dt.timedelta(seconds=STALE_S)
+        with self.engine.begin() as connection:
+            dead = connection.execute(select(jobs.c.id, jobs.c.attempts).where(jobs.c.status == "running", or_(jobs.c.heartbeat_at.is_(None), jobs.c.heartbeat_at < stale))).all()
+            for job_id, attempts in dead:
+                if (attempts or 0) >= MAX_ATTEMPTS:
+                    connection.execute(update(jobs).where(jobs.c.id == job_id).values(status="failed", error=GAVE_UP.format(attempts=attempts), finished_at=_now()))
+                else:
+                    connection.execute(update(jobs).where(jobs.c.id == job_id, jobs.c.status == "running").values(status="queued"))
+            waiting = connection.execute(select(jobs.c.id).where(jobs.c.status == "queued", jobs.c.started_at < stale)).scalars().all()
+        return sorted({job_id for job_id, attempts in dead if (attempts or 0) < MAX_ATTEMPTS} | set(waiting))
+
+    def _claim(self, job_id: int) -> dict[str, Any] | None:
+        """Take the job for this worker in one UPDATE (queued, or running with a stopped heartbeat); None if another has it."""
+        stale = _now() - dt.timedelta(seconds=STALE_S)
+        claimable = or_(jobs.c.status == "queued", (jobs.c.status == "running") & or_(jobs.c.heartbeat_at.is_(None), jobs.c.heartbeat_at < stale))
+        with self.engine.begin() as connection:
+            taken = connection.execute(
+                update(jobs).where(jobs.c.id == job_id, claimable).values(status="running", worker=WORKER, heartbeat_at=_now(), attempts=jobs.c.attempts + 1)
+            ).rowcount
+            row = connection.execute(select(jobs).where(jobs.c.id == job_id)).first() if taken else None
+        return dict(row._mapping) if row is not None else None
+
+    def run(self, job_id: int) -> None:
+        """The queue's task: consolidate the job's round here, beating while it runs."""
+        job = self._claim(job_id)
+        if job is None:
+            return
+        settings = self.settings.with_round(job["fiscal_year"], job["round"])
+        beating = threading.Event()
+        heart = threading.Thread(target=self._beat, args=(job_id, beating), name=f"esaplan-job-{job_id}-heartbeat", daemon=True)
+        heart.start()
+        try:
+            self._consolidate(job_id, settings)
+        finally:
+            beating.set()
+            heart.join()
+
+    def _beat(self, job_id: int, stop: threading.Event) -> None:
+        while not stop.wait(HEARTBEAT_S):
+            self._set(job_id, heartbeat_at=_now())
+
+    def _consolidate(self, job_id: int, settings: Settings) -> None:
         last = [0.0, ""]
 
         def progress(phase: str, done: int, total: int, unit_code: str) -> None:
@@ -78,15 +140,15 @@ class Jobs:
                 return
             last[:] = [now, phase]
             percent = overall_percent(phase, done, total, google=settings.google is not None)
-            self._set(job_id, phase=phase, done=done, total=total, unit_code=unit_code or None, percent=percent)
+            self._set(job_id, phase=phase, done=done, total=total, unit_code=unit_code or None, percent=percent, heartbeat_at=_now())
 
         try:
             result = consolidate(settings, progress=progress)
         except EsaplanError as exc:
-            self._set(job_id, status="failed", error=exc.message_th, finished_at=dt.datetime.now(dt.UTC))
+            self._set(job_id, status="failed", error=exc.message_th, finished_at=_now())
             return
         except Exception:
-            self._set(job_id, status="failed", error=record_failure(settings, f"job {job_id}"), finished_at=dt.datetime.now(dt.UTC))
+            self._set(job_id, status="failed", error=record_failure(settings, f"job {job_id}"), finished_at=_now())
             return
         summary = {
             "fiscal_year": result.fiscal_year,
@@ -99,7 +161,7 @@ class Jobs:
             "notices": [asdict(n) for n in result.notices],
             "units_with_errors": [asdict(u) for u in result.units_with_errors],
         }
-        self._set(job_id, status="done", result=dumps(summary), finished_at=dt.datetime.now(dt.UTC))
+        self._set(job_id, status="done", result=dumps(summary), finished_at=_now())
 
     def _set(self, job_id: int, **values: Any) -> None:
         with self.engine.begin() as connection:
@@ -113,10 +175,12 @@ class Jobs:
             return None
         job = dict(row._mapping)
         job["result"] = loads(job["result"]) if job["result"] else None
-        job["phase_th"] = PHASES_TH.get(job["phase"] or "", "เริ่มรวมข้อมูล")
+        job["phase_th"] = QUEUED_TH if job["status"] == "queued" else PHASES_TH.get(job["phase"] or "", "เริ่มรวมข้อมูล")
+        if job["status"] == "queued":  # the pages and macros follow a queued job as a running one
+            job["status"] = "running"
         if job["status"] == "done":
             job["percent"] = 100
-        for key in ("started_at", "finished_at"):
+        for key in ("started_at", "finished_at", "heartbeat_at"):
             if job[key] is not None and job[key].tzinfo is None:
                 job[key] = job[key].replace(tzinfo=dt.UTC)
         return job
@@ -135,7 +199,9 @@ class Jobs:
             job = self.get(job_id)
         return job
 
-    def abandon_interrupted(self) -> None:
-        """At start-up: jobs still marked running were cut short by a restart."""
-        with self.engine.begin() as connection:
-            connection.execute(update(jobs).where(jobs.c.status == "running").values(status="failed", error=RESTARTED, finished_at=dt.datetime.now(dt.UTC)))
+
+WORKER = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)

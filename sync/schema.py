@@ -134,6 +134,9 @@ jobs = Table(
     Column("finished_at", DateTime(timezone=True), nullable=True),
     Column("result", Text, nullable=True),
     Column("error", Text, nullable=True),
+    Column("attempts", Integer, nullable=True),  # runs started (a worker that died counts one)
+    Column("heartbeat_at", DateTime(timezone=True), nullable=True),  # the running worker's last sign of life
+    Column("worker", String(128), nullable=True),  # host:pid of the worker that has it
 )
 
 # The allocation control register's entries: appended, never updated or deleted. A row of the staff's

@@ -63,6 +63,9 @@ class Settings:
     #: Sites whose pages may call the JSON API from a browser (CORS): xlwings Lite runs in Excel
     #: from addin.xlwings.org. Staff pages and the Office add-in are served by the service itself.
     api_origins: tuple[str, ...] = ("https://addin.xlwings.org",)
+    #: The job queue: empty for a SQLite file in the installation folder worked by ``esaplan serve``
+    #: itself; ``redis://host:6379/0`` when several machines run ``esaplan worker``.
+    queue_url: str = ""
 
     @property
     def registry_path(self) -> Path:
@@ -111,6 +114,9 @@ def load_settings(home: Path | str | None = None, **overrides: Any) -> Settings:
     for key in ("keep_masters", "max_file_mb", "lock_timeout_s", "office_name"):
         if key in config:
             values[key] = config[key]
+    queue_url = os.environ.get("ESAPLAN_QUEUE_URL") or config.get("queue_url")
+    if queue_url:
+        values["queue_url"] = str(queue_url)
     if "api_origins" in config:
         values["api_origins"] = tuple(str(origin).rstrip("/") for origin in config["api_origins"])
     try:

@@ -62,9 +62,10 @@ def settle_heap() -> None:
     gc.set_threshold(*GC_THRESHOLD)
 
 
-def create_app(settings: Settings | None = None, *, api_token: str | None = None, https: bool = False) -> Flask:
+def create_app(settings: Settings | None = None, *, api_token: str | None = None, https: bool = False, worker: bool = True) -> Flask:
     """Build the Flask app for one installation; ``api_token`` overrides ``ESAPLAN_API_TOKEN``;
-    ``https`` (served through an https proxy) keeps the session cookie off plain http."""
+    ``https`` (served through an https proxy) keeps the session cookie off plain http; ``worker``
+    runs consolidation jobs in this process (off when other machines run ``esaplan worker``)."""
     app = Flask(__name__)
     settings = settings or load_settings()
     secret = os.environ.get("ESAPLAN_SECRET_KEY") or _secret_file(settings.home, "secret-key.txt", 32)
@@ -80,6 +81,8 @@ def create_app(settings: Settings | None = None, *, api_token: str | None = None
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]  # forms stay in their order, as staff know them
     context.init_app(app, settings, secret)
+    if worker:
+        context.services_of(app).jobs.embedded_worker().start()
 
     from . import addin_files, api, auth, school, staff
 

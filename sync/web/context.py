@@ -39,14 +39,17 @@ class Services:
 def init_app(app: Flask, settings: Settings, secret: str) -> None:
     ledger = open_ledger(settings.database_url)
     jobs = Jobs(ledger.engine, settings)
-    jobs.abandon_interrupted()
     app.extensions["esaplan"] = Services(settings, ledger, Users(ledger.engine), Audit(ledger.engine), UploadLinks(ledger.engine, secret), jobs)
     app.jinja_env.globals.update(csrf_token=csrf_token, office=settings.office_name, severities=SEVERITY_TH, channels=CHANNEL_TH, actions=ACTIONS_TH)
     app.jinja_env.filters.update(thai_time=thai_time)
 
 
 def services() -> Services:
-    return current_app.extensions["esaplan"]
+    return services_of(current_app)
+
+
+def services_of(app: Flask) -> Services:
+    return app.extensions["esaplan"]
 
 
 def client_ip() -> str:

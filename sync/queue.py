@@ -1,0 +1,74 @@
+"""The task queue consolidation jobs run on: huey, with its storage chosen by the installation.
+
+One office keeps the zero-set-up default: the queue is a SQLite file in the installation folder
+(``queue.sqlite3``) and ``esaplan serve`` works it itself (:class:`EmbeddedWorker`). Several
+machines set ``queue_url = "redis://…"`` (or ``ESAPLAN_QUEUE_URL``): the service only enqueues,
+and ``esaplan worker`` on each machine runs huey's own consumer. The same task and the same code
+run in both.
+
+What huey does not give - knowing that a worker died with a job in hand - the ``jobs`` table
+does (:mod:`sync.jobs`): a running job beats every few seconds, and one whose beat stopped is put
+back on the queue, by the next worker to start or by a periodic task on every worker.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from huey import Huey, RedisHuey, SqliteHuey, crontab
+
+from .settings import Settings
+
+QUEUE_NAME = "esaplan"
+IDLE_POLL_S = 2.0  # the embedded worker looks for jobs enqueued by another process this often
+
+
+def make_huey(settings: Settings) -> Huey:
+    """The installation's queue: Redis when configured, else a SQLite file beside the ledger."""
+    if settings.queue_url:
+        return RedisHuey(QUEUE_NAME, url=settings.queue_url)
+    settings.home.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey(QUEUE_NAME, filename=str(settings.home / "queue.sqlite3"))
+
+
+class JobQueue:
+    """The consolidation task registered on one huey, and how to hand it a job."""
+
+    def __init__(self, huey: Huey, run_job: Callable[[int], None], reap: Callable[[], list[int]]) -> None:
+        self.huey = huey
+        self.wake = threading.Event()  # set when this process enqueues: the embedded worker starts at once
+        self.task = huey.task(name="consolidate")(run_job)
+        self.reap_task = huey.periodic_task(crontab(minute="*"), name="requeue-stalled")(lambda: self.requeue(reap()))
+
+    def enqueue(self, job_id: int) -> None:
+        self.task(job_id)
+        self.wake.set()
+
+    def requeue(self, job_ids: list[int]) -> None:
+        for job_id in job_ids:
+            self.enqueue(job_id)
+
+
+class EmbeddedWorker(threading.Thread):
+    """The one-office worker inside ``esaplan serve``: takes jobs off the queue one at a time.
+
+    huey's ``Consumer`` sets signal handlers, which only the main thread may do and which would
+    take SIGTERM away from the web server; this loop uses huey's public ``dequeue``/``execute``
+    instead, and puts stalled jobs back on the queue at start and every minute.
+    """
+
+    def __init__(self, queue: JobQueue, reap: Callable[[], list[int]]) -> None:
+        super().__init__(name="esaplan-embedded-worker", daemon=True)
+        self.queue, self.reap = queue, reap
+
+    def run(self) -> None:
+        self.queue.requeue(self.reap())
+        while True:
+            task = self.queue.huey.dequeue()
+            if task is None:
+                if not self.queue.wake.wait(IDLE_POLL_S):
+                    self.queue.requeue(self.reap())
+                self.queue.wake.clear()
+                continue
+            self.queue.huey.execute(task)
