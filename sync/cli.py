@@ -135,11 +135,54 @@ def templates(out: Path, emis: Path | None, home: Path | None, fiscal_year: int 
 @_home_option
 @_round_options
 @click.option("--full", is_flag=True, help="อ่าน Google Sheets ทุกแผ่นใหม่ แม้ไม่มีการแก้ไข (re-read every Google Sheet, changed or not)")
-def consolidate_command(home: Path | None, fiscal_year: int | None, round_: str | None, full: bool) -> None:
+@click.option("--all-areas", is_flag=True, help="ทุกเขตใน areas.csv: งานละเขตผ่านคิว แล้วเขียนสรุปหลายเขตและข้อมูล Parquet (every area of areas.csv, one job each, then the summary across areas)")
+@click.option("--no-worker", is_flag=True, help="กับ --all-areas: ให้ esaplan worker เครื่องอื่นทำงาน (with --all-areas: leave the jobs to other machines' workers)")
+def consolidate_command(home: Path | None, fiscal_year: int | None, round_: str | None, full: bool, all_areas: bool, no_worker: bool) -> None:
     from sync.settings import load_settings
 
     settings = load_settings(home, fiscal_year=fiscal_year, round=int(round_) if round_ else None)
-    _run_consolidation(settings, full=full)
+    if all_areas:
+        _consolidate_areas(settings, worker=not no_worker)
+    else:
+        _run_consolidation(settings, full=full)
+
+
+def _consolidate_areas(settings: Any, *, worker: bool) -> None:
+    """One job per area on the queue, followed to the end, then the office's files across areas."""
+    import time
+
+    from sync.areas import load_areas
+    from sync.jobs import Jobs
+    from sync.ledger import open_ledger
+    from sync.province import national_store, summary_workbook
+
+    areas = load_areas(settings)
+    if not areas:
+        raise click.ClickException(f"ยังไม่มีรายชื่อเขต {settings.home / 'areas.csv'} (code,name_th,province,home) (no areas.csv)")
+    jobs = Jobs(open_ledger(settings.database_url).engine, settings)
+    started = {code: jobs.start(settings.fiscal_year, settings.round, "command line", area=code)[0] for code in areas}
+    if worker:
+        jobs.embedded_worker().start()
+    click.echo(f"ส่งงานเข้าคิวแล้ว {len(started)} เขต (queued one job per area)", err=True)
+    with click.progressbar(length=len(started), label="เขตที่รวมเสร็จ (areas done)", file=sys.stderr, show_pos=True) as bar:
+        ended: dict[str, dict[str, Any]] = {}
+        while len(ended) < len(started):
+            for code, job_id in started.items():
+                job = jobs.get(job_id)
+                if code not in ended and job is not None and job["status"] != "running":
+                    ended[code] = job
+                    bar.update(1)
+            time.sleep(0.2)
+    failed = {code: job for code, job in ended.items() if job["status"] != "done"}
+    for code, job in failed.items():
+        click.echo(f"{code} {areas[code].name_th}: {job['error']}", err=True)
+    done = [areas[code] for code in started if code not in failed]
+    national = national_store(settings, done, settings.fiscal_year, settings.round)
+    if not national:
+        raise click.ClickException("ไม่มีเขตใดรวมข้อมูลสำเร็จ (no area was consolidated)")
+    click.echo(f"ข้อมูลทุกเขต (Parquet): {next(iter(national.values())).parent}")
+    click.echo(f"สำเร็จ {len(done)} เขต ไม่สำเร็จ {len(failed)} เขต (areas done, failed)")
+    click.echo(str(summary_workbook(settings, national, settings.fiscal_year, settings.round)))
 
 
 @main.command("feedback", help="เขียนไฟล์ของแต่ละโรงเรียนกลับคืน ทำเครื่องหมายช่องที่ผิดพร้อมคำอธิบาย และแผ่นสรุปผลการตรวจสอบ เพื่อส่งกลับให้โรงเรียน (write each school's workbook back with its problems marked)")

@@ -14,11 +14,15 @@ was. A bad file becomes issues for its unit, never an exception that stops the o
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
+import errno
 import gc
 import hashlib
 import os
 import re
+import signal
+import sys
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -50,6 +54,7 @@ from .status import Notice, UnitErrors, sets_for
 Progress = Callable[[str, int, int, str], None]  # phase, done, total, unit code
 PHASES_TH = {"google": "อ่าน Google Sheets", "check": "ตรวจข้อมูล", "feedback": "เขียนผลการตรวจสอบลง Google Sheets", "master": "เขียนไฟล์รวม"}
 PARALLEL_FROM = 40  # below this many new files, worker start-up costs more than it saves
+PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent ends
 STORE_BATCH = 100  # versions recorded per transaction (and per disk sync)
 SYNC_ALL_FROM = 20  # from this many new files, one system-wide sync costs less than a sync each
 FILE_SHEET = "(ไฟล์)"
@@ -429,9 +434,15 @@ def log_failure(settings: Settings, what: str) -> Path:
 
 
 def record_failure(settings: Settings, what: str) -> str:
-    """A whole run failed: log it and return the message for staff. The run has failed before
-    replacing anything, so the master is intact."""
-    return f"รวมข้อมูลไม่สำเร็จ ไฟล์รวมเดิมยังอยู่ครบ รายละเอียดสำหรับผู้ดูแลระบบอยู่ใน {log_failure(settings, what)}"
+    """A whole run failed (called while its exception is handled): log it and return the message
+    for staff. The run has failed before replacing anything, so the master is intact. A full disk
+    is said as such: it is the one failure staff can fix themselves."""
+    log = log_failure(settings, what)
+    error = sys.exc_info()[1]
+    if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+        where = Path(error.filename).parent if error.filename else settings.home
+        return f"รวมข้อมูลไม่สำเร็จ: ดิสก์ที่เก็บ {where} เต็ม ลบไฟล์ที่ไม่ใช้หรือเพิ่มพื้นที่ แล้วรวมข้อมูลอีกครั้ง ไฟล์รวมเดิมยังอยู่ครบ (รายละเอียด: {log})"
+    return f"รวมข้อมูลไม่สำเร็จ ไฟล์รวมเดิมยังอยู่ครบ รายละเอียดสำหรับผู้ดูแลระบบอยู่ใน {log}"
 
 
 def _silent(phase: str, done: int, total: int, unit_code: str) -> None:
@@ -469,8 +480,16 @@ def _parse_all(settings: Settings, registry: dict[str, Unit], items: list[Incomi
     if len(items) < PARALLEL_FROM or (os.cpu_count() or 1) < 2:
         yield from map(job, items)
         return
-    with ProcessPoolExecutor(max_workers=min(os.cpu_count() or 2, 4)) as pool:
+    with ProcessPoolExecutor(max_workers=min(os.cpu_count() or 2, 4), initializer=_die_with_parent) as pool:
         yield from pool.map(job, items, chunksize=16)
+
+
+def _die_with_parent() -> None:
+    """A parsing process ends with the consolidation that started it. A job's worker killed with
+    SIGKILL cannot stop its pool, whose processes would otherwise wait forever on their queue
+    (each holds the queue's other end) and keep their memory (Linux: PR_SET_PDEATHSIG)."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _fingerprint(settings: Settings, data: Any) -> str:

@@ -27,11 +27,14 @@ from typing import Any
 
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 
 from rules import EsaplanError
 
 from .consolidate import PHASES_TH, consolidate, record_failure
+from .areas import Area, area_settings, load_areas
 from .ledger import dumps, loads
+from .province import export_tidy
 from .queue import EmbeddedWorker, JobQueue, make_huey
 from .schema import jobs
 from .settings import Settings
@@ -63,15 +66,16 @@ class Jobs:
         self.engine, self.settings = engine, settings
         self.queue = JobQueue(make_huey(settings), self.run, self.stalled)
 
-    def start(self, fiscal_year: int, round_: int, started_by: str) -> tuple[int, bool]:
-        """Queue a consolidation of the round; returns (job id, whether it is new) - one queued or running is joined."""
+    def start(self, fiscal_year: int, round_: int, started_by: str, area: str | None = None) -> tuple[int, bool]:
+        """Queue a consolidation of the round (of one ``area`` of areas.csv, or of this installation);
+        returns (job id, whether it is new) - one queued or running for the same area is joined."""
         with self._starting:
-            running = self._running()
+            running = self._running(area)
             if running is not None:
                 return running, False
             with self.engine.begin() as connection:
                 job_id = connection.execute(
-                    insert(jobs).values(fiscal_year=fiscal_year, round=round_, started_by=started_by, status="queued", done=0, total=0, attempts=0, started_at=_now())
+                    insert(jobs).values(fiscal_year=fiscal_year, round=round_, started_by=started_by, status="queued", done=0, total=0, attempts=0, area=area, started_at=_now())
                 ).inserted_primary_key[0]
         self.queue.enqueue(job_id)
         return job_id, True
@@ -80,9 +84,10 @@ class Jobs:
         """The worker ``esaplan serve`` runs when no other machine works the queue (started by the caller)."""
         return EmbeddedWorker(self.queue, self.stalled)
 
-    def _running(self) -> int | None:
+    def _running(self, area: str | None) -> int | None:
+        same_area = jobs.c.area.is_(None) if area is None else jobs.c.area == area
         with self.engine.connect() as connection:
-            return connection.execute(select(jobs.c.id).where(jobs.c.status.in_(("queued", "running"))).order_by(jobs.c.id.desc()).limit(1)).scalar_one_or_none()
+            return connection.execute(select(jobs.c.id).where(jobs.c.status.in_(("queued", "running")), same_area).order_by(jobs.c.id.desc()).limit(1)).scalar_one_or_none()
 
     def stalled(self) -> list[int]:
         """Jobs whose worker stopped beating: back to queued (or failed after MAX_ATTEMPTS), returned to requeue.
@@ -117,21 +122,25 @@ class Jobs:
         job = self._claim(job_id)
         if job is None:
             return
-        settings = self.settings.with_round(job["fiscal_year"], job["round"])
+        area = load_areas(self.settings)[job["area"]] if job["area"] else None
+        settings = area_settings(area, job["fiscal_year"], job["round"]) if area else self.settings.with_round(job["fiscal_year"], job["round"])
         beating = threading.Event()
         heart = threading.Thread(target=self._beat, args=(job_id, beating), name=f"esaplan-job-{job_id}-heartbeat", daemon=True)
         heart.start()
         try:
-            self._consolidate(job_id, settings)
+            self._consolidate(job_id, settings, area)
         finally:
             beating.set()
             heart.join()
 
     def _beat(self, job_id: int, stop: threading.Event) -> None:
         while not stop.wait(HEARTBEAT_S):
-            self._set(job_id, heartbeat_at=_now())
+            try:
+                self._set(job_id, heartbeat_at=_now())
+            except SQLAlchemyError:  # the database is away (restarting): the job itself will fail and be run again
+                continue
 
-    def _consolidate(self, job_id: int, settings: Settings) -> None:
+    def _consolidate(self, job_id: int, settings: Settings, area: Area | None) -> None:
         last = [0.0, ""]
 
         def progress(phase: str, done: int, total: int, unit_code: str) -> None:
@@ -144,9 +153,13 @@ class Jobs:
 
         try:
             result = consolidate(settings, progress=progress)
+            if area is not None:  # what the office over the areas unions, made here on the area's worker
+                export_tidy(settings, area)
         except EsaplanError as exc:
             self._set(job_id, status="failed", error=exc.message_th, finished_at=_now())
             return
+        except (OperationalError, InterfaceError):
+            raise  # the database went away (restarted, unreachable): left running, its heartbeat stops, it is run again
         except Exception:
             self._set(job_id, status="failed", error=record_failure(settings, f"job {job_id}"), finished_at=_now())
             return

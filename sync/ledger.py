@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -18,6 +19,8 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
+from alembic import command
+from alembic.config import Config
 from sqlalchemy import create_engine, event, insert, inspect, select, text, update
 from sqlalchemy.engine import Connection, Engine
 
@@ -381,32 +384,72 @@ class Ledger:
 
 
 def open_ledger(database_url: str) -> Ledger:
-    """Connect (creating tables on first use) to the ledger at ``database_url``."""
-    engine = create_engine(database_url, future=True)
-    if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
-    metadata.create_all(engine)
-    _add_missing_columns(engine)
+    """The ledger at ``database_url`` (SQLite by default, PostgreSQL for several machines).
+
+    One engine, and so one connection pool, per database a process uses (SQLAlchemy's advice):
+    the web service, the consolidation and the jobs in one process share it, and the tables are
+    brought to this esaplan's version (:func:`migrate`) the first time only.
+    """
+    with _opening:
+        engine = _engines.get(database_url)
+        if engine is None:
+            engine = create_engine(database_url, future=True, pool_pre_ping=True)  # a restarted server's dead connections are replaced, not handed out
+            if engine.dialect.name == "sqlite":
+                event.listen(engine, "connect", _sqlite_pragmas)
+            migrate(engine)
+            _engines[database_url] = engine
     return Ledger(engine)
 
 
-def _add_missing_columns(engine: Engine) -> None:
-    """Upgrade a ledger made by an older esaplan: add the (nullable) columns it lacks.
+def close_ledgers() -> None:
+    """Close every pooled connection this process holds (a test's database is about to go)."""
+    with _opening:
+        for engine in _engines.values():
+            engine.dispose()
+        _engines.clear()
 
-    New versions only ever add nullable columns, so an office upgrading in place keeps every
-    submission; anything beyond that would be a real migration (Alembic) and say so.
+
+_engines: dict[str, Engine] = {}
+_opening = threading.Lock()
+
+
+def migrate(engine: Engine) -> None:
+    """Run the Alembic migrations in ``sync/migrations`` up to the newest, on any database.
+
+    A ledger made before migrations existed has the tables but no ``alembic_version``: the tables
+    and (nullable) columns it lacks are added, as that version did itself, which makes it the
+    newest schema, and it is stamped so; an office upgrading in place keeps every submission. Several services starting at once on one
+    PostgreSQL wait for each other on an advisory lock.
     """
-    inspector = inspect(engine)
+    config = Config()
+    config.set_main_option("script_location", "sync:migrations")
     with engine.begin() as connection:
-        for table in metadata.sorted_tables:
-            present = {column["name"] for column in inspector.get_columns(table.name)}
-            for column in table.columns:
-                if column.name in present:
-                    continue
-                if not column.nullable:
-                    raise RuntimeError(f"ledger table {table.name} lacks the required column {column.name}: migrate the database")
-                kind = column.type.compile(dialect=engine.dialect)
-                connection.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(2570)"))
+        config.attributes["connection"] = connection
+        tables = set(inspect(connection).get_table_names())
+        if "alembic_version" not in tables and tables & set(metadata.tables):
+            _add_missing_columns(connection)
+            command.stamp(config, "head")
+        command.upgrade(config, "head")
+
+
+def _add_missing_columns(connection: Connection) -> None:
+    """Bring a ledger made before migrations to the newest schema: add the tables and (nullable) columns it lacks."""
+    inspector = inspect(connection)
+    present_tables = set(inspector.get_table_names())
+    for table in metadata.sorted_tables:
+        if table.name not in present_tables:
+            table.create(connection)
+            continue
+        present = {column["name"] for column in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name in present:
+                continue
+            if not column.nullable:
+                raise RuntimeError(f"ledger table {table.name} lacks the required column {column.name}: migrate the database")
+            kind = column.type.compile(dialect=connection.dialect)
+            connection.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:

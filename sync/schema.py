@@ -137,6 +137,7 @@ jobs = Table(
     Column("attempts", Integer, nullable=True),  # runs started (a worker that died counts one)
     Column("heartbeat_at", DateTime(timezone=True), nullable=True),  # the running worker's last sign of life
     Column("worker", String(128), nullable=True),  # host:pid of the worker that has it
+    Column("area", String(32), nullable=True),  # the service area, for an office over many (areas.csv); None: this installation
 )
 
 # The allocation control register's entries: appended, never updated or deleted. A row of the staff's

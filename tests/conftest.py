@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+import signal
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -171,3 +173,84 @@ def npm_package(name: str, version: str) -> Path:
         with tarfile.open(cache / packed.stdout.strip().splitlines()[-1]) as archive:
             archive.extractall(cache, filter="data")
     return folder
+
+
+@dataclass
+class PostgresServer:
+    """The tests' PostgreSQL: its URL, and stopping and starting it again (a restart under a job)."""
+
+    url: str
+    stop: Callable[[], None]
+    start: Callable[[], None]
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A throwaway PostgreSQL cluster of Debian's server on a loopback port, run as the postgres
+    user (initdb refuses root) in a folder of its own under /tmp (pytest's are root's alone);
+    its URL for SQLAlchemy with psycopg. CI requires it."""
+    import glob
+    import socket
+    import subprocess
+    import tempfile
+    import time
+
+    binaries = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if not binaries:
+        if os.environ.get("ESAPLAN_REQUIRE_POSTGRES"):
+            pytest.fail("PostgreSQL is required (apt-get install postgresql)")
+        pytest.skip("PostgreSQL not installed")
+    bin_dir = Path(binaries[-1]).parent
+    folder = Path(tempfile.mkdtemp(prefix="esaplan-postgres-"))
+    data = folder / "data"
+    owner: dict[str, str] = {}
+    if os.geteuid() == 0:
+        shutil.chown(folder, "postgres")
+        owner = {"user": "postgres", "group": "postgres"}  # the server itself is the child: signals reach it
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    subprocess.run([str(bin_dir / "initdb"), "-D", str(data), "-U", "esaplan", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"], check=True, capture_output=True, cwd=folder, **owner)
+    running: list[subprocess.Popen[bytes]] = []
+
+    def start() -> None:
+        command = [str(bin_dir / "postgres"), "-D", str(data), "-p", str(port), "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={folder}"]
+        running.append(subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=folder, **owner))
+        deadline = time.monotonic() + 30
+        while subprocess.run([str(bin_dir / "pg_isready"), "-h", "127.0.0.1", "-p", str(port)], capture_output=True).returncode != 0:
+            if time.monotonic() > deadline or running[-1].poll() is not None:
+                running[-1].kill()
+                pytest.fail("PostgreSQL did not start")
+            time.sleep(0.2)
+
+    def stop() -> None:
+        server = running.pop()
+        server.send_signal(signal.SIGINT)  # "fast" shutdown: sessions are cut, as in a restart
+        server.wait(timeout=30)
+
+    start()
+    try:
+        yield PostgresServer(f"postgresql+psycopg://esaplan@127.0.0.1:{port}/postgres", stop, start)
+    finally:
+        if running:
+            stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def fresh_database(postgres: PostgresServer) -> Iterator[str]:
+    """An empty database of its own on the session's PostgreSQL."""
+    postgres_url = postgres.url
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    name = f"esaplan_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield postgres_url.rsplit("/", 1)[0] + f"/{name}"
+    from sync.ledger import close_ledgers
+
+    close_ledgers()
+    admin.dispose()

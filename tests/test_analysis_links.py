@@ -61,7 +61,9 @@ def _calc(python: str, profile: Path, action: str, workbook: Path, *formulas: st
 
 def _pupils_and_rows(master: Path) -> tuple[int, int]:
     """Independently of LibreOffice: pupils in rows counted in the totals, and data rows."""
-    rows = list(load_workbook(master, read_only=True)["ข้อมูลนักเรียน"].iter_rows(min_row=2, values_only=True))
+    book = load_workbook(master, read_only=True)  # read-only keeps the file open until closed
+    rows = list(book["ข้อมูลนักเรียน"].iter_rows(min_row=2, values_only=True))
+    book.close()
     return sum(r[10] for r in rows if r[13] == "ใช่"), len(rows)
 
 

@@ -61,8 +61,9 @@ def test_presentation_sheets_print_in_a_few_pages_each(printed):
 def test_nothing_prints_as_hashes_or_internal_codes(printed, demo200):
     """A grade code (P4) must print as ป.4; the one place "P4" is right is ปัญหาที่พบ's เซลล์ column, where
     it is a cell address (column P of a school's sheet), so the addresses listed there are let through."""
-    issues = load_workbook(load_settings(demo200).master_path(), read_only=True)["ปัญหาที่พบ"]
-    rows = list(issues.iter_rows(values_only=True))
+    book = load_workbook(load_settings(demo200).master_path(), read_only=True)
+    rows = list(book["ปัญหาที่พบ"].iter_rows(values_only=True))
+    book.close()
     header = next(i for i, row in enumerate(rows) if "เซลล์" in row)
     addresses = {row[rows[header].index("เซลล์")] for row in rows[header + 1 :]}
     for name, pages in printed.items():

@@ -109,8 +109,9 @@ def test_annual_report_totals_against_the_masters_progress_sheet(demo_copy):
     assert "ส่วนที่ ๒ ผลการดำเนินงานโครงการตามแผนปฏิบัติการ" in headings and "ส่วนที่ ๕ สรุปภาพรวมประจำปี" in headings
     register = load_register(settings, settings.fiscal_year)
     codes = {(p.group_code, p.code) for p in register.projects}
-    sheet = load_workbook(settings.master_path(), read_only=True)["ความก้าวหน้าโครงการ"]
-    rows = list(sheet.iter_rows(values_only=True))
+    book = load_workbook(settings.master_path(), read_only=True)
+    rows = list(book["ความก้าวหน้าโครงการ"].iter_rows(values_only=True))
+    book.close()
     header = rows[0]
     at = {name: header.index(name) for name in ("รหัสหน่วย", "รหัสโครงการ", "ใช้ไปแล้ว (บาท)", "นำไปรวม")}
     used = sum(Decimal(str(r[at["ใช้ไปแล้ว (บาท)"]] or 0)) for r in rows[1:] if r[at["นำไปรวม"]] == "ใช่" and (r[at["รหัสหน่วย"]], r[at["รหัสโครงการ"]]) in codes)

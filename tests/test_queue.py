@@ -103,6 +103,23 @@ def _until(jobs: Jobs, job_id: int, ready, timeout_s: float = 120) -> dict:
     pytest.fail(f"the job never got there: {jobs.get(job_id)}")
 
 
+def _left_behind(home: Path, timeout_s: float) -> list[int]:
+    """Processes still running for ``home`` (a worker's, or its pool's: forked, same command line)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        found = []
+        for entry in Path("/proc").iterdir():
+            try:
+                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if "worker" in command and str(home) in command:
+                found.append(int(entry.name))
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
+
+
 def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -122,6 +139,7 @@ def test_a_worker_killed_mid_job_leaves_the_master_whole_and_the_next_worker_fin
         first.kill()
         first.wait()
     assert _digest(settings.master_path()) == before, "a killed run never touches the master"
+    assert _left_behind(area, timeout_s=5) == [], "the killed worker's parsing processes end with it"
     assert jobs.get(job_id)["status"] == "running"
 
     time.sleep(STALE_S + 1)  # its heartbeat has stopped for long enough
@@ -135,6 +153,7 @@ def test_a_worker_killed_mid_job_leaves_the_master_whole_and_the_next_worker_fin
     assert done["result"]["master_written"] and done["result"]["files_seen"] >= 200
     book = load_workbook(settings.master_path(), read_only=True)
     status = list(book["สถานะการส่ง"].iter_rows(values_only=True))
+    book.close()
     assert len(status) - 1 == len(load_registry(settings.registry_path)), "every unit has its line in the new master"
 
 
@@ -159,3 +178,77 @@ def test_redis_restarted_under_a_running_job(area, redis_port):
             restarted.wait()
     finally:
         _stop(worker)
+
+
+def test_a_full_disk_under_the_master_fails_the_job_in_thai_and_loses_nothing(demo_copy, tmp_path):
+    """The master folder on a tmpfs just big enough for what it holds: the job ends failed saying
+    the disk is full, the master is the one it was, and the new versions are in the ledger."""
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting a tmpfs needs root")
+    from sqlalchemy import func, select
+
+    from sync.schema import submissions
+    from sync.web import create_app
+
+    master_dir = demo_copy / "master"
+    kept = tmp_path / "master-before"
+    shutil.copytree(master_dir, kept)
+    shutil.rmtree(master_dir)
+    master_dir.mkdir()
+    used = sum(p.stat().st_size for p in kept.rglob("*") if p.is_file())
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={used + 256 * 1024}", "tmpfs", str(master_dir)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode(errors='replace')}")
+    try:
+        shutil.copytree(kept, master_dir, dirs_exist_ok=True)
+        settings = load_settings(demo_copy)
+        before = _digest(settings.master_path())
+        for path in sorted((demo_copy / "inbox").rglob("*.xlsx")):
+            with zipfile.ZipFile(path, "a") as archive:
+                archive.comment = b"sent again"
+        app = create_app(settings, api_token="t")
+        jobs = app.extensions["esaplan"].jobs
+        with jobs.engine.connect() as connection:
+            stored = connection.execute(select(func.count()).select_from(submissions)).scalar_one()
+        job_id, _ = jobs.start(settings.fiscal_year, settings.round, "test")
+        failed = jobs.wait(job_id, 180)
+        assert failed["status"] == "failed" and "เต็ม" in failed["error"] and "ไฟล์รวมเดิมยังอยู่ครบ" in failed["error"], failed["error"]
+        assert _digest(settings.master_path()) == before
+        load_workbook(settings.master_path(), read_only=True).close()
+        with jobs.engine.connect() as connection:
+            assert connection.execute(select(func.count()).select_from(submissions)).scalar_one() > stored, "the versions read are kept"
+    finally:
+        subprocess.run(["umount", "-l", str(master_dir)], check=False)
+
+
+def test_postgresql_restarted_under_a_running_job(demo200, tmp_path, postgres, fresh_database):
+    """The ledger on PostgreSQL, stopped and started again while a worker reads 200 schools: the
+    job is left to its stopped heartbeat, run again, and ends done; every file is one version."""
+    from sqlalchemy import func, select
+
+    from sync.schema import submissions
+
+    home = tmp_path / "area"
+    shutil.copytree(demo200, home)
+    for state in ("ledger.sqlite", "store"):  # the area starts on an empty PostgreSQL ledger
+        path = home / state
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
+    with (home / "esaplan.toml").open("a", encoding="utf-8") as config:
+        config.write(f'\ndatabase_url = "{fresh_database}"\n')
+    settings = load_settings(home)
+    jobs = Jobs(open_ledger(settings.database_url).engine, settings)
+    worker = _worker(home)
+    try:
+        job_id, _ = jobs.start(settings.fiscal_year, settings.round, "test")
+        _until(jobs, job_id, lambda j: j["phase"] == "check" and j["done"] >= 20)
+        postgres.stop()
+        time.sleep(1)
+        postgres.start()
+        done = _until(jobs, job_id, lambda j: j["status"] != "running", timeout_s=240)
+    finally:
+        _stop(worker)
+    assert done["status"] == "done" and done["attempts"] >= 2, done
+    load_workbook(settings.master_path(), read_only=True).close()
+    with jobs.engine.connect() as connection:
+        stored, distinct = connection.execute(select(func.count(), func.count(func.distinct(submissions.c.unit_code + submissions.c.sha256)))).one()
+    assert stored == distinct >= 200, "each file sent is one version, none lost and none twice"

@@ -1,0 +1,149 @@
+"""What an office over many areas reads, once every area's job of a round has ended.
+
+- Each area's master is also kept as tidy data: one Parquet file per data sheet (every form's
+  rows and the status of every unit), with the area's code and name, in the area's
+  ``master/tidy/FY<year>-R<round>/`` (:func:`export_tidy`, run by the area's job on its worker).
+- The office's ``national/FY<year>-R<round>/`` holds each sheet for all areas in one Parquet file,
+  unioned by DuckDB (:func:`national_store`): analysts open them with DuckDB, pandas, Power BI or
+  Excel's Power Query. An Excel sheet stops at 1,048,576 rows, so no sheet here holds a row per
+  school and grade of a country (29,700 schools × 15 grades).
+- ``สรุปหลายเขต-FY<year>-R<round>.xlsx`` (:func:`summary_workbook`): units, how many sent every
+  form, have errors or sent nothing, pupils and rooms counted, by area, by district and by school
+  size, each with its total, computed by DuckDB from the national files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+from openpyxl import Workbook
+from python_calamine import CalamineWorkbook
+
+from rules.forms import form_sets
+
+from .areas import Area
+from .atomic import save_workbook, write_atomically
+from .master import COUNTED_HEADER, COUNTED_YES, STATUS, UNIT_HEADERS
+from .settings import Settings
+from .sheetplan import COUNT_FORMAT, TOTAL, SheetPlan, emit
+from .status import STATUS_TH
+
+AREA_COLUMNS = ("รหัสเขต", "ชื่อเขต")
+ENROLMENT = "ข้อมูลนักเรียน"
+GROUPINGS = (("รายเขต", ("รหัสเขต", "ชื่อเขต")), ("รายอำเภอ", ("รหัสเขต", "ชื่อเขต", "อำเภอ")), ("รายขนาดโรงเรียน", ("ขนาด",)))
+MEASURES = ("หน่วยทั้งหมด", "ส่งครบ", "มีข้อผิดพลาด", "ยังไม่ส่งเลย", "นักเรียน (คน)", "ห้องเรียน")
+
+
+def round_folder(fiscal_year: int, round_: int) -> str:
+    return f"FY{fiscal_year}-R{round_}"
+
+
+def data_sheets() -> list[str]:
+    """The master's sheets of data: every form's, and the status of every unit."""
+    return [STATUS, *dict.fromkeys(form.sheet for form_set in form_sets().values() for form in form_set.forms)]
+
+
+def export_tidy(settings: Settings, area: Area) -> list[Path]:
+    """The area's master of ``settings``' round as one Parquet file per data sheet; returns them."""
+    book = CalamineWorkbook.from_path(str(settings.master_path()))
+    folder = settings.master_dir / "tidy" / round_folder(settings.fiscal_year, settings.round)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for sheet in data_sheets():
+        if sheet not in book.sheet_names:
+            continue
+        header, *rows = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False) or [[]]
+        names = [*AREA_COLUMNS, *(str(name) for name in header)]
+        columns = [[area.code] * len(rows), [area.name_th] * len(rows), *([row[i] if i < len(row) else None for row in rows] for i in range(len(header)))]
+        table = pa.table({name: _typed(values) for name, values in zip(names, columns, strict=True)})
+        path = folder / f"{sheet}.parquet"
+        write_atomically(path, lambda name, table=table: pq.write_table(table, name))
+        written.append(path)
+    return written
+
+
+def _typed(values: list[Any]) -> pa.Array:
+    """A column as Parquet should hold it: whole numbers, numbers, times or text (a mixed column is text)."""
+    present = [v for v in values if v not in (None, "")]
+    cleaned = [None if v == "" else v for v in values]
+    if present and all(isinstance(v, int | float) and not isinstance(v, bool) for v in present):
+        if all(float(v).is_integer() for v in present):
+            return pa.array([None if v is None else int(v) for v in cleaned], pa.int64())
+        return pa.array(cleaned, pa.float64())
+    if present and all(isinstance(v, dt.datetime) for v in present):
+        return pa.array(cleaned, pa.timestamp("s"))
+    return pa.array([None if v is None else str(v) for v in cleaned], pa.string())
+
+
+def national_store(settings: Settings, areas: Iterable[Area], fiscal_year: int, round_: int) -> dict[str, Path]:
+    """Each data sheet of every area's round in one Parquet file of the office's; returns them by sheet."""
+    folder = settings.home / "national" / round_folder(fiscal_year, round_)
+    folder.mkdir(parents=True, exist_ok=True)
+    tidy = [area.home / "master" / "tidy" / round_folder(fiscal_year, round_) for area in areas]
+    out: dict[str, Path] = {}
+    with duckdb.connect() as db:
+        for sheet in data_sheets():
+            parts = [str(path / f"{sheet}.parquet") for path in tidy if (path / f"{sheet}.parquet").is_file()]
+            if not parts:
+                continue
+            target = folder / f"{sheet}.parquet"
+            relation = db.read_parquet(parts, union_by_name=True)
+            write_atomically(target, lambda name, relation=relation: relation.write_parquet(name))
+            out[sheet] = target
+    return out
+
+
+def summary_workbook(settings: Settings, national: dict[str, Path], fiscal_year: int, round_: int) -> Path:
+    """The office's summary across areas, written like the master's sheets; returns its path."""
+    forms = [sheet for sheet in data_sheets() if sheet != STATUS]
+    with duckdb.connect() as db:
+        db.execute(f"CREATE VIEW status AS SELECT * FROM read_parquet('{national[STATUS]}')")
+        shown = [f for f in forms if f in {c[0] for c in db.execute("DESCRIBE status").fetchall()}]
+        ok, errors, missing = (_literals(STATUS_TH["on_time"], STATUS_TH["late"], "-"), _literals(STATUS_TH["errors"]), _literals(STATUS_TH["missing"], "-"))
+        all_sent = " AND ".join(f"{_name(f)} IN ({ok})" for f in shown)
+        has_errors = " OR ".join(f"{_name(f)} IN ({errors})" for f in shown)
+        none_sent = " AND ".join(f"{_name(f)} IN ({missing})" for f in shown)
+        flags = f"({all_sent}) AS all_sent, ({has_errors}) AS has_errors, ({none_sent}) AS none_sent"
+        db.execute(f"CREATE VIEW units AS SELECT *, {flags} FROM status")  # views take no parameters: our own constants, quoted
+        if ENROLMENT in national:
+            db.execute(
+                f"""CREATE VIEW pupils AS SELECT "รหัสเขต", "รหัสหน่วย", sum(coalesce("ชาย (คน)", 0) + coalesce("หญิง (คน)", 0)) AS pupils,
+                sum(coalesce("ห้องเรียน", 0)) AS rooms FROM read_parquet('{national[ENROLMENT]}') WHERE {_name(COUNTED_HEADER)} = {_literals(COUNTED_YES)} GROUP BY ALL"""
+            )
+        else:
+            db.execute('CREATE VIEW pupils AS SELECT NULL AS "รหัสเขต", NULL AS "รหัสหน่วย", 0 AS pupils, 0 AS rooms WHERE false')
+        book = Workbook()
+        book.remove(book.active)
+        for title, keys in GROUPINGS:
+            columns = ", ".join(f'u."{k}"' for k in keys)
+            rows = db.execute(
+                f"""SELECT {columns}, count(*), count(*) FILTER (all_sent), count(*) FILTER (has_errors), count(*) FILTER (none_sent),
+                coalesce(sum(p.pupils), 0), coalesce(sum(p.rooms), 0)
+                FROM units u LEFT JOIN pupils p ON p."รหัสเขต" = u."รหัสเขต" AND p."รหัสหน่วย" = u."{UNIT_HEADERS[0]}"
+                GROUP BY {columns} ORDER BY {columns}"""
+            ).fetchall()
+            plan = SheetPlan(title)
+            plan.table([*keys, *MEASURES])
+            for position in range(len(keys), len(keys) + len(MEASURES)):
+                plan.column_formats[position] = COUNT_FORMAT
+            for row in rows:
+                plan.add([*row[: len(keys)], *(int(v) for v in row[len(keys) :])])
+            plan.add(["รวม", *[None] * (len(keys) - 1), *(sum(int(r[i]) for r in rows) for i in range(len(keys), len(keys) + len(MEASURES)))], TOTAL)
+            emit(plan, book.create_sheet(plan.name), write_only=False)
+    path = settings.home / f"สรุปหลายเขต-{round_folder(fiscal_year, round_)}.xlsx"
+    save_workbook(book, path)
+    return path
+
+
+def _name(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _literals(*values: str) -> str:
+    return ", ".join("'" + value.replace("'", "''") + "'" for value in values)
