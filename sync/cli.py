@@ -154,7 +154,11 @@ def _consolidate_areas(settings: Any, *, worker: bool) -> None:
     from sync.areas import load_areas
     from sync.jobs import Jobs
     from sync.ledger import open_ledger
-    from sync.province import national_store, summary_workbook
+
+    try:
+        from sync.province import national_store, summary_workbook
+    except ModuleNotFoundError as missing:  # DuckDB and pyarrow come with the [areas] extra
+        raise click.ClickException(f'ยังไม่ได้ติดตั้งส่วนของหลายเขต ({missing.name}): pip install "esaplan[areas]" ก่อน (install the areas extra first)') from None
 
     areas = load_areas(settings)
     if not areas:

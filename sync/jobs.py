@@ -34,7 +34,6 @@ from rules import EsaplanError
 from .consolidate import PHASES_TH, consolidate, record_failure
 from .areas import Area, area_settings, load_areas
 from .ledger import dumps, loads
-from .province import export_tidy
 from .queue import EmbeddedWorker, JobQueue, make_huey
 from .schema import jobs
 from .settings import Settings
@@ -154,6 +153,8 @@ class Jobs:
         try:
             result = consolidate(settings, progress=progress)
             if area is not None:  # what the office over the areas unions, made here on the area's worker
+                from .province import export_tidy  # DuckDB and pyarrow: the [areas] extra, loaded by area jobs only
+
                 export_tidy(settings, area)
         except EsaplanError as exc:
             self._set(job_id, status="failed", error=exc.message_th, finished_at=_now())
