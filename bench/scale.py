@@ -130,7 +130,7 @@ def main() -> None:
                     shutil.copytree(template / "inbox", home / "inbox")
                 print(
                     f"  {workers} worker(s): first {first:7.1f} s = {schools / first:6.0f} schools/s, {first / args.areas:5.2f} s an area;"
-                    f" {CHANGED * 10} changed {changed:6.1f} s; peak per worker {max(peaks) / 1024:5.0f} MiB;"
+                    f" {CHANGED * len(homes[:10])} changed {changed:6.1f} s; peak per worker {max(peaks) / 1024:5.0f} MiB;"
                     f" scaling x{firsts[args.workers[0]] / first:.2f} of {args.workers[0]}"
                 )
         finally:
