@@ -575,8 +575,14 @@ def report_emenscr(home: Path | None, fiscal_year: int | None, round_: str | Non
 
 
 def _run_consolidation(settings, *, full: bool = False) -> None:  # type: ignore[no-untyped-def]
+    """The same job the web button and the macros queue, run in this process (with a bar per
+    phase) unless a worker already has it, in which case it is followed to its end."""
+    import time
+
     from rules.forms import form_sets
-    from sync.consolidate import PHASES_TH, consolidate, record_failure
+    from sync.consolidate import PHASES_TH, require_registry
+    from sync.jobs import Jobs
+    from sync.ledger import open_ledger
     from sync.status import STATUS_TH
 
     bars: dict[str, Any] = {}
@@ -591,28 +597,37 @@ def _run_consolidation(settings, *, full: bool = False) -> None:  # type: ignore
             bar.__exit__(None, None, None)
 
     try:
-        result = consolidate(settings, progress=progress, full=full)
+        require_registry(settings)
     except EsaplanError as exc:
         raise click.ClickException(exc.message_th) from None
-    except Exception:
-        raise click.ClickException(record_failure(settings, "consolidate") + " (consolidation failed; the previous master is untouched)") from None
+    jobs = Jobs(open_ledger(settings.database_url).engine, settings)
+    job_id, _ = jobs.start(settings.fiscal_year, settings.round, "command line")
+    if not jobs.run(job_id, progress=progress, full=full):
+        click.echo("มีงานรวมข้อมูลรอบนี้กำลังทำอยู่ จะแสดงผลเมื่อเสร็จ (a run of this round is under way: following it)", err=True)
+    job = jobs.get(job_id)
+    while job is not None and job["status"] == "running":
+        time.sleep(0.5)
+        job = jobs.get(job_id)
+    if job is None or job["status"] != "done":
+        raise click.ClickException(job["error"] if job else "รวมข้อมูลไม่สำเร็จ")
+    result = job["result"]
     titles = {f.code: f.sheet for s in form_sets().values() for f in s.forms}
     columns = ("expected", "submitted", "on_time", "late", "errors", "missing")
     heads = ("ต้องส่ง", "ส่งแล้ว", STATUS_TH["on_time"], STATUS_TH["late"], STATUS_TH["errors"], STATUS_TH["missing"])
-    click.echo(f"ปีงบประมาณ {result.fiscal_year} รอบ {result.round} เดือน: ไฟล์ {result.files_seen} ไฟล์, ฉบับใหม่ {result.new_versions}")
+    click.echo(f"ปีงบประมาณ {result['fiscal_year']} รอบ {result['round']} เดือน: ไฟล์ {result['files_seen']} ไฟล์, ฉบับใหม่ {result['new_versions']}")
     click.echo(_pad("แบบรายงาน", 22) + "".join(_pad(h, 14, right=True) for h in heads))
-    for code, counts in result.summary.items():
+    for code, counts in result["summary"].items():
         click.echo(_pad(titles.get(code, code), 22) + "".join(_pad(str(counts[c]), 14, right=True) for c in columns))
-    if result.units_with_errors:
-        click.echo(f"หน่วยที่มีข้อผิดพลาด {len(result.units_with_errors)} หน่วย (units with errors; ทุกรายการอยู่ในแผ่นงาน ปัญหาที่พบ, ส่งกลับให้โรงเรียนด้วย esaplan feedback):")
-        for unit in result.units_with_errors:
-            more = f" (และอีก {unit.errors - 1} รายการ)" if unit.errors > 1 else ""
-            click.echo(f"  {unit.unit_code} {unit.name_th}: {unit.first}{more}")
-    for notice in result.notices:
-        click.echo(f"{notice.channel} {notice.unit_code or '?'} [{notice.rule}]: {notice.message_th}", err=True)
-    if not result.master_written:
+    if result["units_with_errors"]:
+        click.echo(f"หน่วยที่มีข้อผิดพลาด {len(result['units_with_errors'])} หน่วย (units with errors; ทุกรายการอยู่ในแผ่นงาน ปัญหาที่พบ, ส่งกลับให้โรงเรียนด้วย esaplan feedback):")
+        for unit in result["units_with_errors"]:
+            more = f" (และอีก {unit['errors'] - 1} รายการ)" if unit["errors"] > 1 else ""
+            click.echo(f"  {unit['unit_code']} {unit['name_th']}: {unit['first']}{more}")
+    for notice in result["notices"]:
+        click.echo(f"{notice['channel']} {notice['unit_code'] or '?'} [{notice['rule']}]: {notice['message_th']}", err=True)
+    if not result["master_written"]:
         click.echo("ไม่มีข้อมูลใหม่ ไฟล์รวมเดิมเป็นปัจจุบันแล้ว (nothing changed; the master is up to date)")
-    click.echo(str(result.master_path))
+    click.echo(str(settings.with_round(result["fiscal_year"], result["round"]).master_path()))
 
 
 def _pad(text: str, width: int, *, right: bool = False) -> str:

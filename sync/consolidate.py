@@ -359,6 +359,16 @@ def _fewer_collections() -> Iterator[None]:
         gc.set_threshold(*before)
 
 
+def require_registry(settings: Settings) -> None:
+    """Refuse, in Thai, an installation that has no registry yet (before anything is created for it)."""
+    if not settings.registry_path.is_file():
+        raise NoRegistry(
+            f"ยังไม่มีทะเบียนหน่วยงาน {settings.registry_path}: คัดลอกรายชื่อโรงเรียน (CSV จาก สพฐ. หรือแบบของ esaplan) มาไว้ที่นี่ก่อน",
+            f"no unit registry at {settings.registry_path}: copy the school list (OBEC CSV or esaplan format) there first",
+            path=settings.registry_path,
+        )
+
+
 @_fewer_collections()
 def consolidate(settings: Settings, *, sources: Iterable[Incoming] | None = None, progress: Progress | None = None, full: bool = False) -> RunResult:
     """Ingest everything new, then write the round's master workbook; returns what was done.
@@ -366,12 +376,7 @@ def consolidate(settings: Settings, *, sources: Iterable[Incoming] | None = None
     ``sources`` replaces the installation's own channels (the inbox and, when configured,
     Google Sheets); ``full`` reads every Google Sheet, changed or not.
     """
-    if not settings.registry_path.is_file():
-        raise NoRegistry(
-            f"ยังไม่มีทะเบียนหน่วยงาน {settings.registry_path}: คัดลอกรายชื่อโรงเรียน (CSV จาก สพฐ. หรือแบบของ esaplan) มาไว้ที่นี่ก่อน",
-            f"no unit registry at {settings.registry_path}: copy the school list (OBEC CSV or esaplan format) there first",
-            path=settings.registry_path,
-        )
+    require_registry(settings)
     settings.ensure_folders()
     lock = FileLock(str(settings.master_dir / ".consolidate.lock"))
     try:

@@ -31,7 +31,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 
 from rules import EsaplanError
 
-from .consolidate import PHASES_TH, consolidate, record_failure
+from .consolidate import PHASES_TH, Progress, consolidate, record_failure
 from .areas import Area, area_settings, load_areas
 from .ledger import dumps, loads
 from .queue import EmbeddedWorker, JobQueue, make_huey
@@ -67,9 +67,9 @@ class Jobs:
 
     def start(self, fiscal_year: int, round_: int, started_by: str, area: str | None = None) -> tuple[int, bool]:
         """Queue a consolidation of the round (of one ``area`` of areas.csv, or of this installation);
-        returns (job id, whether it is new) - one queued or running for the same area is joined."""
+        returns (job id, whether it is new) - one queued or running for the same area and round is joined."""
         with self._starting:
-            running = self._running(area)
+            running = self._running(fiscal_year, round_, area)
             if running is not None:
                 return running, False
             with self.engine.begin() as connection:
@@ -83,10 +83,13 @@ class Jobs:
         """The worker ``esaplan serve`` runs when no other machine works the queue (started by the caller)."""
         return EmbeddedWorker(self.queue, self.stalled)
 
-    def _running(self, area: str | None) -> int | None:
+    def _running(self, fiscal_year: int, round_: int, area: str | None) -> int | None:
+        """A job of the same area and round already queued or running, to join."""
         same_area = jobs.c.area.is_(None) if area is None else jobs.c.area == area
+        active = jobs.c.status.in_(("queued", "running"))
         with self.engine.connect() as connection:
-            return connection.execute(select(jobs.c.id).where(jobs.c.status.in_(("queued", "running")), same_area).order_by(jobs.c.id.desc()).limit(1)).scalar_one_or_none()
+            found = select(jobs.c.id).where(active, same_area, jobs.c.fiscal_year == fiscal_year, jobs.c.round == round_).order_by(jobs.c.id.desc()).limit(1)
+            return connection.execute(found).scalar_one_or_none()
 
     def stalled(self) -> list[int]:
         """Jobs whose worker stopped beating: back to queued (or failed after MAX_ATTEMPTS), returned to requeue.
@@ -116,21 +119,24 @@ class Jobs:
             row = connection.execute(select(jobs).where(jobs.c.id == job_id)).first() if taken else None
         return dict(row._mapping) if row is not None else None
 
-    def run(self, job_id: int) -> None:
-        """The queue's task: consolidate the job's round here, beating while it runs."""
+    def run(self, job_id: int, *, progress: Progress | None = None, full: bool = False) -> bool:
+        """The queue's task: consolidate the job's round here, beating while it runs. The command
+        line calls it too, with its own ``progress`` and ``full``; returns whether this process ran
+        it (False: another worker has it, or it has ended)."""
         job = self._claim(job_id)
         if job is None:
-            return
+            return False
         area = load_areas(self.settings)[job["area"]] if job["area"] else None
         settings = area_settings(area, job["fiscal_year"], job["round"]) if area else self.settings.with_round(job["fiscal_year"], job["round"])
         beating = threading.Event()
         heart = threading.Thread(target=self._beat, args=(job_id, beating), name=f"esaplan-job-{job_id}-heartbeat", daemon=True)
         heart.start()
         try:
-            self._consolidate(job_id, settings, area)
+            self._consolidate(job_id, settings, area, progress, full)
         finally:
             beating.set()
             heart.join()
+        return True
 
     def _beat(self, job_id: int, stop: threading.Event) -> None:
         while not stop.wait(HEARTBEAT_S):
@@ -139,10 +145,12 @@ class Jobs:
             except SQLAlchemyError:  # the database is away (restarting): the job itself will fail and be run again
                 continue
 
-    def _consolidate(self, job_id: int, settings: Settings, area: Area | None) -> None:
+    def _consolidate(self, job_id: int, settings: Settings, area: Area | None, watcher: Progress | None, full: bool) -> None:
         last = [0.0, ""]
 
         def progress(phase: str, done: int, total: int, unit_code: str) -> None:
+            if watcher is not None:  # the command line's bars
+                watcher(phase, done, total, unit_code)
             now = time.monotonic()
             if phase == last[1] and done < total and now - last[0] < WRITE_EVERY_S:
                 return
@@ -151,7 +159,7 @@ class Jobs:
             self._set(job_id, phase=phase, done=done, total=total, unit_code=unit_code or None, percent=percent, heartbeat_at=_now())
 
         try:
-            result = consolidate(settings, progress=progress)
+            result = consolidate(settings, progress=progress, full=full)
             if area is not None:  # what the office over the areas unions, made here on the area's worker
                 from .province import export_tidy  # DuckDB and pyarrow: the [areas] extra, loaded by area jobs only
 

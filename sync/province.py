@@ -50,9 +50,17 @@ def data_sheets() -> list[str]:
 
 
 def export_tidy(settings: Settings, area: Area) -> list[Path]:
-    """The area's master of ``settings``' round as one Parquet file per data sheet; returns them."""
-    book = CalamineWorkbook.from_path(str(settings.master_path()))
+    """The area's master of ``settings``' round as one Parquet file per data sheet; returns them.
+
+    Files newer than the master are kept as they are: a run that changed nothing (most areas on
+    most days) rewrites neither the master nor these.
+    """
+    master = settings.master_path()
     folder = settings.master_dir / "tidy" / round_folder(settings.fiscal_year, settings.round)
+    kept = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
+    if kept and all(path.stat().st_mtime_ns >= master.stat().st_mtime_ns for path in kept):
+        return kept
+    book = CalamineWorkbook.from_path(str(master))
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for sheet in data_sheets():

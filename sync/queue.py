@@ -26,10 +26,10 @@ IDLE_POLL_S = 2.0  # the embedded worker looks for jobs enqueued by another proc
 
 def make_huey(settings: Settings) -> Huey:
     """The installation's queue: Redis when configured, else a SQLite file beside the ledger."""
-    if settings.queue_url:
-        return RedisHuey(QUEUE_NAME, url=settings.queue_url)
+    if settings.queue_url:  # results=False: a job's outcome is kept in the jobs table, not in the queue
+        return RedisHuey(QUEUE_NAME, url=settings.queue_url, results=False)
     settings.home.mkdir(parents=True, exist_ok=True)
-    return SqliteHuey(QUEUE_NAME, filename=str(settings.home / "queue.sqlite3"))
+    return SqliteHuey(QUEUE_NAME, filename=str(settings.home / "queue.sqlite3"), results=False)
 
 
 class JobQueue:
