@@ -95,7 +95,7 @@ class MasterData:
     census: Census = field(default_factory=Census)
     baseline: dict[str, Decimal] = field(default_factory=dict)  # last fiscal year's area result per KPI, same round
     _kpi_results: list[KpiResult] | None = field(default=None, repr=False)
-    _sources: dict[tuple[str, str], Submission | None] = field(default_factory=dict, repr=False)
+    _sources: dict[tuple[str, str], Submission] = field(default_factory=dict, repr=False)  # see :meth:`source`, worked out once in :meth:`of_round`
 
     @classmethod
     def collect(cls, settings: Settings, ledger: Ledger, registry: dict[str, Unit], notices: list[Notice]) -> MasterData:
@@ -114,6 +114,10 @@ class MasterData:
         data = cls(settings, registry, latest, issues, facts, notices=notices or [], census=read_census(settings.home, settings.fiscal_year))
         dues = {s.code: deadline(s, settings.fiscal_year, settings.round) for s in form_sets().values() if not s.yearly}
         for unit in registry.values():
+            for submission in data.sent(unit):
+                if submission.accepted:
+                    for form_code in facts[submission.id].sheets:
+                        data._sources.setdefault((unit.code, form_code), submission)
             for form_set in sets_for(unit):
                 due = dues[form_set.code]
                 submission = latest.get((unit.code, form_set.code))
@@ -158,11 +162,9 @@ class MasterData:
         return result
 
     def source(self, unit: Unit, form_code: str) -> Submission | None:
-        """The unit's latest accepted version that has the form's sheet: where its rows of the form come from."""
-        key = (unit.code, form_code)
-        if key not in self._sources:
-            self._sources[key] = next((s for s in self.sent(unit) if s.accepted and form_code in self.facts[s.id].sheets), None)
-        return self._sources[key]
+        """The unit's latest accepted version that has the form's sheet: where its rows of the form
+        come from (the summaries ask this of every unit several times a run: one lookup each)."""
+        return self._sources.get((unit.code, form_code))
 
     def sent(self, unit: Unit) -> list[Submission]:
         """The unit's latest version of each of its form sets (accepted or not)."""
@@ -170,7 +172,7 @@ class MasterData:
 
     def facts_for(self, unit: Unit, form_code: str) -> Facts:
         """The facts of the version the unit's rows of a form come from (none when it sent none)."""
-        submission = self.source(unit, form_code)
+        submission = self._sources.get((unit.code, form_code))
         return self.facts[submission.id] if submission else NO_FACTS
 
     def rows(self, unit: Unit, form_code: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

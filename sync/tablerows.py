@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import re
 import sqlite3
 from collections.abc import Callable, Sequence
@@ -31,9 +30,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import orjson
 from openpyxl.utils.datetime import to_excel
 
-from .cachefile import open_cache, rows_by_key
+from .cachefile import open_cache
 from .sheetplan import shown_width
 from .zippackage import Deflated, deflate
 
@@ -178,15 +178,19 @@ class RowCache:
         return [hashlib.blake2b(shape + repr(unit.source).encode(), digest_size=16).hexdigest() for unit in table.units]
 
     def _read(self, keys: list[str]) -> dict[str, Block]:
-        found = self._run(lambda db: list(rows_by_key(db, "SELECT key, deflated, crc, size, count, widths FROM blocks WHERE key IN", keys))) or []
-        widths = json.loads(f"[{','.join(row[5] for row in found)}]")  # one parse for all: ~10 µs a call saved 1,500 times
+        """The kept blocks among ``keys``. The file holds the last master's blocks only (:meth:`save`),
+        nearly all of them asked for again, so it is read whole in one statement: at 5,000 schools,
+        a third of the time of asking for 36,000 keys 500 at a time."""
+        wanted = set(keys)
+        found = [row for row in self._run(lambda db: db.execute("SELECT key, deflated, crc, size, count, widths FROM blocks").fetchall()) or () if row[0] in wanted]
+        widths = orjson.loads(f"[{','.join(row[5] for row in found)}]")  # one parse for all: ~10 µs a call saved 1,500 times
         return {key: Block(Deflated(data, crc, size), count, dict(pairs)) for (key, data, crc, size, count, _), pairs in zip(found, widths, strict=True)}
 
     def save(self) -> None:
         """Keep the blocks this run made and drop those no longer used (the file holds one master's rows), in one transaction."""
         if self.db is None:
             return
-        rows = [(key, block.rows.data, block.rows.crc, block.rows.size, block.count, json.dumps(list(block.widths.items()))) for key in self.new for block in [self.used[key]]]
+        rows = [(key, block.rows.data, block.rows.crc, block.rows.size, block.count, orjson.dumps(list(block.widths.items())).decode()) for key in self.new for block in [self.used[key]]]
         stale = [(key,) for (key,) in self._run(lambda db: db.execute("SELECT key FROM blocks").fetchall()) or () if key not in self.used]
         try:
             with self.db:

@@ -18,6 +18,7 @@ import sys
 import time
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -103,6 +104,21 @@ def _until(jobs: Jobs, job_id: int, ready, timeout_s: float = 120) -> dict:
     pytest.fail(f"the job never got there: {jobs.get(job_id)}")
 
 
+@contextmanager
+def _job_under_way(home: Path, done: int) -> Iterator[tuple[Jobs, int]]:
+    """A worker started on ``home`` and a job it has read ``done`` files of; the worker is stopped
+    with Ctrl+C when the block ends, whatever happened to the services under it."""
+    settings = load_settings(home)
+    jobs = Jobs(open_ledger(settings.database_url).engine, settings)
+    worker = _worker(home)
+    try:
+        job_id, _ = jobs.start(settings.fiscal_year, settings.round, "test")
+        _until(jobs, job_id, lambda j: j["phase"] == "check" and j["done"] >= done)
+        yield jobs, job_id
+    finally:
+        _stop(worker)
+
+
 def _left_behind(home: Path, timeout_s: float) -> list[int]:
     """Processes still running for ``home`` (a worker's, or its pool's: forked, same command line)."""
     deadline = time.monotonic() + timeout_s
@@ -159,11 +175,7 @@ def test_a_worker_killed_mid_job_leaves_the_master_whole_and_the_next_worker_fin
 
 def test_redis_restarted_under_a_running_job(area, redis_port):
     settings = load_settings(area)
-    jobs = Jobs(open_ledger(settings.database_url).engine, settings)
-    worker = _worker(area)
-    try:
-        job_id, _ = jobs.start(settings.fiscal_year, settings.round, "test")
-        _until(jobs, job_id, lambda j: j["phase"] == "check" and j["done"] >= 10)
+    with _job_under_way(area, done=10) as (jobs, job_id):
         # the fixture's redis-server is found by its port and killed; a new one takes the port (nothing kept)
         subprocess.run(["pkill", "-KILL", "-f", f"redis-server 127.0.0.1:{redis_port}"], check=False)
         time.sleep(0.5)
@@ -176,8 +188,6 @@ def test_redis_restarted_under_a_running_job(area, redis_port):
         finally:
             restarted.kill()
             restarted.wait()
-    finally:
-        _stop(worker)
 
 
 def test_a_full_disk_under_the_master_fails_the_job_in_thai_and_loses_nothing(demo_copy, tmp_path):
@@ -235,20 +245,13 @@ def test_postgresql_restarted_under_a_running_job(demo200, tmp_path, postgres, f
         shutil.rmtree(path) if path.is_dir() else path.unlink()
     with (home / "esaplan.toml").open("a", encoding="utf-8") as config:
         config.write(f'\ndatabase_url = "{fresh_database}"\n')
-    settings = load_settings(home)
-    jobs = Jobs(open_ledger(settings.database_url).engine, settings)
-    worker = _worker(home)
-    try:
-        job_id, _ = jobs.start(settings.fiscal_year, settings.round, "test")
-        _until(jobs, job_id, lambda j: j["phase"] == "check" and j["done"] >= 20)
+    with _job_under_way(home, done=20) as (jobs, job_id):
         postgres.stop()
         time.sleep(1)
         postgres.start()
         done = _until(jobs, job_id, lambda j: j["status"] != "running", timeout_s=240)
-    finally:
-        _stop(worker)
     assert done["status"] == "done" and done["attempts"] >= 2, done
-    load_workbook(settings.master_path(), read_only=True).close()
+    load_workbook(load_settings(home).master_path(), read_only=True).close()
     with jobs.engine.connect() as connection:
         stored, distinct = connection.execute(select(func.count(), func.count(func.distinct(submissions.c.unit_code + submissions.c.sha256)))).one()
     assert stored == distinct >= 200, "each file sent is one version, none lost and none twice"
