@@ -171,12 +171,11 @@ def _consolidate_areas(settings: Any, *, worker: bool) -> None:
     with click.progressbar(length=len(started), label="เขตที่รวมเสร็จ (areas done)", file=sys.stderr, show_pos=True) as bar:
         ended: dict[str, dict[str, Any]] = {}
         while len(ended) < len(started):
-            for code, job_id in started.items():
-                job = jobs.get(job_id)
-                if code not in ended and job is not None and job["status"] != "running":
-                    ended[code] = job
-                    bar.update(1)
-            time.sleep(0.2)
+            time.sleep(0.5)
+            waiting = {job_id: code for code, job_id in started.items() if code not in ended}
+            for job_id, job in jobs.ended(waiting).items():
+                ended[waiting[job_id]] = job
+                bar.update(1)
     failed = {code: job for code, job in ended.items() if job["status"] != "done"}
     for code, job in failed.items():
         click.echo(f"{code} {areas[code].name_th}: {job['error']}", err=True)
@@ -319,6 +318,32 @@ def users_list(home: Path | None) -> None:
 
     for user in Users(open_ledger(load_settings(home).database_url).engine).all():
         click.echo(f"{user['username']}\t{user['display_name']}\t{user['created_at']:%Y-%m-%d}")
+
+
+@main.group(help="สมุดบันทึกของระบบ: ฉบับที่ส่ง ผลการตรวจ บัญชีผู้ใช้ ทะเบียนเงิน (the ledger database)")
+def ledger() -> None:
+    """Commands about the ledger database."""
+
+
+@ledger.command("move", help="ย้ายสมุดบันทึกไปฐานข้อมูลใหม่ที่ว่าง เช่น PostgreSQL ของหลายเครื่อง แล้วตั้งค่าให้ใช้ฐานข้อมูลนั้น ฐานข้อมูลเดิมไม่ถูกลบ (copy the ledger into a new, empty database and use it)")
+@click.option("--to", "target", required=True, help="ที่อยู่ฐานข้อมูลใหม่ เช่น postgresql+psycopg://esaplan:รหัสผ่าน@server/esaplan (the new database URL)")
+@_home_option
+def ledger_move(target: str, home: Path | None) -> None:
+    import os
+
+    from sync.ledger_move import move_ledger
+    from sync.settings import load_settings
+
+    settings = load_settings(home)
+    try:
+        copied = move_ledger(settings, target)
+    except EsaplanError as exc:
+        raise click.ClickException(exc.message_th) from None
+    for table, rows in copied.items():
+        click.echo(f"  {table}: {rows:,} แถว (rows)")
+    click.echo(f"ย้ายแล้ว ตรวจนับครบ {sum(copied.values()):,} แถว {settings.home / 'esaplan.toml'} ใช้ฐานข้อมูลใหม่แล้ว ฐานข้อมูลเดิมยังอยู่ (moved and counted; the old ledger is kept)")
+    if os.environ.get("ESAPLAN_DATABASE_URL"):
+        click.echo("ESAPLAN_DATABASE_URL ยังตั้งไว้และมาก่อน esaplan.toml: ตั้งให้เป็นที่อยู่ใหม่ หรือลบออก (the environment variable still overrides the file)")
 
 
 @main.group(help="ไฟล์สำหรับติดตั้งสูตร ESA ใน Excel บนเว็บ/Mac, Google Sheets และ xlwings Lite (add-in files)")

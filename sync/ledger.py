@@ -26,7 +26,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from rules.forms import Problem, as_typed
 
-from .schema import issues, metadata, runs, sheets, submissions
+from .schema import END_DOUBLED_JOBS, issues, metadata, runs, sheets, submissions
 
 
 def _encode(value: Any) -> Any:
@@ -435,12 +435,13 @@ def migrate(engine: Engine) -> None:
 
 
 def _add_missing_columns(connection: Connection) -> None:
-    """Bring a ledger made before migrations to the newest schema: add the tables and (nullable) columns it lacks."""
+    """Bring a ledger made before migrations to the newest schema: add the tables, (nullable) columns
+    and indexes it lacks."""
     inspector = inspect(connection)
     present_tables = set(inspector.get_table_names())
     for table in metadata.sorted_tables:
         if table.name not in present_tables:
-            table.create(connection)
+            table.create(connection)  # with its indexes
             continue
         present = {column["name"] for column in inspector.get_columns(table.name)}
         for column in table.columns:
@@ -450,6 +451,12 @@ def _add_missing_columns(connection: Connection) -> None:
                 raise RuntimeError(f"ledger table {table.name} lacks the required column {column.name}: migrate the database")
             kind = column.type.compile(dialect=connection.dialect)
             connection.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
+        indexed = {index["name"] for index in inspector.get_indexes(table.name)}
+        for index in sorted(table.indexes, key=lambda i: i.name or ""):
+            if index.name not in indexed:
+                if index.name == "jobs_one_active":
+                    connection.execute(text(END_DOUBLED_JOBS))
+                index.create(connection)
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:

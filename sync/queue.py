@@ -13,6 +13,7 @@ back on the queue, by the next worker to start or by a periodic task on every wo
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 
@@ -21,6 +22,7 @@ from huey import Huey, RedisHuey, SqliteHuey, crontab
 from .settings import Settings
 
 QUEUE_NAME = "esaplan"
+log = logging.getLogger(__name__)
 IDLE_POLL_S = 2.0  # the embedded worker looks for jobs enqueued by another process this often
 
 
@@ -61,14 +63,29 @@ class EmbeddedWorker(threading.Thread):
     def __init__(self, queue: JobQueue, reap: Callable[[], list[int]]) -> None:
         super().__init__(name="esaplan-embedded-worker", daemon=True)
         self.queue, self.reap = queue, reap
+        self.stopping = threading.Event()
 
     def run(self) -> None:
-        self.queue.requeue(self.reap())
-        while True:
+        self._requeue_stalled()
+        while not self.stopping.is_set():
             task = self.queue.huey.dequeue()
             if task is None:
                 if not self.queue.wake.wait(IDLE_POLL_S):
-                    self.queue.requeue(self.reap())
+                    self._requeue_stalled()
                 self.queue.wake.clear()
                 continue
             self.queue.huey.execute(task)
+
+    def _requeue_stalled(self) -> None:
+        """Put stalled jobs back; a database away for a moment (PostgreSQL restarting) is tried
+        again at the next round instead of ending the service's only worker."""
+        try:
+            self.queue.requeue(self.reap())
+        except Exception:
+            log.warning("could not look for stalled jobs; trying again in %s s", IDLE_POLL_S, exc_info=True)
+
+    def stop(self, timeout_s: float = 30) -> None:
+        """End the loop after the job in hand (the service is closing, or a test is over)."""
+        self.stopping.set()
+        self.queue.wake.set()
+        self.join(timeout_s)

@@ -11,7 +11,7 @@ upgrades, by adding nullable columns) all of them however the program was entere
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, MetaData, String, Table, Text, UniqueConstraint
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Index, Integer, MetaData, String, Table, Text, UniqueConstraint, func
 
 metadata = MetaData()
 
@@ -138,6 +138,25 @@ jobs = Table(
     Column("heartbeat_at", DateTime(timezone=True), nullable=True),  # the running worker's last sign of life
     Column("worker", String(128), nullable=True),  # host:pid of the worker that has it
     Column("area", String(32), nullable=True),  # the service area, for an office over many (areas.csv); None: this installation
+)
+ACTIVE = ("queued", "running")
+# One job queued or running per area and round, whichever process or machine starts it: the database
+# refuses a second (partial unique index, in SQLite and PostgreSQL alike; the area's NULL counted as one value).
+# Older versions could leave two active jobs of a round; before the index is made, the newest stays and
+# the others end failed, saying why (migration 0003 does the same).
+END_DOUBLED_JOBS = (
+    "UPDATE jobs SET status = 'failed', error = 'ซ้ำกับงานที่เริ่มภายหลังของรอบเดียวกัน (duplicate of a later job of the same round)' "
+    "WHERE status IN ('queued', 'running') AND id NOT IN "
+    "(SELECT max(id) FROM jobs WHERE status IN ('queued', 'running') GROUP BY coalesce(area, ''), fiscal_year, round)"
+)
+Index(
+    "jobs_one_active",
+    func.coalesce(jobs.c.area, ""),
+    jobs.c.fiscal_year,
+    jobs.c.round,
+    unique=True,
+    sqlite_where=jobs.c.status.in_(ACTIVE),
+    postgresql_where=jobs.c.status.in_(ACTIVE),
 )
 
 # The allocation control register's entries: appended, never updated or deleted. A row of the staff's

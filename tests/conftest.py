@@ -68,6 +68,18 @@ def demo_copy(demo_area, tmp_path: Path):
     return target
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def demo_ledger(request: pytest.FixtureRequest, demo_copy: Path) -> Path:
+    """The demo copy with its ledger on each kind of database in turn: as made (SQLite), then moved
+    to an empty PostgreSQL database the way an office moves it (``esaplan ledger move``)."""
+    if request.param == "postgresql":
+        from sync.ledger_move import move_ledger
+        from sync.settings import load_settings
+
+        move_ledger(load_settings(demo_copy), request.getfixturevalue("fresh_database"))
+    return demo_copy
+
+
 @contextmanager
 def serve(settings, token: str = "test-token"):
     """The real Flask app for ``settings`` on a loopback port, in a thread; yields its base URL."""

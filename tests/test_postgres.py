@@ -9,16 +9,20 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import threading
+import zipfile
 from pathlib import Path
 
+import pytest
+from click.testing import CliRunner
 from openpyxl import load_workbook
 from sqlalchemy import func, inspect, select
 
+from sync.cli import main
 from sync.consolidate import consolidate
 from sync.jobs import STALE_S, Jobs
 from sync.ledger import open_ledger
 from sync.schema import jobs as jobs_table
-from sync.schema import submissions
+from sync.schema import metadata, submissions
 from sync.settings import load_settings
 from sync.web import create_app
 
@@ -59,14 +63,47 @@ def test_a_ledger_made_before_migrations_is_brought_up_in_place(demo_copy):
     with sqlite3.connect(path) as connection:
         before = connection.execute("SELECT count(*) FROM submissions").fetchone()[0]
         connection.execute("DROP TABLE alembic_version")
+        connection.execute("DROP INDEX jobs_one_active")
         for column in ("attempts", "heartbeat_at", "worker", "area"):
             connection.execute(f"ALTER TABLE jobs DROP COLUMN {column}")
+        for _ in range(2):  # a doubled start that version allowed: two jobs of one round left running
+            connection.execute("INSERT INTO jobs (fiscal_year, round, started_by, status, done, total, percent, started_at) VALUES (2569, 12, 'x', 'running', 0, 0, 0, '2026-11-01')")
     ledger = open_ledger(f"sqlite:///{path}")
     columns = {c["name"] for c in inspect(ledger.engine).get_columns("jobs")}
     with ledger.engine.connect() as connection:
         after = connection.execute(select(func.count()).select_from(submissions)).scalar_one()
         stamped = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one()
-    assert {"attempts", "heartbeat_at", "worker", "area"} <= columns and after == before > 0 and stamped == "0002"
+    assert {"attempts", "heartbeat_at", "worker", "area"} <= columns and after == before > 0 and stamped == "0003"
+    with ledger.engine.connect() as connection:
+        doubled = connection.execute(select(jobs_table.c.id, jobs_table.c.status, jobs_table.c.error).where(jobs_table.c.started_by == "x").order_by(jobs_table.c.id)).all()
+    assert [status for _, status, _ in doubled] == ["failed", "running"] and "ซ้ำ" in doubled[0].error, "the newest stays; the one-active-job rule holds from now on"
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_two_starts_of_one_round_that_both_found_nothing_running_make_one_job(tmp_path, kind, request, monkeypatch):
+    """Two services (the web button on one machine, a macro's API call on another) each look for a
+    running job of the round before the other has written its own: the database takes one, the
+    other joins it. Another area's round, or the round once its job has ended, starts anew."""
+    url = request.getfixturevalue("fresh_database") if kind == "postgresql" else f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+    settings = load_settings(tmp_path / "home", database_url=url)
+    first, second = Jobs(open_ledger(url).engine, settings), Jobs(open_ledger(url).engine, settings)
+    looked: list[Jobs] = []
+    real = Jobs._running
+
+    def before_the_other_wrote(self, *args):
+        if self not in looked:
+            looked.append(self)
+            return None
+        return real(self, *args)
+
+    monkeypatch.setattr(Jobs, "_running", before_the_other_wrote)
+    job_id, new = first.start(2570, 6, "web")
+    assert new and second.start(2570, 6, "macro") == (job_id, False)
+    with first.engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(jobs_table)).scalar_one() == 1
+    assert second.start(2570, 6, "macro", area="A02")[1], "another area's round is another job"
+    first._set(job_id, status="done")
+    assert second.start(2570, 6, "macro")[1], "a round whose job has ended starts again"
 
 
 def test_jobs_on_postgresql_are_claimed_once_and_a_silent_one_is_put_back(tmp_path, fresh_database):
@@ -101,3 +138,77 @@ def test_staff_log_in_against_a_postgresql_ledger(tmp_path, fresh_database):
     token = page.split('name="csrf_token" value="')[1].split('"')[0]
     answer = client.post("/login", data={"csrf_token": token, "username": "somjai", "password": "ยาวพอแล้ว123", "next": ""})
     assert answer.status_code == 302 and "สมใจ ใจดี" in client.get("/").get_data(as_text=True)
+
+
+def _rows(url: str) -> dict[str, list[tuple]]:
+    """Every row of every ledger table in id order, times in UTC: what a move must carry over."""
+    engine = open_ledger(url).engine
+    with engine.connect() as connection:
+        return {table.name: [tuple(row) for row in connection.execute(select(table).order_by(*table.primary_key.columns))] for table in metadata.sorted_tables}
+
+
+def _utc_naive(rows: dict[str, list[tuple]]) -> dict[str, list[tuple]]:
+    """Times as SQLite hands them back (UTC, no zone); PostgreSQL's carry their zone."""
+    import datetime as dt
+
+    def one(value: object) -> object:
+        return value.astimezone(dt.UTC).replace(tzinfo=None) if isinstance(value, dt.datetime) and value.tzinfo else value
+
+    return {name: [tuple(map(one, row)) for row in table] for name, table in rows.items()}
+
+
+def test_an_office_moves_its_ledger_to_postgresql_and_goes_on_where_it_was(demo_copy, fresh_database):
+    """`esaplan ledger move` as the README shows it: every row of every table arrives with its id
+    and times; the next consolidation finds nothing changed (the same versions, by id); a school's
+    new version gets the next id; the SQLite file is still there; a second move into the now
+    filled database is refused and changes nothing."""
+    sqlite_url = load_settings(demo_copy).database_url
+    before = _utc_naive(_rows(sqlite_url))
+    moved = CliRunner().invoke(main, ["ledger", "move", "--to", fresh_database, "--home", str(demo_copy)])
+    assert moved.exit_code == 0, moved.output
+    assert "ย้ายแล้ว" in moved.output and f"submissions: {len(before['submissions']):,} แถว" in moved.output
+    settings = load_settings(demo_copy)
+    assert settings.database_url == fresh_database and "fiscal_year" in (demo_copy / "esaplan.toml").read_text(encoding="utf-8")
+    assert _utc_naive(_rows(fresh_database)) == before and len(before["submissions"]) > 40 and before["users"]
+
+    again = consolidate(settings)
+    assert not again.master_written and again.new_versions == 0, "the moved ledger holds the same versions under the same ids"
+    sent = next(p for p in sorted((demo_copy / "inbox").rglob("*.xlsx")))
+    with zipfile.ZipFile(sent, "a") as archive:
+        archive.comment = b"sent again"
+    changed = consolidate(settings)
+    assert changed.new_versions == 1 and changed.master_written
+    with open_ledger(fresh_database).engine.connect() as connection:
+        newest = connection.execute(select(func.max(submissions.c.id))).scalar_one()
+    assert newest == max(row[0] for row in before["submissions"]) + 1, "PostgreSQL's ids go on after the copied ones"
+    assert _utc_naive(_rows(sqlite_url)) == before, "the old ledger is left as it was"
+
+    refused = CliRunner().invoke(main, ["ledger", "move", "--to", fresh_database, "--home", str(demo_copy)])
+    assert refused.exit_code != 0 and "ใช้อยู่แล้ว" in refused.output
+    (demo_copy / "esaplan.toml").write_text((demo_copy / "esaplan.toml").read_text(encoding="utf-8").replace(fresh_database, sqlite_url), encoding="utf-8")
+    refused = CliRunner().invoke(main, ["ledger", "move", "--to", fresh_database, "--home", str(demo_copy)])
+    assert refused.exit_code != 0 and "มีข้อมูลอยู่แล้ว" in refused.output and "submissions" in refused.output
+    assert load_settings(demo_copy).database_url == sqlite_url, "a refused move leaves the setting as it was"
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_a_failed_move_leaves_the_target_empty_and_the_setting_unchanged(demo_copy, tmp_path, kind, request, monkeypatch):
+    """A row that cannot be inserted half way (a constraint the target has): the target keeps
+    nothing, and esaplan.toml still names the old ledger."""
+    import sync.ledger_move as ledger_move
+
+    target = request.getfixturevalue("fresh_database") if kind == "postgresql" else f"sqlite:///{tmp_path / 'new.sqlite'}"
+    config = (demo_copy / "esaplan.toml").read_text(encoding="utf-8")
+    real_copy = ledger_move._copy_table
+
+    def copy_then_fail(reading, writing, table):
+        copied = real_copy(reading, writing, table)
+        if table.name == "issues":
+            raise OSError("the network went away")
+        return copied
+
+    monkeypatch.setattr(ledger_move, "_copy_table", copy_then_fail)
+    with pytest.raises(OSError):
+        ledger_move.move_ledger(load_settings(demo_copy), target)
+    assert all(not rows for rows in _rows(target).values())
+    assert (demo_copy / "esaplan.toml").read_text(encoding="utf-8") == config

@@ -31,8 +31,12 @@ TOKEN = "api-test-token"
 
 
 @pytest.fixture
-def app(demo_copy):
-    return create_app(load_settings(demo_copy), api_token=TOKEN)
+def app(demo_ledger):
+    """The service on the demo, its ledger on SQLite and on PostgreSQL in turn (its worker stopped
+    before the test's database goes)."""
+    app = create_app(load_settings(demo_ledger), api_token=TOKEN)
+    yield app
+    app.extensions["esaplan"].worker.stop()
 
 
 @pytest.fixture
@@ -232,7 +236,8 @@ def test_a_job_whose_worker_died_runs_again_and_one_that_keeps_dying_is_given_up
     engine = open_ledger(settings.database_url).engine
     silent = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=STALE_S + 5)
     with engine.begin() as connection:
-        given_up = connection.execute(table.insert().values(fiscal_year=2569, round=12, started_by="x", status="running", attempts=3, heartbeat_at=silent, done=3, total=9, started_at=silent)).inserted_primary_key[0]
+        # another round's job (one job is active per round): it has died three times already
+        given_up = connection.execute(table.insert().values(fiscal_year=2569, round=9, started_by="x", status="running", attempts=3, heartbeat_at=silent, done=3, total=9, started_at=silent)).inserted_primary_key[0]
         again = connection.execute(table.insert().values(fiscal_year=2569, round=12, started_by="x", status="running", attempts=1, heartbeat_at=silent, done=3, total=9, started_at=silent)).inserted_primary_key[0]
     restarted = create_app(settings, api_token=TOKEN)  # its worker looks for stalled jobs as it starts
     jobs = _services(restarted).jobs

@@ -82,7 +82,9 @@ def create_app(settings: Settings | None = None, *, api_token: str | None = None
     app.json.sort_keys = False  # type: ignore[attr-defined]  # forms stay in their order, as staff know them
     context.init_app(app, settings, secret)
     if worker:
-        context.services_of(app).jobs.embedded_worker().start()
+        services = context.services_of(app)
+        services.worker = services.jobs.embedded_worker()
+        services.worker.start()
 
     from . import addin_files, api, auth, school, staff
 

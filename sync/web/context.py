@@ -19,6 +19,7 @@ from ..accounts import ACTIONS_TH, Audit, UploadLinks, Users
 from ..jobs import Jobs
 from ..ledger import Ledger, open_ledger
 from ..overview import CHANNEL_TH
+from ..queue import EmbeddedWorker
 from ..registry import load_registry
 from ..settings import BANGKOK, Settings
 from ..status import SEVERITY_TH
@@ -34,6 +35,7 @@ class Services:
     audit: Audit
     links: UploadLinks
     jobs: Jobs
+    worker: EmbeddedWorker | None = None  # the one-office worker, when this process runs one
 
 
 def init_app(app: Flask, settings: Settings, secret: str) -> None:
