@@ -19,10 +19,9 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import create_engine, event, insert, inspect, select, text, update
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from rules.forms import Problem, as_typed
 
@@ -409,6 +408,7 @@ def close_ledgers() -> None:
         _engines.clear()
 
 
+SCHEMA_HEAD = "0003"  # the newest revision in sync/migrations/versions (tests/test_postgres.py holds them equal)
 _engines: dict[str, Engine] = {}
 _opening = threading.Lock()
 
@@ -421,6 +421,11 @@ def migrate(engine: Engine) -> None:
     newest schema, and it is stamped so; an office upgrading in place keeps every submission. Several services starting at once on one
     PostgreSQL wait for each other on an advisory lock.
     """
+    if _at_head(engine):
+        return
+    from alembic import command  # a tenth of a second to import: only when there is something to do
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", "sync:migrations")
     with engine.begin() as connection:
@@ -432,6 +437,16 @@ def migrate(engine: Engine) -> None:
             _add_missing_columns(connection)
             command.stamp(config, "head")
         command.upgrade(config, "head")
+
+
+def _at_head(engine: Engine) -> bool:
+    """Whether the ledger is stamped at :data:`SCHEMA_HEAD` already, as it is on every open but the
+    first after an upgrade: one query instead of loading Alembic (every worker opens every area's)."""
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one_or_none() == SCHEMA_HEAD
+    except SQLAlchemyError:  # no such table yet
+        return False
 
 
 def _add_missing_columns(connection: Connection) -> None:

@@ -20,7 +20,7 @@ from sqlalchemy import func, inspect, select
 from sync.cli import main
 from sync.consolidate import consolidate
 from sync.jobs import STALE_S, Jobs
-from sync.ledger import open_ledger
+from sync.ledger import SCHEMA_HEAD, open_ledger
 from sync.schema import jobs as jobs_table
 from sync.schema import metadata, submissions
 from sync.settings import load_settings
@@ -73,7 +73,7 @@ def test_a_ledger_made_before_migrations_is_brought_up_in_place(demo_copy):
     with ledger.engine.connect() as connection:
         after = connection.execute(select(func.count()).select_from(submissions)).scalar_one()
         stamped = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one()
-    assert {"attempts", "heartbeat_at", "worker", "area"} <= columns and after == before > 0 and stamped == "0003"
+    assert {"attempts", "heartbeat_at", "worker", "area"} <= columns and after == before > 0 and stamped == SCHEMA_HEAD
     with ledger.engine.connect() as connection:
         doubled = connection.execute(select(jobs_table.c.id, jobs_table.c.status, jobs_table.c.error).where(jobs_table.c.started_by == "x").order_by(jobs_table.c.id)).all()
     assert [status for _, status, _ in doubled] == ["failed", "running"] and "ซ้ำ" in doubled[0].error, "the newest stays; the one-active-job rule holds from now on"
@@ -212,3 +212,14 @@ def test_a_failed_move_leaves_the_target_empty_and_the_setting_unchanged(demo_co
         ledger_move.move_ledger(load_settings(demo_copy), target)
     assert all(not rows for rows in _rows(target).values())
     assert (demo_copy / "esaplan.toml").read_text(encoding="utf-8") == config
+
+
+def test_the_head_esaplan_checks_on_opening_is_alembic_s_newest_migration():
+    """Opening a ledger compares its stamp with SCHEMA_HEAD instead of loading Alembic: a migration
+    added without moving SCHEMA_HEAD would never run."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", "sync:migrations")
+    assert ScriptDirectory.from_config(config).get_current_head() == SCHEMA_HEAD
