@@ -442,6 +442,8 @@ def _cell(form: Form, column: Column, raw: Any, address: str, problems: list[Pro
         return None
     if isinstance(raw, str) and column.type in {"count", "money", "number"} and str(value) != raw.strip():
         problem("NORMALISED", f"อ่าน '{raw}' เป็น {format_number(Decimal(value))}", "info")
+    if isinstance(raw, str) and column.type == "category" and category_th(value) != raw.strip():
+        problem("NORMALISED", f"อ่าน '{raw}' เป็น {category_th(value)}", "info")
     if isinstance(raw, str) and column.type == "date":
         problem("NORMALISED", f"อ่าน '{raw}' เป็นวันที่ {value.day}/{value.month}/{value.year + 543} (พ.ศ.)", "info")
     if isinstance(raw, str) and column.type == "text" and raw.lstrip().startswith(FORMULA_PREFIXES):
@@ -462,6 +464,8 @@ def _convert(column: Column, raw: Any, fiscal_year: int | None) -> Any:
     if kind in {"count", "money", "number"}:
         if isinstance(raw, (dt.date, dt.datetime)):
             raise ParseError("เป็นวันที่ ไม่ใช่ตัวเลข", "a date, not a number", value=raw)
+        if isinstance(text, str) and text.endswith("%"):  # a KPI's result typed as its percentage
+            raise ParseError(f"'{text}' เป็นร้อยละ: ช่องนี้กรอกเป็นจำนวน เช่น ผ่าน 34 คนจาก 40 คน กรอก 34 (ระบบคิดร้อยละให้)", "a percentage; this cell takes a count", value=raw)
         number = to_decimal(raw, "ค่า")
         if kind == "count":
             if number != number.to_integral_value():

@@ -160,9 +160,10 @@ def budget_line(value: Any, role: str, params: Parameters | None = None) -> Budg
 
 
 def category_code(text: Any, role: str = "category", params: Parameters | None = None) -> str:
-    """The category code for ``"งบลงทุน"``, ``"investment"`` or ``"Investment"``."""
+    """The category code for ``"งบลงทุน"``, ``"investment"`` or ``"Investment"``, or a name the
+    rules data lists among the category's ``aliases`` (``"งบอุดหนุน"`` for งบเงินอุดหนุน)."""
     for row in (params or default_parameters()).table("budget.categories")["categories"]:
-        if _fold(text) in {_fold(row["code"]), _fold(row["th"]), _fold(row["en"])}:
+        if _fold(text) in {_fold(row["code"]), _fold(row["th"]), _fold(row["en"]), *map(_fold, row.get("aliases", []))}:
             return row["code"]
     raise TransferError(
         f"ไม่รู้จักงบรายจ่าย '{text}' (ใช้ได้: งบบุคลากร งบดำเนินงาน งบลงทุน งบเงินอุดหนุน งบรายจ่ายอื่น)",

@@ -23,6 +23,7 @@ from sqlalchemy import create_engine, event, insert, inspect, select, text, upda
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from rules import EsaplanError
 from rules.forms import Problem, as_typed
 
 from .schema import END_DOUBLED_JOBS, issues, metadata, runs, sheets, submissions
@@ -392,7 +393,14 @@ def open_ledger(database_url: str) -> Ledger:
     with _opening:
         engine = _engines.get(database_url)
         if engine is None:
-            engine = create_engine(database_url, future=True, pool_pre_ping=True)  # a restarted server's dead connections are replaced, not handed out
+            try:
+                engine = create_engine(database_url, future=True, pool_pre_ping=True)  # a restarted server's dead connections are replaced, not handed out
+            except ModuleNotFoundError as missing:
+                install = '"esaplan[postgres]"' if database_url.startswith("postgresql") else str(missing.name)
+                raise EsaplanError(
+                    f"ยังไม่ได้ติดตั้งไดรเวอร์ของฐานข้อมูลที่ตั้งไว้ ({missing.name}): pip install {install} แล้วลองอีกครั้ง",
+                    f"the configured database's driver ({missing.name}) is not installed: pip install {install}",
+                ) from None
             if engine.dialect.name == "sqlite":
                 event.listen(engine, "connect", _sqlite_pragmas)
             migrate(engine)

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Integer, func, select, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError
 
 from rules import EsaplanError
 
@@ -38,7 +39,12 @@ def move_ledger(settings: Settings, target_url: str) -> dict[str, int]:
     returns the rows copied per table."""
     if target_url == settings.database_url:
         raise EsaplanError("ฐานข้อมูลปลายทางคือฐานข้อมูลที่ใช้อยู่แล้ว", "the target is the ledger already in use")
-    source, target = open_ledger(settings.database_url).engine, open_ledger(target_url).engine  # both brought to the newest schema
+    source = open_ledger(settings.database_url).engine
+    try:
+        target = open_ledger(target_url).engine  # brought to the newest schema, as the source is
+    except OperationalError as exc:
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        raise EsaplanError(f"เชื่อมต่อฐานข้อมูลปลายทางไม่ได้: {reason} (ตรวจที่อยู่ ชื่อผู้ใช้ รหัสผ่าน และว่าสร้างฐานข้อมูลแล้ว) ไม่ได้ย้าย", f"cannot connect to the target: {reason}; nothing moved") from None
     with source.connect() as reading, target.begin() as writing:
         _refuse_rows(writing, target_url)
         copied = {table.name: _copy_table(reading, writing, table) for table in metadata.sorted_tables}

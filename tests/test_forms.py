@@ -93,6 +93,25 @@ def test_budget_use_rule_disbursed_not_above_allocated():
     assert computed(forms()["budget_use"], result.rows[1]) == {"remaining": Decimal(-10)}
 
 
+def test_a_category_written_as_offices_write_it_is_read_and_said():
+    """"งบอุดหนุน" is how a school writes งบเงินอุดหนุน (found typing a workbook by hand): read, with
+    a note of how it was read; a name that is no category is still an error naming the five."""
+    header = ["รายการที่ได้รับจัดสรร", "งบรายจ่าย", "ได้รับจัดสรร (บาท)", "ก่อหนี้ผูกพัน (บาท)", "เบิกจ่ายแล้ว (บาท)"]
+    grid = [header, ["ค่าจัดการเรียนการสอน", " งบอุดหนุน ", 100, 0, 50], ["ค่าวัสดุ", "งบดำเนินงาน", 100, 0, 50], ["ค่าไฟ", "งบค่าไฟ", 100, 0, 50]]
+    result = read_sheet(forms()["budget_use"], grid, unit_code="99000001")
+    assert [r["category"] for r in result.rows[:2]] == ["subsidy", "operating"]
+    notes = [p for p in result.problems if p.rule == "NORMALISED"]
+    assert [(p.cell, p.message_th) for p in notes] == [("B2", "อ่าน ' งบอุดหนุน ' เป็น งบเงินอุดหนุน")]
+    assert ("B4", "TYPE-CATEGORY", "error") in _problems(result)
+
+
+def test_a_percentage_typed_where_a_count_goes_says_what_to_type():
+    grid = [["ตัวชี้วัด", "ชื่อตัวชี้วัด", "ผลงาน (ตัวตั้ง)", "ตัวหาร"], ["S1.3", None, "85%", 100]]
+    result = read_sheet(forms()["kpi_report"], grid, unit_code="99000001")
+    problem = next(p for p in result.problems if p.cell == "C2")
+    assert problem.rule == "TYPE-NUMBER" and "เป็นร้อยละ" in problem.message_th and "กรอก 34" in problem.message_th
+
+
 def test_kpi_report_accepts_school_kpis_and_checks_the_ratio():
     grid = [["รหัสตัวชี้วัด", "ตัวชี้วัด", "ผลงาน (ตัวตั้ง)", "ฐาน (ตัวหาร)"], ["S2.4", "", 12, 10], ["S3.3", "", 1, 1], ["S1.3", "", 9, 10]]
     result = read_sheet(forms()["kpi_report"], grid, unit_code="99000001")

@@ -223,3 +223,15 @@ def test_the_head_esaplan_checks_on_opening_is_alembic_s_newest_migration():
     config = Config()
     config.set_main_option("script_location", "sync:migrations")
     assert ScriptDirectory.from_config(config).get_current_head() == SCHEMA_HEAD
+
+
+def test_a_database_esaplan_cannot_reach_or_drive_is_one_thai_line(demo_copy, postgres):
+    """No driver installed for the URL's kind, or a database that is not there: `esaplan ledger
+    move` says so in Thai, without a traceback, and the installation still uses its own ledger."""
+    runner = CliRunner()
+    no_driver = runner.invoke(main, ["ledger", "move", "--to", "mysql+pymysql://esaplan@127.0.0.1/esaplan", "--home", str(demo_copy)])
+    assert no_driver.exit_code == 1 and "ยังไม่ได้ติดตั้งไดรเวอร์" in no_driver.output and "pymysql" in no_driver.output and "Traceback" not in no_driver.output
+    absent = postgres.url.rsplit("/", 1)[0] + "/no_such_database"
+    unreachable = runner.invoke(main, ["ledger", "move", "--to", absent, "--home", str(demo_copy)])
+    assert unreachable.exit_code == 1 and "เชื่อมต่อฐานข้อมูลปลายทางไม่ได้" in unreachable.output and "no_such_database" in unreachable.output
+    assert load_settings(demo_copy).database_url.startswith("sqlite")
