@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +26,13 @@ import pyarrow.parquet as pq
 from openpyxl import Workbook
 from python_calamine import CalamineWorkbook
 
+from rules import EsaplanError
 from rules.forms import form_sets
+from rules.money import to_decimal
 
 from .areas import Area
 from .atomic import save_workbook, write_atomically
-from .master import COUNTED_HEADER, COUNTED_YES, STATUS, UNIT_HEADERS
+from .master import COUNTED_HEADER, COUNTED_YES, STATUS, UNIT_HEADERS, code_salt
 from .settings import Settings
 from .sheetplan import COUNT_FORMAT, TOTAL, SheetPlan, emit
 from .status import STATUS_TH
@@ -37,6 +40,8 @@ from .status import STATUS_TH
 AREA_COLUMNS = ("รหัสเขต", "ชื่อเขต")
 ENROLMENT = "ข้อมูลนักเรียน"
 GROUPINGS = (("รายเขต", ("รหัสเขต", "ชื่อเขต")), ("รายอำเภอ", ("รหัสเขต", "ชื่อเขต", "อำเภอ")), ("รายขนาดโรงเรียน", ("ขนาด",)))
+SATANG = Decimal("0.01")
+MADE_BY = "esaplan-code"  # Parquet metadata key: the code and rules that wrote the file
 MEASURES = ("หน่วยทั้งหมด", "ส่งครบ", "มีข้อผิดพลาด", "ยังไม่ส่งเลย", "นักเรียน (คน)", "ห้องเรียน")
 
 
@@ -52,13 +57,14 @@ def data_sheets() -> list[str]:
 def export_tidy(settings: Settings, area: Area) -> list[Path]:
     """The area's master of ``settings``' round as one Parquet file per data sheet; returns them.
 
-    Files newer than the master are kept as they are: a run that changed nothing (most areas on
-    most days) rewrites neither the master nor these.
+    Files newer than the master and written by this esaplan (its code and rules: ``code_salt``, kept
+    in each file's metadata) are kept as they are: a run that changed nothing (most areas on most
+    days) rewrites neither the master nor these, and an upgrade that types them otherwise does.
     """
     master = settings.master_path()
     folder = settings.master_dir / "tidy" / round_folder(settings.fiscal_year, settings.round)
     kept = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
-    if kept and all(path.stat().st_mtime_ns >= master.stat().st_mtime_ns for path in kept):
+    if kept and all(path.stat().st_mtime_ns >= master.stat().st_mtime_ns and _made_by_this_esaplan(path) for path in kept):
         return kept
     book = CalamineWorkbook.from_path(str(master))
     folder.mkdir(parents=True, exist_ok=True)
@@ -69,11 +75,53 @@ def export_tidy(settings: Settings, area: Area) -> list[Path]:
         header, *rows = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False) or [[]]
         names = [*AREA_COLUMNS, *(str(name) for name in header)]
         columns = [[area.code] * len(rows), [area.name_th] * len(rows), *([row[i] if i < len(row) else None for row in rows] for i in range(len(header)))]
-        table = pa.table({name: _typed(values) for name, values in zip(names, columns, strict=True)})
+        kinds = number_columns().get(sheet, {})
+        table = pa.table({name: _numbers(values, kinds[name]) if name in kinds else _typed(values) for name, values in zip(names, columns, strict=True)})
+        table = table.replace_schema_metadata({MADE_BY: code_salt()})
         path = folder / f"{sheet}.parquet"
         write_atomically(path, lambda name, table=table: pq.write_table(table, name))
         written.append(path)
     return written
+
+
+def _made_by_this_esaplan(path: Path) -> bool:
+    try:
+        return (pq.read_schema(path).metadata or {}).get(MADE_BY.encode()) == code_salt().encode()
+    except (OSError, pa.ArrowException):  # unreadable: made again
+        return False
+
+
+def number_columns() -> dict[str, dict[str, str]]:
+    """Each form sheet's columns of numbers, by header, with their kind (count, money, number):
+    typed by the form, not by what one area's cells hold, so every area's file has the same types
+    and the office's union and sums work (one school's 'สิบสอง' would make a column text)."""
+    kinds: dict[str, dict[str, str]] = {}
+    for form_set in form_sets().values():
+        for form in form_set.forms:
+            money = any(c.type == "money" for c in form.columns)
+            for column in form.columns:
+                if column.type in ("count", "money", "number"):
+                    kinds.setdefault(form.sheet, {})[column.th] = column.type
+                elif column.formula:  # worked out from the row's numbers, like the master shows it
+                    kinds.setdefault(form.sheet, {})[column.th] = "money" if money else "count"
+    return kinds
+
+
+def _numbers(values: list[Any], kind: str) -> pa.Array:
+    """A form's column of numbers: money as exact decimals (satang), counts as whole numbers, other
+    numbers as doubles. A cell that is no number (a row left out for it: what was typed is in the
+    master's ปัญหาที่พบ) is empty here."""
+    read: list[Decimal | None] = []
+    for value in values:
+        try:
+            read.append(None if value in (None, "") else to_decimal(value))
+        except EsaplanError:
+            read.append(None)
+    if kind == "money":
+        return pa.array([None if v is None else v.quantize(SATANG) for v in read], pa.decimal128(18, 2))
+    if kind == "count" and all(v is None or v == v.to_integral_value() for v in read):
+        return pa.array([None if v is None else int(v) for v in read], pa.int64())
+    return pa.array([None if v is None else float(v) for v in read], pa.float64())
 
 
 def _typed(values: list[Any]) -> pa.Array:

@@ -39,6 +39,10 @@ def _province(demo: Path, tmp_path: Path) -> Path:
         shutil.rmtree(path) if path.is_dir() else path.unlink()
     for folder in sorted(p for p in (homes["A2"] / "inbox").iterdir() if p.is_dir())[::3]:
         shutil.rmtree(folder)
+    typed = next(path for path in sorted((homes["A2"] / "inbox").rglob("*.xlsx")) if "ข้อมูลนักเรียน" in load_workbook(path, read_only=True).sheetnames)
+    book = load_workbook(typed)
+    book["ข้อมูลนักเรียน"]["C4"] = "สิบสอง"  # a count in words: that row is left out, and the area's column holds text
+    book.save(typed)
     for path in sorted((homes["A3"] / "inbox").rglob("*.xlsx")):
         with zipfile.ZipFile(path, "a") as archive:
             archive.comment = b"sent again"
@@ -88,4 +92,22 @@ def test_all_areas_are_consolidated_and_summed_across(demo_area, tmp_path):
         count, areas = db.execute(f"SELECT count(*), count(DISTINCT \"รหัสเขต\") FROM read_parquet('{national / 'ข้อมูลนักเรียน.parquet'}')").fetchone()
         statuses = Counter(dict(db.execute(f"SELECT \"รหัสเขต\", count(*) FROM read_parquet('{national / 'สถานะการส่ง.parquet'}') GROUP BY ALL").fetchall()))
     assert count == enrolment_rows and areas == 3
+    with duckdb.connect() as db:
+        types = dict(db.execute(f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet('{national / 'ข้อมูลนักเรียน.parquet'}'))").fetchall())
+        money = dict(db.execute(f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet('{national / 'การใช้งบประมาณ.parquet'}'))").fetchall())
+    assert types["ชาย (คน)"] == types["หญิง (คน)"] == types["รวม (คน)"] == "BIGINT", "typed by the form, whatever one school typed"
+    assert money["ได้รับจัดสรร (บาท)"] == money["คงเหลือ (บาท)"] == "DECIMAL(18,2)"
+
+    # Run again with nothing changed: an area's tidy files are kept; once one is as an older esaplan wrote it, they are made again.
+    import pyarrow.parquet as pq
+
+    tidy = tmp_path / "areas" / "A1" / "master" / "tidy" / f"FY{settings.fiscal_year}-R{settings.round}"
+    files = sorted(tidy.glob("*.parquet"))
+    stamps = [path.stat().st_mtime_ns for path in files]
+    command = ["consolidate", "--all-areas", "--home", str(office), "--fy", str(settings.fiscal_year), "--round", str(settings.round)]
+    assert CliRunner().invoke(main, command).exit_code == 0
+    assert [path.stat().st_mtime_ns for path in files] == stamps, "nothing changed: kept as they were"
+    pq.write_table(pq.read_table(files[0]).replace_schema_metadata({}), files[0])
+    assert CliRunner().invoke(main, command).exit_code == 0
+    assert all(pq.read_schema(path).metadata for path in files) and files[1].stat().st_mtime_ns != stamps[1], "an older esaplan's files are made again"
     assert statuses == Counter({code: e[0] for code, e in expected.items()})
