@@ -36,7 +36,7 @@ from .consolidate import PHASES_TH, Progress, consolidate, record_failure
 from .areas import Area, area_settings, load_areas
 from .ledger import dumps, loads
 from .queue import EmbeddedWorker, JobQueue, make_huey
-from .schema import jobs
+from .schema import ACTIVE, jobs
 from .settings import Settings
 
 # Each phase's share of the whole bar, from measured run times: at 200 schools the master takes
@@ -94,7 +94,7 @@ class Jobs:
     def _running(self, fiscal_year: int, round_: int, area: str | None) -> int | None:
         """A job of the same area and round already queued or running, to join."""
         same_area = jobs.c.area.is_(None) if area is None else jobs.c.area == area
-        active = jobs.c.status.in_(("queued", "running"))
+        active = jobs.c.status.in_(ACTIVE)
         with self.engine.connect() as connection:
             found = select(jobs.c.id).where(active, same_area, jobs.c.fiscal_year == fiscal_year, jobs.c.round == round_).order_by(jobs.c.id.desc()).limit(1)
             return connection.execute(found).scalar_one_or_none()
@@ -207,7 +207,7 @@ class Jobs:
         """Those of ``job_ids`` that have ended, as :meth:`get` shows them, in one query: the command
         line follows 120 areas' jobs without asking after each one a few times a second."""
         with self.engine.connect() as connection:
-            rows = connection.execute(select(jobs).where(jobs.c.id.in_(list(job_ids)), jobs.c.status.not_in(("queued", "running")))).all()
+            rows = connection.execute(select(jobs).where(jobs.c.id.in_(list(job_ids)), jobs.c.status.not_in(ACTIVE))).all()
         return {row.id: _shown(row) for row in rows}
 
     def latest(self) -> dict[str, Any] | None:
