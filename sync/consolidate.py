@@ -359,6 +359,22 @@ def _fewer_collections() -> Iterator[None]:
         gc.set_threshold(*before)
 
 
+@contextmanager
+def consolidation_lock(settings: Settings, timeout_s: float | None = None) -> Iterator[None]:
+    """Held by whatever writes the round's versions and master (a consolidation, a ledger move),
+    one at a time on the installation, whichever process; a second waits ``timeout_s`` (the
+    installation's ``lock_timeout_s``), then is told in Thai that one is running."""
+    lock = FileLock(str(settings.master_dir / ".consolidate.lock"))
+    try:
+        lock.acquire(timeout=settings.lock_timeout_s if timeout_s is None else timeout_s)
+    except Timeout:
+        raise ConsolidationBusy("กำลังรวมข้อมูลอยู่ (มีการรวมข้อมูลอีกงานหนึ่ง) ลองใหม่ภายหลัง", "another consolidation is running; try again later") from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
 def require_registry(settings: Settings) -> None:
     """Refuse, in Thai, an installation that has no registry yet (before anything is created for it)."""
     if not settings.registry_path.is_file():
@@ -378,13 +394,8 @@ def consolidate(settings: Settings, *, sources: Iterable[Incoming] | None = None
     """
     require_registry(settings)
     settings.ensure_folders()
-    lock = FileLock(str(settings.master_dir / ".consolidate.lock"))
-    try:
-        lock.acquire(timeout=settings.lock_timeout_s)
-    except Timeout:
-        raise ConsolidationBusy("กำลังรวมข้อมูลอยู่ (มีการรวมข้อมูลอีกงานหนึ่ง) ลองใหม่ภายหลัง", "another consolidation is running; try again later") from None
     report = progress or _silent
-    try:
+    with consolidation_lock(settings):
         ledger = open_ledger(settings.database_url)
         run_id = ledger.start_run(settings.fiscal_year, settings.round)
         notices: list[Notice] = []
@@ -426,8 +437,6 @@ def consolidate(settings: Settings, *, sources: Iterable[Incoming] | None = None
         except BaseException as exc:
             ledger.finish_run(run_id, status="failed", error=f"{type(exc).__name__}: {exc}")
             raise
-    finally:
-        lock.release()
 
 
 def log_failure(settings: Settings, what: str) -> Path:

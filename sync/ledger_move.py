@@ -3,7 +3,8 @@ that several machines share, when the office grows past one PC (``esaplan ledger
 
 Every row of every table is copied with its id, in foreign-key order, in one transaction on the
 target, and counted again there; only then does the installation's ``esaplan.toml`` name the new
-database. The old ledger is left as it was (nothing is deleted), so a move that fails, or is
+database. No consolidation runs meanwhile (the consolidation lock is held); the web service,
+which takes uploads, is stopped first (README). The old ledger is left as it was (nothing is deleted), so a move that fails, or is
 regretted, loses nothing: the setting still names the old one, or can be put back. Ids are kept
 because the ledger points at itself by id (issues at their version, runs' fingerprints) and the
 web pages and macros at jobs by id; PostgreSQL's id sequences are then moved past the copied ids.
@@ -22,6 +23,7 @@ from sqlalchemy.exc import OperationalError
 
 from rules import EsaplanError
 
+from .consolidate import consolidation_lock
 from .ledger import open_ledger
 from .schema import metadata
 from .settings import Settings
@@ -39,6 +41,12 @@ def move_ledger(settings: Settings, target_url: str) -> dict[str, int]:
     returns the rows copied per table."""
     if target_url == settings.database_url:
         raise EsaplanError("ฐานข้อมูลปลายทางคือฐานข้อมูลที่ใช้อยู่แล้ว", "the target is the ledger already in use")
+    settings.master_dir.mkdir(parents=True, exist_ok=True)
+    with consolidation_lock(settings, timeout_s=0):  # no run adds versions while they are copied
+        return _move(settings, target_url)
+
+
+def _move(settings: Settings, target_url: str) -> dict[str, int]:
     source = open_ledger(settings.database_url).engine
     try:
         target = open_ledger(target_url).engine  # brought to the newest schema, as the source is

@@ -191,6 +191,20 @@ def test_an_office_moves_its_ledger_to_postgresql_and_goes_on_where_it_was(demo_
     assert load_settings(demo_copy).database_url == sqlite_url, "a refused move leaves the setting as it was"
 
 
+def test_a_ledger_is_not_moved_while_a_consolidation_runs(demo_copy, tmp_path):
+    from filelock import FileLock
+
+    from sync.consolidate import ConsolidationBusy
+    from sync.ledger_move import move_ledger
+
+    settings = load_settings(demo_copy)
+    target = f"sqlite:///{tmp_path / 'new.sqlite'}"
+    with FileLock(str(settings.master_dir / ".consolidate.lock")), pytest.raises(ConsolidationBusy, match="กำลังรวมข้อมูลอยู่"):
+        move_ledger(settings, target)
+    assert all(not rows for rows in _rows(target).values()) and load_settings(demo_copy).database_url == settings.database_url
+    assert move_ledger(settings, target)["submissions"] > 40, "once the run has ended, it moves"
+
+
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
 def test_a_failed_move_leaves_the_target_empty_and_the_setting_unchanged(demo_copy, tmp_path, kind, request, monkeypatch):
     """A row that cannot be inserted half way (a constraint the target has): the target keeps
