@@ -4,8 +4,9 @@ that several machines share, when the office grows past one PC (``esaplan ledger
 Every row of every table is copied with its id, in foreign-key order, in one transaction on the
 target, and counted again there; only then does the installation's ``esaplan.toml`` name the new
 database. No consolidation runs meanwhile (the consolidation lock is held); the web service,
-which takes uploads, is stopped first (README). The old ledger is left as it was (nothing is deleted), so a move that fails, or is
-regretted, loses nothing: the setting still names the old one, or can be put back. Ids are kept
+which takes uploads, is stopped first (README). The old ledger is left as it was (nothing is
+deleted), so a move that fails, or is regretted, loses nothing: the setting still names the old
+one, or can be put back. Ids are kept
 because the ledger points at itself by id (issues at their version, runs' fingerprints) and the
 web pages and macros at jobs by id; PostgreSQL's id sequences are then moved past the copied ids.
 """
@@ -102,8 +103,9 @@ def point_at(home: Path, database_url: str) -> None:
     """Name the ledger's database in the installation's esaplan.toml, leaving every other setting as written."""
     path = home / "esaplan.toml"
     config = path.read_text(encoding="utf-8") if path.exists() else ""
-    line = f'database_url = "{database_url}"'
-    config = _DATABASE_LINE.sub(line.replace("\\", "\\\\"), config, count=1) if _DATABASE_LINE.search(config) else f"{line}\n{config}"
+    quoted = database_url.replace("\\", "\\\\").replace('"', '\\"')  # a TOML basic string
+    line = f'database_url = "{quoted}"'
+    config = _DATABASE_LINE.sub(lambda _: line, config, count=1) if _DATABASE_LINE.search(config) else f"{line}\n{config}"
     part = path.with_suffix(".toml.part")
     part.write_text(config, encoding="utf-8")
     part.replace(path)

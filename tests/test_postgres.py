@@ -249,3 +249,20 @@ def test_a_database_esaplan_cannot_reach_or_drive_is_one_thai_line(demo_copy, po
     unreachable = runner.invoke(main, ["ledger", "move", "--to", absent, "--home", str(demo_copy)])
     assert unreachable.exit_code == 1 and "เชื่อมต่อฐานข้อมูลปลายทางไม่ได้" in unreachable.output and "no_such_database" in unreachable.output
     assert load_settings(demo_copy).database_url.startswith("sqlite")
+
+
+def test_the_new_database_is_named_in_esaplan_toml_and_nothing_else_there_changes(tmp_path):
+    import tomllib
+
+    from sync.ledger_move import point_at
+
+    config = '# esaplan settings\nfiscal_year = 2570  # ปีงบประมาณ\nqueue_url = "redis://10.0.0.5:6379/0"\n\n[google]\nfolder_id = "abc"\n'
+    (tmp_path / "esaplan.toml").write_text(config, encoding="utf-8")
+    odd = 'postgresql+psycopg://esaplan:pa"ss\\word@db/esaplan'
+    point_at(tmp_path, odd)
+    first = tomllib.loads((tmp_path / "esaplan.toml").read_text(encoding="utf-8"))
+    assert first["database_url"] == odd and first["fiscal_year"] == 2570 and first["google"] == {"folder_id": "abc"}
+    point_at(tmp_path, "postgresql+psycopg://esaplan@db2/esaplan")
+    text = (tmp_path / "esaplan.toml").read_text(encoding="utf-8")
+    assert text.count("database_url") == 1 and tomllib.loads(text)["database_url"] == "postgresql+psycopg://esaplan@db2/esaplan"
+    assert text.endswith(config), "every other line as it was written"
