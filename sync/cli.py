@@ -335,10 +335,7 @@ def ledger_move(target: str, home: Path | None) -> None:
     from sync.settings import load_settings
 
     settings = load_settings(home)
-    try:
-        copied = move_ledger(settings, target)
-    except EsaplanError as exc:
-        raise click.ClickException(exc.message_th) from None
+    copied = move_ledger(settings, target)  # a refusal is one Thai line (_Commands)
     for table, rows in copied.items():
         click.echo(f"  {table}: {rows:,} แถว (rows)")
     click.echo(f"ย้ายแล้ว ตรวจนับครบ {sum(copied.values()):,} แถว {settings.home / 'esaplan.toml'} ใช้ฐานข้อมูลใหม่แล้ว ฐานข้อมูลเดิมยังอยู่ (moved and counted; the old ledger is kept)")
