@@ -6,9 +6,9 @@ target, and counted again there; only then does the installation's ``esaplan.tom
 database. No consolidation runs meanwhile (the consolidation lock is held); the web service,
 which takes uploads, is stopped first (README). The old ledger is left as it was (nothing is
 deleted), so a move that fails, or is regretted, loses nothing: the setting still names the old
-one, or can be put back. Ids are kept
-because the ledger points at itself by id (issues at their version, runs' fingerprints) and the
-web pages and macros at jobs by id; PostgreSQL's id sequences are then moved past the copied ids.
+one, or can be put back. Ids are kept because the ledger points at itself by id (issues at their
+version, runs' fingerprints) and the web pages and macros at jobs by id; PostgreSQL's id
+sequences are then moved past the copied ids.
 """
 
 from __future__ import annotations
@@ -58,15 +58,20 @@ def _move(settings: Settings, target_url: str) -> dict[str, int]:
         _refuse_rows(writing, target_url)
         copied = {table.name: _copy_table(reading, writing, table) for table in metadata.sorted_tables}
         _advance_sequences(writing)
-        found = {table.name: writing.execute(select(func.count()).select_from(table)).scalar_one() for table in metadata.sorted_tables}
+        found = _counts(writing)
         if found != copied:  # raised inside the transaction: the target is left empty
             raise EsaplanError(f"จำนวนแถวในฐานข้อมูลใหม่ไม่ตรงกับที่คัดลอก ({found} / {copied}) ไม่ได้ย้าย", f"row counts differ after copying ({found} / {copied}); nothing moved")
     point_at(settings.home, target_url)
     return copied
 
 
+def _counts(connection: Connection) -> dict[str, int]:
+    """Rows in each ledger table."""
+    return {table.name: connection.execute(select(func.count()).select_from(table)).scalar_one() for table in metadata.sorted_tables}
+
+
 def _refuse_rows(connection: Connection, url: str) -> None:
-    filled = [table.name for table in metadata.sorted_tables if connection.execute(select(func.count()).select_from(table)).scalar_one()]
+    filled = [name for name, rows in _counts(connection).items() if rows]
     if filled:
         raise LedgerNotEmpty(
             f"ฐานข้อมูลปลายทางมีข้อมูลอยู่แล้ว (ตาราง {', '.join(filled)}): ใช้ฐานข้อมูลว่างที่สร้างใหม่ ข้อมูลเดิมไม่ถูกแตะต้อง",

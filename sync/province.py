@@ -69,13 +69,14 @@ def export_tidy(settings: Settings, area: Area) -> list[Path]:
     book = CalamineWorkbook.from_path(str(master))
     folder.mkdir(parents=True, exist_ok=True)
     written = []
+    numbers = number_columns()
     for sheet in data_sheets():
         if sheet not in book.sheet_names:
             continue
         header, *rows = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False) or [[]]
         names = [*AREA_COLUMNS, *(str(name) for name in header)]
         columns = [[area.code] * len(rows), [area.name_th] * len(rows), *([row[i] if i < len(row) else None for row in rows] for i in range(len(header)))]
-        kinds = number_columns().get(sheet, {})
+        kinds = numbers.get(sheet, {})
         table = pa.table({name: _numbers(values, kinds[name]) if name in kinds else _typed(values) for name, values in zip(names, columns, strict=True)})
         table = table.replace_schema_metadata({MADE_BY: code_salt()})
         path = folder / f"{sheet}.parquet"

@@ -157,6 +157,7 @@ Index(
     unique=True,
     sqlite_where=jobs.c.status.in_(ACTIVE),
     postgresql_where=jobs.c.status.in_(ACTIVE),
+    info={"before": END_DOUBLED_JOBS},  # run by sync.ledger before it makes the index on a ledger older than migrations
 )
 
 # The allocation control register's entries: appended, never updated or deleted. A row of the staff's
