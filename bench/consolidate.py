@@ -8,7 +8,10 @@ For each inbox the contenders run interleaved, ``--runs`` times, each in a fresh
 fresh copy of the same generated installation (copying is not timed):
 
 - esaplan: first run (everything new), then in the same process: nothing changed, then 10
-  schools send a new version (their files replaced, not timed) and it runs again;
+  schools send a new version (their files replaced, not timed) and it runs again, as the
+  service's or a worker's process does, which keeps its last run's facts and row blocks in
+  memory; then 10 other schools send one and a new interpreter runs it, as ``esaplan
+  consolidate`` does, reading them from the files next to the master;
 - the plain openpyxl loop and the pandas + python-calamine + XlsxWriter script of
   ``bench/baselines.py``, up to ``--baselines-up-to`` schools (the openpyxl loop alone takes
   minutes at 5,000).
@@ -59,10 +62,23 @@ print(json.dumps({"first": t1 - start, "again": t2 - t1, "changed": t4 - t3, "ve
     "children_rss_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))
 """
 
+ESAPLAN_NEW_PROCESS = """
+import json, shutil, sys, time
+from sync.consolidate import consolidate
+from sync.settings import load_settings
+settings = load_settings(sys.argv[1])
+shutil.copytree(sys.argv[2], settings.inbox, dirs_exist_ok=True)  # 10 other schools send a new version
+start = time.perf_counter()
+changed = consolidate(settings)
+assert changed.new_versions == int(sys.argv[3]), changed.new_versions
+print(json.dumps({"changed_new_process": time.perf_counter() - start}))
+"""
+
 
 def generate(home: Path, units: list[Unit], seed: int) -> int:
-    """Write one filled workbook per unit into the inbox, and a second version for 10 schools in
-    ``home/../changed``; returns the number of files in the inbox."""
+    """Write one filled workbook per unit into the inbox, a second version for 10 schools in
+    ``home/../changed`` and for 10 others in ``home/../changed-again``; returns the number of
+    files in the inbox."""
     settings = load_settings(home, fiscal_year=DEMO_FY, round=DEMO_ROUND)
     settings.ensure_folders()
     write_config(settings)
@@ -72,9 +88,11 @@ def generate(home: Path, units: list[Unit], seed: int) -> int:
     write_files(files, settings.inbox, DEMO_FY, DEMO_ROUND)
     later, _ = plan_files(units, random.Random(seed + 1), plans, mistakes=False)
     schools = [f for f in later if f.unit.kind == "school"]
-    write_files(random.Random(seed).sample(schools, CHANGED), home.parent / "changed", DEMO_FY, DEMO_ROUND)
-    for path in (home.parent / "changed").rglob("*.xlsx"):
-        path.touch()  # sent now: after the first versions
+    picked = random.Random(seed).sample(schools, 2 * CHANGED)
+    for folder, second in (("changed", picked[:CHANGED]), ("changed-again", picked[CHANGED:])):
+        write_files(second, home.parent / folder, DEMO_FY, DEMO_ROUND)
+        for path in (home.parent / folder).rglob("*.xlsx"):
+            path.touch()  # sent now: after the first versions
     return len(files)
 
 
@@ -91,7 +109,8 @@ def run_esaplan(base: Path, scratch: Path) -> dict:
     output = subprocess.run([sys.executable, "-c", ESAPLAN_RUN, str(home), str(scratch / "changed"), str(CHANGED)], check=True, capture_output=True, text=True, cwd=ROOT).stdout
     figures = json.loads(output.strip().splitlines()[-1])
     figures["wall"] = time.perf_counter() - started - figures["again"] - figures["changed"]
-    return figures
+    output = subprocess.run([sys.executable, "-c", ESAPLAN_NEW_PROCESS, str(home), str(scratch / "changed-again"), str(CHANGED)], check=True, capture_output=True, text=True, cwd=ROOT).stdout
+    return figures | json.loads(output.strip().splitlines()[-1])
 
 
 def run_baseline(kind: str, base: Path, scratch: Path) -> float:
@@ -126,6 +145,7 @@ def measure(label: str, units: list[Unit], runs: int, baselines: bool) -> None:
         print(f"  esaplan first run, wall                      {spread(wall)}")
         print(f"  esaplan nothing changed, in-process          {spread([r['again'] for r in esaplan])}")
         print(f"  esaplan {CHANGED} schools changed, in-process       {spread(changed)}   ({statistics.median(changed) / statistics.median(first):.0%} of a first run)")
+        print(f"  esaplan {CHANGED} others changed, new process      {spread([r['changed_new_process'] for r in esaplan])}   (imports not counted)")
         print(f"  peak memory (max RSS) main / workers         {max(r['rss_kib'] for r in esaplan) / 1024:6.0f} {max(r['children_rss_kib'] for r in esaplan) / 1024:6.0f} MiB")
         for kind, times in loops.items():
             if times:

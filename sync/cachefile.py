@@ -1,4 +1,5 @@
-"""The SQLite files esaplan keeps next to the master to save time (row blocks, versions' facts).
+"""The SQLite files esaplan keeps next to the master to save time (row blocks, versions' facts),
+and what a long-lived process keeps of them in memory between runs.
 
 They hold plain data, never code, and only ever cost time when lost: a file that is not a
 database, or that holds another layout (an older esaplan), is emptied and made afresh.
@@ -7,11 +8,49 @@ database, or that holds another layout (an older esaplan), is emptied and made a
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 KEYS_A_QUERY = 500  # under SQLite's bound-parameter limit (999 in older builds)
+WARM_ROUNDS = 4  # rounds' masters whose last run a process keeps in memory (an area's current round, last year's, and room for a few areas)
+
+V = TypeVar("V")
+
+
+class Warm(Generic[V]):
+    """What this process read or made for its last runs, by cache file and round, in memory.
+
+    The service and ``esaplan worker`` live for days and consolidate the same round again and
+    again; a run after ten schools changed asks for nearly every unit's facts and blocks again,
+    and reading them back from the file costs ~0.1 ms a unit (0.9 s at 5,000 schools) where the
+    change costs a few milliseconds. The entries are keyed by the hash of what they are made from,
+    as in the file, so they are never stale: only the last run's are kept for each round, for the
+    last :data:`WARM_ROUNDS` rounds, so memory follows the area (a one-shot command gains nothing
+    and loses nothing). The Consolidate button's worker thread and the service share it: a lock.
+    """
+
+    def __init__(self) -> None:
+        self._rounds: OrderedDict[Hashable, dict[str, V]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, scope: Hashable) -> dict[str, V]:
+        """The entries the last run of ``scope`` used (empty when this process has not run it lately)."""
+        with self._lock:
+            if scope not in self._rounds:
+                return {}
+            self._rounds.move_to_end(scope)
+            return self._rounds[scope]
+
+    def keep(self, scope: Hashable, used: dict[str, V]) -> None:
+        """Keep this run's entries for ``scope`` in place of the last run's."""
+        with self._lock:
+            self._rounds[scope] = used
+            self._rounds.move_to_end(scope)
+            while len(self._rounds) > WARM_ROUNDS:
+                self._rounds.popitem(last=False)
 
 
 def open_cache(path: Path, schema: int, table: str, columns: str) -> sqlite3.Connection | None:

@@ -29,7 +29,6 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import cached_property, partial
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -38,12 +37,11 @@ from pythainlp.util import thai_digit_to_arabic_digit
 
 from rules import EsaplanError, ParseError
 from rules.forms import FormSet, Problem, form_sets, form_version, preload, read_sheet
-from rules.parameters import DATA_DIR
 from rules.thai import reporting_round
 
 from .gsheets.snapshot import book_from_snapshot
 from .ledger import Ledger, NewVersion, Submission, open_ledger
-from .master import MasterData, keep_added_sheets, write_master
+from .master import MasterData, code_salt, keep_added_sheets, write_master
 from .reader import INSTRUCTIONS_SHEET, UNIT_CELL_NAME, UnreadableWorkbook, Workbook, read_workbook
 from .registry import Unit, find_unit, load_registry
 from .safety import check_file
@@ -510,16 +508,14 @@ def _fingerprint(settings: Settings, data: Any) -> str:
     """A hash of everything the master is built from: when it is unchanged, so is the master.
 
     Covers the newest version of each submission, the registry, the orphan files, the census
-    and last year's KPI results, the rules data (rates, forms, KPI targets) and the esaplan
-    version, so any change rebuilds the master.
+    and last year's KPI results, and esaplan's code and rules data (rates, forms, KPI targets:
+    :func:`~sync.master.code_salt`), so any change rebuilds the master.
     """
     digest = hashlib.sha256()
-    digest.update(f"{version('esaplan')}|{settings.fiscal_year}|{settings.round}".encode())
+    digest.update(f"{code_salt()}|{settings.fiscal_year}|{settings.round}".encode())
     for key, submission in sorted(data.latest.items()):
         digest.update(f"|{key}:{submission.id}".encode())
     digest.update(settings.registry_path.read_bytes())
     digest.update("|".join(map(repr, data.notices)).encode())
     digest.update(repr((sorted(data.census.by_band.items()), sorted(data.baseline.items()))).encode())  # KPI denominators and baselines
-    for path in sorted(DATA_DIR.rglob("*.yaml")):
-        digest.update(path.read_bytes())
     return digest.hexdigest()

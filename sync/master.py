@@ -31,6 +31,7 @@ from openpyxl.writer.excel import ExcelWriter
 from python_calamine import CalamineWorkbook
 
 import rules
+import rules.parameters
 from rules import SIZE_TH, EsaplanError, kpis, school_size
 from rules.forms import Column, Form, computed, form_sets, row_of, shown
 from rules.kpi import KpiResult, aggregate
@@ -109,7 +110,7 @@ class MasterData:
         latest = ledger.latest(settings.fiscal_year, settings.round)
         issues = ledger.issues_of(s.id for s in latest.values())
         versions = sorted(latest.values(), key=lambda s: s.id)
-        kept = FactsCache(settings.master_dir / ".facts.sqlite", code_salt()).facts([(s, issues[s.id]) for s in versions])
+        kept = FactsCache(settings.master_dir / ".facts.sqlite", code_salt(), (settings.fiscal_year, settings.round)).facts([(s, issues[s.id]) for s in versions])
         facts = {s.id: f for s, f in zip(versions, kept, strict=True)}
         data = cls(settings, registry, latest, issues, facts, notices=notices or [], census=read_census(settings.home, settings.fiscal_year))
         dues = {s.code: deadline(s, settings.fiscal_year, settings.round) for s in form_sets().values() if not s.yearly}
@@ -451,11 +452,14 @@ def _data_rows(plans: list[SheetPlan], sheet: Any, styles: dict[str, str], cache
 @cache
 def code_salt() -> str:
     """What shapes a unit's rows and facts besides its submission: esaplan's code and rules data
-    (rates, forms), so an edited rate or an upgrade reuses nothing kept. Read once a process, as
-    the code and the rules data themselves are (:func:`rules.default_parameters`): a rate edited
-    while the service runs is used, and salts the caches, from its restart on."""
+    (rates, forms), so an edited rate or an upgrade reuses nothing kept. The rules data is the
+    office's own folder when ``ESAPLAN_RULES_DATA`` names one (outside the package). Read once a
+    process, as the code and the rules data themselves are (:func:`rules.default_parameters`): a
+    rate edited while the service runs is used, and salts the caches, from its restart on."""
+    package = Path(rules.__file__).parent
+    data = rules.parameters.DATA_DIR
     digest = hashlib.blake2b(digest_size=16)
-    for root in (Path(rules.__file__).parent, Path(__file__).parent):
+    for root in (package, Path(__file__).parent, *([] if data.is_relative_to(package) else [data])):
         for path in sorted(root.rglob("*")):
             if path.suffix in (".py", ".yaml"):
                 digest.update(path.read_bytes())

@@ -33,7 +33,7 @@ from typing import Any
 import orjson
 from openpyxl.utils.datetime import to_excel
 
-from .cachefile import open_cache
+from .cachefile import KEYS_A_QUERY, Warm, open_cache, rows_by_key
 from .sheetplan import shown_width
 from .zippackage import Deflated, deflate
 
@@ -138,13 +138,15 @@ class Table:
 
 
 SCHEMA = 4  # PRAGMA user_version of the cache file: a file of another layout is emptied, not misread
+WARM: Warm[Block] = Warm()
 
 
 class RowCache:
     """Blocks of rows kept by the hash of what they are made from, for one round's master.
 
     A SQLite file next to the master (plain data, never code, though the folder may be shared):
-    a run reads the blocks it needs and writes only those it made. ``salt``
+    a run reads the blocks it needs and writes only those it made; a long-lived process keeps its
+    last run's blocks in memory (:class:`~sync.cachefile.Warm`) and reads only the others. ``salt``
     stands for the code and rules that shape rows: when it changes, no kept block matches.
     ``dates`` are the styles of a date-time and a date in a column without a number format.
     """
@@ -152,21 +154,20 @@ class RowCache:
     def __init__(self, path: Path, salt: str, dates: tuple[str, str]) -> None:
         self.path, self.salt, self.dates = path, salt, dates
         self.used: dict[str, Block] = {}
-        self.new: set[str] = set()
         self.db = open_cache(path, SCHEMA, "blocks", "key TEXT PRIMARY KEY, deflated BLOB NOT NULL, crc INTEGER NOT NULL, size INTEGER NOT NULL, count INTEGER NOT NULL, widths TEXT NOT NULL")
 
     def blocks(self, tables: list[Table]) -> list[list[Block]]:
         """Each table's blocks in order: the kept ones, the others made now."""
         keys = [self._keys(table) for table in tables]
-        kept = self._read([key for table_keys in keys for key in table_keys])
+        warm = WARM.get(self.path)
+        kept = self._read([key for table_keys in keys for key in table_keys if key not in warm])
         result = []
         for table, table_keys in zip(tables, keys, strict=True):
             blocks = []
             for key, unit in zip(table_keys, table.units, strict=True):
-                block = kept.get(key)
+                block = warm.get(key) or kept.get(key)
                 if block is None:
                     block = _made(unit, table, self.dates)
-                    self.new.add(key)
                 self.used[key] = block
                 blocks.append(block)
             result.append(blocks)
@@ -178,20 +179,29 @@ class RowCache:
         return [hashlib.blake2b(shape + repr(unit.source).encode(), digest_size=16).hexdigest() for unit in table.units]
 
     def _read(self, keys: list[str]) -> dict[str, Block]:
-        """The kept blocks among ``keys``. The file holds the last master's blocks only (:meth:`save`),
-        nearly all of them asked for again, so it is read whole in one statement: at 5,000 schools,
-        in two thirds of the time that asking for 36,000 keys 500 at a time took."""
+        """The kept blocks among ``keys``. The file holds the last master's blocks only (:meth:`save`):
+        a run with nothing in memory asks for nearly all of them again, so it reads the file whole in
+        one statement (at 5,000 schools in two thirds of the time that asking for 36,000 keys 500 at
+        a time took); a run that has the rest in memory asks for its few keys."""
+        if not keys:
+            return {}
+        select = "SELECT key, deflated, crc, size, count, widths FROM blocks"
         wanted = set(keys)
-        found = [row for row in self._run(lambda db: db.execute("SELECT key, deflated, crc, size, count, widths FROM blocks").fetchall()) or () if row[0] in wanted]
+        whole = len(keys) > KEYS_A_QUERY
+        found = [row for row in self._run(lambda db: db.execute(select).fetchall() if whole else list(rows_by_key(db, f"{select} WHERE key IN", keys))) or () if row[0] in wanted]
         widths = orjson.loads(f"[{','.join(row[5] for row in found)}]")  # one parse for all: ~10 µs a call saved 1,500 times
         return {key: Block(Deflated(data, crc, size), count, dict(pairs)) for (key, data, crc, size, count, _), pairs in zip(found, widths, strict=True)}
 
     def save(self) -> None:
-        """Keep the blocks this run made and drop those no longer used (the file holds one master's rows), in one transaction."""
+        """Make the file hold this run's blocks, no others (one master's rows), in one transaction:
+        those it made, and any from memory a lost or broken file no longer has; in memory, keep
+        this run's blocks in place of the last run's."""
+        WARM.keep(self.path, self.used)
+        in_file = {key for (key,) in self._run(lambda db: db.execute("SELECT key FROM blocks").fetchall()) or ()}
         if self.db is None:
             return
-        rows = [(key, block.rows.data, block.rows.crc, block.rows.size, block.count, orjson.dumps(list(block.widths.items())).decode()) for key in self.new for block in [self.used[key]]]
-        stale = [(key,) for (key,) in self._run(lambda db: db.execute("SELECT key FROM blocks").fetchall()) or () if key not in self.used]
+        rows = [(key, block.rows.data, block.rows.crc, block.rows.size, block.count, orjson.dumps(list(block.widths.items())).decode()) for key, block in self.used.items() if key not in in_file]
+        stale = [(key,) for key in in_file if key not in self.used]
         try:
             with self.db:
                 self.db.executemany("INSERT OR REPLACE INTO blocks VALUES (?, ?, ?, ?, ?, ?)", rows)

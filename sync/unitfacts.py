@@ -7,7 +7,10 @@ left out of totals, pupils and rooms, its budget lines, its KPI reports) depend 
 its content, the issues found in it and esaplan's code and rules, so they are kept in
 ``master/.facts.sqlite`` under the hash of those: a run works out the facts of the versions that
 are new and reads the others' (a few hundred bytes each). The file is plain data, never code,
-and a broken or missing one only costs time.
+and a broken or missing one only costs time. A long-lived process (the service, a worker) keeps
+its last run's facts of each round in memory too (:class:`~sync.cachefile.Warm`): the next run
+reads from the file only the versions it has not seen. Facts are read, never changed, so one
+object serves every run that asks for it.
 """
 
 from __future__ import annotations
@@ -26,12 +29,13 @@ import orjson
 from rules.forms import row_of
 from rules.transfers import category_th
 
-from .cachefile import open_cache, rows_by_key
+from .cachefile import KEYS_A_QUERY, Warm, open_cache, rows_by_key
 from .ledger import Submission
 
 SCHEMA = 1  # PRAGMA user_version: a file of another layout is emptied, not misread
 UNUSED_DAYS = 800  # facts no run has used for two years and more are dropped (last year's baseline is read every run)
 MONEY_KEYS = ("allocated", "committed", "disbursed")
+WARM: Warm[Facts] = Warm()
 
 
 class BudgetLine(NamedTuple):
@@ -147,10 +151,11 @@ def _loads(text: str, decimals: dict[str | None, Decimal | None]) -> Facts:
 
 class FactsCache:
     """Facts kept by the hash of what they are made from; ``salt`` stands for the code and rules
-    (an edited rule or an upgrade matches no kept facts)."""
+    (an edited rule or an upgrade matches no kept facts); ``round_`` (fiscal year, round) is what
+    the facts asked for are kept in memory under, between runs of this process."""
 
-    def __init__(self, path: Path, salt: str) -> None:
-        self.path, self.salt = path, salt
+    def __init__(self, path: Path, salt: str, round_: tuple[int, int]) -> None:
+        self.path, self.salt, self.scope = path, salt, (path, *round_)
 
     def key(self, submission: Submission, issue_rows: list[dict[str, Any]]) -> str:
         found = [(i["form"], i["cell"], i["severity"]) for i in issue_rows]
@@ -158,21 +163,27 @@ class FactsCache:
         return hashlib.blake2b(source.encode(), digest_size=16).hexdigest()
 
     def facts(self, versions: Sequence[tuple[Submission, list[dict[str, Any]]]]) -> list[Facts]:
-        """Each version's facts: kept ones read, the others worked out now and kept."""
+        """Each version's facts: those in memory from this process's last run, then kept ones read,
+        the others worked out now and kept."""
         keys = [self.key(submission, issue_rows) for submission, issue_rows in versions]
+        warm = WARM.get(self.scope)
         db = open_cache(self.path, SCHEMA, "facts", "key TEXT PRIMARY KEY, facts TEXT NOT NULL, used TEXT NOT NULL")
-        kept = _read(db, keys) if db else {}
-        result, made = [], []
+        kept = _read(db, [key for key in keys if key not in warm]) if db else {}
+        used: dict[str, Facts] = {}
+        made = []
         decimals: dict[str | None, Decimal | None] = {None: None}
         for key, (submission, issue_rows) in zip(keys, versions, strict=True):
-            if key in kept:
-                result.append(_loads(kept[key], decimals))
-            else:
-                result.append(facts_of(submission, issue_rows))
-                made.append((key, _dumps(result[-1])))
+            facts = warm.get(key)
+            if facts is None and key in kept:
+                facts = _loads(kept[key], decimals)
+            elif facts is None:
+                facts = facts_of(submission, issue_rows)
+                made.append((key, _dumps(facts)))
+            used[key] = facts
         if db is not None:
             _write(db, made, keys)
-        return result
+        WARM.keep(self.scope, used)
+        return [used[key] for key in keys]
 
 
 def _read(db: sqlite3.Connection, keys: Sequence[str]) -> dict[str, str]:
@@ -188,8 +199,9 @@ def _write(db: sqlite3.Connection, made: list[tuple[str, str]], used: list[str])
     try:
         with db:
             db.executemany("INSERT OR REPLACE INTO facts VALUES (?, ?, ?)", [(key, text, today) for key, text in made])
-            stale_marks = {key for (key,) in db.execute("SELECT key FROM facts WHERE used < ?", (today,))} & set(used)
-            db.executemany("UPDATE facts SET used = ? WHERE key = ?", [(today, key) for key in stale_marks])
+            for start in range(0, len(used), KEYS_A_QUERY):  # by key, not over every row: other salts' facts linger until dropped
+                chunk = used[start : start + KEYS_A_QUERY]
+                db.execute(f"UPDATE facts SET used = ? WHERE used < ? AND key IN ({','.join('?' * len(chunk))})", [today, today, *chunk])
             db.execute("DELETE FROM facts WHERE used < ?", ((dt.date.today() - dt.timedelta(days=UNUSED_DAYS)).isoformat(),))
     except sqlite3.Error:
         pass  # facts that cannot be kept are worked out again next run

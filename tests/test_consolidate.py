@@ -16,8 +16,12 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.chart import BarChart, Reference
 from sqlalchemy import func, select
 
+import rules.parameters
 from rules.forms import form_sets
+from rules.parameters import DATA_DIR
 from sync import master as master_module
+from sync import unitfacts
+from sync.cachefile import Warm
 from sync.cli import main
 from sync.consolidate import ConsolidationBusy, Incoming, consolidate, ingest
 from sync.ledger import open_ledger, submissions
@@ -316,6 +320,21 @@ def test_a_run_after_one_school_resubmits_writes_only_that_schools_rows(demo_cop
     assert consolidate(settings).master_written
     rows = [r for r in _rows(load_workbook(settings.master_path())["ข้อมูลนักเรียน"]) if r[0] == "99000001"]
     assert [(r[7], r[8]) for r in rows] == [("ป.1", 42)]
+    assert len(_kept_blocks(cache)) == len(after)  # made afresh, the file holds the master's blocks again (those this process had in memory too)
+
+
+def test_an_edited_rate_in_the_offices_rules_folder_reuses_no_kept_rows(data_copy, monkeypatch):
+    """Rows and facts are kept under a salt of esaplan's code and rules data; an office whose rates
+    live in its own folder (ESAPLAN_RULES_DATA, outside the package) edits one: nothing kept matches."""
+    monkeypatch.setattr(rules.parameters, "DATA_DIR", data_copy)
+    master_module.code_salt.cache_clear()
+    before = master_module.code_salt()
+    rates = next(data_copy.rglob("*.yaml"))
+    rates.write_text(rates.read_text(encoding="utf-8") + "\n# แก้อัตราตามหนังสือสั่งการ\n", encoding="utf-8")
+    master_module.code_salt.cache_clear()
+    assert master_module.code_salt() != before
+    monkeypatch.setattr(rules.parameters, "DATA_DIR", DATA_DIR)
+    master_module.code_salt.cache_clear()  # the package's own data again, for the tests after this one
 
 
 def _kept_blocks(cache: Path) -> set[str]:
@@ -443,16 +462,21 @@ def test_consolidate_on_the_real_area_registry_with_nothing_submitted(tmp_path, 
     assert sum(1 for r in rows[1:] if r[2] == "(ไม่ระบุอำเภอ)") == 6
 
 
-def test_summaries_from_kept_facts_are_those_of_rows_read_afresh(demo_copy):
-    """The summaries read each version's facts from master/.facts.sqlite; with the file gone they
-    are worked out from the rows again, and the area's pupils equal a sum taken independently
-    from the counted rows of the master's own ข้อมูลนักเรียน sheet."""
+def test_summaries_from_kept_facts_are_those_of_rows_read_afresh(demo_copy, monkeypatch):
+    """The summaries read each version's facts from this process's memory of its last run, then
+    from master/.facts.sqlite; with both gone they are worked out from the rows again, and the
+    area's pupils equal a sum taken independently from the counted rows of the master's own
+    ข้อมูลนักเรียน sheet."""
     settings = load_settings(demo_copy)
     _resubmit(demo_copy, 37)  # one new version whose facts are made now; the rest are kept from the demo's runs
     assert consolidate(settings).master_written
     registry = load_registry(settings.registry_path)
+    in_memory = MasterData.collect(settings, open_ledger(settings.database_url), registry, [])
+    monkeypatch.setattr(unitfacts, "WARM", Warm())  # a new process: the file only
     kept = MasterData.collect(settings, open_ledger(settings.database_url), registry, [])
+    assert kept.facts == in_memory.facts
     (settings.master_dir / ".facts.sqlite").unlink()
+    monkeypatch.setattr(unitfacts, "WARM", Warm())
     afresh = MasterData.collect(settings, open_ledger(settings.database_url), registry, [])
     assert kept.facts == afresh.facts and kept.statuses == afresh.statuses
     forms = master_module.round_forms()
