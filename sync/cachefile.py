@@ -26,10 +26,11 @@ class Warm(Generic[V]):
     The service and ``esaplan worker`` live for days and consolidate the same round again and
     again; a run after ten schools changed asks for nearly every unit's facts and blocks again,
     and reading them back from the file cost ~0.75 s of such a run's 2.77 s at 5,000 schools,
-    where the ten schools' own facts and rows take a few hundredths. The entries are keyed by the hash of what they are made from,
-    as in the file, so they are never stale: only the last run's are kept for each round, for the
-    last :data:`WARM_ROUNDS` rounds, so memory follows the area (a one-shot command gains nothing
-    and loses nothing). The Consolidate button's worker thread and the service share it: a lock.
+    where the ten schools' own facts and rows take a few hundredths. The entries are keyed by the
+    hash of what they are made from, as in the file, so they are never stale: only the last run's
+    are kept for each round, for the last :data:`WARM_ROUNDS` rounds, so memory follows the area
+    (a one-shot command gains nothing and loses nothing). The Consolidate button's worker thread
+    and the service share it: a lock.
     """
 
     def __init__(self) -> None:

@@ -33,7 +33,7 @@ from python_calamine import CalamineWorkbook
 import rules
 import rules.parameters
 from rules import SIZE_TH, EsaplanError, kpis, school_size
-from rules.forms import Column, Form, computed, form_sets, row_of, shown
+from rules.forms import Form, computed, form_sets, row_of, shown
 from rules.kpi import KpiResult, aggregate
 
 from .ledger import Ledger, Submission
@@ -251,15 +251,15 @@ def _row_errors(issue_rows: list[dict[str, Any]], form_code: str) -> dict[int, i
     return counts
 
 
-def _column_format(column: Column, has_money: bool) -> str | None:
-    """One number format per kind of value: money, counts, dates; other numbers as typed."""
-    if column.type == "money" or (column.formula and has_money):
-        return MONEY_FORMAT
-    if column.type == "count" or column.formula:
-        return COUNT_FORMAT
-    if column.type == "date":
-        return DATE_FORMAT
-    return None
+KIND_FORMATS = {"money": MONEY_FORMAT, "count": COUNT_FORMAT, "date": DATE_FORMAT}  # one number format per kind of value; other numbers as typed
+
+
+def value_kinds(form: Form) -> list[str]:
+    """What each of the form's columns holds as the master shows it: its own type, but a column
+    worked out from the row's numbers is money in a form with money, else a count (the master's
+    number formats and the tidy files' column types both follow this)."""
+    has_money = any(c.type == "money" for c in form.columns)
+    return [("money" if has_money else "count") if column.formula else column.type for column in form.columns]
 
 
 def _form_plan(form: Form, data: MasterData) -> SheetPlan:
@@ -270,10 +270,9 @@ def _form_plan(form: Form, data: MasterData) -> SheetPlan:
     plan.table([*UNIT_HEADERS, "ฉบับที่", "ส่งเมื่อ", *(c.th for c in columns), *extra, "ข้อผิดพลาดในแถว", COUNTED_HEADER])
     first = len(UNIT_HEADERS) + 2
     plan.column_formats[first - 1] = DATE_TIME_FORMAT
-    has_money = any(c.type == "money" for c in columns)
-    for offset, column in enumerate(columns):
-        if number_format := _column_format(column, has_money):
-            plan.column_formats[first + offset] = number_format
+    for offset, kind in enumerate(value_kinds(form)):
+        if kind in KIND_FORMATS:
+            plan.column_formats[first + offset] = KIND_FORMATS[kind]
     for unit in data.registry.values():
         submission = data.source(unit, form.code)
         if submission is None or not data.facts[submission.id].sheets[form.code]:

@@ -32,7 +32,7 @@ from rules.money import to_decimal
 
 from .areas import Area
 from .atomic import save_workbook, write_atomically
-from .master import COUNTED_HEADER, COUNTED_YES, STATUS, UNIT_HEADERS, code_salt
+from .master import COUNTED_HEADER, COUNTED_YES, STATUS, UNIT_HEADERS, code_salt, value_kinds
 from .settings import Settings
 from .sheetplan import COUNT_FORMAT, TOTAL, SheetPlan, emit
 from .status import STATUS_TH
@@ -99,12 +99,9 @@ def number_columns() -> dict[str, dict[str, str]]:
     kinds: dict[str, dict[str, str]] = {}
     for form_set in form_sets().values():
         for form in form_set.forms:
-            money = any(c.type == "money" for c in form.columns)
-            for column in form.columns:
-                if column.type in ("count", "money", "number"):
-                    kinds.setdefault(form.sheet, {})[column.th] = column.type
-                elif column.formula:  # worked out from the row's numbers, like the master shows it
-                    kinds.setdefault(form.sheet, {})[column.th] = "money" if money else "count"
+            for column, kind in zip(form.columns, value_kinds(form), strict=True):
+                if kind in ("count", "money", "number"):
+                    kinds.setdefault(form.sheet, {})[column.th] = kind
     return kinds
 
 

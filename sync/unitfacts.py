@@ -29,7 +29,7 @@ import orjson
 from rules.forms import row_of
 from rules.transfers import category_th
 
-from .cachefile import KEYS_A_QUERY, Warm, open_cache, rows_by_key
+from .cachefile import Warm, open_cache, rows_by_key
 from .ledger import Submission
 
 SCHEMA = 1  # PRAGMA user_version: a file of another layout is emptied, not misread
@@ -199,9 +199,7 @@ def _write(db: sqlite3.Connection, made: list[tuple[str, str]], used: list[str])
     try:
         with db:
             db.executemany("INSERT OR REPLACE INTO facts VALUES (?, ?, ?)", [(key, text, today) for key, text in made])
-            for start in range(0, len(used), KEYS_A_QUERY):  # by key, not over every row: other salts' facts linger until dropped
-                chunk = used[start : start + KEYS_A_QUERY]
-                db.execute(f"UPDATE facts SET used = ? WHERE used < ? AND key IN ({','.join('?' * len(chunk))})", [today, today, *chunk])
+            db.executemany("UPDATE facts SET used = ? WHERE key = ? AND used < ?", [(today, key, today) for key in used])  # by key, not over every row: other salts' facts linger until dropped
             db.execute("DELETE FROM facts WHERE used < ?", ((dt.date.today() - dt.timedelta(days=UNUSED_DAYS)).isoformat(),))
     except sqlite3.Error:
         pass  # facts that cannot be kept are worked out again next run
