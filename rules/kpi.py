@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from functools import cache, lru_cache, partial
-from typing import Any
+from typing import Any, NamedTuple
 
 from pythainlp.util import thai_digit_to_arabic_digit
 
@@ -301,29 +301,38 @@ class KpiResult:
     note_th: str = ""
 
 
+class Reported(NamedTuple):
+    """What the schools' valid reports of one indicator add up to: how many, and the sums of their
+    numerators and denominators (a report without a denominator adds 0). Sums, not the reports, so
+    an area's can be kept and a changed school's difference added (:mod:`sync.tally`)."""
+
+    count: int = 0
+    numerator: Decimal = Decimal(0)
+    denominator: Decimal = Decimal(0)
+
+
 def aggregate(
     indicator: Kpi,
-    reports: list[tuple[Decimal, Decimal | None]],
+    reported: Reported,
     *,
     round: int,
     fiscal_year: int,
     population: Decimal | None = None,
     baseline: Decimal | None = None,
 ) -> KpiResult:
-    """Add up the schools' valid (numerator, denominator) reports the way the catalogue says.
+    """The area's result from the sums of the schools' valid reports, the way the catalogue says.
 
     ``population`` is the office's census count for a population indicator (never enrolment);
     ``baseline`` is last year's area result, which "increase" indicators are judged against.
     Where the result cannot be known the value is None and ``note_th`` says why in Thai.
     """
-    count = len(reports)
-    numerator = sum((n for n, _ in reports), Decimal(0))
+    count, numerator = reported.count, reported.numerator
     denominator: Decimal | None = None
     value: Decimal | None = None
     note = ""
     kind = indicator.aggregate
     if kind == "ratio":
-        denominator = sum((d or Decimal(0) for _, d in reports), Decimal(0))
+        denominator = reported.denominator
     elif kind == "population":
         denominator = population
     elif kind == "share":

@@ -21,34 +21,34 @@ V = TypeVar("V")
 
 
 class Warm(Generic[V]):
-    """What this process read or made for its last runs, by cache file and round, in memory.
+    """What this process made for its last runs, by scope (a cache file and round), in memory.
 
     The service and ``esaplan worker`` live for days and consolidate the same round again and
     again; a run after ten schools changed asks for nearly every unit's facts and blocks again,
     and reading them back from the file cost ~0.75 s of such a run's 2.77 s at 5,000 schools,
-    where the ten schools' own facts and rows take a few hundredths. The entries are keyed by the
-    hash of what they are made from, as in the file, so they are never stale: only the last run's
-    are kept for each round, for the last :data:`WARM_ROUNDS` rounds, so memory follows the area
-    (a one-shot command gains nothing and loses nothing). The Consolidate button's worker thread
-    and the service share it: a lock.
+    where the ten schools' own facts and rows take a few hundredths. What is kept is keyed by
+    what it was made from (the hash of a version, a unit's inputs: :mod:`sync.tally`), as in the
+    files, so it is never stale: only the last run's is kept for each scope, for the last
+    :data:`WARM_ROUNDS` scopes, so memory follows the area (a one-shot command gains nothing and
+    loses nothing). The Consolidate button's worker thread and the service share it: a lock.
     """
 
     def __init__(self) -> None:
-        self._rounds: OrderedDict[Hashable, dict[str, V]] = OrderedDict()
+        self._rounds: OrderedDict[Hashable, V] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, scope: Hashable) -> dict[str, V]:
-        """The entries the last run of ``scope`` used (empty when this process has not run it lately)."""
+    def get(self, scope: Hashable) -> V | None:
+        """What the last run of ``scope`` kept (None when this process has not run it lately)."""
         with self._lock:
             if scope not in self._rounds:
-                return {}
+                return None
             self._rounds.move_to_end(scope)
             return self._rounds[scope]
 
-    def keep(self, scope: Hashable, used: dict[str, V]) -> None:
-        """Keep this run's entries for ``scope`` in place of the last run's."""
+    def keep(self, scope: Hashable, value: V) -> None:
+        """Keep this run's ``value`` for ``scope`` in place of the last run's."""
         with self._lock:
-            self._rounds[scope] = used
+            self._rounds[scope] = value
             self._rounds.move_to_end(scope)
             while len(self._rounds) > WARM_ROUNDS:
                 self._rounds.popitem(last=False)

@@ -18,10 +18,11 @@ import shutil
 import tempfile
 import zipfile
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache, partial
+from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +35,9 @@ import rules
 import rules.parameters
 from rules import SIZE_TH, EsaplanError, kpis, school_size
 from rules.forms import Form, computed, form_sets, row_of, shown
-from rules.kpi import KpiResult, aggregate
+from rules.kpi import KpiResult, Reported, aggregate
 
+from .cachefile import Warm
 from .ledger import Ledger, Submission
 from .population import Census, read_census
 from .registry import Unit
@@ -62,8 +64,10 @@ from .status import (
     deadline,
     form_status,
     sets_for,
+    unit_status,
 )
-from .summary import charts_plan, executive_plan, kpi_plan, summary_plan
+from .summary import charts_plan, executive_plan, kpi_plan, summary_plan, unit_share
+from .tally import Share, Tally, Vector
 from .tablerows import RowCache, Table, UnitRows, splice
 from .unitfacts import NO_FACTS, Facts, FactsCache, split_rows
 from .zippackage import Deflated, write_zip
@@ -82,6 +86,27 @@ UNIT_HEADERS = ["รหัสหน่วย", "ชื่อหน่วย", "�
 COUNTED_HEADER, COUNTED_YES, COUNTED_NO = "นำไปรวม", "ใช่", "ไม่ (มีข้อผิดพลาด)"
 
 
+@dataclass(frozen=True)
+class UnitView:
+    """One unit in the round as the master shows it, made from nothing but its registry line and
+    its latest versions (their rows, issues and facts), so it is kept while they stay its latest
+    (:class:`~sync.tally.Tally`)."""
+
+    statuses: tuple[tuple[tuple[str, str], str], ...]  # ((unit, form), status) for each of its forms
+    status: str  # over its forms: what the director's page counts
+    sources: dict[str, str]  # form code -> the form set whose latest version its rows come from
+    cells: tuple[str, ...]  # code, name, district, network, size: the first cells of its rows
+    last: tuple[dt.datetime, int] | None  # when its newest version was sent (Bangkok) and its number
+    errors: UnitErrors | None
+    left_out: dict[str, list[int]]  # form code -> rows no total counts
+    tables: dict[str, tuple[Any, ...]]  # form code -> what its rows of the form's sheet are made from, when it has any
+    share: Share
+
+
+#: each round's units and the area's sums as this process's last run left them (:mod:`sync.tally`)
+TALLIES: Warm[Tally[UnitView]] = Warm()
+
+
 @dataclass
 class MasterData:
     """Everything the master shows for one round, gathered from the ledger and registry."""
@@ -91,12 +116,13 @@ class MasterData:
     latest: dict[tuple[str, str], Submission]
     issues: dict[int, list[dict[str, Any]]]
     facts: dict[int, Facts]  # by submission id
+    views: dict[str, UnitView] = field(default_factory=dict)  # by unit code, in registry order
+    sums: dict[Hashable, Vector] = field(default_factory=dict)  # the views' shares added up by key
     statuses: dict[tuple[str, str], str] = field(default_factory=dict)
     notices: list[Notice] = field(default_factory=list)
     census: Census = field(default_factory=Census)
     baseline: dict[str, Decimal] = field(default_factory=dict)  # last fiscal year's area result per KPI, same round
     _kpi_results: list[KpiResult] | None = field(default=None, repr=False)
-    _sources: dict[tuple[str, str], Submission] = field(default_factory=dict, repr=False)  # see :meth:`source`, worked out once in :meth:`of_round`
 
     @classmethod
     def collect(cls, settings: Settings, ledger: Ledger, registry: dict[str, Unit], notices: list[Notice]) -> MasterData:
@@ -106,7 +132,8 @@ class MasterData:
 
     @classmethod
     def of_round(cls, settings: Settings, ledger: Ledger, registry: dict[str, Unit], notices: list[Notice] | None = None) -> MasterData:
-        """The round's latest versions, their issues and facts, and each unit's status per form."""
+        """The round's latest versions, their issues and facts, and each unit's view: those of units
+        whose registry line and latest versions are as in this process's last run are kept."""
         latest = ledger.latest(settings.fiscal_year, settings.round)
         issues = ledger.issues_of(s.id for s in latest.values())
         versions = sorted(latest.values(), key=lambda s: s.id)
@@ -114,71 +141,53 @@ class MasterData:
         facts = {s.id: f for s, f in zip(versions, kept, strict=True)}
         data = cls(settings, registry, latest, issues, facts, notices=notices or [], census=read_census(settings.home, settings.fiscal_year))
         dues = {s.code: deadline(s, settings.fiscal_year, settings.round) for s in form_sets().values() if not s.yearly}
-        for unit in registry.values():
-            for submission in data.sent(unit):
-                if submission.accepted:
-                    for form_code in facts[submission.id].sheets:
-                        data._sources.setdefault((unit.code, form_code), submission)
-            for form_set in sets_for(unit):
-                due = dues[form_set.code]
-                submission = latest.get((unit.code, form_set.code))
-                rows = issues.get(submission.id, []) if submission else []
-                sheets = facts[submission.id].sheets if submission else {}
-                for form in form_set.forms:
-                    data.statuses[(unit.code, form.code)] = form_status(submission, form.code, rows, due, sheets)
+        scope = (settings.database_url, settings.fiscal_year, settings.round, code_salt(), dt.date.today())  # today: size bands are dated
+        inputs = {code: (unit, tuple(_version_key(latest.get((code, s.code))) for s in sets_for(unit))) for code, unit in registry.items()}
+        tally = (TALLIES.get(scope) or Tally.empty()).updated(inputs, lambda code: _view(registry[code], latest, issues, facts, dues))
+        TALLIES.keep(scope, tally)
+        data.views, data.sums = tally.views(), tally.sums
+        for view in data.views.values():
+            data.statuses.update(view.statuses)
         return data
 
     def summary(self) -> dict[str, dict[str, int]]:
-        """Per form: units expected, submitted, on time, late, with errors, missing."""
+        """Per form, in the forms' order: units expected, submitted, on time, late, with errors, missing."""
         result: dict[str, dict[str, int]] = {}
-        for (_, form_code), status in self.statuses.items():
-            counts = result.setdefault(form_code, {"expected": 0, "submitted": 0, "on_time": 0, "late": 0, "errors": 0, "missing": 0})
-            counts["expected"] += 1
-            counts[status] += 1
-            counts["submitted"] += status != "missing"
+        for form in round_forms():
+            for status in ("on_time", "late", "errors", "missing"):
+                count = self.sums.get(("form", form.code, status), (0,))[0]
+                if count:
+                    counts = result.setdefault(form.code, {"expected": 0, "submitted": 0, "on_time": 0, "late": 0, "errors": 0, "missing": 0})
+                    counts["expected"] += count
+                    counts[status] += count
+                    counts["submitted"] += count if status != "missing" else 0
         return result
 
-    def pupils(self, unit: Unit) -> int:
-        """Pupils in the unit's counted enrolment rows."""
-        return self.facts_for(unit, "enrolment").pupils
-
     def size_of(self, unit: Unit) -> str:
-        """A school's size class: the registry's when it has one (OBEC's list has none), else from the
-        pupils it reported this round, by the dated size bands."""
-        if unit.kind != "school":
-            return "-"
-        if unit.size:
-            return unit.size_label
-        pupils = self.pupils(unit) or unit.pupils or 0
-        return SIZE_TH[school_size(pupils)] if pupils else unit.size_label
+        """A school's size class as its rows show it (see :func:`_size`)."""
+        return self.views[unit.code].cells[4]
 
     def units_with_errors(self) -> list[UnitErrors]:
         """Every unit whose latest version of the round has errors, in registry order."""
-        result = []
-        for unit in self.registry.values():
-            errors = [i for s in self.sent(unit) for i in self.issues.get(s.id, []) if i["severity"] == "error"]
-            if errors:
-                first = errors[0]
-                result.append(UnitErrors(unit.code, unit.name_th, len(errors), f"{first['sheet']} {first['cell']}: {first['message_th']}"))
-        return result
+        return [view.errors for view in self.views.values() if view.errors]
 
     def source(self, unit: Unit, form_code: str) -> Submission | None:
-        """The unit's latest accepted version that has the form's sheet: where its rows of the form
-        come from (the summaries ask this of every unit several times a run: one lookup each)."""
-        return self._sources.get((unit.code, form_code))
+        """The unit's latest accepted version that has the form's sheet: where its rows of the form come from."""
+        form_set = self.views[unit.code].sources.get(form_code)
+        return self.latest[(unit.code, form_set)] if form_set else None
 
     def sent(self, unit: Unit) -> list[Submission]:
         """The unit's latest version of each of its form sets (accepted or not)."""
-        return [self.latest[(unit.code, s.code)] for s in sets_for(unit) if (unit.code, s.code) in self.latest]
+        return _sent(unit, self.latest)
 
     def facts_for(self, unit: Unit, form_code: str) -> Facts:
         """The facts of the version the unit's rows of a form come from (none when it sent none)."""
-        submission = self._sources.get((unit.code, form_code))
+        submission = self.source(unit, form_code)
         return self.facts[submission.id] if submission else NO_FACTS
 
     def rows(self, unit: Unit, form_code: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """The unit's rows of a form in its latest accepted version, as (counted, left out): the
-        documents' tables read rows; the master's summaries read :meth:`facts_for`."""
+        documents' tables read rows; the master's summaries read the views' sums."""
         submission = self.source(unit, form_code)
         return split_rows(submission, self.issues.get(submission.id, []), form_code) if submission else ([], [])
 
@@ -189,39 +198,83 @@ class MasterData:
     def kpi_results(self) -> list[KpiResult]:
         """Every school-reported indicator added up from the counted rows, as the catalogue says (worked out once)."""
         if self._kpi_results is None:
-            self._kpi_results = self._aggregate_kpis()
+            self._kpi_results = [
+                aggregate(
+                    indicator,
+                    Reported(*self.sums.get(("kpi", indicator.code), ())),
+                    round=self.settings.round,
+                    fiscal_year=self.settings.fiscal_year,
+                    population=self.census.by_band.get(indicator.population_band or ""),
+                    baseline=self.baseline.get(indicator.code),
+                )
+                for indicator in kpis(reported_by="school", fiscal_year=self.settings.fiscal_year)
+            ]
         return self._kpi_results
-
-    def _aggregate_kpis(self) -> list[KpiResult]:
-        reports = self.kpi_reports()
-        return [
-            aggregate(
-                indicator,
-                reports.get(indicator.code, []),
-                round=self.settings.round,
-                fiscal_year=self.settings.fiscal_year,
-                population=self.census.by_band.get(indicator.population_band or ""),
-                baseline=self.baseline.get(indicator.code),
-            )
-            for indicator in kpis(reported_by="school", fiscal_year=self.settings.fiscal_year)
-        ]
-
-    def kpi_reports(self) -> dict[str, list[tuple[Decimal, Decimal | None]]]:
-        """(numerator, denominator) of each counted KPI row, by indicator code."""
-        reports: dict[str, list[tuple[Decimal, Decimal | None]]] = defaultdict(list)
-        for unit in self.registry.values():
-            for report in self.facts_for(unit, "kpi_report").kpis:
-                reports[report.kpi].append((report.numerator, report.denominator))
-        return reports
 
     def left_out(self, form_code: str) -> list[tuple[Unit, list[int]]]:
         """Units whose rows of a form were left out of the totals, with those rows' numbers."""
-        result = []
-        for unit in self.registry.values():
-            rows = self.facts_for(unit, form_code).left_out.get(form_code)
-            if rows:
-                result.append((unit, rows))
-        return result
+        return [(self.registry[code], view.left_out[form_code]) for code, view in self.views.items() if form_code in view.left_out]
+
+
+def _version_key(submission: Submission | None) -> tuple[Any, ...] | None:
+    """What of a version a unit's view depends on, beside its stored rows and issues (which never
+    change once stored): the id and, should a ledger be made afresh, what would tell another apart."""
+    if submission is None:
+        return None
+    return (submission.id, submission.sha256, submission.version, submission.submitted_at, submission.accepted, submission.errors, submission.warnings)
+
+
+def _sent(unit: Unit, latest: dict[tuple[str, str], Submission]) -> list[Submission]:
+    return [latest[(unit.code, s.code)] for s in sets_for(unit) if (unit.code, s.code) in latest]
+
+
+def _view(unit: Unit, latest: dict[tuple[str, str], Submission], issues: dict[int, list[dict[str, Any]]], facts: dict[int, Facts], dues: dict[str, dt.datetime]) -> UnitView:
+    sources: dict[str, str] = {}
+    statuses = []
+    for form_set in sets_for(unit):
+        submission = latest.get((unit.code, form_set.code))
+        rows = issues.get(submission.id, []) if submission else []
+        sheets = facts[submission.id].sheets if submission else {}
+        for form in form_set.forms:
+            statuses.append(((unit.code, form.code), form_status(submission, form.code, rows, dues[form_set.code], sheets)))
+        if submission and submission.accepted:
+            for form_code in sheets:
+                sources.setdefault(form_code, form_set.code)
+    source = {form_code: latest[(unit.code, form_set)] for form_code, form_set in sources.items()}
+    of = {form_code: facts[submission.id] for form_code, submission in source.items()}
+    size = _size(unit, of.get("enrolment", NO_FACTS))
+    cells = (unit.code, unit.name_th, unit.district_label, unit.network_label, size)
+    sent = _sent(unit, latest)
+    errors = [i for s in sent for i in issues.get(s.id, []) if i["severity"] == "error"]
+    last = max(sent, key=lambda s: s.submitted_at) if sent else None
+    tables = {}
+    for form_code, submission in source.items():
+        if of[form_code].sheets[form_code]:
+            found = tuple((i["cell"], i["severity"]) for i in issues.get(submission.id, []) if i["form"] == form_code)  # what marks rows as errors or left out
+            tables[form_code] = (form_code, submission.sha256, found, (*cells, submission.version, _bangkok(submission.submitted_at)))
+    status = unit_status([s for _, s in statuses])
+    return UnitView(
+        statuses=tuple(statuses),
+        status=status,
+        sources=sources,
+        cells=cells,
+        last=(_bangkok(last.submitted_at), last.version) if last else None,
+        errors=UnitErrors(unit.code, unit.name_th, len(errors), f"{errors[0]['sheet']} {errors[0]['cell']}: {errors[0]['message_th']}") if errors else None,
+        left_out={form_code: rows for form_code, f in of.items() if (rows := f.left_out.get(form_code))},
+        tables=tables,
+        share=unit_share(unit, statuses, status, size, of),
+    )
+
+
+def _size(unit: Unit, enrolment: Facts) -> str:
+    """A school's size class: the registry's when it has one (OBEC's list has none), else from the
+    pupils it reported this round, by the dated size bands."""
+    if unit.kind != "school":
+        return "-"
+    if unit.size:
+        return unit.size_label
+    pupils = enrolment.pupils or unit.pupils or 0
+    return SIZE_TH[school_size(pupils)] if pupils else unit.size_label
 
 
 def _baseline(settings: Settings, ledger: Ledger, registry: dict[str, Unit]) -> dict[str, Decimal]:
@@ -236,10 +289,6 @@ def _baseline(settings: Settings, ledger: Ledger, registry: dict[str, Unit]) -> 
 
 def _bangkok(value: dt.datetime) -> dt.datetime:
     return value.astimezone(BANGKOK).replace(tzinfo=None)
-
-
-def _unit_cells(unit: Unit, data: MasterData) -> list[Any]:
-    return [unit.code, unit.name_th, unit.district_label, unit.network_label, data.size_of(unit)]
 
 
 def _row_errors(issue_rows: list[dict[str, Any]], form_code: str) -> dict[int, int]:
@@ -273,14 +322,12 @@ def _form_plan(form: Form, data: MasterData) -> SheetPlan:
     for offset, kind in enumerate(value_kinds(form)):
         if kind in KIND_FORMATS:
             plan.column_formats[first + offset] = KIND_FORMATS[kind]
-    for unit in data.registry.values():
-        submission = data.source(unit, form.code)
-        if submission is None or not data.facts[submission.id].sheets[form.code]:
+    for code, view in data.views.items():
+        source = view.tables.get(form.code)
+        if source is None:
             continue
-        unit_cells = (*_unit_cells(unit, data), submission.version, _bangkok(submission.submitted_at))
-        issue_rows = data.issues.get(submission.id, [])
-        found = tuple((i["cell"], i["severity"]) for i in issue_rows if i["form"] == form.code)  # what marks rows as errors or left out
-        blocks.append(UnitRows((form.code, submission.sha256, found, unit_cells), partial(_unit_rows, form, submission, unit_cells, issue_rows)))
+        submission = data.source(data.registry[code], form.code)
+        blocks.append(UnitRows(source, partial(_unit_rows, form, submission, source[3], data.issues.get(submission.id, []))))
     return plan
 
 
@@ -307,12 +354,10 @@ def _status_plan(data: MasterData, forms: list[Form]) -> SheetPlan:
     plan.column_formats[first + len(forms)] = DATE_TIME_FORMAT
     colours = {STATUS_TH[s]: Style(fill=fill) for s, fill in STATUS_FILL.items()}
     plan.value_styles = dict.fromkeys(range(first, first + len(forms)), colours)
-    for unit in data.registry.values():
-        statuses = [data.statuses.get((unit.code, f.code)) for f in forms]
-        submissions = data.sent(unit)
-        last = max(submissions, key=lambda s: s.submitted_at) if submissions else None
-        kind = "โรงเรียน" if unit.kind == "school" else "กลุ่มงาน"
-        row = [*_unit_cells(unit, data), kind, *(STATUS_TH[s] if s else "-" for s in statuses), _bangkok(last.submitted_at) if last else None, last.version if last else None]
+    for code, view in data.views.items():
+        statuses = [data.statuses.get((code, f.code)) for f in forms]
+        kind = "โรงเรียน" if data.registry[code].kind == "school" else "กลุ่มงาน"
+        row = [*view.cells, kind, *(STATUS_TH[s] if s else "-" for s in statuses), *(view.last or (None, None))]
         blocks.append(UnitRows(("status", *row), partial(list, [row])))
     return plan
 
@@ -440,9 +485,9 @@ def _data_rows(plans: list[SheetPlan], sheet: Any, styles: dict[str, str], cache
         tables.append(Table(plan.blocks or [], plan.data_from + 1, [styles.get(plan.column_formats.get(c, ""), "") for c in columns], by_value, plan.column_formats))
     result = {}
     for (part, plan), table, blocks in zip(parts.items(), tables, cache.blocks(tables), strict=True):
-        for block in blocks:
-            plan.block_rows += block.count
-            for c, need in block.widths.items():
+        plan.block_rows += sum(block.count for block in blocks)
+        for c, need in enumerate(map(max, zip_longest(*(block.widths for block in blocks), fillvalue=-1))):
+            if need >= 0:
                 plan.data_widths[c] = max(plan.data_widths.get(c, 0), need)
         result[part] = (table.first_row, [block.rows for block in blocks])
     return result

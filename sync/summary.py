@@ -10,8 +10,9 @@ reported. Budget is by expense category and item as units report it; KPIs by str
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +30,9 @@ from rules.kpi import KpiResult, Status
 from .registry import Unit
 from .settings import BANGKOK
 from .sheetplan import BOLD, COUNT_FORMAT, DECIMAL_FORMAT, MONEY_FORMAT, SUBTOTAL, TITLE, TOTAL, SheetPlan, Style
-from .status import STATUS_TH, unit_status
+from .status import STATUS_TH
+from .tally import Share, Vector
+from .unitfacts import NO_FACTS, Facts
 
 if TYPE_CHECKING:
     from .master import MasterData
@@ -65,52 +68,53 @@ def _percent(part: Any, whole: Any) -> Decimal | None:
     return kpi_value(part, whole) if whole and 0 <= part <= whole else None
 
 
-def _schools(data: MasterData) -> list[Unit]:
-    return [u for u in data.registry.values() if u.kind == "school"]
+# --- what each unit adds up to -------------------------------------------------------------------
+
+
+def unit_share(unit: Unit, statuses: list[tuple[tuple[str, str], str]], status: str, size: str, facts: dict[str, Facts]) -> Share:
+    """What one unit adds to every table here, under the keys the tables read the area's sums by
+    (:mod:`sync.tally`): each form's status; a school's totals by district, size class and network
+    and its overall status; budget lines and indicator reports from the counted rows of any unit.
+    ``facts`` are those of the versions its rows come from, by form code."""
+    parts: list[tuple[Hashable, Vector]] = [(("form", form_code, form_status), (1,)) for (_, form_code), form_status in statuses]
+    use = facts.get("budget_use", NO_FACTS)
+    if unit.kind == "school":
+        enrolment = facts.get("enrolment", NO_FACTS)
+        totals = (1, int(enrolment.counted("enrolment") > 0), enrolment.pupils, enrolment.rooms, *_money(use))
+        groups: list[Hashable] = [("area",), ("district", unit.district_label), ("size", size), ("network", unit.network_label), ("network", unit.network_label, size)]
+        parts += [(group, totals) for group in groups]
+        parts.append((("school", status), (1,)))
+        if unit.network:
+            parts.append((("has-network",), (1,)))
+    parts += [(("budget", line.category_th, line.item), (1, line.allocated, line.committed, line.disbursed)) for line in use.budget]
+    reports = facts.get("kpi_report", NO_FACTS)
+    parts += [(("kpi", report.kpi), (1, report.numerator, report.denominator or Decimal(0))) for report in reports.kpis]
+    parts += [(("kpi-left-out", code), (1,)) for code in reports.kpis_left_out]
+    return tuple(parts)
+
+
+def _money(use: Facts) -> tuple[Decimal, Decimal, Decimal]:
+    return (sum((line.allocated for line in use.budget), Decimal(0)), sum((line.committed for line in use.budget), Decimal(0)), sum((line.disbursed for line in use.budget), Decimal(0)))
 
 
 # --- money and people, grouped -------------------------------------------------------------------
 
-
-class _Totals:
-    """Schools, those that sent enrolment, pupils, rooms, allocated, committed, disbursed."""
-
-    HEADERS: tuple[str, ...] = ("โรงเรียน", "ส่งข้อมูลนักเรียน", "นักเรียน (คน)", "ห้องเรียน", "ได้รับจัดสรร (บาท)", "ก่อหนี้ผูกพัน (บาท)", "เบิกจ่ายแล้ว (บาท)", "ร้อยละการเบิกจ่าย")
-
-    def __init__(self) -> None:
-        self.values: list[Any] = [0, 0, 0, 0, Decimal(0), Decimal(0), Decimal(0)]
-
-    def add(self, data: MasterData, unit: Unit) -> None:
-        enrolment, use = data.facts_for(unit, "enrolment"), data.facts_for(unit, "budget_use")
-        self.values[0] += 1
-        self.values[1] += enrolment.counted("enrolment") > 0
-        self.values[2] += enrolment.pupils
-        self.values[3] += enrolment.rooms
-        for line in use.budget:
-            self.values[4] += line.allocated
-            self.values[5] += line.committed
-            self.values[6] += line.disbursed
-
-    def cells(self) -> list[Any]:
-        return [*self.values, _percent(self.values[6], self.values[4])]
-
-    @staticmethod
-    def formats(first: int) -> dict[int, str]:
-        return {first + i: f for i, f in enumerate([COUNT_FORMAT] * 4 + [MONEY_FORMAT] * 3 + [DECIMAL_FORMAT])}
+TOTALS_HEADERS = ("โรงเรียน", "ส่งข้อมูลนักเรียน", "นักเรียน (คน)", "ห้องเรียน", "ได้รับจัดสรร (บาท)", "ก่อหนี้ผูกพัน (บาท)", "เบิกจ่ายแล้ว (บาท)", "ร้อยละการเบิกจ่าย")
+NO_TOTALS: Vector = (0, 0, 0, 0, Decimal(0), Decimal(0), Decimal(0))  # schools, those that sent enrolment, pupils, rooms, allocated, committed, disbursed
+TOTALS_FORMATS = {1 + i: f for i, f in enumerate([COUNT_FORMAT] * 4 + [MONEY_FORMAT] * 3 + [DECIMAL_FORMAT])}
 
 
-def _grouped(data: MasterData, key: Callable[[Unit], Any]) -> dict[Any, _Totals]:
-    groups: dict[Any, _Totals] = defaultdict(_Totals)
-    for unit in _schools(data):
-        groups[key(unit)].add(data, unit)
-    return dict(sorted(groups.items()))
+def _totals_cells(totals: Vector) -> list[Any]:
+    return [*totals, _percent(totals[6], totals[4])]
 
 
-def _area_total(data: MasterData) -> _Totals:
-    total = _Totals()
-    for unit in _schools(data):
-        total.add(data, unit)
-    return total
+def _groups(data: MasterData, *key: Any) -> list[tuple[Any, Vector]]:
+    """The schools' totals under keys that start with ``key``, by the next part of the key, in order."""
+    return sorted((k[len(key)], totals) for k, totals in data.sums.items() if len(k) == len(key) + 1 and k[: len(key)] == key)
+
+
+def _area_total(data: MasterData) -> Vector:
+    return data.sums.get(("area",), NO_TOTALS)
 
 
 def summary_plan(data: MasterData, forms: list[Form]) -> SheetPlan:
@@ -129,32 +133,26 @@ def summary_plan(data: MasterData, forms: list[Form]) -> SheetPlan:
 
     plan.add([])
     plan.add(["2. สรุปรายอำเภอ (นับเฉพาะแถวที่ไม่มีข้อผิดพลาด)"], BOLD)
-    plan.header(["อำเภอ", *_Totals.HEADERS])
-    for district, totals in _grouped(data, lambda u: u.district_label).items():
-        _row(plan, [district, *totals.cells()], _Totals.formats(1))
-    _row(plan, ["รวมทั้งเขต", *_area_total(data).cells()], _Totals.formats(1), TOTAL)
+    plan.header(["อำเภอ", *TOTALS_HEADERS])
+    for district, totals in _groups(data, "district"):
+        _row(plan, [district, *_totals_cells(totals)], TOTALS_FORMATS)
+    _row(plan, ["รวมทั้งเขต", *_totals_cells(_area_total(data))], TOTALS_FORMATS, TOTAL)
 
     plan.add([])
-    if any(u.network for u in _schools(data)):
+    if ("has-network",) in data.sums:
         plan.add(["3. สรุปตามกลุ่มเครือข่ายและขนาดโรงเรียน (ขนาดตามทะเบียน หรือตามจำนวนนักเรียนที่รายงาน)"], BOLD)
-        plan.header(["กลุ่มเครือข่าย / ขนาด", *_Totals.HEADERS])
-        for network in sorted({u.network_label for u in _schools(data)}):
-            members = [u for u in _schools(data) if u.network_label == network]
-            by_size: dict[str, _Totals] = defaultdict(_Totals)
-            subtotal = _Totals()
-            for unit in members:
-                by_size[data.size_of(unit)].add(data, unit)
-                subtotal.add(data, unit)
+        plan.header(["กลุ่มเครือข่าย / ขนาด", *TOTALS_HEADERS])
+        for network, subtotal in _groups(data, "network"):
             plan.add([network], BOLD)
-            for size, totals in sorted(by_size.items()):
-                _row(plan, [f"    {size}", *totals.cells()], _Totals.formats(1))
-            _row(plan, [f"รวม{network}", *subtotal.cells()], _Totals.formats(1), SUBTOTAL)
+            for size, totals in _groups(data, "network", network):
+                _row(plan, [f"    {size}", *_totals_cells(totals)], TOTALS_FORMATS)
+            _row(plan, [f"รวม{network}", *_totals_cells(subtotal)], TOTALS_FORMATS, SUBTOTAL)
     else:
         plan.add(["3. สรุปตามขนาดโรงเรียน (ขนาดตามจำนวนนักเรียนที่รายงาน: ทะเบียนไม่มีกลุ่มเครือข่ายและขนาด)"], BOLD)
-        plan.header(["ขนาด", *_Totals.HEADERS])
-        for size, totals in _grouped(data, data.size_of).items():
-            _row(plan, [size, *totals.cells()], _Totals.formats(1))
-    _row(plan, ["รวมทั้งเขต", *_area_total(data).cells()], _Totals.formats(1), TOTAL)
+        plan.header(["ขนาด", *TOTALS_HEADERS])
+        for size, totals in _groups(data, "size"):
+            _row(plan, [size, *_totals_cells(totals)], TOTALS_FORMATS)
+    _row(plan, ["รวมทั้งเขต", *_totals_cells(_area_total(data))], TOTALS_FORMATS, TOTAL)
 
     plan.add([])
     plan.add(["4. งบประมาณตามงบรายจ่ายและรายการที่หน่วยรายงาน (แบบการใช้งบประมาณ รวมกลุ่มงานในสำนักงาน)"], BOLD)
@@ -240,14 +238,9 @@ def _lines(text: str, width: int) -> list[str]:
 def budget_lines(data: MasterData) -> dict[str, dict[str, list[Any]]]:
     """(units reporting, allocated, committed, disbursed) by Thai category name and item, from counted rows."""
     lines: dict[str, dict[str, list[Any]]] = defaultdict(dict)
-    for unit in data.registry.values():
-        for line in data.facts_for(unit, "budget_use").budget:
-            sums = lines[line.category_th].setdefault(line.item, [0, Decimal(0), Decimal(0), Decimal(0)])
-            sums[0] += 1
-            sums[1] += line.allocated
-            sums[2] += line.committed
-            sums[3] += line.disbursed
-    return {category: dict(sorted(items.items())) for category, items in sorted(lines.items())}
+    for key, sums in sorted((key, sums) for key, sums in data.sums.items() if key[0] == "budget"):
+        lines[key[1]][key[2]] = list(sums)
+    return dict(lines)
 
 
 def _budget_cells(sums: list[Any]) -> list[Any]:
@@ -263,11 +256,7 @@ def by_strategy(results: Iterable[KpiResult]) -> dict[int, list[KpiResult]]:
 
 
 def kpi_rows_left_out(data: MasterData) -> dict[str, int]:
-    counts: dict[str, int] = defaultdict(int)
-    for unit in data.registry.values():
-        for kpi in data.facts_for(unit, "kpi_report").kpis_left_out:
-            counts[kpi] += 1
-    return counts
+    return {code: counts[0] for code, counts in _groups(data, "kpi-left-out")}
 
 
 def kpi_note(result: KpiResult, left_out: int) -> str | None:
@@ -284,31 +273,26 @@ def executive_plan(data: MasterData) -> SheetPlan:
     """สรุปผู้บริหาร: submission rate, disbursement rate, KPIs met or not by strategy, the schools most behind."""
     plan = SheetPlan(EXECUTIVE, portrait=True, one_page=True)
     _heading(data, plan, "สรุปผู้บริหาร ผลการรวมข้อมูล")
-    schools = _schools(data)
-    by_unit: dict[str, list[str]] = defaultdict(list)
-    for (code, _), status in data.statuses.items():
-        by_unit[code].append(status)
-    statuses = {u.code: unit_status(by_unit[u.code]) for u in schools}
-    total = len(schools)
+    schools = {status: counts[0] for status, counts in _groups(data, "school")}
+    total = sum(schools.values())
 
     plan.add([])
     plan.add(["การส่งข้อมูลของโรงเรียน"], BOLD)
     plan.header(["รายการ", "จำนวน (แห่ง)", "ร้อยละ"])
-    sent = sum(1 for s in statuses.values() if s != "missing")
     for label, count in (
         ("โรงเรียนทั้งหมด", total),
-        ("ส่งข้อมูลแล้ว", sent),
-        (f"  {STATUS_TH['on_time']}", sum(1 for s in statuses.values() if s == "on_time")),
-        (f"  {STATUS_TH['late']}", sum(1 for s in statuses.values() if s == "late")),
-        (f"  {STATUS_TH['errors']} (ต้องแก้ไข)", sum(1 for s in statuses.values() if s == "errors")),
-        (STATUS_TH["missing"], sum(1 for s in statuses.values() if s == "missing")),
+        ("ส่งข้อมูลแล้ว", total - schools.get("missing", 0)),
+        (f"  {STATUS_TH['on_time']}", schools.get("on_time", 0)),
+        (f"  {STATUS_TH['late']}", schools.get("late", 0)),
+        (f"  {STATUS_TH['errors']} (ต้องแก้ไข)", schools.get("errors", 0)),
+        (STATUS_TH["missing"], schools.get("missing", 0)),
     ):
         _row(plan, [label, count, _percent(count, total)], {1: COUNT_FORMAT, 2: DECIMAL_FORMAT})
 
     plan.add([])
     plan.add(["การเบิกจ่ายงบประมาณที่โรงเรียนรายงาน"], BOLD)
     plan.header(["รายการ", "จำนวนเงิน (บาท)", "ร้อยละของที่ได้รับจัดสรร"])
-    area = _area_total(data).values
+    area = _area_total(data)
     for label, amount in (("ได้รับจัดสรร", area[4]), ("ก่อหนี้ผูกพัน", area[5]), ("เบิกจ่ายแล้ว", area[6]), ("คงเหลือ", area[4] - area[5] - area[6])):
         _row(plan, [label, amount, _percent(amount, area[4]) if label != "ได้รับจัดสรร" else None], {1: MONEY_FORMAT, 2: DECIMAL_FORMAT})
 
@@ -325,10 +309,13 @@ def executive_plan(data: MasterData) -> SheetPlan:
     plan.add([])
     plan.add([f"โรงเรียนที่ต้องติดตามมากที่สุด {MOST_BEHIND} แห่ง (ยังไม่ส่งก่อน แล้วเรียงตามจำนวนข้อผิดพลาด)"], BOLD)
     plan.header(["โรงเรียน", "อำเภอ", "สถานะ", "ข้อผิดพลาด"])
-    errors = {u.unit_code: u.errors for u in data.units_with_errors()}
-    behind = sorted((u for u in schools if statuses[u.code] in ("missing", "errors")), key=lambda u: (statuses[u.code] != "missing", -errors.get(u.code, 0), u.code))
-    for unit in behind[:MOST_BEHIND]:
-        _row(plan, [f"{unit.code} {unit.name_th}", unit.district_label, STATUS_TH[statuses[unit.code]], errors.get(unit.code, 0)], {3: COUNT_FORMAT})
+    behind = heapq.nsmallest(
+        MOST_BEHIND,
+        ((view.status != "missing", -(view.errors.errors if view.errors else 0), code) for code, view in data.views.items() if view.status in ("missing", "errors") and data.registry[code].kind == "school"),
+    )
+    for not_missing, errors, code in behind:
+        unit = data.registry[code]
+        _row(plan, [f"{unit.code} {unit.name_th}", unit.district_label, STATUS_TH["errors" if not_missing else "missing"], -errors], {3: COUNT_FORMAT})
     if not behind:
         plan.add(["ทุกโรงเรียนส่งข้อมูลครบและไม่มีข้อผิดพลาด"])
     plan.widths |= {0: 46}

@@ -35,7 +35,7 @@ from .ledger import Submission
 SCHEMA = 1  # PRAGMA user_version: a file of another layout is emptied, not misread
 UNUSED_DAYS = 800  # facts no run has used for two years and more are dropped (last year's baseline is read every run)
 MONEY_KEYS = ("allocated", "committed", "disbursed")
-WARM: Warm[Facts] = Warm()
+WARM: Warm[dict[str, Facts]] = Warm()
 
 
 class BudgetLine(NamedTuple):
@@ -166,7 +166,7 @@ class FactsCache:
         """Each version's facts: those in memory from this process's last run, then kept ones read,
         the others worked out now and kept."""
         keys = [self.key(submission, issue_rows) for submission, issue_rows in versions]
-        warm = WARM.get(self.scope)
+        warm = WARM.get(self.scope) or {}
         db = open_cache(self.path, SCHEMA, "facts", "key TEXT PRIMARY KEY, facts TEXT NOT NULL, used TEXT NOT NULL")
         kept = _read(db, [key for key in keys if key not in warm]) if db else {}
         used: dict[str, Facts] = {}

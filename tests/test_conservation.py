@@ -135,8 +135,10 @@ def _recomputed(database_url: str) -> dict[str, Decimal]:
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(sent=st.lists(FILES, min_size=SCHOOLS, max_size=SCHOOLS), orphan=st.booleans(), duplicate=st.booleans())
-def test_every_file_is_accounted_for_and_every_total_is_the_ledgers(sent, orphan, duplicate):
+@given(sent=st.lists(FILES, min_size=SCHOOLS, max_size=SCHOOLS), resent=st.lists(st.one_of(st.none(), st.lists(MUTATION, max_size=3)), min_size=SCHOOLS, max_size=SCHOOLS), orphan=st.booleans(), duplicate=st.booleans())
+def test_every_file_is_accounted_for_and_every_total_is_the_ledgers(sent, resent, orphan, duplicate):
+    """Then some schools send one more file and the same process runs again: it adds only their
+    difference to the sums it kept (sync.tally), and the totals are the ledger's again."""
     base, books = _base()
     codes = sorted(books)
     home = Path(tempfile.mkdtemp(prefix="esaplan-run-"))
@@ -160,41 +162,56 @@ def test_every_file_is_accounted_for_and_every_total_is_the_ledgers(sent, orphan
 
         settings_ = load_settings(home, fiscal_year=FY, round=ROUND)
         result = consolidate(settings_)
-
-        ledger = open_ledger(settings_.database_url)
-        for code in codes:
-            stored = [s for s in ledger.history(code) if (s.fiscal_year, s.round) == (FY, ROUND)]
-            assert {s.sha256 for s in stored} == expected.get(code, set()), f"{code}: every file once, nothing else"
-            assert len(stored) == len({s.sha256 for s in stored})
         unknown = [n for n in result.notices if n.rule == "UNKNOWN-UNIT"]
         assert len(unknown) == int(orphan) and (not orphan or "ไม่รู้ว่าของใคร.xlsx" in unknown[0].message_th)
-
-        book = load_workbook(result.master_path, read_only=True)
-        status = {row[0]: row for row in book["สถานะการส่ง"].iter_rows(min_row=2, values_only=True)}
-        problems = [row for row in book["ปัญหาที่พบ"].iter_rows(min_row=2, values_only=True)]
-        forms = len(form_sets()["school"].forms)
-        for code in codes:
-            shown = status[code][6 : 6 + forms]
-            if code in expected:
-                assert "ยังไม่ส่ง" not in shown, f"{code} sent something: it is never shown as missing"
-                newest = max((s for s in ledger.history(code) if (s.fiscal_year, s.round) == (FY, ROUND)), key=lambda s: s.version)
-                assert status[code][-1] == newest.version
-                if not newest.accepted or "มีข้อผิดพลาด" in shown:
-                    assert any(p[0] == code and p[5] == "ข้อผิดพลาด" for p in problems), f"{code}: an error is listed for it"
-            else:
-                assert set(shown) == {"ยังไม่ส่ง"}
-
-        totals = _recomputed(settings_.database_url)
-        summary = list(book["สรุป"].iter_rows(values_only=True))
-        area_row = next(row for row in summary if row and row[0] == "รวมทั้งเขต")  # the district table's total
-        assert (area_row[3], area_row[4]) == (totals["pupils"], totals["rooms"])
-        assert Decimal(str(area_row[5])) == totals["allocated"] and Decimal(str(area_row[7])) == totals["disbursed"]
-        s13 = next(row for row in book["สรุปตัวชี้วัด"].iter_rows(values_only=True) if row and row[0] == "S1.3")
-        assert Decimal(str(s13[5] or 0)) == totals["S1.3 numerator"]
-        assert Decimal(str(s13[6] or 0)) == totals["S1.3 denominator"]
-        book.close()
+        _check(settings_, result, codes, expected)
 
         again = consolidate(settings_)
         assert again.new_versions == 0 and not again.master_written, "the same inputs again change nothing"
+
+        for index, (code, mutations) in enumerate(zip(codes, resent, strict=True)):
+            if mutations is not None:
+                content = _mutate(books[code], code, [c for c in codes if c != code], mutations)
+                path = home / "inbox" / code / "ส่งอีกครั้ง.xlsx"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(content)
+                stamp = STAMP + 10_000 + index
+                os.utime(path, (stamp, stamp))
+                expected.setdefault(code, set()).add(hashlib.sha256(content).hexdigest())
+        _check(settings_, consolidate(settings_), codes, expected)
     finally:
         shutil.rmtree(home, ignore_errors=True)
+
+
+def _check(settings_, result, codes: list[str], expected: dict[str, set[str]]) -> None:
+    """Every file stored once; each school's status and the master's totals are the ledger's."""
+    ledger = open_ledger(settings_.database_url)
+    for code in codes:
+        stored = [s for s in ledger.history(code) if (s.fiscal_year, s.round) == (FY, ROUND)]
+        assert {s.sha256 for s in stored} == expected.get(code, set()), f"{code}: every file once, nothing else"
+        assert len(stored) == len({s.sha256 for s in stored})
+
+    book = load_workbook(result.master_path, read_only=True)
+    status = {row[0]: row for row in book["สถานะการส่ง"].iter_rows(min_row=2, values_only=True)}
+    problems = [row for row in book["ปัญหาที่พบ"].iter_rows(min_row=2, values_only=True)]
+    forms = len(form_sets()["school"].forms)
+    for code in codes:
+        shown = status[code][6 : 6 + forms]
+        if code in expected:
+            assert "ยังไม่ส่ง" not in shown, f"{code} sent something: it is never shown as missing"
+            newest = max((s for s in ledger.history(code) if (s.fiscal_year, s.round) == (FY, ROUND)), key=lambda s: s.version)
+            assert status[code][-1] == newest.version
+            if not newest.accepted or "มีข้อผิดพลาด" in shown:
+                assert any(p[0] == code and p[5] == "ข้อผิดพลาด" for p in problems), f"{code}: an error is listed for it"
+        else:
+            assert set(shown) == {"ยังไม่ส่ง"}
+
+    totals = _recomputed(settings_.database_url)
+    summary = list(book["สรุป"].iter_rows(values_only=True))
+    area_row = next(row for row in summary if row and row[0] == "รวมทั้งเขต")  # the district table's total
+    assert (area_row[3], area_row[4]) == (totals["pupils"], totals["rooms"])
+    assert Decimal(str(area_row[5])) == totals["allocated"] and Decimal(str(area_row[7])) == totals["disbursed"]
+    s13 = next(row for row in book["สรุปตัวชี้วัด"].iter_rows(values_only=True) if row and row[0] == "S1.3")
+    assert Decimal(str(s13[5] or 0)) == totals["S1.3 numerator"]
+    assert Decimal(str(s13[6] or 0)) == totals["S1.3 denominator"]
+    book.close()

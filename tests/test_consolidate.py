@@ -14,13 +14,14 @@ from click.testing import CliRunner
 from filelock import FileLock
 from openpyxl import Workbook, load_workbook
 from openpyxl.chart import BarChart, Reference
+from python_calamine import CalamineWorkbook
 from sqlalchemy import func, select
 
 import rules.parameters
 from rules.forms import form_sets
 from rules.parameters import DATA_DIR
 from sync import master as master_module
-from sync import unitfacts
+from sync import tablerows, unitfacts
 from sync.cachefile import Warm
 from sync.cli import main
 from sync.consolidate import ConsolidationBusy, Incoming, consolidate, ingest
@@ -277,6 +278,47 @@ def test_the_master_is_cell_for_cell_what_openpyxl_alone_writes(demo_copy):
         _same_as_openpyxl(settings)
 
 
+def test_a_master_made_from_kept_views_is_the_one_a_new_process_makes(demo_copy, monkeypatch):
+    """A long-lived process keeps each unit's view and the area's sums and adds only the changed
+    units' difference (sync.tally). After one school resends a corrected file, another one with a
+    mistake, a third moves district in the registry and a fourth leaves it, every sheet of its
+    master is cell for cell the one a new process writes with nothing kept (memory, caches, master)."""
+    settings = load_settings(demo_copy)
+    _resubmit(demo_copy, 30)
+    assert consolidate(settings).master_written  # this process now holds the area's views
+    _resubmit(demo_copy, 31, code="99000002")
+    unit = load_registry(settings.registry_path)["99000003"]
+    write_template(form_sets()["school"], settings.inbox / unit.code / "ผิด.xlsx", fiscal_year=settings.fiscal_year, round_=settings.round, unit=unit, values={"enrolment": [{"grade": "ป.1", "male": "สิบ", "female": 12, "rooms": 1}]})
+    with settings.registry_path.open(encoding="utf-8-sig", newline="") as handle:
+        lines = list(csv.DictReader(handle))
+    moved, gone = lines[3], lines[4]
+    moved["district"] = "อำเภอใหม่ (สมมุติ)"
+    with settings.registry_path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(lines[0]))
+        writer.writeheader()
+        writer.writerows(line for line in lines if line is not gone)
+    assert consolidate(settings).master_written
+    kept = _all_cells(settings.master_path())
+    assert any(row and row[0] == "อำเภอใหม่ (สมมุติ)" for row in kept["สรุป"])
+    assert not any(row and row[0] == gone["code"] for row in kept["สถานะการส่ง"])
+    for warm in (master_module, unitfacts, tablerows):
+        monkeypatch.setattr(warm, "TALLIES" if warm is master_module else "WARM", Warm())
+    for made in (settings.master_path(), settings.master_dir / ".facts.sqlite", *settings.master_dir.glob(".rows-*.sqlite")):
+        made.unlink()
+    assert consolidate(settings).master_written
+    afresh = _all_cells(settings.master_path())
+    assert afresh.keys() == kept.keys()
+    for sheet, rows in afresh.items():
+        assert rows == kept[sheet], sheet
+
+
+def _all_cells(path: Path) -> dict[str, list[list[object]]]:
+    """Every sheet's cells as calamine reads them, less the line that says when the master was made."""
+    with CalamineWorkbook.from_path(str(path)) as book:
+        sheets = {name: book.get_sheet_by_name(name).to_python() for name in book.sheet_names}
+    return {name: [row for row in rows if not any(isinstance(v, str) and "รวมข้อมูลเมื่อ" in v for v in row)] for name, rows in sheets.items()}
+
+
 def _same_as_openpyxl(settings) -> None:
     ledger = open_ledger(settings.database_url)
     data = MasterData.collect(settings, ledger, load_registry(settings.registry_path), [])
@@ -475,10 +517,12 @@ def test_summaries_from_kept_facts_are_those_of_rows_read_afresh(demo_copy, monk
     registry = load_registry(settings.registry_path)
     in_memory = MasterData.collect(settings, open_ledger(settings.database_url), registry, [])
     monkeypatch.setattr(unitfacts, "WARM", Warm())  # a new process: the file only
+    monkeypatch.setattr(master_module, "TALLIES", Warm())
     kept = MasterData.collect(settings, open_ledger(settings.database_url), registry, [])
     assert kept.facts == in_memory.facts
     (settings.master_dir / ".facts.sqlite").unlink()
     monkeypatch.setattr(unitfacts, "WARM", Warm())
+    monkeypatch.setattr(master_module, "TALLIES", Warm())
     afresh = MasterData.collect(settings, open_ledger(settings.database_url), registry, [])
     assert kept.facts == afresh.facts and kept.statuses == afresh.statuses
     forms = master_module.round_forms()

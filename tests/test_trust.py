@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from rules import ParseError, kpi, kpis, reporting_round
-from rules.kpi import aggregate, check_report
+from rules.kpi import Reported, aggregate, check_report
 from sync.cli import main
 from sync.ledger import open_ledger
 from sync.registry import find_unit, load_registry, unit_code
@@ -244,7 +244,7 @@ def test_check_report_follows_how_the_indicator_adds_up():
     assert check_report(kpi("S1.1"), d(90), None) == [], "the census is the population KPIs' denominator"
     assert [p.rule for p in check_report(kpi("S2.2"), d(2), None)] == ["KPI-YESNO"]
     assert [p.severity for p in check_report(kpi("S2.11"), d(12), d(40))] == ["warning"]
-    assert aggregate(kpi("S1.3"), [], round=6, fiscal_year=2570).note_th == "ยังไม่มีโรงเรียนรายงาน"
+    assert aggregate(kpi("S1.3"), Reported(), round=6, fiscal_year=2570).note_th == "ยังไม่มีโรงเรียนรายงาน"
 
 
 def test_rows_with_errors_stay_out_of_pupils_rooms_and_budget(area):

@@ -1,0 +1,52 @@
+"""The area's sums kept from run to run and changed by differences are the sums taken afresh."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sync.tally import Share, Tally
+
+KEYS = st.sampled_from([("area",), ("district", "หนองเรือ"), ("district", "ชุมแพ"), ("budget", "งบดำเนินงาน", "ค่าวัสดุ"), ("kpi", "S1.3")])
+MONEY = st.decimals(min_value=Decimal("-1e9"), max_value=Decimal("1e9"), places=2, allow_nan=False, allow_infinity=False)
+SHARE = st.lists(st.tuples(KEYS, st.tuples(st.just(1), st.integers(0, 10**6), MONEY)), max_size=4).map(tuple)
+AREA = st.dictionaries(st.sampled_from([f"4005{n:04d}" for n in range(8)]), st.tuples(st.integers(0, 3), SHARE), max_size=8)
+
+
+@dataclass(frozen=True)
+class View:
+    share: Share
+
+
+def _afresh(area: dict[str, tuple[int, Share]]) -> dict[object, tuple[object, ...]]:
+    """Each key's vectors added up from nothing, the plain way."""
+    sums: dict[object, list[object]] = {}
+    for _, share in area.values():
+        for key, vector in share:
+            sums[key] = [a + b for a, b in zip(sums[key], vector, strict=True)] if key in sums else list(vector)
+    return {key: tuple(vector) for key, vector in sums.items()}
+
+
+@given(runs=st.lists(AREA, min_size=1, max_size=5))
+def test_sums_kept_and_changed_by_differences_are_the_sums_afresh(runs):
+    """Each run, units come, go or change (a new input, a new share) or stay; the kept tally's sums
+    equal those added up afresh, value for value, with no key left whose count fell to 0; a unit
+    whose inputs are unchanged keeps its view and is not made again."""
+    tally: Tally[View] = Tally.empty()
+    for area in runs:
+        inputs = {code: (number, share) for code, (number, share) in area.items()}
+        made: list[str] = []
+
+        def make(code: str, area=area, made=made) -> View:
+            made.append(code)
+            return View(area[code][1])
+
+        before, kept = tally, (dict(tally.units), dict(tally.sums))
+        tally = before.updated(inputs, make)
+        assert tally.sums == _afresh(area)
+        assert list(tally.views()) == list(area)
+        assert made == [code for code in area if code not in before.units or before.units[code][0] != inputs[code]]
+        assert (before.units, before.sums) == kept, "the tally a run started from is as it was: a failed run keeps it"
