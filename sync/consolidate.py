@@ -131,7 +131,8 @@ def inbox_files(settings: Settings, registry: dict[str, Unit], notices: list[Not
     for parts in _files_under(inbox):
         if parts[-1].startswith(("~$", ".")):
             continue
-        relative, path = Path(*parts), inbox.joinpath(*parts)
+        relative = os.path.join(*parts)
+        path = Path(inbox, relative)
         candidates = [parts[0]] if len(parts) > 1 else []
         match = _CODE_IN_NAME.match(thai_digit_to_arabic_digit(parts[-1]))
         candidates += [match.group(1)] if match else []
@@ -145,17 +146,28 @@ def inbox_files(settings: Settings, registry: dict[str, Unit], notices: list[Not
             notices.append(Notice(None, "(inbox)", "UNKNOWN-UNIT", "error", message))
             continue
         stat = path.stat()
-        known = seen.sha256(str(relative), stat) if seen else None
-        yield Incoming(unit.code, path, str(relative), dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC), "inbox", known, stat.st_size, stat.st_mtime_ns)
+        known = seen.sha256(relative, stat) if seen else None
+        yield Incoming(unit.code, path, relative, dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC), "inbox", known, stat.st_size, stat.st_mtime_ns)
 
 
 def _files_under(folder: Path) -> list[tuple[str, ...]]:
-    """The files under a folder as path parts, in name order (pathlib's rglob and sorting cost
-    ~0.1 ms a file, a fifth of a run where ten of 5,000 schools sent a new version)."""
-    found = []
-    for root, _, names in os.walk(folder):
-        base = Path(root).relative_to(folder).parts
-        found += [(*base, name) for name in names]
+    """The files under a folder as path parts, in name order, as os.walk finds them (links to
+    folders are not followed). With os.scandir and no path objects: pathlib's rglob cost ~0.1 ms a
+    file and os.walk with a path a folder ~0.05 ms, where an inbox has a folder a school."""
+    found: list[tuple[str, ...]] = []
+    pending: list[tuple[str, tuple[str, ...]]] = [(str(folder), ())]
+    while pending:
+        path, base = pending.pop()
+        try:
+            entries = list(os.scandir(path))
+        except OSError:  # gone or unreadable since it was listed: as os.walk, skipped
+            continue
+        for entry in entries:
+            if entry.is_dir():
+                if not entry.is_symlink():
+                    pending.append((entry.path, (*base, entry.name)))
+            else:
+                found.append((*base, entry.name))
     return sorted(found)
 
 

@@ -346,3 +346,20 @@ def test_what_a_hand_filled_trial_found_in_the_kpi_sheet(area):
     assert messages["KPI-YESNO"].endswith("ได้ 2") and messages["KPI-RANGE"].endswith("(ได้ 145)")
     assert "มีข้อผิดพลาดทุกแถว" in _summary_row(area, "S1.3")[11]
     assert _summary_row(area, "S1.4")[11] == "ยังไม่มีโรงเรียนรายงาน"
+
+
+def test_last_years_result_is_the_baseline_and_follows_a_version_sent_late_for_last_year(area):
+    """An "increase" indicator is judged against last fiscal year's area result, same round. A
+    process keeps that result while last year's round holds the same versions; a school's version
+    sent late for last year's round changes it at this year's next run."""
+    last_year = HandArea(area.home, FY - 1, ROUND)
+    template = last_year.templates()
+    last_year.fill("40050001", {"ตัวชี้วัด": kpi_row(POSITION["S2.11"], 10)}, template=template, name="ปีก่อน.xlsx")
+    assert last_year.consolidate().exit_code == 0
+    area.fill("40050001", {"ตัวชี้วัด": kpi_row(POSITION["S2.11"], 12)})
+    assert area.consolidate().exit_code == 0
+    assert _summary_row(area, "S2.11")[7:11] == (12, None, 10, "เป็นไปตามแผน")
+    last_year.fill("40050002", {"ตัวชี้วัด": kpi_row(POSITION["S2.11"], 5)}, template=template, name="ปีก่อน.xlsx")
+    assert last_year.consolidate().exit_code == 0
+    assert area.consolidate().exit_code == 0
+    assert _summary_row(area, "S2.11")[7:11] == (12, None, 15, "มีความเสี่ยง")
