@@ -14,6 +14,7 @@ import heapq
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable
 from decimal import Decimal
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from openpyxl.chart import BarChart, Reference
@@ -76,21 +77,31 @@ def unit_share(unit: Unit, statuses: list[tuple[tuple[str, str], str]], status: 
     (:mod:`sync.tally`): each form's status; a school's totals by district, size class and network
     and its overall status; budget lines and indicator reports from the counted rows of any unit.
     ``facts`` are those of the versions its rows come from, by form code."""
-    parts: list[tuple[Hashable, Vector]] = [(("form", form_code, form_status), (1,)) for (_, form_code), form_status in statuses]
+    parts: list[tuple[Hashable, Vector]] = [(_key("form", form_code, form_status), ONE) for (_, form_code), form_status in statuses]
     use = facts.get("budget_use", NO_FACTS)
     if unit.kind == "school":
         enrolment = facts.get("enrolment", NO_FACTS)
         totals = (1, int(enrolment.counted("enrolment") > 0), enrolment.pupils, enrolment.rooms, *_money(use))
-        groups: list[Hashable] = [("area",), ("district", unit.district_label), ("size", size), ("network", unit.network_label), ("network", unit.network_label, size)]
+        groups = [_key("area"), _key("district", unit.district_label), _key("size", size), _key("network", unit.network_label), _key("network", unit.network_label, size)]
         parts += [(group, totals) for group in groups]
-        parts.append((("school", status), (1,)))
+        parts.append((_key("school", status), ONE))
         if unit.network:
-            parts.append((("has-network",), (1,)))
-    parts += [(("budget", line.category_th, line.item), (1, line.allocated, line.committed, line.disbursed)) for line in use.budget]
+            parts.append((_key("has-network"), ONE))
+    parts += [(_key("budget", line.category_th, line.item), (1, line.allocated, line.committed, line.disbursed)) for line in use.budget]
     reports = facts.get("kpi_report", NO_FACTS)
-    parts += [(("kpi", report.kpi), (1, report.numerator, report.denominator or Decimal(0))) for report in reports.kpis]
-    parts += [(("kpi-left-out", code), (1,)) for code in reports.kpis_left_out]
+    parts += [(_key("kpi", report.kpi), (1, report.numerator, report.denominator or ZERO)) for report in reports.kpis]
+    parts += [(_key("kpi-left-out", code), ONE) for code in reports.kpis_left_out]
     return tuple(parts)
+
+
+ONE, ZERO = (1,), Decimal(0)
+
+
+@lru_cache(maxsize=2**16)  # bounded: budget items are free text, and a worker lives for months
+def _key(*parts: str) -> tuple[str, ...]:
+    """One tuple for each key, shared by every unit's share: a process keeps every unit's share,
+    ~50 parts a school (an indicator report each), and the keys repeat from school to school."""
+    return parts
 
 
 def _money(use: Facts) -> tuple[Decimal, Decimal, Decimal]:
