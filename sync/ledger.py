@@ -20,7 +20,7 @@ from decimal import Decimal
 from functools import cached_property, partial
 from typing import Any
 
-from sqlalchemy import create_engine, event, func, insert, inspect, select, text, update
+from sqlalchemy import Column, MetaData, PrimaryKeyConstraint, String, Table, create_engine, event, func, insert, inspect, select, text, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -444,12 +444,17 @@ def close_ledgers() -> None:
 
 
 SCHEMA_HEAD = "0003"  # the newest revision in sync/migrations/versions (tests/test_postgres.py holds them equal)
+_stamp = MetaData()
+Table("alembic_version", _stamp, Column("version_num", String(32), nullable=False), PrimaryKeyConstraint("version_num", name="alembic_version_pkc"))  # as Alembic makes it
 _engines: dict[str, Engine] = {}
 _opening = threading.Lock()
 
 
 def migrate(engine: Engine) -> None:
     """Run the Alembic migrations in ``sync/migrations`` up to the newest, on any database.
+
+    A new, empty database gets the newest tables at once from :mod:`sync.schema` and is stamped
+    at :data:`SCHEMA_HEAD` (a test holds the migrations' tables equal to those).
 
     A ledger made before migrations existed has the tables but no ``alembic_version``: the tables
     and (nullable) columns it lacks are added, as that version did itself, which makes it the
@@ -458,16 +463,21 @@ def migrate(engine: Engine) -> None:
     """
     if _at_head(engine):
         return
-    from alembic import command  # a tenth of a second to import: only when there is something to do
-    from alembic.config import Config
-
-    config = Config()
-    config.set_main_option("script_location", "sync:migrations")
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(2570)"))
-        config.attributes["connection"] = connection
         tables = set(inspect(connection).get_table_names())
+        if not tables:  # a new ledger: made whole from the tables' definitions and stamped, as Alembic's docs advise, without loading it
+            metadata.create_all(connection)
+            _stamp.create_all(connection)
+            connection.execute(insert(_stamp.tables["alembic_version"]).values(version_num=SCHEMA_HEAD))
+            return
+        from alembic import command  # a tenth of a second to import: only when there is something to do
+        from alembic.config import Config
+
+        config = Config()
+        config.set_main_option("script_location", "sync:migrations")
+        config.attributes["connection"] = connection
         if "alembic_version" not in tables and tables & set(metadata.tables):
             _add_missing_columns(connection)
             command.stamp(config, "head")
