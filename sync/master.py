@@ -242,16 +242,16 @@ def _view(unit: Unit, latest: dict[tuple[str, str], Submission], issues: dict[in
         if submission and submission.accepted:
             for form_code in sheets:
                 sources.setdefault(form_code, form_set.code)
-    source = {form_code: latest[(unit.code, form_set)] for form_code, form_set in sources.items()}
-    of = {form_code: facts[submission.id] for form_code, submission in source.items()}
-    size = _size(unit, of.get("enrolment", NO_FACTS))
+    versions = {form_code: latest[(unit.code, form_set)] for form_code, form_set in sources.items()}
+    form_facts = {form_code: facts[submission.id] for form_code, submission in versions.items()}
+    size = _size(unit, form_facts.get("enrolment", NO_FACTS))
     cells = (unit.code, unit.name_th, unit.district_label, unit.network_label, size)
     sent = _sent(unit, latest)
     errors = [i for s in sent for i in issues.get(s.id, []) if i["severity"] == "error"]
     last = max(sent, key=lambda s: s.submitted_at) if sent else None
     tables = {}
-    for form_code, submission in source.items():
-        if of[form_code].sheets[form_code]:
+    for form_code, submission in versions.items():
+        if form_facts[form_code].sheets[form_code]:
             found = tuple((i["cell"], i["severity"]) for i in issues.get(submission.id, []) if i["form"] == form_code)  # what marks rows as errors or left out
             tables[form_code] = (form_code, submission.sha256, found, (*cells, submission.version, _bangkok(submission.submitted_at)))
     status = unit_status([s for _, s in statuses])
@@ -262,9 +262,9 @@ def _view(unit: Unit, latest: dict[tuple[str, str], Submission], issues: dict[in
         cells=cells,
         last=(_bangkok(last.submitted_at), last.version) if last else None,
         errors=UnitErrors(unit.code, unit.name_th, len(errors), f"{errors[0]['sheet']} {errors[0]['cell']}: {errors[0]['message_th']}") if errors else None,
-        left_out={form_code: rows for form_code, f in of.items() if (rows := f.left_out.get(form_code))},
+        left_out={form_code: rows for form_code, f in form_facts.items() if (rows := f.left_out.get(form_code))},
         tables=tables,
-        share=unit_share(unit, statuses, status, size, of),
+        share=unit_share(unit, statuses, status, size, form_facts),
     )
 
 
