@@ -231,6 +231,7 @@ def _sent(unit: Unit, latest: dict[tuple[str, str], Submission]) -> list[Submiss
 
 
 def _view(unit: Unit, latest: dict[tuple[str, str], Submission], issues: dict[int, list[dict[str, Any]]], facts: dict[int, Facts], dues: dict[str, dt.datetime]) -> UnitView:
+    """The unit's view from its latest version of each form set (``dues``: each set's deadline)."""
     sources: dict[str, str] = {}
     statuses = []
     for form_set in sets_for(unit):

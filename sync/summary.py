@@ -1,7 +1,8 @@
 """The sheets the planning group presents: สรุปผู้บริหาร (one page), สรุป (the tables) and แผนภูมิ (charts).
 
-Every figure comes from the rows that enter totals (:meth:`MasterData.counted`): a row with an
-error is in no total, and สรุป says how many were left out and where. Tables follow what the
+Every figure comes from the rows that enter totals: a row with an error is in no total, and สรุป
+says how many were left out and where. The tables read the area's sums of what each unit adds
+(:func:`unit_share`), which a long-lived process keeps and changes by the changed units' difference. Tables follow what the
 registry holds: by district always, by school network when the registry has networks (OBEC's
 list has none), by size class from the registry or, failing that, from the pupils each school
 reported. Budget is by expense category and item as units report it; KPIs by strategy.
@@ -72,6 +73,16 @@ def _percent(part: Any, whole: Any) -> Decimal | None:
 # --- what each unit adds up to -------------------------------------------------------------------
 
 
+ONE, ZERO = (1,), Decimal(0)
+
+
+@lru_cache(maxsize=2**16)  # bounded: budget items are free text, and a worker lives for months
+def _key(*parts: str) -> tuple[str, ...]:
+    """One tuple for each key, shared by every unit's share: a process keeps every unit's share,
+    ~50 parts a school (an indicator report each), and the keys repeat from school to school."""
+    return parts
+
+
 def unit_share(unit: Unit, statuses: list[tuple[tuple[str, str], str]], status: str, size: str, facts: dict[str, Facts]) -> Share:
     """What one unit adds to every table here, under the keys the tables read the area's sums by
     (:mod:`sync.tally`): each form's status; a school's totals by district, size class and network
@@ -92,16 +103,6 @@ def unit_share(unit: Unit, statuses: list[tuple[tuple[str, str], str]], status: 
     parts += [(_key("kpi", report.kpi), (1, report.numerator, report.denominator or ZERO)) for report in reports.kpis]
     parts += [(_key("kpi-left-out", code), ONE) for code in reports.kpis_left_out]
     return tuple(parts)
-
-
-ONE, ZERO = (1,), Decimal(0)
-
-
-@lru_cache(maxsize=2**16)  # bounded: budget items are free text, and a worker lives for months
-def _key(*parts: str) -> tuple[str, ...]:
-    """One tuple for each key, shared by every unit's share: a process keeps every unit's share,
-    ~50 parts a school (an indicator report each), and the keys repeat from school to school."""
-    return parts
 
 
 def _money(use: Facts) -> tuple[Decimal, Decimal, Decimal]:

@@ -116,7 +116,9 @@ def block_widths(rows: list[list[Any]], formats: dict[int, str]) -> tuple[float,
 @dataclass(frozen=True)
 class UnitRows:
     """One unit's rows of a table, not made yet: ``source`` is everything they are made from (its
-    hash is the block's key), ``make`` makes them when no block is kept under that key."""
+    hash is the block's key), ``make`` makes them when no block is kept under that key. A source
+    is a tuple of text, whole numbers and dates: equal sources make the same rows (a process
+    finds last run's key by the source itself, where 1 and 1.0 would be equal)."""
 
     source: tuple[Any, ...]
     make: Callable[[], list[list[Any]]]
