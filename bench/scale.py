@@ -49,7 +49,7 @@ def _peak_kib(pid: int) -> int:
             status = Path(f"/proc/{task}/status").read_text()
         except OSError:
             continue
-        total = max(total, int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:"))))
+        total = max(total, int(next((line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")), 0)))  # an exited child not yet reaped has none
     return total
 
 

@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cache, partial
+from functools import cache, cached_property, partial
 from itertools import zip_longest
 from pathlib import Path
 from typing import Any
@@ -100,7 +100,14 @@ class UnitView:
     errors: UnitErrors | None
     left_out: dict[str, list[int]]  # form code -> rows no total counts
     tables: dict[str, tuple[Any, ...]]  # form code -> what its rows of the form's sheet are made from, when it has any
-    share: Share
+    unit: Unit = field(repr=False)
+    facts: dict[str, Facts] = field(repr=False, compare=False)  # of the versions its rows come from, by form code
+
+    @cached_property
+    def share(self) -> Share:
+        """What it adds to the summaries (:func:`~sync.summary.unit_share`): worked out when the
+        area's sums are, which a run where nothing changed does not need."""
+        return unit_share(self.unit, self.status, self.cells[4], self.facts)
 
 
 #: each round's units and the area's sums as this process's last run left them (:mod:`sync.tally`)
@@ -118,8 +125,8 @@ class MasterData:
     latest: dict[tuple[str, str], Submission]
     issues: dict[int, list[dict[str, Any]]]
     facts: dict[int, Facts]  # by submission id
+    tally: Tally[UnitView] = field(default_factory=Tally.empty)
     views: dict[str, UnitView] = field(default_factory=dict)  # by unit code, in registry order
-    sums: dict[Hashable, Vector] = field(default_factory=dict)  # the views' shares added up by key
     statuses: dict[tuple[str, str], str] = field(default_factory=dict)
     notices: list[Notice] = field(default_factory=list)
     census: Census = field(default_factory=Census)
@@ -147,23 +154,25 @@ class MasterData:
         inputs = {code: (unit, tuple(_version_key(latest.get((code, s.code))) for s in sets_for(unit))) for code, unit in registry.items()}
         tally = (TALLIES.get(scope) or Tally.empty()).updated(inputs, lambda code: _view(registry[code], latest, issues, facts, dues))
         TALLIES.keep(scope, tally)
-        data.views, data.sums = tally.views(), tally.sums
+        data.tally, data.views = tally, tally.views()
         for view in data.views.values():
             data.statuses.update(view.statuses)
         return data
 
+    @property
+    def sums(self) -> dict[Hashable, Vector]:
+        """The views' shares added up by key (:mod:`sync.tally`): what the summary sheets read."""
+        return self.tally.sums
+
     def summary(self) -> dict[str, dict[str, int]]:
         """Per form, in the forms' order: units expected, submitted, on time, late, with errors, missing."""
         result: dict[str, dict[str, int]] = {}
-        for form in round_forms():
-            for status in ("on_time", "late", "errors", "missing"):
-                count = self.sums.get(("form", form.code, status), (0,))[0]
-                if count:
-                    counts = result.setdefault(form.code, {"expected": 0, "submitted": 0, "on_time": 0, "late": 0, "errors": 0, "missing": 0})
-                    counts["expected"] += count
-                    counts[status] += count
-                    counts["submitted"] += count if status != "missing" else 0
-        return result
+        for (_, form_code), status in self.statuses.items():
+            counts = result.setdefault(form_code, {"expected": 0, "submitted": 0, "on_time": 0, "late": 0, "errors": 0, "missing": 0})
+            counts["expected"] += 1
+            counts[status] += 1
+            counts["submitted"] += status != "missing"
+        return {form.code: result[form.code] for form in round_forms() if form.code in result}
 
     def size_of(self, unit: Unit) -> str:
         """A school's size class as its rows show it (see :func:`_size`)."""
@@ -265,7 +274,8 @@ def _view(unit: Unit, latest: dict[tuple[str, str], Submission], issues: dict[in
         errors=UnitErrors(unit.code, unit.name_th, len(errors), f"{errors[0]['sheet']} {errors[0]['cell']}: {errors[0]['message_th']}") if errors else None,
         left_out={form_code: rows for form_code, f in form_facts.items() if (rows := f.left_out.get(form_code))},
         tables=tables,
-        share=unit_share(unit, statuses, status, size, form_facts),
+        unit=unit,
+        facts=form_facts,
     )
 
 
@@ -288,8 +298,11 @@ def _baseline(settings: Settings, ledger: Ledger, registry: dict[str, Unit]) -> 
         previous = settings.with_round(settings.fiscal_year - 1, settings.round)
     except EsaplanError:
         return {}  # before the reporting calendar: there is no earlier year
+    signature = ledger.round_signature(previous.fiscal_year, previous.round)
+    if not signature[0]:
+        return {}  # last year's round has no versions: no indicator has a result
     scope = (settings.database_url, previous.fiscal_year, previous.round, code_salt())
-    inputs = (ledger.round_signature(previous.fiscal_year, previous.round), read_census(settings.home, previous.fiscal_year).by_band, registry)
+    inputs = (signature, read_census(settings.home, previous.fiscal_year).by_band, registry)
     kept = BASELINES.get(scope)
     if kept is not None and kept[0] == inputs:
         return kept[1]

@@ -83,12 +83,12 @@ def _key(*parts: str) -> tuple[str, ...]:
     return parts
 
 
-def unit_share(unit: Unit, statuses: list[tuple[tuple[str, str], str]], status: str, size: str, facts: dict[str, Facts]) -> Share:
+def unit_share(unit: Unit, status: str, size: str, facts: dict[str, Facts]) -> Share:
     """What one unit adds to every table here, under the keys the tables read the area's sums by
-    (:mod:`sync.tally`): each form's status; a school's totals by district, size class and network
-    and its overall status; budget lines and indicator reports from the counted rows of any unit.
-    ``facts`` are those of the versions its rows come from, by form code."""
-    parts: list[tuple[Hashable, Vector]] = [(_key("form", form_code, form_status), ONE) for (_, form_code), form_status in statuses]
+    (:mod:`sync.tally`): a school's totals by district, size class and network and its status over
+    its forms; budget lines and indicator reports from the counted rows of any unit. ``facts`` are
+    those of the versions its rows come from, by form code."""
+    parts: list[tuple[Hashable, Vector]] = []
     use = facts.get("budget_use", NO_FACTS)
     if unit.kind == "school":
         enrolment = facts.get("enrolment", NO_FACTS)
