@@ -5,9 +5,10 @@ unit again: working out its statuses, and the summaries' passes adding up pupils
 indicator reports (~250,000 of them) from every unit's facts. Here each unit's view (its statuses
 and its *share*: a few vectors of counts and Decimals under keys such as its district's totals, a
 budget line or an indicator) is kept with the inputs it was made from, and the area's sums with
-them. The next run makes views only for units whose inputs differ and adds the difference of
-their shares to the sums: Decimal subtraction is exact, so the sums are those a pass over every
-unit gives (a property test holds them equal), and a change costs what the changed units do.
+them. The next run makes views only for units whose inputs differ and, when the sums are asked
+for (writing the master), adds the difference of their shares: Decimal subtraction is exact, so
+the sums are those a pass over every unit gives (a property test holds them equal), and a change
+costs what the changed units do.
 
 The first item of every vector counts what it adds up (units, rows, reports): a key whose count
 falls to 0 is dropped, so a district, size class or budget line nobody reports is in no table,
