@@ -27,6 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from rules import EsaplanError
 from rules.forms import Problem, as_typed
 
+from .cachefile import KEYS_A_QUERY
 from .schema import issues, metadata, runs, sheets, submissions
 
 
@@ -55,8 +56,6 @@ def dumps(data: Any) -> str:
 def loads(text: str) -> Any:
     return json.loads(text, object_hook=_decode)
 
-
-READ_AHEAD = 500  # versions' data read in one query (under SQLite's bound-parameter limit)
 
 
 @dataclass(frozen=True)
@@ -91,7 +90,7 @@ class Submission:
 
 class _StoredData:
     """The data of a round's latest versions, read from the database when first asked for: the
-    version asked for and the next :data:`READ_AHEAD` by id in one query. A run after a few units
+    version asked for and the next ones by id, as many as one query takes (:data:`~sync.cachefile.KEYS_A_QUERY`). A run after a few units
     sent new versions needs only theirs, and they are the newest ids; a first run needs them all,
     in id order. Reading every version's data up front took ~0.11 s of each run at 5,000 schools."""
 
@@ -101,7 +100,7 @@ class _StoredData:
     def __call__(self, submission_id: int) -> str:
         if submission_id not in self.read:
             start = bisect.bisect_left(self.ids, submission_id)
-            wanted = self.ids[start : start + READ_AHEAD]
+            wanted = self.ids[start : start + KEYS_A_QUERY]
             with self.engine.connect() as connection:
                 self.read.update(connection.execute(select(submissions.c.id, submissions.c.data).where(submissions.c.id.in_(wanted))).all())
         return self.read.pop(submission_id)  # the submission keeps it decoded: no second copy here

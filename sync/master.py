@@ -98,7 +98,6 @@ class UnitView:
     cells: tuple[str, ...]  # code, name, district, network, size: the first cells of its rows
     last: tuple[dt.datetime, int] | None  # when its newest version was sent (Bangkok) and its number
     errors: UnitErrors | None
-    left_out: dict[str, list[int]]  # form code -> rows no total counts
     tables: dict[str, tuple[Any, ...]]  # form code -> what its rows of the form's sheet are made from, when it has any
     unit: Unit = field(repr=False)
     facts: dict[str, Facts] = field(repr=False, compare=False)  # of the versions its rows come from, by form code
@@ -108,6 +107,10 @@ class UnitView:
         """What it adds to the summaries (:func:`~sync.summary.unit_share`): worked out when the
         area's sums are, which a run where nothing changed does not need."""
         return unit_share(self.unit, self.status, self.cells[4], self.facts)
+
+    def left_out(self, form_code: str) -> list[int]:
+        """The rows of a form no total counts."""
+        return self.facts.get(form_code, NO_FACTS).left_out.get(form_code, [])
 
 
 #: each round's units and the area's sums as this process's last run left them (:mod:`sync.tally`)
@@ -193,8 +196,7 @@ class MasterData:
 
     def facts_for(self, unit: Unit, form_code: str) -> Facts:
         """The facts of the version the unit's rows of a form come from (none when it sent none)."""
-        submission = self.source(unit, form_code)
-        return self.facts[submission.id] if submission else NO_FACTS
+        return self.views[unit.code].facts.get(form_code, NO_FACTS)
 
     def rows(self, unit: Unit, form_code: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """The unit's rows of a form in its latest accepted version, as (counted, left out): the
@@ -224,7 +226,7 @@ class MasterData:
 
     def left_out(self, form_code: str) -> list[tuple[Unit, list[int]]]:
         """Units whose rows of a form were left out of the totals, with those rows' numbers."""
-        return [(self.registry[code], view.left_out[form_code]) for code, view in self.views.items() if form_code in view.left_out]
+        return [(self.registry[code], rows) for code, view in self.views.items() if (rows := view.left_out(form_code))]
 
 
 def _version_key(submission: Submission | None) -> tuple[Any, ...] | None:
@@ -272,7 +274,6 @@ def _view(unit: Unit, latest: dict[tuple[str, str], Submission], issues: dict[in
         cells=cells,
         last=(_bangkok(last.submitted_at), last.version) if last else None,
         errors=UnitErrors(unit.code, unit.name_th, len(errors), f"{errors[0]['sheet']} {errors[0]['cell']}: {errors[0]['message_th']}") if errors else None,
-        left_out={form_code: rows for form_code, f in form_facts.items() if (rows := f.left_out.get(form_code))},
         tables=tables,
         unit=unit,
         facts=form_facts,

@@ -249,20 +249,24 @@ def postgres() -> Iterator[PostgresServer]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-@pytest.fixture
-def fresh_database(postgres: PostgresServer) -> Iterator[str]:
-    """An empty database of its own on the session's PostgreSQL."""
-    postgres_url = postgres.url
+def new_database(server_url: str) -> str:
+    """The URL of a new, empty database on the PostgreSQL at ``server_url``."""
     import uuid
 
     from sqlalchemy import create_engine, text
 
     name = f"esaplan_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield postgres_url.rsplit("/", 1)[0] + f"/{name}"
+    admin.dispose()
+    return server_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture
+def fresh_database(postgres: PostgresServer) -> Iterator[str]:
+    """An empty database of its own on the session's PostgreSQL."""
+    yield new_database(postgres.url)
     from sync.ledger import close_ledgers
 
     close_ledgers()
-    admin.dispose()

@@ -25,6 +25,7 @@ from sync.schema import jobs as jobs_table
 from sync.schema import metadata, submissions
 from sync.settings import load_settings
 from sync.web import create_app
+from tests.conftest import new_database
 
 PER_FORM = ("ข้อมูลนักเรียน", "การใช้งบประมาณ", "ตัวชี้วัด", "สถานะการส่ง")
 
@@ -281,7 +282,7 @@ def test_a_new_ledger_made_from_the_tables_is_the_one_the_migrations_make(kind, 
     if kind == "sqlite":
         urls = [f"sqlite:///{tmp_path / 'made.sqlite'}", f"sqlite:///{tmp_path / 'migrated.sqlite'}"]
     else:
-        urls = [request.getfixturevalue("fresh_database"), _another_database(request.getfixturevalue("postgres").url)]
+        urls = [request.getfixturevalue("fresh_database"), new_database(request.getfixturevalue("postgres").url)]
     open_ledger(urls[0])
     migrated = create_engine(urls[1])
     config = Config()
@@ -296,19 +297,6 @@ def test_a_new_ledger_made_from_the_tables_is_the_one_the_migrations_make(kind, 
     assert set(inspect(made).get_table_names()) == {*metadata.tables, "alembic_version"}
     made.dispose()
     migrated.dispose()
-
-
-def _another_database(server_url: str) -> str:
-    import uuid
-
-    from sqlalchemy import create_engine, text
-
-    name = f"esaplan_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return server_url.rsplit("/", 1)[0] + f"/{name}"
 
 
 def _schema(engine) -> dict[str, object]:
