@@ -54,9 +54,9 @@ class Warm(Generic[V]):
                 self._rounds.popitem(last=False)
 
 
-def open_cache(path: Path, schema: int, table: str, columns: str) -> sqlite3.Connection | None:
-    """The cache's database with ``table`` (``columns`` its SQL column list) at layout ``schema``
-    (PRAGMA user_version), or None when no file can be made there."""
+def open_cache(path: Path, schema: int, tables: dict[str, str]) -> sqlite3.Connection | None:
+    """The cache's database with ``tables`` (name: SQL column list) at layout ``schema`` (PRAGMA
+    user_version), or None when no file can be made there."""
     for attempt in range(2):
         db = None
         try:
@@ -65,8 +65,9 @@ def open_cache(path: Path, schema: int, table: str, columns: str) -> sqlite3.Con
             db.execute("PRAGMA synchronous = NORMAL")
             if db.execute("PRAGMA user_version").fetchone()[0] != schema:
                 with db:
-                    db.execute(f"DROP TABLE IF EXISTS {table}")
-                    db.execute(f"CREATE TABLE {table} ({columns})")
+                    for table, columns in tables.items():
+                        db.execute(f"DROP TABLE IF EXISTS {table}")
+                        db.execute(f"CREATE TABLE {table} ({columns})")
                     db.execute(f"PRAGMA user_version = {schema}")
             return db
         except sqlite3.Error:

@@ -67,7 +67,7 @@ from .status import (
     unit_status,
 )
 from .summary import charts_plan, executive_plan, kpi_plan, summary_plan, unit_share
-from .tally import Share, Tally, Vector
+from .tally import ONE, Share, Tally, Vector
 from .tablerows import RowCache, Table, UnitRows, splice
 from .unitfacts import NO_FACTS, Facts, FactsCache, split_rows
 from .zippackage import Deflated, write_zip
@@ -108,6 +108,24 @@ class UnitView:
         area's sums are, which a run where nothing changed does not need."""
         return unit_share(self.unit, self.status, self.cells[4], self.facts)
 
+    @cached_property
+    def status_share(self) -> Share:
+        """What it adds to each form's count of units by status (:meth:`MasterData.summary`)."""
+        return tuple(((form_code, status), ONE) for (_, form_code), status in self.statuses)
+
+    @cached_property
+    def left_out_share(self) -> Share:
+        """The forms it has rows left out of (:meth:`MasterData.left_out`)."""
+        return tuple(((form_code, self.unit.code), ONE) for form_code in self.facts if self.left_out(form_code))
+
+    @cached_property
+    def status_line(self) -> tuple[Any, ...]:
+        """Its line of สถานะการส่ง: its cells, its kind, each round form's status ("-" for a form it
+        does not send), and its newest version's time and number; the source of its block there."""
+        statuses = dict(self.statuses)
+        shown = (STATUS_TH[s] if (s := statuses.get((self.unit.code, f.code))) else "-" for f in round_forms())
+        return (*self.cells, "โรงเรียน" if self.unit.kind == "school" else "กลุ่มงาน", *shown, *(self.last or (None, None)))
+
     def left_out(self, form_code: str) -> list[int]:
         """The rows of a form no total counts."""
         return self.facts.get(form_code, NO_FACTS).left_out.get(form_code, [])
@@ -130,7 +148,6 @@ class MasterData:
     facts: dict[int, Facts]  # by submission id
     tally: Tally[UnitView] = field(default_factory=Tally.empty)
     views: dict[str, UnitView] = field(default_factory=dict)  # by unit code, in registry order
-    statuses: dict[tuple[str, str], str] = field(default_factory=dict)
     notices: list[Notice] = field(default_factory=list)
     census: Census = field(default_factory=Census)
     baseline: dict[str, Decimal] = field(default_factory=dict)  # last fiscal year's area result per KPI, same round
@@ -158,24 +175,28 @@ class MasterData:
         tally = (TALLIES.get(scope) or Tally.empty()).updated(inputs, lambda code: _view(registry[code], latest, issues, facts, dues))
         TALLIES.keep(scope, tally)
         data.tally, data.views = tally, tally.views()
-        for view in data.views.values():
-            data.statuses.update(view.statuses)
         return data
+
+    @cached_property
+    def statuses(self) -> dict[tuple[str, str], str]:
+        """Each (unit, form)'s status: the web overview's table reads them all."""
+        return {key: status for view in self.views.values() for key, status in view.statuses}
 
     @property
     def sums(self) -> dict[Hashable, Vector]:
         """The views' shares added up by key (:mod:`sync.tally`): what the summary sheets read."""
-        return self.tally.sums
+        return self.tally.sums("share")
 
     def summary(self) -> dict[str, dict[str, int]]:
         """Per form, in the forms' order: units expected, submitted, on time, late, with errors, missing."""
+        counts = self.tally.sums("status_share")
         result: dict[str, dict[str, int]] = {}
-        for (_, form_code), status in self.statuses.items():
-            counts = result.setdefault(form_code, {"expected": 0, "submitted": 0, "on_time": 0, "late": 0, "errors": 0, "missing": 0})
-            counts["expected"] += 1
-            counts[status] += 1
-            counts["submitted"] += status != "missing"
-        return {form.code: result[form.code] for form in round_forms() if form.code in result}
+        for form in round_forms():
+            by_status = {status: counts.get((form.code, status), (0,))[0] for status in STATUS_TH}
+            if any(by_status.values()):
+                submitted = sum(n for status, n in by_status.items() if status != "missing")
+                result[form.code] = {"expected": submitted + by_status["missing"], "submitted": submitted, **by_status}
+        return result
 
     def size_of(self, unit: Unit) -> str:
         """A school's size class as its rows show it (see :func:`_size`)."""
@@ -225,8 +246,13 @@ class MasterData:
         return self._kpi_results
 
     def left_out(self, form_code: str) -> list[tuple[Unit, list[int]]]:
-        """Units whose rows of a form were left out of the totals, with those rows' numbers."""
-        return [(self.registry[code], rows) for code, view in self.views.items() if (rows := view.left_out(form_code))]
+        """Units whose rows of a form were left out of the totals, with those rows' numbers, in registry order."""
+        codes = sorted((code for form, code in self.tally.sums("left_out_share") if form == form_code), key=self._order.__getitem__)
+        return [(self.registry[code], self.views[code].left_out(form_code)) for code in codes]
+
+    @cached_property
+    def _order(self) -> dict[str, int]:
+        return {code: place for place, code in enumerate(self.views)}
 
 
 def _version_key(submission: Submission | None) -> tuple[Any, ...] | None:
@@ -338,8 +364,8 @@ def value_kinds(form: Form) -> list[str]:
 
 
 def _form_plan(form: Form, data: MasterData) -> SheetPlan:
-    blocks: list[UnitRows] = []
-    plan = SheetPlan(form.sheet, auto_wrap=False, blocks=blocks)  # data to filter and pivot: one line a row, a block per unit
+    sources = [view.tables[form.code] for view in data.views.values() if form.code in view.tables]
+    plan = SheetPlan(form.sheet, auto_wrap=False, units=UnitRows(sources, partial(_unit_rows, form, data)))  # data to filter and pivot: one line a row, a block per unit
     columns = list(form.columns)
     extra = ["ผู้อนุมัติ", "กฎที่ใช้"] if form.transfer_check else []
     plan.table([*UNIT_HEADERS, "ฉบับที่", "ส่งเมื่อ", *(c.th for c in columns), *extra, "ข้อผิดพลาดในแถว", COUNTED_HEADER])
@@ -348,18 +374,16 @@ def _form_plan(form: Form, data: MasterData) -> SheetPlan:
     for offset, kind in enumerate(value_kinds(form)):
         if kind in KIND_FORMATS:
             plan.column_formats[first + offset] = KIND_FORMATS[kind]
-    for code, view in data.views.items():
-        source = view.tables.get(form.code)
-        if source is None:
-            continue
-        submission = data.source(data.registry[code], form.code)
-        blocks.append(UnitRows(source, partial(_unit_rows, form, submission, source[3], data.issues.get(submission.id, []))))
     return plan
 
 
-def _unit_rows(form: Form, submission: Submission, unit_cells: tuple[Any, ...], issue_rows: list[dict[str, Any]]) -> list[list[Any]]:
-    """One unit's rows of a per-form sheet: made from nothing but its :class:`UnitRows` source (the
-    submitted content, the issues found in this form, the unit's cells) and the code and rules."""
+def _unit_rows(form: Form, data: MasterData, source: tuple[Any, ...]) -> list[list[Any]]:
+    """One unit's rows of a per-form sheet, made from nothing but its source (:attr:`UnitView.tables`:
+    the submitted content, the issues found in this form, the unit's cells) and the code and rules."""
+    unit_cells = source[3]
+    submission = data.source(data.registry[unit_cells[0]], form.code)
+    assert submission is not None  # a unit has a source for the form only when a version holds its sheet
+    issue_rows = data.issues.get(submission.id, [])
     errors = _row_errors(issue_rows, form.code)
     left_out = {id(row) for row in split_rows(submission, issue_rows, form.code)[1]}
     rows = []
@@ -373,19 +397,17 @@ def _unit_rows(form: Form, submission: Submission, unit_cells: tuple[Any, ...], 
 
 def _status_plan(data: MasterData, forms: list[Form]) -> SheetPlan:
     """A row a unit, a block each (kept between runs like the per-form sheets' rows): each form's status in its colour."""
-    blocks: list[UnitRows] = []
-    plan = SheetPlan(STATUS, blocks=blocks)
+    plan = SheetPlan(STATUS, units=UnitRows([view.status_line for view in data.views.values()], _status_rows))
     plan.table([*UNIT_HEADERS, "ประเภท", *(f.sheet for f in forms), "ส่งล่าสุด", "ฉบับที่"])
     first = len(UNIT_HEADERS) + 1
     plan.column_formats[first + len(forms)] = DATE_TIME_FORMAT
     colours = {STATUS_TH[s]: Style(fill=fill) for s, fill in STATUS_FILL.items()}
     plan.value_styles = dict.fromkeys(range(first, first + len(forms)), colours)
-    for code, view in data.views.items():
-        statuses = [data.statuses.get((code, f.code)) for f in forms]
-        kind = "โรงเรียน" if data.registry[code].kind == "school" else "กลุ่มงาน"
-        row = [*view.cells, kind, *(STATUS_TH[s] if s else "-" for s in statuses), *(view.last or (None, None))]
-        blocks.append(UnitRows(("status", *row), partial(list, [row])))
     return plan
+
+
+def _status_rows(line: tuple[Any, ...]) -> list[list[Any]]:
+    return [list(line)]
 
 
 ISSUE_HEADERS = ["รหัสหน่วย", "ชื่อหน่วย", "อำเภอ", "แผ่นงาน", "เซลล์", "ระดับ", "รายละเอียด", "ค่าที่พบ", "กฎ", "ไฟล์ที่ส่ง (ฉบับที่)"]
@@ -503,19 +525,20 @@ def _data_rows(plans: list[SheetPlan], sheet: Any, styles: dict[str, str], cache
     """The tables' data rows by sheet part (the row they start on, the blocks); into each plan, how many rows there
     are and the widths their columns need (before it is emitted). ``sheet`` registers the looks
     of styled values, before any sheet is emitted: their ids are then the same in every master."""
-    parts = {f"xl/worksheets/sheet{index}.xml": plan for index, plan in enumerate(plans, start=1) if plan.blocks is not None}  # openpyxl names the parts by position
+    parts = {f"xl/worksheets/sheet{index}.xml": plan for index, plan in enumerate(plans, start=1) if plan.units is not None}  # openpyxl names the parts by position
     tables = []
     for plan in parts.values():
+        assert plan.units is not None
         columns = range(len(plan.rows[0]))
         by_value = [{value: style_attribute(sheet, style) for value, style in plan.value_styles.get(c, {}).items()} for c in columns]
-        tables.append(Table(plan.blocks or [], plan.data_from + 1, [styles.get(plan.column_formats.get(c, ""), "") for c in columns], by_value, plan.column_formats))
+        tables.append(Table(plan.units, plan.data_from + 1, [styles.get(plan.column_formats.get(c, ""), "") for c in columns], by_value, plan.column_formats))
     result = {}
-    for (part, plan), table, blocks in zip(parts.items(), tables, cache.blocks(tables), strict=True):
-        plan.block_rows += sum(block.count for block in blocks)
-        for c, need in enumerate(map(max, zip_longest(*(block.widths for block in blocks), fillvalue=-1))):
+    for (part, plan), table, chunks in zip(parts.items(), tables, cache.chunks_of(tables), strict=True):
+        plan.block_rows += sum(chunk.count for chunk in chunks)
+        for c, need in enumerate(map(max, zip_longest(*(chunk.widths for chunk in chunks), fillvalue=-1))):
             if need >= 0:
                 plan.data_widths[c] = max(plan.data_widths.get(c, 0), need)
-        result[part] = (table.first_row, [block.rows for block in blocks])
+        result[part] = (table.first_row, [chunk.rows for chunk in chunks])
     return result
 
 

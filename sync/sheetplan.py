@@ -95,7 +95,7 @@ class SheetPlan:
     fit_width: bool = True  # scale to one page wide; False keeps 100 % so manual page breaks hold (LibreOffice ignores them when scaling)
     charts: list[tuple[Callable[[Worksheet], Any], str]] = field(default_factory=list)
     data_from: int = 1
-    blocks: list[UnitRows] | None = None  # a table of units: each unit's data rows, written by sync.tablerows
+    units: UnitRows | None = None  # a table of units: each unit's data rows, written by sync.tablerows
     block_rows: int = 0  # how many rows the blocks hold, once written
     data_widths: dict[int, float] = field(default_factory=dict)  # what a table's data rows need, measured block by block
     value_styles: dict[int, dict[Any, Style]] = field(default_factory=dict)  # a table of unit blocks: a column's cells styled by their value (the status colours)

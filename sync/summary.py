@@ -33,7 +33,7 @@ from .registry import Unit
 from .settings import BANGKOK
 from .sheetplan import BOLD, COUNT_FORMAT, DECIMAL_FORMAT, MONEY_FORMAT, SUBTOTAL, TITLE, TOTAL, SheetPlan, Style
 from .status import STATUS_TH
-from .tally import Share, Vector
+from .tally import ONE, Share, Vector
 from .unitfacts import NO_FACTS, Facts
 
 if TYPE_CHECKING:
@@ -73,7 +73,7 @@ def _percent(part: Any, whole: Any) -> Decimal | None:
 # --- what each unit adds up to -------------------------------------------------------------------
 
 
-ONE, ZERO = (1,), Decimal(0)
+ZERO = Decimal(0)
 
 
 @lru_cache(maxsize=2**16)  # bounded: budget items are free text, and a worker lives for months

@@ -10,6 +10,9 @@ for (writing the master), adds the difference of their shares: Decimal subtracti
 the sums are those a pass over every unit gives (a property test holds them equal), and a change
 costs what the changed units do.
 
+A view may have several shares, each summed apart by its name (:meth:`Tally.sums`): the
+summaries' (``share``), each form's count of units by status, the units with rows left out.
+
 The first item of every vector counts what it adds up (units, rows, reports): a key whose count
 falls to 0 is dropped, so a district, size class or budget line nobody reports is in no table,
 as when the sums are made afresh.
@@ -19,30 +22,27 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Hashable, Mapping
-from functools import cached_property
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, TypeVar
 
 Vector = tuple[Any, ...]  # ints and Decimals; the first counts what it adds up
 Share = tuple[tuple[Hashable, Vector], ...]  # a key may repeat (two budget lines of one item)
+ONE: Vector = (1,)  # one of what a key counts, and nothing else
 
 
-class HasShare(Protocol):
-    @property
-    def share(self) -> Share: ...
-
-
-V = TypeVar("V", bound=HasShare)
+V = TypeVar("V")
 
 
 class Tally(Generic[V]):
-    """Each unit's view with the inputs it was made from (in the order given), and the sums of
-    their shares by key, worked out when first asked for: a run where nothing changed, or one in a
-    worker that serves many areas and remembers none of this one, may never need them. Never
-    changed in place (but for working its sums out): a failed run leaves the kept one as it was."""
+    """Each unit's view with the inputs it was made from (in the order given), and sums of the
+    views' shares by key, each worked out when first asked for: a run where nothing changed, or one
+    in a worker that serves many areas and remembers none of this one, may never need them. Never
+    changed in place (but for working sums out, and forgetting the tally it was made from once a
+    newer one is made from it): a failed run leaves the kept one as it was."""
 
     def __init__(self, units: dict[str, tuple[Hashable, V]], previous: Tally[V] | None = None) -> None:
         self.units = units
-        self._previous = previous  # the tally this one was made from, until the sums are worked out
+        self._previous = previous  # the tally this one was made from: its sums less the differences are this one's
+        self._sums: dict[str, dict[Hashable, Vector]] = {}
 
     @classmethod
     def empty(cls) -> Tally[V]:
@@ -58,28 +58,34 @@ class Tally(Generic[V]):
             units[code] = old if old is not None and old[0] == key else (key, make(code))
         if all(new is self.units.get(code) for code, new in units.items()) and list(units) == list(self.units):
             return self
+        self._previous = None  # each tally differs from the one before it only: a chain would keep every run's views
         return Tally(units, self)
 
-    @cached_property
-    def sums(self) -> dict[Hashable, Vector]:
-        """The views' shares added up by key: the sums of the tally this one was made from, less the
-        shares of the units made anew or gone, plus the new ones; afresh when there is none."""
-        previous, self._previous = self._previous, None
-        if previous is None:
-            sums: dict[Hashable, Vector] = {}
-            for _, view in self.units.values():
-                _add(sums, view.share, 1)
+    def sums(self, share: str) -> dict[Hashable, Vector]:
+        """The views' shares named ``share`` (an attribute of each view) added up by key: the sums of
+        the tally this one was made from, when it worked them out, less the shares of the units made
+        anew or gone, plus the new ones; else afresh."""
+        sums = self._sums.get(share)
+        if sums is not None:
             return sums
-        sums = dict(previous.sums)
-        for code, (_, view) in self.units.items():
-            old = previous.units.get(code)
-            if old is not None and old[1] is view:
-                continue
-            if old is not None:
-                _add(sums, old[1].share, -1)
-            _add(sums, view.share, 1)
-        for code in previous.units.keys() - self.units.keys():
-            _add(sums, previous.units[code][1].share, -1)
+        previous = self._previous
+        before = previous._sums.get(share) if previous is not None else None
+        if previous is None or before is None:
+            sums = {}
+            for _, view in self.units.values():
+                _add(sums, getattr(view, share), 1)
+        else:
+            sums = dict(before)
+            for code, (_, view) in self.units.items():
+                old = previous.units.get(code)
+                if old is not None and old[1] is view:
+                    continue
+                if old is not None:
+                    _add(sums, getattr(old[1], share), -1)
+                _add(sums, getattr(view, share), 1)
+            for code in previous.units.keys() - self.units.keys():
+                _add(sums, getattr(previous.units[code][1], share), -1)
+        self._sums[share] = sums
         return sums
 
     def views(self) -> dict[str, V]:

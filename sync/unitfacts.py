@@ -167,7 +167,7 @@ class FactsCache:
         the others worked out now and kept."""
         keys = [self.key(submission, issue_rows) for submission, issue_rows in versions]
         warm = WARM.get(self.scope) or {}
-        db = open_cache(self.path, SCHEMA, "facts", "key TEXT PRIMARY KEY, facts TEXT NOT NULL, used TEXT NOT NULL")
+        db = open_cache(self.path, SCHEMA, {"facts": "key TEXT PRIMARY KEY, facts TEXT NOT NULL, used TEXT NOT NULL"})
         kept = _read(db, [key for key in keys if key not in warm]) if db else {}
         used: dict[str, Facts] = {}
         made = []

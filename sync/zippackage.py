@@ -33,9 +33,10 @@ _LIMIT = 0xFFFFFFFF  # without zip64: no master comes near 4 GiB, and Excel coul
 
 @dataclass(frozen=True)
 class Deflated:
-    """``size`` bytes whose CRC-32 is ``crc``, compressed as raw deflate into ``data``."""
+    """``size`` bytes whose CRC-32 is ``crc``, compressed as raw deflate into ``data`` (a view of a
+    larger piece's bytes, or bytes of its own)."""
 
-    data: bytes
+    data: bytes | memoryview
     crc: int
     size: int
 
@@ -49,6 +50,20 @@ def deflate(pieces: Iterable[bytes], final: bool = False) -> Deflated:
         crc, size = isal_zlib.crc32(piece, crc), size + len(piece)
     data.append(compressor.flush(isal_zlib.Z_FINISH if final else isal_zlib.Z_SYNC_FLUSH))
     return Deflated(b"".join(data), crc, size)
+
+
+def joined(segments: Sequence[Deflated]) -> Deflated:
+    """Sync-flushed segments as one: their bytes one after another, their CRCs combined."""
+    crc, size = _combined(segments)
+    return Deflated(b"".join(segment.data for segment in segments), crc, size)
+
+
+def _combined(segments: Sequence[Deflated]) -> tuple[int, int]:
+    """The CRC-32 and size of what ``segments`` hold together (zlib's crc32_combine)."""
+    crc, size = 0, 0
+    for segment in segments:
+        crc, size = isal_zlib.crc32_combine(crc, segment.crc, segment.size), size + segment.size
+    return crc, size
 
 
 def _segments(content: Sequence[bytes | Deflated]) -> list[Deflated]:
@@ -78,9 +93,8 @@ def write_zip(path: Path, parts: Iterable[tuple[str, Sequence[bytes | Deflated]]
         for name, content in parts:
             encoded = name.encode()
             flags = 0 if encoded.isascii() else _UTF8
-            segments, crc, size = _segments(content), 0, 0
-            for segment in segments:
-                crc, size = isal_zlib.crc32_combine(crc, segment.crc, segment.size), size + segment.size
+            segments = _segments(content)
+            crc, size = _combined(segments)
             offset, packed = out.tell(), sum(len(segment.data) for segment in segments)
             if max(size, offset + packed) >= _LIMIT:
                 raise OverflowError(f"{path.name}: a part or the package is over 4 GiB")

@@ -327,8 +327,9 @@ def _same_as_openpyxl(settings) -> None:
     forms = master_module.round_forms()
     for form in forms:
         plan = master_module._form_plan(form, data)
-        plan.rows += [row for unit in plan.blocks or [] for row in unit.make()]  # every cell through openpyxl
-        plan.blocks = None
+        assert plan.units is not None
+        plan.rows += [row for source in plan.units.sources for row in plan.units.make(source)]  # every cell through openpyxl
+        plan.units = None
         emit(plan, reference.create_sheet(plan.name), write_only=False)
     reference.save(settings.home / "reference.xlsx")
     expected, written = load_workbook(settings.home / "reference.xlsx"), load_workbook(settings.master_path())

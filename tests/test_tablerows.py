@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import sqlite3
 import zipfile
+import zlib
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -21,7 +24,8 @@ from sync.sheetplan import (
     emit,
     number_styles,
 )
-from sync.tablerows import block_rows, splice
+from sync import tablerows
+from sync.tablerows import block_rows, block_widths, splice
 
 WIDTH = 4
 CONTROL = {chr(c) for c in [*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20)]}
@@ -117,3 +121,93 @@ def test_any_row_reads_back_as_openpyxl_wrote_it(tmp_path_factory, rows, shared,
         for c, value in enumerate(row):
             if isinstance(value, str) and (shown := "".join(ch for ch in value if ch not in CONTROL)):
                 assert calamine[r][c] == shown
+
+
+UNITS = st.lists(st.tuples(st.integers(0, 300), st.integers(0, 3)), max_size=160, unique_by=lambda unit: unit[0])
+STYLES = ["", ' s="1"', ""]
+
+
+class _Area:
+    """One table's units as a process sees them run after run: a unit's view keeps its source
+    object while the unit is unchanged, and the rows a run made are noted."""
+
+    def __init__(self, path: Path) -> None:
+        self.path, self.sources, self.made = path, dict[tuple[int, int], tuple](), list[tuple]()
+
+    def make(self, source: tuple) -> list[list]:
+        self.made.append(source)
+        return _rows_of(source)
+
+    def run(self, units: list[tuple[int, int]]) -> list[tablerows.Chunk]:
+        self.made.clear()
+        cache = tablerows.RowCache(self.path, "salt", ("", ""))
+        [chunks] = cache.chunks_of([tablerows.Table(tablerows.UnitRows([self.sources.setdefault(u, ("ข้อมูล", *u)) for u in units], self.make), 2, STYLES, [{}] * 3, {1: COUNT_FORMAT})])
+        cache.save()
+        return chunks
+
+
+def _rows_of(source: tuple) -> list[list]:
+    _, code, version = source
+    return [[f"4005{code:04d}", version, "ก" * (version + line)] for line in range(1 + version % 3)]
+
+
+@settings(max_examples=30, deadline=None)
+@given(runs=st.lists(st.tuples(UNITS, st.booleans()), min_size=1, max_size=5))
+def test_chunks_kept_from_run_to_run_hold_the_rows_made_afresh(tmp_path_factory, runs):
+    """Runs of one table whose units come, go, change (a new version) or stay, in a process that
+    keeps its last run, some with a one-shot command saving the same file in between: each run's
+    chunks inflate to exactly the rows of all its units made afresh, with their count and widths;
+    only new units' rows are made; after each run the file holds that run's blocks, no others."""
+    path = tmp_path_factory.mktemp("chunks") / ".rows.sqlite"
+    area, mine, seen = _Area(path), tablerows.Warm(), set()
+    for units, one_shot_between in runs:
+        if one_shot_between:  # nothing in memory, its own save of the file
+            with _warm(tablerows.Warm()):
+                _Area(path).run(units[::2])
+        with _warm(mine):
+            chunks = area.run(units)
+        assert set(area.made) <= {area.sources[u] for u in units if u not in seen}
+        if not one_shot_between:
+            assert set(area.made) == {area.sources[u] for u in units if u not in seen}
+        seen = set(units)
+        rows = [row for unit in units for row in _rows_of(area.sources[unit])]
+        expected = "".join(block_rows(rows, STYLES, ("", ""), [{}] * 3)).encode()
+        assert zlib.decompressobj(-15).decompress(b"".join(c.rows.data for c in chunks) + b"\x03\x00") == expected
+        assert sum(c.count for c in chunks) == len(rows)
+        if rows:
+            assert tuple(map(max, zip(*(c.widths for c in chunks)))) == block_widths(rows, {1: COUNT_FORMAT})
+        with closing(sqlite3.connect(path)) as db:
+            assert {key for (key,) in db.execute("SELECT key FROM blocks")} == {key for c in chunks for key in c.keys}
+
+
+def test_a_unit_changed_added_or_removed_changes_only_its_own_chunk(tmp_path):
+    """600 units, about nine chunks: a unit's new version, a unit added and one removed each join at
+    most two chunks anew (the one it was in, and the next when it ended one) and keep the others,
+    the very objects, and make no other unit's rows."""
+    area = _Area(tmp_path / ".rows.sqlite")
+    units = [(code, 0) for code in range(600)]
+    with _warm(tablerows.Warm()):
+        before = area.run(units)
+        assert 5 <= len(before) <= 20
+        for edit in ("changed", "added", "removed"):
+            if edit == "changed":
+                units[300] = (300, 1)
+            elif edit == "added":
+                units.insert(100, (1000, 0))
+            else:
+                del units[450]
+            after = area.run(units)
+            kept = [c for c in after if any(c is old for old in before)]
+            assert len(after) - len(kept) <= 2 and len(before) - len(kept) <= 2, edit
+            assert area.made == ([area.sources[units[300]]] if edit == "changed" else [area.sources[(1000, 0)]] if edit == "added" else [])
+            before = after
+
+
+@contextmanager
+def _warm(warm):
+    """This process's memory of its last runs, as ``warm`` for a while."""
+    kept, tablerows.WARM = tablerows.WARM, warm
+    try:
+        yield
+    finally:
+        tablerows.WARM = kept
