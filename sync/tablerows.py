@@ -217,8 +217,9 @@ class RowCache:
         self.path, self.salt, self.dates = path, salt, dates
         self.kept = WARM.get(path) or _Kept({}, {}, None)
         self.chunks: dict[tuple[str, ...], Chunk] = {}
+        self.joined: list[Chunk] = []  # this run's new chunks: they hold every block it made
         self.keys: dict[bytes, dict[int, tuple[tuple[Any, ...], str]]] = {}
-        self.made: dict[str, Block] = {}
+        self.made: set[str] = set()
         self.db = open_cache(path, SCHEMA, {"blocks": "key TEXT PRIMARY KEY, deflated BLOB NOT NULL, crc INTEGER NOT NULL, size INTEGER NOT NULL, count INTEGER NOT NULL, widths TEXT NOT NULL", "saved": "token TEXT NOT NULL"})
 
     def chunks_of(self, tables: list[Table]) -> list[list[Chunk]]:
@@ -234,6 +235,7 @@ class RowCache:
                 chunk = self.kept.chunks.get(run)
                 if chunk is None:
                     chunk = _chunk(run, [blocks.get(key) or self._make(key, table, table.units.sources[start + offset]) for offset, key in enumerate(run)])
+                    self.joined.append(chunk)
                 self.chunks[run] = chunk
                 chunks.append(chunk)
             result.append(chunks)
@@ -256,8 +258,8 @@ class RowCache:
     def _make(self, key: str, table: Table, source: tuple[Any, ...]) -> Block:
         rows = table.units.make(source)
         xml = block_rows(rows, table.styles, self.dates, table.by_value)
-        block = self.made[key] = Block(deflate(["".join(xml).encode()]), len(xml), block_widths(rows, table.formats))
-        return block
+        self.made.add(key)
+        return Block(deflate(["".join(xml).encode()]), len(xml), block_widths(rows, table.formats))
 
     def _kept_blocks(self, keys: set[str]) -> dict[str, Block]:
         """Of ``keys``, the blocks in last run's chunks, and the others the file holds."""
@@ -295,7 +297,8 @@ class RowCache:
                     self.db.execute("BEGIN IMMEDIATE")  # nothing else writes between reading what the file holds and changing it
                     in_file = self._in_file()
                     missing = used - in_file
-                    blocks = self.made if missing <= self.made.keys() else {key: block for chunk in self.chunks.values() for key, block in zip(chunk.keys, chunk.blocks, strict=True)}
+                    holding = self.joined if missing <= self.made else self.chunks.values()  # the file lost more than this run made
+                    blocks = {key: block for chunk in holding for key, block in zip(chunk.keys, chunk.blocks, strict=True) if key in missing}
                     self.db.executemany("INSERT OR REPLACE INTO blocks VALUES (?, ?, ?, ?, ?, ?)", [_stored(key, blocks[key]) for key in missing])
                     self.db.executemany("DELETE FROM blocks WHERE key = ?", [(key,) for key in in_file - used])
                     self.db.execute("DELETE FROM saved")
