@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import shutil
 
+from sync import ledger
+from sync.ledger import open_ledger
 from sync.settings import load_settings, write_config
 
 
@@ -47,3 +49,18 @@ def test_a_ledger_from_an_older_version_is_upgraded_in_place(tmp_path):
     ledger.finish_run(run, status="ok", fingerprint="abc")
     assert ledger.last_fingerprint(2569, 12) == "abc"
     assert len(ledger.runs()) == 2
+
+
+def test_a_process_keeps_engines_only_for_the_ledgers_it_used_last(tmp_path):
+    """A worker serving many areas opens each area's ledger: only the last few keep an engine (its
+    pool and compiled statements grew a worker by ~3 MiB an area); a ledger whose engine was let go
+    still works, and its database opened again holds what was written."""
+    urls = [f"sqlite:///{tmp_path / f'area{n}.sqlite'}" for n in range(ledger.ENGINES_KEPT + 3)]
+    first = open_ledger(urls[0])
+    run = first.start_run(2570, 6)
+    for url in urls[1:]:
+        open_ledger(url).start_run(2570, 6)
+    assert len(ledger._engines) <= ledger.ENGINES_KEPT
+    assert urls[0] not in ledger._engines and urls[-1] in ledger._engines
+    first.finish_run(run, status="ok", fingerprint="ลายนิ้วมือ")
+    assert open_ledger(urls[0]).last_fingerprint(2570, 6) == "ลายนิ้วมือ"
