@@ -110,8 +110,9 @@ class UnitView:
 
     @cached_property
     def status_share(self) -> Share:
-        """What it adds to each form's count of units by status (:meth:`MasterData.summary`)."""
-        return tuple(((form_code, status), ONE) for (_, form_code), status in self.statuses)
+        """What it adds to each form's count of units by status (:meth:`MasterData.summary`): once a
+        form, its last status when two of its form sets hold the form (as :attr:`MasterData.statuses`)."""
+        return tuple(((form_code, status), ONE) for (_, form_code), status in dict(self.statuses).items())
 
     @cached_property
     def left_out_share(self) -> Share:
