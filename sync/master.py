@@ -22,7 +22,6 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache, cached_property, partial
-from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +67,7 @@ from .status import (
 )
 from .summary import charts_plan, executive_plan, kpi_plan, summary_plan, unit_share
 from .tally import ONE, Share, Tally, Vector
-from .tablerows import RowCache, Table, UnitRows, splice
+from .tablerows import RowCache, Table, UnitRows, splice, widest
 from .unitfacts import NO_FACTS, Facts, FactsCache, split_rows
 from .zippackage import Deflated, write_zip
 
@@ -109,10 +108,14 @@ class UnitView:
         return unit_share(self.unit, self.status, self.cells[4], self.facts)
 
     @cached_property
+    def form_statuses(self) -> dict[str, str]:
+        """Each of its forms' status, once a form: the last when two of its form sets hold the form."""
+        return {form_code: status for (_, form_code), status in self.statuses}
+
+    @cached_property
     def status_share(self) -> Share:
-        """What it adds to each form's count of units by status (:meth:`MasterData.summary`): once a
-        form, its last status when two of its form sets hold the form (as :attr:`MasterData.statuses`)."""
-        return tuple(((form_code, status), ONE) for (_, form_code), status in dict(self.statuses).items())
+        """What it adds to each form's count of units by status (:meth:`MasterData.summary`)."""
+        return tuple(((form_code, status), ONE) for form_code, status in self.form_statuses.items())
 
     @cached_property
     def left_out_share(self) -> Share:
@@ -123,8 +126,7 @@ class UnitView:
     def status_line(self) -> tuple[Any, ...]:
         """Its line of สถานะการส่ง: its cells, its kind, each round form's status ("-" for a form it
         does not send), and its newest version's time and number; the source of its block there."""
-        statuses = dict(self.statuses)
-        shown = (STATUS_TH[s] if (s := statuses.get((self.unit.code, f.code))) else "-" for f in round_forms())
+        shown = (STATUS_TH[s] if (s := self.form_statuses.get(f.code)) else "-" for f in round_forms())
         return (*self.cells, "โรงเรียน" if self.unit.kind == "school" else "กลุ่มงาน", *shown, *(self.last or (None, None)))
 
     def left_out(self, form_code: str) -> list[int]:
@@ -181,7 +183,7 @@ class MasterData:
     @cached_property
     def statuses(self) -> dict[tuple[str, str], str]:
         """Each (unit, form)'s status: the web overview's table reads them all."""
-        return {key: status for view in self.views.values() for key, status in view.statuses}
+        return {(code, form_code): status for code, view in self.views.items() for form_code, status in view.form_statuses.items()}
 
     @property
     def sums(self) -> dict[Hashable, Vector]:
@@ -396,8 +398,10 @@ def _unit_rows(form: Form, data: MasterData, source: tuple[Any, ...]) -> list[li
     return rows
 
 
-def _status_plan(data: MasterData, forms: list[Form]) -> SheetPlan:
-    """A row a unit, a block each (kept between runs like the per-form sheets' rows): each form's status in its colour."""
+def _status_plan(data: MasterData) -> SheetPlan:
+    """A row a unit, a block each (kept between runs like the per-form sheets' rows): each round
+    form's status in its colour, in the forms' order its view's line has (:attr:`UnitView.status_line`)."""
+    forms = round_forms()
     plan = SheetPlan(STATUS, units=UnitRows([view.status_line for view in data.views.values()], _status_rows))
     plan.table([*UNIT_HEADERS, "ประเภท", *(f.sheet for f in forms), "ส่งล่าสุด", "ฉบับที่"])
     first = len(UNIT_HEADERS) + 1
@@ -495,7 +499,7 @@ def write_master(settings: Settings, data: MasterData, progress: Callable[[int, 
     """
     target = settings.master_path()
     forms = round_forms()
-    plans = [executive_plan(data), summary_plan(data, forms), kpi_plan(data), charts_plan(data, forms), _status_plan(data, forms), _issues_plan(data), *(_form_plan(f, data) for f in forms)]
+    plans = [executive_plan(data), summary_plan(data, forms), kpi_plan(data), charts_plan(data, forms), _status_plan(data), _issues_plan(data), *(_form_plan(f, data) for f in forms)]
     page = PrintHeader(settings.office_name, f"ปีงบประมาณ {settings.fiscal_year} รอบ {settings.round} เดือน")
     book = Workbook(write_only=True)
     sheets = [book.create_sheet(plan.name) for plan in plans]
@@ -536,7 +540,7 @@ def _data_rows(plans: list[SheetPlan], sheet: Any, styles: dict[str, str], cache
     result = {}
     for (part, plan), table, chunks in zip(parts.items(), tables, cache.chunks_of(tables), strict=True):
         plan.block_rows += sum(chunk.count for chunk in chunks)
-        for c, need in enumerate(map(max, zip_longest(*(chunk.widths for chunk in chunks), fillvalue=-1))):
+        for c, need in enumerate(widest(chunk.widths for chunk in chunks)):
             if need >= 0:
                 plan.data_widths[c] = max(plan.data_widths.get(c, 0), need)
         result[part] = (table.first_row, [chunk.rows for chunk in chunks])

@@ -28,7 +28,7 @@ import hashlib
 import re
 import secrets
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import zip_longest
@@ -118,6 +118,12 @@ def block_widths(rows: list[list[Any]], formats: dict[int, str]) -> tuple[float,
     return tuple(max((shown_width(value, formats.get(c)) for value in set(column) - {None}), default=-1) for c, column in enumerate(zip(*rows, strict=True)))
 
 
+def widest(widths: Iterable[tuple[float, ...]]) -> tuple[float, ...]:
+    """Each column's widest of several blocks' or chunks' :func:`block_widths` (-1: nothing in it),
+    one C-level max a column."""
+    return tuple(map(max, zip_longest(*widths, fillvalue=-1)))
+
+
 @dataclass(frozen=True)
 class UnitRows:
     """A table's units, not made into rows yet: each one's ``source``, in order (everything its
@@ -171,7 +177,7 @@ def _chunk(keys: tuple[str, ...], blocks: list[Block]) -> Chunk:
         end = start + len(block.rows.data)
         viewed.append(Block(Deflated(data[start:end], block.rows.crc, block.rows.size), block.count, block.widths))
         start = end
-    return Chunk(keys, tuple(viewed), rows, sum(block.count for block in blocks), tuple(map(max, zip_longest(*(block.widths for block in blocks), fillvalue=-1))))
+    return Chunk(keys, tuple(viewed), rows, sum(block.count for block in blocks), widest(block.widths for block in blocks))
 
 
 def _runs(keys: list[str]) -> list[tuple[int, tuple[str, ...]]]:
