@@ -1,26 +1,29 @@
 """Who may use the web service: staff accounts, the audit log, and schools' signed upload links.
 
-Staff log in with a password (hashed with werkzeug's scrypt, never stored); schools have no
+Staff log in with a password (hashed with werkzeug's scrypt, never stored) and get a session the
+server keeps, which logging out ends; schools have no
 account: each gets a link that names its school inside a signature, expires, and can be
 revoked, so a link lets one school submit for itself and nothing else. Every action that
 matters is written to the audit log with who, what, on what and from where; the same log
-counts failed logins, so too many failures lock a name or an address out for a while.
+counts failed logins, so too many failures from one address lock that address (for one name, or
+for every name when it tries many) out for a while.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import secrets
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Engine
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from rules import EsaplanError
 
-from .schema import audit, upload_links, users
+from .schema import audit, staff_sessions, upload_links, users
 
 MIN_PASSWORD = 8
 LINK_DAYS = 60
@@ -57,6 +60,8 @@ class Users:
             if existing:
                 values = {"password_hash": generate_password_hash(password), **({"display_name": display_name} if display_name else {})}
                 connection.execute(update(users).where(users.c.username == username).values(**values))
+                ended = update(staff_sessions).where(staff_sessions.c.username == username, staff_sessions.c.ended_at.is_(None)).values(ended_at=_now())
+                connection.execute(ended)  # whoever knew the old password is logged out
             else:
                 connection.execute(insert(users).values(username=username, display_name=display_name or username, password_hash=generate_password_hash(password), created_at=_now()))
 
@@ -114,13 +119,54 @@ class Audit:
         with self.engine.connect() as connection:
             return [{**dict(r._mapping), "at": _aware(r.at)} for r in connection.execute(query)]
 
-    def failed_logins(self, *, username: str, ip: str | None, within: dt.timedelta) -> int:
-        """Failed logins for this name or from this address in the last ``within``."""
+    def failed_logins(self, *, username: str, ip: str | None, within: dt.timedelta) -> tuple[int, int]:
+        """Failed logins in the last ``within``: for this name from this address, and from this
+        address for any name. Counted per address, so a stranger elsewhere cannot lock staff out
+        by typing their names (OWASP's advice against lockout as a denial of service)."""
         since = _now() - within
-        who = (audit.c.target == username.strip().casefold()) | (audit.c.ip == ip) if ip else audit.c.target == username.strip().casefold()
-        query = select(func.count()).select_from(audit).where(audit.c.action == "login-failed", audit.c.at >= since, who)
+        failed = (audit.c.action == "login-failed") & (audit.c.at >= since) & (audit.c.ip == (ip or "-"))
+        name = audit.c.target == username.strip().casefold()
+        query = select(func.count(), func.count().filter(name)).select_from(audit).where(failed)
         with self.engine.connect() as connection:
-            return int(connection.execute(query).scalar_one())
+            from_address, for_name = connection.execute(query).one()
+        return int(for_name), int(from_address)
+
+
+class Sessions:
+    """Staff sessions kept server-side: the cookie holds a random token, the database its hash.
+
+    A session ends at logout, when its user's password is reset (:meth:`Users.add`) or after its
+    lifetime: the same cookie, copied or replayed, then opens nothing, which a signed cookie alone
+    cannot promise.
+    """
+
+    def __init__(self, engine: Engine, lifetime: dt.timedelta) -> None:
+        self.engine, self.lifetime = engine, lifetime
+
+    def start(self, username: str, ip: str | None) -> str:
+        """A new session for ``username``; returns the token for its cookie. Sessions past their
+        lifetime are forgotten here, so the table holds the live ones and the day's ended ones."""
+        token = secrets.token_urlsafe(32)
+        with self.engine.begin() as connection:
+            connection.execute(delete(staff_sessions).where(staff_sessions.c.started_at < _now() - self.lifetime))
+            connection.execute(insert(staff_sessions).values(id=_hashed(token), username=username, started_at=_now(), ip=ip))
+        return token
+
+    def user(self, token: str) -> str | None:
+        """The user of a live session, or None: unknown, ended, or older than its lifetime."""
+        with self.engine.connect() as connection:
+            row = connection.execute(select(staff_sessions).where(staff_sessions.c.id == _hashed(token))).first()
+        if row is None or row.ended_at is not None or _aware(row.started_at) + self.lifetime < _now():
+            return None
+        return str(row.username)
+
+    def end(self, token: str) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(update(staff_sessions).where(staff_sessions.c.id == _hashed(token), staff_sessions.c.ended_at.is_(None)).values(ended_at=_now()))
+
+
+def _hashed(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class UploadLinks:

@@ -11,9 +11,10 @@ school sent stays untouched in the store.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +26,15 @@ from pythainlp.util import thai_strftime
 from rules.forms import row_of
 
 from .atomic import save_workbook
-from .consolidate import GSHEETS, stored_name
-from .ledger import Ledger, Submission
+from .consolidate import stored_name
+from .isolation import Failure, Limits, isolated_map
+from .ledger import Ledger
 from .master import MasterData
+from .records import GSHEETS
 from .registry import Unit, load_registry
 from .settings import BANGKOK, Settings
 from .status import SEVERITY_COLOUR, SEVERITY_ORDER, SEVERITY_TH
+from .xmltext import clean_text
 
 SUMMARY_SHEET = "ผลการตรวจสอบ"
 _UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')
@@ -52,27 +56,69 @@ def write_feedback(settings: Settings, ledger: Ledger, *, units: set[str] | None
     """Write the feedback workbooks of the round for the units' latest files (errors first in the list).
 
     Only units with something to say are written unless ``include_clean``; Google Sheets
-    schools are skipped (their sheet already shows their problems).
+    schools are skipped (their sheet already shows their problems). Each school's file is opened
+    and marked in a reading worker (:mod:`sync.isolation`), under the installation's limits, so a
+    file that cannot be opened safely gets the summary sheet alone and the other schools theirs.
     """
     registry = load_registry(settings.registry_path)
     data = MasterData.collect(settings, ledger, registry, [])
     folder = settings.home / "feedback" / f"FY{settings.fiscal_year}-R{settings.round}"
-    written = []
+    work = []
     for (code, _), submission in sorted(data.latest.items()):
         unit = registry.get(code)
         issues = sorted(data.issues.get(submission.id, []), key=lambda i: SEVERITY_ORDER[i["severity"]])
         if unit is None or submission.source == GSHEETS or (units and code not in units) or (not issues and not include_clean):
             continue
-        content = (settings.store / stored_name(submission.sha256, submission.source)).read_bytes()
-        book, marked = _open(content)
-        if marked:
-            _mark_cells(book, issues)
-        _summary_sheet(book, settings, unit, submission, issues)
-        path = folder / f"{unit.code}-{_UNSAFE.sub('-', unit.name_th).strip('-')}-ผลการตรวจสอบ.xlsx"
-        save_workbook(book, path)
-        counts = {severity: sum(1 for i in issues if i["severity"] == severity) for severity in SEVERITY_COLOUR}
-        written.append(Written(unit, path, counts["error"], counts["warning"], counts["info"], marked))
+        sent = Sent(submission.original_name, submission.version, submission.submitted_at)
+        store = settings.store / stored_name(submission.sha256, submission.source)
+        openable = not any(issue["rule"].startswith("FILE-") for issue in issues)  # refused by its content: never opened
+        target = folder / f"{unit.code}-{_UNSAFE.sub('-', unit.name_th).strip('-')}-ผลการตรวจสอบ.xlsx"
+        work.append(Marking(settings.fiscal_year, settings.round, unit, sent, issues, store if openable else None, target))
+    limits = Limits(settings.read_memory_mb, settings.read_seconds)
+    marked = isolated_map(mark_file, work, limits, workers=1, on_failure=_summary_only)
+    written = []
+    for job, in_file in zip(work, marked, strict=True):
+        counts = {severity: sum(1 for i in job.issues if i["severity"] == severity) for severity in SEVERITY_COLOUR}
+        written.append(Written(job.unit, job.target, counts["error"], counts["warning"], counts["info"], in_file))
     return sorted(written, key=lambda w: (w.errors == 0, w.unit.code))
+
+
+@dataclass(frozen=True)
+class Sent:
+    """What the summary sheet says of the version it is about."""
+
+    original_name: str
+    version: int
+    submitted_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Marking:
+    """One school's feedback workbook to write: from its file (``source``; None: not to be opened) and its issues."""
+
+    fiscal_year: int
+    round: int
+    unit: Unit
+    sent: Sent
+    issues: list[dict[str, Any]]
+    source: Path | None
+    target: Path
+
+
+def mark_file(job: Marking) -> bool:
+    """Write the school's own workbook with its problem cells marked and the summary sheet first (in a
+    reading worker); returns whether its file could be opened (else the summary sheet alone is written)."""
+    book, marked = _open(job.source.read_bytes()) if job.source is not None else (_empty(), False)
+    if marked:
+        _mark_cells(book, job.issues)
+    _summary_sheet(book, job)
+    save_workbook(book, job.target)
+    return marked
+
+
+def _summary_only(job: Marking, failure: Failure) -> bool:
+    """A school file whose worker gave no answer (too big to open, a fault): the summary sheet alone."""
+    return mark_file(replace(job, source=None))
 
 
 def _open(content: bytes) -> tuple[Workbook, bool]:
@@ -80,35 +126,50 @@ def _open(content: bytes) -> tuple[Workbook, bool]:
     try:
         return load_workbook(io.BytesIO(content)), True
     except Exception:  # not an xlsx, encrypted, damaged: the summary sheet says what is wrong
-        book = Workbook()
-        book.remove(book.active)
-        return book, False
+        return _empty(), False
+
+
+def _empty() -> Workbook:
+    book = Workbook()
+    book.remove(book.active)
+    return book
 
 
 def _mark_cells(book: Workbook, issues: list[dict[str, Any]]) -> None:
-    """Colour each problem cell by its worst severity and comment it with every message about it."""
+    """Colour each problem cell by its worst severity and comment it with every message about it; a
+    cell inside merged cells is marked at the merge's first cell, the one Excel shows and comments."""
     by_cell: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for issue in issues:
         if issue["sheet"] in book.sheetnames and row_of(issue["cell"]):
-            by_cell.setdefault((issue["sheet"], issue["cell"]), []).append(issue)
+            sheet = book[issue["sheet"]]
+            by_cell.setdefault((issue["sheet"], _shown_cell(sheet, issue["cell"])), []).append(issue)
     for (sheet, address), found in by_cell.items():
         cell = book[sheet][address]
         cell.fill = PatternFill("solid", fgColor=SEVERITY_COLOUR[found[0]["severity"]])  # issues come sorted, the worst first
-        text = "\n".join(f"{SEVERITY_TH[i['severity']]}: {i['message_th']}" for i in found)
+        text = clean_text("\n".join(f"{SEVERITY_TH[i['severity']]}: {i['message_th']}" for i in found))
         cell.comment = Comment(text, "สพป. (esaplan)", width=320, height=max(80, 40 * len(found)))
 
 
-def _summary_sheet(book: Workbook, settings: Settings, unit: Unit, submission: Submission, issues: list[dict[str, Any]]) -> None:
+def _shown_cell(sheet: Any, address: str) -> str:
+    """The cell Excel shows for ``address``: itself, or the first cell of the merged range it is in."""
+    for merged in sheet.merged_cells.ranges:
+        if address in merged:
+            return merged.start_cell.coordinate
+    return address
+
+
+def _summary_sheet(book: Workbook, job: Marking) -> None:
     """The first sheet: who, which round and version, the counts, then one line per problem."""
     if SUMMARY_SHEET in book.sheetnames:
         del book[SUMMARY_SHEET]
     sheet = book.create_sheet(SUMMARY_SHEET, 0)
+    unit, submission, issues = job.unit, job.sent, job.issues
     errors = sum(1 for i in issues if i["severity"] == "error")
     sent = thai_strftime(submission.submitted_at.astimezone(BANGKOK), "%-d %b %Y %H:%M น.")
     verdict = f"พบข้อผิดพลาด {errors} รายการ: แก้ไขตามรายการด้านล่าง (ช่องสีแดงในแผ่นงาน) แล้วส่งไฟล์อีกครั้ง" if errors else "ไม่พบข้อผิดพลาด ข้อมูลนำไปรวมแล้ว"
     lines = [
         [f"ผลการตรวจสอบข้อมูล {unit.name_th} (รหัส {unit.code})"],
-        [f"ปีงบประมาณ {settings.fiscal_year} รอบ {settings.round} เดือน · ไฟล์ที่ส่ง: {submission.original_name} (ฉบับที่ {submission.version} ส่งเมื่อ {sent})"],
+        [f"ปีงบประมาณ {job.fiscal_year} รอบ {job.round} เดือน · ไฟล์ที่ส่ง: {submission.original_name} (ฉบับที่ {submission.version} ส่งเมื่อ {sent})"],
         [verdict],
         ["ช่องสีแดง = ข้อผิดพลาด (ข้อมูลแถวนั้นไม่นำไปรวม) · สีเหลือง = คำเตือน · สีฟ้า = ข้อสังเกต (ระบบอ่านให้แล้ว) · ชี้ที่ช่องเพื่ออ่านคำอธิบาย"],
         [],
@@ -116,7 +177,7 @@ def _summary_sheet(book: Workbook, settings: Settings, unit: Unit, submission: S
     ]
     lines += [[SEVERITY_TH[i["severity"]], i["sheet"], i["cell"], i["message_th"], i["value"]] for i in issues]
     for values in lines:
-        sheet.append(values)
+        sheet.append([clean_text(v) if isinstance(v, str) else v for v in values])
         for cell in sheet[sheet.max_row]:
             if isinstance(cell.value, str) and cell.value.startswith(("=", "+", "-", "@")):
                 cell.data_type = "s"  # a school's value that looks like a formula stays text

@@ -16,15 +16,47 @@ from rules import EsaplanError
 from rules.check import check
 from rules.parameters import DATA_DIR, Parameters
 
+from .cli_messages import PREFIX, thai_error
+
 
 class _Commands(click.Group):
-    """The root group: a domain error anywhere (a bad year, a broken settings file) is one Thai line, not a traceback."""
+    """The root group: any error (a bad year, a broken settings file, a mistyped option) is one Thai
+    line, not a traceback nor click's English."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except EsaplanError as exc:
             raise click.ClickException(exc.message_th) from None
+
+    def main(self, *args: Any, standalone_mode: bool = True, **extra: Any) -> Any:  # type: ignore[override]
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **extra)
+        try:
+            return super().main(*args, standalone_mode=False, **extra)
+        except click.exceptions.NoArgsIsHelpError as shown:  # a group named without its command: its help, as click shows it
+            shown.show()
+            sys.exit(shown.exit_code)
+        except click.ClickException as error:
+            click.echo(thai_error(error), err=True)
+            sys.exit(error.exit_code)
+        except click.Abort:
+            click.echo(f"{PREFIX}ยกเลิกแล้ว (aborted)", err=True)
+            sys.exit(1)
+
+
+class _Round(click.ParamType):
+    """``--round``: 6, 9 or 12 (Thai digits too); anything else is refused in Thai."""
+
+    name = "6|9|12"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from pythainlp.util import thai_digit_to_arabic_digit
+
+        months = thai_digit_to_arabic_digit(str(value)).strip()
+        if months not in ("6", "9", "12"):
+            self.fail(f"'{value}' ไม่ใช่รอบรายงาน: ต้องเป็น 6, 9 หรือ 12 (เดือน)", param, ctx)
+        return months
 
 
 class _FiscalYear(click.ParamType):
@@ -90,7 +122,7 @@ def _home_option(function):  # type: ignore[no-untyped-def]
 
 def _round_options(function):  # type: ignore[no-untyped-def]
     function = click.option("--fy", "fiscal_year", type=_FiscalYear(), default=None, help="ปีงบประมาณ พ.ศ. (fiscal year, BE)")(function)
-    return click.option("--round", "round_", type=click.Choice(["6", "9", "12"]), default=None, help="รอบรายงาน 6/9/12 เดือน (reporting round)")(function)
+    return click.option("--round", "round_", type=_Round(), default=None, help="รอบรายงาน 6/9/12 เดือน (reporting round)")(function)
 
 
 @main.command("templates", help="เขียนแบบรายงานสำหรับโรงเรียนและกลุ่มงานลงโฟลเดอร์ workbooks/ (write the submission workbooks)")
@@ -627,8 +659,9 @@ def _run_consolidation(settings, *, full: bool = False) -> None:  # type: ignore
     if not jobs.run(job_id, progress=progress, full=full):
         click.echo("มีงานรวมข้อมูลรอบนี้กำลังทำอยู่ จะแสดงผลเมื่อเสร็จ (a run of this round is under way: following it)", err=True)
     job = jobs.get(job_id)
-    while job is not None and job["status"] == "running":
+    while job is not None and job["status"] == "running":  # followed; taken over here if its worker is gone
         time.sleep(0.5)
+        jobs.take_over(job_id, progress=progress, full=full)
         job = jobs.get(job_id)
     if job is None or job["status"] != "done":
         raise click.ClickException(job["error"] if job else "รวมข้อมูลไม่สำเร็จ")

@@ -14,48 +14,42 @@ was. A bad file becomes issues for its unit, never an exception that stops the o
 
 from __future__ import annotations
 
-import ctypes
 import datetime as dt
 import errno
 import gc
 import hashlib
 import os
 import re
-import signal
 import sys
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from functools import cached_property, partial
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from filelock import FileLock, Timeout
 from pythainlp.util import thai_digit_to_arabic_digit
 
-from rules import EsaplanError, ParseError
-from rules.forms import FormSet, Problem, form_sets, form_version, preload, read_sheet
-from rules.thai import reporting_round
+from rules import EsaplanError
 
-from .gsheets.snapshot import book_from_snapshot
-from .ledger import Ledger, NewVersion, Submission, open_ledger
+from .isolation import Failure, Limits, isolated_map
+from .ledger import Ledger, Submission, open_ledger
 from .master import MasterData, code_salt, keep_added_sheets, write_master
-from .reader import INSTRUCTIONS_SHEET, UNIT_CELL_NAME, UnreadableWorkbook, Workbook, read_workbook
+from .parse import failed, parse
+from .records import GSHEETS, Incoming, NewVersion
 from .registry import Unit, find_unit, load_registry
-from .safety import check_file
 from .seenfiles import SeenFiles
 from .settings import Settings
-from .status import Notice, UnitErrors, sets_for
+from .status import Notice, UnitErrors
 
 Progress = Callable[[str, int, int, str], None]  # phase, done, total, unit code
 PHASES_TH = {"google": "อ่าน Google Sheets", "check": "ตรวจข้อมูล", "feedback": "เขียนผลการตรวจสอบลง Google Sheets", "master": "เขียนไฟล์รวม"}
-PARALLEL_FROM = 40  # below this many new files, worker start-up costs more than it saves
-PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent ends
+FILES_A_WORKER = 5  # a reading worker for every this many new files (kept workers start nothing)
+MAX_WORKERS = 4
 STORE_BATCH = 100  # versions recorded per transaction (and per disk sync)
 SYNC_ALL_FROM = 20  # from this many new files, one system-wide sync costs less than a sync each
-FILE_SHEET = "(ไฟล์)"
 
 
 class ConsolidationBusy(EsaplanError):
@@ -64,37 +58,6 @@ class ConsolidationBusy(EsaplanError):
 
 class NoRegistry(EsaplanError):
     """The installation has no unit registry yet: nobody is expected to submit."""
-
-
-GSHEETS = "gsheets"  # the source whose content is a values snapshot (JSON), not an xlsx file
-
-
-@dataclass(frozen=True)
-class Incoming:
-    """A submission a unit handed in, from any channel: an xlsx file, or a Google Sheet's snapshot.
-
-    ``payload`` is the content, or for an inbox file its path: read only when needed, and not at
-    all when ``seen_sha256`` (the hash it had when its size and time, ``size`` and ``mtime_ns``,
-    were the same) is a content already accounted for.
-    """
-
-    unit_code: str
-    payload: bytes | Path
-    name: str
-    submitted_at: dt.datetime
-    source: str
-    seen_sha256: str | None = None
-    size: int | None = None
-    mtime_ns: int | None = None
-
-    @cached_property
-    def content(self) -> bytes:
-        return self.payload.read_bytes() if isinstance(self.payload, Path) else self.payload
-
-    @cached_property
-    def sha256(self) -> str:
-        """The content's SHA-256, computed once: it names the stored copy and spots unchanged files."""
-        return self.seen_sha256 or hashlib.sha256(self.content).hexdigest()
 
 
 @dataclass
@@ -123,38 +86,60 @@ def inbox_files(settings: Settings, registry: dict[str, Unit], notices: list[Not
     name>`` or ``inbox/<unit code>_<any name>``; ``seen`` knows the hashes of files as last read.
 
     The submission time of a dropped file is its modification time. Files that cannot be tied
-    to a registered unit become notices and are left alone.
+    to a registered unit become notices and are left alone. Only plain files are read: a link
+    (to a file or a folder, anywhere), a pipe or a device is a notice, never followed or opened,
+    so nothing outside the installation is read through the inbox.
     """
     inbox = folder or settings.inbox
     if not inbox.is_dir():
         return
-    for parts in _files_under(inbox):
-        if parts[-1].startswith(("~$", ".")):
-            continue
+    files, others = _files_under(inbox)
+    for parts in others:
+        relative = os.path.join(*parts)
+        unit = _unit_of_name(parts, registry)
+        message = f"{relative}: เป็นลิงก์ (shortcut) หรือไฟล์พิเศษ ไม่ใช่ตัวไฟล์ ระบบจึงไม่เปิดอ่าน: คัดลอกตัวไฟล์แบบรายงานมาวางแทน"
+        notices.append(Notice(unit.code if unit else None, "(inbox)", "INBOX-NOT-A-FILE", "error", message))
+    for parts in files:
         relative = os.path.join(*parts)
         path = Path(inbox, relative)
-        candidates = [parts[0]] if len(parts) > 1 else []
-        match = _CODE_IN_NAME.match(thai_digit_to_arabic_digit(parts[-1]))
-        candidates += [match.group(1)] if match else []
-        unit = next((u for u in map(partial(find_unit, registry=registry), candidates) if u is not None), None)
+        unit = _unit_of_name(parts, registry)
         if unit is None:
-            named = [c for c in candidates if thai_digit_to_arabic_digit(c).strip().isdigit()]
-            if named:  # a code was given but is not a registered unit: say which, not "unknown"
-                message = f"{relative}: ไม่มีหน่วยรหัส {', '.join(named)} ในทะเบียนหน่วยงาน (registry.csv): ตรวจรหัสโรงเรียน หรือเพิ่มหน่วยในทะเบียน"
-            else:
-                message = f"{relative}: ไม่ทราบว่าเป็นไฟล์ของหน่วยใด (วางไฟล์ในโฟลเดอร์ inbox/<รหัสหน่วย>/)"
-            notices.append(Notice(None, "(inbox)", "UNKNOWN-UNIT", "error", message))
+            notices.append(Notice(None, "(inbox)", "UNKNOWN-UNIT", "error", _unknown_unit_message(relative, parts)))
             continue
-        stat = path.stat()
+        try:
+            stat = path.stat(follow_symlinks=False)
+        except OSError:  # gone since it was listed
+            continue
         known = seen.sha256(relative, stat) if seen else None
         yield Incoming(unit.code, path, relative, dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC), "inbox", known, stat.st_size, stat.st_mtime_ns)
 
 
-def _files_under(folder: Path) -> list[tuple[str, ...]]:
-    """The files under a folder as path parts, in name order, as os.walk finds them (links to
-    folders are not followed). With os.scandir and no path objects: pathlib's rglob cost ~0.1 ms a
-    file and os.walk with a path a folder ~0.05 ms, where an inbox has a folder a school."""
+def _unit_of_name(parts: tuple[str, ...], registry: dict[str, Unit]) -> Unit | None:
+    """The unit a file's place names: its folder (``inbox/<code>/``) or the code its name starts with."""
+    return next((u for u in map(partial(find_unit, registry=registry), _codes_named(parts)) if u is not None), None)
+
+
+def _codes_named(parts: tuple[str, ...]) -> list[str]:
+    candidates = [parts[0]] if len(parts) > 1 else []
+    match = _CODE_IN_NAME.match(thai_digit_to_arabic_digit(parts[-1]))
+    return candidates + ([match.group(1)] if match else [])
+
+
+def _unknown_unit_message(relative: str, parts: tuple[str, ...]) -> str:
+    named = [c for c in _codes_named(parts) if thai_digit_to_arabic_digit(c).strip().isdigit()]
+    if named:  # a code was given but is not a registered unit: say which, not "unknown"
+        return f"{relative}: ไม่มีหน่วยรหัส {', '.join(named)} ในทะเบียนหน่วยงาน (registry.csv): ตรวจรหัสโรงเรียน หรือเพิ่มหน่วยในทะเบียน"
+    return f"{relative}: ไม่ทราบว่าเป็นไฟล์ของหน่วยใด (วางไฟล์ในโฟลเดอร์ inbox/<รหัสหน่วย>/)"
+
+
+def _files_under(folder: Path) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
+    """The plain files under a folder as path parts, in name order, and the entries that are neither
+    a plain file nor a folder (links, pipes, devices, sockets), which are never followed or opened.
+    Names starting with ``.`` or ``~$`` (hidden files, Excel's lock files) are left out. With
+    os.scandir and no path objects: pathlib's rglob cost ~0.1 ms a file and os.walk with a path a
+    folder ~0.05 ms, where an inbox has a folder a school."""
     found: list[tuple[str, ...]] = []
+    others: list[tuple[str, ...]] = []
     pending: list[tuple[str, tuple[str, ...]]] = [(str(folder), ())]
     while pending:
         path, base = pending.pop()
@@ -163,12 +148,32 @@ def _files_under(folder: Path) -> list[tuple[str, ...]]:
         except OSError:  # gone or unreadable since it was listed: as os.walk, skipped
             continue
         for entry in entries:
-            if entry.is_dir():
-                if not entry.is_symlink():
-                    pending.append((entry.path, (*base, entry.name)))
-            else:
+            if entry.name.startswith(("~$", ".")):
+                continue
+            if entry.is_symlink():
+                others.append((*base, entry.name))
+            elif entry.is_dir(follow_symlinks=False):
+                pending.append((entry.path, (*base, entry.name)))
+            elif entry.is_file(follow_symlinks=False):
                 found.append((*base, entry.name))
-    return sorted(found)
+            else:
+                others.append((*base, entry.name))
+    return sorted(found), sorted(others)
+
+
+def readable_items(items: Iterable[Incoming], notices: list[Notice]) -> list[Incoming]:
+    """The items whose content could be read (or is known by its hash); a file replaced by a link
+    or made unreadable since it was listed is a notice instead."""
+    readable = []
+    for item in items:
+        try:
+            item.sha256  # read here, once: the file is read when its hash is not known already
+        except OSError as exc:
+            message = f"{item.name}: อ่านไฟล์ไม่ได้ ({exc.strerror or exc}) ระบบจึงไม่ได้ตรวจไฟล์นี้: คัดลอกตัวไฟล์มาวางใหม่"
+            notices.append(Notice(item.unit_code, "(inbox)", "INBOX-UNREADABLE", "error", message))
+        else:
+            readable.append(item)
+    return readable
 
 
 # --- ingest ----------------------------------------------------------------------------------
@@ -180,119 +185,6 @@ class Parsed:
 
     item: Incoming
     version: NewVersion
-
-
-def parse(settings: Settings, registry: dict[str, Unit], item: Incoming) -> Parsed:
-    """Check and validate one file (pure: no database, no writes), so it can run in a worker.
-
-    Whatever the file holds, the answer is a version of the round being consolidated: a fault
-    of esaplan's own while reading it becomes an error for its unit (and a traceback in the
-    error log), never an exception that stops the other units.
-    """
-    try:
-        return _parse(settings, registry, item)
-    except Exception:
-        log_failure(settings, f"reading {item.source} {item.name} of {item.unit_code}")
-        message = "ระบบอ่านไฟล์นี้ไม่สำเร็จ ข้อมูลในไฟล์จึงไม่ถูกนำไปรวม: กรอกลงแบบฟอร์มของรอบนี้แล้วส่งอีกครั้ง (ผู้ดูแลระบบดูรายละเอียดใน esaplan-error.log)"
-        problem = Problem(FILE_SHEET, "-", "FILE-UNREADABLE", "error", message)
-        return _parsed(settings, item, sets_for(registry[item.unit_code])[0].code, None, False, {}, [(None, problem)])
-
-
-def _parse(settings: Settings, registry: dict[str, Unit], item: Incoming) -> Parsed:
-    unit = registry[item.unit_code]
-    form_set = sets_for(unit)[0]
-    problems: list[tuple[str | None, Problem]] = []
-    if item.source == GSHEETS:
-        book = book_from_snapshot(item.content)
-    else:
-        rejection = check_file(item.content, max_bytes=settings.max_file_mb * 1024 * 1024)
-        if rejection is not None:
-            problems.append((None, Problem(FILE_SHEET, "-", rejection.rule, "error", rejection.message_th)))
-            return _parsed(settings, item, form_set.code, None, False, {}, problems)
-        try:
-            book = read_workbook(item.content)
-        except UnreadableWorkbook:
-            problems.append((None, Problem(FILE_SHEET, "-", "FILE-CORRUPT", "error", "ไฟล์เสียหาย เปิดไม่ได้: บันทึกใหม่จาก Excel แล้วส่งอีกครั้ง")))
-            return _parsed(settings, item, form_set.code, None, False, {}, problems)
-    form_set, set_ok = _form_set_of(book, unit, problems)
-    # A school's Google Sheet is copied once and filled again every round: it is read for the round
-    # being consolidated. A file is made for one round, and says which.
-    stamp, round_ok = (None, True) if item.source == GSHEETS else _form_round_of(book, settings, problems)
-    unit_ok = _unit_of(book, unit, registry, problems)
-    if not book.meta:
-        problems.append((None, Problem(FILE_SHEET, "-", "NOT-TEMPLATE", "warning", "ไฟล์นี้ไม่ได้สร้างจากแบบฟอร์มของ esaplan ตรวจตามชื่อแผ่นงานและหัวตาราง")))
-    elif set_ok and book.meta.get("form_version") != form_version(form_set):
-        message = "แบบฟอร์มนี้เป็นรุ่นเก่า ระบบตรวจตามหัวตาราง ครั้งต่อไปโปรดใช้แบบฟอร์มรุ่นปัจจุบัน"
-        problems.append((None, Problem(FILE_SHEET, "-", "FORM-VERSION", "warning", message, book.meta.get("form_version"))))
-    on = reporting_round(settings.fiscal_year, settings.round).ends
-    data: dict[str, Any] = {}
-    for form in form_set.forms:
-        grid = book.sheets.get(form.sheet)
-        if grid is None:
-            problems.append((form.code, Problem(form.sheet, "-", "MISSING-SHEET", "error", f"ไม่พบแผ่นงาน '{form.sheet}' ในไฟล์ (อย่าลบหรือเปลี่ยนชื่อแผ่นงาน)")))
-            continue
-        result = read_sheet(form, grid, unit_code=item.unit_code, on=on, formulas=book.shows_formulas)
-        data[form.code] = result.rows
-        problems.extend((form.code, p) for p in result.problems)
-    accepted = set_ok and round_ok and unit_ok
-    return _parsed(settings, item, form_set.code, stamp, accepted, data if accepted else {}, problems)
-
-
-def _form_set_of(book: Workbook, unit: Unit, problems: list[tuple[str | None, Problem]]) -> tuple[FormSet, bool]:
-    """The unit's form set the file is read as, and whether the file's own form is one of the unit's."""
-    own = sets_for(unit)
-    named = book.meta.get("form_set", "")
-    found = form_sets().get(named)
-    if not named or found in own:
-        return (found or own[0]), True
-    what = found.th if found else f"แบบ '{named}' ที่ระบบไม่รู้จัก"
-    message = f"ไฟล์นี้เป็น{what} ไม่ใช่{own[0].th}: ดาวน์โหลด{own[0].th}ของรอบนี้แล้วกรอกใหม่ ข้อมูลในไฟล์นี้ไม่ถูกนำไปรวม"
-    problems.append((None, Problem(FILE_SHEET, "-", "WRONG-FORM-SET", "error", message, named)))
-    return own[0], False
-
-
-def _form_round_of(book: Workbook, settings: Settings, problems: list[tuple[str | None, Problem]]) -> tuple[tuple[int, int] | None, bool]:
-    """The round the file's form was written for (when it names a valid one) and whether it is this round.
-
-    A form of another round, or with a year that is not a BE fiscal year (2026), is an error of
-    this round, addressed to the school: its data is not counted here, and never filed elsewhere.
-    """
-    if "fiscal_year" not in book.meta and "round" not in book.meta:
-        return None, True  # not an esaplan template: read for this round by its headers
-    this = f"ปีงบประมาณ {settings.fiscal_year} รอบ {settings.round} เดือน"
-    try:
-        named = reporting_round(book.meta.get("fiscal_year"), book.meta.get("round"))
-    except ParseError as exc:
-        message = f"ปีหรือรอบในแบบฟอร์มไม่ถูกต้อง ({exc.message_th}): กรุณาใช้แบบของรอบนี้ ({this}) ข้อมูลในไฟล์นี้ไม่ถูกนำไปรวม"
-        problems.append((None, Problem(FILE_SHEET, "-", "FORM-ROUND", "error", message, f"{book.meta.get('fiscal_year')}/{book.meta.get('round')}")))
-        return None, False
-    stamp = (named.fiscal_year, named.months)
-    if stamp == (settings.fiscal_year, settings.round):
-        return stamp, True
-    message = f"ส่งแบบของปีงบประมาณ {named.fiscal_year} รอบ {named.months} เดือน: กรุณาใช้แบบของรอบนี้ ({this}) ข้อมูลในไฟล์นี้ไม่ถูกนำไปรวม"
-    problems.append((None, Problem(FILE_SHEET, "-", "WRONG-ROUND", "error", message, f"{named.fiscal_year}/{named.months}")))
-    return stamp, False
-
-
-def _unit_of(book: Workbook, unit: Unit, registry: dict[str, Unit], problems: list[tuple[str | None, Problem]]) -> bool:
-    """Whether the code typed in the file (or written in its form) names the unit that sent it."""
-    claimed = book.typed_unit or book.meta.get("unit_code", "")
-    if not claimed:
-        problems.append((None, Problem(INSTRUCTIONS_SHEET, UNIT_CELL_NAME, "NO-UNIT", "warning", "ไม่ได้กรอกรหัสหน่วยงาน ใช้รหัสจากช่องทางที่ส่งแทน")))
-        return True
-    named = find_unit(claimed, registry)
-    if named is not None and named.code == unit.code:
-        return True
-    who = f"{named.code} ({named.name_th})" if named else claimed
-    message = f"รหัสในไฟล์ {who} ไม่ตรงกับผู้ส่ง {unit.code} ({unit.name_th}): แก้รหัสในช่อง {UNIT_CELL_NAME} ให้ถูกต้อง"
-    problems.append((None, Problem(INSTRUCTIONS_SHEET, UNIT_CELL_NAME, "WRONG-UNIT", "error", message, claimed)))
-    return False
-
-
-def _parsed(settings: Settings, item: Incoming, form_set: str, stamp: tuple[int, int] | None, accepted: bool, data: dict[str, Any], problems: list[tuple[str | None, Problem]]) -> Parsed:
-    """Every version is recorded in the round being consolidated; ``stamp`` is the round its form names."""
-    version = NewVersion(item.unit_code, form_set, settings.fiscal_year, settings.round, item.sha256, item.source, item.name, item.submitted_at, accepted, data, problems, stamp)
-    return Parsed(item, version)
 
 
 def store(settings: Settings, ledger: Ledger, parsed: Sequence[Parsed]) -> list[Submission]:
@@ -308,11 +200,12 @@ def store(settings: Settings, ledger: Ledger, parsed: Sequence[Parsed]) -> list[
 
 
 def ingest(settings: Settings, ledger: Ledger, registry: dict[str, Unit], item: Incoming) -> Submission:
-    """Check, validate and store one incoming file (an upload); the same file twice is one version."""
+    """Check, validate and store one incoming file (an upload); the same file twice is one version.
+    The file is read in a worker process, as every file is: the caller (the web service) never reads it."""
     known = ledger.find_accounted(item.unit_code, item.sha256, settings.fiscal_year, settings.round)
     if known:
         return known
-    return store(settings, ledger, [parse(settings, registry, item)])[0]
+    return store(settings, ledger, list(_parse_all(settings, registry, [item])))[0]
 
 
 def stored_name(sha: str, source: str) -> str:
@@ -385,6 +278,16 @@ def consolidation_lock(settings: Settings, timeout_s: float | None = None) -> It
         lock.release()
 
 
+def remove_leftovers(settings: Settings) -> None:
+    """Remove what a run killed while writing left behind: a half-written master (``.master-*.xlsx.tmp``
+    and other ``.*.tmp`` in master/) and half-kept files (``*.part`` in store/ and master/). Called
+    with the consolidation lock held, so no live run owns them."""
+    for folder, patterns in ((settings.master_dir, (".*.tmp", "*.part")), (settings.store, ("*.part",))):
+        for pattern in patterns:
+            for leftover in folder.glob(pattern):
+                leftover.unlink(missing_ok=True)
+
+
 def require_registry(settings: Settings) -> None:
     """Refuse, in Thai, an installation that has no registry yet (before anything is created for it)."""
     if not settings.registry_path.is_file():
@@ -406,6 +309,7 @@ def consolidate(settings: Settings, *, sources: Iterable[Incoming] | None = None
     settings.ensure_folders()
     report = progress or _silent
     with consolidation_lock(settings):
+        remove_leftovers(settings)
         ledger = open_ledger(settings.database_url)
         run_id = ledger.start_run(settings.fiscal_year, settings.round)
         notices: list[Notice] = []
@@ -416,7 +320,7 @@ def consolidate(settings: Settings, *, sources: Iterable[Incoming] | None = None
                 items = list(sources)
             else:
                 seen = SeenFiles(settings.master_dir / ".inbox-seen.json")
-                items = list(inbox_files(settings, registry, notices, seen=seen))
+                items = readable_items(inbox_files(settings, registry, notices, seen=seen), notices)
                 if settings.google is not None:
                     from .gsheets.source import SheetsSource  # Google's libraries load only where they are used
 
@@ -451,9 +355,14 @@ def consolidate(settings: Settings, *, sources: Iterable[Incoming] | None = None
 
 def log_failure(settings: Settings, what: str) -> Path:
     """From an ``except`` block: append the traceback to the installation's error log; returns the log."""
+    return log_note(settings, what, traceback.format_exc())
+
+
+def log_note(settings: Settings, what: str, detail: str) -> Path:
+    """Append what happened, and its detail (a traceback), to the installation's error log; returns the log."""
     log = settings.home / "esaplan-error.log"
     with log.open("a", encoding="utf-8") as handle:
-        handle.write(f"--- {dt.datetime.now().isoformat()} {what}\n{traceback.format_exc()}\n")
+        handle.write(f"--- {dt.datetime.now().isoformat()} {what}\n{detail}\n")
     return log
 
 
@@ -498,22 +407,18 @@ def _store_new(settings: Settings, ledger: Ledger, registry: dict[str, Unit], it
 
 
 def _parse_all(settings: Settings, registry: dict[str, Unit], items: list[Incoming]) -> Iterator[Parsed]:
-    """Parse files in worker processes when there are many (validation is CPU-bound), in order."""
-    job = partial(parse, settings, registry)
-    preload()  # load the rules before forking, so every worker inherits them instead of re-reading
-    if len(items) < PARALLEL_FROM or (os.cpu_count() or 1) < 2:
-        yield from map(job, items)
-        return
-    with ProcessPoolExecutor(max_workers=min(os.cpu_count() or 2, 4), initializer=_die_with_parent) as pool:
-        yield from pool.map(job, items, chunksize=16)
+    """Read and check files in worker processes, each under the installation's limits, in order.
+    Validation is CPU-bound: several workers when there are many files."""
+    workers = max(1, min(os.cpu_count() or 1, MAX_WORKERS, len(items) // FILES_A_WORKER))
+    limits = Limits(settings.read_memory_mb, settings.read_seconds)
+    versions = isolated_map(partial(parse, settings, registry), items, limits, workers=workers, on_failure=partial(_failed, settings, registry))
+    yield from map(Parsed, items, versions)
 
 
-def _die_with_parent() -> None:
-    """A parsing process ends with the consolidation that started it. A job's worker killed with
-    SIGKILL cannot stop its pool, whose processes would otherwise wait forever on their queue
-    (each holds the queue's other end) and keep their memory (Linux: PR_SET_PDEATHSIG)."""
-    if sys.platform.startswith("linux"):
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+def _failed(settings: Settings, registry: dict[str, Unit], item: Incoming, failure: Failure) -> NewVersion:
+    """A file whose worker gave no answer: its unit's issue, and the reason in the error log."""
+    log_note(settings, f"reading {item.source} {item.name} of {item.unit_code}: {failure.reason}", failure.detail)
+    return failed(settings, registry, item, failure)
 
 
 def _fingerprint(settings: Settings, data: Any) -> str:

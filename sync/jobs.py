@@ -7,12 +7,14 @@ run's progress there a few times a second (phase, units done of how many, the un
 the percent of the whole run), so any page, request or macro on any machine can follow it; the
 summary is kept there when it ends. A job queued or running is joined rather than doubled.
 
-A worker that dies (killed, its machine restarted) stops the job's heartbeat; after
-:data:`STALE_S` the job goes back on the queue and the next worker runs it again from the start,
-which is its safe point: every version already stored is found by its hash and the master is
-only ever replaced whole. A worker claims a job in one UPDATE, so two never run it at once, and
-the consolidation's file lock still guarantees a single writer of the master. After
-:data:`MAX_ATTEMPTS` runs it is reported failed, with the reason in Thai.
+A worker that dies (killed, its machine restarted) leaves its job abandoned: at once when the
+worker was a process of this machine that no longer exists (the job names it by host, process id
+and start time), otherwise when its heartbeat has been silent for :data:`STALE_S`. An abandoned job
+goes back on the queue, or is taken over by the next ``esaplan consolidate`` that finds it, and is
+run again from the start, which is its safe point: every version already stored is found by its
+hash and the master is only ever replaced whole. A worker claims a job in one UPDATE, so two never
+run it at once, and the consolidation's file lock still guarantees a single writer of the master.
+After :data:`MAX_ATTEMPTS` runs it is reported failed, with the reason in Thai.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import socket
+import sys
 import threading
 import time
 from collections.abc import Collection
@@ -27,7 +30,8 @@ from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy import insert, or_, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.sql import ColumnElement
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
 
 from rules import EsaplanError
@@ -100,14 +104,14 @@ class Jobs:
             return connection.execute(found).scalar_one_or_none()
 
     def stalled(self) -> list[int]:
-        """Jobs whose worker stopped beating: back to queued (or failed after MAX_ATTEMPTS), returned to requeue.
+        """Abandoned jobs: back to queued (or failed after MAX_ATTEMPTS), returned to requeue.
 
         Queued jobs that waited past STALE_S are returned too (a queue restarted without its data
         loses them); enqueuing a job twice is harmless, as only one worker can claim it.
         """
         stale = _now() - dt.timedelta(seconds=STALE_S)
         with self.engine.begin() as connection:
-            dead = connection.execute(select(jobs.c.id, jobs.c.attempts).where(jobs.c.status == "running", or_(jobs.c.heartbeat_at.is_(None), jobs.c.heartbeat_at < stale))).all()
+            dead = connection.execute(select(jobs.c.id, jobs.c.attempts).where(jobs.c.status == "running", _abandoned(connection, stale))).all()
             for job_id, attempts in dead:
                 if (attempts or 0) >= MAX_ATTEMPTS:
                     connection.execute(update(jobs).where(jobs.c.id == job_id).values(status="failed", error=GAVE_UP.format(attempts=attempts), finished_at=_now()))
@@ -117,10 +121,10 @@ class Jobs:
         return sorted({job_id for job_id, attempts in dead if (attempts or 0) < MAX_ATTEMPTS} | set(waiting))
 
     def _claim(self, job_id: int) -> dict[str, Any] | None:
-        """Take the job for this worker in one UPDATE (queued, or running with a stopped heartbeat); None if another has it."""
+        """Take the job for this worker in one UPDATE (queued, or running and abandoned); None if another has it."""
         stale = _now() - dt.timedelta(seconds=STALE_S)
-        claimable = or_(jobs.c.status == "queued", (jobs.c.status == "running") & or_(jobs.c.heartbeat_at.is_(None), jobs.c.heartbeat_at < stale))
         with self.engine.begin() as connection:
+            claimable = or_(jobs.c.status == "queued", (jobs.c.status == "running") & _abandoned(connection, stale))
             taken = connection.execute(
                 update(jobs).where(jobs.c.id == job_id, claimable).values(status="running", worker=WORKER, heartbeat_at=_now(), attempts=jobs.c.attempts + 1)
             ).rowcount
@@ -145,6 +149,16 @@ class Jobs:
             beating.set()
             heart.join()
         return True
+
+    def take_over(self, job_id: int, *, progress: Progress | None = None, full: bool = False) -> bool:
+        """Run the job here if it has been abandoned (what the command line following it calls);
+        returns whether it ran. Asked with a read, so following a live job writes nothing."""
+        stale = _now() - dt.timedelta(seconds=STALE_S)
+        with self.engine.connect() as connection:
+            row = connection.execute(select(jobs.c.worker, jobs.c.heartbeat_at).where(jobs.c.id == job_id, jobs.c.status == "running")).first()
+        if row is None or (row.heartbeat_at is not None and _aware(row.heartbeat_at) >= stale and not (row.worker and process_ended(row.worker))):
+            return False
+        return self.run(job_id, progress=progress, full=full)
 
     def _beat(self, job_id: int, stop: threading.Event) -> None:
         while not stop.wait(HEARTBEAT_S):
@@ -225,6 +239,35 @@ class Jobs:
         return job
 
 
+def _abandoned(connection: Connection, stale: dt.datetime) -> ColumnElement[bool]:
+    """Running jobs' condition for having lost their worker: silent since ``stale``, or run by a
+    process of this machine that has ended (known at once, without waiting for the silence)."""
+    workers = connection.execute(select(jobs.c.worker).where(jobs.c.status == "running").distinct()).scalars()
+    gone = [worker for worker in workers if worker and process_ended(worker)]
+    return or_(jobs.c.heartbeat_at.is_(None), jobs.c.heartbeat_at < stale, jobs.c.worker.in_(gone))
+
+
+def process_ended(worker: str) -> bool:
+    """Whether ``worker`` (``host:pid:start``, as :data:`WORKER`) names a process of this machine that
+    no longer runs. A process of another machine, or one this machine cannot see, is not known to
+    have ended: its heartbeat tells. The start time tells a reused process id from the worker."""
+    parts = worker.rsplit(":", 2)
+    if len(parts) != 3 or parts[0] != socket.gethostname() or not parts[1].isdigit():
+        return False
+    return _started(int(parts[1])) != parts[2]
+
+
+def _started(pid: int) -> str:
+    """A process's start time (clock ticks since boot, Linux), "" when it does not exist; "?" where it cannot be told."""
+    if sys.platform.startswith("linux"):
+        try:
+            with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
+                return handle.read().rsplit(")", 1)[1].split()[19]
+        except (OSError, IndexError):
+            return ""
+    return "?"
+
+
 def _shown(row: Any) -> dict[str, Any]:
     """A jobs row as the pages, the API and the command line show it."""
     job = dict(row._mapping)
@@ -235,13 +278,17 @@ def _shown(row: Any) -> dict[str, Any]:
     if job["status"] == "done":
         job["percent"] = 100
     for key in ("started_at", "finished_at", "heartbeat_at"):
-        if job[key] is not None and job[key].tzinfo is None:
-            job[key] = job[key].replace(tzinfo=dt.UTC)
+        if job[key] is not None:
+            job[key] = _aware(job[key])
     return job
 
 
-WORKER = f"{socket.gethostname()}:{os.getpid()}"
+WORKER = f"{socket.gethostname()}:{os.getpid()}:{_started(os.getpid())}"
 
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)  # SQLite gives naive UTC

@@ -29,6 +29,7 @@ from rules import EsaplanError
 from rules.forms import Problem, as_typed
 
 from .cachefile import KEYS_A_QUERY
+from .records import NewVersion
 from .schema import issues, metadata, runs, sheets, submissions
 
 
@@ -105,24 +106,6 @@ class _StoredData:
             with self.engine.connect() as connection:
                 self.read.update(connection.execute(select(submissions.c.id, submissions.c.data).where(submissions.c.id.in_(wanted))).all())
         return self.read.pop(submission_id)  # the submission keeps it decoded: no second copy here
-
-
-@dataclass(frozen=True)
-class NewVersion:
-    """A submission to record: who sent what for which round, and what checking it found."""
-
-    unit_code: str
-    form_set: str
-    fiscal_year: int
-    round: int
-    sha256: str
-    source: str
-    original_name: str
-    submitted_at: dt.datetime
-    accepted: bool
-    data: dict[str, Any]
-    problems: list[tuple[str | None, Problem]]
-    form_round: tuple[int, int] | None = None  # (fiscal year, round) the file's form names, when valid
 
 
 @dataclass(frozen=True)
@@ -450,7 +433,7 @@ def close_ledgers() -> None:
         _engines.clear()
 
 
-SCHEMA_HEAD = "0003"  # the newest revision in sync/migrations/versions (tests/test_postgres.py holds them equal)
+SCHEMA_HEAD = "0004"  # the newest revision in sync/migrations/versions (tests/test_postgres.py holds them equal)
 _stamp = MetaData()
 Table("alembic_version", _stamp, Column("version_num", String(32), nullable=False), PrimaryKeyConstraint("version_num", name="alembic_version_pkc"))  # as Alembic makes it
 ENGINES_KEPT = 8  # databases a process keeps an engine for: an installation's ledger and jobs, and a worker's last areas

@@ -39,7 +39,7 @@ from rules.kpi import KpiResult, Reported, aggregate
 from .cachefile import Warm
 from .ledger import Ledger, Submission
 from .population import Census, read_census
-from .registry import Unit
+from .registry import Unit, sets_for
 from .settings import BANGKOK, Settings
 from .sheetplan import (
     COUNT_FORMAT,
@@ -62,7 +62,6 @@ from .status import (
     UnitErrors,
     deadline,
     form_status,
-    sets_for,
     unit_status,
 )
 from .summary import charts_plan, executive_plan, kpi_plan, summary_plan, unit_share

@@ -33,7 +33,7 @@ from rules.transfers import category_th
 
 from .atomic import save_workbook
 from .ledger import Ledger, dumps, loads, open_ledger
-from .reader import UnreadableWorkbook, read_workbook
+from .parse import open_workbook
 from .registry import find_unit, load_registry, office_groups
 from .schema import money_entries
 from .settings import BANGKOK, Settings
@@ -95,11 +95,10 @@ def start_workbook(settings: Settings, fiscal_year: int) -> Path:
 def read_register(settings: Settings, fiscal_year: int, content: bytes) -> tuple[dict[str, dict[str, dict[str, Any]]], list[Problem]]:
     """Each form's rows by identity (what names the row: letter and item, and the unit or the
     approval), and every problem with sheet and cell. Rows are only usable when no problem is an error."""
-    problems: list[Problem] = []
-    try:
-        book = read_workbook(content)
-    except UnreadableWorkbook:
-        return {}, [Problem("-", "-", "FILE-CORRUPT", "error", "ไฟล์ทะเบียนเสียหาย เปิดไม่ได้: บันทึกใหม่จาก Excel")]
+    book = open_workbook(settings, content)
+    if isinstance(book, Problem):
+        return {}, [book]
+    problems = book.reading_problems()
     if book.meta.get("form_set") not in (None, "", MONEY_SET) or str(book.meta.get("fiscal_year") or fiscal_year) != str(fiscal_year):
         return {}, [Problem("-", "-", "WRONG-FORM-SET", "error", f"ไฟล์นี้ไม่ใช่ทะเบียนคุมการจัดสรรของปีงบประมาณ {fiscal_year}", book.meta.get("fiscal_year"))]
     registry = load_registry(settings.registry_path) if settings.registry_path.is_file() else {}

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 
 from .ledger import Ledger, Submission
 from .master import MasterData
-from .registry import Unit, load_registry
+from .registry import Unit, load_registry, sets_for
 from .settings import Settings
-from .status import STATUS_TH, Notice, sets_for, unit_status
+from .status import STATUS_TH, Notice, unit_status
 
 CHANNEL_TH = {"inbox": "วางไฟล์ในโฟลเดอร์", "upload": "อัปโหลดทางลิงก์", "gsheets": "Google Sheets"}
 

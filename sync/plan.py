@@ -15,6 +15,7 @@ import csv
 import datetime as dt
 from dataclasses import asdict, dataclass
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -30,11 +31,13 @@ from rules.plan import Activity, PlanIssue, Project, Register, area_issues, grou
 from rules.transfers import category_th
 
 from .atomic import save_workbook
-from .consolidate import FILE_SHEET, Incoming, Parsed, inbox_files, store
-from .ledger import NewVersion, open_ledger
-from .reader import INSTRUCTIONS_SHEET, UNIT_CELL_NAME, UnreadableWorkbook, read_workbook
+from .consolidate import Parsed, inbox_files, log_note, readable_items, store
+from .isolation import Failure, Limits, isolated_map
+from .ledger import open_ledger
+from .parse import bounded, failure_problem, open_workbook
+from .reader import INSTRUCTIONS_SHEET, UNIT_CELL_NAME
+from .records import FILE_SHEET, Incoming, NewVersion
 from .registry import Unit, find_unit, load_registry, office_groups
-from .safety import check_file
 from .settings import Settings
 from .status import SEVERITY_TH, Notice
 
@@ -87,28 +90,34 @@ def read_envelope(path: Path, fiscal_year: int) -> dict[str, Decimal] | None:
     return found
 
 
-def parse_plan(settings: Settings, fiscal_year: int, unit: Unit, registry: dict[str, Unit], item: Incoming) -> Parsed:
-    """Read and check one group's plan workbook (pure: no writes); the projects go into its data."""
+def parse_plan(settings: Settings, fiscal_year: int, groups: dict[str, Unit], registry: dict[str, Unit], item: Incoming) -> NewVersion:
+    """Read and check one group's plan workbook (in a reading worker: no writes); the projects go into its data."""
+    unit = groups[item.unit_code]
     problems: list[tuple[str | None, Problem]] = []
 
     def refuse(rule: str, message: str, sheet: str = FILE_SHEET, cell: str = "-", value: Any = None) -> None:
         problems.append((None, Problem(sheet, cell, rule, "error", message, value)))
 
     data: dict[str, Any] = {}
-    rejection = check_file(item.content, max_bytes=settings.max_file_mb * 1024 * 1024)
-    if rejection is not None:
-        refuse(rejection.rule, rejection.message_th)
+    book = open_workbook(settings, item.content)
+    if isinstance(book, Problem):
+        problems.append((None, book))
     else:
-        try:
-            book = read_workbook(item.content)
-        except UnreadableWorkbook:
-            book = None
-            refuse("FILE-CORRUPT", "ไฟล์เสียหาย เปิดไม่ได้: บันทึกใหม่จาก Excel แล้วส่งอีกครั้ง")
-        if book is not None:
-            data = _read_plan(book, fiscal_year, unit, registry, problems, refuse)
+        forms_by_sheet = {form.sheet: form.code for form in form_sets()[PLAN_SET].forms}
+        problems.extend((forms_by_sheet.get(p.sheet), p) for p in book.reading_problems())
+        data = _read_plan(book, fiscal_year, unit, registry, problems, refuse)
+    return _plan_version(fiscal_year, item, data, problems)
+
+
+def _plan_version(fiscal_year: int, item: Incoming, data: dict[str, Any], problems: list[tuple[str | None, Problem]]) -> NewVersion:
     accepted = not any(p.severity == "error" and form is None for form, p in problems)
-    version = NewVersion(unit.code, PLAN_SET, fiscal_year, PLAN_ROUND, item.sha256, item.source, item.name, item.submitted_at, accepted, data if accepted else {}, problems, (fiscal_year, PLAN_ROUND))
-    return Parsed(item, version)
+    return NewVersion(item.unit_code, PLAN_SET, fiscal_year, PLAN_ROUND, item.sha256, item.source, item.name, item.submitted_at, accepted, data if accepted else {}, problems, (fiscal_year, PLAN_ROUND))
+
+
+def _plan_failed(settings: Settings, fiscal_year: int, item: Incoming, failure: Failure) -> NewVersion:
+    """A plan file whose worker gave no answer: the group's issue, and the reason in the error log."""
+    log_note(settings, f"reading plan {item.name} of {item.unit_code}: {failure.reason}", failure.detail)
+    return _plan_version(fiscal_year, item, {}, [(None, failure_problem(settings, failure))])
 
 
 def _read_plan(book: Any, fiscal_year: int, unit: Unit, registry: dict[str, Unit], problems: list[tuple[str | None, Problem]], refuse: Any) -> dict[str, Any]:
@@ -133,11 +142,11 @@ def _read_plan(book: Any, fiscal_year: int, unit: Unit, registry: dict[str, Unit
             refuse("MISSING-SHEET", f"ไม่พบแผ่นงาน '{form.sheet}' ในไฟล์ (อย่าลบหรือเปลี่ยนชื่อแผ่นงาน)", form.sheet)
             return {}
         result = read_sheet(form, grid, unit_code=unit.code, on=dt.date(fiscal_year - 543 - 1, 10, 1), formulas=book.shows_formulas)
-        problems.extend((form.code, p) for p in result.problems)
+        read[form.code], listed = bounded(form, result)
+        problems.extend((form.code, p) for p in listed)
         _, positions, _ = find_header(form, grid)
         columns[form.sheet] = {key: index for index, key in positions.items()}
         row_errors[form.sheet] = {row_of(p.cell) for p in result.problems if p.severity == "error" and row_of(p.cell)}
-        read[form.code] = result.rows
     if any(p.severity == "error" and p.cell == "-" for _, p in problems):
         return {}  # a whole sheet unreadable (a renamed header): nothing of it is counted
     projects, found = group_plan(unit.code, unit.name_th, read["plan_project"], read["plan_activity"], project_sheet=plan_set.forms[0].sheet, activity_sheet=plan_set.forms[1].sheet, columns=columns, row_errors=row_errors)
@@ -180,10 +189,12 @@ def consolidate_plan(settings: Settings, fiscal_year: int) -> PlanRun:
     groups = office_groups(registry)
     by_code = {g.code: g for g in groups}
     notices: list[Notice] = []
-    items = list(inbox_files(settings, by_code, notices, folder=plan_inbox(settings)))
+    items = readable_items(inbox_files(settings, by_code, notices, folder=plan_inbox(settings)), notices)
     ledger = open_ledger(settings.database_url)
     fresh = [i for i in items if ledger.find(i.unit_code, PLAN_SET, fiscal_year, PLAN_ROUND, i.sha256) is None]
-    parsed = [parse_plan(settings, fiscal_year, by_code[item.unit_code], registry, item) for item in fresh]
+    limits = Limits(settings.read_memory_mb, settings.read_seconds)
+    versions = isolated_map(partial(parse_plan, settings, fiscal_year, by_code, registry), fresh, limits, workers=1, on_failure=partial(_plan_failed, settings, fiscal_year))
+    parsed = list(map(Parsed, fresh, versions))
     this_year = []
     for one in parsed:
         other = next((problem for _, problem in one.version.problems if problem.rule == "WRONG-YEAR"), None)

@@ -1,21 +1,32 @@
-"""Read a submitted workbook fast with python-calamine: every sheet as a grid, plus its metadata.
+"""Read a submitted workbook fast with python-calamine: the sheets a form reads as grids, plus its metadata.
 
 calamine (Rust) reads cell values only, which is all validation needs and several times faster
 than openpyxl (figures in README). Grids are anchored at A1 (``skip_empty_area=False``) so
 row/column indexes are the cell addresses staff see. The hidden ``_esaplan`` sheet written by
 ``esaplan templates`` carries the form set, version, round and unit code; the instructions
 sheet carries the unit code the school typed.
+
+Only the sheets some form reads are read, each after :mod:`sync.sheetscan` has found that its data
+stays within what a form can need (a school's own extra sheet is never opened). Text is cleaned of
+characters a workbook cannot carry (:mod:`sync.xmltext`) and a cell whose formula takes its value
+from another workbook is read as empty; :meth:`Workbook.reading_problems` says where, cell by cell.
 """
 
 from __future__ import annotations
 
 import io
+import zipfile
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from python_calamine import CalamineError, CalamineWorkbook
 
+from rules.forms import Problem, cell_name, form_sets
+
 from .registry import unit_code
+from .sheetscan import Reach, scan
+from .xmltext import clean_text
 
 META_SHEET = "_esaplan"
 INSTRUCTIONS_SHEET = "คำชี้แจง"
@@ -40,21 +51,54 @@ class Workbook:
     meta: dict[str, str] = field(default_factory=dict)
     typed_unit: str = ""
     shows_formulas: bool = False
+    cleaned: list[tuple[str, str]] = field(default_factory=list)  # (sheet, cell) whose text lost characters
+    linked: list[tuple[str, str]] = field(default_factory=list)  # (sheet, cell) whose value came from another workbook
+
+    def reading_problems(self) -> list[Problem]:
+        """What reading changed, cell by cell: text cleaned (a note), a linked value left out (a warning)."""
+        cleaned = [Problem(sheet, cell, "CONTROL-CHARS", "info", CLEANED_TH) for sheet, cell in self.cleaned]
+        return cleaned + [Problem(sheet, cell, "EXTERNAL-LINK", "warning", LINKED_TH) for sheet, cell in self.linked]
 
 
-def read_workbook(content: bytes) -> Workbook:
-    """All sheets of an xlsx (bytes) as grids; raises :class:`UnreadableWorkbook`."""
+CLEANED_TH = "ลบอักขระควบคุมที่มองไม่เห็น (ติดมากับข้อความที่คัดลอกจากเว็บหรือโปรแกรมอื่น) ออกจากข้อความในช่องนี้แล้ว"
+LINKED_TH = "ช่องนี้เป็นสูตรที่ดึงค่าจากไฟล์อื่น (ลิงก์ภายนอก) ค่าที่เห็นอาจไม่ใช่ค่าปัจจุบัน จึงไม่นำไปรวม: พิมพ์ตัวเลขลงในช่องแทนสูตร แล้วส่งใหม่"
+
+
+@cache
+def sheets_read() -> frozenset[str]:
+    """The sheets any form reads, with the instructions and metadata sheets: the only ones opened."""
+    return frozenset({META_SHEET, INSTRUCTIONS_SHEET, *(form.sheet for form_set in form_sets().values() for form in form_set.forms)})
+
+
+def read_workbook(content: bytes, reach: Reach = Reach()) -> Workbook:
+    """The sheets forms read of an xlsx (bytes), as grids; raises :class:`UnreadableWorkbook`, or
+    :class:`~sync.sheetscan.SheetTooLarge` for a sheet whose data goes past ``reach``."""
     try:
+        scans = scan(zipfile.ZipFile(io.BytesIO(content)), sheets_read(), reach)
         book = CalamineWorkbook.from_filelike(io.BytesIO(content))
-        grids = {name: book.get_sheet_by_name(name).to_python(skip_empty_area=False) for name in book.sheet_names}
-    except (CalamineError, ValueError, OSError) as exc:  # calamine raises several error types
+        grids = {name: book.get_sheet_by_name(name).to_python(skip_empty_area=False) for name in book.sheet_names if name in scans}
+    except (CalamineError, ValueError, OSError, SyntaxError, zipfile.BadZipFile, KeyError) as exc:  # calamine, zipfile and lxml (a SyntaxError) raise several types
         raise UnreadableWorkbook(str(exc)) from exc
-    return workbook_from_grids(grids)
+    linked = [(name, row, column) for name, found in scans.items() for row, column in sorted(found.linked)]
+    for name, row, column in linked:
+        grid = grids[name]
+        if row < len(grid) and column < len(grid[row]):
+            grid[row][column] = None
+    result = workbook_from_grids(grids)
+    result.linked = [(name, cell_name(row, column)) for name, row, column in linked]
+    return result
 
 
 def workbook_from_grids(grids: dict[str, list[list[Any]]]) -> Workbook:
-    """A :class:`Workbook` from sheet grids anchored at A1, whatever read them (calamine, the Sheets API)."""
+    """A :class:`Workbook` from sheet grids anchored at A1, whatever read them (calamine, the Sheets
+    API); text is cleaned of characters a workbook cannot carry, each such cell noted."""
     result = Workbook(sheets=dict(grids))
+    for name, grid in result.sheets.items():
+        for r, row in enumerate(grid):
+            for c, value in enumerate(row):
+                if isinstance(value, str) and (clean := clean_text(value)) is not value:
+                    row[c] = clean
+                    result.cleaned.append((name, cell_name(r, c)))
     for row in result.sheets.pop(META_SHEET, []):
         if len(row) >= 2 and row[0] in META_KEYS:
             result.meta[str(row[0])] = _text(row[1])

@@ -10,8 +10,10 @@ unit fills in, when it reports that way (``esaplan sheets provision`` writes it)
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
+import io
 import os
 import re
 import shutil
@@ -23,6 +25,7 @@ from typing import Any
 from pythainlp.util import thai_digit_to_arabic_digit
 
 from rules import SIZE_TH, ParseError, default_parameters, school_size
+from rules.forms import FormSet, form_sets
 
 _CODE_NOISE = re.compile(r"[\s\u00a0\u200b\u2009\u202f'\u2018\u2019\"]+")
 
@@ -90,12 +93,17 @@ def office_groups(registry: dict[str, Unit] | None = None) -> list[Unit]:
     return [Unit(code=row["code"], name_th=row["th"], kind="group", source="rules/data/plan/office_groups.yaml") for row in default_parameters().table("plan.office_groups")["groups"]]
 
 
+def sets_for(unit: Unit) -> list[FormSet]:
+    """The form sets a unit of this kind must send each round (the yearly plan is consolidated on its own)."""
+    return [s for s in form_sets().values() if s.submitted_by == unit.kind and not s.yearly]
+
+
 def load_registry(path: Path) -> dict[str, Unit]:
-    """Units by code from an esaplan registry CSV or an OBEC school list CSV."""
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        header = set(reader.fieldnames or ())
-        rows = list(reader)
+    """Units by code from an esaplan registry CSV or an OBEC school list CSV (UTF-8, UTF-16 or the
+    Thai Windows code page, as Excel saves it); a registry without one unit is refused."""
+    reader = csv.DictReader(io.StringIO(_registry_text(path), newline=""))
+    header = set(reader.fieldnames or ())
+    rows = list(reader)
     if header >= OBEC_COLUMNS:
         units = [_from_obec(row, path) for row in rows]
     elif {"code", "name_th"} <= header:
@@ -106,12 +114,34 @@ def load_registry(path: Path) -> dict[str, Unit]:
             f"{path.name}: unknown registry format (need code,name_th or smis_code,school_id,name,levels)",
             value=sorted(header),
         )
+    if not units:
+        raise ParseError(
+            f"{path.name}: ทะเบียนหน่วยงานไม่มีรายชื่อหน่วยงานเลย (มีแต่หัวตาราง): ใส่รายชื่อโรงเรียนอย่างน้อยหนึ่งแถว",
+            f"{path.name}: the registry lists no unit (a header only)",
+            path=path,
+        )
     registry: dict[str, Unit] = {}
     for unit in units:
         if unit.code in registry:
             raise ParseError(f"{path.name}: รหัส {unit.code} ซ้ำ", f"{path.name}: duplicate code {unit.code}", value=unit.code)
         registry[unit.code] = unit
     return registry
+
+
+def _registry_text(path: Path) -> str:
+    """The registry's text: UTF-8 (with or without the BOM Excel writes for "CSV UTF-8"), UTF-16 with
+    its BOM ("Unicode Text"), or Windows-874/TIS-620, what Excel on Thai Windows writes for "CSV"."""
+    content = path.read_bytes()
+    for encoding in ("utf-16",) if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else ("utf-8-sig", "cp874"):
+        try:
+            return content.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ParseError(
+        f"{path.name}: อ่านตัวอักษรในไฟล์ไม่ได้ ไม่ใช่ UTF-8 หรือ TIS-620 (Windows-874): เปิดใน Excel แล้วบันทึกเป็น CSV UTF-8 (Comma delimited)",
+        f"{path.name}: the file is neither UTF-8 nor TIS-620 (Windows-874) text: save it from Excel as CSV UTF-8",
+        path=path,
+    )
 
 
 def _from_obec(row: dict[str, str], path: Path) -> Unit:

@@ -5,8 +5,8 @@ upgrades, by adding nullable columns) all of them however the program was entere
 
 - the ledger: ``submissions`` (every version of every unit's workbook or sheet), their
   ``issues``, consolidation ``runs``, and each unit's Google ``sheets`` state;
-- the web service: staff ``users``, the ``audit`` log, schools' ``upload_links``, and the
-  background ``jobs`` the Consolidate button starts.
+- the web service: staff ``users`` and their ``staff_sessions``, the ``audit`` log, schools'
+  ``upload_links``, and the background ``jobs`` the Consolidate button starts.
 """
 
 from __future__ import annotations
@@ -117,6 +117,18 @@ upload_links = Table(
     Column("revoked_at", DateTime(timezone=True), nullable=True),
 )
 
+# A staff login's session, by the SHA-256 of the token its cookie holds: logging out (or a password
+# reset) ends it here, so a copied cookie opens nothing afterwards.
+staff_sessions = Table(
+    "staff_sessions",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("username", String(64), nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("ended_at", DateTime(timezone=True), nullable=True),
+    Column("ip", String(64), nullable=True),
+)
+
 jobs = Table(
     "jobs",
     metadata,
@@ -136,7 +148,7 @@ jobs = Table(
     Column("error", Text, nullable=True),
     Column("attempts", Integer, nullable=True),  # runs started (a worker that died counts one)
     Column("heartbeat_at", DateTime(timezone=True), nullable=True),  # the running worker's last sign of life
-    Column("worker", String(128), nullable=True),  # host:pid of the worker that has it
+    Column("worker", String(128), nullable=True),  # host:pid:start of the worker that has it (sync.jobs.WORKER)
     Column("area", String(32), nullable=True),  # the service area, for an office over many (areas.csv); None: this installation
 )
 ACTIVE = ("queued", "running")

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .consolidate import Incoming
+    from .records import Incoming
 
 
 class SeenFiles:

@@ -57,6 +57,13 @@ class Settings:
     round: int
     keep_masters: int = 10
     max_file_mb: int = 20
+    #: What reading one submitted file may cost (sync.isolation): memory a reading process may add,
+    #: seconds, and how far a form's sheet may reach (rows, columns). A school's forms need a few
+    #: hundred rows of at most 18 columns; the office's allocation register a few thousand rows.
+    read_memory_mb: int = 1024
+    read_seconds: float = 60.0
+    max_rows: int = 30_000
+    max_columns: int = 60
     lock_timeout_s: float = 120.0
     google: GoogleSettings | None = None
     office_name: str = "สำนักงานเขตพื้นที่การศึกษาประถมศึกษา"
@@ -111,7 +118,7 @@ def load_settings(home: Path | str | None = None, **overrides: Any) -> Settings:
         "fiscal_year": config.get("fiscal_year", current.fiscal_year),
         "round": config.get("round", current.months),
     }
-    for key in ("keep_masters", "max_file_mb", "lock_timeout_s", "office_name"):
+    for key in ("keep_masters", "max_file_mb", "read_memory_mb", "read_seconds", "max_rows", "max_columns", "lock_timeout_s", "office_name"):
         if key in config:
             values[key] = config[key]
     queue_url = os.environ.get("ESAPLAN_QUEUE_URL") or config.get("queue_url")

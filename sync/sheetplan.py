@@ -31,6 +31,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from rules.forms import FORMULA_PREFIXES, column_letter
 
+from .xmltext import clean_text
+
 if TYPE_CHECKING:
     from .tablerows import UnitRows
 
@@ -181,6 +183,7 @@ def emit(plan: SheetPlan, sheet: Worksheet | Any, *, write_only: bool, page: Pri
         sheet.freeze_panes = plan.freeze
     looks: dict[tuple[Any, ...], Any] = {}
     for r, values in enumerate(plan.rows):
+        values = [clean_text(v) if isinstance(v, str) else v for v in values]  # text stored before it was cleaned on the way in still writes
         row_style = plan.row_styles.get(r)
         header = row_style is HEADER_STYLE
         data_row = r >= plan.data_from and not header

@@ -7,11 +7,10 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from rules.forms import FormSet, form_sets
+from rules.forms import FormSet
 from rules.thai import reporting_rounds
 
 from .ledger import Submission
-from .registry import Unit
 from .settings import BANGKOK
 
 
@@ -45,11 +44,6 @@ SEVERITY_TH = {"error": "ข้อผิดพลาด", "warning": "คำเ�
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}  # errors are listed first everywhere
 SEVERITY_COLOUR = {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7"}
 STATUS_TH = {"on_time": "ส่งตรงเวลา", "late": "ส่งช้า", "errors": "มีข้อผิดพลาด", "missing": "ยังไม่ส่ง"}
-
-
-def sets_for(unit: Unit) -> list[FormSet]:
-    """The form sets a unit of this kind must send each round (the yearly plan is consolidated on its own)."""
-    return [s for s in form_sets().values() if s.submitted_by == unit.kind and not s.yearly]
 
 
 def deadline(form_set: FormSet, fiscal_year: int, round_: int) -> dt.datetime:

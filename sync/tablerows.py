@@ -17,8 +17,8 @@ are joined into chunks of about :data:`CHUNK_UNITS` units, cut where the units' 
 (:class:`Chunk`), which a long-lived process keeps: such a run joins the few chunks the ten
 schools are in and takes the others whole.
 
-Text is written as inline strings (never a formula, whatever it starts with), characters XML
-forbids are dropped, dates as Excel serial numbers like openpyxl's.
+Text is written as inline strings (never a formula, whatever it starts with), characters a
+workbook cannot carry are dropped (:mod:`sync.xmltext`), dates as Excel serial numbers like openpyxl's.
 """
 
 from __future__ import annotations
@@ -40,10 +40,11 @@ from openpyxl.utils.datetime import to_excel
 
 from .cachefile import KEYS_A_QUERY, Warm, open_cache, rows_by_key
 from .sheetplan import shown_width
+from .xmltext import REMOVED
 from .zippackage import Deflated, deflate, joined
 
 EMPTY = "<c/>"  # a gap before a later cell of the row: without references, cells are placed by their order
-_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", **{c: None for c in [*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20)]}})
+_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", **dict.fromkeys(REMOVED)})
 
 
 def cell_xml(value: Any, style: str) -> str:

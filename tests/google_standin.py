@@ -236,15 +236,19 @@ class GoogleStandIn:
                 return _error(400, "esaplan reads formulas as text")
             ranges = []
             for text in request.args.getlist("ranges"):
-                match = re.fullmatch(r"'((?:[^']|'')+)'(?:!([A-Z]+\d+))?", text)
+                match = re.fullmatch(r"'((?:[^']|'')+)'(?:!([A-Z]+\d+)(?::([A-Z]+\d+))?)?", text)
                 tab = file.tab(match.group(1).replace("''", "'")) if match else None
                 if tab is None:
                     return _error(400, f"Unable to parse range: {text}")
-                if match.group(2):  # one cell
+                if match.group(2) and not match.group(3):  # one cell
                     value = tab.cells.get(_position(match.group(2)))
                     ranges.append({"range": text, "majorDimension": "ROWS", **({"values": [[value]]} if value is not None else {})})
-                else:
-                    ranges.append({"range": f"{text}!A1:Z1000", "majorDimension": "ROWS", "values": tab.grid()})
+                else:  # a whole tab, or the part from A1 to a corner
+                    last_row, last_column = _position(match.group(3)) if match.group(3) else (999, 25)
+                    grid = [_trimmed(row[: last_column + 1]) for row in tab.grid()[: last_row + 1]]
+                    while grid and not grid[-1]:  # as the API: trailing blank rows and cells are left out
+                        grid.pop()
+                    ranges.append({"range": f"{text.split('!')[0]}!A1:{match.group(3) or 'Z1000'}", "majorDimension": "ROWS", "values": grid})
             return jsonify(spreadsheetId=file.id, valueRanges=ranges)
 
         @app.post("/v4/spreadsheets/<path:target>")
@@ -280,6 +284,12 @@ class GoogleStandIn:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request drowns the test output
         with serve_wsgi(self.app) as base:
             yield base
+
+
+def _trimmed(row: list[Any]) -> list[Any]:
+    while row and row[-1] == "":
+        row = row[:-1]
+    return row
 
 
 def _position(cell: str) -> tuple[int, int]:

@@ -275,6 +275,20 @@ def test_bad_sheets_become_per_school_issues_and_nothing_consolidated_is_lost(ar
     assert standin.count("values") >= 1 and not any(n.unit_code in (gone.code, refused.code) for n in again.notices)
 
 
+def test_a_tab_is_read_only_as_far_as_a_form_reaches(area):
+    """A school that pastes something far down or far right of a tab: the Sheets API is asked for
+    A1 to the installation's reach only, so neither this process nor the reading worker holds it."""
+    unit = area.schools()[0]
+    area.fill(unit)
+    area.standin.edit(unit.sheet_id, ENROLMENT, "A30001", "ไกลเกินตาราง")
+    area.standin.edit(unit.sheet_id, ENROLMENT, "BI5", "ขวาเกินตาราง")
+    result = consolidate(area.settings)
+    [submission] = open_ledger(area.settings.database_url).history(unit.code)
+    kept = (area.settings.store / f"{submission.sha256}.json").read_text(encoding="utf-8")
+    assert "ไกลเกินตาราง" not in kept and "ขวาเกินตาราง" not in kept
+    assert submission.accepted and unit.code in _enrolment_units(result.master_path)
+
+
 def test_quota_and_server_errors_are_retried_then_reported_without_loss(area):
     standin = area.standin
     one, two = area.schools()[:2]

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
+from rules import ParseError
 from rules.forms import form_sets, forms, read_sheet
 from sync.cli import main
 from sync.emis import read_emis_enrolment
@@ -43,6 +44,28 @@ def test_registry_errors_name_the_line(tmp_path):
     path.write_text("code,name_th,kind,pupils\n1,ก,school,12\n2,ข,school,สิบ\n", encoding="utf-8")
     with pytest.raises(Exception, match="บรรทัด 3"):
         load_registry(path)
+
+
+@pytest.mark.parametrize("encoding", ["cp874", "tis-620", "utf-16", "utf-8"])
+def test_the_registry_loads_whatever_excel_saved_it_as(tmp_path, shared_data, encoding):
+    """Excel on Thai Windows saves "CSV" in Windows-874 (TIS-620), "Unicode Text" in UTF-16 and "CSV
+    UTF-8" with a BOM or not: each is the same 260 schools."""
+    source = shared_data / "khonkaen-area5-schools-2022.csv"
+    path = tmp_path / source.name
+    path.write_bytes(source.read_text(encoding="utf-8").encode(encoding))
+    assert load_registry(path) == load_registry(source)
+
+
+def test_a_registry_that_is_no_text_or_has_no_unit_is_refused_in_thai(tmp_path):
+    path = tmp_path / "registry.csv"
+    path.write_bytes(b"\xff\xfe\x00\xd8 broken")
+    with pytest.raises(ParseError, match="ไม่ใช่ UTF-8 หรือ TIS-620"):
+        load_registry(path)
+    path.write_text("smis_code,school_id,name,levels,district,subdistrict\n", encoding="utf-8")
+    with pytest.raises(ParseError, match="ไม่มีรายชื่อหน่วยงานเลย"):
+        load_registry(path)
+    result = CliRunner().invoke(main, ["consolidate", "--home", str(tmp_path)])
+    assert result.exit_code == 1 and result.output.strip() == f"ผิดพลาด: {path.name}: ทะเบียนหน่วยงานไม่มีรายชื่อหน่วยงานเลย (มีแต่หัวตาราง): ใส่รายชื่อโรงเรียนอย่างน้อยหนึ่งแถว"
 
 
 def test_emis_export_subtotals_are_not_counted_twice(shared_data):

@@ -119,20 +119,34 @@ def _job_under_way(home: Path, done: int) -> Iterator[tuple[Jobs, int]]:
         _stop(worker)
 
 
-def _left_behind(home: Path, timeout_s: float) -> list[int]:
-    """Processes still running for ``home`` (a worker's, or its pool's: forked, same command line)."""
+def _descendants(pid: int) -> set[int]:
+    """The processes under ``pid``: its reading workers' fork server and the workers forked from it."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        try:
+            parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError):
+            continue
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def _left_behind(pids: set[int], timeout_s: float) -> set[int]:
+    """Those of ``pids`` still running after ``timeout_s`` (zombies reaped by nobody count as ended)."""
     deadline = time.monotonic() + timeout_s
     while True:
-        found = []
-        for entry in Path("/proc").iterdir():
+        alive = set()
+        for pid in pids:
             try:
-                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                if (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+                    alive.add(pid)
             except OSError:
                 continue
-            if "worker" in command and str(home) in command:
-                found.append(int(entry.name))
-        if not found or time.monotonic() > deadline:
-            return found
+        if not alive or time.monotonic() > deadline:
+            return alive
         time.sleep(0.1)
 
 
@@ -149,23 +163,27 @@ def test_a_worker_killed_mid_job_leaves_the_master_whole_and_the_next_worker_fin
         job_id, new = jobs.start(settings.fiscal_year, settings.round, "test")
         assert new and jobs.start(settings.fiscal_year, settings.round, "again") == (job_id, False)  # joined, not doubled
         running = _until(jobs, job_id, lambda j: j["phase"] == "check" and j["done"] >= 20)
-        assert running["worker"].endswith(f":{first.pid}")
+        assert running["worker"].split(":")[1] == str(first.pid)
+        readers = _descendants(first.pid)
+        assert readers, "files are read in processes of their own"
         first.send_signal(signal.SIGKILL)
     finally:
         first.kill()
         first.wait()
     assert _digest(settings.master_path()) == before, "a killed run never touches the master"
-    assert _left_behind(area, timeout_s=5) == [], "the killed worker's parsing processes end with it"
+    assert _left_behind(readers, timeout_s=5) == set(), "the killed worker's reading processes end with it"
     assert jobs.get(job_id)["status"] == "running"
 
-    time.sleep(STALE_S + 1)  # its heartbeat has stopped for long enough
+    killed_at = time.monotonic()  # no waiting for its heartbeat to go stale: its process is known to be gone
     second = _worker(area)
     try:
+        _until(jobs, job_id, lambda j: j["worker"].split(":")[1] == str(second.pid), timeout_s=STALE_S)
+        assert time.monotonic() - killed_at < STALE_S, "taken over before its heartbeat would have gone stale"
         done = _until(jobs, job_id, lambda j: j["status"] != "running", timeout_s=180)
     finally:
         _stop(second)
     assert done["status"] == "done", (done, (area.parent / "worker-1.log").read_text(errors="replace"))
-    assert done["attempts"] == 2 and done["worker"].endswith(f":{second.pid}")
+    assert done["attempts"] == 2 and done["worker"].split(":")[1] == str(second.pid)
     assert done["result"]["master_written"] and done["result"]["files_seen"] >= 200
     book = load_workbook(settings.master_path(), read_only=True)
     status = list(book["สถานะการส่ง"].iter_rows(values_only=True))

@@ -93,7 +93,7 @@ def test_the_web_and_the_api_refuse_a_bad_round_and_keep_the_page(area, tmp_path
     answer = client.post("/api/jobs?round=7", headers={"X-Esaplan-Token": "t"})
     assert answer.status_code == 400 and "6, 9, 12" in answer.get_json()["error"]
     with client.session_transaction() as session:
-        session["user"], session["name"] = "staff", "เจ้าหน้าที่"
+        session["user"], session["name"], session["sid"] = "staff", "เจ้าหน้าที่", app.extensions["esaplan"].sessions.start("staff", None)
     page = client.get("/?fy=2026&round=6").get_data(as_text=True)
     assert "ปี 2026 เป็นปี ค.ศ." in page and f"ปีงบประมาณ {FY} รอบ {ROUND} เดือน" in page
 
@@ -296,25 +296,19 @@ def test_the_command_line_and_the_dashboard_name_units_and_unknown_files(area):
     app = create_app(settings, api_token="t")
     client = app.test_client()
     with client.session_transaction() as session:
-        session["user"], session["name"] = "staff", "เจ้าหน้าที่"
+        session["user"], session["name"], session["sid"] = "staff", "เจ้าหน้าที่", app.extensions["esaplan"].sessions.start("staff", None)
     page = client.get(f"/?fy={FY}&round={ROUND}").get_data(as_text=True)
     assert "เรื่องที่ต้องติดตาม (2 รายการ)" in page and "งานของใครไม่รู้.xlsx" in page and "ไม่ทราบหน่วย" in page and "ไม่มีหน่วยรหัส 40050011" in page
 
 
 def test_a_fault_while_reading_one_file_becomes_its_error_and_the_run_goes_on(area, monkeypatch):
     from sync import consolidate as module
+    from tests.faults import parse_with_a_bug
 
     template = area.templates()
     area.fill("40050001", {"ข้อมูลนักเรียน": enrolment([(1, 2, 1)])}, template=template)
     area.fill("40050002", {"ข้อมูลนักเรียน": enrolment([(3, 4, 1)])}, template=template)
-    real = module.read_sheet
-
-    def broken(form, grid, **options):
-        if options["unit_code"] == "40050002":
-            raise ZeroDivisionError("a bug of esaplan's own")
-        return real(form, grid, **options)
-
-    monkeypatch.setattr(module, "read_sheet", broken)
+    monkeypatch.setattr(module, "parse", parse_with_a_bug)  # run by the reading worker, which imports it by name
     result = area.consolidate()
     assert result.exit_code == 0, result.output
     assert _summary_row(area, "รวมทั้งเขต")[3] == 3

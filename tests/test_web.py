@@ -84,13 +84,58 @@ def test_passwords_are_stored_hashed(app):
     assert stored.startswith("scrypt:") and _password(app) not in stored
 
 
-def test_repeated_wrong_passwords_lock_the_name_out_and_are_audited(client, app):
+def test_repeated_wrong_passwords_lock_the_name_out_from_that_address_and_are_audited(client, app):
     for _ in range(5):
         assert _login(client, app, password="wrong-password").status_code == 401
     locked = _login(client, app)  # even the right password now waits
     assert locked.status_code == 429 and "ระบบพักการเข้าสู่ระบบ" in locked.get_data(as_text=True)
     failures = [e for e in _services(app).audit.recent() if e["action"] == "login-failed"]
     assert len(failures) == 5 and failures[0]["target"] == "demo" and failures[0]["ip"] == "127.0.0.1"
+
+
+def test_a_stranger_elsewhere_cannot_lock_staff_out_by_typing_their_name(app):
+    """OWASP: a lockout keyed on the name alone lets anyone deny a user the service. Failures count
+    per address: five from one machine lock that machine (for the name), not the name everywhere."""
+    stranger = app.test_client()
+    stranger.environ_base["REMOTE_ADDR"] = "203.0.113.9"
+    for _ in range(5):
+        assert _login(stranger, app, password="wrong-password").status_code == 401
+    assert _login(stranger, app).status_code == 429, "the stranger's machine waits, even with the right password"
+    office = app.test_client()
+    office.environ_base["REMOTE_ADDR"] = "10.0.0.15"
+    assert _login(office, app).status_code == 302, "the staff member at the office logs in as usual"
+
+
+def test_an_address_trying_many_names_is_locked_out(app):
+    sprayer = app.test_client()
+    sprayer.environ_base["REMOTE_ADDR"] = "198.51.100.7"
+    for n in range(20):
+        assert _login(sprayer, app, password="wrong-password", username=f"guess{n}").status_code == 401
+    assert _login(sprayer, app).status_code == 429
+
+
+def test_logging_out_ends_the_session_on_the_server(client, app):
+    _login(client, app)
+    assert client.get("/audit").status_code == 200
+    cookie = client.get_cookie("session").value
+    client.post("/logout", data={"csrf_token": _csrf(client.get("/"))})
+    replay = app.test_client()
+    replay.set_cookie("session", cookie)  # the cookie as it was before logging out, copied
+    answer = replay.get("/audit")
+    assert answer.status_code == 302 and answer.headers["Location"].startswith("/login")
+
+
+def test_a_new_password_ends_the_sessions_of_the_old_one(client, app):
+    _login(client, app)
+    assert client.get("/").status_code == 200
+    _services(app).users.add("demo", "", "a-new-password-1", reset=True)
+    assert client.get("/").status_code == 302
+
+
+def test_over_https_browsers_are_told_to_stay_on_it(client):
+    assert "Strict-Transport-Security" not in client.get("/login").headers
+    secure = client.get("/login", base_url="https://esaplan.example.go.th")
+    assert secure.headers["Strict-Transport-Security"] == "max-age=31536000"
 
 
 def test_forms_without_the_csrf_token_are_refused(client, app):

@@ -30,9 +30,8 @@ from rules.forms import Form, FormSet
 
 from ..ledger import SheetState, open_ledger
 from ..reader import INSTRUCTIONS_SHEET, META_SHEET
-from ..registry import Unit, load_registry, save_registry
+from ..registry import Unit, load_registry, save_registry, sets_for
 from ..settings import Settings
-from ..status import sets_for
 from ..templates import HEADER_ROW
 from .client import DriveFile, Google, api_message
 from .feedback import FEEDBACK_GID, FEEDBACK_TAB, feedback_tab_requests, protect

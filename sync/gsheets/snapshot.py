@@ -14,18 +14,18 @@ import io
 import json
 from typing import Any
 
-import openpyxl
-
-from rules.forms import FormSet
+from rules.forms import FormSet, column_letter
 
 from ..reader import INSTRUCTIONS_SHEET, META_SHEET, UNIT_CELL, UNIT_CELL_NAME, Workbook, workbook_from_grids
+from ..sheetscan import Reach
 
 
-def a1_range(title: str) -> str:
-    """What is read of a tab, in A1 notation: the whole tab (``'ข้อมูลนักเรียน'``), or only the unit
-    code cell of the instructions tab, whose status line esaplan itself writes."""
+def a1_range(title: str, reach: Reach) -> str:
+    """What is read of a tab, in A1 notation: the tab as far as a form can reach (``'ข้อมูลนักเรียน'!A1:BH30000``:
+    a tab pasted full of millions of cells is not fetched whole), or only the unit code cell of the
+    instructions tab, whose status line esaplan itself writes."""
     quoted = "'" + title.replace("'", "''") + "'"
-    return f"{quoted}!{UNIT_CELL_NAME}" if title == INSTRUCTIONS_SHEET else quoted
+    return f"{quoted}!{UNIT_CELL_NAME}" if title == INSTRUCTIONS_SHEET else f"{quoted}!A1:{column_letter(reach.columns - 1)}{reach.rows}"
 
 
 def tab_titles(form_set: FormSet) -> list[str]:
@@ -56,6 +56,8 @@ def snapshot_xlsx(content: bytes) -> bytes:
 
     Formula text stays text (typed as a string cell), so nothing a school wrote is evaluated.
     """
+    import openpyxl  # only for a staff download: the reading workers, which import this module, never load it
+
     book = openpyxl.Workbook()
     book.remove(book.active)
     for title, rows in json.loads(content)["tabs"].items():

@@ -26,11 +26,13 @@ from typing import Any
 from gspread.exceptions import APIError
 from requests import RequestException
 
-from ..consolidate import GSHEETS, Incoming, Progress
+from ..consolidate import Progress
 from ..ledger import Ledger, SheetState
-from ..registry import Unit
+from ..records import GSHEETS, Incoming
+from ..registry import Unit, sets_for
 from ..settings import Settings
-from ..status import Notice, sets_for
+from ..sheetscan import Reach
+from ..status import Notice
 from .client import DriveFile, Google, GoogleSetupError, api_message
 from .feedback import feedback_for
 from .snapshot import a1_range, snapshot, tab_titles
@@ -42,9 +44,10 @@ Failure = (APIError, RequestException)
 class SheetsSource:
     """One consolidation's dealings with the units' Google Sheets."""
 
-    def __init__(self, google: Google, ledger: Ledger, registry: dict[str, Unit], notices: list[Notice], round_: tuple[int, int]) -> None:
+    def __init__(self, google: Google, ledger: Ledger, registry: dict[str, Unit], notices: list[Notice], round_: tuple[int, int], reach: Reach) -> None:
         self.google, self.ledger, self.notices = google, ledger, notices
         self.round = round_  # (fiscal year, round) being consolidated
+        self.reach = reach  # how far a tab is read
         self.units = [unit for unit in registry.values() if unit.sheet_id]
         self.states = ledger.sheet_states()
         self.read: dict[str, SheetState] = {}  # units read this run -> state to record once stored
@@ -54,7 +57,7 @@ class SheetsSource:
         """The source, or None (and a notice) when the service-account key cannot be used."""
         assert settings.google is not None
         try:
-            return cls(Google(settings.google), ledger, registry, notices, (settings.fiscal_year, settings.round))
+            return cls(Google(settings.google), ledger, registry, notices, (settings.fiscal_year, settings.round), Reach(settings.max_rows, settings.max_columns))
         except GoogleSetupError as exc:
             notices.append(Notice(None, CHANNEL, "GOOGLE-SETUP", "error", exc.message_th))
             return None
@@ -100,13 +103,13 @@ class SheetsSource:
         titles = tab_titles(sets_for(unit)[0])
         try:
             try:
-                response = self.google.values(file.id, [a1_range(t) for t in titles])
+                response = self.google.values(file.id, [a1_range(t, self.reach) for t in titles])
             except APIError as error:
                 if error.response.status_code != 400:
                     raise
                 present = {tab["properties"]["title"] for tab in self.google.tabs(file.id).get("sheets", [])}
                 titles = [t for t in titles if t in present]  # validation names the tabs that are gone
-                response = self.google.values(file.id, [a1_range(t) for t in titles]) if titles else {}
+                response = self.google.values(file.id, [a1_range(t, self.reach) for t in titles]) if titles else {}
         except Failure as error:
             return self._failure(unit, error)
         return Incoming(unit.code, snapshot(file.id, titles, response), f"Google Sheets: {file.name}", file.modified_at, GSHEETS)

@@ -10,7 +10,8 @@ Views only parse the request, call :mod:`sync`, :mod:`addin` or :mod:`rules`, an
 session cookie is signed with the installation's secret (``<home>/secret-key.txt``, made once),
 forms carry a CSRF token, uploads are capped at the file size limit, and every page is sent
 with headers that keep it out of frames (the add-in's pages: out of all frames but Office's),
-stop content sniffing and never leak a school's link to another site in the ``Referer``.
+stop content sniffing and never leak a school's link to another site in the ``Referer``; over https
+browsers are told to stay on https (HSTS).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
 }
+HSTS = "max-age=31536000"  # a year, as OWASP's HTTP headers cheat sheet advises; no includeSubDomains: other sites of the office may not be on https yet
 ERRORS_TH = {
     400: ("คำขอไม่ถูกต้อง", "แบบฟอร์มหมดอายุหรือไม่ครบ: โหลดหน้าใหม่แล้วลองอีกครั้ง"),
     403: ("ไม่มีสิทธิ์", "หน้านี้ไม่เปิดให้ใช้งานสำหรับคุณ"),
@@ -102,6 +104,8 @@ def _headers(response: Any) -> Any:
     """Every page kept out of frames, except the Office add-in's, which Excel on the web frames:
     those are framed by Office's sites only and load office.js from Microsoft's CDN."""
     response.headers.update(SECURITY_HEADERS)
+    if request.is_secure:  # served over https (waitress believes the proxy's X-Forwarded-Proto): keep browsers on it
+        response.headers["Strict-Transport-Security"] = HSTS
     if request.path.startswith("/addin/"):
         del response.headers["X-Frame-Options"]  # superseded by frame-ancestors, which names who may frame
         response.headers["Content-Security-Policy"] = ADDIN_CONTENT_SECURITY_POLICY

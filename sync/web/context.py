@@ -15,7 +15,7 @@ from typing import Any
 from flask import Flask, abort, current_app, request, session
 from pythainlp.util import thai_strftime
 
-from ..accounts import ACTIONS_TH, Audit, UploadLinks, Users
+from ..accounts import ACTIONS_TH, Audit, Sessions, UploadLinks, Users
 from ..jobs import Jobs
 from ..ledger import Ledger, open_ledger
 from ..overview import CHANNEL_TH
@@ -32,6 +32,7 @@ class Services:
     settings: Settings
     ledger: Ledger
     users: Users
+    sessions: Sessions
     audit: Audit
     links: UploadLinks
     jobs: Jobs
@@ -41,7 +42,8 @@ class Services:
 def init_app(app: Flask, settings: Settings, secret: str) -> None:
     ledger = open_ledger(settings.database_url)
     jobs = Jobs(ledger.engine, settings)
-    app.extensions["esaplan"] = Services(settings, ledger, Users(ledger.engine), Audit(ledger.engine), UploadLinks(ledger.engine, secret), jobs)
+    sessions = Sessions(ledger.engine, app.permanent_session_lifetime)
+    app.extensions["esaplan"] = Services(settings, ledger, Users(ledger.engine), sessions, Audit(ledger.engine), UploadLinks(ledger.engine, secret), jobs)
     app.jinja_env.globals.update(csrf_token=csrf_token, office=settings.office_name, severities=SEVERITY_TH, channels=CHANNEL_TH, actions=ACTIONS_TH)
     app.jinja_env.filters.update(thai_time=thai_time)
 

@@ -17,9 +17,10 @@ from typing import Any
 
 from flask import Blueprint, abort, render_template, request, send_file
 
-from ..consolidate import Incoming, ingest
-from ..registry import Unit, load_registry
-from ..status import deadline, sets_for
+from ..consolidate import ingest
+from ..records import Incoming
+from ..registry import Unit, load_registry, sets_for
+from ..status import deadline
 from ..templates import write_template
 from .context import check_csrf, client_ip, services
 

@@ -26,6 +26,7 @@ from ..registry import load_registry
 from ..settings import Settings
 from ..status import STATUS_TH
 from ..unit_table import COLUMNS_TH, SORTS, as_csv, as_xlsx, page_of, sort_rows
+from .auth import logged_in
 from .context import check_csrf, client_ip, job_json, services
 
 blueprint = Blueprint("staff", __name__)
@@ -34,7 +35,8 @@ ROUNDS = (6, 9, 12)
 
 @blueprint.before_request
 def staff_only() -> Any:
-    if "user" not in session:
+    if not logged_in():
+        session.clear()
         return redirect(url_for("auth.login", next=request.full_path))
     return None
 
