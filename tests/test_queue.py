@@ -28,6 +28,7 @@ from sync.jobs import STALE_S, Jobs
 from sync.ledger import open_ledger
 from sync.registry import load_registry
 from sync.settings import load_settings
+from tests.procwatch import descendants
 
 
 def _port() -> int:
@@ -119,21 +120,6 @@ def _job_under_way(home: Path, done: int) -> Iterator[tuple[Jobs, int]]:
         _stop(worker)
 
 
-def _descendants(pid: int) -> set[int]:
-    """The processes under ``pid``: its reading workers' fork server and the workers forked from it."""
-    parents = {}
-    for entry in Path("/proc").iterdir():
-        try:
-            parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError):
-            continue
-    found, frontier = set(), {pid}
-    while frontier:
-        frontier = {child for child, parent in parents.items() if parent in frontier} - found
-        found |= frontier
-    return found
-
-
 def _left_behind(pids: set[int], timeout_s: float) -> set[int]:
     """Those of ``pids`` still running after ``timeout_s`` (zombies reaped by nobody count as ended)."""
     deadline = time.monotonic() + timeout_s
@@ -164,7 +150,7 @@ def test_a_worker_killed_mid_job_leaves_the_master_whole_and_the_next_worker_fin
         assert new and jobs.start(settings.fiscal_year, settings.round, "again") == (job_id, False)  # joined, not doubled
         running = _until(jobs, job_id, lambda j: j["phase"] == "check" and j["done"] >= 20)
         assert running["worker"].split(":")[1] == str(first.pid)
-        readers = _descendants(first.pid)
+        readers = descendants(first.pid)
         assert readers, "files are read in processes of their own"
         first.send_signal(signal.SIGKILL)
     finally:
