@@ -633,6 +633,9 @@ def _run_consolidation(settings, *, full: bool = False) -> None:  # type: ignore
     phase) unless a worker already has it, in which case it is followed to its end."""
     import time
 
+    from sync.isolation import warm_up
+
+    warm_up()  # the reading workers' fork server imports what they need while this process imports the rest
     from rules.forms import form_sets
     from sync.consolidate import PHASES_TH, require_registry
     from sync.jobs import Jobs

@@ -34,7 +34,7 @@ from pythainlp.util import thai_digit_to_arabic_digit
 
 from rules import EsaplanError
 
-from .isolation import Failure, Limits, isolated_map
+from .isolation import Failure, Limits, isolated_map, warm_up
 from .ledger import Ledger, Submission, open_ledger
 from .master import MasterData, code_salt, keep_added_sheets, write_master
 from .parse import failed, parse
@@ -308,6 +308,7 @@ def consolidate(settings: Settings, *, sources: Iterable[Incoming] | None = None
     require_registry(settings)
     settings.ensure_folders()
     report = progress or _silent
+    warm_up()
     with consolidation_lock(settings):
         remove_leftovers(settings)
         ledger = open_ledger(settings.database_url)

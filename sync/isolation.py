@@ -23,6 +23,7 @@ from __future__ import annotations
 import ctypes
 import multiprocessing
 import os
+import queue
 import signal
 import sys
 import threading
@@ -45,6 +46,7 @@ PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent ends
 PRELOADED = ["sync.parse", "sync.cli"]
 KEPT = 4  # idle workers kept between calls
 RETIRE_MB = 256  # a worker whose memory grew past this (a big file read) ends after answering
+STOP_POLL_S = 0.25  # how soon the feeding thread notices that the caller has stopped
 
 
 @dataclass(frozen=True)
@@ -65,18 +67,38 @@ class Failure:
 
 def isolated_map(task: Callable[[Item], Result], items: Iterable[Item], limits: Limits, *, workers: int, on_failure: Callable[[Item, Failure], Result]) -> Iterator[Result]:
     """``task(item)`` for each item in worker processes, results in the items' order; an item whose
-    worker failed gives ``on_failure(item, failure)``. ``task`` must pickle (a module's function or
-    a partial of one); it runs with the rules data this process uses."""
-    pending = deque(enumerate(items))
-    count = len(pending)
-    if not count:
+    worker failed gives ``on_failure(item, failure)`` (called from another thread). ``task`` must
+    pickle (a module's function or a partial of one); it runs with the rules data this process uses.
+
+    The workers are fed by a thread of their own, so they go on reading while the caller does
+    something with the results (the consolidation stores each hundred versions as they come)."""
+    listed = list(items)
+    if not listed:
         return
-    kind = (limits, _rules_dir())
+    answers: queue.Queue[tuple[int, Any, BaseException | None]] = queue.Queue()
+    stop = threading.Event()
+    feeder = threading.Thread(target=_feed, args=(task, listed, (limits, _rules_dir()), workers, on_failure, answers, stop), name="esaplan-readers", daemon=True)
+    feeder.start()
     done: dict[int, Result] = {}
-    pool: list[_Worker] = []
-    next_out = 0
     try:
-        while next_out < count:
+        for next_out in range(len(listed)):
+            while next_out not in done:
+                index, result, error = answers.get()
+                if error is not None:
+                    raise error
+                done[index] = result
+            yield done.pop(next_out)
+    finally:
+        stop.set()
+        feeder.join()
+
+
+def _feed(task: Callable[[Item], Result], items: list[Item], kind: tuple[Limits, str], workers: int, on_failure: Callable[[Item, Failure], Result], answers: queue.Queue[tuple[int, Any, BaseException | None]], stop: threading.Event) -> None:
+    """Give the items to workers one at a time each, and put each answer (or failure) on ``answers``."""
+    pending = deque(enumerate(items))
+    pool: list[_Worker] = []
+    try:
+        while (pending or any(w.job is not None for w in pool)) and not stop.is_set():
             while pending and len(pool) < workers:
                 pool.append(_kept(kind) or _Worker(kind))
             for worker in pool:
@@ -84,20 +106,19 @@ def isolated_map(task: Callable[[Item], Result], items: Iterable[Item], limits: 
                     worker.give(task, *pending.popleft())
             busy = [w for w in pool if w.job is not None]
             deadline = min(w.deadline for w in busy)
-            wait([x for w in busy for x in (w.connection, w.process.sentinel)], timeout=max(0.0, deadline - time.monotonic()))
+            wait([x for w in busy for x in (w.connection, w.process.sentinel)], timeout=min(max(0.0, deadline - time.monotonic()), STOP_POLL_S))
             for worker in busy:
                 outcome = worker.outcome()
                 if outcome is None:
                     continue
                 index, item = worker.job  # type: ignore[misc]
                 worker.job = None
-                done[index] = on_failure(item, outcome) if isinstance(outcome, Failure) else outcome
+                answers.put((index, on_failure(item, outcome) if isinstance(outcome, Failure) else outcome, None))
                 if not worker.alive:
                     worker.stop()
                     pool.remove(worker)
-            while next_out in done:
-                yield done.pop(next_out)
-                next_out += 1
+    except BaseException as error:  # the caller raises it: nothing is lost silently
+        answers.put((-1, None, error))
     finally:
         for worker in pool:
             _keep(worker)
@@ -221,6 +242,15 @@ def _serve(connection: Connection, limits: Limits, rules_dir: str) -> None:
             return
         if retiring:
             return
+
+
+def warm_up() -> None:
+    """Start the fork server now, in the background: it imports what workers need while this process
+    does other work (listing the inbox, opening the ledger), so the first worker starts at once."""
+    if _context().get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
 
 
 def _rules_dir() -> str:

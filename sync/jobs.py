@@ -155,10 +155,8 @@ class Jobs:
         returns whether it ran. Asked with a read, so following a live job writes nothing."""
         stale = _now() - dt.timedelta(seconds=STALE_S)
         with self.engine.connect() as connection:
-            row = connection.execute(select(jobs.c.worker, jobs.c.heartbeat_at).where(jobs.c.id == job_id, jobs.c.status == "running")).first()
-        if row is None or (row.heartbeat_at is not None and _aware(row.heartbeat_at) >= stale and not (row.worker and process_ended(row.worker))):
-            return False
-        return self.run(job_id, progress=progress, full=full)
+            abandoned = connection.execute(select(jobs.c.id).where(jobs.c.id == job_id, jobs.c.status == "running", _abandoned(connection, stale))).first()
+        return abandoned is not None and self.run(job_id, progress=progress, full=full)
 
     def _beat(self, job_id: int, stop: threading.Event) -> None:
         while not stop.wait(HEARTBEAT_S):
@@ -243,11 +241,11 @@ def _abandoned(connection: Connection, stale: dt.datetime) -> ColumnElement[bool
     """Running jobs' condition for having lost their worker: silent since ``stale``, or run by a
     process of this machine that has ended (known at once, without waiting for the silence)."""
     workers = connection.execute(select(jobs.c.worker).where(jobs.c.status == "running").distinct()).scalars()
-    gone = [worker for worker in workers if worker and process_ended(worker)]
+    gone = [worker for worker in workers if worker and _process_ended(worker)]
     return or_(jobs.c.heartbeat_at.is_(None), jobs.c.heartbeat_at < stale, jobs.c.worker.in_(gone))
 
 
-def process_ended(worker: str) -> bool:
+def _process_ended(worker: str) -> bool:
     """Whether ``worker`` (``host:pid:start``, as :data:`WORKER`) names a process of this machine that
     no longer runs. A process of another machine, or one this machine cannot see, is not known to
     have ended: its heartbeat tells. The start time tells a reused process id from the worker."""

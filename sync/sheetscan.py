@@ -21,11 +21,12 @@ import re
 import zipfile
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from functools import cached_property
 from posixpath import join, normpath
 
 from lxml import etree
 
-from rules.forms import cell_name
+from rules.forms import cell_name, column_letter
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -35,7 +36,7 @@ _VALUES = (f"{{{MAIN}}}v", f"{{{MAIN}}}is")
 _REFERENCE = re.compile(r"^([A-Z]{1,3})([0-9]{1,7})$")
 _EXTERNAL = re.compile(r"\[\d+\][^!\[\]]*!")  # [1]Sheet1!A1, '[1]Sheet 1'!A1, [1]!Name
 _CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s/>]")
-_OPEN_CELL_WITH_REFERENCE = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"[^>]*?(/?)>')
+_CELL_WITH_REFERENCE = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="')
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,15 @@ class Reach:
 
     rows: int = 30_000
     columns: int = 60
+
+    @cached_property
+    def suspects(self) -> re.Pattern[bytes]:
+        """Cells whose reference has as many letters as the last column's, or as many digits as the
+        last row's: the only ones that can lie beyond, found by the pattern in C (a form's cells,
+        A1 to R200, match none), then compared one by one. A cell closed at once (``/>``) holds a
+        style only, no value."""
+        letters, digits = len(column_letter(self.columns - 1)), len(str(self.rows))
+        return re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]{%d,3}[0-9]{1,7}|[A-Z]{1,3}[0-9]{%d,7})"[^>]*?(/?)>' % (letters, digits))
 
 
 class SheetTooLarge(Exception):
@@ -88,15 +98,13 @@ def _scan_sheet(archive: zipfile.ZipFile, name: str, part: str, reach: Reach, li
     """One sheet's cells, by a pattern over the XML when every cell says where it is (Excel,
     LibreOffice, openpyxl and Google all write ``r``; 5x faster than parsing), else by parsing."""
     data = archive.read(part)
-    if linked_names is None:
-        located = list(_OPEN_CELL_WITH_REFERENCE.finditer(data))
-        if len(located) == len(_CELL_TAG.findall(data)):
-            for cell in located:
-                if not cell.group(3):  # a cell closed at once holds no value: a style only
-                    row, column = int(cell.group(2)) - 1, _column_index(cell.group(1).decode())
-                    if row >= reach.rows or column >= reach.columns:
-                        raise SheetTooLarge(name, cell_name(row, column), reach)
-            return SheetScan()
+    if linked_names is None and len(_CELL_WITH_REFERENCE.findall(data)) == len(_CELL_TAG.findall(data)):
+        for reference, closed in reach.suspects.findall(data):
+            found = _REFERENCE.match(reference.decode())
+            row, column = int(found.group(2)) - 1, _column_index(found.group(1))  # type: ignore[union-attr]
+            if not closed and (row >= reach.rows or column >= reach.columns):
+                raise SheetTooLarge(name, cell_name(row, column), reach)
+        return SheetScan()
     return _parse_sheet(data, name, reach, linked_names)
 
 

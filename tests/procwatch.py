@@ -18,9 +18,11 @@ PROC = Path("/proc")
 
 @dataclass
 class Peak:
-    """The highest resident memory seen of one process of the tree, in MiB, and how long it all took."""
+    """The highest resident memory seen of one process of the tree (``mib``) and of one of the
+    processes under the command (``under_mib``: its fork server and workers), in MiB, and how long it all took."""
 
     mib: float = 0.0
+    under_mib: float = 0.0
     seconds: float = 0.0
 
 
@@ -58,8 +60,10 @@ def run_watched(command: list[str], *, timeout_s: float, every_s: float = 0.01, 
 
     def watch() -> None:
         while not done.is_set():
-            for pid in {process.pid, *descendants(process.pid)}:
-                peak.mib = max(peak.mib, high_water_mib(pid))
+            peak.mib = max(peak.mib, high_water_mib(process.pid))
+            for pid in descendants(process.pid):
+                peak.under_mib = max(peak.under_mib, high_water_mib(pid))
+            peak.mib = max(peak.mib, peak.under_mib)
             time.sleep(every_s)
 
     watcher = threading.Thread(target=watch, daemon=True)

@@ -29,6 +29,7 @@ from werkzeug.exceptions import HTTPException
 
 from addin.officejs import CONTENT_SECURITY_POLICY as ADDIN_CONTENT_SECURITY_POLICY
 
+from ..isolation import warm_up
 from ..settings import Settings, load_settings
 from . import context
 
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None, *, api_token: str | None = None
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]  # forms stay in their order, as staff know them
     context.init_app(app, settings, secret)
+    warm_up()  # uploads are read in worker processes: their fork server starts with the service
     if worker:
         services = context.services_of(app)
         services.worker = services.jobs.embedded_worker()
