@@ -215,7 +215,17 @@ def test_hostile_files_through_upload_links_to_a_running_service(hostile_area, t
     home = tmp_path / "home"
     shutil.copytree(area.home, home)
     settings = HandArea(home, FY, ROUND).settings
+    peak, done = [0.0], threading.Event()
+
+    def watch() -> None:  # the service, its fork server and its reading workers are all under this test's process
+        while not done.is_set():
+            for pid in descendants(os.getpid()):
+                peak[0] = max(peak[0], high_water_mib(pid))
+            time.sleep(0.01)
+
+    watcher = threading.Thread(target=watch)
     with serve_command(home) as base:
+        watcher.start()
         secret = (home / "secret-key.txt").read_text(encoding="utf-8").strip()
         links = UploadLinks(open_ledger(settings.database_url).engine, secret)
         said = {}
@@ -239,4 +249,7 @@ def test_hostile_files_through_upload_links_to_a_running_service(hostile_area, t
         token = (home / "api-token.txt").read_text(encoding="utf-8").strip()
         job = requests.post(f"{base}/api/consolidate", json={"fy": FY, "round": ROUND}, headers={"X-Esaplan-Token": token}, timeout=300)
         assert job.status_code == 200 and job.json()["master_written"], job.text
+        done.set()
+        watcher.join()
     assert _district(HandArea(home, FY, ROUND), "ชุมแพ")[3:5] == (GOOD_PUPILS, GOOD_ROOMS)
+    assert peak[0] < 512 + 300, f"no process of the service went past its reading ceiling ({peak[0]:.0f} MiB)"
