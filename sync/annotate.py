@@ -110,6 +110,7 @@ def mark_file(job: Marking) -> bool:
     reading worker); returns whether its file could be opened (else the summary sheet alone is written)."""
     book, marked = _open(job.source.read_bytes()) if job.source is not None else (_empty(), False)
     if marked:
+        _clean_cells(book)
         _mark_cells(book, job.issues)
     _summary_sheet(book, job)
     save_workbook(book, job.target)
@@ -133,6 +134,16 @@ def _empty() -> Workbook:
     book = Workbook()
     book.remove(book.active)
     return book
+
+
+def _clean_cells(book: Workbook) -> None:
+    """The school's text without the characters a workbook cannot carry (the reader noted each such
+    cell): openpyxl reads Excel's ``_x001B_`` back as an escape character and then cannot save it."""
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and (clean := clean_text(cell.value)) is not cell.value:
+                    cell.value = clean
 
 
 def _mark_cells(book: Workbook, issues: list[dict[str, Any]]) -> None:

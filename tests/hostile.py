@@ -49,9 +49,9 @@ def replace_text(path: Path, sheet: str, old: str, new: str) -> Path:
 
 
 def control_characters(path: Path, typed: str) -> Path:
-    """A budget line name pasted from a terminal: an escape Excel keeps as ``_x001B_`` (ESC), a bell
-    and a vertical tab as raw bytes, and half of a UTF-16 pair written as Excel escapes it."""
-    return replace_text(path, BUDGET, typed, f"{typed}_x001B_[31m\x07 \x0bสีแดง_xD800_")
+    """A budget line name pasted from a terminal or a web page, as Excel saves it: escape, bell and
+    vertical tab written ``_x001B_``, ``_x0007_``, ``_x000B_``, and half of a UTF-16 pair."""
+    return replace_text(path, BUDGET, typed, f"{typed}_x001B_[31m_x0007_ _x000B_สีแดง_xD800_")
 
 
 def cell_at(path: Path, sheet: str, row: int, column: int, value: str = "1") -> Path:

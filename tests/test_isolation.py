@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
 from sync.accounts import UploadLinks
@@ -190,6 +191,35 @@ def test_a_control_character_is_cleaned_and_the_linked_value_not_counted(hostile
     assert 999 not in [v for row in pupils for v in row], "another workbook's cached value is never a pupil count"
     hand = _district(clean, "หนองเรือ")
     assert hand[3] == 60, "of the two หนองเรือ schools only the control-character school's row counts (the linked row is left out)"
+
+
+def test_feedback_gives_each_school_its_own_file_back_whatever_it_held(hostile_area, tmp_path):
+    """`esaplan feedback` opens each school's file in a reading worker: the file with pasted control
+    characters comes back marked (cleaned), one with merged cells over a problem cell too, and the
+    ones refused by their content get the summary sheet alone; nobody's feedback stops another's."""
+    area, files = hostile_area
+    home = tmp_path / "home"
+    shutil.copytree(area.home, home)
+    clean = HandArea(home, FY, ROUND)
+    for code in ("40050004", "40050005", "40050014"):
+        (home / "inbox" / code).mkdir(parents=True, exist_ok=True)
+        shutil.copy(files[code], home / "inbox" / code / files[code].name)
+    merged = clean.fill("40050017", {"ข้อมูลนักเรียน": enrolment([(5, 6, 1), (7, 8, 1)])}, template=clean.templates())
+    book = load_workbook(merged)
+    book["ข้อมูลนักเรียน"].merge_cells("C4:C5")  # a multi-grade room typed over two grades' cells: C5 is empty now
+    book.save(merged)
+    assert run_watched([ESAPLAN, "consolidate", "--home", str(home), "--fy", str(FY), "--round", str(ROUND)], timeout_s=300)[0].returncode == 0
+    result = run_watched([ESAPLAN, "feedback", "--home", str(home), "--fy", str(FY), "--round", str(ROUND)], timeout_s=300)[0]
+    assert result.returncode == 0, result.stderr
+    lines = {line.split()[0]: line for line in result.stdout.splitlines() if line[:8].isdigit()}
+    assert "เปิดไฟล์ที่ส่งไม่ได้" not in lines["40050004"] and "เปิดไฟล์ที่ส่งไม่ได้" not in lines["40050017"]
+    assert "เปิดไฟล์ที่ส่งไม่ได้" in lines["40050005"], "a file refused by its content is never opened"
+    folder = home / "feedback" / f"FY{FY}-R{ROUND}"
+    control = load_workbook(next(folder.glob("40050004-*.xlsx")))
+    assert "อักขระควบคุม" in control["การใช้งบประมาณ"]["A4"].comment.text
+    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f]", control["การใช้งบประมาณ"]["A4"].value)
+    marked = load_workbook(next(folder.glob("40050017-*.xlsx")))
+    assert "หญิง" in marked["ข้อมูลนักเรียน"]["C4"].comment.text, "the problem of C5, inside the merge, is shown on C4"
 
 
 def test_a_text_stored_before_it_was_cleaned_still_writes_the_master(hostile_area, tmp_path):
