@@ -42,8 +42,9 @@ def replace_text(path: Path, sheet: str, old: str, new: str) -> Path:
     encoded = "".join(f"&#{ord(c)};" if ord(c) > 127 else c for c in old).encode()  # openpyxl writes non-ASCII as references
 
     def change(xml: bytes) -> bytes:
-        assert encoded in xml or old.encode() in xml, f"{old!r} not in {sheet}"
-        return xml.replace(encoded, new.encode()).replace(old.encode(), new.encode())
+        written = encoded if encoded in xml else old.encode()
+        assert written in xml, f"{old!r} not in {sheet}"
+        return xml.replace(written, new.encode(), 1)
 
     return rewrite(path, sheet_part(path, sheet), change)
 
