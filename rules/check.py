@@ -295,6 +295,9 @@ def _check_form(file: YamlFile, params: Parameters) -> Iterator[Problem]:
             yield Problem(file.path, where, f"ชนิดข้อมูล '{row.get('type')}' ไม่รู้จัก (ใช้ได้: {', '.join(sorted(TYPES))})")
         if row.get("type") == "choice" and not row.get("choices"):
             yield Problem(file.path, where, "คอลัมน์แบบ choice ต้องมี choices")
+        for limit in ("unusual", "impossible"):
+            if row.get(limit) and row[limit] not in params.files:
+                yield Problem(file.path, where, f"{limit} '{row[limit]}' ไม่ใช่พารามิเตอร์ใน rules/data")
     yield from _unique(file, "columns", "key")
     expressions = [(("columns", i, "formula"), row["formula"]) for i, row in _rows(file, "columns") if row.get("formula")]
     for index, row in enumerate(file.data.get("checks") or []):
@@ -320,6 +323,17 @@ def _check_form(file: YamlFile, params: Parameters) -> Iterator[Problem]:
     prefill = file.data.get("prefill") or {}
     if prefill and prefill.get("column") not in keys:
         yield Problem(file.path, file.line("prefill"), f"prefill column '{prefill.get('column')}' ไม่ใช่คอลัมน์ของแบบฟอร์ม")
+    for key in file.data.get("unique") or ():
+        if key not in keys:
+            yield Problem(file.path, file.line("unique"), f"unique '{key}' ไม่ใช่คอลัมน์ของแบบฟอร์ม")
+    shared = file.data.get("shared_rooms") or {}
+    for part in ("rooms", "with") if shared else ():
+        if shared.get(part) not in keys:
+            yield Problem(file.path, file.line("shared_rooms"), f"shared_rooms.{part} '{shared.get(part)}' ไม่ใช่คอลัมน์ของแบบฟอร์ม")
+    check_ids = {row.get("id") for row in file.data.get("checks") or []}
+    for check_id in shared.get("checks") or ():
+        if check_id not in check_ids:
+            yield Problem(file.path, file.line("shared_rooms"), f"shared_rooms.checks '{check_id}' ไม่ใช่ check ของแบบฟอร์ม")
 
 
 def _check_form_sets(file: YamlFile, params: Parameters) -> Iterator[Problem]:

@@ -61,6 +61,8 @@ class Column:
     choices: tuple[str, ...] = ()
     formula: str | None = None
     lookup: str | None = None
+    unusual: str | None = None  # a parameter (rules/data): above its value, a warning that the figure looks wrong
+    impossible: str | None = None  # a parameter: above its value, an error (the row is left out)
 
     @property
     def is_input(self) -> bool:
@@ -82,6 +84,19 @@ class Check:
 
 
 @dataclass(frozen=True)
+class SharedRooms:
+    """How a form with rooms by grade says that several grades share a room (ห้องเรียนคละชั้น), as
+    about half of OBEC's schools teach: the room is counted once, at the grade that holds it
+    (``rooms``), and each other grade names that grade in its ``with`` column (or types 0 rooms
+    right after it, or sits under a rooms cell merged over the grades). The ``checks`` about rooms
+    are then made on the room's group (its grades' pupils together), not grade by grade."""
+
+    rooms: str
+    with_: str
+    checks: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Form:
     """One form = one sheet of a submission workbook."""
 
@@ -96,6 +111,8 @@ class Form:
     blank_rows: int = 0
     transfer_check: bool = False
     kpi_check: bool = False
+    unique: tuple[str, ...] = ()  # the columns that name a row: a grade, a KPI code, a budget line appears once
+    shared_rooms: SharedRooms | None = None  # grades that share a room (ห้องเรียนคละชั้น), when the form has rooms by grade
 
     @property
     def inputs(self) -> tuple[Column, ...]:
@@ -171,6 +188,8 @@ def forms() -> dict[str, Form]:
                     choices=tuple(c.get("choices", ())),
                     formula=c.get("formula"),
                     lookup=c.get("lookup"),
+                    unusual=c.get("unusual"),
+                    impossible=c.get("impossible"),
                 )
                 for c in data["columns"]
             ),
@@ -179,6 +198,8 @@ def forms() -> dict[str, Form]:
             blank_rows=int(data.get("blank_rows", 0)),
             transfer_check=bool(data.get("transfer_check", False)),
             kpi_check=bool(data.get("kpi_check", False)),
+            unique=tuple(data.get("unique") or ()),
+            shared_rooms=SharedRooms(data["shared_rooms"]["rooms"], data["shared_rooms"]["with"], tuple(data["shared_rooms"].get("checks") or ())) if data.get("shared_rooms") else None,
         )
     return result
 
@@ -367,12 +388,16 @@ def find_header(form: Form, grid: Sequence[Sequence[Any]]) -> tuple[int, dict[in
     return best_row, positions, unknown
 
 
-def read_sheet(form: Form, grid: Sequence[Sequence[Any]], *, unit_code: str, on: dt.date | None = None, formulas: bool = False) -> SheetResult:
+def read_sheet(form: Form, grid: Sequence[Sequence[Any]], *, unit_code: str, on: dt.date | None = None, formulas: bool = False, merged: Sequence[tuple[int, int, int, int]] = ()) -> SheetResult:
     """Normalise and validate one sheet's grid of raw cell values against ``form``.
 
     ``formulas``: the grid shows formula cells as their text (``=N(B4)+N(C4)``), so a formula
     column typed over with a value is reported. The master recomputes those columns from the
     inputs either way; the warning tells the school its sheet no longer adds up by itself.
+    ``merged``: the sheet's merged ranges (0-based, inclusive); a grid holds a merged range's value
+    in its first cell only. A rooms cell merged over several grades is their shared room; any
+    other range merged over data rows is an error on each of its rows, saying how to report a
+    multi-grade class.
     """
     result = SheetResult()
     fiscal_year = fiscal_year_of(on) if on else None  # KPI and strategy codes are those of the plan in force then
@@ -399,6 +424,8 @@ def read_sheet(form: Form, grid: Sequence[Sequence[Any]], *, unit_code: str, on:
     typed_over = [c for c in form.columns if c.formula and c.key in by_key] if formulas else []
     prefill_key = (form.prefill or {}).get("column")
     pending_blank: list[int] = []
+    sharing, refused = _merged_rows(form, merged, header, by_key)
+    row_checks = [c for c in form.checks if not (form.shared_rooms and c.id in form.shared_rooms.checks)]  # the others: on each room's group
     for r in range(header + 1, len(grid)):
         raw_row = grid[r]
         raws = {c.key: (raw_row[by_key[c.key]] if by_key[c.key] < len(raw_row) else None) for c in inputs}
@@ -411,15 +438,29 @@ def read_sheet(form: Form, grid: Sequence[Sequence[Any]], *, unit_code: str, on:
                 result.problems.append(Problem(form.sheet, cell_name(blank, 0), "BLANK-ROW", "info", "แถวว่างระหว่างข้อมูล ข้ามไป"))
         pending_blank = []
         row: dict[str, Any] = {"_row": r + 1}
+        said = len(result.problems)
         for column in inputs:
             row[column.key] = _cell(form, column, raws[column.key], f"{letters[column.key]}{r + 1}", result.problems, fiscal_year)
+        unreadable = any(p.severity == "error" for p in result.problems[said:])
         for column in typed_over:
             raw = raw_row[by_key[column.key]] if by_key[column.key] < len(raw_row) else None
             if not _blank(raw) and not (isinstance(raw, str) and raw.startswith("=")):
                 message = f"ช่อง '{column.th}' ต้องเป็นสูตรคำนวณ แต่ถูกพิมพ์ทับเป็น {raw}: คัดลอกสูตรจากแถวอื่นมาวางคืน (ระบบคำนวณค่านี้ใหม่จากข้อมูลในแถว)"
                 result.problems.append(Problem(form.sheet, cell_name(r, by_key[column.key]), "FORMULA-OVERWRITTEN", "warning", message, raw, column.key))
-        _run_checks(form, row, by_key, r, result.problems)
+        if not formulas and not unreadable:  # a value esaplan could not read is said already
+            _check_shown(form, row, raw_row, by_key, r, result.problems)
+        if r in refused:
+            result.problems.append(Problem(form.sheet, refused[r], "MERGED-CELLS", "error", MERGED_TH + (MERGED_SHARED_TH if form.shared_rooms else "")))
+        if r in sharing and form.shared_rooms and row.get(form.shared_rooms.with_) is None and (host := _grade_in(grid, sharing[r], by_key)):
+            row[form.shared_rooms.with_] = host
+            message = f"ช่องห้องเรียนผสานข้ามแถวตั้งแต่ชั้น {grade(host).th}: นับว่าเรียนรวมห้องกับชั้น {grade(host).th} (ห้องเรียนคละชั้น)"
+            result.problems.append(Problem(form.sheet, cell_name(r, by_key[form.shared_rooms.rooms]), "SHARED-ROOM", "info", message))
+        _run_checks(form, row_checks, row, by_key, r, result.problems)
         result.rows.append(row)
+    if form.shared_rooms:
+        _check_shared_rooms(form, form.shared_rooms, result, by_key)
+    if form.unique:
+        _check_unique(form, result, by_key, fiscal_year)
     if form.transfer_check:
         _check_transfers(form, result, by_key, unit_code, on)
     if form.kpi_check:
@@ -453,7 +494,18 @@ def _cell(form: Form, column: Column, raw: Any, address: str, problems: list[Pro
             problem("RANGE", f"'{column.th}' ต้องไม่น้อยกว่า {format_number(column.min)} (ได้ {format_number(Decimal(value))})")
         if column.max is not None and value > column.max:
             problem("RANGE", f"'{column.th}' ต้องไม่เกิน {format_number(column.max)} (ได้ {format_number(Decimal(value))})")
+        _check_plausible(column, Decimal(value), fiscal_year, problem)
     return value
+
+
+def _check_plausible(column: Column, value: Decimal, fiscal_year: int | None, problem: Callable[..., None]) -> None:
+    """A figure far beyond what a unit can report is an error, one beyond what is usual a warning:
+    the limits are the office's, dated, in rules/data/plausibility."""
+    year = fiscal_year or fiscal_year_of(dt.date.today())
+    if column.impossible and value > (limit := Decimal(default_parameters()[column.impossible](year))):
+        problem("IMPOSSIBLE-AMOUNT", f"'{column.th}' {format_number(value)} เกินกว่าที่รายการเดียวจะเป็นได้ ({format_number(limit)}): ตรวจว่าพิมพ์ศูนย์เกินหรือใส่หน่วยผิดหรือไม่ แถวนี้จึงไม่นำไปรวม")
+    elif column.unusual and value > (limit := Decimal(default_parameters()[column.unusual](year))):
+        problem("UNUSUAL-AMOUNT", f"'{column.th}' {format_number(value)} สูงผิดปกติ (เกิน {format_number(limit)}): ตรวจจำนวนอีกครั้ง ถ้าถูกต้องไม่ต้องแก้ไข", "warning")
 
 
 def _convert(column: Column, raw: Any, fiscal_year: int | None) -> Any:
@@ -471,6 +523,8 @@ def _convert(column: Column, raw: Any, fiscal_year: int | None) -> Any:
             if number != number.to_integral_value():
                 raise ParseError(f"ต้องเป็นจำนวนเต็ม (ได้ {raw})", f"must be a whole number, got {raw!r}", value=raw)
             return int(number)
+        if kind == "money" and isinstance(raw, str) and number.as_tuple().exponent < -2:  # typed "1.234": a thousand baht, or one baht 23.4 satang?
+            raise ParseError(f"จำนวนเงิน '{text}' มีทศนิยมเกินสองตำแหน่ง (สตางค์): ถ้าหมายถึงหนึ่งพันกว่าบาท พิมพ์ {int(number * 1000)} ไม่ต้องใส่จุด", f"{text!r} has more than two decimals", value=raw)
         return number.quantize(Decimal("0.01")) if kind == "money" and number.as_tuple().exponent < -2 else number
     if kind == "grade":
         return grade(str(text)).code
@@ -539,8 +593,8 @@ def as_typed(value: Any) -> str:
     return str(int(value)) if whole else str(value)
 
 
-def _run_checks(form: Form, row: dict[str, Any], by_key: Mapping[str, int], r: int, problems: list[Problem]) -> None:
-    for check in form.checks:
+def _run_checks(form: Form, checks: Sequence[Check], row: dict[str, Any], by_key: Mapping[str, int], r: int, problems: list[Problem]) -> None:
+    for check in checks:
         try:
             if check.when and not evaluate(check.when, row):
                 continue
@@ -553,6 +607,136 @@ def _run_checks(form: Form, row: dict[str, Any], by_key: Mapping[str, int], r: i
         target = check.cell or expression_names(check.left)[0]
         address = cell_name(r, by_key.get(target, 0))
         problems.append(Problem(form.sheet, address, check.id, check.severity, message, row.get(target), target))
+
+
+MERGED_TH = "เซลล์ในแถวนี้ถูกผสาน (merge) กับแถวหรือคอลัมน์อื่น ระบบจึงบอกไม่ได้ว่าค่าเป็นของแถวใด: ยกเลิกการผสานเซลล์ แล้วกรอกค่าของแต่ละแถว"
+MERGED_SHARED_TH = " (ห้องเรียนคละชั้น: กรอกจำนวนห้องที่ชั้นแรกของห้อง และเลือกชั้นนั้นในช่อง 'เรียนรวมห้องกับชั้น' ของชั้นอื่นในห้องเดียวกัน)"
+
+
+def _merged_rows(form: Form, merged: Sequence[tuple[int, int, int, int]], header: int, by_key: Mapping[str, int]) -> tuple[dict[int, int], dict[int, str]]:
+    """The data rows under a merged rooms cell (by row: the row that holds the room), and the data
+    rows another merged range covers (by row: the range's first cell), refused."""
+    rooms_column = by_key.get(form.shared_rooms.rooms) if form.shared_rooms else None
+    sharing: dict[int, int] = {}
+    refused: dict[int, str] = {}
+    for first_row, first_column, last_row, last_column in merged:
+        if last_row <= header or (first_row == last_row and first_column == last_column):
+            continue  # a title or header merged over columns, or a "range" of one cell
+        if first_column == last_column == rooms_column and first_row > header:
+            sharing.update(dict.fromkeys(range(first_row + 1, last_row + 1), first_row))
+            continue
+        for r in range(max(first_row, header + 1), last_row + 1):
+            refused[r] = cell_name(r, first_column)
+    return sharing, refused
+
+
+def _grade_in(grid: Sequence[Sequence[Any]], r: int, by_key: Mapping[str, int]) -> Any:
+    """The grade typed on a row (the one whose rooms cell a merged range starts on), as read."""
+    column = by_key.get("grade")
+    raw = grid[r][column] if column is not None and column < len(grid[r]) else None
+    try:
+        return grade(str(raw)).code if raw is not None else None
+    except EsaplanError:
+        return None
+
+
+def _check_shared_rooms(form: Form, shared: SharedRooms, result: SheetResult, by_key: Mapping[str, int]) -> None:
+    """Group grades that share a room and make the form's room checks on each group.
+
+    A grade shares the room of the grade it names in ``with``; one that typed 0 rooms for its
+    pupils right after a grade that has rooms shares that room (said as a note, so a school that
+    meant otherwise sees it). A grade that names a grade without rooms of its own, or counts rooms
+    while sharing, is an error. Rooms are counted once: only at the grade that holds them."""
+    by_grade = {row.get("grade"): row for row in result.rows if row.get("grade")}
+    hosts: dict[int, dict[str, Any]] = {}
+    holder: dict[str, Any] | None = None
+    seated: dict[int, int] = {}  # pupils in each holder's rooms so far
+    for row in result.rows:
+        pupils = _pupils(row)
+        named = row.get(shared.with_)
+        rooms = row.get(shared.rooms)
+        if holder is not None and named is None and rooms == 0 and pupils and _fits(holder, shared, seated[id(holder)] + pupils) and level_of(holder["grade"]) == level_of(row.get("grade") or ""):
+            row[shared.with_] = named = holder["grade"]
+            message = f"ชั้น {grade(row['grade']).th} กรอกห้องเรียน 0 ห้อง: นับว่าเรียนรวมห้องกับชั้น {grade(named).th} (ห้องเรียนคละชั้น) ถ้าไม่ใช่ ให้กรอกจำนวนห้องของชั้นนี้"
+            result.problems.append(Problem(form.sheet, _at(form, by_key, row, shared.with_), "SHARED-ROOM", "info", message, None, shared.with_))
+        if named is None:
+            if rooms and row.get("grade"):
+                holder, seated[id(row)] = row, pupils
+            continue
+        host = by_grade.get(named)
+        where = _at(form, by_key, row, shared.with_)
+        if host is None or host is row or host.get(shared.with_) is not None or not host.get(shared.rooms):
+            message = f"เรียนรวมห้องกับชั้น {grade(named).th} แต่ชั้น {grade(named).th} ไม่มีห้องเรียนของตนในแบบนี้: ระบุชั้นที่กรอกจำนวนห้องไว้"
+            result.problems.append(Problem(form.sheet, where, "SHARED-ROOM", "error", message, grade(named).th, shared.with_))
+            continue
+        if rooms:
+            message = f"ชั้นนี้เรียนรวมห้องกับชั้น {grade(named).th} ห้องนับที่ชั้น {grade(named).th} แล้ว: ใส่ 0 หรือเว้นว่างช่องห้องเรียน"
+            result.problems.append(Problem(form.sheet, _at(form, by_key, row, shared.rooms), "SHARED-ROOM", "error", message, rooms, shared.rooms))
+            continue
+        row[shared.rooms] = 0
+        seated[id(host)] = seated.get(id(host), _pupils(host)) + pupils
+        hosts.setdefault(id(host), dict(host))
+        group = hosts[id(host)]
+        for key in ("male", "female", "planned_pupils"):
+            if row.get(key) is not None:
+                group[key] = (group.get(key) or 0) + row[key]
+        result.problems[:] = [p for p in result.problems if not (p.rule == "REQUIRED" and p.cell == _at(form, by_key, row, shared.rooms))]
+    deferred = [check for check in form.checks if check.id in shared.checks]
+    for row in result.rows:
+        if row.get(shared.with_) is None:
+            _run_checks(form, deferred, hosts.get(id(row), row), by_key, row["_row"] - 1, result.problems)
+
+
+def _fits(holder: Mapping[str, Any], shared: SharedRooms, pupils: int) -> bool:
+    """Whether ``pupils`` fit in the holder's rooms by the class-size rule: a grade that typed 0 rooms
+    is taken to share a room only where it could."""
+    return pupils <= holder[shared.rooms] * _max_per_room(holder["grade"])
+
+
+def _pupils(row: Mapping[str, Any]) -> int:
+    return sum(row.get(key) or 0 for key in ("male", "female", "planned_pupils"))
+
+
+def _at(form: Form, by_key: Mapping[str, int], row: Mapping[str, Any], key: str) -> str:
+    return f"{column_letter(by_key[key])}{row['_row']}" if key in by_key else cell_name(row["_row"] - 1, 0)
+
+
+def _check_shown(form: Form, row: Mapping[str, Any], raw_row: Sequence[Any], by_key: Mapping[str, int], r: int, problems: list[Problem]) -> None:
+    """What the school's own sheet shows must be what esaplan read: a formula column (รวม, คงเหลือ)
+    whose value as the workbook last computed it differs from the same formula over the values
+    read (a number typed as text that the sheet's formula took as 0) is said, on that cell."""
+    expected = computed(form, row)
+    for column in form.columns:
+        if not column.formula or column.key not in by_key or by_key[column.key] >= len(raw_row):
+            continue
+        cached, wanted = raw_row[by_key[column.key]], expected.get(column.key)
+        if isinstance(cached, (int, float)) and not isinstance(cached, bool) and wanted is not None and abs(Decimal(str(cached)) - Decimal(wanted)) >= Decimal("0.005"):
+            message = f"ในไฟล์ช่อง '{column.th}' แสดง {format_number(Decimal(str(cached)))} แต่ค่าที่ระบบอ่านได้ในแถวนี้รวมได้ {format_number(Decimal(wanted))}: ตรวจว่าพิมพ์ตัวเลขเป็นข้อความหรือไม่ (ระบบใช้ค่าที่อ่านได้)"
+            problems.append(Problem(form.sheet, cell_name(r, by_key[column.key]), "FORMULA-DIFFERS", "warning", message, cached, column.key))
+
+
+def _check_unique(form: Form, result: SheetResult, by_key: Mapping[str, int], fiscal_year: int | None) -> None:
+    """A row is named by its ``unique`` columns (a grade, a KPI code, a budget line): the same name
+    twice is an error on every such row, and all of them stay out of the totals (which one the
+    school meant cannot be told)."""
+    columns = [c for c in form.columns if c.key in form.unique]
+    if any(c.key not in by_key for c in columns):
+        return
+    rows_of: dict[tuple[Any, ...], list[int]] = {}
+    for row in result.rows:
+        name = tuple(_fold(row.get(c.key)) if isinstance(row.get(c.key), str) else row.get(c.key) for c in columns)
+        if None not in name and "" not in name:
+            rows_of.setdefault(name, []).append(row["_row"])
+    first = columns[0]
+    for name, rows in rows_of.items():
+        if len(rows) < 2:
+            continue
+        row = next(r for r in result.rows if r["_row"] == rows[0])
+        label = " / ".join(str(shown(c, row.get(c.key), fiscal_year)) for c in columns)
+        for number in rows:
+            others = ", ".join(str(n) for n in rows if n != number)
+            message = f"{' / '.join(c.th for c in columns)} '{label}' ซ้ำกับแถวที่ {others}: กรอกได้แถวเดียว ทุกแถวที่ซ้ำจึงไม่นำไปรวม ตรวจว่าพิมพ์ผิดหรือไม่ (เช่น ชั้นที่ควรเป็นชั้นถัดไป)"
+            result.problems.append(Problem(form.sheet, f"{column_letter(by_key[first.key])}{number}", "DUPLICATE-ROW", "error", message, label, first.key))
 
 
 def _check_transfers(form: Form, result: SheetResult, by_key: Mapping[str, int], unit_code: str, on: dt.date | None) -> None:

@@ -14,16 +14,18 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from pythainlp.util import arabic_digit_to_thai_digit, num_to_thaiword, thai_digit_to_arabic_digit
+from pythainlp.util import arabic_digit_to_thai_digit, num_to_thaiword, thai_digit_to_arabic_digit, thai_strftime
 from pythainlp.util.date import thai_abbr_months, thai_full_months
 
 from .errors import ParameterNotSet, ParseError
 from .parameters import _fy_of, default_parameters
 
 BE_OFFSET = 543  # Buddhist Era = Common Era + 543: calendar arithmetic, not a rule figure
+BANGKOK = dt.timezone(dt.timedelta(hours=7), "Asia/Bangkok")
 
 _SPACES = re.compile(r"[\s\u00a0\u2009\u202f\u200b]+")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+_GROUPED = re.compile(r"^[+-]?\d{1,3}([, ]\d{3})+(\.\d*)?$")  # 1,234 and 1 234 567.50: separators every three digits
 
 
 def _normalise(text: str) -> str:
@@ -39,13 +41,23 @@ def _strip_currency(text: str) -> str:
 def parse_number(text: str, what: str = "ค่า") -> Decimal:
     """Read a number as Thai staff type it: ``"๑,๒๓๔.๕๐ บาท"``, ``"(500)"``, ``"-1 234"``.
 
-    Raises :class:`ParseError` naming ``what`` and the text when it is not a number.
+    Raises :class:`ParseError` naming ``what`` and the text when it is not a number, and when its
+    separators do not group thousands (``"12,5"``, ``"1,23"``, ``"1.234,5"``): such a text means one
+    number to one reader and another to the next, so it is refused with what to type, never guessed.
     """
     cleaned = _strip_currency(_normalise(text))
     negative = cleaned.startswith("(") and cleaned.endswith(")")
     if negative:
         cleaned = _strip_currency(cleaned[1:-1])
-    cleaned = cleaned.replace(",", "").replace(" ", "").replace("\u2212", "-")
+    cleaned = cleaned.replace("\u2212", "-")
+    if ("," in cleaned or " " in cleaned) and not _GROUPED.match(cleaned):
+        if re.fullmatch(r"[+-]?[\d., ]+", cleaned) and re.search(r"\d", cleaned):
+            raise ParseError(
+                f"{what}: '{text}' ใช้เครื่องหมายคั่นไม่ถูกต้อง (จุลภาคต้องคั่นทุกสามหลัก และใช้จุดเป็นทศนิยม เช่น 1,234.50): พิมพ์ตัวเลขใหม่โดยไม่ต้องใส่จุลภาค เช่น 125 หรือ 12.5",
+                f"{what}: {text!r} has separators that do not group thousands (use 1,234.50, or no separator)",
+                value=text,
+            )
+    cleaned = cleaned.replace(",", "").replace(" ", "")
     if not _NUMBER.match(cleaned):
         raise ParseError(
             f"{what}: '{text}' ไม่ใช่ตัวเลข",
@@ -64,6 +76,15 @@ def thai_digits(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return arabic_digit_to_thai_digit(str(value))
+
+
+def thai_time(moment: dt.datetime | None) -> str:
+    """A moment as staff read it: ``24 พ.ย. 2569 10:15 น.`` (Bangkok time, Buddhist Era); "-" for none.
+    A naive moment is UTC, as the ledger stores it."""
+    if moment is None:
+        return "-"
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    return thai_strftime(aware.astimezone(BANGKOK), "%-d %b %Y %H:%M น.")
 
 
 def _month_names() -> dict[str, int]:

@@ -55,6 +55,8 @@ def letters_document(settings: Settings, fiscal_year: int, letter_no: str, lines
             document.paragraphs[-1].add_run().add_break(WD_BREAK.PAGE)
         document.add_paragraph("ที่ ศธ ........................")
         document.add_paragraph(settings.office_name).alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        if settings.office_address:
+            document.add_paragraph(thai_digits(settings.office_address)).alignment = WD_ALIGN_PARAGRAPH.RIGHT
         date = document.add_paragraph(f"วันที่ ........ {thai_strftime(parse_date(first.letter_date), '%B')} พ.ศ. ........")
         date.alignment = WD_ALIGN_PARAGRAPH.CENTER
         document.add_paragraph(f"เรื่อง\tแจ้งการจัดสรรงบประมาณรายจ่ายประจำปีงบประมาณ พ.ศ. {thai_digits(fiscal_year)}")

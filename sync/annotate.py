@@ -21,9 +21,9 @@ from typing import Any
 from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
-from pythainlp.util import thai_strftime
 
 from rules.forms import row_of
+from rules.thai import thai_time
 
 from .atomic import save_workbook
 from .consolidate import stored_name
@@ -32,7 +32,7 @@ from .ledger import Ledger
 from .master import MasterData
 from .records import GSHEETS
 from .registry import Unit, load_registry
-from .settings import BANGKOK, Settings
+from .settings import Settings
 from .status import SEVERITY_COLOUR, SEVERITY_ORDER, SEVERITY_TH
 from .xmltext import clean_text
 
@@ -55,8 +55,10 @@ class Written:
 def write_feedback(settings: Settings, ledger: Ledger, *, units: set[str] | None = None, include_clean: bool = False) -> list[Written]:
     """Write the feedback workbooks of the round for the units' latest files (errors first in the list).
 
-    Only units with something to say are written unless ``include_clean``; Google Sheets
-    schools are skipped (their sheet already shows their problems). Each school's file is opened
+    Only units with something to say are written unless ``include_clean``, and units whose
+    earlier feedback of the round is in the folder (a school that has fixed everything gets its
+    old "พบข้อผิดพลาด" file replaced); Google Sheets schools are skipped (their sheet already shows
+    their problems). Each school's file is opened
     and marked in a reading worker (:mod:`sync.isolation`), under the installation's limits, so a
     file that cannot be opened safely gets the summary sheet alone and the other schools theirs.
     """
@@ -66,13 +68,15 @@ def write_feedback(settings: Settings, ledger: Ledger, *, units: set[str] | None
     work = []
     for (code, _), submission in sorted(data.latest.items()):
         unit = registry.get(code)
-        issues = sorted(data.issues.get(submission.id, []), key=lambda i: SEVERITY_ORDER[i["severity"]])
-        if unit is None or submission.source == GSHEETS or (units and code not in units) or (not issues and not include_clean):
+        if unit is None or submission.source == GSHEETS or (units and code not in units):
             continue
+        issues = sorted(data.issues.get(submission.id, []), key=lambda i: SEVERITY_ORDER[i["severity"]])
+        target = folder / f"{unit.code}-{_UNSAFE.sub('-', unit.name_th).strip('-')}-ผลการตรวจสอบ.xlsx"
+        if not issues and not include_clean and not target.exists():
+            continue  # nothing to say, and no earlier feedback of the round to replace with "nothing to fix"
         sent = Sent(submission.original_name, submission.version, submission.submitted_at)
         store = settings.store / stored_name(submission.sha256, submission.source)
         openable = not any(issue["rule"].startswith("FILE-") for issue in issues)  # refused by its content: never opened
-        target = folder / f"{unit.code}-{_UNSAFE.sub('-', unit.name_th).strip('-')}-ผลการตรวจสอบ.xlsx"
         work.append(Marking(settings.fiscal_year, settings.round, unit, sent, issues, store if openable else None, target))
     limits = Limits(settings.read_memory_mb, settings.read_seconds)
     marked = isolated_map(mark_file, work, limits, workers=1, on_failure=_summary_only)
@@ -176,7 +180,7 @@ def _summary_sheet(book: Workbook, job: Marking) -> None:
     sheet = book.create_sheet(SUMMARY_SHEET, 0)
     unit, submission, issues = job.unit, job.sent, job.issues
     errors = sum(1 for i in issues if i["severity"] == "error")
-    sent = thai_strftime(submission.submitted_at.astimezone(BANGKOK), "%-d %b %Y %H:%M น.")
+    sent = thai_time(submission.submitted_at)
     verdict = f"พบข้อผิดพลาด {errors} รายการ: แก้ไขตามรายการด้านล่าง (ช่องสีแดงในแผ่นงาน) แล้วส่งไฟล์อีกครั้ง" if errors else "ไม่พบข้อผิดพลาด ข้อมูลนำไปรวมแล้ว"
     lines = [
         [f"ผลการตรวจสอบข้อมูล {unit.name_th} (รหัส {unit.code})"],

@@ -154,11 +154,15 @@ def templates(out: Path, emis: Path | None, home: Path | None, fiscal_year: int 
         by_id = {u.school_id: u for u in registry.values() if u.school_id}
         imported = read_emis_enrolment(emis)
         school_set = form_sets()["school"]
-        for school_id, rows in imported.by_school.items():
-            unit = by_id.get(school_id)
-            if unit is None:
-                click.echo(f"ข้าม (skipped) school_id {school_id}: ไม่มีในทะเบียนหน่วย (not in the registry)", err=True)
-                continue
+        matched = [(by_id[school_id], rows) for school_id, rows in imported.by_school.items() if school_id in by_id]
+        if not matched:
+            raise click.ClickException(
+                f"ไม่มีโรงเรียนในไฟล์ EMIS {emis.name} ({len(imported.by_school)} โรงเรียน เช่น school_id {next(iter(imported.by_school), '-')}) ที่ตรงกับทะเบียนหน่วยงาน {settings.registry_path} "
+                f"({len(by_id)} โรงเรียนที่มี school_id): ใช้ไฟล์ EMIS ของเขตนี้ (no school of the EMIS file is in the registry)"
+            )
+        for school_id in sorted(set(imported.by_school) - set(by_id)):
+            click.echo(f"ข้าม (skipped) school_id {school_id}: ไม่มีในทะเบียนหน่วย (not in the registry)", err=True)
+        for unit, rows in matched:
             path = write_template(school_set, out / "schools" / f"{unit.code}.xlsx", fiscal_year=settings.fiscal_year, round_=settings.round, unit=unit, values={"enrolment": rows})
             click.echo(f"เขียนแล้ว (written): {path}")
 
@@ -240,6 +244,64 @@ def feedback(home: Path | None, fiscal_year: int | None, round_: str | None, uni
     with_errors = sum(1 for item in written if item.errors)
     click.echo(f"เขียนไฟล์ผลการตรวจสอบ {len(written)} ไฟล์ (มีข้อผิดพลาด {with_errors} หน่วย) ส่งกลับให้โรงเรียนได้จากโฟลเดอร์ (feedback files written to):")
     click.echo(str(folder))
+
+
+@main.command("office", help="ตั้งชื่อและที่อยู่ของสำนักงานเขต ที่แสดงบนหน้าเว็บ ไฟล์รวม และเอกสาร (set the office's name and address)")
+@click.option("--name", "name", default=None, help="ชื่อสำนักงาน เช่น สำนักงานเขตพื้นที่การศึกษาประถมศึกษาขอนแก่น เขต 5 (office name)")
+@click.option("--address", default=None, help="ที่อยู่สำนักงาน (postal address)")
+@_home_option
+def office(name: str | None, address: str | None, home: Path | None) -> None:
+    from sync.settings import load_settings, set_config
+
+    settings = load_settings(home)
+    values = {key: value.strip() for key, value in (("office_name", name), ("office_address", address)) if value is not None}
+    if values:
+        set_config(settings.home, **values)
+        settings = load_settings(home)
+    click.echo(f"ชื่อสำนักงาน (name): {settings.office_name}")
+    click.echo(f"ที่อยู่ (address): {settings.office_address or '-'}")
+    click.echo(f"ตั้งค่าอยู่ใน (in) {settings.home / 'esaplan.toml'}")
+
+
+@main.command("versions", help="ฉบับที่หน่วยส่งในรอบนี้และฉบับที่นำไปรวม เลือกฉบับอื่นให้นำไปรวมได้ (a unit's versions in the round and which counts)")
+@click.argument("code")
+@click.option("--use", "use", default=None, help="ให้ใช้ข้อมูลฉบับที่ N ของหน่วยนี้ หรือ auto = ฉบับล่าสุดที่รับได้ (count version N, or auto: the latest accepted)")
+@_home_option
+@_round_options
+def versions(code: str, use: str | None, home: Path | None, fiscal_year: int | None, round_: str | None) -> None:
+    import getpass
+
+    from rules.thai import thai_time
+    from sync.accounts import Audit
+    from sync.ledger import open_ledger
+    from sync.registry import find_unit, load_registry, sets_for
+    from sync.settings import load_settings
+
+    settings = load_settings(home, fiscal_year=fiscal_year, round=int(round_) if round_ else None)
+    unit = find_unit(code, load_registry(settings.registry_path))
+    if unit is None:
+        raise click.ClickException(f"ไม่มีหน่วยรหัส {code} ในทะเบียนหน่วยงาน (registry.csv)")
+    ledger = open_ledger(settings.database_url)
+    form_set = sets_for(unit)[0].code
+    if use is not None:
+        if not (use == "auto" or use.isdigit()):
+            raise click.ClickException(f"--use ต้องเป็นเลขฉบับ เช่น 2 หรือ auto (ได้ '{use}')")
+        chosen = ledger.choose(unit.code, form_set, settings.fiscal_year, settings.round, None if use == "auto" else int(use), f"command line ({getpass.getuser()})")
+        detail = f"ปีงบประมาณ {settings.fiscal_year} รอบ {settings.round}: " + (f"ใช้ข้อมูลฉบับที่ {chosen.version}" if chosen else "ใช้ฉบับล่าสุดที่รับได้")
+        Audit(ledger.engine).record(f"command line ({getpass.getuser()})", "version-chosen", unit.code, detail)
+        click.echo(f"บันทึกแล้ว (saved): {detail} (มีผลเมื่อรวมข้อมูลครั้งถัดไป: esaplan consolidate)")
+    found = ledger.versions(settings.fiscal_year, settings.round)
+    counted = found.counted.get((unit.code, form_set))
+    latest = found.latest.get((unit.code, form_set))
+    click.echo(f"{unit.code} {unit.name_th} ปีงบประมาณ {settings.fiscal_year} รอบ {settings.round} เดือน")
+    sent = [s for s in reversed(ledger.history(unit.code)) if (s.fiscal_year, s.round, s.form_set) == (settings.fiscal_year, settings.round, form_set)]
+    if not sent:
+        click.echo("  ยังไม่ได้ส่งข้อมูลในรอบนี้ (nothing sent this round)")
+    for s in sent:
+        result = "ไม่รับ" if not s.accepted else f"ข้อผิดพลาด {s.errors}" if s.errors else "ผ่าน"
+        marks = [m for m, on in (("นำไปรวม", counted and counted.id == s.id), ("ล่าสุด", latest and latest.id == s.id)) if on]
+        made = f" บันทึกในไฟล์ {thai_time(s.made_at)}" if s.made_at else ""
+        click.echo(f"  ฉบับที่ {s.version}: ส่งเมื่อ {thai_time(s.submitted_at)}{made} · {s.original_name} · {result}{' · ' + ', '.join(marks) if marks else ''}")
 
 
 @main.command("demo", help="สร้างเขตพื้นที่ตัวอย่าง (โรงเรียนสมมุติ ~200 แห่ง) แล้วรวมข้อมูล (build a demo area and consolidate it)")

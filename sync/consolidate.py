@@ -425,7 +425,7 @@ def _failed(settings: Settings, registry: dict[str, Unit], item: Incoming, failu
 def _fingerprint(settings: Settings, data: Any) -> str:
     """A hash of everything the master is built from: when it is unchanged, so is the master.
 
-    Covers the newest version of each submission, the registry, the orphan files, the census
+    Covers the newest and the counted version of each submission, the registry, the orphan files, the census
     and last year's KPI results, and esaplan's code and rules data (rates, forms, KPI targets:
     :func:`~sync.master.code_salt`), so any change rebuilds the master.
     """
@@ -433,6 +433,8 @@ def _fingerprint(settings: Settings, data: Any) -> str:
     digest.update(f"{code_salt()}|{settings.fiscal_year}|{settings.round}".encode())
     for key, submission in sorted(data.latest.items()):
         digest.update(f"|{key}:{submission.id}".encode())
+    for key, submission in sorted(data.counted.items()):  # staff's choice of the version that counts
+        digest.update(f"|counted {key}:{submission.id}".encode())
     digest.update(settings.registry_path.read_bytes())
     digest.update("|".join(map(repr, data.notices)).encode())
     digest.update(repr((sorted(data.census.by_band.items()), sorted(data.baseline.items()))).encode())  # KPI denominators and baselines

@@ -48,7 +48,7 @@ from .plan import load_register, read_envelope
 from .registry import load_registry
 from .settings import Settings
 from .status import STATUS_TH
-from .summary import budget_lines, by_strategy
+from .summary import budget_lines, by_strategy, unusual_flag
 
 FONT = "TH Sarabun New"
 CHART_FONTS = ("TH Sarabun New", "Laksaman", "Garuda", "Loma", "Noto Sans Thai")
@@ -287,7 +287,7 @@ def project_progress(register: Register, data: MasterData) -> list[ProjectProgre
     for unit in data.registry.values():
         if unit.kind != "group":
             continue
-        for row in data.counted(unit, "project_progress"):
+        for row in data.counted_rows(unit, "project_progress"):
             key = (unit.code, str(row.get("project_code") or ""))
             used[key] += Decimal(row.get("budget_used") or 0)
             statuses[key].append(row.get("status") or "")
@@ -351,6 +351,8 @@ def progress_document(settings: Settings, data: MasterData, register: Register, 
     rows.append(["รวม", *totals, _percent(totals[2], totals[0])])
     word_table(document, ["งบรายจ่าย", "ได้รับจัดสรร (บาท)", "ก่อหนี้ผูกพัน (บาท)", "เบิกจ่าย (บาท)", "ร้อยละเบิกจ่าย"], rows, widths=(4.5, 3.1, 3.1, 3.1, 2.2), totals=(len(rows) - 1,), numeric=(1, 2, 3, 4))
     total_sentence(document, "สถานศึกษาเบิกจ่ายแล้ว", totals[2])
+    if flag := unusual_flag(data):
+        document.add_paragraph(flag)
 
     document.add_heading("ส่วนที่ ๔ การส่งข้อมูลและคุณภาพข้อมูล", level=1)
     summary = data.summary()

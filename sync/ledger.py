@@ -21,7 +21,7 @@ from decimal import Decimal
 from functools import cached_property, partial
 from typing import Any
 
-from sqlalchemy import Column, MetaData, PrimaryKeyConstraint, String, Table, create_engine, event, func, insert, inspect, select, text, update
+from sqlalchemy import Column, MetaData, PrimaryKeyConstraint, String, Table, create_engine, delete, event, func, insert, inspect, select, text, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -30,7 +30,7 @@ from rules.forms import Problem, as_typed
 
 from .cachefile import KEYS_A_QUERY
 from .records import NewVersion
-from .schema import issues, metadata, runs, sheets, submissions
+from .schema import issues, metadata, runs, sheets, submissions, version_choices
 
 
 def _encode(value: Any) -> Any:
@@ -81,6 +81,7 @@ class Submission:
     stored: str | Callable[[], str] = field(repr=False, compare=False)  # the data as stored (JSON), or what reads it: decoded when first used
     form_fiscal_year: int | None = None
     form_round: int | None = None
+    made_at: dt.datetime | None = None
 
     @cached_property
     def data(self) -> dict[str, Any]:
@@ -109,6 +110,21 @@ class _StoredData:
 
 
 @dataclass(frozen=True)
+class RoundVersions:
+    """A round's versions by (unit, form set): each one's latest, and the one whose data count."""
+
+    latest: dict[tuple[str, str], Submission]
+    counted: dict[tuple[str, str], Submission]
+
+
+class VersionError(EsaplanError):
+    """A version staff asked to count cannot count."""
+
+
+MADE_AT_SLACK = dt.timedelta(days=1)  # a workbook's saved time may run ahead of arrival by clock drift and time zones, no more
+
+
+@dataclass(frozen=True)
 class SheetState:
     """What esaplan knows of one unit's Google Sheet: set-up done, what it last read, what feedback it wrote.
 
@@ -127,6 +143,12 @@ class SheetState:
     feedback_sha: str | None = None
 
 
+def _newer(row: Any, than: Any | None) -> bool:
+    """Whether a version that arrived after ``than`` is the newer one: unless both workbooks say when
+    they were saved and it was saved earlier."""
+    return than is None or not (row.made_at and than.made_at and _aware(row.made_at) < _aware(than.made_at))
+
+
 def _aware(value: dt.datetime) -> dt.datetime:
     # SQLite returns naive datetimes; everything is stored in UTC.
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
@@ -138,6 +160,7 @@ def _submission(row: Any, stored: Callable[[], str] | None = None) -> Submission
     values["stored"] = values.pop("data") if stored is None else stored
     values["submitted_at"] = _aware(values["submitted_at"])
     values["received_at"] = _aware(values["received_at"])
+    values["made_at"] = _aware(values["made_at"]) if values.get("made_at") else None
     return Submission(**values)
 
 
@@ -159,6 +182,8 @@ def _values(new: NewVersion, version: int) -> dict[str, Any]:
         "warnings": sum(1 for _, p in new.problems if p.severity == "warning"),
         "form_fiscal_year": new.form_round[0] if new.form_round else None,
         "form_round": new.form_round[1] if new.form_round else None,
+        # a file cannot have been made after it arrived: a workbook clock that says so is not believed
+        "made_at": new.made_at if new.made_at and new.made_at <= new.submitted_at + MADE_AT_SLACK else None,
     }
 
 
@@ -273,21 +298,64 @@ class Ledger:
                     result.add((row.unit_code, row.sha256))
         return result
 
-    def latest(self, fiscal_year: int, round_: int, *, accepted_only: bool = False) -> dict[tuple[str, str], Submission]:
-        """The newest version of each (unit, form set) for a round: what the master shows; with
-        ``accepted_only``, the newest one whose data was taken (the plan register keeps a group's
-        accepted plan through a broken resubmission)."""
+    def versions(self, fiscal_year: int, round_: int) -> RoundVersions:
+        """Each (unit, form set)'s latest version of a round and the version that counts (one query,
+        the data left in the database until asked).
+
+        Versions follow one another in the order they arrived, except that one whose workbook says it
+        was saved before the version it follows (both saying when they were saved) is older than it:
+        staff who save e-mail attachments in another order do not make an older file the latest.
+        A refused version whose very content is an accepted version of another unit is not its
+        sender's latest: it was another school's file dropped in the wrong folder, since moved to the
+        right one (an empty file or a PDF sent by two schools is refused for both and stays each
+        one's latest). What counts is the version staff chose (:meth:`choose`), else the newest accepted
+        one: a later refused file (a PDF, another school's workbook, last year's form) never takes
+        a school's accepted data out of a total."""
         light = select(*(c for c in submissions.c if c.name != "data")).where(submissions.c.fiscal_year == fiscal_year, submissions.c.round == round_)
-        if accepted_only:
-            light = light.where(submissions.c.accepted.is_(True))
-        newest: dict[tuple[str, str], Any] = {}
+        chosen_query = select(version_choices.c.unit_code, version_choices.c.form_set, version_choices.c.submission_id).where(
+            version_choices.c.fiscal_year == fiscal_year, version_choices.c.round == round_
+        )
         with self.engine.connect() as connection:
-            for row in connection.execute(light):
-                key = (row.unit_code, row.form_set)
-                if key not in newest or row.version > newest[key].version:
-                    newest[key] = row
-        stored = _StoredData(self.engine, [row.id for row in newest.values()])
-        return {key: _submission(row, partial(stored, row.id)) for key, row in newest.items()}
+            rows = connection.execute(light).all()
+            chosen = {(code, form_set): submission_id for code, form_set, submission_id in connection.execute(chosen_query)}
+        accepted_for: dict[str, set[str]] = {}  # content -> the units it is an accepted version of
+        for row in rows:
+            if row.accepted:
+                accepted_for.setdefault(row.sha256, set()).add(row.unit_code)
+        latest: dict[tuple[str, str], Any] = {}
+        counted: dict[tuple[str, str], Any] = {}
+        for row in sorted(rows, key=lambda r: r.version):
+            key = (row.unit_code, row.form_set)
+            moved = not row.accepted and accepted_for.get(row.sha256, set()) - {row.unit_code}  # another school's file, since filed under it
+            if not moved and _newer(row, latest.get(key)):
+                latest[key] = row
+            if row.accepted and (chosen.get(key) == row.id or (key not in chosen and _newer(row, counted.get(key)))):
+                counted[key] = row
+        stored = _StoredData(self.engine, [row.id for row in {*latest.values(), *counted.values()}])
+        made = {row.id: _submission(row, partial(stored, row.id)) for row in {*latest.values(), *counted.values()}}
+        return RoundVersions({key: made[row.id] for key, row in latest.items()}, {key: made[row.id] for key, row in counted.items()})
+
+    def choose(self, unit_code: str, form_set: str, fiscal_year: int, round_: int, version: int | None, chosen_by: str) -> Submission | None:
+        """Make a unit's accepted version ``version`` the one that counts (None: the latest accepted,
+        as without a choice); returns the version chosen. Raises :class:`VersionError` in Thai for a
+        version the unit did not send or that was refused (a refused version has no data to count)."""
+        key = (version_choices.c.unit_code == unit_code) & (version_choices.c.form_set == form_set) & (version_choices.c.fiscal_year == fiscal_year) & (version_choices.c.round == round_)
+        with self.engine.begin() as connection:
+            if version is None:
+                connection.execute(delete(version_choices).where(key))
+                return None
+            row = connection.execute(
+                select(submissions).where(
+                    submissions.c.unit_code == unit_code, submissions.c.form_set == form_set, submissions.c.fiscal_year == fiscal_year, submissions.c.round == round_, submissions.c.version == version
+                )
+            ).first()
+            if row is None:
+                raise VersionError(f"หน่วย {unit_code} ไม่มีฉบับที่ {version} ในปีงบประมาณ {fiscal_year} รอบ {round_} เดือน", f"{unit_code} has no version {version} in FY{fiscal_year} round {round_}", value=version)
+            if not row.accepted:
+                raise VersionError(f"ฉบับที่ {version} ของหน่วย {unit_code} ถูกปฏิเสธ ไม่มีข้อมูลให้นำไปรวม: เลือกฉบับที่รับได้", f"version {version} of {unit_code} was refused: it has no data to count", value=version)
+            connection.execute(delete(version_choices).where(key))
+            connection.execute(insert(version_choices).values(unit_code=unit_code, form_set=form_set, fiscal_year=fiscal_year, round=round_, submission_id=row.id, chosen_by=chosen_by[:96], chosen_at=dt.datetime.now(dt.UTC)))
+        return _submission(row)
 
     def round_signature(self, fiscal_year: int, round_: int) -> tuple[int, int | None]:
         """How many versions a round holds and the newest one's id: versions are never changed or
@@ -433,7 +501,7 @@ def close_ledgers() -> None:
         _engines.clear()
 
 
-SCHEMA_HEAD = "0004"  # the newest revision in sync/migrations/versions (tests/test_postgres.py holds them equal)
+SCHEMA_HEAD = "0005"  # the newest revision in sync/migrations/versions (tests/test_postgres.py holds them equal)
 _stamp = MetaData()
 Table("alembic_version", _stamp, Column("version_num", String(32), nullable=False), PrimaryKeyConstraint("version_num", name="alembic_version_pkc"))  # as Alembic makes it
 ENGINES_KEPT = 8  # databases a process keeps an engine for: an installation's ledger and jobs, and a worker's last areas

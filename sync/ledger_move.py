@@ -27,10 +27,9 @@ from rules import EsaplanError
 from .consolidate import consolidation_lock
 from .ledger import open_ledger
 from .schema import metadata
-from .settings import Settings
+from .settings import Settings, set_config
 
 BATCH = 1_000  # rows read and inserted at a time: a ledger of many rounds never sits in memory whole
-_DATABASE_LINE = re.compile(r"^database_url\s*=.*$", re.MULTILINE)
 
 
 class LedgerNotEmpty(EsaplanError):
@@ -106,14 +105,7 @@ def _advance_sequences(connection: Connection) -> None:
 
 def point_at(home: Path, database_url: str) -> None:
     """Name the ledger's database in the installation's esaplan.toml, leaving every other setting as written."""
-    path = home / "esaplan.toml"
-    config = path.read_text(encoding="utf-8") if path.exists() else ""
-    quoted = database_url.replace("\\", "\\\\").replace('"', '\\"')  # a TOML basic string
-    line = f'database_url = "{quoted}"'
-    config = _DATABASE_LINE.sub(lambda _: line, config, count=1) if _DATABASE_LINE.search(config) else f"{line}\n{config}"
-    part = path.with_suffix(".toml.part")
-    part.write_text(config, encoding="utf-8")
-    part.replace(path)
+    set_config(home, database_url=database_url)
 
 
 def _without_password(url: str) -> str:

@@ -15,7 +15,6 @@ import hashlib
 import io
 import os
 import shutil
-import tempfile
 import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Hashable
@@ -35,10 +34,13 @@ import rules.parameters
 from rules import SIZE_TH, EsaplanError, kpis, school_size
 from rules.forms import Form, computed, form_sets, row_of, shown
 from rules.kpi import KpiResult, Reported, aggregate
+from rules.thai import thai_time
 
+from .atomic import temporary_beside
 from .cachefile import Warm
 from .ledger import Ledger, Submission
 from .population import Census, read_census
+from .records import FILE_SHEET
 from .registry import Unit, sets_for
 from .settings import BANGKOK, Settings
 from .sheetplan import (
@@ -92,9 +94,10 @@ class UnitView:
 
     statuses: tuple[tuple[tuple[str, str], str], ...]  # ((unit, form), status) for each of its forms
     status: str  # over its forms: what the director's page counts
-    sources: dict[str, str]  # form code -> the form set whose latest version its rows come from
+    sources: dict[str, str]  # form code -> the form set whose counted version its rows come from
     cells: tuple[str, ...]  # code, name, district, network, size: the first cells of its rows
     last: tuple[dt.datetime, int] | None  # when its newest version was sent (Bangkok) and its number
+    counting: str | int | None  # the version whose data count: its number, or why it is not the newest
     errors: UnitErrors | None
     tables: dict[str, tuple[Any, ...]]  # form code -> what its rows of the form's sheet are made from, when it has any
     unit: Unit = field(repr=False)
@@ -126,7 +129,7 @@ class UnitView:
         """Its line of สถานะการส่ง: its cells, its kind, each round form's status ("-" for a form it
         does not send), and its newest version's time and number; the source of its block there."""
         shown = (STATUS_TH[s] if (s := self.form_statuses.get(f.code)) else "-" for f in round_forms())
-        return (*self.cells, "โรงเรียน" if self.unit.kind == "school" else "กลุ่มงาน", *shown, *(self.last or (None, None)))
+        return (*self.cells, "โรงเรียน" if self.unit.kind == "school" else "กลุ่มงาน", *shown, *(self.last or (None, None)), self.counting)
 
     def left_out(self, form_code: str) -> list[int]:
         """The rows of a form no total counts."""
@@ -145,7 +148,8 @@ class MasterData:
 
     settings: Settings
     registry: dict[str, Unit]
-    latest: dict[tuple[str, str], Submission]
+    latest: dict[tuple[str, str], Submission]  # each (unit, form set)'s newest version: what its status is of
+    counted: dict[tuple[str, str], Submission]  # the version whose data count (chosen by staff, else the newest accepted)
     issues: dict[int, list[dict[str, Any]]]
     facts: dict[int, Facts]  # by submission id
     tally: Tally[UnitView] = field(default_factory=Tally.empty)
@@ -163,18 +167,19 @@ class MasterData:
 
     @classmethod
     def of_round(cls, settings: Settings, ledger: Ledger, registry: dict[str, Unit], notices: list[Notice] | None = None) -> MasterData:
-        """The round's latest versions, their issues and facts, and each unit's view: those of units
-        whose registry line and latest versions are as in this process's last run are kept."""
-        latest = ledger.latest(settings.fiscal_year, settings.round)
-        issues = ledger.issues_of(s.id for s in latest.values())
-        versions = sorted(latest.values(), key=lambda s: s.id)
+        """The round's latest and counted versions, their issues and facts, and each unit's view: those
+        of units whose registry line and versions are as in this process's last run are kept."""
+        found = ledger.versions(settings.fiscal_year, settings.round)
+        latest, counted = found.latest, found.counted
+        versions = sorted({s.id: s for s in (*latest.values(), *counted.values())}.values(), key=lambda s: s.id)
+        issues = ledger.issues_of(s.id for s in versions)
         kept = FactsCache(settings.master_dir / ".facts.sqlite", code_salt(), (settings.fiscal_year, settings.round)).facts([(s, issues[s.id]) for s in versions])
         facts = {s.id: f for s, f in zip(versions, kept, strict=True)}
-        data = cls(settings, registry, latest, issues, facts, notices=notices or [], census=read_census(settings.home, settings.fiscal_year))
+        data = cls(settings, registry, latest, counted, issues, facts, notices=notices or [], census=read_census(settings.home, settings.fiscal_year))
         dues = {s.code: deadline(s, settings.fiscal_year, settings.round) for s in form_sets().values() if not s.yearly}
         scope = (settings.database_url, settings.fiscal_year, settings.round, code_salt(), dt.date.today())  # today: size bands are dated
-        inputs = {code: (unit, tuple(_version_key(latest.get((code, s.code))) for s in sets_for(unit))) for code, unit in registry.items()}
-        tally = (TALLIES.get(scope) or Tally.empty()).updated(inputs, lambda code: _view(registry[code], latest, issues, facts, dues))
+        inputs = {code: (unit, tuple((_version_key(latest.get((code, s.code))), _version_key(counted.get((code, s.code)))) for s in sets_for(unit))) for code, unit in registry.items()}
+        tally = (TALLIES.get(scope) or Tally.empty()).updated(inputs, lambda code: _view(registry[code], latest, counted, issues, facts, dues))
         TALLIES.keep(scope, tally)
         data.tally, data.views = tally, tally.views()
         return data
@@ -209,9 +214,9 @@ class MasterData:
         return [view.errors for view in self.views.values() if view.errors]
 
     def source(self, unit: Unit, form_code: str) -> Submission | None:
-        """The unit's latest accepted version that has the form's sheet: where its rows of the form come from."""
+        """The unit's counted version that has the form's sheet: where its rows of the form come from."""
         form_set = self.views[unit.code].sources.get(form_code)
-        return self.latest[(unit.code, form_set)] if form_set else None
+        return self.counted[(unit.code, form_set)] if form_set else None
 
     def sent(self, unit: Unit) -> list[Submission]:
         """The unit's latest version of each of its form sets (accepted or not)."""
@@ -222,13 +227,13 @@ class MasterData:
         return self.views[unit.code].facts.get(form_code, NO_FACTS)
 
     def rows(self, unit: Unit, form_code: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """The unit's rows of a form in its latest accepted version, as (counted, left out): the
+        """The unit's rows of a form in its counted version, as (counted, left out): the
         documents' tables read rows; the master's summaries read the views' sums."""
         submission = self.source(unit, form_code)
         return split_rows(submission, self.issues.get(submission.id, []), form_code) if submission else ([], [])
 
-    def counted(self, unit: Unit, form_code: str) -> list[dict[str, Any]]:
-        """The rows of a form that enter the totals: valid rows of the unit's latest accepted version."""
+    def counted_rows(self, unit: Unit, form_code: str) -> list[dict[str, Any]]:
+        """The rows of a form that enter the totals: valid rows of the unit's counted version."""
         return self.rows(unit, form_code)[0]
 
     def kpi_results(self) -> list[KpiResult]:
@@ -246,6 +251,18 @@ class MasterData:
                 for indicator in kpis(reported_by="school", fiscal_year=self.settings.fiscal_year)
             ]
         return self._kpi_results
+
+    def unusual_amounts(self, form_code: str = "budget_use") -> tuple[int, int]:
+        """How many counted rows of a form carry an unusual-amount warning, and in how many units:
+        the figures that add up with a flag beside them (an impossible one is an error, left out)."""
+        found = [
+            submission.unit_code
+            for (code, form_set), submission in self.counted.items()
+            if code in self.registry and form_code in self.views[code].facts
+            for issue in self.issues.get(submission.id, [])
+            if issue["rule"] == "UNUSUAL-AMOUNT" and issue["form"] == form_code
+        ]
+        return len(found), len(set(found))
 
     def left_out(self, form_code: str) -> list[tuple[Unit, list[int]]]:
         """Units whose rows of a form were left out of the totals, with those rows' numbers, in registry order."""
@@ -269,20 +286,25 @@ def _sent(unit: Unit, latest: dict[tuple[str, str], Submission]) -> list[Submiss
     return [latest[(unit.code, s.code)] for s in sets_for(unit) if (unit.code, s.code) in latest]
 
 
-def _view(unit: Unit, latest: dict[tuple[str, str], Submission], issues: dict[int, list[dict[str, Any]]], facts: dict[int, Facts], dues: dict[str, dt.datetime]) -> UnitView:
-    """The unit's view from its latest version of each form set (``dues``: each set's deadline)."""
+def _view(unit: Unit, latest: dict[tuple[str, str], Submission], counted: dict[tuple[str, str], Submission], issues: dict[int, list[dict[str, Any]]], facts: dict[int, Facts], dues: dict[str, dt.datetime]) -> UnitView:
+    """The unit's view: each form's status from its latest version of the form's set, its rows from
+    the version that counts (``dues``: each set's deadline)."""
     sources: dict[str, str] = {}
     statuses = []
+    notes = []
     for form_set in sets_for(unit):
         submission = latest.get((unit.code, form_set.code))
         rows = issues.get(submission.id, []) if submission else []
         sheets = facts[submission.id].sheets if submission else {}
         for form in form_set.forms:
             statuses.append(((unit.code, form.code), form_status(submission, form.code, rows, dues[form_set.code], sheets)))
-        if submission and submission.accepted:
-            for form_code in sheets:
+        used = counted.get((unit.code, form_set.code))
+        if used:
+            for form_code in facts[used.id].sheets:
                 sources.setdefault(form_code, form_set.code)
-    versions = {form_code: latest[(unit.code, form_set)] for form_code, form_set in sources.items()}
+            if submission and used.id != submission.id:
+                notes.append(counting_note(submission, used))
+    versions = {form_code: counted[(unit.code, form_set)] for form_code, form_set in sources.items()}
     form_facts = {form_code: facts[submission.id] for form_code, submission in versions.items()}
     size = _size(unit, form_facts.get("enrolment", NO_FACTS))
     cells = (unit.code, unit.name_th, unit.district_label, unit.network_label, size)
@@ -295,17 +317,27 @@ def _view(unit: Unit, latest: dict[tuple[str, str], Submission], issues: dict[in
             found = tuple((i["cell"], i["severity"]) for i in issues.get(submission.id, []) if i["form"] == form_code)  # what marks rows as errors or left out
             tables[form_code] = (form_code, submission.sha256, found, (*cells, submission.version, _bangkok(submission.submitted_at)))
     status = unit_status([s for _, s in statuses])
+    first = f"{errors[0]['sheet']} {errors[0]['cell']}: {errors[0]['message_th']}" if errors else ""
+    used_versions = sorted({s.version for s in versions.values()})
     return UnitView(
         statuses=tuple(statuses),
         status=status,
         sources=sources,
         cells=cells,
         last=(_bangkok(last.submitted_at), last.version) if last else None,
-        errors=UnitErrors(unit.code, unit.name_th, len(errors), f"{errors[0]['sheet']} {errors[0]['cell']}: {errors[0]['message_th']}") if errors else None,
+        counting="; ".join(notes) or (used_versions[0] if len(used_versions) == 1 else ", ".join(map(str, used_versions)) or None),
+        errors=UnitErrors(unit.code, unit.name_th, len(errors), " ".join([first, *(f"({note})" for note in notes)])) if errors else None,
         tables=tables,
         unit=unit,
         facts=form_facts,
     )
+
+
+def counting_note(latest: Submission, used: Submission) -> str:
+    """Why a unit's data come from another version than its newest, in Thai, for every place that says so."""
+    if not latest.accepted:
+        return f"ฉบับล่าสุด (ฉบับที่ {latest.version}) ถูกปฏิเสธ ใช้ข้อมูลฉบับที่ {used.version}"
+    return f"เจ้าหน้าที่เลือกใช้ข้อมูลฉบับที่ {used.version} (ฉบับล่าสุดคือฉบับที่ {latest.version})"
 
 
 def _size(unit: Unit, enrolment: Facts) -> str:
@@ -402,7 +434,7 @@ def _status_plan(data: MasterData) -> SheetPlan:
     form's status in its colour, in the forms' order its view's line has (:attr:`UnitView.status_line`)."""
     forms = round_forms()
     plan = SheetPlan(STATUS, units=UnitRows([view.status_line for view in data.views.values()], _status_rows))
-    plan.table([*UNIT_HEADERS, "ประเภท", *(f.sheet for f in forms), "ส่งล่าสุด", "ฉบับที่"])
+    plan.table([*UNIT_HEADERS, "ประเภท", *(f.sheet for f in forms), "ส่งล่าสุด", "ฉบับที่", "ใช้ข้อมูลฉบับที่"])
     first = len(UNIT_HEADERS) + 1
     plan.column_formats[first + len(forms)] = DATE_TIME_FORMAT
     colours = {STATUS_TH[s]: Style(fill=fill) for s, fill in STATUS_FILL.items()}
@@ -423,7 +455,7 @@ def _issues_plan(data: MasterData) -> SheetPlan:
     plan = SheetPlan(ISSUES)
     plan.table(ISSUE_HEADERS)
     lines: list[tuple[int, str, list[Any]]] = []
-    for (unit_code, _), submission in sorted(data.latest.items()):
+    for (unit_code, form_set), submission in sorted(data.latest.items()):
         unit = data.registry.get(unit_code)
         if unit is None:
             continue
@@ -431,6 +463,10 @@ def _issues_plan(data: MasterData) -> SheetPlan:
         for issue in data.issues.get(submission.id, []):
             cells = [unit.code, unit.name_th, unit.district_label, issue["sheet"], issue["cell"], SEVERITY_TH[issue["severity"]], issue["message_th"], issue["value"], issue["rule"], sent]
             lines.append((SEVERITY_ORDER[issue["severity"]], unit_code, cells))
+        used = data.counted.get((unit_code, form_set))
+        if used and used.id != submission.id:
+            note = f"{counting_note(submission, used)} (ส่งเมื่อ {thai_time(used.submitted_at)}, {used.original_name})"
+            lines.append((SEVERITY_ORDER["warning"], unit_code, [unit.code, unit.name_th, unit.district_label, FILE_SHEET, "-", SEVERITY_TH["warning"], note, None, "OLDER-VERSION-COUNTED", sent]))
     for notice in data.notices:
         unit = data.registry.get(notice.unit_code or "")
         who = [unit.code, unit.name_th, unit.district_label] if unit else ["?", "(ไม่ทราบหน่วย)", ""]
@@ -565,10 +601,7 @@ def code_salt() -> str:
 
 def _replace_atomically(book: Workbook, tables: dict[str, tuple[int, list[Deflated]]], target: Path, keep: int) -> None:
     """Save, put the data rows in their sheets, sync, keep the previous master in history/, swap."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, name = tempfile.mkstemp(dir=target.parent, prefix=".master-", suffix=".xlsx.tmp")
-    os.close(descriptor)
-    temp = Path(name)
+    temp = temporary_beside(target, ".master-")
     try:
         _save(book, tables, temp)
         with temp.open("rb") as written:

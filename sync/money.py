@@ -109,7 +109,7 @@ def read_register(settings: Settings, fiscal_year: int, content: bytes) -> tuple
         if grid is None:
             problems.append(Problem(form.sheet, "-", "MISSING-SHEET", "error", f"ไม่พบแผ่นงาน '{form.sheet}' (อย่าลบหรือเปลี่ยนชื่อแผ่นงาน)"))
             continue
-        result = read_sheet(form, grid, unit_code="register", on=dt.date(fiscal_year - 543 - 1, 10, 1), formulas=book.shows_formulas)
+        result = read_sheet(form, grid, unit_code="register", on=dt.date(fiscal_year - 543 - 1, 10, 1), formulas=book.shows_formulas, merged=book.merged.get(form.sheet, ()))
         problems.extend(result.problems)
         found = rows.setdefault(FORM_OF[form.code], {})
         for row in result.rows:
@@ -200,7 +200,7 @@ def register_state(in_force: dict[tuple[str, str], Entry]) -> tuple[list[Letter]
 def reported_use(settings: Settings, ledger: Ledger, fiscal_year: int) -> list[Use]:
     """What units reported in the budget_use form of their latest accepted version of the round."""
     uses = []
-    for submission in ledger.latest(fiscal_year, settings.round, accepted_only=True).values():
+    for submission in ledger.versions(fiscal_year, settings.round).counted.values():
         for row in submission.data.get("budget_use", []):
             if row.get("line") and row.get("allocated") is not None:
                 uses.append(Use(submission.unit_code, str(row["line"]), to_satang(row["allocated"]), to_satang(row.get("committed") or 0), to_satang(row.get("disbursed") or 0)))

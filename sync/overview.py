@@ -28,6 +28,8 @@ class UnitRow:
     latest: Submission | None
     errors: int
     notices: list[Notice] = field(default_factory=list)
+    counted: list[Submission] = field(default_factory=list)  # the versions whose data count, one a form set
+    counting: str | int | None = None  # their number, or why it is not the newest
 
     @property
     def status_th(self) -> str:
@@ -73,7 +75,9 @@ def round_overview(settings: Settings, ledger: Ledger) -> Overview:
         sent = data.sent(unit)
         latest = max(sent, key=lambda s: s.submitted_at) if sent else None
         errors = sum(1 for s in sent for issue in data.issues.get(s.id, []) if issue["severity"] == "error")
-        rows.append(UnitRow(unit, unit_status(list(forms.values())), forms, latest, errors, [n for n in notices if n.unit_code == unit.code]))
+        counted = [data.counted[(unit.code, s.code)] for s in sets_for(unit) if (unit.code, s.code) in data.counted]
+        own = [n for n in notices if n.unit_code == unit.code]
+        rows.append(UnitRow(unit, unit_status(list(forms.values())), forms, latest, errors, own, counted, data.views[unit.code].counting))
     return Overview(
         rows,
         Counter(row.status for row in rows),

@@ -10,6 +10,7 @@ the unit that sent it; a file that cannot be read safely is an error of the file
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from rules import ParseError
@@ -58,7 +59,7 @@ def parse(settings: Settings, registry: dict[str, Unit], item: Incoming) -> NewV
     # A school's Google Sheet is copied once and filled again every round: it is read for the round
     # being consolidated. A file is made for one round, and says which.
     stamp, round_ok = (None, True) if item.source == GSHEETS else _form_round_of(book, settings, problems)
-    unit_ok = _unit_of(book, unit, registry, problems)
+    unit_ok = _unit_of(book, unit, registry, problems, item.source)
     if not book.meta:
         problems.append((None, Problem(FILE_SHEET, "-", "NOT-TEMPLATE", "warning", "ไฟล์นี้ไม่ได้สร้างจากแบบฟอร์มของ esaplan ตรวจตามชื่อแผ่นงานและหัวตาราง")))
     elif set_ok and book.meta.get("form_version") != form_version(form_set):
@@ -73,11 +74,11 @@ def parse(settings: Settings, registry: dict[str, Unit], item: Incoming) -> NewV
         if grid is None:
             problems.append((form.code, Problem(form.sheet, "-", "MISSING-SHEET", "error", f"ไม่พบแผ่นงาน '{form.sheet}' ในไฟล์ (อย่าลบหรือเปลี่ยนชื่อแผ่นงาน)")))
             continue
-        result = read_sheet(form, grid, unit_code=item.unit_code, on=on, formulas=book.shows_formulas)
+        result = read_sheet(form, grid, unit_code=item.unit_code, on=on, formulas=book.shows_formulas, merged=book.merged.get(form.sheet, ()))
         data[form.code], listed = bounded(form, result)
         problems.extend((form.code, p) for p in listed)
     accepted = set_ok and round_ok and unit_ok
-    return version(settings, item, form_set.code, stamp, accepted, data if accepted else {}, problems)
+    return version(settings, item, form_set.code, stamp, accepted, data if accepted else {}, problems, made_at=book.saved_at)
 
 
 def bounded(form: Form, result: SheetResult) -> tuple[list[dict[str, Any]], list[Problem]]:
@@ -162,8 +163,10 @@ def _form_round_of(book: Workbook, settings: Settings, problems: Problems) -> tu
     return stamp, False
 
 
-def _unit_of(book: Workbook, unit: Unit, registry: dict[str, Unit], problems: Problems) -> bool:
-    """Whether the code typed in the file (or written in its form) names the unit that sent it."""
+def _unit_of(book: Workbook, unit: Unit, registry: dict[str, Unit], problems: Problems, source: str) -> bool:
+    """Whether the code typed in the file (or written in its form) names the unit that sent it. A
+    file in the inbox naming another registered unit may be that unit's, dropped in the wrong
+    folder: the message says where it goes (it is never counted for either until it is there)."""
     claimed = book.typed_unit or book.meta.get("unit_code", "")
     if not claimed:
         problems.append((None, Problem(INSTRUCTIONS_SHEET, UNIT_CELL_NAME, "NO-UNIT", "warning", "ไม่ได้กรอกรหัสหน่วยงาน ใช้รหัสจากช่องทางที่ส่งแทน")))
@@ -173,10 +176,13 @@ def _unit_of(book: Workbook, unit: Unit, registry: dict[str, Unit], problems: Pr
         return True
     who = f"{named.code} ({named.name_th})" if named else claimed
     message = f"รหัสในไฟล์ {who} ไม่ตรงกับผู้ส่ง {unit.code} ({unit.name_th}): แก้รหัสในช่อง {UNIT_CELL_NAME} ให้ถูกต้อง"
+    if named is not None and source == "inbox":
+        message += f" หรือถ้าเป็นไฟล์ของ {named.code} ที่วางผิดโฟลเดอร์ ให้ย้ายไปไว้ที่ inbox/{named.code}/ (ข้อมูลที่ {unit.code} ส่งไว้ก่อนยังนำไปรวมตามเดิม)"
     problems.append((None, Problem(INSTRUCTIONS_SHEET, UNIT_CELL_NAME, "WRONG-UNIT", "error", message, claimed)))
     return False
 
 
-def version(settings: Settings, item: Incoming, form_set: str, stamp: tuple[int, int] | None, accepted: bool, data: dict[str, Any], problems: Problems) -> NewVersion:
-    """Every version is recorded in the round being consolidated; ``stamp`` is the round its form names."""
-    return NewVersion(item.unit_code, form_set, settings.fiscal_year, settings.round, item.sha256, item.source, item.name, item.submitted_at, accepted, data, problems, stamp)
+def version(settings: Settings, item: Incoming, form_set: str, stamp: tuple[int, int] | None, accepted: bool, data: dict[str, Any], problems: Problems, made_at: dt.datetime | None = None) -> NewVersion:
+    """Every version is recorded in the round being consolidated; ``stamp`` is the round its form
+    names, ``made_at`` when the school saved the file (the workbook's own time)."""
+    return NewVersion(item.unit_code, form_set, settings.fiscal_year, settings.round, item.sha256, item.source, item.name, item.submitted_at, accepted, data, problems, stamp, made_at)

@@ -141,7 +141,7 @@ def _read_plan(book: Any, fiscal_year: int, unit: Unit, registry: dict[str, Unit
         if grid is None:
             refuse("MISSING-SHEET", f"ไม่พบแผ่นงาน '{form.sheet}' ในไฟล์ (อย่าลบหรือเปลี่ยนชื่อแผ่นงาน)", form.sheet)
             return {}
-        result = read_sheet(form, grid, unit_code=unit.code, on=dt.date(fiscal_year - 543 - 1, 10, 1), formulas=book.shows_formulas)
+        result = read_sheet(form, grid, unit_code=unit.code, on=dt.date(fiscal_year - 543 - 1, 10, 1), formulas=book.shows_formulas, merged=book.merged.get(form.sheet, ()))
         read[form.code], listed = bounded(form, result)
         problems.extend((form.code, p) for p in listed)
         _, positions, _ = find_header(form, grid)
@@ -157,7 +157,7 @@ def _read_plan(book: Any, fiscal_year: int, unit: Unit, registry: dict[str, Unit
 def load_register(settings: Settings, fiscal_year: int) -> Register:
     """Every group's newest accepted plan of the year, from the ledger."""
     projects: list[Project] = []
-    for (_, form_set), accepted in sorted(open_ledger(settings.database_url).latest(fiscal_year, PLAN_ROUND, accepted_only=True).items()):
+    for (_, form_set), accepted in sorted(open_ledger(settings.database_url).versions(fiscal_year, PLAN_ROUND).counted.items()):
         if form_set != PLAN_SET:
             continue
         for row in accepted.data.get("projects", []):
@@ -204,7 +204,7 @@ def consolidate_plan(settings: Settings, fiscal_year: int) -> PlanRun:
             notices.append(Notice(one.item.unit_code, one.item.name, "PLAN-OTHER-YEAR", "warning", f"ไฟล์ {one.item.name} เป็นแผนของปีงบประมาณ {other.value} จึงไม่นับในปีงบประมาณ {fiscal_year}"))
     if this_year:
         store(settings, ledger, this_year)
-    latest = {code: s for (code, form_set), s in ledger.latest(fiscal_year, PLAN_ROUND).items() if form_set == PLAN_SET}
+    latest = {code: s for (code, form_set), s in ledger.versions(fiscal_year, PLAN_ROUND).latest.items() if form_set == PLAN_SET}
     if not latest:
         raise EsaplanError(
             f"ยังไม่มีไฟล์แผนของปีงบประมาณ {fiscal_year} ในกล่องรับ plan/inbox/<รหัสกลุ่ม>/ (พบไฟล์ของปีอื่น {len(parsed) - len(this_year)} ไฟล์ ซึ่งไม่นับ): ทำแบบของปีนี้ด้วย esaplan templates --fy {fiscal_year} แล้วให้กลุ่มกรอก",

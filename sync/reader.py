@@ -14,7 +14,9 @@ from another workbook is read as empty; :meth:`Workbook.reading_problems` says w
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 from functools import cache
@@ -53,6 +55,8 @@ class Workbook:
     shows_formulas: bool = False
     cleaned: list[tuple[str, str]] = field(default_factory=list)  # (sheet, cell) whose text lost characters
     linked: list[tuple[str, str]] = field(default_factory=list)  # (sheet, cell) whose value came from another workbook
+    saved_at: dt.datetime | None = None  # when it was last saved, as the workbook records it (docProps/core.xml)
+    merged: dict[str, list[tuple[int, int, int, int]]] = field(default_factory=dict)  # each sheet's merged ranges, 0-based
 
     def reading_problems(self) -> list[Problem]:
         """What reading changed, cell by cell: text cleaned (a note), a linked value left out (a warning)."""
@@ -74,7 +78,9 @@ def read_workbook(content: bytes, reach: Reach = Reach()) -> Workbook:
     """The sheets forms read of an xlsx (bytes), as grids; raises :class:`UnreadableWorkbook`, or
     :class:`~sync.sheetscan.SheetTooLarge` for a sheet whose data goes past ``reach``."""
     try:
-        scans = scan(zipfile.ZipFile(io.BytesIO(content)), sheets_read(), reach)
+        archive = zipfile.ZipFile(io.BytesIO(content))
+        scans = scan(archive, sheets_read(), reach)
+        saved_at = _saved_at(archive)
         book = CalamineWorkbook.from_filelike(io.BytesIO(content))
         grids = {name: book.get_sheet_by_name(name).to_python(skip_empty_area=False) for name in book.sheet_names if name in scans}
     except (CalamineError, ValueError, OSError, SyntaxError, zipfile.BadZipFile, KeyError) as exc:  # calamine, zipfile and lxml (a SyntaxError) raise several types
@@ -86,7 +92,27 @@ def read_workbook(content: bytes, reach: Reach = Reach()) -> Workbook:
             grid[row][column] = None
     result = workbook_from_grids(grids)
     result.linked = [(name, cell_name(row, column)) for name, row, column in linked]
+    result.saved_at = saved_at
+    result.merged = {name: found.merged for name, found in scans.items() if found.merged}
     return result
+
+
+_MODIFIED = re.compile(rb"<dcterms:modified[^>]*>\s*([0-9T:.+\-Z ]+?)\s*</dcterms:modified>")
+
+
+def _saved_at(archive: zipfile.ZipFile) -> dt.datetime | None:
+    """The workbook's last saved time (``dcterms:modified``, which Excel, LibreOffice and openpyxl
+    write at each save), in UTC when it names no zone; None when it has none or it cannot be read."""
+    if "docProps/core.xml" not in archive.NameToInfo:
+        return None
+    found = _MODIFIED.search(archive.read("docProps/core.xml"))
+    if found is None:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(found.group(1).decode().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def workbook_from_grids(grids: dict[str, list[list[Any]]]) -> Workbook:

@@ -77,3 +77,4 @@ class NewVersion:
     data: dict[str, Any]
     problems: list[tuple[str | None, Problem]]
     form_round: tuple[int, int] | None = None  # (fiscal year, round) the file's form names, when valid
+    made_at: dt.datetime | None = None  # when the school saved the file, as the workbook itself records it

@@ -4,7 +4,8 @@ SQLAlchemy Core tables on one ``MetaData``, so :func:`sync.ledger.open_ledger` c
 upgrades, by adding nullable columns) all of them however the program was entered:
 
 - the ledger: ``submissions`` (every version of every unit's workbook or sheet), their
-  ``issues``, consolidation ``runs``, and each unit's Google ``sheets`` state;
+  ``issues``, the ``version_choices`` staff made, consolidation ``runs``, and each unit's Google
+  ``sheets`` state;
 - the web service: staff ``users`` and their ``staff_sessions``, the ``audit`` log, schools'
   ``upload_links``, and the background ``jobs`` the Consolidate button starts.
 """
@@ -37,7 +38,24 @@ submissions = Table(
     # a valid one; it may differ from the round the version is stored under (fiscal_year, round).
     Column("form_fiscal_year", Integer, nullable=True),
     Column("form_round", Integer, nullable=True),
+    # When the school made the file: the workbook's own saved time (docProps/core.xml), when it has
+    # one and it is not after the file arrived. A unit's versions are ordered by it, then by arrival.
+    Column("made_at", DateTime(timezone=True), nullable=True),
     UniqueConstraint("unit_code", "form_set", "fiscal_year", "round", "sha256", name="one_version_per_content"),
+)
+
+# The version staff chose to count for a unit's form set in a round (the unit page, `esaplan
+# versions`); without a row here the unit's latest accepted version counts.
+version_choices = Table(
+    "version_choices",
+    metadata,
+    Column("unit_code", String(32), primary_key=True),
+    Column("form_set", String(32), primary_key=True),
+    Column("fiscal_year", Integer, primary_key=True),
+    Column("round", Integer, primary_key=True),
+    Column("submission_id", Integer, ForeignKey("submissions.id"), nullable=False),
+    Column("chosen_by", String(96), nullable=False),
+    Column("chosen_at", DateTime(timezone=True), nullable=False),
 )
 
 issues = Table(

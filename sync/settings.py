@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from rules import EsaplanError, ParseError, reporting_round, round_of
+from rules.thai import BANGKOK
 
-BANGKOK = dt.timezone(dt.timedelta(hours=7), "Asia/Bangkok")
 DEFAULT_HOME = Path("esaplan-data")
 
 
@@ -67,6 +68,7 @@ class Settings:
     lock_timeout_s: float = 120.0
     google: GoogleSettings | None = None
     office_name: str = "สำนักงานเขตพื้นที่การศึกษาประถมศึกษา"
+    office_address: str = ""  # the office's postal address, under its name on pages and documents
     #: Sites whose pages may call the JSON API from a browser (CORS): xlwings Lite runs in Excel
     #: from addin.xlwings.org. Staff pages and the Office add-in are served by the service itself.
     api_origins: tuple[str, ...] = ("https://addin.xlwings.org",)
@@ -118,7 +120,7 @@ def load_settings(home: Path | str | None = None, **overrides: Any) -> Settings:
         "fiscal_year": config.get("fiscal_year", current.fiscal_year),
         "round": config.get("round", current.months),
     }
-    for key in ("keep_masters", "max_file_mb", "read_memory_mb", "read_seconds", "max_rows", "max_columns", "lock_timeout_s", "office_name"):
+    for key in ("keep_masters", "max_file_mb", "read_memory_mb", "read_seconds", "max_rows", "max_columns", "lock_timeout_s", "office_name", "office_address"):
         if key in config:
             values[key] = config[key]
     queue_url = os.environ.get("ESAPLAN_QUEUE_URL") or config.get("queue_url")
@@ -175,6 +177,25 @@ def write_config(settings: Settings) -> None:
         f"round = {settings.round}  # รอบรายงาน 6 / 9 / 12 เดือน\n"
         f"keep_masters = {settings.keep_masters}  # จำนวนไฟล์รวมรุ่นก่อนที่เก็บไว้\n"
         f"max_file_mb = {settings.max_file_mb}  # ขนาดไฟล์ส่งสูงสุด (MB)\n"
-        f'office_name = "{settings.office_name}"  # ชื่อสำนักงานที่แสดงบนหน้าเว็บ\n'
+        f'office_name = "{settings.office_name}"  # ชื่อสำนักงานที่แสดงบนหน้าเว็บ ไฟล์รวม และเอกสาร\n'
+        f'office_address = "{settings.office_address}"  # ที่อยู่สำนักงาน\n'
     )
     (settings.home / "esaplan.toml").write_text(text, encoding="utf-8")
+
+
+def set_config(home: Path, **values: str) -> Path:
+    """Set string settings in the installation's esaplan.toml (each ``key = "value"`` line replaced,
+    or added at the top), leaving every other line as written; returns the file."""
+    path = home / "esaplan.toml"
+    home.mkdir(parents=True, exist_ok=True)
+    config = path.read_text(encoding="utf-8") if path.exists() else ""
+    for key, value in values.items():
+        quoted = value.replace("\\", "\\\\").replace('"', '\\"')  # a TOML basic string
+        line = f'{key} = "{quoted}"'
+        pattern = re.compile(rf"^{re.escape(key)}\s*=.*$", re.MULTILINE)
+        config = pattern.sub(lambda _: line, config, count=1) if pattern.search(config) else f"{line}\n{config}"
+    part = path.with_suffix(".toml.part")
+    part.write_text(config, encoding="utf-8")
+    part.replace(path)
+    return path
+

@@ -66,6 +66,7 @@ BOLD = Style(Font(bold=True))
 TITLE = Style(Font(bold=True, size=14))
 SUBTOTAL = Style(Font(bold=True), PatternFill("solid", fgColor="DDEBF7"))
 TOTAL = Style(Font(bold=True), PatternFill("solid", fgColor="BDD7EE"))
+WARNING_ROW = Style(Font(bold=True, color="9C5700"), PatternFill("solid", fgColor="FFEB9C"))  # a flag beside figures to check
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ _REFERENCE = re.compile(r"^([A-Z]{1,3})([0-9]{1,7})$")
 _EXTERNAL = re.compile(r"\[\d+\][^!\[\]]*!")  # [1]Sheet1!A1, '[1]Sheet 1'!A1, [1]!Name
 _CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s/>]")
 _CELL_WITH_REFERENCE = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="')
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]{1,3})([0-9]{1,7}):([A-Z]{1,3})([0-9]{1,7})"')
 
 
 @dataclass(frozen=True)
@@ -66,9 +67,11 @@ class SheetTooLarge(Exception):
 
 @dataclass
 class SheetScan:
-    """What one sheet holds, as far as reading it safely is concerned."""
+    """What one sheet holds beside its values: cells linked to another workbook, and merged cells
+    (calamine gives a merged range's value in its first cell only)."""
 
     linked: set[tuple[int, int]] = field(default_factory=set)  # 0-based cells whose formula refers to another workbook
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # 0-based (first row, first column, last row, last column)
 
 
 def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
@@ -104,8 +107,18 @@ def _scan_sheet(archive: zipfile.ZipFile, name: str, part: str, reach: Reach, li
             row, column = int(found.group(2)) - 1, _column_index(found.group(1))  # type: ignore[union-attr]
             if not closed and (row >= reach.rows or column >= reach.columns):
                 raise SheetTooLarge(name, cell_name(row, column), reach)
-        return SheetScan()
-    return _parse_sheet(data, name, reach, linked_names)
+        return SheetScan(merged=_merged(data))
+    found = _parse_sheet(data, name, reach, linked_names)
+    found.merged = _merged(data)
+    return found
+
+
+def _merged(data: bytes) -> list[tuple[int, int, int, int]]:
+    """The sheet's merged ranges (``<mergeCell ref="E7:E9"/>``), 0-based and inclusive."""
+    return [
+        (int(first_row) - 1, _column_index(first.decode()), int(last_row) - 1, _column_index(last.decode()))
+        for first, first_row, last, last_row in _MERGE.findall(data)
+    ]
 
 
 def _parse_sheet(data: bytes, name: str, reach: Reach, linked_names: re.Pattern[str] | None) -> SheetScan:

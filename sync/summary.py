@@ -23,15 +23,15 @@ from openpyxl.chart.text import RichText
 from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties
 from openpyxl.styles import PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
-from pythainlp.util import thai_strftime
 
 from rules import kpi_value
 from rules.forms import Form
 from rules.kpi import KpiResult, Status
+from rules.thai import thai_time
 
 from .registry import Unit
 from .settings import BANGKOK
-from .sheetplan import BOLD, COUNT_FORMAT, DECIMAL_FORMAT, MONEY_FORMAT, SUBTOTAL, TITLE, TOTAL, SheetPlan, Style
+from .sheetplan import BOLD, COUNT_FORMAT, DECIMAL_FORMAT, MONEY_FORMAT, SUBTOTAL, TITLE, TOTAL, WARNING_ROW, SheetPlan, Style
 from .status import STATUS_TH
 from .tally import ONE, Share, Vector
 from .unitfacts import NO_FACTS, Facts
@@ -48,7 +48,7 @@ CHART_ROW_CM = 0.53  # a default row (15 pt) on paper
 
 
 def _when() -> str:
-    return thai_strftime(dt.datetime.now(BANGKOK), "%-d %b %Y %H:%M น.")
+    return thai_time(dt.datetime.now(BANGKOK))
 
 
 def _heading(data: MasterData, plan: SheetPlan, title: str) -> None:
@@ -123,6 +123,12 @@ def _totals_cells(totals: Vector) -> list[Any]:
 def _groups(data: MasterData, *key: Any) -> list[tuple[Any, Vector]]:
     """The schools' totals under keys that start with ``key``, by the next part of the key, in order."""
     return sorted((k[len(key)], totals) for k, totals in data.sums.items() if len(k) == len(key) + 1 and k[: len(key)] == key)
+
+
+def unusual_flag(data: MasterData) -> str:
+    """The flag beside figures that include amounts a school reported as unusually high (empty when none)."""
+    rows, units = data.unusual_amounts()
+    return f"⚠ ตัวเลขนี้รวมรายการที่สูงผิดปกติ {rows:,} รายการจาก {units:,} หน่วย ซึ่งหน่วยควรตรวจอีกครั้ง (ดูแผ่นงานปัญหาที่พบ: UNUSUAL-AMOUNT)" if rows else ""
 
 
 def _area_total(data: MasterData) -> Vector:
@@ -307,6 +313,8 @@ def executive_plan(data: MasterData) -> SheetPlan:
     area = _area_total(data)
     for label, amount in (("ได้รับจัดสรร", area[4]), ("ก่อหนี้ผูกพัน", area[5]), ("เบิกจ่ายแล้ว", area[6]), ("คงเหลือ", area[4] - area[5] - area[6])):
         _row(plan, [label, amount, _percent(amount, area[4]) if label != "ได้รับจัดสรร" else None], {1: MONEY_FORMAT, 2: DECIMAL_FORMAT})
+    if flag := unusual_flag(data):
+        plan.add([flag], WARNING_ROW)
 
     plan.add([])
     plan.add([f"ตัวชี้วัดที่สถานศึกษารายงาน ({'บรรลุเป้าหมาย' if data.settings.round == 12 else 'เป็นไปตามแผน'} / ไม่ / ยังไม่มีผล)"], BOLD)

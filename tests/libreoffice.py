@@ -48,6 +48,19 @@ def recalculated_rows(workbook: Path, workdir: Path) -> list[list[str]]:
         return list(csv.reader(handle))
 
 
+def resaved(workbooks: list[Path], workdir: Path) -> list[Path]:
+    """The workbooks opened and saved again by LibreOffice Calc (one start for all), as a school that
+    fills its form there sends it: formulas get the values LibreOffice computed."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [soffice(), f"-env:UserInstallation=file://{workdir / 'lo-profile'}", "--headless", "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(workdir), *map(str, workbooks)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    return [workdir / (path.stem + ".xlsx") for path in workbooks]
+
+
 def to_pdf(workbooks: list[Path], workdir: Path) -> list[Path]:
     """Print workbooks to PDF with LibreOffice (one start for all), as a reader would print them."""
     subprocess.run(

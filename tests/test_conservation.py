@@ -98,11 +98,13 @@ def _mutate(content: bytes, code: str, others: list[str], mutations: list[tuple]
 
 
 def _recomputed(database_url: str) -> dict[str, Decimal]:
-    """Totals straight from the ledger's tables: the newest version of each school for the round, its
-    accepted rows, minus rows an error points at, minus whole forms an error points outside their rows."""
+    """Totals straight from the ledger's tables: the newest accepted version of each school for the
+    round (a later refused file takes nothing out), its rows, minus rows an error points at, minus
+    whole forms an error points outside their rows. (The files here are sent in the order they were
+    saved, so the newest is the highest version number.)"""
     ledger = open_ledger(database_url)
     with ledger.engine.connect() as connection:
-        versions = connection.execute(select(submissions).where(submissions.c.fiscal_year == FY, submissions.c.round == ROUND)).all()
+        versions = connection.execute(select(submissions).where(submissions.c.fiscal_year == FY, submissions.c.round == ROUND, submissions.c.accepted.is_(True))).all()
         newest: dict[str, Any] = {}
         for row in versions:
             if row.unit_code not in newest or row.version > newest[row.unit_code].version:
@@ -192,15 +194,22 @@ def _check(settings_, result, codes: list[str], expected: dict[str, set[str]]) -
         assert len(stored) == len({s.sha256 for s in stored})
 
     book = load_workbook(result.master_path, read_only=True)
-    status = {row[0]: row for row in book["สถานะการส่ง"].iter_rows(min_row=2, values_only=True)}
+    header, *lines = book["สถานะการส่ง"].iter_rows(values_only=True)
+    status = {row[0]: dict(zip(header, (*row, *(None,) * len(header)))) for row in lines}  # a line's empty last cells are not written
     problems = [row for row in book["ปัญหาที่พบ"].iter_rows(min_row=2, values_only=True)]
     forms = len(form_sets()["school"].forms)
     for code in codes:
-        shown = status[code][6 : 6 + forms]
+        shown = list(status[code].values())[6 : 6 + forms]
         if code in expected:
             assert "ยังไม่ส่ง" not in shown, f"{code} sent something: it is never shown as missing"
-            newest = max((s for s in ledger.history(code) if (s.fiscal_year, s.round) == (FY, ROUND)), key=lambda s: s.version)
-            assert status[code][-1] == newest.version
+            sent_here = [s for s in ledger.history(code) if (s.fiscal_year, s.round) == (FY, ROUND)]
+            newest = max(sent_here, key=lambda s: s.version)
+            accepted = [s.version for s in sent_here if s.accepted]
+            assert status[code]["ฉบับที่"] == newest.version
+            if newest.accepted or not accepted:
+                assert status[code]["ใช้ข้อมูลฉบับที่"] == (newest.version if newest.accepted else None)
+            else:
+                assert status[code]["ใช้ข้อมูลฉบับที่"] == f"ฉบับล่าสุด (ฉบับที่ {newest.version}) ถูกปฏิเสธ ใช้ข้อมูลฉบับที่ {max(accepted)}", "a later refused file takes nothing out"
             if not newest.accepted or "มีข้อผิดพลาด" in shown:
                 assert any(p[0] == code and p[5] == "ข้อผิดพลาด" for p in problems), f"{code}: an error is listed for it"
         else:

@@ -23,10 +23,10 @@ def test_every_form_set_lists_existing_forms():
 
 
 def test_header_is_found_below_title_rows_and_values_are_normalised():
-    grid = [["แบบรายงาน"], [], ENROLMENT_HEADER, ["อ.1", "๑๒", "1,0", None, 1], ["ป.๑", 20.0, 18, None, 1]]
+    grid = [["แบบรายงาน"], [], ENROLMENT_HEADER, ["อ.1", "๑๒", "1,000", None, 1], ["ป.๑", 20.0, 18, None, 1]]
     result = read_sheet(forms()["enrolment"], grid, unit_code="99000001")
-    assert [(r["grade"], r["male"], r["female"], r["rooms"], r["_row"]) for r in result.rows] == [("K1", 12, 10, 1, 4), ("P1", 20, 18, 1, 5)]
-    assert ("B4", "NORMALISED", "info") in _problems(result)
+    assert [(r["grade"], r["male"], r["female"], r["rooms"], r["_row"]) for r in result.rows] == [("K1", 12, 1000, 1, 4), ("P1", 20, 18, 1, 5)]
+    assert ("B4", "NORMALISED", "info") in _problems(result) and ("C4", "NORMALISED", "info") in _problems(result)
     assert computed(forms()["enrolment"], result.rows[1]) == {"total": Decimal(38)}
 
 

@@ -324,7 +324,7 @@ def test_a_running_service_consolidates_the_round_the_api_names(area):
         answer = requests.post(f"{base}/api/consolidate", json={"fy": 2569, "round": 12}, headers={"X-Esaplan-Token": "t"}, timeout=60)
     assert answer.status_code == 200 and answer.json()["fiscal_year"] == 2569 and answer.json()["round"] == 12
     ledger = open_ledger(area.settings.database_url)
-    assert ledger.latest(2569, 12) and not ledger.latest(FY, ROUND)
+    assert ledger.versions(2569, 12).latest and not ledger.versions(FY, ROUND).latest
 
 
 def test_what_a_hand_filled_trial_found_in_the_kpi_sheet(area):

@@ -14,13 +14,12 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from pythainlp.util import thai_strftime
 
 from rules.forms import row_of
+from rules.thai import thai_time
 
 from ..ledger import Submission
 from ..reader import INSTRUCTIONS_SHEET
-from ..settings import BANGKOK
 from ..status import SEVERITY_TH
 
 FEEDBACK_TAB = "ผลการตรวจสอบ"
@@ -87,7 +86,7 @@ def feedback_for(submission: Submission, issues: list[dict[str, Any]]) -> Feedba
     """The feedback for one stored version and its issues."""
     errors = sum(1 for i in issues if i["severity"] == "error")
     warnings = sum(1 for i in issues if i["severity"] == "warning")
-    when = thai_strftime(submission.submitted_at.astimezone(BANGKOK), "%-d %b %Y %H:%M น.")
+    when = thai_time(submission.submitted_at)
     if errors:
         status = f"✗ พบข้อผิดพลาด {errors} รายการ" + (f" คำเตือน {warnings} รายการ" if warnings else "") + f": ดูแผ่นงาน '{FEEDBACK_TAB}' แล้วแก้ไข"
     elif warnings:

@@ -6,14 +6,14 @@ keeps the services in ``app.extensions``; views reach them with :func:`services`
 
 from __future__ import annotations
 
-import datetime as dt
 import hmac
 import secrets
 from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, abort, current_app, request, session
-from pythainlp.util import thai_strftime
+
+from rules.thai import thai_time
 
 from ..accounts import ACTIONS_TH, Audit, Sessions, UploadLinks, Users
 from ..jobs import Jobs
@@ -21,7 +21,7 @@ from ..ledger import Ledger, open_ledger
 from ..overview import CHANNEL_TH
 from ..queue import EmbeddedWorker
 from ..registry import load_registry
-from ..settings import BANGKOK, Settings
+from ..settings import Settings
 from ..status import SEVERITY_TH
 
 
@@ -44,7 +44,7 @@ def init_app(app: Flask, settings: Settings, secret: str) -> None:
     jobs = Jobs(ledger.engine, settings)
     sessions = Sessions(ledger.engine, app.permanent_session_lifetime)
     app.extensions["esaplan"] = Services(settings, ledger, Users(ledger.engine), sessions, Audit(ledger.engine), UploadLinks(ledger.engine, secret), jobs)
-    app.jinja_env.globals.update(csrf_token=csrf_token, office=settings.office_name, severities=SEVERITY_TH, channels=CHANNEL_TH, actions=ACTIONS_TH)
+    app.jinja_env.globals.update(csrf_token=csrf_token, office=settings.office_name, office_address=settings.office_address, severities=SEVERITY_TH, channels=CHANNEL_TH, actions=ACTIONS_TH)
     app.jinja_env.filters.update(thai_time=thai_time)
 
 
@@ -89,11 +89,3 @@ def _unit_name(code: str | None) -> str:
     path = services().settings.registry_path
     unit = load_registry(path).get(code) if code and path.is_file() else None
     return unit.name_th if unit else ""
-
-
-def thai_time(value: dt.datetime | None) -> str:
-    """24 พ.ย. 2569 10:15 น. (Bangkok time, Buddhist Era)."""
-    if value is None:
-        return "-"
-    aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-    return thai_strftime(aware.astimezone(BANGKOK), "%-d %b %Y %H:%M น.")

@@ -22,7 +22,7 @@ from ..gsheets.snapshot import snapshot_xlsx
 from ..money import register_now
 from ..overview import Overview, UnitRow, round_overview
 from ..publications import KIND_BY_CODE, find_file, publications, remake
-from ..registry import load_registry
+from ..registry import load_registry, sets_for
 from ..settings import Settings
 from ..status import STATUS_TH
 from ..unit_table import COLUMNS_TH, SORTS, as_csv, as_xlsx, page_of, sort_rows
@@ -239,6 +239,27 @@ def unit_page(code: str) -> Any:
         round_=round_,
         statuses=STATUS_TH,
     )
+
+
+@blueprint.post("/units/<code>/versions")
+def choose_version(code: str) -> Any:
+    """Staff choose which of a unit's accepted versions counts in the round (or go back to the
+    latest accepted one); the choice is audited and used by the next consolidation."""
+    check_csrf()
+    found = services()
+    fiscal_year, round_ = _round()
+    unit = load_registry(found.settings.registry_path).get(code) or abort(404)
+    chosen = request.form.get("version", "")
+    form_set = next(s.code for s in sets_for(unit))
+    try:
+        used = found.ledger.choose(code, form_set, fiscal_year, round_, int(chosen) if chosen.isdigit() else None, _actor())
+    except EsaplanError as exc:
+        flash(exc.message_th, "error")
+        return redirect(url_for("staff.unit_page", code=code))
+    detail = f"ปีงบประมาณ {fiscal_year} รอบ {round_}: ใช้ข้อมูลฉบับที่ {used.version}" if used else f"ปีงบประมาณ {fiscal_year} รอบ {round_}: ใช้ฉบับล่าสุดที่รับได้"
+    found.audit.record(_actor(), "version-chosen", code, detail, client_ip())
+    flash(f"บันทึกแล้ว: {detail} ไฟล์รวมจะใช้ฉบับนี้เมื่อกดรวมข้อมูลครั้งถัดไป", "ok")
+    return redirect(url_for("staff.unit_page", code=code))
 
 
 @blueprint.post("/units/<code>/links")
