@@ -12,6 +12,7 @@ import io
 import json
 import re
 import time
+import zipfile
 
 import pytest
 from hypothesis import given
@@ -305,6 +306,32 @@ def test_what_staff_and_schools_do_is_in_the_audit_log(client, app, demo_copy):
     actions = [(e["actor"], e["action"]) for e in _services(app).audit.recent()]
     assert ("demo", "login") in actions and ("demo", "link-created") in actions and ("school:99000001", "upload") in actions and ("demo", "download-master") in actions
     assert "<td title=\"link-created\">สร้างลิงก์ส่งข้อมูล</td>" in client.get("/audit").get_data(as_text=True)
+
+
+def test_staff_choose_the_version_that_counts_on_the_unit_page(client, app, demo_copy):
+    """A school sends a second, good file through its link: staff make the first one count instead,
+    the page says so, the audit log has it, and a refused version cannot be chosen."""
+    _login(client, app)
+    page = client.get("/units/99000001?fy=2569&round=12")
+    client.post("/units/99000001/links", data={"csrf_token": _csrf(page)})
+    token = _services(app).links.active("99000001")[0]["token"]
+    sent = next((demo_copy / "inbox" / "99000001").iterdir()).read_bytes()
+    with zipfile.ZipFile(io.BytesIO(sent)) as original, io.BytesIO() as buffer:
+        with zipfile.ZipFile(buffer, "w") as again:
+            for info in original.infolist():
+                again.writestr(info, original.read(info))
+            again.comment = b"sent again"
+        second = buffer.getvalue()
+    _upload(client, token, second)
+    page = client.get("/units/99000001")
+    assert "ใช้ฉบับนี้" in page.get_data(as_text=True)
+    chosen = client.post("/units/99000001/versions", data={"csrf_token": _csrf(page), "version": "1"}, follow_redirects=True)
+    text = chosen.get_data(as_text=True)
+    assert "บันทึกแล้ว" in text and "ใช้ข้อมูลฉบับที่ 1" in text
+    assert any(e["action"] == "version-chosen" and e["target"] == "99000001" for e in _services(app).audit.recent())
+    assert _services(app).ledger.versions(2569, 12).counted[("99000001", "school")].version == 1
+    refused = client.post("/units/99000001/versions", data={"csrf_token": _csrf(page), "version": "9"}, follow_redirects=True)
+    assert "ไม่มีฉบับที่ 9" in refused.get_data(as_text=True)
 
 
 def test_master_history_is_served_by_name_only(client, app):
