@@ -33,19 +33,23 @@ def _normalise(text: str) -> str:
 
 
 def _strip_currency(text: str) -> str:
-    for suffix in ("บาท", "บ.", "฿"):
+    """The number without the unit people type after it: baht (บาท, บ., ฿), persons (คน), rooms (ห้อง)."""
+    for suffix in ("บาท", "บ.", "฿", "คน", "ห้อง"):
         text = text.removesuffix(suffix).strip()
     return text.removeprefix("฿").strip()
 
 
 def parse_number(text: str, what: str = "ค่า") -> Decimal:
-    """Read a number as Thai staff type it: ``"๑,๒๓๔.๕๐ บาท"``, ``"(500)"``, ``"-1 234"``.
+    """Read a number as Thai staff type it: ``"๑,๒๓๔.๕๐ บาท"``, ``"(500)"``, ``"-1 234"``, ``"12 คน"``,
+    ``"-"`` for nil.
 
     Raises :class:`ParseError` naming ``what`` and the text when it is not a number, and when its
     separators do not group thousands (``"12,5"``, ``"1,23"``, ``"1.234,5"``): such a text means one
     number to one reader and another to the next, so it is refused with what to type, never guessed.
     """
     cleaned = _strip_currency(_normalise(text))
+    if cleaned in ("-", "\u2013", "\u2014"):  # a dash alone is nil, as offices write it (and Excel's accounting format shows zero)
+        return Decimal(0)
     negative = cleaned.startswith("(") and cleaned.endswith(")")
     if negative:
         cleaned = _strip_currency(cleaned[1:-1])

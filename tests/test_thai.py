@@ -71,10 +71,23 @@ def test_parse_date_refuses_what_is_not_a_date(text):
         ("0.25", Decimal("0.25")),
         (".5", Decimal("0.5")),
         ("1\u00a0000", Decimal("1000")),
+        ("1,234,567.50", Decimal("1234567.50")),
+        ("11 คน", Decimal("11")),
+        ("2 ห้อง", Decimal("2")),
+        ("-", Decimal("0")),  # nil, as offices write it
+        ("\u2013", Decimal("0")),
     ],
 )
 def test_parse_number_reads_thai_money_text(text, expected):
     assert parse_number(text) == expected
+
+
+@pytest.mark.parametrize("text", ["12,5", "1,23", "1.234,5", "1,2345", "12 5", "๑๒,๕"])
+def test_separators_that_do_not_group_thousands_are_refused_with_what_to_type(text):
+    """'12,5' is 12.5 to one reader and 125 to another: never guessed."""
+    with pytest.raises(ParseError) as info:
+        parse_number(text, what="ชาย (คน)")
+    assert "จุลภาคต้องคั่นทุกสามหลัก" in info.value.message_th and "พิมพ์ตัวเลขใหม่" in info.value.message_th
 
 
 @pytest.mark.parametrize("text", ["", "สิบ", "1,2a", "1.2.3", "--5", "(5"])
