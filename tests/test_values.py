@@ -230,7 +230,7 @@ def schools(draw) -> list[tuple[School, str | None, str]]:
         lines = tuple(Line(f"รายการที่ {i + 1}", draw(st.sampled_from(["งบเงินอุดหนุน", "งบดำเนินงาน"])), a, 0, draw(st.integers(0, a))) for i, a in enumerate(draw(st.lists(st.integers(1, 500_000), min_size=1, max_size=2))))
         school = School(unit.code, unit.district_label, grades, lines)
         mistake = draw(st.sampled_from([None, *[m.key for m in MISTAKES if m.needs(school)]]))
-        maker = draw(st.sampled_from(["typed", "copied"] if mistake not in ("merged_rooms", "merged_boys") else ["typed"]))
+        maker = draw(st.sampled_from(["typed"] if mistake in ("merged_rooms", "merged_boys", "linked_count") else ["typed", "copied"]))  # a copy keeps no merges, no links
         made.append((school, mistake, maker))
     return made
 
