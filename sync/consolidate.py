@@ -38,6 +38,7 @@ from .isolation import Failure, Limits, isolated_map, warm_up
 from .ledger import Ledger, Submission, open_ledger
 from .master import MasterData, code_salt, keep_added_sheets, write_master
 from .parse import failed, parse
+from .plausible import plausibility_notices
 from .records import GSHEETS, Incoming, NewVersion
 from .registry import Unit, find_unit, load_registry
 from .seenfiles import SeenFiles
@@ -335,6 +336,7 @@ def consolidate(settings: Settings, *, sources: Iterable[Incoming] | None = None
                 sheets.feedback(report)
             data = MasterData.collect(settings, ledger, registry, notices)
             notices.extend(data.census.notices)
+            notices.extend(plausibility_notices(settings, ledger, data))
             summary = data.summary()
             fingerprint = _fingerprint(settings, data)
             master = settings.master_path()

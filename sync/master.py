@@ -175,7 +175,7 @@ class MasterData:
         issues = ledger.issues_of(s.id for s in versions)
         kept = FactsCache(settings.master_dir / ".facts.sqlite", code_salt(), (settings.fiscal_year, settings.round)).facts([(s, issues[s.id]) for s in versions])
         facts = {s.id: f for s, f in zip(versions, kept, strict=True)}
-        data = cls(settings, registry, latest, counted, issues, facts, notices=notices or [], census=read_census(settings.home, settings.fiscal_year))
+        data = cls(settings, registry, latest, counted, issues, facts, notices=[] if notices is None else notices, census=read_census(settings.home, settings.fiscal_year))
         dues = {s.code: deadline(s, settings.fiscal_year, settings.round) for s in form_sets().values() if not s.yearly}
         scope = (settings.database_url, settings.fiscal_year, settings.round, code_salt(), dt.date.today())  # today: size bands are dated
         inputs = {code: (unit, tuple((_version_key(latest.get((code, s.code))), _version_key(counted.get((code, s.code)))) for s in sets_for(unit))) for code, unit in registry.items()}

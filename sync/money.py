@@ -241,6 +241,15 @@ class RegisterState:
     names: dict[str, str]
 
 
+def allocated_by_unit(ledger: Ledger, fiscal_year: int) -> dict[str, Decimal]:
+    """What the register's entries in force allocate to each unit in the fiscal year, in baht."""
+    _, allocations, _ = register_state(live(entries(ledger, fiscal_year)))
+    given: dict[str, int] = {}
+    for allocation in allocations:
+        given[allocation.unit] = given.get(allocation.unit, 0) + allocation.amount
+    return {unit: Decimal(satang) / 100 for unit, satang in given.items()}
+
+
 def register_now(settings: Settings, ledger: Ledger, fiscal_year: int) -> RegisterState:
     """The balances and issues from the ledger's entries in force and the units' reported use."""
     history = entries(ledger, fiscal_year)

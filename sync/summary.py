@@ -126,9 +126,13 @@ def _groups(data: MasterData, *key: Any) -> list[tuple[Any, Vector]]:
 
 
 def unusual_flag(data: MasterData) -> str:
-    """The flag beside figures that include amounts a school reported as unusually high (empty when none)."""
+    """The flag beside the area's money figures when they add up amounts a school reported as
+    unusually high, or more than the allocation register gave it (empty when none)."""
     rows, units = data.unusual_amounts()
-    return f"⚠ ตัวเลขนี้รวมรายการที่สูงผิดปกติ {rows:,} รายการจาก {units:,} หน่วย ซึ่งหน่วยควรตรวจอีกครั้ง (ดูแผ่นงานปัญหาที่พบ: UNUSUAL-AMOUNT)" if rows else ""
+    over = {n.unit_code for n in data.notices if n.rule == "OVER-REGISTER"}
+    parts = [f"รายการที่สูงผิดปกติ {rows:,} รายการจาก {units:,} หน่วย (UNUSUAL-AMOUNT)"] if rows else []
+    parts += [f"หน่วยที่รายงานยอดจัดสรรเกินทะเบียนคุมการจัดสรร {len(over):,} หน่วย (OVER-REGISTER)"] if over else []
+    return f"⚠ ตัวเลขนี้รวม{' และ'.join(parts)} ซึ่งควรตรวจอีกครั้ง (ดูแผ่นงานปัญหาที่พบ)" if parts else ""
 
 
 def _area_total(data: MasterData) -> Vector:

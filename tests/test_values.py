@@ -260,3 +260,41 @@ def test_the_readme_lists_every_catalogued_mistake():
     table = readme.split("### ความผิดพลาดที่ระบบตรวจได้", 1)[1].split("\n## ", 1)[0]
     for mistake in MISTAKES:
         assert f"| {mistake.th} | {mistake.outcome_th} | {f'`{mistake.rule}`' if mistake.rule else '-'} |" in table, mistake.key
+
+
+# --- figures against what the office already knows -------------------------------------------------
+
+
+def test_pupils_far_from_last_round_and_money_beyond_the_register_are_flagged_not_dropped(area, template, tmp_path):
+    """A school that reported 40 pupils last round reports 100 now; another says it received three
+    times what the allocation register gave it: both count, both are warned, and the director's
+    page carries a flag beside the money it adds up."""
+    grown, over = CHUMPHAE[0], CHUMPHAE[1]
+    last_round = area.templates(FY - 1, 12)
+    before = type_in(area, last_round, School(grown.code, grown.district_label, (Grade("ป.1", 20, 20, 1),)), tmp_path / "before.xlsx")
+    stamp(before, WHEN - 200 * 86400)
+    (area.home / "inbox" / grown.code).mkdir(parents=True)
+    shutil.copy(before, area.home / "inbox" / grown.code / "รอบก่อน.xlsx")
+    result = CliRunner().invoke(main, ["consolidate", "--home", str(area.home), "--fy", str(FY - 1), "--round", "12"])
+    assert result.exit_code == 0, result.output
+    (area.home / "inbox" / grown.code / "รอบก่อน.xlsx").unlink()
+
+    now = [School(grown.code, grown.district_label, (Grade("ป.1", 50, 50, 2),)), School(over.code, over.district_label, (Grade("ป.2", 9, 9, 1),), (Line("ค่าสาธารณูปโภค", "งบเงินอุดหนุน", 300_000, 0, 100_000),))]
+    for school in now:
+        type_in(area, template, school, area.home / "inbox" / school.code / "แบบรายงาน.xlsx")
+    money = CliRunner().invoke(main, ["money", "--home", str(area.home), "--fy", str(FY), "--start"])
+    assert money.exit_code == 0, money.output
+    from sync.money import workbook_path
+    from tests.test_allocation_register import LETTERS, _fill
+
+    _fill(workbook_path(area.settings, FY), LETTERS, [["ศธ 04002/ว1234", "ค่าสาธารณูปโภค", over.code, 100_000]])
+    money = CliRunner().invoke(main, ["money", "--home", str(area.home), "--fy", str(FY), "--by", "somjai"])
+    assert money.exit_code == 0, money.output
+
+    _consolidate(area)
+    _agrees(area, now)
+    master = _master(area)
+    assert "UNUSUAL-PUPILS" in _rules_of(master, grown.code) and "OVER-REGISTER" in _rules_of(master, over.code)
+    with CalamineWorkbook.from_path(str(area.settings.master_path())) as book:
+        page = [str(cell) for row in book.get_sheet_by_name("สรุปผู้บริหาร").to_python() for cell in row]
+    assert any(cell.startswith("⚠") and "OVER-REGISTER" in cell for cell in page)
