@@ -24,9 +24,9 @@ from pathlib import Path
 from openpyxl import load_workbook
 
 from consolidate import generate  # bench/consolidate.py, beside this script
-from sync.consolidate import consolidate
-from sync.demo import DEMO_FY, DEMO_ROUND, build_registry
-from sync.settings import load_settings
+from sync.rounds.consolidate import consolidate
+from sync.demo.area import DEMO_FY, DEMO_ROUND, build_registry
+from sync.office.settings import load_settings
 
 CHANGED = 10
 

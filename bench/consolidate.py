@@ -36,10 +36,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the watcher of a process tree is the tests' own (tests/procwatch.py)
 
-from sync.demo import DEMO_FY, DEMO_ROUND, build_registry, plan_files, write_files  # noqa: E402
-from sync.demo_plan import plan_values  # noqa: E402
-from sync.registry import Unit, load_registry, save_registry  # noqa: E402
-from sync.settings import load_settings, write_config  # noqa: E402
+from sync.demo.area import DEMO_FY, DEMO_ROUND, build_registry, plan_files, write_files  # noqa: E402
+from sync.demo.plan import plan_values  # noqa: E402
+from sync.office.registry import Unit, load_registry, save_registry  # noqa: E402
+from sync.office.settings import load_settings, write_config  # noqa: E402
 from tests.procwatch import run_watched  # noqa: E402
 
 REAL_REGISTRY = ROOT.parent / "shared" / "data" / "khonkaen-area5-schools-2022.csv"
@@ -48,10 +48,10 @@ CHANGED = 10
 ESAPLAN_RUN = """
 import json, resource, shutil, sys, time
 start = time.perf_counter()
-from sync.isolation import warm_up
+from sync.intake.isolation import warm_up
 warm_up()  # as `esaplan consolidate` does before its imports
-from sync.consolidate import consolidate
-from sync.settings import load_settings
+from sync.rounds.consolidate import consolidate
+from sync.office.settings import load_settings
 settings = load_settings(sys.argv[1])
 first = consolidate(settings)
 t1 = time.perf_counter()
@@ -68,10 +68,10 @@ print(json.dumps({"first": t1 - start, "again": t2 - t1, "changed": t4 - t3, "ve
 
 ESAPLAN_NEW_PROCESS = """
 import json, shutil, sys, time
-from sync.isolation import warm_up
+from sync.intake.isolation import warm_up
 warm_up()  # as `esaplan consolidate` does before its imports
-from sync.consolidate import consolidate
-from sync.settings import load_settings
+from sync.rounds.consolidate import consolidate
+from sync.office.settings import load_settings
 settings = load_settings(sys.argv[1])
 shutil.copytree(sys.argv[2], settings.inbox, dirs_exist_ok=True)  # 10 other schools send a new version
 start = time.perf_counter()

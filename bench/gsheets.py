@@ -18,8 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sync.consolidate import consolidate  # noqa: E402
-from sync.gsheets.provision import provision  # noqa: E402
+from sync.rounds.consolidate import consolidate  # noqa: E402
+from sync.intake.gsheets.provision import provision  # noqa: E402
 from tests.google_standin import GoogleStandIn  # noqa: E402
 from tests.gsheets_area import make_area  # noqa: E402
 

@@ -29,7 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from consolidate import CHANGED, generate  # noqa: E402  (bench/consolidate.py, run as a script)
 
-from sync.demo import build_registry  # noqa: E402
+from sync.demo.area import build_registry  # noqa: E402
 
 ESAPLAN = str(Path(sys.executable).with_name("esaplan"))
 AREA_STATE = ("ledger.sqlite", "ledger.sqlite-wal", "ledger.sqlite-shm", "store", "master", "queue.sqlite3")

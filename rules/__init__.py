@@ -5,9 +5,9 @@ spreadsheets and the web. Every figure (rates, limits, thresholds, targets) live
 ``rules/data/*.yaml`` with the date it took effect and the regulation it comes from.
 """
 
-from .allocation import allocate
-from .check import CheckReport, check
-from .errors import (
+from rules.allocation import allocate
+from rules.check import CheckReport, check
+from rules.errors import (
     AllocationError,
     EsaplanError,
     KpiError,
@@ -16,15 +16,17 @@ from .errors import (
     RulesDataError,
     TransferError,
 )
-from .grades import grade, level_of
-from .kpi import Kpi, Status, kpi, kpi_status, kpi_value, kpis
-from .merger import MergeCandidate, merge_candidates
-from .mtef import mtef
-from .parameters import Parameters, default_parameters, fiscal_year_start, rules_version
-from .planning import SIZE_TH, project_cohort, rooms_needed, school_size
-from .subsidy import Subsidy, per_head, per_head_subsidy, rate
-from .thai import ReportingRound, baht_text, fiscal_year, parse_date, parse_number, reporting_round, round_of, thai_digits
-from .transfers import BudgetLine, TransferResult, validate_transfer, validate_transfers
+from rules.grades import grade, level_of
+from rules.kpi import Kpi, Status, kpi, kpi_status, kpi_value, kpis
+from rules.merger import MergeCandidate, merge_candidates
+from rules.money import baht_text
+from rules.mtef import mtef
+from rules.parameters import Parameters, fiscal_year_start, rules_version
+from rules.defaults import default_parameters
+from rules.planning import SIZE_TH, project_cohort, rooms_needed, school_size
+from rules.subsidy import Subsidy, per_head, per_head_subsidy, rate
+from rules.thai import ReportingRound, fiscal_year, parse_date, parse_number, reporting_round, round_of, thai_digits
+from rules.transfers import BudgetLine, TransferResult, validate_transfer, validate_transfers
 
 __all__ = [
     "AllocationError",

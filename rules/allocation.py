@@ -22,8 +22,8 @@ from decimal import Decimal, localcontext
 from fractions import Fraction
 from typing import Any
 
-from .errors import AllocationError, ParseError
-from .money import to_decimal
+from rules.errors import AllocationError, ParseError
+from rules.money import to_decimal
 
 Amount = int | Decimal
 

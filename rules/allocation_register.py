@@ -23,8 +23,8 @@ from typing import Any
 
 from pythainlp.util import thai_digit_to_arabic_digit
 
-from .errors import ParseError
-from .money import format_number
+from rules.errors import ParseError
+from rules.money import format_number
 
 SATANG_PER_BAHT = 100
 

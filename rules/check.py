@@ -16,11 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ParseError
-from .forms import COMPARE_OPERATORS, FUNCTIONS, SEVERITIES, TYPES, expression_names
-from .parameters import DATA_DIR, Parameters, Problem
-from .transfers import FEATURES, OPERATORS
-from .yamlfile import YamlFile
+from rules.errors import ParseError
+from rules.parameters import DATA_DIR, Parameters, Problem
+from rules.vocabulary import COMPARE_OPERATORS, FEATURES, FUNCTION_NAMES, OPERATORS, SEVERITIES, TYPES, expression_names
+from rules.yamlfile import YamlFile
 
 TABLE_FIELDS = ("description", "reference", "effective")
 KPI_CODE = re.compile(r"^S(\d+)\.(\d+)$")
@@ -314,7 +313,7 @@ def _check_form(file: YamlFile, params: Parameters) -> Iterator[Problem]:
         expressions += [(("checks", index, part), str(row[part])) for part in ("left", "right", "when") if row.get(part) not in (None, "")]
     for path, text in expressions:
         try:
-            unknown = [name for name in expression_names(text) if name not in keys and name not in FUNCTIONS]
+            unknown = [name for name in expression_names(text) if name not in keys and name not in FUNCTION_NAMES]
         except (ParseError, SyntaxError) as exc:
             yield Problem(file.path, file.line(*path), f"นิพจน์ '{text}' ไม่ถูกต้อง: {exc}")
             continue

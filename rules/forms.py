@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
-import operator
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,25 +25,21 @@ from typing import Any
 
 from pythainlp.util import thai_digit_to_arabic_digit
 
-from .errors import EsaplanError, ParseError
-from .grades import all_grades, grade, level_of
-from .kpi import check_report, kpis, strategies, strategy_label
-from .kpi import kpi as kpi_entry
-from .money import format_number, to_decimal
-from .parameters import default_parameters
-from .budget_sources import plan_source, plan_sources
-from .planning import rooms_needed
-from .thai import fiscal_year as fiscal_year_of
-from .thai import parse_date
-from .transfers import category_code, category_th, validate_transfers
+from rules.errors import EsaplanError, ParseError
+from rules.vocabulary import ARITH, AST_COMPARE, COMPARE_OPERATORS, compile_expression, expression_names
+from rules.grades import all_grades, grade, level_of
+from rules.kpi import check_report, kpis, strategies, strategy_label
+from rules.kpi import kpi as kpi_entry
+from rules.money import format_number, to_decimal
+from rules.defaults import default_parameters
+from rules.budget_sources import plan_source, plan_sources
+from rules.planning import rooms_needed
+from rules.thai import fiscal_year as fiscal_year_of
+from rules.thai import parse_date
+from rules.transfers import category_code, category_th, validate_transfers
 
-TYPES = {"text", "count", "money", "number", "grade", "category", "kpi", "kpis", "strategy", "source", "yesno", "choice", "date"}
-SEVERITIES = ("error", "warning", "info")
 FORMULA_PREFIXES = ("=", "+", "-", "@")
 HEADER_SCAN_ROWS = 15
-COMPARE_OPERATORS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq, "!=": operator.ne}
-_AST_COMPARE = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!="}
-_ARITH: dict[type, Callable[[Any, Any], Any]] = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv}
 
 
 @dataclass(frozen=True)
@@ -251,30 +246,6 @@ def _rooms_needed(pupils: Any, grade_code: Any) -> Decimal:
 FUNCTIONS: dict[str, Callable[..., Any]] = {"max_per_room": _max_per_room, "rooms_needed": _rooms_needed}
 
 
-@cache
-def compile_expression(text: str) -> ast.Expression:
-    """Parse an expression, allowing only arithmetic, comparisons, names and the rule functions."""
-    tree = ast.parse(text, mode="eval")
-    for node in ast.walk(tree):
-        allowed = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.USub, ast.Constant, ast.Name, ast.Load, ast.Call, ast.Compare, *_ARITH, *_AST_COMPARE)
-        if not isinstance(node, allowed):
-            raise ParseError(f"นิพจน์ '{text}' ใช้ {type(node).__name__} ไม่ได้", f"expression {text!r} may not use {type(node).__name__}", value=text)
-        if isinstance(node, ast.Call) and not (isinstance(node.func, ast.Name) and node.func.id in FUNCTIONS):
-            raise ParseError(f"นิพจน์ '{text}' เรียกฟังก์ชันที่ไม่รู้จัก", f"expression {text!r} calls an unknown function", value=text)
-        if isinstance(node, ast.Constant) and not isinstance(node.value, (int, float)):
-            raise ParseError(f"นิพจน์ '{text}' มีค่าคงที่ที่ไม่ใช่ตัวเลข", f"expression {text!r} has a non-numeric constant", value=text)
-    return tree
-
-
-def expression_names(text: str) -> list[str]:
-    """Column keys an expression reads, in order of appearance (functions excluded)."""
-    names: list[str] = []
-    for node in ast.walk(compile_expression(text)):
-        if isinstance(node, ast.Name) and node.id not in FUNCTIONS and node.id not in names:
-            names.append(node.id)
-    return names
-
-
 class _Missing(Exception):
     """A referenced value is blank: the check does not apply to this row."""
 
@@ -295,12 +266,12 @@ def _eval(node: ast.AST, row: Mapping[str, Any]) -> Any:
     if isinstance(node, ast.UnaryOp):
         return -_eval(node.operand, row)
     if isinstance(node, ast.BinOp):
-        return _ARITH[type(node.op)](_eval(node.left, row), _eval(node.right, row))
+        return ARITH[type(node.op)](_eval(node.left, row), _eval(node.right, row))
     if isinstance(node, ast.Compare):
         left = _eval(node.left, row)
         for op, right_node in zip(node.ops, node.comparators, strict=True):
             right = _eval(right_node, row)
-            if not COMPARE_OPERATORS[_AST_COMPARE[type(op)]](left, right):
+            if not COMPARE_OPERATORS[AST_COMPARE[type(op)]](left, right):
                 return False
             left = right
         return True

@@ -15,9 +15,9 @@ from typing import Any
 
 from pythainlp.util import thai_digit_to_arabic_digit
 
-from .errors import ParseError
-from .money import whole_count
-from .parameters import default_parameters
+from rules.errors import ParseError
+from rules.money import whole_count
+from rules.defaults import default_parameters
 
 
 @dataclass(frozen=True)

@@ -23,11 +23,11 @@ from typing import Any, NamedTuple
 
 from pythainlp.util import thai_digit_to_arabic_digit
 
-from .errors import KpiError, ParseError
-from .money import format_number, to_decimal
-from .parameters import default_parameters
-from .thai import fiscal_year as fiscal_year_of
-from .thai import reporting_rounds
+from rules.errors import KpiError, ParseError
+from rules.money import format_number, to_decimal
+from rules.defaults import default_parameters
+from rules.thai import fiscal_year as fiscal_year_of
+from rules.thai import reporting_rounds
 
 
 class Status(StrEnum):
@@ -304,7 +304,7 @@ class KpiResult:
 class Reported(NamedTuple):
     """What the schools' valid reports of one indicator add up to: how many, and the sums of their
     numerators and denominators (a report without a denominator adds 0). Sums, not the reports, so
-    an area's can be kept and a changed school's difference added (:mod:`sync.tally`)."""
+    an area's can be kept and a changed school's difference added (:mod:`sync.master.tally`)."""
 
     count: int = 0
     numerator: Decimal = Decimal(0)

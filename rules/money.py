@@ -11,8 +11,10 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from .errors import ParseError
-from .thai import parse_number
+from rules.errors import ParseError
+from pythainlp.util import num_to_thaiword
+
+from rules.thai import parse_number
 
 BAHT = Decimal("1")
 SATANG = Decimal("0.01")
@@ -84,3 +86,21 @@ def format_number(value: Any) -> str:
         value = value.normalize()
         return f"{value:,}" if value.as_tuple().exponent < -2 else f"{value:,.2f}".removesuffix(".00")  # type: ignore[operator]
     return str(value)
+
+
+def baht_text(amount: Any) -> str:
+    """Thai words for an amount of baht as official letters write it (บาทถ้วน, สตางค์).
+
+    A final 1 after any higher digit reads เอ็ด: 101 หนึ่งร้อยเอ็ด, 1,001 หนึ่งพันเอ็ด, 1,000,001
+    หนึ่งล้านเอ็ด (Royal Institute, อ่านอย่างไร และเขียนอย่างไร, 16th printing 2546, p. 67). The words
+    of each whole number come from PyThaiNLP's ``num_to_thaiword``, which follows that rule; PyThaiNLP's
+    own ``bahttext`` is not used because it takes a float and formats it, which rounds binary
+    fractions (0.125 baht) the wrong way. The amount is rounded half up to the satang first, and an
+    amount under one baht is said in satang alone (ห้าสิบสตางค์), as Excel's BAHTTEXT does.
+    """
+    value = to_decimal(amount, "จำนวนเงิน")
+    satang_total = int(abs(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) * 100)
+    baht, satang = divmod(satang_total, 100)
+    text = num_to_thaiword(baht) + "บาท" if baht or not satang else ""
+    text += num_to_thaiword(satang) + "สตางค์" if satang else "ถ้วน"
+    return ("ลบ" if value < 0 else "") + text

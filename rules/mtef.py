@@ -18,9 +18,9 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
 from typing import Any
 
-from .errors import ParseError
-from .money import BAHT, to_decimal
-from .trend import linear_trend
+from rules.errors import ParseError
+from rules.money import BAHT, to_decimal
+from rules.trend import linear_trend
 
 METHODS = ("linear", "growth", "average")
 

@@ -28,8 +28,8 @@ from typing import Any
 
 import yaml
 
-from .errors import ParameterNotSet, RulesDataError
-from .yamlfile import YamlFile, load_yaml
+from rules.errors import ParameterNotSet, RulesDataError
+from rules.yamlfile import YamlFile, load_yaml
 
 #: The rules data every surface answers from: the package's own, or the office's copy named by
 #: ESAPLAN_RULES_DATA (rates the office fills in there survive an upgrade of the package, and the
@@ -222,17 +222,6 @@ def rules_version() -> str:
     for path in sorted(DATA_DIR.rglob("*.yaml")):
         digest.update(path.relative_to(DATA_DIR).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
-
-
-@cache
-def default_parameters() -> Parameters:
-    """The package's own rules data, loaded once per process and refused if broken."""
-    params = Parameters(DATA_DIR)
-    from .check import table_problems  # check imports this module
-
-    params.problems.extend(table_problems(params))
-    params.raise_for_problems()
-    return params
 
 
 def _build_parameter(name: str, file: YamlFile) -> Parameter:

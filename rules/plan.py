@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from .budget_sources import plan_source, plan_sources
-from .forms import Problem, cell_name
-from .kpi import kpis, plan_period, strategies
-from .money import format_number
+from rules.budget_sources import plan_source, plan_sources
+from rules.forms import Problem, cell_name
+from rules.kpi import kpis, plan_period, strategies
+from rules.money import format_number
 
 QUARTERS = (1, 2, 3, 4)
 QUARTER_MONTHS_TH = {1: "ต.ค.-ธ.ค.", 2: "ม.ค.-มี.ค.", 3: "เม.ย.-มิ.ย.", 4: "ก.ค.-ก.ย."}

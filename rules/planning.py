@@ -16,11 +16,12 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from .errors import ParseError
-from .grades import all_grades, counts_by_grade, level_of
-from .money import round_count, to_decimal, whole_count
-from .parameters import Parameters, default_parameters
-from .trend import linear_trend
+from rules.errors import ParseError
+from rules.grades import all_grades, counts_by_grade, level_of
+from rules.money import round_count, to_decimal, whole_count
+from rules.parameters import Parameters
+from rules.defaults import default_parameters
+from rules.trend import linear_trend
 
 SIZE_TH = {"small": "ขนาดเล็ก", "medium": "ขนาดกลาง", "large": "ขนาดใหญ่", "extra-large": "ขนาดใหญ่พิเศษ"}  # the bands' names in OBEC's words
 

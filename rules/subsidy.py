@@ -15,12 +15,13 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
-from .errors import ParameterNotSet, ParseError
-from .grades import counts_by_grade, grade, is_level, level_of
-from .money import whole_count
-from .parameters import DatedValue, Parameters, default_parameters
-from .planning import school_size
-from .thai import fiscal_year as fiscal_year_of
+from rules.errors import ParameterNotSet, ParseError
+from rules.grades import counts_by_grade, grade, is_level, level_of
+from rules.money import whole_count
+from rules.parameters import DatedValue, Parameters
+from rules.defaults import default_parameters
+from rules.planning import school_size
+from rules.thai import fiscal_year as fiscal_year_of
 
 
 def _fiscal_year(value: int | None) -> int:

@@ -11,14 +11,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from pythainlp.util import arabic_digit_to_thai_digit, num_to_thaiword, thai_digit_to_arabic_digit, thai_strftime
+from pythainlp.util import arabic_digit_to_thai_digit, thai_digit_to_arabic_digit, thai_strftime
 from pythainlp.util.date import thai_abbr_months, thai_full_months
 
-from .errors import ParameterNotSet, ParseError
-from .parameters import _fy_of, default_parameters
+from rules.errors import ParameterNotSet, ParseError
+from rules.parameters import _fy_of
+from rules.defaults import default_parameters
 
 BE_OFFSET = 543  # Buddhist Era = Common Era + 543: calendar arithmetic, not a rule figure
 BANGKOK = dt.timezone(dt.timedelta(hours=7), "Asia/Bangkok")
@@ -228,23 +229,3 @@ def round_of(date: Any) -> ReportingRound:
     day = parse_date(date)
     rounds = reporting_rounds(fiscal_year(day))
     return next(r for r in rounds if day <= r.ends)
-
-
-def baht_text(amount: Any) -> str:
-    """Thai words for an amount of baht as official letters write it (บาทถ้วน, สตางค์).
-
-    A final 1 after any higher digit reads เอ็ด: 101 หนึ่งร้อยเอ็ด, 1,001 หนึ่งพันเอ็ด, 1,000,001
-    หนึ่งล้านเอ็ด (Royal Institute, อ่านอย่างไร และเขียนอย่างไร, 16th printing 2546, p. 67). The words
-    of each whole number come from PyThaiNLP's ``num_to_thaiword``, which follows that rule; PyThaiNLP's
-    own ``bahttext`` is not used because it takes a float and formats it, which rounds binary
-    fractions (0.125 baht) the wrong way. The amount is rounded half up to the satang first, and an
-    amount under one baht is said in satang alone (ห้าสิบสตางค์), as Excel's BAHTTEXT does.
-    """
-    from .money import to_decimal  # money reads text with parse_number from this module
-
-    value = to_decimal(amount, "จำนวนเงิน")
-    satang_total = int(abs(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) * 100)
-    baht, satang = divmod(satang_total, 100)
-    text = num_to_thaiword(baht) + "บาท" if baht or not satang else ""
-    text += num_to_thaiword(satang) + "สตางค์" if satang else "ถ้วน"
-    return ("ลบ" if value < 0 else "") + text

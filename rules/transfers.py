@@ -20,38 +20,13 @@ from typing import Any
 
 from pythainlp.util import thai_digit_to_arabic_digit
 
-from .errors import ParseError, TransferError
-from .money import to_decimal
-from .parameters import Parameters, default_parameters
-from .thai import parse_date
+from rules.errors import ParseError, TransferError
+from rules.money import to_decimal
+from rules.vocabulary import OPERATORS
+from rules.parameters import Parameters
+from rules.defaults import default_parameters
+from rules.thai import parse_date
 
-FEATURES = frozenset(
-    {
-        "same_unit",
-        "same_receiving_unit",
-        "same_plan",
-        "same_project",
-        "same_category",
-        "same_item",
-        "new_plan_or_project",
-        "target_new_item",
-        "leftover",
-        "over_balance",
-        "kind",
-        "source_category",
-        "target_category",
-        "target_item_class",
-        "amount",
-        "unit_price",
-        "allocated",
-    }
-)
-OPERATORS = {
-    "gt": lambda a, b: a > b,
-    "gte": lambda a, b: a >= b,
-    "lt": lambda a, b: a < b,
-    "lte": lambda a, b: a <= b,
-}
 LINE_FIELDS = ("unit", "plan", "project", "category", "item")
 
 

@@ -73,8 +73,8 @@ def demo_ledger(request: pytest.FixtureRequest, demo_copy: Path) -> Path:
     """The demo copy with its ledger on each kind of database in turn: as made (SQLite), then moved
     to an empty PostgreSQL database the way an office moves it (``esaplan ledger move``)."""
     if request.param == "postgresql":
-        from sync.ledger_move import move_ledger
-        from sync.settings import load_settings
+        from sync.ledger.move import move_ledger
+        from sync.office.settings import load_settings
 
         move_ledger(load_settings(demo_copy), request.getfixturevalue("fresh_database"))
     return demo_copy
@@ -83,7 +83,7 @@ def demo_ledger(request: pytest.FixtureRequest, demo_copy: Path) -> Path:
 @contextmanager
 def serve(settings, token: str = "test-token"):
     """The real Flask app for ``settings`` on a loopback port, in a thread; yields its base URL."""
-    from sync.web import create_app
+    from sync.service.web import create_app
 
     with serve_wsgi(create_app(settings, api_token=token)) as base:
         yield base
@@ -140,7 +140,7 @@ def serve_command(home: Path, *options: str, env: dict[str, str] | None = None):
 @pytest.fixture
 def live_server(tmp_path: Path):
     """The service of an empty installation on loopback; yields (base URL, token, settings)."""
-    from sync.settings import load_settings
+    from sync.office.settings import load_settings
 
     settings = load_settings(tmp_path / "home")
     with serve(settings) as base:
@@ -267,6 +267,6 @@ def new_database(server_url: str) -> str:
 def fresh_database(postgres: PostgresServer) -> Iterator[str]:
     """An empty database of its own on the session's PostgreSQL."""
     yield new_database(postgres.url)
-    from sync.ledger import close_ledgers
+    from sync.ledger.store import close_ledgers
 
     close_ledgers()

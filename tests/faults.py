@@ -7,7 +7,7 @@ import os
 import time
 from typing import Any
 
-from sync.parse import parse
+from sync.intake.parse import parse
 
 
 def parse_with_a_bug(settings: Any, registry: Any, item: Any) -> Any:

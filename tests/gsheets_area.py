@@ -10,10 +10,10 @@ from typing import Any
 from openpyxl import load_workbook
 
 from rules.forms import form_sets
-from sync.demo import build_registry, school_values
-from sync.registry import Unit, load_registry, save_registry
-from sync.settings import Settings, load_settings, write_config
-from sync.templates import write_template
+from sync.demo.area import build_registry, school_values
+from sync.office.registry import Unit, load_registry, save_registry
+from sync.office.settings import Settings, load_settings, write_config
+from sync.intake.templates import write_template
 from tests.google_standin import GoogleStandIn, formatted, service_account_key
 
 FY, ROUND = 2569, 12

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from sync.cli import main
-from sync.settings import Settings, load_settings
+from sync.office.settings import Settings, load_settings
 from tests.conftest import SHARED_DATA
 
 REGISTRY = SHARED_DATA / "khonkaen-area5-schools-2022.csv"

@@ -12,7 +12,7 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-from sync.sheetscan import sheet_parts
+from sync.intake.sheetscan import sheet_parts
 
 ENROLMENT = "ข้อมูลนักเรียน"
 BUDGET = "การใช้งบประมาณ"

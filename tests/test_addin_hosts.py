@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from addin import FORMULAS
-from sync.web import create_app
+from sync.service.web import create_app
 from tests.conftest import npm_package
 
 OFFICE_JS_VERSION = "1.1.110"
@@ -131,7 +131,7 @@ def test_xlwings_lite_reaches_the_api_from_its_own_site_and_no_other_does(chromi
 
 
 def test_the_preflight_needs_no_token_and_names_only_configured_sites(tmp_path):
-    from sync.settings import load_settings
+    from sync.office.settings import load_settings
 
     client = create_app(load_settings(tmp_path / "home"), api_token="t").test_client()
     asked = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type,x-esaplan-token"}

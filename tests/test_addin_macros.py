@@ -8,7 +8,7 @@ import pytest
 
 import addin.xlwings_udfs as desktop
 from addin.macros import allocation_register, validate_grid
-from sync.settings import load_settings
+from sync.office.settings import load_settings
 from tests.conftest import serve
 from tests.fake_xlwings import Book, Sheet, lite_namespace
 
@@ -76,7 +76,7 @@ def test_desktop_consolidate_now_calls_the_service_and_shows_the_summary(monkeyp
 
 
 def test_desktop_consolidate_now_follows_a_long_run_to_its_summary(monkeypatch, alerts, demo_copy):
-    monkeypatch.setattr("sync.web.api.WAIT_S", 0.0)  # the service answers at once with the job, as after 50 s of a long run
+    monkeypatch.setattr("sync.service.web.api.WAIT_S", 0.0)  # the service answers at once with the job, as after 50 s of a long run
     monkeypatch.setattr(desktop, "POLL_S", 0.1)
     with serve(load_settings(demo_copy), "tok") as base:
         monkeypatch.setenv("ESAPLAN_URL", base)
@@ -96,7 +96,7 @@ def test_desktop_consolidate_now_says_why_it_failed(monkeypatch, alerts, demo_co
 
 
 def test_lite_consolidate_now_follows_a_long_run_to_its_summary(monkeypatch, demo_copy):
-    monkeypatch.setattr("sync.web.api.WAIT_S", 0.0)
+    monkeypatch.setattr("sync.service.web.api.WAIT_S", 0.0)
     with serve(load_settings(demo_copy), "tok") as base:
         book = Book([Sheet("แผ่น1", [[1]])])
         lite = lite_namespace(base, "tok")

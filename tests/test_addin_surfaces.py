@@ -23,7 +23,7 @@ from addin import FORMULAS, Formula, Param, call
 from addin.appsscript import apps_script
 from addin.lite import lite_main
 from addin.officejs import functions_js, functions_metadata, manifest_xml
-from sync.web import create_app
+from sync.service.web import create_app
 from tests.fake_xlwings import lite_namespace
 
 NODE = shutil.which("node")
@@ -43,7 +43,7 @@ needs_node = pytest.mark.needs_node
 
 @pytest.fixture
 def client(tmp_path):
-    from sync.settings import load_settings
+    from sync.office.settings import load_settings
 
     return create_app(load_settings(tmp_path / "home"), api_token="t").test_client()
 
@@ -267,7 +267,7 @@ def test_served_files_and_macro_endpoints(client, tmp_path):
 
 
 def test_consolidate_now_through_the_api(demo_copy):
-    from sync.settings import load_settings
+    from sync.office.settings import load_settings
 
     client = create_app(load_settings(demo_copy), api_token="t").test_client()
     response = client.post("/api/consolidate", headers={"X-Esaplan-Token": "t"})
@@ -386,10 +386,10 @@ def test_esaplan_serve_runs_the_service_under_waitress(tmp_path):
 @needs_node
 def test_consolidate_now_follows_a_long_run_to_its_summary_in_office_js_and_apps_script(monkeypatch, demo_copy, tmp_path):
     """A run longer than the service's 50-second answer: made so here by a wait of 0 s."""
-    from sync.settings import load_settings
+    from sync.office.settings import load_settings
     from tests.conftest import serve
 
-    monkeypatch.setattr("sync.web.api.WAIT_S", 0.0)
+    monkeypatch.setattr("sync.service.web.api.WAIT_S", 0.0)
     (tmp_path / "Code.js").write_text(apps_script(), encoding="utf-8")
     (tmp_path / "gas.js").write_text(NODE_APPS_SCRIPT_CONSOLIDATE, encoding="utf-8")
     (tmp_path / "pane.js").write_text(NODE_TASKPANE, encoding="utf-8")

@@ -20,11 +20,11 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from rules.allocation_register import Allocation, Letter, Transfer, balances, to_satang
-from rules.thai import baht_text
+from rules.money import baht_text
 from sync.cli import main
-from sync.ledger import open_ledger
-from sync.money import entries, live, workbook_path
-from sync.settings import load_settings
+from sync.ledger.store import open_ledger
+from sync.registers.money import entries, live, workbook_path
+from sync.office.settings import load_settings
 from tests.libreoffice import page_png, pdf_pages, soffice
 
 OUT = Path(__file__).resolve().parent.parent / "test-output" / "documents"

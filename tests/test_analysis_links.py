@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from sync.consolidate import consolidate
-from sync.settings import load_settings
+from sync.rounds.consolidate import consolidate
+from sync.office.settings import load_settings
 from tests.libreoffice import soffice
 from tests.test_consolidate import _resubmit
 

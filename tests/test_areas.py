@@ -14,8 +14,8 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from sync.cli import main
-from sync.registry import load_registry
-from sync.settings import load_settings
+from sync.office.registry import load_registry
+from sync.office.settings import load_settings
 
 
 def _rows(path: Path, sheet: str) -> list[tuple]:

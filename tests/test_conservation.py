@@ -24,13 +24,13 @@ from openpyxl.cell.cell import MergedCell
 from sqlalchemy import select
 
 from rules.forms import form_sets
-from sync.consolidate import consolidate
-from sync.demo import school_values
-from sync.ledger import loads, open_ledger
-from sync.registry import load_registry
-from sync.schema import issues, submissions
-from sync.settings import load_settings
-from sync.templates import write_template
+from sync.rounds.consolidate import consolidate
+from sync.demo.area import school_values
+from sync.ledger.store import loads, open_ledger
+from sync.office.registry import load_registry
+from sync.ledger.schema import issues, submissions
+from sync.office.settings import load_settings
+from sync.intake.templates import write_template
 from tests.hand_area import real_registry
 
 FY, ROUND = 2570, 6
@@ -140,7 +140,7 @@ def _recomputed(database_url: str) -> dict[str, Decimal]:
 @given(sent=st.lists(FILES, min_size=SCHOOLS, max_size=SCHOOLS), resent=st.lists(st.one_of(st.none(), st.lists(MUTATION, max_size=3)), min_size=SCHOOLS, max_size=SCHOOLS), orphan=st.booleans(), duplicate=st.booleans())
 def test_every_file_is_accounted_for_and_every_total_is_the_ledgers(sent, resent, orphan, duplicate):
     """Then some schools send one more file and the same process runs again: it adds only their
-    difference to the sums it kept (sync.tally), and the totals are the ledger's again."""
+    difference to the sums it kept (sync.master.tally), and the totals are the ledger's again."""
     base, books = _base()
     codes = sorted(books)
     home = Path(tempfile.mkdtemp(prefix="esaplan-run-"))

@@ -20,19 +20,24 @@ from sqlalchemy import func, select
 import rules.parameters
 from rules.forms import form_sets
 from rules.parameters import DATA_DIR
-from sync import master as master_module
-from sync import tablerows, unitfacts
-from sync.cachefile import Warm
+from sync.master import data as master_module
+from sync.master import writer as writer_module
+from sync.master import tablerows, unitfacts
+from sync.files.cachefile import Warm
 from sync.cli import main
-from sync.consolidate import ConsolidationBusy, Incoming, consolidate, ingest
-from sync.ledger import open_ledger, submissions
-from sync.master import STATUS_FILL, MasterData
-from sync.registry import load_registry
-from sync.settings import BANGKOK, load_settings
-from sync.sheetplan import DATE_TIME_FORMAT, emit
-from sync.status import STATUS_TH, deadline, form_status
-from sync.summary import executive_plan, kpi_plan, summary_plan
-from sync.templates import write_template
+from sync.intake.keep import ingest
+from sync.ledger.lock import ConsolidationBusy
+from sync.ledger.records import Incoming
+from sync.rounds.consolidate import consolidate
+from sync.ledger.store import open_ledger, submissions
+from sync.master.data import MasterData
+from sync.master.writer import STATUS_FILL
+from sync.office.registry import load_registry
+from sync.office.settings import BANGKOK, load_settings
+from sync.master.sheetplan import DATE_TIME_FORMAT, emit
+from sync.ledger.status import STATUS_TH, deadline, form_status
+from sync.master.summary import executive_plan, kpi_plan, summary_plan
+from sync.intake.templates import write_template
 
 MANAGED = ["สรุปผู้บริหาร", "สรุป", "สรุปตัวชี้วัด", "แผนภูมิ", "สถานะการส่ง", "ปัญหาที่พบ", "ข้อมูลนักเรียน", "แผนชั้นเรียน", "การใช้งบประมาณ", "ตัวชี้วัด", "คำของบประมาณ", "คำขอโอนงบประมาณ", "ความก้าวหน้าโครงการ"]
 
@@ -280,7 +285,7 @@ def test_the_master_is_cell_for_cell_what_openpyxl_alone_writes(demo_copy):
 
 def test_a_master_made_from_kept_views_is_the_one_a_new_process_makes(demo_copy, monkeypatch):
     """A long-lived process keeps each unit's view and the area's sums and adds only the changed
-    units' difference (sync.tally). After one school resends a corrected file, another one with a
+    units' difference (sync.master.tally). After one school resends a corrected file, another one with a
     mistake, a third moves district in the registry and a fourth leaves it, every sheet of its
     master is cell for cell the one a new process writes with nothing kept (memory, caches, master)."""
     settings = load_settings(demo_copy)
@@ -326,7 +331,7 @@ def _same_as_openpyxl(settings) -> None:
     reference.remove(reference.active)
     forms = master_module.round_forms()
     for form in forms:
-        plan = master_module._form_plan(form, data)
+        plan = writer_module._form_plan(form, data)
         assert plan.units is not None
         plan.rows += [row for source in plan.units.sources for row in plan.units.make(source)]  # every cell through openpyxl
         plan.units = None
@@ -403,7 +408,7 @@ def test_a_failed_run_leaves_the_master_untouched(demo_copy, monkeypatch):
     def crash(*args, **kwargs):
         raise OSError("disk full while writing")
 
-    monkeypatch.setattr(master_module, "_issues_plan", crash)
+    monkeypatch.setattr(writer_module, "_issues_plan", crash)
     _resubmit(demo_copy, 41)
     with pytest.raises(OSError, match="disk full"):
         consolidate(settings)
@@ -417,7 +422,7 @@ def test_an_interruption_before_the_rename_leaves_the_master_untouched(demo_copy
     settings = load_settings(demo_copy)
     before = settings.master_path().read_bytes()
 
-    real_replace = master_module.os.replace
+    real_replace = writer_module.os.replace
 
     def interrupted(source, target):
         if Path(target) == settings.master_path():
@@ -426,7 +431,7 @@ def test_an_interruption_before_the_rename_leaves_the_master_untouched(demo_copy
         real_replace(source, target)
 
     _resubmit(demo_copy, 51)
-    monkeypatch.setattr(master_module.os, "replace", interrupted)
+    monkeypatch.setattr(writer_module.os, "replace", interrupted)
     with pytest.raises(KeyboardInterrupt):
         consolidate(settings)
     assert settings.master_path().read_bytes() == before

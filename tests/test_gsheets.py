@@ -13,12 +13,12 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from sync.cli import main
-from sync.consolidate import consolidate
-from sync.gsheets.client import RateWindow
-from sync.gsheets.feedback import FEEDBACK_TAB
-from sync.gsheets.provision import provision
-from sync.ledger import open_ledger
-from sync.master import ISSUES
+from sync.rounds.consolidate import consolidate
+from sync.intake.gsheets.client import RateWindow
+from sync.intake.gsheets.feedback import FEEDBACK_TAB
+from sync.intake.gsheets.provision import provision
+from sync.ledger.store import open_ledger
+from sync.master.writer import ISSUES
 from tests.google_standin import ACCOUNT, GoogleStandIn
 from tests.gsheets_area import FOLDER, make_area
 

@@ -12,11 +12,11 @@ from openpyxl import load_workbook
 from rules import ParseError
 from rules.forms import form_sets, forms, read_sheet
 from sync.cli import main
-from sync.emis import read_emis_enrolment
-from sync.reader import read_workbook
-from sync.registry import Unit, load_registry, save_registry
-from sync.safety import check_file
-from sync.templates import write_template
+from sync.office.emis import read_emis_enrolment
+from sync.intake.reader import read_workbook
+from sync.office.registry import Unit, load_registry, save_registry
+from sync.intake.safety import check_file
+from sync.intake.templates import write_template
 from tests.libreoffice import recalculated_rows
 
 MB = 1024 * 1024

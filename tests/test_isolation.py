@@ -24,10 +24,10 @@ import requests
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
-from sync.accounts import UploadLinks
-from sync.isolation import Failure, Limits, isolated_map
-from sync.ledger import open_ledger
-from sync.records import NewVersion
+from sync.service.accounts import UploadLinks
+from sync.intake.isolation import Failure, Limits, isolated_map
+from sync.ledger.store import open_ledger
+from sync.ledger.records import NewVersion
 from tests import hostile
 from tests.conftest import serve_command
 from tests.faults import misbehave

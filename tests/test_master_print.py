@@ -17,8 +17,8 @@ import pytest
 from openpyxl import load_workbook
 
 from rules.forms import form_sets
-from sync.settings import load_settings
-from sync.templates import write_template
+from sync.office.settings import load_settings
+from sync.intake.templates import write_template
 from tests.libreoffice import page_png, pdf_pages, to_pdf
 
 OUTPUT = Path(__file__).resolve().parents[1] / "test-output" / "master"

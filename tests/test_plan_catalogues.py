@@ -22,8 +22,8 @@ from rules.check import table_problems
 from rules.forms import form_sets, forms, read_sheet
 from rules.parameters import DATA_DIR, Parameters
 from rules.plan import Register, area_issues
-from sync.reader import read_workbook
-from sync.templates import LISTS_SHEET, write_template
+from sync.intake.reader import read_workbook
+from sync.intake.templates import LISTS_SHEET, write_template
 
 NEW_STRATEGY = "พัฒนาการศึกษาสู่ความยั่งยืน"
 kpi_module = importlib.import_module("rules.kpi")  # the package exports a function of the same name

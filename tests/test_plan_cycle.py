@@ -24,12 +24,13 @@ from rules.budget_sources import plan_sources
 from rules.forms import forms
 from rules.money import format_number
 from rules.plan import group_plan
-from rules.thai import baht_text, thai_digits
+from rules.money import baht_text
+from rules.thai import thai_digits
 from sync.cli import main
-from sync.documents import write_plan, write_progress
-from sync.emenscr import FIELDS, write_emenscr
-from sync.plan import consolidate_plan, load_register, register_path
-from sync.settings import load_settings
+from sync.documents.reports import write_plan, write_progress
+from sync.documents.emenscr import FIELDS, write_emenscr
+from sync.registers.plan import consolidate_plan, load_register, register_path
+from sync.office.settings import load_settings
 from tests.libreoffice import page_png, pdf_pages, soffice
 
 OUT = Path(__file__).resolve().parent.parent / "test-output" / "documents"

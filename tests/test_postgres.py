@@ -18,13 +18,13 @@ from openpyxl import load_workbook
 from sqlalchemy import func, inspect, select
 
 from sync.cli import main
-from sync.consolidate import consolidate
-from sync.jobs import STALE_S, Jobs
-from sync.ledger import SCHEMA_HEAD, open_ledger
-from sync.schema import jobs as jobs_table
-from sync.schema import metadata, submissions
-from sync.settings import load_settings
-from sync.web import create_app
+from sync.rounds.consolidate import consolidate
+from sync.service.jobs import STALE_S, Jobs
+from sync.ledger.store import SCHEMA_HEAD, open_ledger
+from sync.ledger.schema import jobs as jobs_table
+from sync.ledger.schema import metadata, submissions
+from sync.office.settings import load_settings
+from sync.service.web import create_app
 from tests.conftest import new_database
 
 PER_FORM = ("ข้อมูลนักเรียน", "การใช้งบประมาณ", "ตัวชี้วัด", "สถานะการส่ง")
@@ -128,7 +128,7 @@ def test_jobs_on_postgresql_are_claimed_once_and_a_silent_one_is_put_back(tmp_pa
 
 
 def test_staff_log_in_against_a_postgresql_ledger(tmp_path, fresh_database):
-    from sync.accounts import Users
+    from sync.service.accounts import Users
 
     settings = load_settings(tmp_path / "home", database_url=fresh_database)
     app = create_app(settings, api_token="t", worker=False)
@@ -195,8 +195,8 @@ def test_an_office_moves_its_ledger_to_postgresql_and_goes_on_where_it_was(demo_
 def test_a_ledger_is_not_moved_while_a_consolidation_runs(demo_copy, tmp_path):
     from filelock import FileLock
 
-    from sync.consolidate import ConsolidationBusy
-    from sync.ledger_move import move_ledger
+    from sync.ledger.lock import ConsolidationBusy
+    from sync.ledger.move import move_ledger
 
     settings = load_settings(demo_copy)
     target = f"sqlite:///{tmp_path / 'new.sqlite'}"
@@ -210,7 +210,7 @@ def test_a_ledger_is_not_moved_while_a_consolidation_runs(demo_copy, tmp_path):
 def test_a_failed_move_leaves_the_target_empty_and_the_setting_unchanged(demo_copy, tmp_path, kind, request, monkeypatch):
     """A row that cannot be inserted half way (a constraint the target has): the target keeps
     nothing, and esaplan.toml still names the old ledger."""
-    import sync.ledger_move as ledger_move
+    import sync.ledger.move as ledger_move
 
     target = request.getfixturevalue("fresh_database") if kind == "postgresql" else f"sqlite:///{tmp_path / 'new.sqlite'}"
     config = (demo_copy / "esaplan.toml").read_text(encoding="utf-8")
@@ -255,7 +255,7 @@ def test_a_database_esaplan_cannot_reach_or_drive_is_one_thai_line(demo_copy, po
 def test_the_new_database_is_named_in_esaplan_toml_and_nothing_else_there_changes(tmp_path):
     import tomllib
 
-    from sync.ledger_move import point_at
+    from sync.ledger.move import point_at
 
     config = '# esaplan settings\nfiscal_year = 2570  # ปีงบประมาณ\nqueue_url = "redis://10.0.0.5:6379/0"\n\n[google]\nfolder_id = "abc"\n'
     (tmp_path / "esaplan.toml").write_text(config, encoding="utf-8")
@@ -271,7 +271,7 @@ def test_the_new_database_is_named_in_esaplan_toml_and_nothing_else_there_change
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
 def test_a_new_ledger_made_from_the_tables_is_the_one_the_migrations_make(kind, tmp_path, request):
-    """A new, empty database gets the newest tables at once from sync.schema and the stamp, without
+    """A new, empty database gets the newest tables at once from sync.ledger.schema and the stamp, without
     loading Alembic (a tenth of a second of every new installation's first run, and of each test's):
     the same tables, columns, keys, indexes (partial ones included) and stamp as running every
     migration from nothing, on both kinds of database."""

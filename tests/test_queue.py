@@ -24,10 +24,10 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from sync.jobs import STALE_S, Jobs
-from sync.ledger import open_ledger
-from sync.registry import load_registry
-from sync.settings import load_settings
+from sync.service.jobs import STALE_S, Jobs
+from sync.ledger.store import open_ledger
+from sync.office.registry import load_registry
+from sync.office.settings import load_settings
 from tests.procwatch import descendants
 
 
@@ -201,8 +201,8 @@ def test_a_full_disk_under_the_master_fails_the_job_in_thai_and_loses_nothing(de
         pytest.skip("mounting a tmpfs needs root")
     from sqlalchemy import func, select
 
-    from sync.schema import submissions
-    from sync.web import create_app
+    from sync.ledger.schema import submissions
+    from sync.service.web import create_app
 
     master_dir = demo_copy / "master"
     kept = tmp_path / "master-before"
@@ -240,7 +240,7 @@ def test_postgresql_restarted_under_a_running_job(demo200, tmp_path, postgres, f
     job is left to its stopped heartbeat, run again, and ends done; every file is one version."""
     from sqlalchemy import func, select
 
-    from sync.schema import submissions
+    from sync.ledger.schema import submissions
 
     home = tmp_path / "area"
     shutil.copytree(demo200, home)

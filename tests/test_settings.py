@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import shutil
 
-from sync import ledger
-from sync.ledger import open_ledger
-from sync.settings import load_settings, write_config
+from sync.ledger import store as ledger
+from sync.ledger.store import open_ledger
+from sync.office.settings import load_settings, write_config
 
 
 def test_defaults_follow_the_folder_so_a_copy_uses_its_own_ledger(tmp_path, monkeypatch):
@@ -37,7 +37,7 @@ def test_round_defaults_to_the_current_reporting_round(tmp_path):
 def test_a_ledger_from_an_older_version_is_upgraded_in_place(tmp_path):
     import sqlite3
 
-    from sync.ledger import open_ledger
+    from sync.ledger.store import open_ledger
 
     path = tmp_path / "ledger.sqlite"
     with sqlite3.connect(path) as old:

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 from python_calamine import CalamineWorkbook
 
-from sync.sheetplan import (
+from sync.master.sheetplan import (
     COUNT_FORMAT,
     DATE_FORMAT,
     DATE_TIME_FORMAT,
@@ -24,8 +24,8 @@ from sync.sheetplan import (
     emit,
     number_styles,
 )
-from sync import tablerows
-from sync.tablerows import block_rows, block_widths, splice
+from sync.master import tablerows
+from sync.master.tablerows import block_rows, block_widths, splice
 
 WIDTH = 4
 CONTROL = {chr(c) for c in [*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0), 0xFFFE, 0xFFFF]}  # dropped: C0 but tab/LF/CR, DEL, C1, non-characters

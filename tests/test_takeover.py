@@ -14,8 +14,8 @@ from pathlib import Path
 
 from python_calamine import CalamineWorkbook
 
-from sync.jobs import STALE_S
-from sync.settings import load_settings
+from sync.service.jobs import STALE_S
+from sync.office.settings import load_settings
 
 ESAPLAN = str(Path(sys.executable).with_name("esaplan"))
 

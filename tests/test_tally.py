@@ -8,7 +8,7 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sync.tally import Share, Tally
+from sync.master.tally import Share, Tally
 
 KEYS = st.sampled_from([("area",), ("district", "หนองเรือ"), ("district", "ชุมแพ"), ("budget", "งบดำเนินงาน", "ค่าวัสดุ"), ("kpi", "S1.3")])
 MONEY = st.decimals(min_value=Decimal("-1e9"), max_value=Decimal("1e9"), places=2, allow_nan=False, allow_infinity=False)

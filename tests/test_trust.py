@@ -14,10 +14,10 @@ from openpyxl import load_workbook
 from rules import ParseError, kpi, kpis, reporting_round
 from rules.kpi import Reported, aggregate, check_report
 from sync.cli import main
-from sync.ledger import open_ledger
-from sync.registry import find_unit, load_registry, unit_code
-from sync.settings import load_settings
-from sync.web import create_app
+from sync.ledger.store import open_ledger
+from sync.office.registry import find_unit, load_registry, unit_code
+from sync.office.settings import load_settings
+from sync.service.web import create_app
 from tests.conftest import serve
 from tests.hand_area import HandArea, enrolment, kpi_row, real_registry
 
@@ -302,7 +302,7 @@ def test_the_command_line_and_the_dashboard_name_units_and_unknown_files(area):
 
 
 def test_a_fault_while_reading_one_file_becomes_its_error_and_the_run_goes_on(area, monkeypatch):
-    from sync import consolidate as module
+    from sync.rounds import consolidate as module
     from tests.faults import parse_with_a_bug
 
     template = area.templates()

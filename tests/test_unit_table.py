@@ -11,9 +11,9 @@ import openpyxl
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sync.overview import UnitRow
-from sync.registry import Unit
-from sync.unit_table import SORTS, as_csv, as_xlsx, page_of, sort_rows
+from sync.service.overview import UnitRow
+from sync.office.registry import Unit
+from sync.service.unit_table import SORTS, as_csv, as_xlsx, page_of, sort_rows
 
 STATUSES = ("on_time", "late", "errors", "missing")
 

@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
 from sync.cli import main
-from sync.ledger import open_ledger
-from sync.registry import load_registry
+from sync.ledger.store import open_ledger
+from sync.office.registry import load_registry
 from tests.hand_area import REGISTRY, HandArea, real_registry
 from tests.libreoffice import resaved
 from tests.truth import BY_KEY, MISTAKES, WHEN, Grade, Line, School, copied, expected_totals, saved_at, stamp, type_in
@@ -196,7 +196,7 @@ def test_versions_follow_the_time_the_school_saved_them_then_staff_can_choose(ar
     _agrees(area, [older])
     assert _status(area, older.code)["ใช้ข้อมูลฉบับที่"] == "เจ้าหน้าที่เลือกใช้ข้อมูลฉบับที่ 2 (ฉบับล่าสุดคือฉบับที่ 1)"
     audit = open_ledger(area.settings.database_url).engine
-    from sync.accounts import Audit
+    from sync.service.accounts import Audit
 
     assert any(e["action"] == "version-chosen" and e["target"] == older.code for e in Audit(audit).recent())
 
@@ -284,7 +284,7 @@ def test_pupils_far_from_last_round_and_money_beyond_the_register_are_flagged_no
         type_in(area, template, school, area.home / "inbox" / school.code / "แบบรายงาน.xlsx")
     money = CliRunner().invoke(main, ["money", "--home", str(area.home), "--fy", str(FY), "--start"])
     assert money.exit_code == 0, money.output
-    from sync.money import workbook_path
+    from sync.registers.money import workbook_path
     from tests.test_allocation_register import LETTERS, _fill
 
     _fill(workbook_path(area.settings, FY), LETTERS, [["ศธ 04002/ว1234", "ค่าสาธารณูปโภค", over.code, 100_000]])

@@ -21,12 +21,12 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from sync.accounts import Audit, Users
-from sync.jobs import overall_percent
-from sync.ledger import open_ledger
-from sync.schema import users
-from sync.settings import load_settings
-from sync.web import create_app
+from sync.service.accounts import Audit, Users
+from sync.service.jobs import overall_percent
+from sync.ledger.store import open_ledger
+from sync.ledger.schema import users
+from sync.office.settings import load_settings
+from sync.service.web import create_app
 
 TOKEN = "api-test-token"
 
@@ -183,8 +183,8 @@ def test_uploads_are_checked_by_content_not_by_name(client, app, demo_copy):
 def _fresh_workbook(settings, code):
     """A blank workbook of the school's own, never sent before."""
     from rules.forms import form_sets
-    from sync.registry import load_registry
-    from sync.templates import write_template
+    from sync.office.registry import load_registry
+    from sync.intake.templates import write_template
 
     unit = load_registry(settings.registry_path)[code]
     return write_template(form_sets()["school"], settings.home / "fresh.xlsx", fiscal_year=2569, round_=12, unit=unit).read_bytes()
@@ -274,8 +274,8 @@ def test_a_job_whose_worker_died_runs_again_and_one_that_keeps_dying_is_given_up
     is reported failed in Thai, and nothing was lost: the master is still the demo's."""
     import datetime as dt
 
-    from sync.jobs import STALE_S
-    from sync.schema import jobs as table
+    from sync.service.jobs import STALE_S
+    from sync.ledger.schema import jobs as table
 
     settings = load_settings(demo_copy)
     master = settings.master_path().read_bytes()

@@ -254,8 +254,8 @@ def test_staff_make_the_years_documents_from_the_dashboard_and_download_them(chr
     downloaded whole; a year with no plan says why in Thai and makes nothing."""
     import docx
 
-    from sync.plan import load_register
-    from sync.settings import load_settings
+    from sync.registers.plan import load_register
+    from sync.office.settings import load_settings
 
     page = chromium.new_page(viewport={"width": 1366, "height": 900}, accept_downloads=True)
     _log_in(page, server, demo_copy)
@@ -308,9 +308,9 @@ def test_staff_record_the_allocation_register_and_make_the_letters_from_the_dash
     its balances on the register page, and the letters made and downloaded."""
     from tests.test_allocation_register import ALLOCATIONS, LETTERS, _fill
 
-    from sync.ledger import open_ledger
-    from sync.money import entries, start_workbook
-    from sync.settings import load_settings
+    from sync.ledger.store import open_ledger
+    from sync.registers.money import entries, start_workbook
+    from sync.office.settings import load_settings
 
     settings = load_settings(demo_copy)
     _fill(start_workbook(settings, 2569), LETTERS, [*ALLOCATIONS, ["ศธ 04002/ว1234", "ค่าสาธารณูปโภค", "99000003", 90000]])  # 10,000 over

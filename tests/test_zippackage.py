@@ -10,7 +10,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sync.zippackage import deflate, write_zip
+from sync.files.zippackage import deflate, write_zip
 
 names = st.text(st.characters(codec="utf-8", exclude_characters="\x00/\\"), min_size=1, max_size=20)
 contents = st.binary(max_size=5000) | st.text(max_size=3000).map(str.encode)
