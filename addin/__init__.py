@@ -4,7 +4,7 @@ Each formula is a thin wrapper over :mod:`rules`, registered once in :mod:`addin
 nothing here decides a domain question. Importing the package registers every formula.
 """
 
-from . import formulas  # noqa: F401  (registers the formulas)
-from .registry import FORMULAS, Formula, FormulaError, Param, call
+from addin import formulas  # noqa: F401  (registers the formulas)
+from addin.registry import FORMULAS, Formula, FormulaError, Param, call
 
 __all__ = ["FORMULAS", "Formula", "FormulaError", "Param", "call"]

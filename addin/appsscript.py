@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 
-from .registry import FORMULAS, Formula, described
+from addin.registry import FORMULAS, Formula, described
 
 HEADER = r"""/**
  * esaplan สำหรับ Google Sheets - สร้างจากทะเบียนสูตรของ esaplan อย่าแก้ไขด้วยมือ
@@ -170,7 +170,10 @@ function esaplanAllocationRegister() {
 def _function(entry: Formula) -> str:
     params = [p.name for p in entry.params]
     doc = [f" * {entry.th}", f" * {entry.en}"]
-    doc += [f" * @param {{{'any' if p.type in ('range', 'any') or entry.lifts else 'number' if p.type == 'number' else 'string'}}} {p.name} {described(p)}" for p in entry.params]
+    doc += [
+        f" * @param {{{'any' if p.type in ('range', 'any') or entry.lifts else 'number' if p.type == 'number' else 'string'}}} {p.name} {described(p)}"
+        for p in entry.params
+    ]
     doc += [" * @return ผลลัพธ์", " * @customfunction"]
     return "\n".join(
         [

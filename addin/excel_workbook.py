@@ -27,7 +27,7 @@ from typing import Any
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from .registry import FORMULAS
+from addin.registry import FORMULAS
 
 START, EXAMPLES, CONF = "เริ่มต้น", "ตัวอย่างสูตร", "xlwings.conf"
 STEP_WIDTH = 72  # characters; Thai marks take no width of their own, so this errs towards room
@@ -43,11 +43,11 @@ BUTTONS = (
 STEPS_TH = (
     "ติดตั้งสูตร esaplan ใน Excel (Windows) ครั้งเดียวต่อเครื่อง",
     "1. Excel > ไฟล์ > ตัวเลือก > ศูนย์ความเชื่อถือ > การตั้งค่าศูนย์ความเชื่อถือ > การตั้งค่าแมโคร: ติ๊ก"
-    " \"เชื่อถือการเข้าถึงแบบจำลองวัตถุโครงการ VBA\" (Trust access to the VBA project object model) แล้วกดตกลง",
-    "2. ปิดแล้วเปิดไฟล์นี้ใหม่ กด \"เปิดใช้งานเนื้อหา\" (Enable Content) ที่แถบสีเหลือง",
+    ' "เชื่อถือการเข้าถึงแบบจำลองวัตถุโครงการ VBA" (Trust access to the VBA project object model) แล้วกดตกลง',
+    '2. ปิดแล้วเปิดไฟล์นี้ใหม่ กด "เปิดใช้งานเนื้อหา" (Enable Content) ที่แถบสีเหลือง',
     "   ถ้าไม่มีแถบ: คลิกขวาที่ไฟล์ > Properties > ติ๊ก Unblock (ไฟล์ที่ดาวน์โหลดมาถูกกันแมโครไว้)",
-    "3. กดปุ่ม \"1. ติดตั้ง/ปรับปรุงสูตร ESA\" ด้านขวา แล้วบันทึกไฟล์ (Ctrl+S): สูตร =ESA_... ใช้ได้ในไฟล์นี้",
-    "4. ดูตัวอย่างที่แผ่นงาน \"ตัวอย่างสูตร\" กด Ctrl+Alt+F9 ให้คำนวณใหม่ ผลจริงต้องตรงกับผลที่ควรได้",
+    '3. กดปุ่ม "1. ติดตั้ง/ปรับปรุงสูตร ESA" ด้านขวา แล้วบันทึกไฟล์ (Ctrl+S): สูตร =ESA_... ใช้ได้ในไฟล์นี้',
+    '4. ดูตัวอย่างที่แผ่นงาน "ตัวอย่างสูตร" กด Ctrl+Alt+F9 ให้คำนวณใหม่ ผลจริงต้องตรงกับผลที่ควรได้',
     "ที่อยู่ระบบและรหัสเชื่อมต่อตั้งไว้แล้วโดยคำสั่ง esaplan excel setup (ค่า ESAPLAN_URL และ ESAPLAN_TOKEN ของผู้ใช้ Windows)",
     "ใช้ไม่ได้กับ Office ที่ติดตั้งจาก Microsoft Store: ใช้ Office ที่ติดตั้งจาก office.com หรือของหน่วยงาน",
     "Excel 2016/2019 (ไม่มีการแสดงผลหลายเซลล์อัตโนมัติ): ตั้งค่า ESAPLAN_LEGACY_ARRAYS=1 แล้วเปิด Excel ใหม่",
@@ -74,7 +74,9 @@ def esaplan_xlsm(interpreter: str | None = None) -> bytes:
     book.add_vba_project(io.BytesIO(xlwings_vba_project()), is_stream=True)
     book.set_vba_name("ThisWorkbook")
     title = book.add_format({"bold": True, "font_size": 16, "font_color": "#1F4E79"})
-    header = book.add_format({"bold": True, "font_color": "#FFFFFF", "bg_color": "#1F4E79", "text_wrap": True, "valign": "vcenter"})
+    header = book.add_format(
+        {"bold": True, "font_color": "#FFFFFF", "bg_color": "#1F4E79", "text_wrap": True, "valign": "vcenter"}
+    )
     wrap = book.add_format({"text_wrap": True, "valign": "top"})
     code = book.add_format({"font_name": "Consolas", "valign": "top", "text_wrap": True})
 
@@ -84,7 +86,9 @@ def esaplan_xlsm(interpreter: str | None = None) -> bytes:
     start.write("A1", STEPS_TH[0], title)
     for row, line in enumerate(STEPS_TH[1:], start=2):
         start.write(row, 0, line, wrap)
-        start.set_row(row, LINE_HEIGHT * -(-len(line) // STEP_WIDTH))  # wrapped lines need their height set (LibreOffice does not fit it)
+        start.set_row(
+            row, LINE_HEIGHT * -(-len(line) // STEP_WIDTH)
+        )  # wrapped lines need their height set (LibreOffice does not fit it)
     for index, (caption, macro) in enumerate(BUTTONS):
         start.insert_button(1 + index * 3, 2, {"macro": macro, "caption": caption, "width": 300, "height": 44})
     start.set_column("C:C", 44)
@@ -97,7 +101,13 @@ def esaplan_xlsm(interpreter: str | None = None) -> bytes:
     _examples(examples, header, wrap, code)
 
     conf = book.add_worksheet(CONF)  # read by xlwings' VBA in place of %USERPROFILE%\.xlwings\xlwings.conf
-    for row, (key, value) in enumerate((("UDF Modules", "addin.xlwings_udfs"), ("Interpreter_Win", interpreter or pythonw()), ("Use UDF Server", "True"))):
+    for row, (key, value) in enumerate(
+        (
+            ("UDF Modules", "addin.xlwings_udfs"),
+            ("Interpreter_Win", interpreter or pythonw()),
+            ("Use UDF Server", "True"),
+        )
+    ):
         conf.write_string(row, 0, key)
         conf.write_string(row, 1, value)
     conf.set_column("A:B", 40)
@@ -122,7 +132,9 @@ def _examples(sheet: Any, header: Any, wrap: Any, code: Any) -> None:
                 cells = value if isinstance(value[0], list) else [[v] for v in value]
                 for r, line in enumerate(cells):
                     sheet.write_row(data_row + r, 7, ["" if v is None else v for v in line])
-                texts.append(f"{xl_rowcol_to_cell(data_row, 7)}:{xl_rowcol_to_cell(data_row + len(cells) - 1, 7 + max(map(len, cells)) - 1)}")
+                texts.append(
+                    f"{xl_rowcol_to_cell(data_row, 7)}:{xl_rowcol_to_cell(data_row + len(cells) - 1, 7 + max(map(len, cells)) - 1)}"
+                )
                 data_row += len(cells) + 1
             else:
                 texts.append(_literal(value))

@@ -9,13 +9,16 @@ from __future__ import annotations
 from typing import Any
 
 import rules
+from addin.registry import Param, as_date, as_int, flat, formula, rows_of
 from rules.forms import forms, read_sheet, row_of
 from rules.grades import grade
+from rules.kpi import kpi as kpi_entry
 from rules.money import to_decimal
+from rules.mtef import mtef
 
-from .registry import Param, as_date, as_int, flat, formula, rows_of
-
-PER_PUPIL_ITEMS = tuple((i["code"], i["th"]) for i in rules.default_parameters().table("per_head.items")["items"] if i["per"] == "pupil")
+PER_PUPIL_ITEMS = tuple(
+    (i["code"], i["th"]) for i in rules.default_parameters().table("per_head.items")["items"] if i["per"] == "pupil"
+)
 
 
 @formula(
@@ -25,7 +28,9 @@ PER_PUPIL_ITEMS = tuple((i["code"], i["th"]) for i in rules.default_parameters()
     [
         Param("total", "number", "วงเงินรวม", "total to split"),
         Param("weights", "range", "น้ำหนัก เช่น จำนวนนักเรียนของแต่ละโรงเรียน", "weights, e.g. pupils per school"),
-        Param("floor", "any", "ขั้นต่ำต่อราย (ตัวเลขเดียวหรือช่วงเซลล์)", "floor per row (one number or a range)", optional=True),
+        Param(
+            "floor", "any", "ขั้นต่ำต่อราย (ตัวเลขเดียวหรือช่วงเซลล์)", "floor per row (one number or a range)", optional=True
+        ),
         Param("cap", "any", "เพดานต่อราย (ตัวเลขเดียวหรือช่วงเซลล์)", "cap per row (one number or a range)", optional=True),
         Param("unit", "number", "หน่วยการปัด เช่น 1 บาท หรือ 100 บาท", "rounding unit, e.g. 1 or 100 baht", optional=True),
     ],
@@ -39,12 +44,22 @@ def esa_allocate(total: Any, weights: Any, floor: Any, cap: Any, unit: Any) -> l
         raw = cells[index]
         weight = raw if type(raw) is int else to_decimal(raw, f"น้ำหนักแถวที่ {index + 1}")
         if weight < 0:
-            raise rules.AllocationError(f"น้ำหนักแถวที่ {index + 1} ติดลบ ({raw})", f"weight in row {index + 1} is negative", input=f"weights[{index}]", value=raw)
+            raise rules.AllocationError(
+                f"น้ำหนักแถวที่ {index + 1} ติดลบ ({raw})",
+                f"weight in row {index + 1} is negative",
+                input=f"weights[{index}]",
+                value=raw,
+            )
         cells[index] = weight
     floors = flat(floor) if isinstance(floor, list) else floor
     caps = flat(cap) if isinstance(cap, list) else cap
-    pick = (lambda bound: [bound[i] for i in present] if isinstance(bound, list) else bound)
-    amounts = rules.allocate(total, [cells[i] for i in present], floor=pick(floors), cap=pick(caps), unit=unit if unit is not None else 1)
+
+    def pick(bound: Any) -> Any:
+        return [bound[i] for i in present] if isinstance(bound, list) else bound
+
+    amounts = rules.allocate(
+        total, [cells[i] for i in present], floor=pick(floors), cap=pick(caps), unit=unit if unit is not None else 1
+    )
     result: list[list[Any]] = [[None] for _ in cells]
     for index, amount in zip(present, amounts, strict=True):
         result[index] = [amount]
@@ -58,8 +73,17 @@ def esa_allocate(total: Any, weights: Any, floor: Any, cap: Any, unit: Any) -> l
     [
         Param("level", "text", "ระดับหรือชั้น เช่น ประถม, ป.1", "level or grade, e.g. primary, P1"),
         Param("pupils", "number", "จำนวนนักเรียน", "pupils"),
-        Param("item", "text", "รายการ (ว่าง = tuition ค่าจัดการเรียนการสอน)", "item (blank = tuition)", optional=True, choices=PER_PUPIL_ITEMS),
-        Param("fiscal_year", "number", "ปีงบประมาณ พ.ศ. (ว่าง = ปีนี้)", "fiscal year BE (blank = this year)", optional=True),
+        Param(
+            "item",
+            "text",
+            "รายการ (ว่าง = tuition ค่าจัดการเรียนการสอน)",
+            "item (blank = tuition)",
+            optional=True,
+            choices=PER_PUPIL_ITEMS,
+        ),
+        Param(
+            "fiscal_year", "number", "ปีงบประมาณ พ.ศ. (ว่าง = ปีนี้)", "fiscal year BE (blank = this year)", optional=True
+        ),
     ],
     "value",
     (("ป.1", 30, "tuition", 2570), 61560),
@@ -73,8 +97,15 @@ def esa_perhead(level: Any, pupils: Any, item: Any, fiscal_year: Any) -> Any:
     "เงินอุดหนุนรายหัวทุกรายการของหลายโรงเรียน: แถวหัวเป็นชั้น (อ.1 ... ม.3) คอลัมน์แรกเป็นชื่อโรงเรียน",
     "Every per-head item for many schools: header row of grades, first column the school",
     [
-        Param("enrolment_table", "range", "ตารางนักเรียน แถวแรกเป็นชั้น คอลัมน์แรกเป็นโรงเรียน", "table: grades across, schools down"),
-        Param("fiscal_year", "number", "ปีงบประมาณ พ.ศ. (ว่าง = ปีนี้)", "fiscal year BE (blank = this year)", optional=True),
+        Param(
+            "enrolment_table",
+            "range",
+            "ตารางนักเรียน แถวแรกเป็นชั้น คอลัมน์แรกเป็นโรงเรียน",
+            "table: grades across, schools down",
+        ),
+        Param(
+            "fiscal_year", "number", "ปีงบประมาณ พ.ศ. (ว่าง = ปีนี้)", "fiscal year BE (blank = this year)", optional=True
+        ),
     ],
     "table",
     (([["โรงเรียน", "ป.1", "ป.2"], ["ก", 10, 12]], 2570), None),
@@ -110,7 +141,9 @@ _TRANSFER_PARAMS = [
     Param("amount", "number", "จำนวนเงินที่ขอโอน", "amount to move"),
     Param("leftover", "any", "เป็นเงินเหลือจ่าย (ใช่/ไม่ใช่)", "leftover funds (yes/no)", optional=True),
     Param("new_item", "any", "ปลายทางเป็นรายการใหม่ (ใช่/ไม่ใช่)", "target is a new item (yes/no)", optional=True),
-    Param("quantity", "number", "จำนวนหน่วยที่ซื้อ (ใช้ตัดสินราคาต่อหน่วย)", "units bought (to judge the unit price)", optional=True),
+    Param(
+        "quantity", "number", "จำนวนหน่วยที่ซื้อ (ใช้ตัดสินราคาต่อหน่วย)", "units bought (to judge the unit price)", optional=True
+    ),
     Param("unit_price", "number", "ราคาต่อหน่วย", "price per unit", optional=True),
 ]
 
@@ -121,17 +154,39 @@ _TRANSFER_PARAMS = [
     "Check one transfer/change request: allowed or not, who approves, which rule",
     _TRANSFER_PARAMS,
     "row",
-    (("สพป.ขก.5", "พื้นฐาน", "ผลผลิต 1", "งบดำเนินงาน", "ค่าวัสดุ", 50000, "สพป.ขก.5", "พื้นฐาน", "ผลผลิต 2", "งบดำเนินงาน", "ค่าวัสดุ", 10000), None),
+    (
+        (
+            "สพป.ขก.5",
+            "พื้นฐาน",
+            "ผลผลิต 1",
+            "งบดำเนินงาน",
+            "ค่าวัสดุ",
+            50000,
+            "สพป.ขก.5",
+            "พื้นฐาน",
+            "ผลผลิต 2",
+            "งบดำเนินงาน",
+            "ค่าวัสดุ",
+            10000,
+        ),
+        None,
+    ),
 )
 def esa_transfer_check(*args: Any) -> list[list[Any]]:
     names = [p.name for p in _TRANSFER_PARAMS]
     values = dict(zip(names, args, strict=True))
     source = {k[5:]: values[k] for k in names if k.startswith("from_")}
     target = {k[3:]: values[k] for k in names if k.startswith("to_")}
-    target["new_item"], target["quantity"], target["unit_price"] = values["new_item"], values["quantity"], values["unit_price"]
+    target["new_item"], target["quantity"], target["unit_price"] = (
+        values["new_item"],
+        values["quantity"],
+        values["unit_price"],
+    )
     source["leftover"] = values["leftover"]
     result = rules.validate_transfer(source, target, values["amount"])
-    return [["โอนได้" if result.allowed else "โอนไม่ได้", result.authority_th, ", ".join(result.rule_ids), result.message_th]]
+    return [
+        ["โอนได้" if result.allowed else "โอนไม่ได้", result.authority_th, ", ".join(result.rule_ids), result.message_th]
+    ]
 
 
 @formula(
@@ -143,9 +198,45 @@ def esa_transfer_check(*args: Any) -> list[list[Any]]:
     (
         (
             [
-                ["จาก-แผนงาน", "จาก-ผลผลิต/โครงการ", "จาก-งบรายจ่าย", "จาก-รายการ", "ยอดคงเหลือต้นทาง (บาท)", "ไป-แผนงาน", "ไป-ผลผลิต/โครงการ", "ไป-งบรายจ่าย", "ไป-รายการ", "จำนวนเงินที่ขอโอน (บาท)", "เหตุผล"],
-                ["พื้นฐาน", "ผลผลิต 1", "งบดำเนินงาน", "ค่าวัสดุ", 50000, "พื้นฐาน", "ผลผลิต 1", "งบดำเนินงาน", "ค่าใช้สอย", 30000, "ซ่อม"],
-                ["พื้นฐาน", "ผลผลิต 1", "งบดำเนินงาน", "ค่าวัสดุ", 50000, "พื้นฐาน", "ผลผลิต 1", "งบดำเนินงาน", "ค่าใช้สอย", 30000, "ซ่อม"],
+                [
+                    "จาก-แผนงาน",
+                    "จาก-ผลผลิต/โครงการ",
+                    "จาก-งบรายจ่าย",
+                    "จาก-รายการ",
+                    "ยอดคงเหลือต้นทาง (บาท)",
+                    "ไป-แผนงาน",
+                    "ไป-ผลผลิต/โครงการ",
+                    "ไป-งบรายจ่าย",
+                    "ไป-รายการ",
+                    "จำนวนเงินที่ขอโอน (บาท)",
+                    "เหตุผล",
+                ],
+                [
+                    "พื้นฐาน",
+                    "ผลผลิต 1",
+                    "งบดำเนินงาน",
+                    "ค่าวัสดุ",
+                    50000,
+                    "พื้นฐาน",
+                    "ผลผลิต 1",
+                    "งบดำเนินงาน",
+                    "ค่าใช้สอย",
+                    30000,
+                    "ซ่อม",
+                ],
+                [
+                    "พื้นฐาน",
+                    "ผลผลิต 1",
+                    "งบดำเนินงาน",
+                    "ค่าวัสดุ",
+                    50000,
+                    "พื้นฐาน",
+                    "ผลผลิต 1",
+                    "งบดำเนินงาน",
+                    "ค่าใช้สอย",
+                    30000,
+                    "ซ่อม",
+                ],
             ],
         ),
         [
@@ -195,7 +286,14 @@ def esa_kpi(numerator: Any, denominator: Any) -> Any:
     [
         Param("kpi_code", "text", "รหัสตัวชี้วัด เช่น S2.4", "KPI code, e.g. S2.4"),
         Param("actual", "number", "ผลที่ได้", "actual value"),
-        Param("round", "number", "รอบ 6 9 หรือ 12 (ว่าง = 12)", "round 6, 9 or 12 (blank = 12)", optional=True, choices=((6, "รอบ 6 เดือน"), (9, "รอบ 9 เดือน"), (12, "รอบ 12 เดือน (ทั้งปี)"))),
+        Param(
+            "round",
+            "number",
+            "รอบ 6 9 หรือ 12 (ว่าง = 12)",
+            "round 6, 9 or 12 (blank = 12)",
+            optional=True,
+            choices=((6, "รอบ 6 เดือน"), (9, "รอบ 9 เดือน"), (12, "รอบ 12 เดือน (ทั้งปี)")),
+        ),
     ],
     "value",
     (("S2.4", 10, 12), "บรรลุเป้าหมาย"),
@@ -204,22 +302,39 @@ def esa_kpi_status(code: Any, actual: Any, round_: Any) -> str:
     return rules.kpi_status(str(code), actual, as_int(round_, 12)).th
 
 
-@formula("ESA_KPI_TARGET", "ค่าเป้าหมายของตัวชี้วัด", "A KPI's target", [Param("kpi_code", "text", "รหัสตัวชี้วัด", "KPI code")], "value", (("S2.4",), 10))
+@formula(
+    "ESA_KPI_TARGET",
+    "ค่าเป้าหมายของตัวชี้วัด",
+    "A KPI's target",
+    [Param("kpi_code", "text", "รหัสตัวชี้วัด", "KPI code")],
+    "value",
+    (("S2.4",), 10),
+)
 def esa_kpi_target(code: Any) -> Any:
-    entry = rules.kpi(str(code))
+    entry = kpi_entry(str(code))
     return entry.target if entry.target is not None else "เพิ่มขึ้นจากปีก่อน"
 
 
-@formula("ESA_KPI_NAME", "ชื่อตัวชี้วัดตามแผนกลยุทธ์", "A KPI's wording in the strategy plan", [Param("kpi_code", "text", "รหัสตัวชี้วัด", "KPI code")], "value", (("S2.9",), "ร้อยละ ๑๐๐ ของสถานศึกษาจัดกิจกรรมส่งเสริมรักการอ่าน"))
+@formula(
+    "ESA_KPI_NAME",
+    "ชื่อตัวชี้วัดตามแผนกลยุทธ์",
+    "A KPI's wording in the strategy plan",
+    [Param("kpi_code", "text", "รหัสตัวชี้วัด", "KPI code")],
+    "value",
+    (("S2.9",), "ร้อยละ ๑๐๐ ของสถานศึกษาจัดกิจกรรมส่งเสริมรักการอ่าน"),
+)
 def esa_kpi_name(code: Any) -> str:
-    return rules.kpi(str(code)).name_th
+    return kpi_entry(str(code)).name_th
 
 
 @formula(
     "ESA_ROOMS",
     "จำนวนห้องเรียนที่ต้องใช้ตามเกณฑ์นักเรียนต่อห้อง",
     "Rooms needed under the class-size limit",
-    [Param("pupils", "number", "จำนวนนักเรียน", "pupils"), Param("level", "text", "ชั้นหรือระดับ เช่น ป.1, อนุบาล", "grade or level")],
+    [
+        Param("pupils", "number", "จำนวนนักเรียน", "pupils"),
+        Param("level", "text", "ชั้นหรือระดับ เช่น ป.1, อนุบาล", "grade or level"),
+    ],
     "value",
     ((41, "ป.1"), 2),
 )
@@ -227,7 +342,14 @@ def esa_rooms(pupils: Any, level: Any) -> int:
     return rules.rooms_needed(pupils, str(level))
 
 
-@formula("ESA_SCHOOL_SIZE", "ขนาดโรงเรียนตามจำนวนนักเรียน", "School size band by pupils", [Param("pupils", "number", "จำนวนนักเรียน", "pupils")], "value", ((120,), "ขนาดเล็ก"))
+@formula(
+    "ESA_SCHOOL_SIZE",
+    "ขนาดโรงเรียนตามจำนวนนักเรียน",
+    "School size band by pupils",
+    [Param("pupils", "number", "จำนวนนักเรียน", "pupils")],
+    "value",
+    ((120,), "ขนาดเล็ก"),
+)
 def esa_school_size(pupils: Any) -> str:
     return rules.SIZE_TH[rules.school_size(pupils)]
 
@@ -236,7 +358,10 @@ def esa_school_size(pupils: Any) -> str:
     "ESA_COHORT",
     "คาดการณ์นักเรียนรายชั้นล่วงหน้า (อัตราการเลื่อนชั้น): แถวหัวเป็นชั้น คอลัมน์แรกเป็นปี",
     "Cohort-survival projection: header row of grades, first column years",
-    [Param("history_table", "range", "ตารางนักเรียนย้อนหลัง", "history table"), Param("years", "number", "จำนวนปีที่คาดการณ์ (ว่าง = 3)", "years ahead (blank = 3)", optional=True)],
+    [
+        Param("history_table", "range", "ตารางนักเรียนย้อนหลัง", "history table"),
+        Param("years", "number", "จำนวนปีที่คาดการณ์ (ว่าง = 3)", "years ahead (blank = 3)", optional=True),
+    ],
     "table",
     (([["ปี", "ป.6", "ม.1"], [2565, 50, 40], [2566, 55, 42], [2567, 60, 45]], 1), [["ปี", "ป.6", "ม.1"], [2568, 65, 50]]),
 )
@@ -246,7 +371,10 @@ def esa_cohort(table: Any, years: Any) -> list[list[Any]]:
     history = {row[0]: dict(zip(header[1:], row[1:], strict=False)) for row in rows[1:] if row[0] is not None}
     projected = rules.project_cohort(history, as_int(years, 3))
     codes = [grade(str(h)) for h in header[1:]]
-    return [[header[0], *(g.th for g in codes)], *([year, *(counts.get(g.code) for g in codes)] for year, counts in projected.items())]
+    return [
+        [header[0], *(g.th for g in codes)],
+        *([year, *(counts.get(g.code) for g in codes)] for year, counts in projected.items()),
+    ]
 
 
 @formula(
@@ -256,7 +384,14 @@ def esa_cohort(table: Any, years: Any) -> list[list[Any]]:
     [
         Param("history", "range", "ปีงบประมาณและจำนวนเงินย้อนหลัง", "fiscal years and amounts"),
         Param("years", "number", "จำนวนปีที่ประมาณการ (ว่าง = 3)", "years ahead (blank = 3)", optional=True),
-        Param("method", "text", "วิธี linear / growth / average (ว่าง = linear)", "method linear / growth / average", optional=True, choices=(("linear", "แนวโน้มเส้นตรง"), ("growth", "อัตราเพิ่มเฉลี่ย"), ("average", "ค่าเฉลี่ย"))),
+        Param(
+            "method",
+            "text",
+            "วิธี linear / growth / average (ว่าง = linear)",
+            "method linear / growth / average",
+            optional=True,
+            choices=(("linear", "แนวโน้มเส้นตรง"), ("growth", "อัตราเพิ่มเฉลี่ย"), ("average", "ค่าเฉลี่ย")),
+        ),
     ],
     "table",
     (([[2565, 100000], [2566, 110000], [2567, 121000]], 2, "growth"), [[2568, 133100], [2569, 146410]]),
@@ -270,24 +405,52 @@ def esa_mtef(history: Any, years: Any, method: Any) -> list[list[Any]]:
             points[as_int(row[0], 0)] = row[1]
         except rules.EsaplanError:
             continue  # a header row such as "ปีงบประมาณ | จำนวนเงิน"
-    return [[year, amount] for year, amount in rules.mtef(points, as_int(years, 3), str(method or "linear")).items()]
+    return [[year, amount] for year, amount in mtef(points, as_int(years, 3), str(method or "linear")).items()]
 
 
-@formula("ESA_FISCAL_YEAR", "ปีงบประมาณ (พ.ศ.) ของวันที่", "Thai fiscal year (BE) of a date", [Param("date", "date", "วันที่", "date")], "value", (("1 ต.ค. 2567",), 2568))
+@formula(
+    "ESA_FISCAL_YEAR",
+    "ปีงบประมาณ (พ.ศ.) ของวันที่",
+    "Thai fiscal year (BE) of a date",
+    [Param("date", "date", "วันที่", "date")],
+    "value",
+    (("1 ต.ค. 2567",), 2568),
+)
 def esa_fiscal_year(date: Any) -> int:
     return rules.fiscal_year(as_date(date))
 
 
-@formula("ESA_THAIDIGITS", "เขียนเป็นเลขไทย", "Write with Thai digits", [Param("value", "any", "ตัวเลขหรือข้อความ", "number or text")], "value", ((2570,), "๒๕๗๐"))
+@formula(
+    "ESA_THAIDIGITS",
+    "เขียนเป็นเลขไทย",
+    "Write with Thai digits",
+    [Param("value", "any", "ตัวเลขหรือข้อความ", "number or text")],
+    "value",
+    ((2570,), "๒๕๗๐"),
+)
 def esa_thaidigits(value: Any) -> str:
     return rules.thai_digits(value)
 
 
-@formula("ESA_BAHTTEXT", "จำนวนเงินเป็นตัวอักษรแบบหนังสือราชการ (101 หนึ่งร้อยเอ็ดบาทถ้วน)", "Amount in Thai words as official letters write it", [Param("amount", "number", "จำนวนเงิน", "amount")], "value", ((101,), "หนึ่งร้อยเอ็ดบาทถ้วน"))
+@formula(
+    "ESA_BAHTTEXT",
+    "จำนวนเงินเป็นตัวอักษรแบบหนังสือราชการ (101 หนึ่งร้อยเอ็ดบาทถ้วน)",
+    "Amount in Thai words as official letters write it",
+    [Param("amount", "number", "จำนวนเงิน", "amount")],
+    "value",
+    ((101,), "หนึ่งร้อยเอ็ดบาทถ้วน"),
+)
 def esa_bahttext(amount: Any) -> str:
     return rules.baht_text(amount)
 
 
-@formula("ESA_NUMBER", "อ่านข้อความเป็นตัวเลข (เลขไทย จุลภาค บาท วงเล็บ)", "Read text as a number (Thai digits, commas, baht, brackets)", [Param("text", "any", "ข้อความ", "text")], "value", (("(๑,๒๓๔.๕๐ บาท)",), -1234.5))
+@formula(
+    "ESA_NUMBER",
+    "อ่านข้อความเป็นตัวเลข (เลขไทย จุลภาค บาท วงเล็บ)",
+    "Read text as a number (Thai digits, commas, baht, brackets)",
+    [Param("text", "any", "ข้อความ", "text")],
+    "value",
+    (("(๑,๒๓๔.๕๐ บาท)",), -1234.5),
+)
 def esa_number(text: Any) -> Any:
     return to_decimal(text, "ข้อความ")

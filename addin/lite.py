@@ -2,7 +2,7 @@
 
 xlwings Lite runs Python (Pyodide) inside Excel from its own task pane; esaplan is not on PyPI,
 so each formula forwards to the sync service's JSON API with ``pyfetch`` (cross-origin: the
-service answers Lite's origin, see :mod:`sync.web.cors`). Staff paste the generated file into the
+service answers Lite's origin, see :mod:`sync.service.web.cors`). Staff paste the generated file into the
 Lite editor; the address is filled in, and the connection code is set as Lite's environment
 variable ESAPLAN_TOKEN (Lite's settings), never written in main.py, which is saved inside the
 workbook for anyone who opens it to read. A formula that cannot answer raises, so the cell shows
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 
-from .registry import FORMULAS, Formula, described
+from addin.registry import FORMULAS, Formula, described
 
 HEADER = '''"""esaplan สำหรับ xlwings Lite - สร้างจากทะเบียนสูตรของ esaplan อย่าแก้ไขด้วยมือ.
 
@@ -130,7 +130,10 @@ async def allocation_register(book: xw.Book):
 
 def _function(entry: Formula) -> str:
     signature = ", ".join(f"{p.name}=None" if p.optional else p.name for p in entry.params)
-    decorators = [f"@arg({p.name!r}, {'ndim=2, ' if p.type == 'range' or entry.lifts and not p.choices else ''}doc={described(p)!r})" for p in entry.params]
+    decorators = [
+        f"@arg({p.name!r}, {'ndim=2, ' if p.type == 'range' or entry.lifts and not p.choices else ''}doc={described(p)!r})"
+        for p in entry.params
+    ]
     names = ", ".join(p.name for p in entry.params)
     return "\n".join(
         [
@@ -145,4 +148,9 @@ def _function(entry: Formula) -> str:
 
 def lite_main(base_url: str) -> str:
     """The whole main.py for xlwings Lite."""
-    return HEADER.replace("__ESAPLAN_URL__", base_url.rstrip("/")) + "\n\n" + "\n\n\n".join(_function(f) for f in FORMULAS.values()) + "\n"
+    return (
+        HEADER.replace("__ESAPLAN_URL__", base_url.rstrip("/"))
+        + "\n\n"
+        + "\n\n\n".join(_function(f) for f in FORMULAS.values())
+        + "\n"
+    )

@@ -26,12 +26,19 @@ import zlib
 from importlib.resources import files
 from xml.sax.saxutils import quoteattr
 
-from .registry import FORMULAS, Formula, Param
+from addin.registry import FORMULAS, Formula, Param
 
 NAMESPACE = "ESA"
 #: Sites that frame the task pane: Excel on the web (consumer and Microsoft 365, old and new
 #: addresses) and SharePoint/OneDrive; Excel desktop shows it in its own web view, not framed.
-OFFICE_FRAMES = ("https://*.officeapps.live.com", "https://*.office.com", "https://*.office365.com", "https://*.microsoft365.com", "https://*.cloud.microsoft", "https://*.sharepoint.com")
+OFFICE_FRAMES = (
+    "https://*.officeapps.live.com",
+    "https://*.office.com",
+    "https://*.office365.com",
+    "https://*.microsoft365.com",
+    "https://*.cloud.microsoft",
+    "https://*.sharepoint.com",
+)
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
@@ -81,7 +88,11 @@ def functions_metadata() -> dict[str, object]:
                 "id": _enum_id(entry, param),
                 "type": "number" if param.type == "number" else "string",
                 "values": [
-                    {"name": str(value), "numberValue" if param.type == "number" else "stringValue": value, "tooltip": tooltip}
+                    {
+                        "name": str(value),
+                        "numberValue" if param.type == "number" else "stringValue": value,
+                        "tooltip": tooltip,
+                    }
                     for value, tooltip in param.choices
                 ],
             }
@@ -94,7 +105,13 @@ def functions_metadata() -> dict[str, object]:
 
 def _takes_range(entry: Formula, param: Param) -> bool:
     """Ranges, and every argument of a one-value formula but a list of choices (lifted over cells by the registry)."""
-    return param.type == "range" or param.type == "any" and param.name in ("floor", "cap") or entry.lifts and not param.choices
+    return (
+        param.type == "range"
+        or param.type == "any"
+        and param.name in ("floor", "cap")
+        or entry.lifts
+        and not param.choices
+    )
 
 
 def _answers_range(entry: Formula) -> bool:
@@ -109,8 +126,12 @@ def _enum_id(entry: Formula, param: Param) -> str:
 def functions_js(base_url: str) -> str:
     """The forwarder, with the registry's formula ids and the service's address filled in."""
     template = files("addin").joinpath("officejs_functions.js").read_text(encoding="utf-8")
-    formulas = {f.name: {"name": f"{NAMESPACE}.{office_name(f)}", "spills": _answers_range(f)} for f in FORMULAS.values()}
-    return template.replace("__ESAPLAN_BASE__", json.dumps(base_url.rstrip("/"))).replace("__ESAPLAN_FORMULAS__", json.dumps(formulas, ensure_ascii=False))
+    formulas = {
+        f.name: {"name": f"{NAMESPACE}.{office_name(f)}", "spills": _answers_range(f)} for f in FORMULAS.values()
+    }
+    return template.replace("__ESAPLAN_BASE__", json.dumps(base_url.rstrip("/"))).replace(
+        "__ESAPLAN_FORMULAS__", json.dumps(formulas, ensure_ascii=False)
+    )
 
 
 def taskpane_file(name: str) -> str:

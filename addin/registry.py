@@ -71,7 +71,9 @@ def described(param: Param) -> str:
     return f"{param.th}{' (ไม่บังคับ)' if param.optional else ''}{': ' + choices if choices else ''}"
 
 
-def formula(name: str, th: str, en: str, params: list[Param], returns: str, example: tuple[tuple[Any, ...], Any]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def formula(
+    name: str, th: str, en: str, params: list[Param], returns: str, example: tuple[tuple[Any, ...], Any]
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register ``function`` as the formula ``name``."""
 
     def register(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -141,9 +143,11 @@ def _lifted(entry: Formula, values: list[Any]) -> list[list[Any]]:
     height, width = shapes.pop()
     answer: list[list[Any]] = []
     for r in range(height):
-        row = []
+        row: list[Any] = []
         for c in range(width):
-            cell = [(ranges[i][r][c] if c < len(ranges[i][r]) else None) if i in ranges else v for i, v in enumerate(values)]
+            cell = [
+                (ranges[i][r][c] if c < len(ranges[i][r]) else None) if i in ranges else v for i, v in enumerate(values)
+            ]
             if all(_blank(cell[i]) is None for i in ranges):
                 row.append(None)
                 continue
@@ -162,7 +166,9 @@ def _lifted(entry: Formula, values: list[Any]) -> list[list[Any]]:
 def blank_to_none(value: Any) -> Any:
     """``""`` and empty cells inside ranges become ``None``: a blank is a blank, not a zero."""
     if isinstance(value, list):  # a cell is looked at only when it is text (30,000 calls saved on a column of numbers)
-        return [[_blank(v) if type(v) is str else v for v in row] if isinstance(row, list) else _blank(row) for row in value]
+        return [
+            [_blank(v) if type(v) is str else v for v in row] if isinstance(row, list) else _blank(row) for row in value
+        ]
     return _blank(value)
 
 
@@ -192,7 +198,9 @@ def to_cells(value: Any) -> Any:
     Results are a value, a list of values or a list of rows (ranges are two levels at most).
     """
     if isinstance(value, list):  # whole amounts, the usual answer, pass as they are
-        return [[v if type(v) is int else _cell(v) for v in row] if isinstance(row, list) else _cell(row) for row in value]
+        return [
+            [v if type(v) is int else _cell(v) for v in row] if isinstance(row, list) else _cell(row) for row in value
+        ]
     return _cell(value)
 
 

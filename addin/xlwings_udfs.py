@@ -30,8 +30,8 @@ from typing import Any
 
 import xlwings as xw
 
-from .macros import allocation_register, validate_grid
-from .registry import EXCEL_EPOCH, FORMULAS, Formula, FormulaError, call, described
+from addin.macros import allocation_register, validate_grid
+from addin.registry import EXCEL_EPOCH, FORMULAS, Formula, FormulaError, call, described
 
 POLL_S = 2.0  # how often a long consolidation is asked how far it is
 EXCEL_EPOCH_DATETIME = dt.datetime.combine(EXCEL_EPOCH, dt.time())
@@ -47,13 +47,22 @@ def _udf(entry: Formula) -> Callable[..., Any]:
     udf.__name__ = udf.__qualname__ = entry.name
     udf.__doc__ = f"{entry.th} ({entry.en})"
     udf.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [inspect.Parameter(p.name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None if p.optional else inspect.Parameter.empty) for p in entry.params]
+        [
+            inspect.Parameter(
+                p.name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None if p.optional else inspect.Parameter.empty
+            )
+            for p in entry.params
+        ]
     )
     decorated: Callable[..., Any] = udf
     if entry.spills and os.environ.get("ESAPLAN_LEGACY_ARRAYS") == "1":
         decorated = xw.ret(expand="table")(decorated)
     for param in reversed(entry.params):
-        decorated = xw.arg(param.name, ndim=2 if param.type == "range" or entry.lifts and not param.choices else None, doc=described(param))(decorated)
+        decorated = xw.arg(
+            param.name,
+            ndim=2 if param.type == "range" or entry.lifts and not param.choices else None,
+            doc=described(param),
+        )(decorated)
     return xw.func(category="esaplan")(decorated)
 
 
@@ -62,7 +71,9 @@ def _answer(name: str, args: list[Any]) -> Any:
     if not os.environ.get("ESAPLAN_URL"):
         return call(name, args)
     try:
-        status, answer = _service(f"/api/formulas/{name}", json.dumps({"args": args}, default=_json_value, ensure_ascii=False).encode())
+        status, answer = _service(
+            f"/api/formulas/{name}", json.dumps({"args": args}, default=_json_value, ensure_ascii=False).encode()
+        )
     except (OSError, ValueError) as error:
         raise FormulaError(f"ติดต่อระบบ esaplan ที่ ESAPLAN_URL ไม่ได้ ({error})") from None
     if status != 200:
@@ -80,6 +91,13 @@ def _json_value(value: Any) -> Any:
 
 for _entry in FORMULAS.values():
     globals()[_entry.name] = _udf(_entry)
+
+
+def _app() -> xw.App:
+    """The Excel a macro runs in (xlwings gives None only when no Excel is open, which cannot be)."""
+    app = xw.apps.active
+    assert app is not None
+    return app
 
 
 def _service(path: str, body: bytes | None = None) -> tuple[int, dict[str, Any]]:
@@ -106,15 +124,18 @@ def consolidate_now() -> None:
     """
     status, answer = _service("/api/consolidate", b"{}")
     while answer.get("job", {}).get("status") == "running":
-        xw.apps.active.status_bar = f"esaplan: กำลังรวมข้อมูล {answer['job']['percent']}%"
+        _app().status_bar = f"esaplan: กำลังรวมข้อมูล {answer['job']['percent']}%"
         time.sleep(POLL_S)
         status, answer = _service(f"/api/jobs/{answer['job']['id']}/summary")
-    xw.apps.active.status_bar = False
+    _app().status_bar = False
     if status != 200:
-        xw.apps.active.alert(f"รวมข้อมูลไม่สำเร็จ: {answer.get('error', status)}", title="esaplan")
+        _app().alert(f"รวมข้อมูลไม่สำเร็จ: {answer.get('error', status)}", title="esaplan")
         return
-    lines = [f"{form}: ส่งแล้ว {c['submitted']}/{c['expected']} ส่งช้า {c['late']} มีข้อผิดพลาด {c['errors']} ยังไม่ส่ง {c['missing']}" for form, c in answer["summary"].items()]
-    xw.apps.active.alert("\n".join([f"ปีงบประมาณ {answer['fiscal_year']} รอบ {answer['round']} เดือน", *lines]), title="esaplan")
+    lines = [
+        f"{form}: ส่งแล้ว {c['submitted']}/{c['expected']} ส่งช้า {c['late']} มีข้อผิดพลาด {c['errors']} ยังไม่ส่ง {c['missing']}"
+        for form, c in answer["summary"].items()
+    ]
+    _app().alert("\n".join([f"ปีงบประมาณ {answer['fiscal_year']} รอบ {answer['round']} เดือน", *lines]), title="esaplan")
 
 
 @xw.script
@@ -126,14 +147,17 @@ def validate_this_sheet() -> None:
     result = validate_grid(sheet.name, used.options(ndim=2).value, origin=(used.row, used.column))
     if result["form"]:
         used.offset(0, result["notes_column"]).resize(len(result["notes"]), 1).value = result["notes"]
-    xw.apps.active.alert(result["message"], title="esaplan")
+    _app().alert(result["message"], title="esaplan")
 
 
 @xw.script
 def allocation_register_sheet() -> None:
     """ทะเบียนจัดสรร: the selected names and weights, and a total asked for, become an allocation sheet."""
     book = xw.Book.caller()
-    selection = book.selection.options(ndim=2).value
+    chosen = book.selection
+    if chosen is None:
+        return
+    selection = chosen.options(ndim=2).value
     total = book.app.api.InputBox("วงเงินรวม (บาท)", "esaplan ทะเบียนจัดสรร")
     table = allocation_register([row[0] for row in selection], [row[1] for row in selection], total)
     sheet = book.sheets.add(f"ทะเบียนจัดสรร {dt.date.today():%Y-%m-%d}")

@@ -21,12 +21,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from consolidate import generate  # bench/consolidate.py, beside this script
 from openpyxl import load_workbook
 
-from consolidate import generate  # bench/consolidate.py, beside this script
-from sync.rounds.consolidate import consolidate
 from sync.demo.area import DEMO_FY, DEMO_ROUND, build_registry
 from sync.office.settings import load_settings
+from sync.rounds.consolidate import consolidate
 
 CHANGED = 10
 
@@ -61,7 +61,9 @@ def main() -> None:
     parser.add_argument("--schools", type=int, nargs="*", default=[260, 1000, 5000])
     parser.add_argument("--runs", type=int, default=5)
     options = parser.parse_args()
-    print(f"{'schools':>8} {'nothing changed':>16} {'10 changed':>11} {'the change costs':>17}   (seconds, median of {options.runs}, one warm process)")
+    print(
+        f"{'schools':>8} {'nothing changed':>16} {'10 changed':>11} {'the change costs':>17}   (seconds, median of {options.runs}, one warm process)"
+    )
     for schools in options.schools:
         nothing, changed = measure(schools, options.runs)
         print(f"{schools:>8,} {nothing:>16.3f} {changed:>11.3f} {changed - nothing:>17.3f}", flush=True)

@@ -112,19 +112,31 @@ def fresh_copy(base: Path, scratch: Path) -> Path:
 def run_esaplan(base: Path, scratch: Path) -> dict:
     home = fresh_copy(base, scratch)
     started = time.perf_counter()
-    result, peak = run_watched([sys.executable, "-c", ESAPLAN_RUN, str(home), str(scratch / "changed"), str(CHANGED)], timeout_s=3600, cwd=ROOT)
+    result, peak = run_watched(
+        [sys.executable, "-c", ESAPLAN_RUN, str(home), str(scratch / "changed"), str(CHANGED)], timeout_s=3600, cwd=ROOT
+    )
     assert result.returncode == 0, result.stderr
     figures = json.loads(result.stdout.strip().splitlines()[-1])
     figures["wall"] = time.perf_counter() - started - figures["again"] - figures["changed"]
     figures["workers_mib"] = peak.under_mib  # the reading workers are forked by a fork server: watched from outside
-    output = subprocess.run([sys.executable, "-c", ESAPLAN_NEW_PROCESS, str(home), str(scratch / "changed-again"), str(CHANGED)], check=True, capture_output=True, text=True, cwd=ROOT).stdout
+    output = subprocess.run(
+        [sys.executable, "-c", ESAPLAN_NEW_PROCESS, str(home), str(scratch / "changed-again"), str(CHANGED)],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    ).stdout
     return figures | json.loads(output.strip().splitlines()[-1])
 
 
 def run_baseline(kind: str, base: Path, scratch: Path) -> float:
     home = fresh_copy(base, scratch)
     started = time.perf_counter()
-    subprocess.run([sys.executable, str(ROOT / "bench" / "baselines.py"), kind, str(home / "inbox"), str(scratch / "out.xlsx")], check=True, cwd=ROOT)
+    subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "baselines.py"), kind, str(home / "inbox"), str(scratch / "out.xlsx")],
+        check=True,
+        cwd=ROOT,
+    )
     return time.perf_counter() - started
 
 
@@ -138,7 +150,9 @@ def measure(label: str, units: list[Unit], runs: int, baselines: bool) -> None:
         base = Path(folder) / "base"
         start = time.perf_counter()
         files = generate(base / "area", units, seed=schools)
-        print(f"\n{label}: {schools:,} schools, {files:,} workbooks generated in {time.perf_counter() - start:.0f} s (not part of the figures)")
+        print(
+            f"\n{label}: {schools:,} schools, {files:,} workbooks generated in {time.perf_counter() - start:.0f} s (not part of the figures)"
+        )
         esaplan: list[dict] = []
         loops: dict[str, list[float]] = {"openpyxl": [], "pandas": []}
         for _ in range(runs):  # interleaved, so a slow moment of the machine hits every contender alike
@@ -149,15 +163,25 @@ def measure(label: str, units: list[Unit], runs: int, baselines: bool) -> None:
         wall = [r["wall"] for r in esaplan]
         changed = [r["changed"] for r in esaplan]
         print(f"  {'(seconds, min median of ' + str(runs) + ')':44} {'min':>6} {'median':>6}")
-        print(f"  esaplan first run, in-process, imports in    {spread(first)}   ({esaplan[0]['versions']:,} new versions, master {esaplan[0]['size'] / 1048576:.1f} MiB)")
+        print(
+            f"  esaplan first run, in-process, imports in    {spread(first)}   ({esaplan[0]['versions']:,} new versions, master {esaplan[0]['size'] / 1048576:.1f} MiB)"
+        )
         print(f"  esaplan first run, wall                      {spread(wall)}")
         print(f"  esaplan nothing changed, in-process          {spread([r['again'] for r in esaplan])}")
-        print(f"  esaplan {CHANGED} schools changed, in-process       {spread(changed)}   ({statistics.median(changed) / statistics.median(first):.0%} of a first run)")
-        print(f"  esaplan {CHANGED} others changed, new process      {spread([r['changed_new_process'] for r in esaplan])}   (imports not counted)")
-        print(f"  peak memory (max RSS) main / workers         {max(r['rss_kib'] for r in esaplan) / 1024:6.0f} {max(r['workers_mib'] for r in esaplan):6.0f} MiB")
+        print(
+            f"  esaplan {CHANGED} schools changed, in-process       {spread(changed)}   ({statistics.median(changed) / statistics.median(first):.0%} of a first run)"
+        )
+        print(
+            f"  esaplan {CHANGED} others changed, new process      {spread([r['changed_new_process'] for r in esaplan])}   (imports not counted)"
+        )
+        print(
+            f"  peak memory (max RSS) main / workers         {max(r['rss_kib'] for r in esaplan) / 1024:6.0f} {max(r['workers_mib'] for r in esaplan):6.0f} MiB"
+        )
         for kind, times in loops.items():
             if times:
-                print(f"  {kind + ' baseline, wall':44} {spread(times)}   esaplan faster by {min(times) / min(wall):.1f}x (min) {statistics.median(times) / statistics.median(wall):.1f}x (median)")
+                print(
+                    f"  {kind + ' baseline, wall':44} {spread(times)}   esaplan faster by {min(times) / min(wall):.1f}x (min) {statistics.median(times) / statistics.median(wall):.1f}x (median)"
+                )
 
 
 def main() -> None:
@@ -171,7 +195,9 @@ def main() -> None:
         real = list(load_registry(REAL_REGISTRY).values())
         measure("real registry (Khon Kaen Area 5)", real, args.runs, len(real) <= args.baselines_up_to)
     for schools in args.schools:
-        measure("synthetic", build_registry(schools, random.Random(schools)), args.runs, schools <= args.baselines_up_to)
+        measure(
+            "synthetic", build_registry(schools, random.Random(schools)), args.runs, schools <= args.baselines_up_to
+        )
 
 
 if __name__ == "__main__":

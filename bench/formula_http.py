@@ -58,13 +58,23 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         port = _free_port()
         command = [str(Path(sys.executable).with_name("esaplan")), "serve", "--home", folder, "--port", str(port)]
-        server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, env={**os.environ, "ESAPLAN_API_TOKEN": "bench"})
+        server = subprocess.Popen(
+            command,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "ESAPLAN_API_TOKEN": "bench"},
+        )
         try:
             _wait_for(port, server)
             url = f"http://127.0.0.1:{port}/api/formulas/ESA_ALLOCATE"
             timings = []
             for index in range(WARM_UP + REQUESTS):
-                request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json", "X-Esaplan-Token": "bench"}, method="POST")
+                request = urllib.request.Request(
+                    url,
+                    data=body,
+                    headers={"Content-Type": "application/json", "X-Esaplan-Token": "bench"},
+                    method="POST",
+                )
                 start = time.perf_counter()
                 with urllib.request.urlopen(request) as response:
                     result = json.load(response)["result"]
@@ -75,7 +85,9 @@ def main() -> None:
             server.wait(timeout=10)
     assert result == direct
     quantiles = statistics.quantiles(timings, n=20)
-    print(f"ESA_ALLOCATE, {WEIGHTS:,} weights: {REQUESTS} requests to `esaplan serve` on loopback ({len(body) / 1024:.0f} KiB each, after {WARM_UP} to warm up)")
+    print(
+        f"ESA_ALLOCATE, {WEIGHTS:,} weights: {REQUESTS} requests to `esaplan serve` on loopback ({len(body) / 1024:.0f} KiB each, after {WARM_UP} to warm up)"
+    )
     print(f"  direct call (registry, this process)  {statistics.median(direct_runs):7.1f} ms  (median of 10)")
     print(f"  HTTP p50                              {statistics.median(timings):7.1f} ms")
     print(f"  HTTP p95                              {quantiles[18]:7.1f} ms")

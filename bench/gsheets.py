@@ -18,8 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sync.rounds.consolidate import consolidate  # noqa: E402
 from sync.intake.gsheets.provision import provision  # noqa: E402
+from sync.rounds.consolidate import consolidate  # noqa: E402
 from tests.google_standin import GoogleStandIn  # noqa: E402
 from tests.gsheets_area import make_area  # noqa: E402
 
@@ -30,11 +30,17 @@ def measure(schools: int, changed: int) -> None:
         area = make_area(Path(folder), standin, base, schools=schools)
         started = time.perf_counter()
         provision(area.settings)
-        print(f"provision {schools} schools: {time.perf_counter() - started:.1f} s, {len(standin.log)} requests {dict(Counter(k for k, _ in standin.log))}")
+        print(
+            f"provision {schools} schools: {time.perf_counter() - started:.1f} s, {len(standin.log)} requests {dict(Counter(k for k, _ in standin.log))}"
+        )
         units = area.schools()
         area.fill(units[0])
         area.copy_filled(units[0], units[1:])
-        for label, edit in (("first run, all sheets new", []), ("nothing changed", []), (f"{changed} sheets changed", units[:changed])):
+        for label, edit in (
+            ("first run, all sheets new", []),
+            ("nothing changed", []),
+            (f"{changed} sheets changed", units[:changed]),
+        ):
             for unit in edit:
                 standin.edit(unit.sheet_id, "ข้อมูลนักเรียน", "B4", 21)
             start = len(standin.log)
@@ -42,7 +48,9 @@ def measure(schools: int, changed: int) -> None:
             result = consolidate(area.settings)
             took = time.perf_counter() - started
             kinds = Counter(k for k, _ in standin.log[start:])
-            print(f"{label}: {took:.2f} s, {sum(kinds.values())} requests {dict(kinds)}, new versions {result.new_versions}")
+            print(
+                f"{label}: {took:.2f} s, {sum(kinds.values())} requests {dict(kinds)}, new versions {result.new_versions}"
+            )
 
 
 def main() -> None:

@@ -34,10 +34,19 @@ CASES: list[tuple[str, Callable[[Path], object]]] = [
     ("control characters in a line name", lambda path: hostile.control_characters(path, "ค่าจัดการเรียนการสอน")),
     ("one value at XFD1048576", lambda path: hostile.cell_at(path, hostile.ENROLMENT, 1_048_576, 16_384)),
     ("one value at row 1,048,576, column 200", lambda path: hostile.cell_at(path, hostile.ENROLMENT, 1_048_576, 200)),
-    ("one value at row 1,048,576, column 2,000", lambda path: hostile.cell_at(path, hostile.ENROLMENT, 1_048_576, 2000)),
+    (
+        "one value at row 1,048,576, column 2,000",
+        lambda path: hostile.cell_at(path, hostile.ENROLMENT, 1_048_576, 2000),
+    ),
     ("one value at row 100,000, column 100", lambda path: hostile.cell_at(path, hostile.ENROLMENT, 100_000, 100)),
-    ("26,000 rows of text in a form's sheet", lambda path: hostile.bulk(path, hostile.BUDGET, rows=26_000, columns=6, text_bytes=1800)),
-    ("60,000 rows of text in a sheet of its own", lambda path: hostile.extra_sheet_bulk(path, rows=60_000, text_bytes=2000)),
+    (
+        "26,000 rows of text in a form's sheet",
+        lambda path: hostile.bulk(path, hostile.BUDGET, rows=26_000, columns=6, text_bytes=1800),
+    ),
+    (
+        "60,000 rows of text in a sheet of its own",
+        lambda path: hostile.extra_sheet_bulk(path, rows=60_000, text_bytes=2000),
+    ),
     ("a value linked to another workbook", lambda path: hostile.external_link(path, hostile.ENROLMENT, "B4", 999)),
 ]
 
@@ -45,15 +54,26 @@ CASES: list[tuple[str, Callable[[Path], object]]] = [
 def measure(name: str, make: Callable[[Path], object], scratch: Path) -> str:
     area = HandArea(scratch / "home", 2570, 6)
     real_registry(area.home)
-    typed = {"ข้อมูลนักเรียน": enrolment([(30, 30, 2)]), "การใช้งบประมาณ": {"A4": "ค่าจัดการเรียนการสอน", "B4": "งบเงินอุดหนุน", "C4": 100000, "D4": 0, "E4": 50000}}
+    typed = {
+        "ข้อมูลนักเรียน": enrolment([(30, 30, 2)]),
+        "การใช้งบประมาณ": {"A4": "ค่าจัดการเรียนการสอน", "B4": "งบเงินอุดหนุน", "C4": 100000, "D4": 0, "E4": 50000},
+    }
     path = area.fill("40050004", typed, template=area.templates())
     make(path)
     with zipfile.ZipFile(path) as archive:
         inflated = sum(info.file_size for info in archive.infolist())
     size = path.stat().st_size
-    result, peak = run_watched([ESAPLAN, "consolidate", "--home", str(area.home), "--fy", "2570", "--round", "6"], timeout_s=600)
+    result, peak = run_watched(
+        [ESAPLAN, "consolidate", "--home", str(area.home), "--fy", "2570", "--round", "6"], timeout_s=600
+    )
     said = "finished" if result.returncode == 0 else f"exit {result.returncode}"
-    issues = sorted({rule for rule in ("FILE-TOO-COMPLEX", "FILE-UNREADABLE", "TOO-MANY-PROBLEMS", "CONTROL-CHARS", "EXTERNAL-LINK") if rule in _issue_rules(area)})
+    issues = sorted(
+        {
+            rule
+            for rule in ("FILE-TOO-COMPLEX", "FILE-UNREADABLE", "TOO-MANY-PROBLEMS", "CONTROL-CHARS", "EXTERNAL-LINK")
+            if rule in _issue_rules(area)
+        }
+    )
     shutil.rmtree(area.home)
     return f"{name:<42} {size / 2**20:>8.2f} {inflated / 2**20:>8.1f} {peak.seconds:>7.2f} {peak.mib:>8.0f}   {said}, {', '.join(issues) or 'no issue'}"
 
@@ -66,7 +86,9 @@ def _issue_rules(area: HandArea) -> set[str]:
 
 
 def main() -> None:
-    print(f"{'case':<42} {'file MiB':>8} {'XML MiB':>8} {'wall s':>7} {'peak MiB':>8}   outcome (one esaplan consolidate, a new process)")
+    print(
+        f"{'case':<42} {'file MiB':>8} {'XML MiB':>8} {'wall s':>7} {'peak MiB':>8}   outcome (one esaplan consolidate, a new process)"
+    )
     for name, make in CASES:
         with tempfile.TemporaryDirectory(prefix="esaplan-hostile-") as scratch:
             print(measure(name, make, Path(scratch)), flush=True)

@@ -49,7 +49,9 @@ def _peak_kib(pid: int) -> int:
             status = Path(f"/proc/{task}/status").read_text()
         except OSError:
             continue
-        total = max(total, int(next((line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")), 0)))  # an exited child not yet reaped has none
+        total = max(
+            total, int(next((line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")), 0))
+        )  # an exited child not yet reaped has none
     return total
 
 
@@ -72,11 +74,21 @@ def _reset(areas: list[Path]) -> None:
 
 def _run(office: Path, workers: int) -> tuple[float, list[int], str]:
     """One `consolidate --all-areas` with ``workers`` worker processes: wall seconds, peak KiB each, output."""
-    started = [subprocess.Popen([ESAPLAN, "worker", "--home", str(office)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(workers)]
+    started = [
+        subprocess.Popen(
+            [ESAPLAN, "worker", "--home", str(office)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        for _ in range(workers)
+    ]
     peaks = [0] * workers
     try:
         begin = time.perf_counter()
-        command = subprocess.Popen([ESAPLAN, "consolidate", "--all-areas", "--no-worker", "--home", str(office)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        command = subprocess.Popen(
+            [ESAPLAN, "consolidate", "--all-areas", "--no-worker", "--home", str(office)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
         while command.poll() is None:
             peaks = [max(peak, _peak_kib(worker.pid)) for peak, worker in zip(peaks, started, strict=True)]
             time.sleep(0.5)
@@ -110,12 +122,23 @@ def main() -> None:
         homes = [scratch / "areas" / f"A{n:03d}" for n in range(1, args.areas + 1)]
         for home in homes:
             shutil.copytree(template, home)
-        (office / "areas.csv").write_text("code,name_th,province,home\n" + "".join(f"{h.name},เขตทดลอง {h.name},จังหวัดทดลอง,{h}\n" for h in homes), encoding="utf-8")
+        (office / "areas.csv").write_text(
+            "code,name_th,province,home\n" + "".join(f"{h.name},เขตทดลอง {h.name},จังหวัดทดลอง,{h}\n" for h in homes),
+            encoding="utf-8",
+        )
         port = _port()
-        redis = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
-        (office / "esaplan.toml").write_text(f'queue_url = "redis://127.0.0.1:{port}/0"\n' + (template / "esaplan.toml").read_text(encoding="utf-8"), encoding="utf-8")
+        redis = subprocess.Popen(
+            ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+        )
+        (office / "esaplan.toml").write_text(
+            f'queue_url = "redis://127.0.0.1:{port}/0"\n' + (template / "esaplan.toml").read_text(encoding="utf-8"),
+            encoding="utf-8",
+        )
         schools = sum(1 for u in units if u.kind == "school") * args.areas
-        print(f"{args.areas} areas x {args.schools} synthetic schools ({schools:,} schools), redis-server on loopback, {os.cpu_count()} cores")
+        print(
+            f"{args.areas} areas x {args.schools} synthetic schools ({schools:,} schools), redis-server on loopback, {os.cpu_count()} cores"
+        )
         firsts: dict[int, float] = {}
         try:
             for workers in args.workers:

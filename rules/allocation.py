@@ -23,7 +23,7 @@ from fractions import Fraction
 from typing import Any
 
 from rules.errors import AllocationError, ParseError
-from rules.money import to_decimal
+from rules.money import decimal_places, to_decimal
 
 Amount = int | Decimal
 
@@ -106,8 +106,10 @@ def _scaled_weights(weights: Iterable[Any]) -> list[int]:
             raise _negative(index, weight)
         decimals.append(value)
     if not any(decimals):
-        raise AllocationError("น้ำหนักเป็นศูนย์ทั้งหมด จัดสรรไม่ได้", "all weights are zero", input="weights", value=list(weights))
-    places = max(0, -min(d.as_tuple().exponent for d in decimals))  # type: ignore[type-var]
+        raise AllocationError(
+            "น้ำหนักเป็นศูนย์ทั้งหมด จัดสรรไม่ได้", "all weights are zero", input="weights", value=list(weights)
+        )
+    places = max(decimal_places(d) for d in decimals)
     scale = Decimal(10**places)
     return [int(d * scale) for d in decimals]
 

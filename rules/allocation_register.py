@@ -151,23 +151,48 @@ class RegisterIssue:
 LETTERS, ALLOCATIONS, TRANSFERS, USE = "หนังสือจัดสรร", "จัดสรรให้หน่วยงาน", "โอนเปลี่ยนแปลงที่อนุมัติ", "การใช้งบประมาณ"
 
 
-def balances(letters: Iterable[Letter], allocations: Iterable[Allocation], transfers: Iterable[Transfer]) -> tuple[dict[str, LineBalance], list[RegisterIssue]]:
+def balances(
+    letters: Iterable[Letter], allocations: Iterable[Allocation], transfers: Iterable[Transfer]
+) -> tuple[dict[str, LineBalance], list[RegisterIssue]]:
     """Every letter line's account, and the rows that name a line no letter has (or a line twice)."""
     lines: dict[str, LineBalance] = {}
     issues: list[RegisterIssue] = []
     for letter in letters:
         if letter.key in lines:
-            issues.append(RegisterIssue("REG-DUPLICATE-LINE", "error", LETTERS, f"{letter.letter_no} {letter.item}", f"หนังสือ {letter.letter_no} รายการ '{letter.item}' กรอกซ้ำ: รายการหนึ่งของหนังสือกรอกแถวเดียว"))
+            issues.append(
+                RegisterIssue(
+                    "REG-DUPLICATE-LINE",
+                    "error",
+                    LETTERS,
+                    f"{letter.letter_no} {letter.item}",
+                    f"หนังสือ {letter.letter_no} รายการ '{letter.item}' กรอกซ้ำ: รายการหนึ่งของหนังสือกรอกแถวเดียว",
+                )
+            )
             continue
         lines[letter.key] = LineBalance(letter)
 
     def unknown(sheet: str, letter_no: str, item: str) -> None:
-        issues.append(RegisterIssue("REG-UNKNOWN-LINE", "error", sheet, f"{letter_no} {item}", f"ไม่มีรายการ '{item}' ในหนังสือ {letter_no} ในแผ่นงาน {LETTERS}: ตรวจเลขที่หนังสือและชื่อรายการ"))
+        issues.append(
+            RegisterIssue(
+                "REG-UNKNOWN-LINE",
+                "error",
+                sheet,
+                f"{letter_no} {item}",
+                f"ไม่มีรายการ '{item}' ในหนังสือ {letter_no} ในแผ่นงาน {LETTERS}: ตรวจเลขที่หนังสือและชื่อรายการ",
+            )
+        )
 
     for transfer in transfers:
-        missing = [(letter, item) for letter, item, key in ((transfer.from_letter, transfer.from_item, transfer.source), (transfer.to_letter, transfer.to_item, transfer.target)) if key not in lines]
-        for letter, item in missing:
-            unknown(TRANSFERS, letter, item)
+        missing = [
+            (letter, item)
+            for letter, item, key in (
+                (transfer.from_letter, transfer.from_item, transfer.source),
+                (transfer.to_letter, transfer.to_item, transfer.target),
+            )
+            if key not in lines
+        ]
+        for letter_no, item in missing:
+            unknown(TRANSFERS, letter_no, item)
         if not missing:
             lines[transfer.source].moved_out += transfer.amount
             lines[transfer.target].moved_in += transfer.amount
@@ -189,15 +214,33 @@ def allocated_to_units(lines: Mapping[str, LineBalance]) -> dict[tuple[str, str]
     return dict(result)
 
 
-def register_issues(lines: Mapping[str, LineBalance], uses: Iterable[Use], unit_names: Mapping[str, str]) -> list[RegisterIssue]:
+def register_issues(
+    lines: Mapping[str, LineBalance], uses: Iterable[Use], unit_names: Mapping[str, str]
+) -> list[RegisterIssue]:
     """Lines over-allocated or not fully allocated, and units' reported use against their allocation."""
     issues = []
     for line in lines.values():
         what = f"หนังสือ {line.letter.letter_no} รายการ '{line.letter.item}'"
         if line.remainder < 0:
-            issues.append(RegisterIssue("REG-OVER-ALLOCATED", "error", ALLOCATIONS, f"{line.letter.letter_no} {line.letter.item}", f"{what} จัดสรรเกินวงเงิน {format_number(baht(-line.remainder))} บาท (วงเงิน {format_number(baht(line.letter.amount + line.moved_in - line.moved_out))} บาท จัดสรรแล้ว {format_number(baht(line.allocated))} บาท)"))
+            issues.append(
+                RegisterIssue(
+                    "REG-OVER-ALLOCATED",
+                    "error",
+                    ALLOCATIONS,
+                    f"{line.letter.letter_no} {line.letter.item}",
+                    f"{what} จัดสรรเกินวงเงิน {format_number(baht(-line.remainder))} บาท (วงเงิน {format_number(baht(line.letter.amount + line.moved_in - line.moved_out))} บาท จัดสรรแล้ว {format_number(baht(line.allocated))} บาท)",
+                )
+            )
         elif line.remainder > 0:
-            issues.append(RegisterIssue("REG-UNALLOCATED", "info", ALLOCATIONS, f"{line.letter.letter_no} {line.letter.item}", f"{what} ยังไม่ได้จัดสรร {format_number(baht(line.remainder))} บาท"))
+            issues.append(
+                RegisterIssue(
+                    "REG-UNALLOCATED",
+                    "info",
+                    ALLOCATIONS,
+                    f"{line.letter.letter_no} {line.letter.item}",
+                    f"{what} ยังไม่ได้จัดสรร {format_number(baht(line.remainder))} บาท",
+                )
+            )
     given = allocated_to_units(lines)
     items = {fold(line.letter.item) for line in lines.values()}
     for use in uses:
@@ -205,12 +248,44 @@ def register_issues(lines: Mapping[str, LineBalance], uses: Iterable[Use], unit_
         allocated = given.get((use.unit, fold(use.item)))
         if allocated is None:
             if fold(use.item) in items:  # the register has the line, but gave this unit none of it
-                issues.append(RegisterIssue("REG-USE-UNKNOWN", "warning", USE, f"{use.unit} {use.item}", f"{name} รายงานการใช้รายการ '{use.item}' แต่ทะเบียนไม่ได้จัดสรรรายการนี้ให้: ตรวจแผ่นงาน {ALLOCATIONS}"))
+                issues.append(
+                    RegisterIssue(
+                        "REG-USE-UNKNOWN",
+                        "warning",
+                        USE,
+                        f"{use.unit} {use.item}",
+                        f"{name} รายงานการใช้รายการ '{use.item}' แต่ทะเบียนไม่ได้จัดสรรรายการนี้ให้: ตรวจแผ่นงาน {ALLOCATIONS}",
+                    )
+                )
             else:  # money the register does not hold yet (a letter not recorded, or the item named otherwise)
-                issues.append(RegisterIssue("REG-USE-NOT-IN-REGISTER", "info", USE, f"{use.unit} {use.item}", f"{name} รายงานการใช้รายการ '{use.item}' ซึ่งยังไม่มีในทะเบียน: บันทึกหนังสือจัดสรรของรายการนี้ หรือตรวจชื่อรายการให้ตรงกับหนังสือ"))
+                issues.append(
+                    RegisterIssue(
+                        "REG-USE-NOT-IN-REGISTER",
+                        "info",
+                        USE,
+                        f"{use.unit} {use.item}",
+                        f"{name} รายงานการใช้รายการ '{use.item}' ซึ่งยังไม่มีในทะเบียน: บันทึกหนังสือจัดสรรของรายการนี้ หรือตรวจชื่อรายการให้ตรงกับหนังสือ",
+                    )
+                )
             continue
         if use.committed + use.disbursed > allocated:
-            issues.append(RegisterIssue("REG-USE-OVER", "error", USE, f"{use.unit} {use.item}", f"{name} ก่อหนี้และเบิกจ่ายรายการ '{use.item}' รวม {format_number(baht(use.committed + use.disbursed))} บาท เกินยอดที่จัดสรรให้ {format_number(baht(allocated))} บาท"))
+            issues.append(
+                RegisterIssue(
+                    "REG-USE-OVER",
+                    "error",
+                    USE,
+                    f"{use.unit} {use.item}",
+                    f"{name} ก่อหนี้และเบิกจ่ายรายการ '{use.item}' รวม {format_number(baht(use.committed + use.disbursed))} บาท เกินยอดที่จัดสรรให้ {format_number(baht(allocated))} บาท",
+                )
+            )
         if use.allocated != allocated:
-            issues.append(RegisterIssue("REG-USE-MISMATCH", "warning", USE, f"{use.unit} {use.item}", f"{name} รายงานว่าได้รับจัดสรรรายการ '{use.item}' {format_number(baht(use.allocated))} บาท แต่ทะเบียนจัดสรรให้ {format_number(baht(allocated))} บาท"))
+            issues.append(
+                RegisterIssue(
+                    "REG-USE-MISMATCH",
+                    "warning",
+                    USE,
+                    f"{use.unit} {use.item}",
+                    f"{name} รายงานว่าได้รับจัดสรรรายการ '{use.item}' {format_number(baht(use.allocated))} บาท แต่ทะเบียนจัดสรรให้ {format_number(baht(allocated))} บาท",
+                )
+            )
     return issues

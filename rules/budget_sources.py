@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from rules.errors import ParseError
 from rules.defaults import default_parameters
+from rules.errors import ParseError
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
-from functools import partial
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +63,11 @@ def table_problems(params: Parameters) -> list[Problem]:
     for name, checker in _TABLE_CHECKS.items():
         file = params.files.get(name)
         if file is None:
-            found.append(Problem(params.root / (name.replace(".", "/") + ".yaml"), 1, f"ไม่พบไฟล์ตาราง {name} (missing table file)"))
+            found.append(
+                Problem(
+                    params.root / (name.replace(".", "/") + ".yaml"), 1, f"ไม่พบไฟล์ตาราง {name} (missing table file)"
+                )
+            )
             continue
         if not isinstance(file.data, dict):
             found.append(Problem(file.path, 1, "ไฟล์ต้องเป็นตาราง key: value (expected a mapping)"))
@@ -75,12 +79,12 @@ def table_problems(params: Parameters) -> list[Problem]:
             found.extend(_common_table_problems(file))
             found.extend(_check_form_sets(file, params) if name == "forms.sets" else _check_form(file, params))
     found.extend(_later_plans_problems(params))
-    for name, checker in _STRUCTURED_PARAMETERS.items():
+    for name, check_value in _STRUCTURED_PARAMETERS.items():
         file = params.files.get(name)
         if file is not None and isinstance(file.data, dict) and isinstance(file.data.get("values"), dict):
             for start, entry in file.data["values"].items():
                 if isinstance(entry, dict) and entry.get("value") is not None:
-                    found.extend(checker(file, start, entry["value"]))
+                    found.extend(check_value(file, start, entry["value"]))
     return found
 
 
@@ -101,7 +105,11 @@ def _later_plans_problems(params: Parameters) -> Iterator[Problem]:
         first = plan.get("first_fiscal_year") if isinstance(plan, dict) else None
         if isinstance(first, int):
             if first in began:
-                yield Problem(file.path, file.line("plan"), f"แผนนี้เริ่มปีงบประมาณ {first} เช่นเดียวกับ {began[first].path.name}: แต่ละแผนต้องเริ่มคนละปี")
+                yield Problem(
+                    file.path,
+                    file.line("plan"),
+                    f"แผนนี้เริ่มปีงบประมาณ {first} เช่นเดียวกับ {began[first].path.name}: แต่ละแผนต้องเริ่มคนละปี",
+                )
             began[first] = file
 
 
@@ -149,7 +157,9 @@ def _check_grades(file: YamlFile, params: Parameters) -> Iterator[Problem]:
     for index, row in _rows(file, "grades"):
         yield from _require(file, "grades", index, row, ("code", "level", "th"))
         if row.get("level") not in levels:
-            yield Problem(file.path, file.line("grades", index), f"ระดับ '{row.get('level')}' ไม่มีใน levels (unknown level)")
+            yield Problem(
+                file.path, file.line("grades", index), f"ระดับ '{row.get('level')}' ไม่มีใน levels (unknown level)"
+            )
     yield from _unique(file, "grades", "code")
 
 
@@ -175,7 +185,9 @@ def _check_authorities(file: YamlFile, params: Parameters) -> Iterator[Problem]:
     for index, row in _rows(file, "delegations"):
         yield from _require(file, "delegations", index, row, ("code", "th", "authority", "reference"))
         if index >= 0 and row.get("authority") not in codes:
-            yield Problem(file.path, file.line("delegations", index), f"ผู้มีอำนาจ '{row.get('authority')}' ไม่มีใน authorities")
+            yield Problem(
+                file.path, file.line("delegations", index), f"ผู้มีอำนาจ '{row.get('authority')}' ไม่มีใน authorities"
+            )
 
 
 def _check_transfer_rules(file: YamlFile, params: Parameters) -> Iterator[Problem]:
@@ -196,12 +208,18 @@ def _check_transfer_rules(file: YamlFile, params: Parameters) -> Iterator[Proble
         named = row.get("authority")
         if isinstance(named, dict):
             if named.get("delegated") not in delegations:
-                yield Problem(file.path, where, f"การมอบอำนาจ '{named.get('delegated')}' ไม่มีใน delegations ของ budget/authorities.yaml")
+                yield Problem(
+                    file.path,
+                    where,
+                    f"การมอบอำนาจ '{named.get('delegated')}' ไม่มีใน delegations ของ budget/authorities.yaml",
+                )
         elif named not in authorities:
             yield Problem(file.path, where, f"ผู้มีอำนาจ '{named}' ไม่มีใน budget/authorities.yaml")
         for feature, condition in (row.get("when") or {}).items():
             if feature not in FEATURES:
-                yield Problem(file.path, file.line("rules", index, "when", feature), f"ไม่รู้จักเงื่อนไข '{feature}' (unknown feature)")
+                yield Problem(
+                    file.path, file.line("rules", index, "when", feature), f"ไม่รู้จักเงื่อนไข '{feature}' (unknown feature)"
+                )
             if feature == "kind" and condition not in kinds:
                 yield Problem(file.path, file.line("rules", index, "when"), f"ไม่รู้จักประเภท '{condition}' (unknown kind)")
             if isinstance(condition, dict):
@@ -209,7 +227,11 @@ def _check_transfer_rules(file: YamlFile, params: Parameters) -> Iterator[Proble
                     if op not in OPERATORS:
                         yield Problem(file.path, file.line("rules", index, "when", feature), f"ไม่รู้จักตัวเปรียบเทียบ '{op}'")
                     if isinstance(operand, dict) and f"{operand.get('param')}" not in params.files:
-                        yield Problem(file.path, file.line("rules", index, "when", feature), f"ไม่มีพารามิเตอร์ '{operand.get('param')}'")
+                        yield Problem(
+                            file.path,
+                            file.line("rules", index, "when", feature),
+                            f"ไม่มีพารามิเตอร์ '{operand.get('param')}'",
+                        )
         days = row.get("report_within_days")
         if isinstance(days, dict) and f"{days.get('param')}" not in params.files:
             yield Problem(file.path, where, f"ไม่มีพารามิเตอร์ '{days.get('param')}'")
@@ -222,8 +244,14 @@ REPORT_AS_AGGREGATES = {"ratio": {"ratio", "population"}, "yes_no": {"share"}, "
 def _check_kpis(file: YamlFile, params: Parameters) -> Iterator[Problem]:
     strategies = file.data.get("strategies") or {}
     plan = file.data.get("plan")
-    if not isinstance(plan, dict) or not all(plan.get(k) for k in ("th", "first_fiscal_year", "last_fiscal_year", "source")):
-        yield Problem(file.path, file.line("plan") if isinstance(plan, dict) else 1, "ต้องมี plan: th, first_fiscal_year, last_fiscal_year, source (แผนที่กลยุทธ์นี้สังกัดและปีที่ครอบคลุม)")
+    if not isinstance(plan, dict) or not all(
+        plan.get(k) for k in ("th", "first_fiscal_year", "last_fiscal_year", "source")
+    ):
+        yield Problem(
+            file.path,
+            file.line("plan") if isinstance(plan, dict) else 1,
+            "ต้องมี plan: th, first_fiscal_year, last_fiscal_year, source (แผนที่กลยุทธ์นี้สังกัดและปีที่ครอบคลุม)",
+        )
     elif not int(plan["first_fiscal_year"]) <= int(plan["last_fiscal_year"]):
         yield Problem(file.path, file.line("plan"), "plan: first_fiscal_year ต้องไม่มากกว่า last_fiscal_year")
     measures = file.data.get("measures") or {}
@@ -231,9 +259,19 @@ def _check_kpis(file: YamlFile, params: Parameters) -> Iterator[Problem]:
     aggregates = file.data.get("aggregates") or {}
     for name, measure in measures.items():
         if not isinstance(measure, dict) or measure.get("aggregate") not in aggregates:
-            yield Problem(file.path, file.line("measures", name), f"measure '{name}': aggregate ต้องเป็นหนึ่งใน {', '.join(aggregates)}")
+            yield Problem(
+                file.path,
+                file.line("measures", name),
+                f"measure '{name}': aggregate ต้องเป็นหนึ่งใน {', '.join(aggregates)}",
+            )
     for index, row in _rows(file, "indicators"):
-        yield from _require(file, "indicators", index, row, ("code", "name_th", "unit", "direction", "measure", "reported_by", "report_as"))
+        yield from _require(
+            file,
+            "indicators",
+            index,
+            row,
+            ("code", "name_th", "unit", "direction", "measure", "reported_by", "report_as"),
+        )
         if index < 0:
             continue
         where = file.line("indicators", index)
@@ -252,9 +290,17 @@ def _check_kpis(file: YamlFile, params: Parameters) -> Iterator[Problem]:
         else:
             aggregate = measures[row["measure"]].get("aggregate")
             if row.get("report_as") in REPORT_AS_AGGREGATES and aggregate not in REPORT_AS_AGGREGATES[row["report_as"]]:
-                yield Problem(file.path, where, f"{row['code']}: report_as {row['report_as']} รวมผลแบบ {aggregate} ไม่ได้ (measure {row['measure']})")
-            if aggregate == "population" and row.get("population_band") not in (file.data.get("population_bands") or {}):
-                yield Problem(file.path, where, f"{row['code']}: ตัวชี้วัดประชากรวัยเรียนต้องมี population_band ที่อยู่ใน population_bands")
+                yield Problem(
+                    file.path,
+                    where,
+                    f"{row['code']}: report_as {row['report_as']} รวมผลแบบ {aggregate} ไม่ได้ (measure {row['measure']})",
+                )
+            if aggregate == "population" and row.get("population_band") not in (
+                file.data.get("population_bands") or {}
+            ):
+                yield Problem(
+                    file.path, where, f"{row['code']}: ตัวชี้วัดประชากรวัยเรียนต้องมี population_band ที่อยู่ใน population_bands"
+                )
         if row.get("reported_by") not in {"school", "office", "both"}:
             yield Problem(file.path, where, "reported_by ต้องเป็น school / office / both")
         if row.get("report_as") not in {"ratio", "yes_no", "value"}:
@@ -282,7 +328,7 @@ def _check_form(file: YamlFile, params: Parameters) -> Iterator[Problem]:
     for name in ("code", "version", "sheet", "title_th"):
         if not file.data.get(name):
             yield Problem(file.path, 1, f"ต้องมี '{name}' (missing '{name}')")
-    keys: set[str] = set()
+    keys: set[Any] = set()  # what the file says, checked below: a missing key is None
     for index, row in _rows(file, "columns"):
         yield from _require(file, "columns", index, row, ("key", "th"))
         if index < 0:
@@ -298,19 +344,27 @@ def _check_form(file: YamlFile, params: Parameters) -> Iterator[Problem]:
             if row.get(limit) and row[limit] not in params.files:
                 yield Problem(file.path, where, f"{limit} '{row[limit]}' ไม่ใช่พารามิเตอร์ใน rules/data")
     yield from _unique(file, "columns", "key")
-    expressions = [(("columns", i, "formula"), row["formula"]) for i, row in _rows(file, "columns") if row.get("formula")]
+    expressions = [
+        (("columns", i, "formula"), row["formula"]) for i, row in _rows(file, "columns") if row.get("formula")
+    ]
     for index, row in enumerate(file.data.get("checks") or []):
         where = file.line("checks", index)
         for name in ("id", "left", "op", "right", "severity", "message_th"):
             if row.get(name) in (None, ""):
                 yield Problem(file.path, where, f"checks[{index}] ต้องมี '{name}'")
         if row.get("op") not in COMPARE_OPERATORS:
-            yield Problem(file.path, where, f"ตัวเปรียบเทียบ '{row.get('op')}' ไม่รู้จัก (ใช้ได้: {' '.join(COMPARE_OPERATORS)})")
+            yield Problem(
+                file.path, where, f"ตัวเปรียบเทียบ '{row.get('op')}' ไม่รู้จัก (ใช้ได้: {' '.join(COMPARE_OPERATORS)})"
+            )
         if row.get("severity") not in SEVERITIES:
             yield Problem(file.path, where, f"severity ต้องเป็น {', '.join(SEVERITIES)}")
         if row.get("cell") is not None and row["cell"] not in keys:
             yield Problem(file.path, where, f"cell '{row['cell']}' ไม่ใช่คอลัมน์ของแบบฟอร์ม")
-        expressions += [(("checks", index, part), str(row[part])) for part in ("left", "right", "when") if row.get(part) not in (None, "")]
+        expressions += [
+            (("checks", index, part), str(row[part]))
+            for part in ("left", "right", "when")
+            if row.get(part) not in (None, "")
+        ]
     for path, text in expressions:
         try:
             unknown = [name for name in expression_names(text) if name not in keys and name not in FUNCTION_NAMES]
@@ -328,15 +382,23 @@ def _check_form(file: YamlFile, params: Parameters) -> Iterator[Problem]:
     shared = file.data.get("shared_rooms") or {}
     for part in ("rooms", "with") if shared else ():
         if shared.get(part) not in keys:
-            yield Problem(file.path, file.line("shared_rooms"), f"shared_rooms.{part} '{shared.get(part)}' ไม่ใช่คอลัมน์ของแบบฟอร์ม")
+            yield Problem(
+                file.path, file.line("shared_rooms"), f"shared_rooms.{part} '{shared.get(part)}' ไม่ใช่คอลัมน์ของแบบฟอร์ม"
+            )
     check_ids = {row.get("id") for row in file.data.get("checks") or []}
     for check_id in shared.get("checks") or ():
         if check_id not in check_ids:
-            yield Problem(file.path, file.line("shared_rooms"), f"shared_rooms.checks '{check_id}' ไม่ใช่ check ของแบบฟอร์ม")
+            yield Problem(
+                file.path, file.line("shared_rooms"), f"shared_rooms.checks '{check_id}' ไม่ใช่ check ของแบบฟอร์ม"
+            )
 
 
 def _check_form_sets(file: YamlFile, params: Parameters) -> Iterator[Problem]:
-    codes = {f.data.get("code") for n, f in params.files.items() if n.startswith("forms.") and n != "forms.sets" and isinstance(f.data, dict)}
+    codes = {
+        f.data.get("code")
+        for n, f in params.files.items()
+        if n.startswith("forms.") and n != "forms.sets" and isinstance(f.data, dict)
+    }
     for index, row in _rows(file, "sets"):
         yield from _require(file, "sets", index, row, ("code", "th", "file", "submitted_by", "forms"))
         for code in row.get("forms") or []:
@@ -385,7 +447,7 @@ def _check_rounds(file: YamlFile, start: Any, value: Any) -> Iterator[Problem]:
         yield Problem(file.path, where, "วันสิ้นรอบต้องเรียงตามลำดับในปีงบประมาณ (round end dates out of order)")
 
 
-_TABLE_CHECKS = {
+_TABLE_CHECKS: dict[str, Callable[[YamlFile, Parameters], Iterable[Problem]]] = {
     "grades": _check_grades,
     "per_head.items": _check_items,
     "budget.categories": _check_categories,

@@ -15,9 +15,9 @@ from typing import Any
 
 from pythainlp.util import thai_digit_to_arabic_digit
 
+from rules.defaults import default_parameters
 from rules.errors import ParseError
 from rules.money import whole_count
-from rules.defaults import default_parameters
 
 
 @dataclass(frozen=True)
@@ -45,8 +45,7 @@ def _folded(text: str) -> str:
 def _tables() -> tuple[dict[str, Grade], dict[str, str], dict[str, str]]:
     data = default_parameters().table("grades")
     grades = {
-        row["code"]: Grade(row["code"], row["level"], row["th"], order)
-        for order, row in enumerate(data["grades"])
+        row["code"]: Grade(row["code"], row["level"], row["th"], order) for order, row in enumerate(data["grades"])
     }
     grade_aliases: dict[str, str] = {}
     for row in data["grades"]:

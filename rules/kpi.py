@@ -19,13 +19,13 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from functools import cache, lru_cache, partial
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from pythainlp.util import thai_digit_to_arabic_digit
 
+from rules.defaults import default_parameters
 from rules.errors import KpiError, ParseError
 from rules.money import format_number, to_decimal
-from rules.defaults import default_parameters
 from rules.thai import fiscal_year as fiscal_year_of
 from rules.thai import reporting_rounds
 
@@ -40,7 +40,7 @@ class Status(StrEnum):
 
     @property
     def th(self) -> str:
-        return catalogue_table()["statuses"][self.value]["th"]
+        return cast(str, catalogue_table()["statuses"][self.value]["th"])
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,9 @@ def catalogue_tables() -> tuple[dict[str, Any], ...]:
     """Every plan's catalogue (``kpi/catalogue.yaml`` and ``kpi/catalogue_*.yaml``), oldest plan first."""
     params = default_parameters()
     names = [name for name in params.files if name == CATALOGUE or name.startswith(CATALOGUE + "_")]
-    return tuple(sorted((params.table(name) for name in names), key=lambda table: int(table["plan"]["first_fiscal_year"])))
+    return tuple(
+        sorted((params.table(name) for name in names), key=lambda table: int(table["plan"]["first_fiscal_year"]))
+    )
 
 
 def catalogue_table(fiscal_year: int | None = None) -> dict[str, Any]:
@@ -267,24 +269,54 @@ def check_report(indicator: Kpi, numerator: Decimal, denominator: Decimal | None
     total; warnings do not.
     """
     code, result = indicator.code, []
-    n, d = partial(format_number, numerator), partial(format_number, denominator)  # formatted only for a message (most rows have none)
+    n, d = (
+        partial(format_number, numerator),
+        partial(format_number, denominator),
+    )  # formatted only for a message (most rows have none)
     whole = "ต้องเป็นจำนวนเต็ม (นับเป็นคน)"
     if indicator.aggregate in ("ratio", "population", "sum") and numerator != numerator.to_integral_value():
         result.append(ReportProblem("numerator", "KPI-COUNT", "error", f"{code}: ตัวตั้ง {n()} {whole}"))
     if indicator.aggregate == "ratio":
         if denominator is None or denominator == 0:
-            result.append(ReportProblem("denominator", "KPI-DENOMINATOR", "error", f"{code}: ต้องกรอกตัวหาร ({indicator.denominator_th}) มากกว่า 0"))
+            result.append(
+                ReportProblem(
+                    "denominator",
+                    "KPI-DENOMINATOR",
+                    "error",
+                    f"{code}: ต้องกรอกตัวหาร ({indicator.denominator_th}) มากกว่า 0",
+                )
+            )
         elif denominator != denominator.to_integral_value():
             result.append(ReportProblem("denominator", "KPI-COUNT", "error", f"{code}: ตัวหาร {d()} {whole}"))
     if indicator.aggregate in ("ratio", "population") and denominator and numerator > denominator:
-        result.append(ReportProblem("numerator", "KPI-RATIO", "error", f"{code}: ตัวตั้ง {n()} มากกว่าตัวหาร {d()} (ร้อยละเกิน 100)"))
+        result.append(
+            ReportProblem("numerator", "KPI-RATIO", "error", f"{code}: ตัวตั้ง {n()} มากกว่าตัวหาร {d()} (ร้อยละเกิน 100)")
+        )
     if indicator.aggregate == "share" and numerator not in (0, 1):
-        result.append(ReportProblem("numerator", "KPI-YESNO", "error", f"{code}: กรอก 1 (ดำเนินการแล้ว) หรือ 0 (ยังไม่ดำเนินการ) ได้ {n()}"))
+        result.append(
+            ReportProblem(
+                "numerator", "KPI-YESNO", "error", f"{code}: กรอก 1 (ดำเนินการแล้ว) หรือ 0 (ยังไม่ดำเนินการ) ได้ {n()}"
+            )
+        )
     if indicator.max_value is not None and numerator > indicator.max_value:
-        result.append(ReportProblem("numerator", "KPI-RANGE", "error", f"{code}: {indicator.numerator_th} ต้องไม่เกิน {format_number(indicator.max_value)} (ได้ {n()})"))
+        result.append(
+            ReportProblem(
+                "numerator",
+                "KPI-RANGE",
+                "error",
+                f"{code}: {indicator.numerator_th} ต้องไม่เกิน {format_number(indicator.max_value)} (ได้ {n()})",
+            )
+        )
     unused = indicator.aggregate in ("mean", "sum") or (indicator.aggregate == "share" and denominator not in (None, 1))
     if unused and denominator is not None:
-        result.append(ReportProblem("denominator", "KPI-NO-DENOMINATOR", "warning", f"{code}: ตัวชี้วัดนี้ไม่ใช้ตัวหาร ({indicator.aggregate_th}) ตัวหาร {d()} ไม่ถูกนำไปใช้"))
+        result.append(
+            ReportProblem(
+                "denominator",
+                "KPI-NO-DENOMINATOR",
+                "warning",
+                f"{code}: ตัวชี้วัดนี้ไม่ใช้ตัวหาร ({indicator.aggregate_th}) ตัวหาร {d()} ไม่ถูกนำไปใช้",
+            )
+        )
     return result
 
 
@@ -306,7 +338,7 @@ class Reported(NamedTuple):
     numerators and denominators (a report without a denominator adds 0). Sums, not the reports, so
     an area's can be kept and a changed school's difference added (:mod:`sync.master.tally`)."""
 
-    count: int = 0
+    count: int = 0  # type: ignore[assignment]  # a field named count, over tuple.count, as read everywhere
     numerator: Decimal = Decimal(0)
     denominator: Decimal = Decimal(0)
 

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from rules.defaults import default_parameters
 from rules.errors import ParseError
 from rules.money import to_decimal, whole_count
 from rules.parameters import Parameters
-from rules.defaults import default_parameters
 
 EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG): geometry, not a rule figure
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from rules.errors import ParseError
 from pythainlp.util import num_to_thaiword
 
+from rules.errors import ParseError
 from rules.thai import parse_number
 
 BAHT = Decimal("1")
@@ -71,7 +71,9 @@ def whole_count(value: Any, what: str) -> int:
     """A head count: a whole number >= 0 from int, float or Thai text (``"๑๒"``)."""
     number = to_decimal(value, what)
     if number < 0 or number != number.to_integral_value():
-        raise ParseError(f"{what} ต้องเป็นจำนวนเต็มไม่ติดลบ ({value})", f"{what} must be a whole number >= 0 ({value!r})", value=value)
+        raise ParseError(
+            f"{what} ต้องเป็นจำนวนเต็มไม่ติดลบ ({value})", f"{what} must be a whole number >= 0 ({value!r})", value=value
+        )
     return int(number)
 
 
@@ -84,7 +86,7 @@ def format_number(value: Any) -> str:
         value = Decimal(value)
     if isinstance(value, Decimal):
         value = value.normalize()
-        return f"{value:,}" if value.as_tuple().exponent < -2 else f"{value:,.2f}".removesuffix(".00")  # type: ignore[operator]
+        return f"{value:,}" if decimal_places(value) > 2 else f"{value:,.2f}".removesuffix(".00")
     return str(value)
 
 
@@ -104,3 +106,9 @@ def baht_text(amount: Any) -> str:
     text = num_to_thaiword(baht) + "บาท" if baht or not satang else ""
     text += num_to_thaiword(satang) + "สตางค์" if satang else "ถ้วน"
     return ("ลบ" if value < 0 else "") + text
+
+
+def decimal_places(value: Decimal) -> int:
+    """How many digits a finite Decimal carries after the point (``1.230`` -> 3, ``1E+3`` -> 0)."""
+    exponent = value.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0

@@ -28,10 +28,18 @@ METHODS = ("linear", "growth", "average")
 def mtef(history: Mapping[Any, Any], years: int = 3, method: str = "linear") -> dict[int, Decimal]:
     """Estimates {fiscal year: baht} for the ``years`` after the last year of ``history``."""
     if method not in METHODS:
-        raise ParseError(f"ไม่รู้จักวิธี '{method}' (ใช้ได้: {', '.join(METHODS)})", f"unknown method {method!r}; use one of {METHODS}", value=method)
+        raise ParseError(
+            f"ไม่รู้จักวิธี '{method}' (ใช้ได้: {', '.join(METHODS)})",
+            f"unknown method {method!r}; use one of {METHODS}",
+            value=method,
+        )
     if years < 1:
         raise ParseError("years ต้องอย่างน้อย 1", "years must be at least 1", value=years)
-    points = {int(to_decimal(year, "ปีงบประมาณ")): to_decimal(amount, f"งบประมาณปี {year}") for year, amount in history.items() if amount not in (None, "")}
+    points = {
+        int(to_decimal(year, "ปีงบประมาณ")): to_decimal(amount, f"งบประมาณปี {year}")
+        for year, amount in history.items()
+        if amount not in (None, "")
+    }
     xs = sorted(points)
     if not 3 <= len(xs) <= 5:
         raise ParseError(

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
@@ -291,7 +291,7 @@ def _parameter_problems(file: YamlFile, keys: dict[str, str | None]) -> Iterator
             missing = {grade for grade, level in grades.items() if grade not in values and level not in values}
         for key in sorted(missing):
             yield problem(f"ขาดค่าสำหรับ '{key}' (no values for {key}: a gap)", "values")
-        series = values.items()
+        series: Iterable[tuple[Any, Any]] = values.items()
     else:
         series = [(None, values)]
     for key, dated in series:
@@ -323,7 +323,9 @@ def _series_problems(file: YamlFile, data: dict[str, Any], dated: Any, path: tup
         value = entry["value"]
         if value is None:
             if seen_value:
-                yield Problem(file.path, where, "ค่าว่างหลังค่าที่กำหนดแล้วทำให้เกิดช่องว่าง (a null after a set value leaves a gap)")
+                yield Problem(
+                    file.path, where, "ค่าว่างหลังค่าที่กำหนดแล้วทำให้เกิดช่องว่าง (a null after a set value leaves a gap)"
+                )
             if entry.get("verified", True):
                 yield Problem(file.path, where, "ค่าที่รอกรอกต้องมี verified: false (a to-be-filled value is unverified)")
             continue

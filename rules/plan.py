@@ -122,7 +122,17 @@ def _sum_lines(projects: Iterable[Project], key: Any, order: Sequence[Any] = ())
     return totals
 
 
-def group_plan(group_code: str, group_th: str, project_rows: Sequence[Mapping[str, Any]], activity_rows: Sequence[Mapping[str, Any]], *, project_sheet: str, activity_sheet: str, columns: Mapping[str, Mapping[str, int]], row_errors: Mapping[str, set[int]]) -> tuple[list[Project], list[Problem]]:
+def group_plan(
+    group_code: str,
+    group_th: str,
+    project_rows: Sequence[Mapping[str, Any]],
+    activity_rows: Sequence[Mapping[str, Any]],
+    *,
+    project_sheet: str,
+    activity_sheet: str,
+    columns: Mapping[str, Mapping[str, int]],
+    row_errors: Mapping[str, set[int]],
+) -> tuple[list[Project], list[Problem]]:
     """One group's projects from its two read sheets, and what is wrong between them.
 
     ``columns`` gives each sheet's column index by key (to name cells), ``row_errors`` the sheet
@@ -135,7 +145,7 @@ def group_plan(group_code: str, group_th: str, project_rows: Sequence[Mapping[st
     problems: list[Problem] = []
     seen: dict[str, int] = {}
     kept_rows: list[Mapping[str, Any]] = []
-    left_out: set[str] = set()  # projects whose own row has an error: their activities go with them, unflagged
+    left_out: set[Any] = set()  # projects whose own row has an error: their activities go with them, unflagged
     for row in project_rows:
         code = row.get("project_code")
         if row["_row"] in row_errors.get(project_sheet, set()) or not code:
@@ -143,7 +153,17 @@ def group_plan(group_code: str, group_th: str, project_rows: Sequence[Mapping[st
             continue
         if code in seen:
             where = cell_name(row["_row"] - 1, columns[project_sheet]["project_code"])
-            problems.append(Problem(project_sheet, where, "PLAN-DUPLICATE", "error", f"รหัสโครงการ {code} ซ้ำกับแถว {seen[code]}: โครงการละหนึ่งแถว", code, "project_code"))
+            problems.append(
+                Problem(
+                    project_sheet,
+                    where,
+                    "PLAN-DUPLICATE",
+                    "error",
+                    f"รหัสโครงการ {code} ซ้ำกับแถว {seen[code]}: โครงการละหนึ่งแถว",
+                    code,
+                    "project_code",
+                )
+            )
             continue
         seen[code] = row["_row"]
         kept_rows.append(row)
@@ -154,26 +174,80 @@ def group_plan(group_code: str, group_th: str, project_rows: Sequence[Mapping[st
             continue
         where = cell_name(row["_row"] - 1, columns[activity_sheet]["project_code"])
         if code not in seen:
-            problems.append(Problem(activity_sheet, where, "PLAN-PROJECT-UNKNOWN", "error", f"ไม่มีโครงการรหัส {code} ในแผ่นงาน '{project_sheet}': แก้รหัสให้ตรง หรือเพิ่มโครงการ", code, "project_code"))
+            problems.append(
+                Problem(
+                    activity_sheet,
+                    where,
+                    "PLAN-PROJECT-UNKNOWN",
+                    "error",
+                    f"ไม่มีโครงการรหัส {code} ในแผ่นงาน '{project_sheet}': แก้รหัสให้ตรง หรือเพิ่มโครงการ",
+                    code,
+                    "project_code",
+                )
+            )
             continue
         quarters = tuple(q for q in QUARTERS if row.get(f"q{q}"))
         if not quarters:
             where_q = cell_name(row["_row"] - 1, columns[activity_sheet]["q1"])
-            problems.append(Problem(activity_sheet, where_q, "PLAN-NO-QUARTER", "error", f"กิจกรรม '{row.get('activity')}' ไม่ได้ระบุไตรมาสที่ดำเนินการ: ใส่ ใช่ ในไตรมาสที่ทำ", None, "q1"))
+            problems.append(
+                Problem(
+                    activity_sheet,
+                    where_q,
+                    "PLAN-NO-QUARTER",
+                    "error",
+                    f"กิจกรรม '{row.get('activity')}' ไม่ได้ระบุไตรมาสที่ดำเนินการ: ใส่ ใช่ ในไตรมาสที่ทำ",
+                    None,
+                    "q1",
+                )
+            )
             continue
-        lines[code].append(Activity(str(row["activity"]), quarters, str(row["source"]), str(row["category"]), Decimal(row["amount"])))
+        lines[code].append(
+            Activity(str(row["activity"]), quarters, str(row["source"]), str(row["category"]), Decimal(row["amount"]))
+        )
     projects = []
     for row in kept_rows:
         code = row["project_code"]
         where = cell_name(row["_row"] - 1, columns[project_sheet]["project_code"])
         if not lines.get(code):
-            problems.append(Problem(project_sheet, where, "PLAN-NO-ACTIVITY", "error", f"โครงการ {code} ไม่มีกิจกรรมในแผ่นงาน '{activity_sheet}': กรอกกิจกรรม ไตรมาส และงบประมาณ", code, "project_code"))
+            problems.append(
+                Problem(
+                    project_sheet,
+                    where,
+                    "PLAN-NO-ACTIVITY",
+                    "error",
+                    f"โครงการ {code} ไม่มีกิจกรรมในแผ่นงาน '{activity_sheet}': กรอกกิจกรรม ไตรมาส และงบประมาณ",
+                    code,
+                    "project_code",
+                )
+            )
             continue
-        project = Project(group_code, group_th, code, str(row["project"]), int(row["strategy"]), tuple(row["kpis"]), str(row.get("objective") or ""), str(row.get("target_quantity") or ""), str(row.get("target_quality") or ""), str(row.get("responsible") or ""), tuple(lines[code]))
+        project = Project(
+            group_code,
+            group_th,
+            code,
+            str(row["project"]),
+            int(row["strategy"]),
+            tuple(row["kpis"]),
+            str(row.get("objective") or ""),
+            str(row.get("target_quantity") or ""),
+            str(row.get("target_quality") or ""),
+            str(row.get("responsible") or ""),
+            tuple(lines[code]),
+        )
         empty = [q for q in QUARTERS if q not in project.quarters]
         if empty:
             listed = ", ".join(f"{q} ({QUARTER_MONTHS_TH[q]})" for q in empty)
-            problems.append(Problem(project_sheet, where, "PLAN-QUARTER-EMPTY", "warning", f"โครงการ {code} ไม่มีกิจกรรมในไตรมาส {listed}: ตรวจว่าตั้งใจเช่นนั้น", code, "project_code"))
+            problems.append(
+                Problem(
+                    project_sheet,
+                    where,
+                    "PLAN-QUARTER-EMPTY",
+                    "warning",
+                    f"โครงการ {code} ไม่มีกิจกรรมในไตรมาส {listed}: ตรวจว่าตั้งใจเช่นนั้น",
+                    code,
+                    "project_code",
+                )
+            )
         projects.append(project)
     return projects, problems
 
@@ -183,25 +257,45 @@ def area_issues(register: Register, envelope: Mapping[str, Decimal] | None) -> l
     issues: list[PlanIssue] = []
     period = plan_period(register.fiscal_year)
     if not period.covers(register.fiscal_year):
-        issues.append(PlanIssue("PLAN-OUTSIDE-PERIOD", "warning", f"ปีงบประมาณ {register.fiscal_year} อยู่นอกช่วงของแผนที่กลยุทธ์และตัวชี้วัดสังกัด ({period.th} พ.ศ. {period.first_fiscal_year}-{period.last_fiscal_year}): ยังใช้กลยุทธ์ชุดนี้จนกว่าจะเพิ่มแผนใหม่เป็นไฟล์ rules/data/kpi/catalogue_<ปีงบประมาณแรกของแผน>.yaml"))
+        issues.append(
+            PlanIssue(
+                "PLAN-OUTSIDE-PERIOD",
+                "warning",
+                f"ปีงบประมาณ {register.fiscal_year} อยู่นอกช่วงของแผนที่กลยุทธ์และตัวชี้วัดสังกัด ({period.th} พ.ศ. {period.first_fiscal_year}-{period.last_fiscal_year}): ยังใช้กลยุทธ์ชุดนี้จนกว่าจะเพิ่มแผนใหม่เป็นไฟล์ rules/data/kpi/catalogue_<ปีงบประมาณแรกของแผน>.yaml",
+            )
+        )
     by_source = register.by_source()
     for code, planned in by_source.items():
         if not planned:
             continue
         th = plan_source(code).th
         if envelope is None or code not in envelope:
-            issues.append(PlanIssue("PLAN-NO-ENVELOPE", "warning", f"{th}: ยังไม่ได้บันทึกวงเงินของปี {register.fiscal_year} ใน envelope.csv จึงตรวจยอดรวม {format_number(planned)} บาท ไม่ได้"))
+            issues.append(
+                PlanIssue(
+                    "PLAN-NO-ENVELOPE",
+                    "warning",
+                    f"{th}: ยังไม่ได้บันทึกวงเงินของปี {register.fiscal_year} ใน envelope.csv จึงตรวจยอดรวม {format_number(planned)} บาท ไม่ได้",
+                )
+            )
             continue
         if planned > envelope[code]:
-            groups = defaultdict(lambda: Decimal(0))
+            groups: defaultdict[str, Decimal] = defaultdict(Decimal)
             for project in register.projects:
                 for line in project.activities:
                     if line.source == code:
                         groups[project.group_th] += line.amount
             shares = ", ".join(f"{g} {format_number(v)}" for g, v in sorted(groups.items(), key=lambda kv: -kv[1]))
-            issues.append(PlanIssue("PLAN-OVER-ENVELOPE", "error", f"{th}: โครงการรวม {format_number(planned)} บาท เกินวงเงิน {format_number(envelope[code])} บาท อยู่ {format_number(planned - envelope[code])} บาท (แยกตามกลุ่ม: {shares})"))
+            issues.append(
+                PlanIssue(
+                    "PLAN-OVER-ENVELOPE",
+                    "error",
+                    f"{th}: โครงการรวม {format_number(planned)} บาท เกินวงเงิน {format_number(envelope[code])} บาท อยู่ {format_number(planned - envelope[code])} บาท (แยกตามกลุ่ม: {shares})",
+                )
+            )
     served = register.served_kpis()
     for entry in kpis(fiscal_year=register.fiscal_year):
         if entry.code not in served:
-            issues.append(PlanIssue("PLAN-KPI-UNSERVED", "warning", f"ตัวชี้วัด {entry.code} ({entry.name_th}) ไม่มีโครงการใดตอบ"))
+            issues.append(
+                PlanIssue("PLAN-KPI-UNSERVED", "warning", f"ตัวชี้วัด {entry.code} ({entry.name_th}) ไม่มีโครงการใดตอบ")
+            )
     return issues

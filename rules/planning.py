@@ -14,26 +14,33 @@ import math
 from collections.abc import Mapping
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, cast
 
+from rules.defaults import default_parameters
 from rules.errors import ParseError
 from rules.grades import all_grades, counts_by_grade, level_of
 from rules.money import round_count, to_decimal, whole_count
 from rules.parameters import Parameters
-from rules.defaults import default_parameters
 from rules.trend import linear_trend
 
-SIZE_TH = {"small": "ขนาดเล็ก", "medium": "ขนาดกลาง", "large": "ขนาดใหญ่", "extra-large": "ขนาดใหญ่พิเศษ"}  # the bands' names in OBEC's words
+SIZE_TH = {
+    "small": "ขนาดเล็ก",
+    "medium": "ขนาดกลาง",
+    "large": "ขนาดใหญ่",
+    "extra-large": "ขนาดใหญ่พิเศษ",
+}  # the bands' names in OBEC's words
 
 
 def school_size(pupils: Any, *, on: dt.date | None = None, params: Parameters | None = None) -> str:
     """Size band of a school by its pupils: "small" | "medium" | "large" | "extra-large"."""
     count = whole_count(pupils, "จำนวนนักเรียน")
     bands = (params or default_parameters())["school.size_bands"](on or dt.date.today())
-    return next(band["band"] for band in bands if band["max"] is None or count <= band["max"])
+    return cast(str, next(band["band"] for band in bands if band["max"] is None or count <= band["max"]))
 
 
-def rooms_needed(pupils: Any, grade_or_level: str, *, on: dt.date | None = None, params: Parameters | None = None) -> int:
+def rooms_needed(
+    pupils: Any, grade_or_level: str, *, on: dt.date | None = None, params: Parameters | None = None
+) -> int:
     """Rooms the pupils of one grade (``"P1"``, ``"ป.1"``) or level (``"primary"``) need."""
     count = whole_count(pupils, "จำนวนนักเรียน")
     level = level_of(grade_or_level)
@@ -54,7 +61,9 @@ def project_cohort(history: Mapping[Any, Mapping[str, Any]], years: int = 3) -> 
     table = _normalise_history(history)
     first_year, last_year = min(table), max(table)
     if len(table) < 2:
-        raise ParseError("ต้องมีข้อมูลย้อนหลังอย่างน้อย 2 ปี", "cohort projection needs at least two years of history", value=list(history))
+        raise ParseError(
+            "ต้องมีข้อมูลย้อนหลังอย่างน้อย 2 ปี", "cohort projection needs at least two years of history", value=list(history)
+        )
     if sorted(table) != list(range(first_year, last_year + 1)):
         raise ParseError("ปีในข้อมูลย้อนหลังต้องต่อเนื่องกัน", "history years must be consecutive", value=sorted(table))
     present = [g.code for g in all_grades() if any(g.code in row for row in table.values())]
@@ -81,7 +90,9 @@ def project_cohort(history: Mapping[Any, Mapping[str, Any]], years: int = 3) -> 
             else:
                 nxt[code] = current[order[order.index(code) - 1]] * ratios[code]
         current = nxt
-        result[year] = {code: round_count(Decimal(value.numerator) / Decimal(value.denominator)) for code, value in nxt.items()}
+        result[year] = {
+            code: round_count(Decimal(value.numerator) / Decimal(value.denominator)) for code, value in nxt.items()
+        }
     return result
 
 

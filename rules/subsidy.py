@@ -13,13 +13,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
+from rules.defaults import default_parameters
 from rules.errors import ParameterNotSet, ParseError
 from rules.grades import counts_by_grade, grade, is_level, level_of
 from rules.money import whole_count
 from rules.parameters import DatedValue, Parameters
-from rules.defaults import default_parameters
 from rules.planning import school_size
 from rules.thai import fiscal_year as fiscal_year_of
 
@@ -28,7 +28,9 @@ def _fiscal_year(value: int | None) -> int:
     return fiscal_year_of(dt.date.today()) if value is None else int(value)
 
 
-def rate(item: str, level_or_grade: str, fiscal_year: int | None = None, *, params: Parameters | None = None) -> DatedValue:
+def rate(
+    item: str, level_or_grade: str, fiscal_year: int | None = None, *, params: Parameters | None = None
+) -> DatedValue:
     """The dated rate of ``item`` for a grade or a level, with its reference and verified flag."""
     params = params or default_parameters()
     parameter = params[f"per_head.{item}"]
@@ -57,7 +59,7 @@ def per_head(
 ) -> Decimal:
     """Money for ``pupils`` pupils of one grade or level for one item and fiscal year (BE)."""
     count = whole_count(pupils, "จำนวนนักเรียน")
-    return rate(item, level_or_grade, fiscal_year, params=params).value * count
+    return cast(Decimal, rate(item, level_or_grade, fiscal_year, params=params).value * count)
 
 
 @dataclass(frozen=True)

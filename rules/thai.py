@@ -17,9 +17,9 @@ from typing import Any
 from pythainlp.util import arabic_digit_to_thai_digit, thai_digit_to_arabic_digit, thai_strftime
 from pythainlp.util.date import thai_abbr_months, thai_full_months
 
+from rules.defaults import default_parameters
 from rules.errors import ParameterNotSet, ParseError
 from rules.parameters import _fy_of
-from rules.defaults import default_parameters
 
 BE_OFFSET = 543  # Buddhist Era = Common Era + 543: calendar arithmetic, not a rule figure
 BANGKOK = dt.timezone(dt.timedelta(hours=7), "Asia/Bangkok")
@@ -49,7 +49,11 @@ def parse_number(text: str, what: str = "ค่า") -> Decimal:
     number to one reader and another to the next, so it is refused with what to type, never guessed.
     """
     cleaned = _strip_currency(_normalise(text))
-    if cleaned in ("-", "\u2013", "\u2014"):  # a dash alone is nil, as offices write it (and Excel's accounting format shows zero)
+    if cleaned in (
+        "-",
+        "\u2013",
+        "\u2014",
+    ):  # a dash alone is nil, as offices write it (and Excel's accounting format shows zero)
         return Decimal(0)
     negative = cleaned.startswith("(") and cleaned.endswith(")")
     if negative:
@@ -177,7 +181,11 @@ def reporting_rounds(fiscal_year_be: int) -> list[ReportingRound]:
     for months, spec in sorted(rounds.items()):
         month, day = (int(part) for part in str(spec["ends"]).split("-"))
         year_ce = fiscal_year_be - BE_OFFSET - (1 if month >= 10 else 0)
-        result.append(ReportingRound(fiscal_year_be, int(months), dt.date(year_ce, month, day), Decimal(str(spec["expected_progress"]))))
+        result.append(
+            ReportingRound(
+                fiscal_year_be, int(months), dt.date(year_ce, month, day), Decimal(str(spec["expected_progress"]))
+            )
+        )
     return result
 
 
@@ -193,19 +201,39 @@ def reporting_round(fiscal_year_be: Any, months: Any) -> ReportingRound:
     current = fiscal_year(dt.date.today())
     example = f"ใช้ปี พ.ศ. เช่น {current}"
     if 1900 <= year < 2400:
-        raise ParseError(f"ปี {year} เป็นปี ค.ศ.: {example}", f"{year} is a Common-Era year: use the Buddhist Era, e.g. {current}", value=fiscal_year_be)
+        raise ParseError(
+            f"ปี {year} เป็นปี ค.ศ.: {example}",
+            f"{year} is a Common-Era year: use the Buddhist Era, e.g. {current}",
+            value=fiscal_year_be,
+        )
     if year < 100:
-        raise ParseError(f"ปี {year}: {example} (เขียนปี พ.ศ. ให้ครบ 4 หลัก)", f"year {year}: write the four-digit Buddhist-Era year, e.g. {current}", value=fiscal_year_be)
+        raise ParseError(
+            f"ปี {year}: {example} (เขียนปี พ.ศ. ให้ครบ 4 หลัก)",
+            f"year {year}: write the four-digit Buddhist-Era year, e.g. {current}",
+            value=fiscal_year_be,
+        )
     if year > current + 1:
-        raise ParseError(f"ปีงบประมาณ {year} ยังมาไม่ถึง (ปีงบประมาณปัจจุบันคือ {current}): {example}", f"fiscal year {year} is in the future (this is {current})", value=fiscal_year_be)
+        raise ParseError(
+            f"ปีงบประมาณ {year} ยังมาไม่ถึง (ปีงบประมาณปัจจุบันคือ {current}): {example}",
+            f"fiscal year {year} is in the future (this is {current})",
+            value=fiscal_year_be,
+        )
     try:
         rounds = {r.months: r for r in reporting_rounds(year)}
     except ParameterNotSet:
-        raise ParseError(f"ปีงบประมาณ {year}: ระบบไม่มีปฏิทินรอบรายงานของปีนี้ {example}", f"fiscal year {year} is before the reporting calendar", value=fiscal_year_be) from None
+        raise ParseError(
+            f"ปีงบประมาณ {year}: ระบบไม่มีปฏิทินรอบรายงานของปีนี้ {example}",
+            f"fiscal year {year} is before the reporting calendar",
+            value=fiscal_year_be,
+        ) from None
     number = _whole(months, "รอบรายงาน")
     if number not in rounds:
         choices = ", ".join(str(m) for m in rounds)
-        raise ParseError(f"รอบรายงานต้องเป็น {choices} เดือน (ได้ {months})", f"the round must be one of {choices} months, got {months!r}", value=months)
+        raise ParseError(
+            f"รอบรายงานต้องเป็น {choices} เดือน (ได้ {months})",
+            f"the round must be one of {choices} months, got {months!r}",
+            value=months,
+        )
     return rounds[number]
 
 

@@ -16,16 +16,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from pythainlp.util import thai_digit_to_arabic_digit
 
+from rules.defaults import default_parameters
 from rules.errors import ParseError, TransferError
 from rules.money import to_decimal
-from rules.vocabulary import OPERATORS
 from rules.parameters import Parameters
-from rules.defaults import default_parameters
 from rules.thai import parse_date
+from rules.vocabulary import OPERATORS
 
 LINE_FIELDS = ("unit", "plan", "project", "category", "item")
 
@@ -58,7 +58,11 @@ class BudgetLine:
     def project_key(self) -> str:
         """Which output/project the line is under: its budget code (รหัสงบประมาณ) where given, digits
         only, else its folded name, so "ผลผลิต ผู้จบ..." and "ผลผลิตผู้จบ..." are one output."""
-        return "code:" + re.sub(r"\D", "", thai_digit_to_arabic_digit(self.budget_code)) if self.budget_code else _fold(self.project)
+        return (
+            "code:" + re.sub(r"\D", "", thai_digit_to_arabic_digit(self.budget_code))
+            if self.budget_code
+            else _fold(self.project)
+        )
 
 
 @dataclass(frozen=True)
@@ -114,14 +118,14 @@ def budget_line(value: Any, role: str, params: Parameters | None = None) -> Budg
             field=f"{role}.{missing[0]}",
             value=value,
         )
-    money = {}
+    money: dict[str, Any] = {}
     for name in ("balance", "allocated", "unit_price", "quantity"):
         raw = get(name)
         try:
             money[name] = to_decimal(raw, f"{role_th} {name}") if raw not in (None, "") else None
         except ParseError as exc:
             raise TransferError(exc.message_th, exc.message_en, field=f"{role}.{name}", value=raw) from None
-    flags = {f.name: _truthy(get(f.name)) for f in fields(BudgetLine) if f.type == "bool"}
+    flags: dict[str, Any] = {f.name: _truthy(get(f.name)) for f in fields(BudgetLine) if f.type == "bool"}
     return BudgetLine(
         unit=str(get("unit")).strip(),
         plan=str(get("plan")).strip(),
@@ -139,7 +143,7 @@ def category_code(text: Any, role: str = "category", params: Parameters | None =
     rules data lists among the category's ``aliases`` (``"งบอุดหนุน"`` for งบเงินอุดหนุน)."""
     for row in (params or default_parameters()).table("budget.categories")["categories"]:
         if _fold(text) in {_fold(row["code"]), _fold(row["th"]), _fold(row["en"]), *map(_fold, row.get("aliases", []))}:
-            return row["code"]
+            return cast(str, row["code"])
     raise TransferError(
         f"ไม่รู้จักงบรายจ่าย '{text}' (ใช้ได้: งบบุคลากร งบดำเนินงาน งบลงทุน งบเงินอุดหนุน งบรายจ่ายอื่น)",
         f"unknown expense category {text!r} (personnel, operating, investment, subsidy, other)",
@@ -165,7 +169,7 @@ def _item_class(line: BudgetLine, params: Parameters) -> str | None:
         for item in row["items"]:
             names = [item["code"], item["th"], *item.get("aliases", [])]
             if any(_fold(name) in text for name in names):
-                return item["code"]
+                return cast(str, item["code"])
     return None
 
 
@@ -173,7 +177,9 @@ def receiving_unit(unit: str, params: Parameters | None = None) -> str:
     """The budget-receiving unit (หน่วยรับงบประมาณ) a unit's money belongs to: every area office and
     school of basic education is OBEC's (``budget/receiving_units.yaml``); another unit is its own."""
     for row in (params or default_parameters()).table("budget.receiving_units")["units"]:
-        if any(_fold(name) in _fold(unit) for name in row["names"]) or any(re.fullmatch(pattern, unit.strip()) for pattern in row.get("code_patterns", [])):
+        if any(_fold(name) in _fold(unit) for name in row["names"]) or any(
+            re.fullmatch(pattern, unit.strip()) for pattern in row.get("code_patterns", [])
+        ):
             return str(row["code"])
     return _fold(unit)
 
@@ -188,7 +194,14 @@ def _unit_price(target: BudgetLine, amount: Decimal) -> Decimal:
     return amount
 
 
-def _features(source: BudgetLine, target: BudgetLine, amount: Decimal, context: Mapping[str, Any], params: Parameters, table: Mapping[str, Any]) -> dict[str, Any]:
+def _features(
+    source: BudgetLine,
+    target: BudgetLine,
+    amount: Decimal,
+    context: Mapping[str, Any],
+    params: Parameters,
+    table: Mapping[str, Any],
+) -> dict[str, Any]:
     features: dict[str, Any] = {
         "same_unit": _fold(source.unit) == _fold(target.unit),
         "same_receiving_unit": receiving_unit(source.unit, params) == receiving_unit(target.unit, params),
@@ -208,7 +221,9 @@ def _features(source: BudgetLine, target: BudgetLine, amount: Decimal, context: 
         "allocated": source.allocated,
         "balance": source.balance if source.balance is not None else Decimal(0),
     }
-    features["kind"] = next(row["kind"] for row in table["kinds"] if _matches(row.get("when") or {}, features, params, context)[0])
+    features["kind"] = next(
+        row["kind"] for row in table["kinds"] if _matches(row.get("when") or {}, features, params, context)[0]
+    )
     return features
 
 
@@ -218,7 +233,9 @@ def _operand(value: Any, params: Parameters, on: dt.date) -> Any:
     return value
 
 
-def _matches(when: Mapping[str, Any], features: Mapping[str, Any], params: Parameters, context: Mapping[str, Any]) -> tuple[bool, Any]:
+def _matches(
+    when: Mapping[str, Any], features: Mapping[str, Any], params: Parameters, context: Mapping[str, Any]
+) -> tuple[bool, Any]:
     """Whether every condition holds, and the first threshold compared (for the message)."""
     on = context.get("date") or dt.date.today()
     threshold = None
@@ -235,7 +252,9 @@ def _matches(when: Mapping[str, Any], features: Mapping[str, Any], params: Param
     return True, threshold
 
 
-def validate_transfer(source: Any, target: Any, amount: Any, *, context: Mapping[str, Any] | None = None, params: Parameters | None = None) -> TransferResult:
+def validate_transfer(
+    source: Any, target: Any, amount: Any, *, context: Mapping[str, Any] | None = None, params: Parameters | None = None
+) -> TransferResult:
     """Check one request: ``source`` and ``target`` are budget lines, ``amount`` in baht.
 
     ``context`` may give ``date`` (which rules are in force; today by default) and
@@ -251,10 +270,17 @@ def validate_transfer(source: Any, target: Any, amount: Any, *, context: Mapping
     except ParseError as exc:
         raise TransferError(exc.message_th, exc.message_en, field="amount", value=amount) from None
     if money <= 0:
-        raise TransferError("จำนวนเงินที่ขอโอนต้องมากกว่า 0", "the amount must be greater than 0", field="amount", value=amount)
+        raise TransferError(
+            "จำนวนเงินที่ขอโอนต้องมากกว่า 0", "the amount must be greater than 0", field="amount", value=amount
+        )
     table = params.table("budget.transfer_rules")
     features = _features(src, dst, money, context, params, table)
-    matched = [(rule, threshold) for rule in table["rules"] for ok, threshold in [_matches(rule.get("when") or {}, features, params, context)] if ok]
+    matched = [
+        (rule, threshold)
+        for rule in table["rules"]
+        for ok, threshold in [_matches(rule.get("when") or {}, features, params, context)]
+        if ok
+    ]
     if not matched:  # pragma: no cover - the shipped table ends with catch-all rules; `rules check` guards edits
         raise TransferError("ไม่มีกฎที่ใช้กับคำขอนี้", "no rule applies to this request", field="rules", value=features)
     rule, threshold = matched[0]
@@ -294,7 +320,9 @@ def _authority(rule: Mapping[str, Any], params: Parameters) -> tuple[dict[str, A
     return authorities[named], rule["reference"]
 
 
-def validate_transfers(requests: Iterable[Any], *, context: Mapping[str, Any] | None = None, params: Parameters | None = None) -> list[TransferResult]:
+def validate_transfers(
+    requests: Iterable[Any], *, context: Mapping[str, Any] | None = None, params: Parameters | None = None
+) -> list[TransferResult]:
     """Check a whole table of requests in order, carrying each line's running balance.
 
     Each request is a mapping (or object) with ``source``, ``target`` and ``amount``. A line's

@@ -17,12 +17,38 @@ from typing import Any
 
 from rules.errors import ParseError
 
-TYPES = {"text", "count", "money", "number", "grade", "category", "kpi", "kpis", "strategy", "source", "yesno", "choice", "date"}
+TYPES = {
+    "text",
+    "count",
+    "money",
+    "number",
+    "grade",
+    "category",
+    "kpi",
+    "kpis",
+    "strategy",
+    "source",
+    "yesno",
+    "choice",
+    "date",
+}
 SEVERITIES = ("error", "warning", "info")
-COMPARE_OPERATORS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq, "!=": operator.ne}
-FUNCTION_NAMES = frozenset({"max_per_room", "rooms_needed"})  # given meaning by rules.forms.FUNCTIONS
+COMPARE_OPERATORS = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
+FUNCTION_NAMES = frozenset({"max_per_room", "rooms_needed"})  # given meaning by rules.forms.expressions.FUNCTIONS
 AST_COMPARE = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!="}
-ARITH: dict[type, Callable[[Any, Any], Any]] = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv}
+ARITH: dict[type, Callable[[Any, Any], Any]] = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+}
 
 FEATURES = frozenset(
     {
@@ -52,18 +78,39 @@ OPERATORS = {
     "lte": lambda a, b: a <= b,
 }
 
+
 @cache
 def compile_expression(text: str) -> ast.Expression:
     """Parse an expression, allowing only arithmetic, comparisons, names and the rule functions."""
     tree = ast.parse(text, mode="eval")
     for node in ast.walk(tree):
-        allowed = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.USub, ast.Constant, ast.Name, ast.Load, ast.Call, ast.Compare, *ARITH, *AST_COMPARE)
+        allowed = (
+            ast.Expression,
+            ast.BinOp,
+            ast.UnaryOp,
+            ast.USub,
+            ast.Constant,
+            ast.Name,
+            ast.Load,
+            ast.Call,
+            ast.Compare,
+            *ARITH,
+            *AST_COMPARE,
+        )
         if not isinstance(node, allowed):
-            raise ParseError(f"นิพจน์ '{text}' ใช้ {type(node).__name__} ไม่ได้", f"expression {text!r} may not use {type(node).__name__}", value=text)
+            raise ParseError(
+                f"นิพจน์ '{text}' ใช้ {type(node).__name__} ไม่ได้",
+                f"expression {text!r} may not use {type(node).__name__}",
+                value=text,
+            )
         if isinstance(node, ast.Call) and not (isinstance(node.func, ast.Name) and node.func.id in FUNCTION_NAMES):
-            raise ParseError(f"นิพจน์ '{text}' เรียกฟังก์ชันที่ไม่รู้จัก", f"expression {text!r} calls an unknown function", value=text)
+            raise ParseError(
+                f"นิพจน์ '{text}' เรียกฟังก์ชันที่ไม่รู้จัก", f"expression {text!r} calls an unknown function", value=text
+            )
         if isinstance(node, ast.Constant) and not isinstance(node.value, (int, float)):
-            raise ParseError(f"นิพจน์ '{text}' มีค่าคงที่ที่ไม่ใช่ตัวเลข", f"expression {text!r} has a non-numeric constant", value=text)
+            raise ParseError(
+                f"นิพจน์ '{text}' มีค่าคงที่ที่ไม่ใช่ตัวเลข", f"expression {text!r} has a non-numeric constant", value=text
+            )
     return tree
 
 

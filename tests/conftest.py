@@ -118,8 +118,18 @@ def serve_command(home: Path, *options: str, env: dict[str, str] | None = None):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    command = [str(Path(sys.executable).with_name("esaplan")), "serve", "--home", str(home), "--port", str(port), *options]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
+    command = [
+        str(Path(sys.executable).with_name("esaplan")),
+        "serve",
+        "--home",
+        str(home),
+        "--port",
+        str(port),
+        *options,
+    ]
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
+    )
     deadline = time.monotonic() + 30
     while True:
         try:
@@ -147,7 +157,14 @@ def live_server(tmp_path: Path):
         yield base, "test-token", settings
 
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="module")
@@ -172,7 +189,11 @@ def npm_package(name: str, version: str) -> Path:
     import subprocess
     import tarfile
 
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "esaplan-tests" / f"{name.rsplit('/', 1)[-1]}-{version}"
+    cache = (
+        Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        / "esaplan-tests"
+        / f"{name.rsplit('/', 1)[-1]}-{version}"
+    )
     folder = cache / "package"
     if not (folder / "package.json").is_file():
         npm = shutil.which("npm")
@@ -181,7 +202,13 @@ def npm_package(name: str, version: str) -> Path:
                 pytest.fail(f"npm is required to fetch {name} (apt-get install npm)")
             pytest.skip("npm not installed")
         cache.mkdir(parents=True, exist_ok=True)
-        packed = subprocess.run([npm, "pack", f"{name}@{version}", "--pack-destination", str(cache)], check=True, capture_output=True, text=True, timeout=600)
+        packed = subprocess.run(
+            [npm, "pack", f"{name}@{version}", "--pack-destination", str(cache)],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         with tarfile.open(cache / packed.stdout.strip().splitlines()[-1]) as archive:
             archive.extractall(cache, filter="data")
     return folder
@@ -222,14 +249,37 @@ def postgres() -> Iterator[PostgresServer]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    subprocess.run([str(bin_dir / "initdb"), "-D", str(data), "-U", "esaplan", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"], check=True, capture_output=True, cwd=folder, **owner)
+    subprocess.run(
+        [str(bin_dir / "initdb"), "-D", str(data), "-U", "esaplan", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"],
+        check=True,
+        capture_output=True,
+        cwd=folder,
+        **owner,
+    )
     running: list[subprocess.Popen[bytes]] = []
 
     def start() -> None:
-        command = [str(bin_dir / "postgres"), "-D", str(data), "-p", str(port), "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={folder}"]
-        running.append(subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=folder, **owner))
+        command = [
+            str(bin_dir / "postgres"),
+            "-D",
+            str(data),
+            "-p",
+            str(port),
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            f"unix_socket_directories={folder}",
+        ]
+        running.append(
+            subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=folder, **owner)
+        )
         deadline = time.monotonic() + 30
-        while subprocess.run([str(bin_dir / "pg_isready"), "-h", "127.0.0.1", "-p", str(port)], capture_output=True).returncode != 0:
+        while (
+            subprocess.run(
+                [str(bin_dir / "pg_isready"), "-h", "127.0.0.1", "-p", str(port)], capture_output=True
+            ).returncode
+            != 0
+        ):
             if time.monotonic() > deadline or running[-1].poll() is not None:
                 running[-1].kill()
                 pytest.fail("PostgreSQL did not start")
@@ -267,6 +317,18 @@ def new_database(server_url: str) -> str:
 def fresh_database(postgres: PostgresServer) -> Iterator[str]:
     """An empty database of its own on the session's PostgreSQL."""
     yield new_database(postgres.url)
-    from sync.ledger.store import close_ledgers
+    from sync.ledger.database import close_ledgers
 
     close_ledgers()
+
+
+NODE = shutil.which("node")
+
+
+@pytest.fixture(autouse=True)
+def _node_when_required(request):
+    """Node runs the JavaScript surfaces; CI (ESAPLAN_REQUIRE_NODE=1) fails instead of skipping without it."""
+    if "needs_node" in request.keywords and NODE is None:
+        if os.environ.get("ESAPLAN_REQUIRE_NODE"):
+            pytest.fail("Node.js is required here but not installed")
+        pytest.skip("Node.js not installed")

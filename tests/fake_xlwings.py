@@ -26,7 +26,9 @@ def _address(text: str) -> tuple[int, int]:
 
 
 class Range:
-    def __init__(self, sheet: Sheet, first: tuple[int, int], last: tuple[int, int] | None = None, transpose: bool = False) -> None:
+    def __init__(
+        self, sheet: Sheet, first: tuple[int, int], last: tuple[int, int] | None = None, transpose: bool = False
+    ) -> None:
         self.sheet, self.first, self.last, self.transpose = sheet, first, last or first, transpose
         self.font = type("Font", (), {"bold": False})()
         self.number_format = None
@@ -47,14 +49,19 @@ class Range:
         return type("Cell", (), {"row": self.last[0], "column": self.last[1]})()
 
     def offset(self, rows: int, columns: int) -> Range:
-        return Range(self.sheet, (self.first[0] + rows, self.first[1] + columns), (self.last[0] + rows, self.last[1] + columns))
+        return Range(
+            self.sheet, (self.first[0] + rows, self.first[1] + columns), (self.last[0] + rows, self.last[1] + columns)
+        )
 
     def resize(self, rows: int, columns: int) -> Range:
         return Range(self.sheet, self.first, (self.first[0] + rows - 1, self.first[1] + columns - 1))
 
     @property
     def value(self) -> Any:
-        rows = [[self.sheet.cells.get((r, c)) for c in range(self.first[1], self.last[1] + 1)] for r in range(self.first[0], self.last[0] + 1)]
+        rows = [
+            [self.sheet.cells.get((r, c)) for c in range(self.first[1], self.last[1] + 1)]
+            for r in range(self.first[0], self.last[0] + 1)
+        ]
         return rows[0][0] if self.first == self.last else rows
 
     @value.setter
@@ -116,6 +123,7 @@ class Book:
 def lite_namespace(base: str, token: str) -> dict:
     """Run the generated xlwings Lite main.py here, with Pyodide's ``pyfetch`` done by urllib against
     ``base`` and ``token`` set as Lite's environment variable ESAPLAN_TOKEN (none when empty)."""
+
     class Response:
         def __init__(self, status, body):
             self.status, self.ok, self._body = status, status < 400, body
@@ -124,7 +132,9 @@ def lite_namespace(base: str, token: str) -> dict:
             return json.loads(self._body)
 
     async def pyfetch(url, method, headers, body=None):
-        request = urllib.request.Request(url, data=body.encode() if body is not None else None, headers=headers, method=method)
+        request = urllib.request.Request(
+            url, data=body.encode() if body is not None else None, headers=headers, method=method
+        )
         try:
             with urllib.request.urlopen(request) as response:
                 return Response(response.status, response.read())
@@ -134,7 +144,7 @@ def lite_namespace(base: str, token: str) -> dict:
     xlwings = types.ModuleType("xlwings")
     xlwings.Book = Book  # the scripts' annotation, by which Lite passes the book
     xlwings.func = xlwings.script = lambda f: f
-    xlwings.arg = lambda *a, **k: (lambda f: f)
+    xlwings.arg = lambda *a, **k: lambda f: f
     http = types.ModuleType("pyodide.http")
     http.pyfetch = pyfetch
     saved = {k: sys.modules.get(k) for k in ("xlwings", "pyodide", "pyodide.http")}
@@ -148,5 +158,7 @@ def lite_namespace(base: str, token: str) -> dict:
                 sys.modules.pop(key, None)
             else:
                 sys.modules[key] = module
-    namespace["os"] = types.SimpleNamespace(environ={"ESAPLAN_TOKEN": token} if token else {})  # Lite's environment variables
+    namespace["os"] = types.SimpleNamespace(
+        environ={"ESAPLAN_TOKEN": token} if token else {}
+    )  # Lite's environment variables
     return namespace

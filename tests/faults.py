@@ -40,7 +40,9 @@ def misbehave(how: str) -> str:
     if how == "grow":  # memory a big file took, still held when the answer is sent
         _HELD.append(bytearray(300 * 1024 * 1024))
         return "GREW"
-    if how == "eat":  # a gigabyte, 16 MiB at a time (bounded, so a ceiling that does not hold fails the test, not the machine)
+    if (
+        how == "eat"
+    ):  # a gigabyte, 16 MiB at a time (bounded, so a ceiling that does not hold fails the test, not the machine)
         hoard = [bytearray(16 * 1024 * 1024) for _ in range(64)]
         return f"ATE {len(hoard)}"
     return how.upper()

@@ -133,7 +133,9 @@ class GoogleStandIn:
         found = self.files[file_id].tab(tab)
         return found.cells.get(_position(cell)) if found else None
 
-    def fail(self, fragment: str, status: int, times: int = 1, retry_after: int | None = None, reason: str = "") -> None:
+    def fail(
+        self, fragment: str, status: int, times: int = 1, retry_after: int | None = None, reason: str = ""
+    ) -> None:
         """The next ``times`` requests whose path contains ``fragment`` answer ``status`` (Drive's ``reason`` if given)."""
         self.faults += [(fragment, status, retry_after, reason)] * times
 
@@ -163,7 +165,14 @@ class GoogleStandIn:
                 if fragment in request.path:
                     del self.faults[index]
                     self.log.append((f"refused {status}", request.path))
-                    response = _error(status, {429: "Quota exceeded for quota metric 'Read requests'", 403: "The caller does not have permission"}.get(status, "Backend Error"), reason)
+                    response = _error(
+                        status,
+                        {
+                            429: "Quota exceeded for quota metric 'Read requests'",
+                            403: "The caller does not have permission",
+                        }.get(status, "Backend Error"),
+                        reason,
+                    )
                     if retry_after is not None:
                         response.headers["Retry-After"] = str(retry_after)
                     return response
@@ -209,7 +218,9 @@ class GoogleStandIn:
             source = self._file(file_id)
             body = request.get_json()
             new_id = secrets.token_urlsafe(12)
-            self.files[new_id] = File(new_id, body["name"], body.get("parents", []), copy.deepcopy(source.tabs), self.tick())
+            self.files[new_id] = File(
+                new_id, body["name"], body.get("parents", []), copy.deepcopy(source.tabs), self.tick()
+            )
             return jsonify(id=new_id)
 
         @app.post("/drive/v3/files/<file_id>/permissions")
@@ -217,7 +228,13 @@ class GoogleStandIn:
             self.log.append(("share", file_id))
             file = self._file(file_id)
             body = request.get_json()
-            permission = {"id": secrets.token_hex(4), "type": body["type"], "role": body["role"], "emailAddress": body.get("emailAddress"), "message": request.args.get("emailMessage")}
+            permission = {
+                "id": secrets.token_hex(4),
+                "type": body["type"],
+                "role": body["role"],
+                "emailAddress": body.get("emailAddress"),
+                "message": request.args.get("emailMessage"),
+            }
             file.permissions.append(permission)
             return jsonify(permission)
 
@@ -225,7 +242,10 @@ class GoogleStandIn:
         def metadata(file_id: str) -> Any:
             self.log.append(("meta", file_id))
             file = self._file(file_id)
-            sheets = [{"properties": {"sheetId": t.gid, "title": t.title, "index": i}, "protectedRanges": t.protected} for i, t in enumerate(file.tabs)]
+            sheets = [
+                {"properties": {"sheetId": t.gid, "title": t.title, "index": i}, "protectedRanges": t.protected}
+                for i, t in enumerate(file.tabs)
+            ]
             return jsonify(spreadsheetId=file.id, properties={"title": file.name}, sheets=sheets)
 
         @app.get("/v4/spreadsheets/<file_id>/values:batchGet")
@@ -242,13 +262,25 @@ class GoogleStandIn:
                     return _error(400, f"Unable to parse range: {text}")
                 if match.group(2) and not match.group(3):  # one cell
                     value = tab.cells.get(_position(match.group(2)))
-                    ranges.append({"range": text, "majorDimension": "ROWS", **({"values": [[value]]} if value is not None else {})})
+                    ranges.append(
+                        {
+                            "range": text,
+                            "majorDimension": "ROWS",
+                            **({"values": [[value]]} if value is not None else {}),
+                        }
+                    )
                 else:  # a whole tab, or the part from A1 to a corner
                     last_row, last_column = _position(match.group(3)) if match.group(3) else (999, 25)
                     grid = [_trimmed(row[: last_column + 1]) for row in tab.grid()[: last_row + 1]]
                     while grid and not grid[-1]:  # as the API: trailing blank rows and cells are left out
                         grid.pop()
-                    ranges.append({"range": f"{text.split('!')[0]}!A1:{match.group(3) or 'Z1000'}", "majorDimension": "ROWS", "values": grid})
+                    ranges.append(
+                        {
+                            "range": f"{text.split('!')[0]}!A1:{match.group(3) or 'Z1000'}",
+                            "majorDimension": "ROWS",
+                            "values": grid,
+                        }
+                    )
             return jsonify(spreadsheetId=file.id, valueRanges=ranges)
 
         @app.post("/v4/spreadsheets/<path:target>")
@@ -261,7 +293,7 @@ class GoogleStandIn:
             tabs = copy.deepcopy(file.tabs)  # all or nothing, as Google applies a batch
             replies = []
             for item in request.get_json()["requests"]:
-                (kind, body), = item.items()
+                ((kind, body),) = item.items()
                 problem = _apply(tabs, kind, body)
                 if problem:
                     return _error(400, problem)
@@ -302,10 +334,18 @@ def _position(cell: str) -> tuple[int, int]:
 
 
 def _error(status: int, message: str, reason: str = "") -> Any:
-    names = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND", 429: "RESOURCE_EXHAUSTED"}
+    names = {
+        400: "INVALID_ARGUMENT",
+        401: "UNAUTHENTICATED",
+        403: "PERMISSION_DENIED",
+        404: "NOT_FOUND",
+        429: "RESOURCE_EXHAUSTED",
+    }
     body: dict[str, Any] = {"code": status, "message": message, "status": names.get(status, "INTERNAL")}
     if reason:  # Drive's style: a list of errors with a machine-readable reason
-        body["errors"] = [{"domain": "usageLimits" if "Rate" in reason else "global", "reason": reason, "message": message}]
+        body["errors"] = [
+            {"domain": "usageLimits" if "Rate" in reason else "global", "reason": reason, "message": message}
+        ]
     response = jsonify(error=body)
     response.status_code = status
     return response
@@ -321,14 +361,21 @@ def _query(q: str) -> list[Any]:
         if clause == "trashed=false":
             tests.append(lambda f: not f.trashed)
         elif match := re.fullmatch(r"'([^']+)' in parents", clause):
-            tests.append(lambda f, parent=match.group(1): parent in f.parents)
+            parent = match.group(1)
+            tests.append(lambda f, parent=parent: parent in f.parents)
         else:
             abort(_error(400, f"Invalid Value: {clause}"))
     return tests
 
 
 def _drive(file: File) -> dict[str, Any]:
-    return {"id": file.id, "name": file.name, "modifiedTime": file.modified, "parents": file.parents, "lastModifyingUser": {"me": file.by_me}}
+    return {
+        "id": file.id,
+        "name": file.name,
+        "modifiedTime": file.modified,
+        "parents": file.parents,
+        "lastModifyingUser": {"me": file.by_me},
+    }
 
 
 def _apply(tabs: list[Tab], kind: str, body: dict[str, Any]) -> str | None:
@@ -336,7 +383,7 @@ def _apply(tabs: list[Tab], kind: str, body: dict[str, Any]) -> str | None:
     if kind == "addSheet":
         properties = body["properties"]
         if any(t.gid == properties.get("sheetId") or t.title == properties["title"] for t in tabs):
-            return f"A sheet with the name \"{properties['title']}\" or id already exists."
+            return f'A sheet with the name "{properties["title"]}" or id already exists.'
         tabs.insert(properties.get("index", len(tabs)), Tab(properties["sheetId"], properties["title"]))
         return None
     grid = body.get("range") or body.get("protectedRange", {}).get("range", {})
@@ -357,7 +404,7 @@ def _apply(tabs: list[Tab], kind: str, body: dict[str, Any]) -> str | None:
             for c, cell in enumerate(row.get("values", [])):
                 entered = cell.get("userEnteredValue")
                 if entered:
-                    (_, value), = entered.items()
+                    ((_, value),) = entered.items()
                     tab.cells[(top + r, left + c)] = value
         return None
     return f"Unknown request {kind}"
@@ -366,10 +413,22 @@ def _apply(tabs: list[Tab], kind: str, body: dict[str, Any]) -> str | None:
 def service_account_key(folder: Path, token_uri: str) -> Path:
     """A real service-account key file (fresh RSA key) whose token endpoint is the stand-in's."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
     path = folder / "google-service-account.json"
     path.write_text(
-        json.dumps({"type": "service_account", "project_id": "esaplan-test", "private_key_id": "k1", "private_key": pem, "client_email": ACCOUNT, "client_id": "1", "token_uri": token_uri}),
+        json.dumps(
+            {
+                "type": "service_account",
+                "project_id": "esaplan-test",
+                "private_key_id": "k1",
+                "private_key": pem,
+                "client_email": ACCOUNT,
+                "client_id": "1",
+                "token_uri": token_uri,
+            }
+        ),
         encoding="utf-8",
     )
     return path

@@ -11,9 +11,9 @@ from openpyxl import load_workbook
 
 from rules.forms import form_sets
 from sync.demo.area import build_registry, school_values
+from sync.intake.templates import write_template
 from sync.office.registry import Unit, load_registry, save_registry
 from sync.office.settings import Settings, load_settings, write_config
-from sync.intake.templates import write_template
 from tests.google_standin import GoogleStandIn, formatted, service_account_key
 
 FY, ROUND = 2569, 12
@@ -39,13 +39,25 @@ class Area:
     def fill(self, unit: Unit, values: dict[str, list[dict[str, Any]]] | None = None) -> None:
         """The school types its data into its sheet (the form tabs; set-up cells stay as esaplan wrote them)."""
         values = values if values is not None else school_values(unit, random.Random(unit.code))
-        path = write_template(form_sets()["school"], self.tmp / f"fill-{unit.code}.xlsx", fiscal_year=FY, round_=ROUND, unit=unit, values=values)
+        path = write_template(
+            form_sets()["school"],
+            self.tmp / f"fill-{unit.code}.xlsx",
+            fiscal_year=FY,
+            round_=ROUND,
+            unit=unit,
+            values=values,
+        )
         filled = {sheet.title: sheet for sheet in load_workbook(path).worksheets}
         target = self.standin.files[unit.sheet_id]
         for form in form_sets()["school"].forms:
             tab = target.tab(form.sheet)
             assert tab is not None
-            tab.cells = {(c.row - 1, c.column - 1): formatted(c.value) for row in filled[form.sheet].iter_rows() for c in row if c.value is not None}
+            tab.cells = {
+                (c.row - 1, c.column - 1): formatted(c.value)
+                for row in filled[form.sheet].iter_rows()
+                for c in row
+                if c.value is not None
+            }
         self.standin._touched(unit.sheet_id, by_me=False)
 
     def copy_filled(self, source: Unit, others: list[Unit]) -> None:
@@ -68,7 +80,15 @@ def make_area(tmp: Path, standin: GoogleStandIn, base: str, *, schools: int, **g
     template_path = write_template(form_sets()["school"], tmp / "template.xlsx", fiscal_year=FY, round_=ROUND)
     template = standin.import_xlsx(template_path.read_bytes(), "แบบรายงานโรงเรียน (ต้นฉบับ)", [FOLDER])
     service_account_key(home, f"{base}/token")
-    config = {"folder_id": FOLDER, "template_school": template, "api_root": base, "backoff_s": 0.001, "reads_per_minute": 100_000, "writes_per_minute": 100_000, **google}
+    config = {
+        "folder_id": FOLDER,
+        "template_school": template,
+        "api_root": base,
+        "backoff_s": 0.001,
+        "reads_per_minute": 100_000,
+        "writes_per_minute": 100_000,
+        **google,
+    }
     lines = "".join(f"{key} = {value!r}\n".replace("'", '"') for key, value in config.items())
     with (home / "esaplan.toml").open("a", encoding="utf-8") as handle:
         handle.write(f"\n[google]\n{lines}")

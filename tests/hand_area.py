@@ -54,11 +54,22 @@ class HandArea:
         """``esaplan templates`` for a round (this one by default); returns the school template."""
         fy, rnd = fiscal_year or self.fiscal_year, round_ or self.round
         out = self.home.parent / f"templates-{fy}-{rnd}"
-        result = CliRunner().invoke(main, ["templates", "--home", str(self.home), "--fy", str(fy), "--round", str(rnd), "--out", str(out)])
+        result = CliRunner().invoke(
+            main, ["templates", "--home", str(self.home), "--fy", str(fy), "--round", str(rnd), "--out", str(out)]
+        )
         assert result.exit_code == 0, result.output
         return out / "แบบรายงานโรงเรียน.xlsx"
 
-    def fill(self, code: Any, cells: dict[str, dict[str, Any]], *, template: Path | None = None, folder: str | None = None, name: str = "แบบรายงาน.xlsx", when: float | None = None) -> Path:
+    def fill(
+        self,
+        code: Any,
+        cells: dict[str, dict[str, Any]],
+        *,
+        template: Path | None = None,
+        folder: str | None = None,
+        name: str = "แบบรายงาน.xlsx",
+        when: float | None = None,
+    ) -> Path:
         """A school opens the template, types its code into C5 and ``cells`` ({sheet: {"C8": value}}), saves into the inbox."""
         book = load_workbook(template or self.templates())
         book["คำชี้แจง"]["C5"] = code
@@ -74,7 +85,19 @@ class HandArea:
 
     def consolidate(self, *options: str) -> Any:
         """``esaplan consolidate`` as staff run it; returns click's result."""
-        return CliRunner().invoke(main, ["consolidate", "--home", str(self.home), "--fy", str(self.fiscal_year), "--round", str(self.round), *options])
+        return CliRunner().invoke(
+            main,
+            [
+                "consolidate",
+                "--home",
+                str(self.home),
+                "--fy",
+                str(self.fiscal_year),
+                "--round",
+                str(self.round),
+                *options,
+            ],
+        )
 
 
 def enrolment(rows: list[tuple[int, int, int]]) -> dict[str, Any]:

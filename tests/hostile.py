@@ -39,7 +39,9 @@ def sheet_part(path: Path, sheet: str) -> str:
 
 def replace_text(path: Path, sheet: str, old: str, new: str) -> Path:
     """A cell's text replaced in the sheet's XML, as another program would have written it (``new`` is XML)."""
-    encoded = "".join(f"&#{ord(c)};" if ord(c) > 127 else c for c in old).encode()  # openpyxl writes non-ASCII as references
+    encoded = "".join(
+        f"&#{ord(c)};" if ord(c) > 127 else c for c in old
+    ).encode()  # openpyxl writes non-ASCII as references
 
     def change(xml: bytes) -> bytes:
         written = encoded if encoded in xml else old.encode()
@@ -91,11 +93,23 @@ def extra_sheet_bulk(path: Path, *, rows: int, text_bytes: int) -> Path:
         types = archive.read("[Content_Types].xml").decode()
     rng = random.Random(7)
     words = ["ข้อมูล", "ของ", "โรงเรียน", "เอง", "สรุป"]
-    body = "".join(f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>{" ".join(rng.choice(words) + str(rng.randrange(100)) for _ in range(text_bytes // 40))}</t></is></c></row>' for r in range(1, rows + 1))
+    body = "".join(
+        f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>{" ".join(rng.choice(words) + str(rng.randrange(100)) for _ in range(text_bytes // 40))}</t></is></c></row>'
+        for r in range(1, rows + 1)
+    )
     sheet = f'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{body}</sheetData></worksheet>'.encode()
-    book = book.replace("</sheets>", '<sheet xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" name="ของโรงเรียนเอง" sheetId="99" r:id="rIdBulk"/></sheets>')
-    rels = rels.replace("</Relationships>", '<Relationship Id="rIdBulk" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/bulk.xml"/></Relationships>')
-    types = types.replace("</Types>", '<Override PartName="/xl/worksheets/bulk.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>')
+    book = book.replace(
+        "</sheets>",
+        '<sheet xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" name="ของโรงเรียนเอง" sheetId="99" r:id="rIdBulk"/></sheets>',
+    )
+    rels = rels.replace(
+        "</Relationships>",
+        '<Relationship Id="rIdBulk" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/bulk.xml"/></Relationships>',
+    )
+    types = types.replace(
+        "</Types>",
+        '<Override PartName="/xl/worksheets/bulk.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>',
+    )
     rewrite(path, "xl/workbook.xml", lambda _: book.encode())
     rewrite(path, "xl/_rels/workbook.xml.rels", lambda _: rels.encode())
     return rewrite(path, "[Content_Types].xml", lambda _: types.encode(), add={"xl/worksheets/bulk.xml": sheet})
@@ -111,19 +125,34 @@ def external_link(path: Path, sheet: str, cell: str, cached: int) -> Path:
         f'<sheetDataSet><sheetData sheetId="0"><row r="4"><cell r="B4"><v>{cached}</v></cell></row></sheetData></sheetDataSet></externalBook></externalLink>'
     ).encode()
     link_rels = (
-        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" '
-        'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/externalLinkPath" Target="file:///C:/Users/school/Desktop/numbers.xlsx" TargetMode="External"/></Relationships>'
-    ).encode()
-    rewrite(path, "xl/workbook.xml", lambda xml: re.sub(rb"(</sheets>)", rb'\1<externalReferences><externalReference xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" r:id="rIdLink"/></externalReferences>', xml, count=1))
+        b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" '
+        b'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/externalLinkPath" Target="file:///C:/Users/school/Desktop/numbers.xlsx" TargetMode="External"/></Relationships>'
+    )
+    rewrite(
+        path,
+        "xl/workbook.xml",
+        lambda xml: re.sub(
+            rb"(</sheets>)",
+            rb'\1<externalReferences><externalReference xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" r:id="rIdLink"/></externalReferences>',
+            xml,
+            count=1,
+        ),
+    )
     rewrite(
         path,
         "xl/_rels/workbook.xml.rels",
-        lambda xml: xml.replace(b"</Relationships>", b'<Relationship Id="rIdLink" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/externalLink" Target="externalLinks/externalLink1.xml"/></Relationships>'),
+        lambda xml: xml.replace(
+            b"</Relationships>",
+            b'<Relationship Id="rIdLink" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/externalLink" Target="externalLinks/externalLink1.xml"/></Relationships>',
+        ),
     )
     rewrite(
         path,
         "[Content_Types].xml",
-        lambda xml: xml.replace(b"</Types>", b'<Override PartName="/xl/externalLinks/externalLink1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.externalLink+xml"/></Types>'),
+        lambda xml: xml.replace(
+            b"</Types>",
+            b'<Override PartName="/xl/externalLinks/externalLink1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.externalLink+xml"/></Types>',
+        ),
         add={"xl/externalLinks/externalLink1.xml": link, "xl/externalLinks/_rels/externalLink1.xml.rels": link_rels},
     )
 
@@ -131,7 +160,13 @@ def external_link(path: Path, sheet: str, cell: str, cached: int) -> Path:
         found = re.search(rf'<c r="{cell}"([^>]*?)(?:/>|>.*?</c>)'.encode(), xml)
         assert found, cell
         style = re.sub(rb'\s*t="[^"]*"', b"", found.group(1))
-        return xml[: found.start()] + f'<c r="{cell}"'.encode() + style + f"><f>[1]Sheet1!B4</f><v>{cached}</v></c>".encode() + xml[found.end() :]
+        return (
+            xml[: found.start()]
+            + f'<c r="{cell}"'.encode()
+            + style
+            + f"><f>[1]Sheet1!B4</f><v>{cached}</v></c>".encode()
+            + xml[found.end() :]
+        )
 
     return rewrite(path, sheet_part(path, sheet), formula)
 

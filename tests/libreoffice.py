@@ -53,7 +53,16 @@ def resaved(workbooks: list[Path], workdir: Path) -> list[Path]:
     fills its form there sends it: formulas get the values LibreOffice computed."""
     workdir.mkdir(parents=True, exist_ok=True)
     subprocess.run(
-        [soffice(), f"-env:UserInstallation=file://{workdir / 'lo-profile'}", "--headless", "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(workdir), *map(str, workbooks)],
+        [
+            soffice(),
+            f"-env:UserInstallation=file://{workdir / 'lo-profile'}",
+            "--headless",
+            "--convert-to",
+            "xlsx:Calc MS Excel 2007 XML",
+            "--outdir",
+            str(workdir),
+            *map(str, workbooks),
+        ],
         check=True,
         capture_output=True,
         timeout=300,
@@ -64,7 +73,16 @@ def resaved(workbooks: list[Path], workdir: Path) -> list[Path]:
 def to_pdf(workbooks: list[Path], workdir: Path) -> list[Path]:
     """Print workbooks to PDF with LibreOffice (one start for all), as a reader would print them."""
     subprocess.run(
-        [soffice(), f"-env:UserInstallation=file://{workdir / 'lo-profile'}", "--headless", "--convert-to", "pdf", "--outdir", str(workdir), *map(str, workbooks)],
+        [
+            soffice(),
+            f"-env:UserInstallation=file://{workdir / 'lo-profile'}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(workdir),
+            *map(str, workbooks),
+        ],
         check=True,
         capture_output=True,
         timeout=300,
@@ -84,5 +102,21 @@ def pdf_pages(pdf: Path) -> list[str]:
 def page_png(pdf: Path, page: int, target: Path) -> Path:
     """One printed page as a PNG, kept for people to look at."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["pdftoppm", "-r", "70", "-png", "-singlefile", "-f", str(page), "-l", str(page), str(pdf), str(target.with_suffix(""))], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-r",
+            "70",
+            "-png",
+            "-singlefile",
+            "-f",
+            str(page),
+            "-l",
+            str(page),
+            str(pdf),
+            str(target.with_suffix("")),
+        ],
+        check=True,
+        capture_output=True,
+    )
     return target

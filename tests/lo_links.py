@@ -38,7 +38,14 @@ def _desktop(profile: Path) -> tuple[subprocess.Popen, object, object]:
     """Start a private headless office on a pipe named for this process and connect to it."""
     pipe = f"esaplan-links-{os.getpid()}"
     office = subprocess.Popen(
-        ["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless", "--invisible", "--norestore", f"--accept=pipe,name={pipe};urp;"],
+        [
+            "soffice",
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--invisible",
+            "--norestore",
+            f"--accept=pipe,name={pipe};urp;",
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,  # its own process group, so soffice.bin goes with it if it must be killed
@@ -59,7 +66,9 @@ def _desktop(profile: Path) -> tuple[subprocess.Popen, object, object]:
 
 def _values(sheet: object) -> list[object]:
     cells = [sheet.getCellRangeByName(f"A{row}") for row in range(1, 10)]
-    return [cell.getValue() if cell.getError() == 0 else f"Err:{cell.getError()}" for cell in cells if cell.getFormula()]
+    return [
+        cell.getValue() if cell.getError() == 0 else f"Err:{cell.getError()}" for cell in cells if cell.getFormula()
+    ]
 
 
 def main(profile: Path, action: str, workbook: Path, formulas: list[str]) -> None:
@@ -73,7 +82,12 @@ def main(profile: Path, action: str, workbook: Path, formulas: list[str]) -> Non
             doc.calculateAll()
             doc.storeToURL(workbook.as_uri(), (_prop("FilterName", "Calc MS Excel 2007 XML"),))
         else:
-            doc = desktop.loadComponentFromURL(workbook.as_uri(), "_blank", 0, (_prop("Hidden", True), _prop("ReadOnly", True), _prop("UpdateDocMode", ACCORDING_TO_CONFIG)))
+            doc = desktop.loadComponentFromURL(
+                workbook.as_uri(),
+                "_blank",
+                0,
+                (_prop("Hidden", True), _prop("ReadOnly", True), _prop("UpdateDocMode", ACCORDING_TO_CONFIG)),
+            )
             sheet = doc.Sheets.getByIndex(0)
             # Read-only, so no lock file is left beside it. Calc fetches the master after opening,
             # in steps driven by its event loop: let that run and read until three reads agree.

@@ -51,7 +51,9 @@ def high_water_mib(pid: int) -> float:
     return 0.0
 
 
-def run_watched(command: list[str], *, timeout_s: float, every_s: float = 0.01, **options: object) -> tuple[subprocess.CompletedProcess[str], Peak]:
+def run_watched(
+    command: list[str], *, timeout_s: float, every_s: float = 0.01, **options: object
+) -> tuple[subprocess.CompletedProcess[str], Peak]:
     """Run ``command`` to its end, watching the peak memory of it and every process under it."""
     peak = Peak()
     started = time.monotonic()

@@ -38,7 +38,9 @@ def _context(chromium, office_js: Path, pages: dict[str, str]):
 
     def cdn(route) -> None:
         path = office_js / route.request.url.split("/lib/1/hosted/", 1)[1].split("?", 1)[0]
-        route.fulfill(path=str(path), content_type="application/javascript") if path.is_file() else route.fulfill(status=404, body="")
+        route.fulfill(path=str(path), content_type="application/javascript") if path.is_file() else route.fulfill(
+            status=404, body=""
+        )
 
     context.route("https://appsforoffice.microsoft.com/lib/1/hosted/**", cdn)
     for address, html in pages.items():
@@ -66,7 +68,9 @@ def _pane(page, base: str):
 
 def test_the_task_pane_runs_framed_by_excel_on_the_web_with_microsofts_office_js(chromium, office_js, live_server):
     base, token, _ = live_server
-    context = _context(chromium, office_js, {EXCEL_WEB: _framing(base, "/addin/taskpane.html?_host_Info=Excel$Web$16.01$th-TH$$$$0")})
+    context = _context(
+        chromium, office_js, {EXCEL_WEB: _framing(base, "/addin/taskpane.html?_host_Info=Excel$Web$16.01$th-TH$$$$0")}
+    )
     page = context.new_page()
     console: list[str] = []
     page.on("console", lambda message: console.append(message.text))
@@ -74,15 +78,31 @@ def test_the_task_pane_runs_framed_by_excel_on_the_web_with_microsofts_office_js
     pane = _pane(page, base)
     assert pane is not None, console
     pane.wait_for_function("() => typeof CustomFunctions === 'object' && document.readyState === 'complete'")
-    registered = pane.evaluate("() => Object.keys(CustomFunctions._association.m_mappings)")  # where office.js keeps associate()'s functions
+    registered = pane.evaluate(
+        "() => Object.keys(CustomFunctions._association.m_mappings)"
+    )  # where office.js keeps associate()'s functions
     assert registered == list(FORMULAS)
     pane.evaluate("token => esaplanSaveToken(token)", token)  # what the pane's Save does
-    assert pane.evaluate("() => CustomFunctions._association.m_mappings.ESA_BAHTTEXT([[101]])") == [["หนึ่งร้อยเอ็ดบาทถ้วน"]]  # a one-value formula takes a range (matrix) and Excel shows 1x1 as the value
-    column = pane.evaluate("() => CustomFunctions._association.m_mappings.ESA_PERHEAD([['ป.1']], [[30], [''], [12]], 'tuition', [[2570]])")
+    assert pane.evaluate("() => CustomFunctions._association.m_mappings.ESA_BAHTTEXT([[101]])") == [
+        ["หนึ่งร้อยเอ็ดบาทถ้วน"]
+    ]  # a one-value formula takes a range (matrix) and Excel shows 1x1 as the value
+    column = pane.evaluate(
+        "() => CustomFunctions._association.m_mappings.ESA_PERHEAD([['ป.1']], [[30], [''], [12]], 'tuition', [[2570]])"
+    )
     assert column == [[61560], [""], [24624]]  # a column of schools in one call, the blank row left blank
-    assert pane.evaluate("() => CustomFunctions._association.m_mappings.ESA_ALLOCATE(1000, [[1], [2], [3]], 200)") == [[200], [320], [480]]
-    refused = pane.evaluate("() => CustomFunctions._association.m_mappings.ESA_ALLOCATE(100, [[1], [-5]]).catch((e) => [e instanceof CustomFunctions.Error, e.code, e.message])")
-    assert refused == [True, "#VALUE!", "ESA.ALLOCATE: น้ำหนักแถวที่ 2 ติดลบ (-5)"]  # an Excel error IFERROR catches, named as typed there
+    assert pane.evaluate("() => CustomFunctions._association.m_mappings.ESA_ALLOCATE(1000, [[1], [2], [3]], 200)") == [
+        [200],
+        [320],
+        [480],
+    ]
+    refused = pane.evaluate(
+        "() => CustomFunctions._association.m_mappings.ESA_ALLOCATE(100, [[1], [-5]]).catch((e) => [e instanceof CustomFunctions.Error, e.code, e.message])"
+    )
+    assert refused == [
+        True,
+        "#VALUE!",
+        "ESA.ALLOCATE: น้ำหนักแถวที่ 2 ติดลบ (-5)",
+    ]  # an Excel error IFERROR catches, named as typed there
     assert not [text for text in console if "Content Security Policy" in text or "Refused" in text], console
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "addin-taskpane-excel-web.png"))
@@ -91,7 +111,9 @@ def test_the_task_pane_runs_framed_by_excel_on_the_web_with_microsofts_office_js
 
 def test_no_other_site_may_frame_the_add_in_and_no_site_the_staff_pages(chromium, office_js, live_server):
     base, _, _ = live_server
-    context = _context(chromium, office_js, {STRANGER: _framing(base, "/addin/taskpane.html"), EXCEL_WEB: _framing(base, "/login")})
+    context = _context(
+        chromium, office_js, {STRANGER: _framing(base, "/addin/taskpane.html"), EXCEL_WEB: _framing(base, "/login")}
+    )
     for address in (STRANGER, EXCEL_WEB):
         page = context.new_page()
         console: list[str] = []
@@ -120,7 +142,11 @@ def test_xlwings_lite_reaches_the_api_from_its_own_site_and_no_other_does(chromi
     from rules import rules_version
 
     base, token, _ = live_server
-    context = _context(chromium, office_js, {LITE: "<!doctype html><title>xlwings Lite</title>", STRANGER: "<!doctype html><title>?</title>"})
+    context = _context(
+        chromium,
+        office_js,
+        {LITE: "<!doctype html><title>xlwings Lite</title>", STRANGER: "<!doctype html><title>?</title>"},
+    )
     page = context.new_page()
     page.goto(LITE)
     assert page.evaluate(LITE_FETCH, [base, token]) == [200, "หนึ่งร้อยเอ็ดบาทถ้วน", rules_version()]
@@ -137,9 +163,15 @@ def test_the_preflight_needs_no_token_and_names_only_configured_sites(tmp_path):
     asked = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type,x-esaplan-token"}
     lite = client.options("/api/formulas/ESA_BAHTTEXT", headers={"Origin": "https://addin.xlwings.org", **asked})
     assert lite.status_code == 200 and lite.headers["Access-Control-Allow-Origin"] == "https://addin.xlwings.org"
-    assert {h.strip().lower() for h in lite.headers["Access-Control-Allow-Headers"].split(",")} >= {"content-type", "x-esaplan-token"}
+    assert {h.strip().lower() for h in lite.headers["Access-Control-Allow-Headers"].split(",")} >= {
+        "content-type",
+        "x-esaplan-token",
+    }
     stranger = client.options("/api/formulas/ESA_BAHTTEXT", headers={"Origin": STRANGER.rsplit("/", 1)[0], **asked})
     assert "Access-Control-Allow-Origin" not in stranger.headers
-    assert "Access-Control-Allow-Origin" not in client.get("/login", headers={"Origin": "https://addin.xlwings.org"}).headers
+    assert (
+        "Access-Control-Allow-Origin"
+        not in client.get("/login", headers={"Origin": "https://addin.xlwings.org"}).headers
+    )
     assert client.get("/login").headers["X-Frame-Options"] == "DENY"
     assert "X-Frame-Options" not in client.get("/addin/taskpane.html").headers

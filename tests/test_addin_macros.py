@@ -12,7 +12,12 @@ from sync.office.settings import load_settings
 from tests.conftest import serve
 from tests.fake_xlwings import Book, Sheet, lite_namespace
 
-ENROLMENT = [["ชั้น", "ชาย (คน)", "หญิง (คน)", "รวม (คน)", "ห้องเรียน"], ["ป.1", 12, 10, None, 1], ["ป.2", "สิบ", 9, None, 1], ["ป.3", 50, 45, None, 2]]
+ENROLMENT = [
+    ["ชั้น", "ชาย (คน)", "หญิง (คน)", "รวม (คน)", "ห้องเรียน"],
+    ["ป.1", 12, 10, None, 1],
+    ["ป.2", "สิบ", 9, None, 1],
+    ["ป.3", 50, 45, None, 2],
+]
 
 
 class Alerts(list):
@@ -25,7 +30,10 @@ class Alerts(list):
     def alert(self, message: str, title: str = "") -> None:
         self.append(message)
 
-    status_bar = property(lambda self: self.status_texts[-1] if self.status_texts else False, lambda self, text: self.status_texts.append(text))
+    status_bar = property(
+        lambda self: self.status_texts[-1] if self.status_texts else False,
+        lambda self, text: self.status_texts.append(text),
+    )
 
 
 @pytest.fixture
@@ -51,7 +59,12 @@ def test_desktop_validate_this_sheet_writes_messages_beside_the_data(monkeypatch
     monkeypatch.setattr(desktop.xw.Book, "caller", staticmethod(lambda: book))
     desktop.validate_this_sheet()
     column = [book.sheets.active.cells.get((row, 6)) for row in range(1, 5)]
-    assert column[0] == "ผลตรวจ esaplan" and column[1] == "" and column[2].startswith("ผิด B3:") and column[3].startswith("เตือน E4:")
+    assert (
+        column[0] == "ผลตรวจ esaplan"
+        and column[1] == ""
+        and column[2].startswith("ผิด B3:")
+        and column[3].startswith("เตือน E4:")
+    )
     assert alerts == ["ตรวจ 3 แถว พบข้อผิดพลาด 1 รายการ"]
     desktop.validate_this_sheet()  # again: over the same column, and the notes are not read as data
     assert max(c for _, c in book.sheets.active.cells) == 6
@@ -64,7 +77,13 @@ def test_desktop_allocation_register_makes_a_formatted_sheet(monkeypatch):
     desktop.allocation_register_sheet()
     register = book.sheets[1]
     assert register.name.startswith("ทะเบียนจัดสรร")
-    assert register["A1:D6"].value[1:] == [[1, "ก", 10, 167], [2, "ข", 20, 333], [3, "ค", 30, 500], ["", "รวม", 60, 1000], ["", "ตัวอักษร", "", "หนึ่งพันบาทถ้วน"]]
+    assert register["A1:D6"].value[1:] == [
+        [1, "ก", 10, 167],
+        [2, "ข", 20, 333],
+        [3, "ค", 30, 500],
+        ["", "รวม", 60, 1000],
+        ["", "ตัวอักษร", "", "หนึ่งพันบาทถ้วน"],
+    ]
 
 
 def test_desktop_consolidate_now_calls_the_service_and_shows_the_summary(monkeypatch, alerts, demo_copy):
@@ -76,7 +95,9 @@ def test_desktop_consolidate_now_calls_the_service_and_shows_the_summary(monkeyp
 
 
 def test_desktop_consolidate_now_follows_a_long_run_to_its_summary(monkeypatch, alerts, demo_copy):
-    monkeypatch.setattr("sync.service.web.api.WAIT_S", 0.0)  # the service answers at once with the job, as after 50 s of a long run
+    monkeypatch.setattr(
+        "sync.service.web.api.WAIT_S", 0.0
+    )  # the service answers at once with the job, as after 50 s of a long run
     monkeypatch.setattr(desktop, "POLL_S", 0.1)
     with serve(load_settings(demo_copy), "tok") as base:
         monkeypatch.setenv("ESAPLAN_URL", base)
@@ -121,7 +142,9 @@ def test_lite_scripts_validate_and_register_through_the_live_service(live_server
     book = Book([Sheet("ข้อมูลนักเรียน", ENROLMENT)])
     asyncio.run(lite["validate_this_sheet"](book))
     asyncio.run(lite["validate_this_sheet"](book))  # twice: one notes column
-    assert book.sheets.active.cells[(1, 6)] == "ผลตรวจ esaplan" and book.sheets.active.cells[(3, 6)].startswith("ผิด B3:")
+    assert book.sheets.active.cells[(1, 6)] == "ผลตรวจ esaplan" and book.sheets.active.cells[(3, 6)].startswith(
+        "ผิด B3:"
+    )
     assert max(c for _, c in book.sheets.active.cells) == 6
     names = Book([Sheet("รายชื่อ", [[None, 900], ["ก", 1], ["ข", 2]])], selection=("A2", "B3"))
     asyncio.run(lite["allocation_register"](names))

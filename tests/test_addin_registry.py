@@ -11,8 +11,23 @@ from addin import FORMULAS, FormulaError, call
 
 def test_the_registry_has_every_formula_the_planning_group_needs():
     assert {
-        "ESA_ALLOCATE", "ESA_PERHEAD", "ESA_SUBSIDY", "ESA_TRANSFER_CHECK", "ESA_TRANSFERS", "ESA_KPI", "ESA_KPI_STATUS", "ESA_KPI_TARGET",
-        "ESA_KPI_NAME", "ESA_ROOMS", "ESA_SCHOOL_SIZE", "ESA_COHORT", "ESA_MTEF", "ESA_FISCAL_YEAR", "ESA_THAIDIGITS", "ESA_BAHTTEXT", "ESA_NUMBER",
+        "ESA_ALLOCATE",
+        "ESA_PERHEAD",
+        "ESA_SUBSIDY",
+        "ESA_TRANSFER_CHECK",
+        "ESA_TRANSFERS",
+        "ESA_KPI",
+        "ESA_KPI_STATUS",
+        "ESA_KPI_TARGET",
+        "ESA_KPI_NAME",
+        "ESA_ROOMS",
+        "ESA_SCHOOL_SIZE",
+        "ESA_COHORT",
+        "ESA_MTEF",
+        "ESA_FISCAL_YEAR",
+        "ESA_THAIDIGITS",
+        "ESA_BAHTTEXT",
+        "ESA_NUMBER",
     } <= set(FORMULAS)
     for entry in FORMULAS.values():
         assert entry.th and entry.en and entry.returns in {"value", "row", "column", "table"}
@@ -64,10 +79,20 @@ def test_bad_arguments_raise_a_short_thai_reason_without_the_formulas_name(name,
     assert raised.value.unknown == (name == "ESA_NOPE")
 
 
-pupil_cells = st.one_of(st.none(), st.just(""), st.integers(0, 400), st.integers(0, 400).map(lambda n: f"{n:,}".translate(str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙"))))
+pupil_cells = st.one_of(
+    st.none(),
+    st.just(""),
+    st.integers(0, 400),
+    st.integers(0, 400).map(lambda n: f"{n:,}".translate(str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙"))),
+)
 
 
-@given(st.lists(st.lists(pupil_cells, min_size=1, max_size=3), min_size=1, max_size=12).filter(lambda rows: len({len(r) for r in rows}) == 1), st.sampled_from(["ป.1", "อ.2", "ม.1"]))
+@given(
+    st.lists(st.lists(pupil_cells, min_size=1, max_size=3), min_size=1, max_size=12).filter(
+        lambda rows: len({len(r) for r in rows}) == 1
+    ),
+    st.sampled_from(["ป.1", "อ.2", "ม.1"]),
+)
 def test_a_one_value_formula_over_a_range_answers_each_cell_as_it_would_alone(rows, level):
     """=ESA_PERHEAD("ป.1", B2:B261) is one call giving what 260 calls give, blank rows left blank
     (a one-cell range is that cell's value, tested below)."""
@@ -84,7 +109,9 @@ def test_ranges_of_different_shapes_or_a_bad_cell_fail_the_formula_with_where():
         call("ESA_KPI", [[[1], [2]], [[3], [4], [5]]])
     with pytest.raises(FormulaError, match=r"^แถวที่ 2 ของช่วง: .*'สิบ'"):
         call("ESA_PERHEAD", ["ป.1", [[30], ["สิบ"], [12]]])
-    assert call("ESA_KPI", [[[1, 2]], 10]) == [[10, 20]] and call("ESA_SCHOOL_SIZE", [[[120]]]) == "ขนาดเล็ก"  # a one-cell range is the value
+    assert (
+        call("ESA_KPI", [[[1, 2]], 10]) == [[10, 20]] and call("ESA_SCHOOL_SIZE", [[[120]]]) == "ขนาดเล็ก"
+    )  # a one-cell range is the value
 
 
 def test_arguments_with_fixed_choices_list_them_and_take_each():

@@ -22,9 +22,9 @@ from openpyxl import load_workbook
 from rules.allocation_register import Allocation, Letter, Transfer, balances, to_satang
 from rules.money import baht_text
 from sync.cli import main
-from sync.ledger.store import open_ledger
-from sync.registers.money import entries, live, workbook_path
+from sync.ledger.database import open_ledger
 from sync.office.settings import load_settings
+from sync.registers.money import entries, live, workbook_path
 from tests.libreoffice import page_png, pdf_pages, soffice
 
 OUT = Path(__file__).resolve().parent.parent / "test-output" / "documents"
@@ -35,7 +35,12 @@ def _letter(number: str, item: str, satang: int) -> Letter:
     return Letter(number, dt.date(2025, 10, 15), "", "แผนงานพื้นฐาน", "ผลผลิต 1", "", "subsidy", item, satang)
 
 
-lines_st = st.lists(st.tuples(st.sampled_from(("ว1", "ว2")), st.sampled_from(ITEMS), st.integers(1, 10**9)), min_size=1, max_size=6, unique_by=lambda t: (t[0], t[1]))
+lines_st = st.lists(
+    st.tuples(st.sampled_from(("ว1", "ว2")), st.sampled_from(ITEMS), st.integers(1, 10**9)),
+    min_size=1,
+    max_size=6,
+    unique_by=lambda t: (t[0], t[1]),
+)
 
 
 @hsettings(max_examples=150, deadline=None)
@@ -44,11 +49,21 @@ def test_schools_plus_remainder_equal_each_letter_and_transfers_move_money_witho
     letters = [_letter(*row) for row in letter_rows]
     keys = [(row[0], row[1]) for row in letter_rows]
     allocations = [
-        Allocation(*data.draw(st.sampled_from(keys)), unit=f"9900000{data.draw(st.integers(1, 5))}", amount=data.draw(st.integers(1, 10**8)))
+        Allocation(
+            *data.draw(st.sampled_from(keys)),
+            unit=f"9900000{data.draw(st.integers(1, 5))}",
+            amount=data.draw(st.integers(1, 10**8)),
+        )
         for _ in range(data.draw(st.integers(0, 12)))
     ]
     transfers = [
-        Transfer("อนุมัติ", None, *data.draw(st.sampled_from(keys)), *data.draw(st.sampled_from(keys)), amount=data.draw(st.integers(1, 10**8)))
+        Transfer(
+            "อนุมัติ",
+            None,
+            *data.draw(st.sampled_from(keys)),
+            *data.draw(st.sampled_from(keys)),
+            amount=data.draw(st.integers(1, 10**8)),
+        )
         for _ in range(data.draw(st.integers(0, 4)))
     ]
     before, _ = balances(letters, allocations, [])
@@ -64,9 +79,15 @@ def test_schools_plus_remainder_equal_each_letter_and_transfers_move_money_witho
         moved[(transfer.to_letter, transfer.to_item)] += transfer.amount
     for line in after.values():
         key = (line.letter.letter_no, line.letter.item)
-        assert sum(line.by_unit.values()) + line.remainder == received[key] + moved[key], "schools plus the remainder equal the letter line as moved"
+        assert sum(line.by_unit.values()) + line.remainder == received[key] + moved[key], (
+            "schools plus the remainder equal the letter line as moved"
+        )
     total = sum(received.values())
-    assert sum(line.allocated + line.remainder for line in after.values()) == total == sum(line.allocated + line.remainder for line in before.values()), "no satang created or lost"
+    assert (
+        sum(line.allocated + line.remainder for line in after.values())
+        == total
+        == sum(line.allocated + line.remainder for line in before.values())
+    ), "no satang created or lost"
 
 
 def test_an_amount_below_a_satang_is_refused_not_rounded():
@@ -89,8 +110,28 @@ def _fill(path: Path, letters: list[list], allocations: list[list], transfers: l
 
 
 LETTERS = [
-    ["ศธ 04002/ว1234", "15 ต.ค. 2568", "20004 35002700", "แผนงานพื้นฐานด้านการพัฒนาและเสริมสร้างศักยภาพทรัพยากรมนุษย์", "ผลผลิตผู้จบการศึกษาภาคบังคับ", "", "งบเงินอุดหนุน", "ค่าสาธารณูปโภค", "๓๐๐,๐๐๐"],
-    ["ศธ 04002/ว1234", "15 ต.ค. 2568", "20004 35002700", "แผนงานพื้นฐานด้านการพัฒนาและเสริมสร้างศักยภาพทรัพยากรมนุษย์", "ผลผลิตผู้จบการศึกษาภาคบังคับ", "", "งบดำเนินงาน", "ค่าซ่อมแซมอาคาร", 200101],
+    [
+        "ศธ 04002/ว1234",
+        "15 ต.ค. 2568",
+        "20004 35002700",
+        "แผนงานพื้นฐานด้านการพัฒนาและเสริมสร้างศักยภาพทรัพยากรมนุษย์",
+        "ผลผลิตผู้จบการศึกษาภาคบังคับ",
+        "",
+        "งบเงินอุดหนุน",
+        "ค่าสาธารณูปโภค",
+        "๓๐๐,๐๐๐",
+    ],
+    [
+        "ศธ 04002/ว1234",
+        "15 ต.ค. 2568",
+        "20004 35002700",
+        "แผนงานพื้นฐานด้านการพัฒนาและเสริมสร้างศักยภาพทรัพยากรมนุษย์",
+        "ผลผลิตผู้จบการศึกษาภาคบังคับ",
+        "",
+        "งบดำเนินงาน",
+        "ค่าซ่อมแซมอาคาร",
+        200101,
+    ],
 ]
 ALLOCATIONS = [
     ["ศธ 04002/ว1234", "ค่าสาธารณูปโภค", "99000001", 120000],
@@ -120,9 +161,27 @@ def test_staff_keep_the_register_in_a_workbook_and_the_ledger_keeps_every_entry(
     assert first.exit_code == 0, first.output
     recorded = entries(ledger, FY)
     assert len(recorded) == 5 and {e.actor for e in recorded} == {"somjai"}
-    assert "คงเหลือ 130,000 บาท" in first.output  # 500,101 received, 370,101 allocated: summed by hand from the rows above
+    assert (
+        "คงเหลือ 130,000 บาท" in first.output
+    )  # 500,101 received, 370,101 allocated: summed by hand from the rows above
 
-    _fill(path, LETTERS, [*ALLOCATIONS[:2], ["ศธ 04002/ว1234", "ค่าซ่อมแซมอาคาร", "99000001", 250000]], [["ขก 5/2569", "1 มี.ค. 2569", "ศธ 04002/ว1234", "ค่าสาธารณูปโภค", "ศธ 04002/ว1234", "ค่าซ่อมแซมอาคาร", 30000, "ซ่อมหลังคา"]])
+    _fill(
+        path,
+        LETTERS,
+        [*ALLOCATIONS[:2], ["ศธ 04002/ว1234", "ค่าซ่อมแซมอาคาร", "99000001", 250000]],
+        [
+            [
+                "ขก 5/2569",
+                "1 มี.ค. 2569",
+                "ศธ 04002/ว1234",
+                "ค่าสาธารณูปโภค",
+                "ศธ 04002/ว1234",
+                "ค่าซ่อมแซมอาคาร",
+                30000,
+                "ซ่อมหลังคา",
+            ]
+        ],
+    )
     second = _run(demo_copy, "--by", "somchai")
     assert second.exit_code == 0, second.output
     history = entries(ledger, FY)
@@ -131,13 +190,21 @@ def test_staff_keep_the_register_in_a_workbook_and_the_ledger_keeps_every_entry(
     original = next(e for e in recorded if e.id == reversal.reverses)
     assert reversal.amount == -original.amount and reversal.actor == "somchai"
     in_force = live(history)
-    assert sum(e.amount for e in in_force.values() if e.form == "allocation") == to_satang(Decimal(120000 + 100101 + 250000))
-    assert "[REG-OVER-ALLOCATED]" in second.output and "จัดสรรเกินวงเงิน 19,899 บาท" in second.output  # 200,101 + 30,000 - 250,000
+    assert sum(e.amount for e in in_force.values() if e.form == "allocation") == to_satang(
+        Decimal(120000 + 100101 + 250000)
+    )
+    assert (
+        "[REG-OVER-ALLOCATED]" in second.output and "จัดสรรเกินวงเงิน 19,899 บาท" in second.output
+    )  # 200,101 + 30,000 - 250,000
 
     summary = load_workbook(load_settings(demo_copy).home / "money" / f"สรุปทะเบียนคุมการจัดสรร-FY{FY}.xlsx")
     rows = list(summary["ยอดตามหนังสือจัดสรร"].iter_rows(values_only=True))
     total = rows[-1]
-    assert total[0] == "รวม" and Decimal(str(total[8])) == Decimal(500101) and Decimal(str(total[12])) == Decimal(500101 - 470101)
+    assert (
+        total[0] == "รวม"
+        and Decimal(str(total[8])) == Decimal(500101)
+        and Decimal(str(total[12])) == Decimal(500101 - 470101)
+    )
     assert [r[5] for r in summary["ประวัติรายการ"].iter_rows(min_row=2, values_only=True)][-3:].count(-150000) == 1
 
 
@@ -145,14 +212,18 @@ def test_letters_state_each_schools_amounts_in_figures_and_in_words(demo_copy):
     assert _run(demo_copy, "--start").exit_code == 0
     _fill(workbook_path(load_settings(demo_copy), FY), LETTERS, ALLOCATIONS)
     assert _run(demo_copy).exit_code == 0
-    result = CliRunner().invoke(main, ["report", "letters", "--home", str(demo_copy), "--fy", str(FY), "--letter", "ศธ๐๔๐๐๒/ว๑๒๓๔"])
+    result = CliRunner().invoke(
+        main, ["report", "letters", "--home", str(demo_copy), "--fy", str(FY), "--letter", "ศธ๐๔๐๐๒/ว๑๒๓๔"]
+    )
     assert result.exit_code == 0, result.output
     docx_path = Path(next(line.split(": ", 1)[1] for line in result.output.splitlines() if line.startswith("เขียนแล้ว")))
     document = Document(str(docx_path))
     totals = [table.rows[-1].cells[-1].text for table in document.tables]
     assert totals == ["270,000", "100,101"], "99000001 got 120,000 + 150,000; 99000002 got 100,101"
     text = "\n".join(p.text for p in document.paragraphs)
-    assert f"({baht_text(100101)})" in text and "หนึ่งแสนหนึ่งร้อยเอ็ดบาทถ้วน" in text, "the official form: a final 1 reads เอ็ด (Royal Institute)"
+    assert f"({baht_text(100101)})" in text and "หนึ่งแสนหนึ่งร้อยเอ็ดบาทถ้วน" in text, (
+        "the official form: a final 1 reads เอ็ด (Royal Institute)"
+    )
     assert "ที่ ศธ ๐๔๐๐๒/ว๑๒๓๔ ลงวันที่ ๑๕ ตุลาคม ๒๕๖๘" in text
     if soffice():
         pdf = docx_path.with_suffix(".pdf")

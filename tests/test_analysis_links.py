@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from sync.rounds.consolidate import consolidate
 from sync.office.settings import load_settings
+from sync.rounds.consolidate import consolidate
 from tests.libreoffice import soffice
 from tests.test_consolidate import _resubmit
 
@@ -27,7 +27,10 @@ SYSTEM_PYTHON = "/usr/bin/python3"  # Debian's python3-uno binds to the system i
 
 def _uno_python() -> str:
     soffice()
-    if Path(SYSTEM_PYTHON).exists() and subprocess.run([SYSTEM_PYTHON, "-c", "import uno"], capture_output=True, check=False).returncode == 0:
+    if (
+        Path(SYSTEM_PYTHON).exists()
+        and subprocess.run([SYSTEM_PYTHON, "-c", "import uno"], capture_output=True, check=False).returncode == 0
+    ):
         return SYSTEM_PYTHON
     if os.environ.get("ESAPLAN_REQUIRE_LIBREOFFICE"):
         pytest.fail("python3-uno (Debian) is required to drive LibreOffice here but not installed")
@@ -54,7 +57,13 @@ def _profile(path: Path, trusted: Path | None) -> Path:
 
 def _calc(python: str, profile: Path, action: str, workbook: Path, *formulas: str) -> list[float]:
     script = Path(__file__).with_name("lo_links.py")
-    done = subprocess.run([python, str(script), str(profile), action, str(workbook), *formulas], capture_output=True, text=True, timeout=240, check=False)
+    done = subprocess.run(
+        [python, str(script), str(profile), action, str(workbook), *formulas],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -75,7 +84,7 @@ def test_an_analysts_libreoffice_workbook_shows_the_new_masters_figures_after_a_
     folder.mkdir(exist_ok=True)
     own = folder / "งานวิเคราะห์นักเรียน.xlsx"
     sheet = f"'{master.as_uri()}'#$ข้อมูลนักเรียน"
-    formulas = (f"=SUMIF({sheet}.N2:N20000;\"ใช่\";{sheet}.K2:K20000)", f"=COUNTA({sheet}.A2:A20000)", "=A1/A2")
+    formulas = (f'=SUMIF({sheet}.N2:N20000;"ใช่";{sheet}.K2:K20000)', f"=COUNTA({sheet}.A2:A20000)", "=A1/A2")
     trusted = _profile(tmp_path / "trusted", folder)
 
     made = _calc(python, trusted, "make", own, *formulas)

@@ -19,7 +19,22 @@ from tests.libreoffice import recalculated_rows
 def _amounts() -> list[Decimal]:
     rng = random.Random(2570)
     amounts = [Decimal(n) for n in range(0, 130)]
-    amounts += [Decimal(n) for n in (1000, 1001, 1010, 1011, 10_001, 100_001, 1_000_001, 1_010_101, 21_000_021, 101_000_000, 1_000_000_000_001)]
+    amounts += [
+        Decimal(n)
+        for n in (
+            1000,
+            1001,
+            1010,
+            1011,
+            10_001,
+            100_001,
+            1_000_001,
+            1_010_101,
+            21_000_021,
+            101_000_000,
+            1_000_000_000_001,
+        )
+    ]
     amounts += [Decimal(f"0.{n:02d}") for n in range(1, 100, 7)]
     amounts += [Decimal(rng.randrange(0, 10**9)) / 100 for _ in range(150)]
     amounts += [-a for a in amounts[1:30:4]]

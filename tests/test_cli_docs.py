@@ -44,11 +44,20 @@ def test_every_command_is_listed_in_the_readme():
 @pytest.mark.parametrize(
     ("arguments", "said"),
     [
-        (["consolidate", "--round", "7"], "ผิดพลาด: ค่าของ '--round' ไม่ถูกต้อง: '7' ไม่ใช่รอบรายงาน: ต้องเป็น 6, 9 หรือ 12 (เดือน) (ดูวิธีใช้: esaplan consolidate --help)"),
+        (
+            ["consolidate", "--round", "7"],
+            "ผิดพลาด: ค่าของ '--round' ไม่ถูกต้อง: '7' ไม่ใช่รอบรายงาน: ต้องเป็น 6, 9 หรือ 12 (เดือน) (ดูวิธีใช้: esaplan consolidate --help)",
+        ),
         (["consolidate", "--bogus"], "ผิดพลาด: ไม่มีตัวเลือก --bogus (ดูวิธีใช้: esaplan consolidate --help)"),
         (["consolidat"], "ผิดพลาด: ไม่มีคำสั่ง 'consolidat' หมายถึง consolidate หรือไม่ (ดูวิธีใช้: esaplan --help)"),
-        (["templates", "--emis", "/no/such.csv"], "ผิดพลาด: ค่าของ '--emis' ไม่ถูกต้อง: ไม่พบ '/no/such.csv' (ดูวิธีใช้: esaplan templates --help)"),
-        (["demo", "--schools", "5"], "ผิดพลาด: ค่าของ '--schools' ไม่ถูกต้อง: 5 อยู่นอกช่วงที่รับได้ (20<=x<=10000) (ดูวิธีใช้: esaplan demo --help)"),
+        (
+            ["templates", "--emis", "/no/such.csv"],
+            "ผิดพลาด: ค่าของ '--emis' ไม่ถูกต้อง: ไม่พบ '/no/such.csv' (ดูวิธีใช้: esaplan templates --help)",
+        ),
+        (
+            ["demo", "--schools", "5"],
+            "ผิดพลาด: ค่าของ '--schools' ไม่ถูกต้อง: 5 อยู่นอกช่วงที่รับได้ (20<=x<=10000) (ดูวิธีใช้: esaplan demo --help)",
+        ),
         (["consolidate", "--fy"], "ผิดพลาด: ตัวเลือก --fy ต้องมีค่าตามหลัง"),
     ],
 )
@@ -60,7 +69,10 @@ def test_every_command_line_error_is_one_thai_line(arguments, said):
 
 
 def test_a_round_typed_in_thai_digits_is_read(tmp_path):
-    result = CliRunner().invoke(main, ["templates", "--home", str(tmp_path / "home"), "--fy", "๒๕๗๐", "--round", "๖", "--out", str(tmp_path / "out")])
+    result = CliRunner().invoke(
+        main,
+        ["templates", "--home", str(tmp_path / "home"), "--fy", "๒๕๗๐", "--round", "๖", "--out", str(tmp_path / "out")],
+    )
     assert result.exit_code == 0, result.output
     book = load_workbook(tmp_path / "out" / "แบบรายงานโรงเรียน.xlsx")
     assert dict(book["_esaplan"].iter_rows(values_only=True))["round"] == 6

@@ -24,13 +24,14 @@ from openpyxl.cell.cell import MergedCell
 from sqlalchemy import select
 
 from rules.forms import form_sets
-from sync.rounds.consolidate import consolidate
 from sync.demo.area import school_values
-from sync.ledger.store import loads, open_ledger
-from sync.office.registry import load_registry
-from sync.ledger.schema import issues, submissions
-from sync.office.settings import load_settings
 from sync.intake.templates import write_template
+from sync.ledger.database import open_ledger
+from sync.ledger.schema import issues, submissions
+from sync.ledger.versions import loads
+from sync.office.registry import load_registry
+from sync.office.settings import load_settings
+from sync.rounds.consolidate import consolidate
 from tests.hand_area import real_registry
 
 FY, ROUND = 2570, 6
@@ -38,7 +39,23 @@ SCHOOLS = 5
 SHEETS = [f.sheet for f in form_sets()["school"].forms] + ["คำชี้แจง"]
 STAMP = dt.datetime(2027, 4, 1, 9, 0, tzinfo=dt.UTC).timestamp()
 
-ODD_TEXT = ["๑๒", "1,234", "85%", "=1+1", "+66", "สิบสอง", "", " ", "-5", "(500)", "๒๔/๑๑/๖๙", "ป.๑", "งบลงทุน", "S1.3", "ใช่"]
+ODD_TEXT = [
+    "๑๒",
+    "1,234",
+    "85%",
+    "=1+1",
+    "+66",
+    "สิบสอง",
+    "",
+    " ",
+    "-5",
+    "(500)",
+    "๒๔/๑๑/๖๙",
+    "ป.๑",
+    "งบลงทุน",
+    "S1.3",
+    "ใช่",
+]
 CELL_VALUES = st.one_of(
     st.none(),
     st.integers(-10, 10**7),
@@ -48,11 +65,16 @@ CELL_VALUES = st.one_of(
     st.dates(dt.date(2020, 1, 1), dt.date(2030, 12, 31)),
     st.booleans(),
 )
-META_VALUES = st.one_of(st.sampled_from([2026, 70, 2569, 2570, 2571, "๒๕๗๐", "abc", 6, 7, 9, 12, "group", "school", "", None]), st.integers(-5, 5000))
+META_VALUES = st.one_of(
+    st.sampled_from([2026, 70, 2569, 2570, 2571, "๒๕๗๐", "abc", 6, 7, 9, 12, "group", "school", "", None]),
+    st.integers(-5, 5000),
+)
 MUTATION = st.one_of(
     st.tuples(st.just("cell"), st.sampled_from(SHEETS), st.integers(1, 18), st.integers(1, 8), CELL_VALUES),
     st.tuples(st.just("drop"), st.sampled_from(SHEETS)),
-    st.tuples(st.just("meta"), st.sampled_from(["form_set", "form_version", "fiscal_year", "round", "unit_code"]), META_VALUES),
+    st.tuples(
+        st.just("meta"), st.sampled_from(["form_set", "form_version", "fiscal_year", "round", "unit_code"]), META_VALUES
+    ),
     st.tuples(st.just("code"), st.sampled_from(["other", "thai", "apostrophe", "number", "blank", "garbage"])),
     st.tuples(st.just("bytes"), st.sampled_from(["truncate", "garbage", "empty"])),
 )
@@ -68,7 +90,14 @@ def _base() -> tuple[Path, dict[str, bytes]]:
     units = load_registry(folder / "registry.csv")
     books = {}
     for code, unit in units.items():
-        path = write_template(form_sets()["school"], folder / f"{code}.xlsx", fiscal_year=FY, round_=ROUND, unit=unit, values=school_values(unit, random.Random(code)))
+        path = write_template(
+            form_sets()["school"],
+            folder / f"{code}.xlsx",
+            fiscal_year=FY,
+            round_=ROUND,
+            unit=unit,
+            values=school_values(unit, random.Random(code)),
+        )
         books[code] = path.read_bytes()
     return folder, books
 
@@ -86,7 +115,14 @@ def _mutate(content: bytes, code: str, others: list[str], mutations: list[tuple]
         elif kind == "meta" and "_esaplan" in book.sheetnames:
             book["_esaplan"].cell(row=META_ROWS[mutation[1]], column=2, value=mutation[2])
         elif kind == "code" and "คำชี้แจง" in book.sheetnames:
-            typed = {"other": others[0], "thai": code.translate(str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")), "apostrophe": f"'{code}", "number": int(code), "blank": None, "garbage": "โรงเรียน"}
+            typed = {
+                "other": others[0],
+                "thai": code.translate(str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")),
+                "apostrophe": f"'{code}",
+                "number": int(code),
+                "blank": None,
+                "garbage": "โรงเรียน",
+            }
             book["คำชี้แจง"]["C5"] = typed[mutation[1]]
     out = io.BytesIO()
     book.save(out)
@@ -104,7 +140,11 @@ def _recomputed(database_url: str) -> dict[str, Decimal]:
     saved, so the newest is the highest version number.)"""
     ledger = open_ledger(database_url)
     with ledger.engine.connect() as connection:
-        versions = connection.execute(select(submissions).where(submissions.c.fiscal_year == FY, submissions.c.round == ROUND, submissions.c.accepted.is_(True))).all()
+        versions = connection.execute(
+            select(submissions).where(
+                submissions.c.fiscal_year == FY, submissions.c.round == ROUND, submissions.c.accepted.is_(True)
+            )
+        ).all()
         newest: dict[str, Any] = {}
         for row in versions:
             if row.unit_code not in newest or row.version > newest[row.unit_code].version:
@@ -118,7 +158,10 @@ def _recomputed(database_url: str) -> dict[str, Decimal]:
             continue
         data = loads(row.data)
         for form, rows in data.items():
-            bad_rows = {int("".join(ch for ch in cell if ch.isdigit())) if any(ch.isdigit() for ch in cell) else -1 for cell in errors[(row.id, form)]}
+            bad_rows = {
+                int("".join(ch for ch in cell if ch.isdigit())) if any(ch.isdigit() for ch in cell) else -1
+                for cell in errors[(row.id, form)]
+            }
             if bad_rows - {r["_row"] for r in rows}:
                 continue
             for r in rows:
@@ -137,7 +180,12 @@ def _recomputed(database_url: str) -> dict[str, Decimal]:
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(sent=st.lists(FILES, min_size=SCHOOLS, max_size=SCHOOLS), resent=st.lists(st.one_of(st.none(), st.lists(MUTATION, max_size=3)), min_size=SCHOOLS, max_size=SCHOOLS), orphan=st.booleans(), duplicate=st.booleans())
+@given(
+    sent=st.lists(FILES, min_size=SCHOOLS, max_size=SCHOOLS),
+    resent=st.lists(st.one_of(st.none(), st.lists(MUTATION, max_size=3)), min_size=SCHOOLS, max_size=SCHOOLS),
+    orphan=st.booleans(),
+    duplicate=st.booleans(),
+)
 def test_every_file_is_accounted_for_and_every_total_is_the_ledgers(sent, resent, orphan, duplicate):
     """Then some schools send one more file and the same process runs again: it adds only their
     difference to the sums it kept (sync.master.tally), and the totals are the ledger's again."""
@@ -195,7 +243,9 @@ def _check(settings_, result, codes: list[str], expected: dict[str, set[str]]) -
 
     book = load_workbook(result.master_path, read_only=True)
     header, *lines = book["สถานะการส่ง"].iter_rows(values_only=True)
-    status = {row[0]: dict(zip(header, (*row, *(None,) * len(header)))) for row in lines}  # a line's empty last cells are not written
+    status = {
+        row[0]: dict(zip(header, (*row, *(None,) * len(header)), strict=False)) for row in lines
+    }  # a line's empty last cells are not written
     problems = [row for row in book["ปัญหาที่พบ"].iter_rows(min_row=2, values_only=True)]
     forms = len(form_sets()["school"].forms)
     for code in codes:
@@ -209,7 +259,9 @@ def _check(settings_, result, codes: list[str], expected: dict[str, set[str]]) -
             if newest.accepted or not accepted:
                 assert status[code]["ใช้ข้อมูลฉบับที่"] == (newest.version if newest.accepted else None)
             else:
-                assert status[code]["ใช้ข้อมูลฉบับที่"] == f"ฉบับล่าสุด (ฉบับที่ {newest.version}) ถูกปฏิเสธ ใช้ข้อมูลฉบับที่ {max(accepted)}", "a later refused file takes nothing out"
+                assert (
+                    status[code]["ใช้ข้อมูลฉบับที่"] == f"ฉบับล่าสุด (ฉบับที่ {newest.version}) ถูกปฏิเสธ ใช้ข้อมูลฉบับที่ {max(accepted)}"
+                ), "a later refused file takes nothing out"
             if not newest.accepted or "มีข้อผิดพลาด" in shown:
                 assert any(p[0] == code and p[5] == "ข้อผิดพลาด" for p in problems), f"{code}: an error is listed for it"
         else:

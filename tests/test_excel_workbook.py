@@ -18,7 +18,9 @@ from sync.cli import main
 
 def test_excel_setup_writes_a_macro_workbook_that_imports_the_formulas(tmp_path):
     out = tmp_path / "Documents" / "esaplan.xlsm"
-    result = CliRunner().invoke(main, ["excel", "setup", "--url", "https://plan.example.go.th/", "--out", str(out)], input="รหัสลับ\n")
+    result = CliRunner().invoke(
+        main, ["excel", "setup", "--url", "https://plan.example.go.th/", "--out", str(out)], input="รหัสลับ\n"
+    )
     assert result.exit_code == 0, result.output
     assert "รหัสลับ" not in result.output and "เขียนแล้ว" in result.output
 
@@ -41,7 +43,11 @@ def test_excel_setup_writes_a_macro_workbook_that_imports_the_formulas(tmp_path)
     conf = {row[0]: row[1] for row in book[CONF].iter_rows(values_only=True)}
     assert conf["UDF Modules"] == "addin.xlwings_udfs" and conf["Interpreter_Win"]
     steps = " ".join(str(c.value) for c in book[START]["A"] if c.value)
-    assert "Trust access to the VBA project object model" in steps and "Microsoft Store" in steps and "ESAPLAN_URL" in steps
+    assert (
+        "Trust access to the VBA project object model" in steps
+        and "Microsoft Store" in steps
+        and "ESAPLAN_URL" in steps
+    )
 
     examples = book[EXAMPLES]
     shown = {row[0]: row for row in examples.iter_rows(min_row=2, values_only=True) if row[0]}
@@ -54,4 +60,6 @@ def test_excel_setup_writes_a_macro_workbook_that_imports_the_formulas(tmp_path)
     live = {row[0].value: row[4].value for row in examples.iter_rows(min_row=2) if row[0].value}
     assert live["ESA_BAHTTEXT"] == "=ESA_BAHTTEXT(101)"
     allocate = live["ESA_ALLOCATE"]
-    assert re.fullmatch(r"=ESA_ALLOCATE\(100, H\d+:H\d+\)", getattr(allocate, "text", allocate))  # a dynamic array: it spills
+    assert re.fullmatch(
+        r"=ESA_ALLOCATE\(100, H\d+:H\d+\)", getattr(allocate, "text", allocate)
+    )  # a dynamic array: it spills

@@ -16,16 +16,32 @@ def _problems(result, rule=None):
 def test_every_form_set_lists_existing_forms():
     sets = form_sets()
     assert set(sets) == {"school", "group", "plan", "money"}
-    assert [f.code for f in sets["plan"].forms] == ["plan_project", "plan_activity"] and sets["plan"].yearly and not sets["group"].yearly
-    assert [f.code for f in sets["money"].forms] == ["money_letter", "money_allocation", "money_transfer"] and sets["money"].yearly
-    assert [f.code for f in sets["school"].forms] == ["enrolment", "class_plan", "budget_use", "kpi_report", "budget_request", "transfer_request"]
+    assert (
+        [f.code for f in sets["plan"].forms] == ["plan_project", "plan_activity"]
+        and sets["plan"].yearly
+        and not sets["group"].yearly
+    )
+    assert [f.code for f in sets["money"].forms] == ["money_letter", "money_allocation", "money_transfer"] and sets[
+        "money"
+    ].yearly
+    assert [f.code for f in sets["school"].forms] == [
+        "enrolment",
+        "class_plan",
+        "budget_use",
+        "kpi_report",
+        "budget_request",
+        "transfer_request",
+    ]
     assert sets["group"].submitted_by == "group" and forms()["project_progress"] in sets["group"].forms
 
 
 def test_header_is_found_below_title_rows_and_values_are_normalised():
     grid = [["แบบรายงาน"], [], ENROLMENT_HEADER, ["อ.1", "๑๒", "1,000", None, 1], ["ป.๑", 20.0, 18, None, 1]]
     result = read_sheet(forms()["enrolment"], grid, unit_code="99000001")
-    assert [(r["grade"], r["male"], r["female"], r["rooms"], r["_row"]) for r in result.rows] == [("K1", 12, 1000, 1, 4), ("P1", 20, 18, 1, 5)]
+    assert [(r["grade"], r["male"], r["female"], r["rooms"], r["_row"]) for r in result.rows] == [
+        ("K1", 12, 1000, 1, 4),
+        ("P1", 20, 18, 1, 5),
+    ]
     assert ("B4", "NORMALISED", "info") in _problems(result) and ("C4", "NORMALISED", "info") in _problems(result)
     assert computed(forms()["enrolment"], result.rows[1]) == {"total": Decimal(38)}
 
@@ -94,10 +110,15 @@ def test_budget_use_rule_disbursed_not_above_allocated():
 
 
 def test_a_category_written_as_offices_write_it_is_read_and_said():
-    """"งบอุดหนุน" is how a school writes งบเงินอุดหนุน (found typing a workbook by hand): read, with
+    """ "งบอุดหนุน" is how a school writes งบเงินอุดหนุน (found typing a workbook by hand): read, with
     a note of how it was read; a name that is no category is still an error naming the five."""
     header = ["รายการที่ได้รับจัดสรร", "งบรายจ่าย", "ได้รับจัดสรร (บาท)", "ก่อหนี้ผูกพัน (บาท)", "เบิกจ่ายแล้ว (บาท)"]
-    grid = [header, ["ค่าจัดการเรียนการสอน", " งบอุดหนุน ", 100, 0, 50], ["ค่าวัสดุ", "งบดำเนินงาน", 100, 0, 50], ["ค่าไฟ", "งบค่าไฟ", 100, 0, 50]]
+    grid = [
+        header,
+        ["ค่าจัดการเรียนการสอน", " งบอุดหนุน ", 100, 0, 50],
+        ["ค่าวัสดุ", "งบดำเนินงาน", 100, 0, 50],
+        ["ค่าไฟ", "งบค่าไฟ", 100, 0, 50],
+    ]
     result = read_sheet(forms()["budget_use"], grid, unit_code="99000001")
     assert [r["category"] for r in result.rows[:2]] == ["subsidy", "operating"]
     notes = [p for p in result.problems if p.rule == "NORMALISED"]
@@ -113,7 +134,12 @@ def test_a_percentage_typed_where_a_count_goes_says_what_to_type():
 
 
 def test_kpi_report_accepts_school_kpis_and_checks_the_ratio():
-    grid = [["รหัสตัวชี้วัด", "ตัวชี้วัด", "ผลงาน (ตัวตั้ง)", "ฐาน (ตัวหาร)"], ["S2.4", "", 12, 10], ["S3.3", "", 1, 1], ["S1.3", "", 9, 10]]
+    grid = [
+        ["รหัสตัวชี้วัด", "ตัวชี้วัด", "ผลงาน (ตัวตั้ง)", "ฐาน (ตัวหาร)"],
+        ["S2.4", "", 12, 10],
+        ["S3.3", "", 1, 1],
+        ["S1.3", "", 9, 10],
+    ]
     result = read_sheet(forms()["kpi_report"], grid, unit_code="99000001")
     assert ("C2", "KPI-RATIO", "error") in _problems(result)
     assert ("A3", "TYPE-KPI", "error") in _problems(result)  # S3.3 is reported by the office
@@ -126,12 +152,26 @@ def _transfer_grid(*rows: dict) -> list[list]:
     return [[c.th for c in columns], *[[row.get(c.key, "") for c in columns] for row in rows]]
 
 
-TRANSFER = {"from_plan": "พื้นฐาน", "from_project": "ผลผลิต 1", "from_category": "งบดำเนินงาน", "from_item": "ค่าวัสดุ", "from_balance": "50,000", "to_plan": "พื้นฐาน", "to_project": "ผลผลิต 2", "to_category": "งบดำเนินงาน", "to_item": "ค่าวัสดุ", "amount": 30_000, "reason": "ซ่อม"}
+TRANSFER = {
+    "from_plan": "พื้นฐาน",
+    "from_project": "ผลผลิต 1",
+    "from_category": "งบดำเนินงาน",
+    "from_item": "ค่าวัสดุ",
+    "from_balance": "50,000",
+    "to_plan": "พื้นฐาน",
+    "to_project": "ผลผลิต 2",
+    "to_category": "งบดำเนินงาน",
+    "to_item": "ค่าวัสดุ",
+    "amount": 30_000,
+    "reason": "ซ่อม",
+}
 
 
 def test_transfer_requests_are_checked_by_the_rules_engine_with_running_balance():
     form = forms()["transfer_request"]
-    result = read_sheet(form, _transfer_grid(TRANSFER, TRANSFER), unit_code="99000001")  # the second row finds only 20,000 left
+    result = read_sheet(
+        form, _transfer_grid(TRANSFER, TRANSFER), unit_code="99000001"
+    )  # the second row finds only 20,000 left
     assert [r["approval"] for r in result.rows][0].startswith("สำนักงานคณะกรรมการการศึกษาขั้นพื้นฐาน")
     amount = column_letter([c.key for c in form.columns].index("amount"))
     assert _problems(result, "BALANCE") == [(f"{amount}3", "BALANCE", "error")]
@@ -140,9 +180,30 @@ def test_transfer_requests_are_checked_by_the_rules_engine_with_running_balance(
 def test_a_transfer_sheet_judges_the_unit_price_and_matches_lines_by_budget_code():
     """Three computers for 1.2 million are three units of 400,000 (no Budget Bureau); a project typed two
     ways but with one budget code is one project (a change of items, the governor's by the seed)."""
-    equipment = {**TRANSFER, "from_category": "งบลงทุน", "from_item": "ครุภัณฑ์", "from_balance": "5,000,000", "to_category": "งบลงทุน", "to_item": "ครุภัณฑ์คอมพิวเตอร์", "new_item": "ใช่", "amount": "1,200,000"}
-    one_code = {**TRANSFER, "from_project": "ผลผลิต ผู้จบการศึกษา", "from_budget_code": "20004 3500 2700", "to_project": "ผลผลิตผู้จบการศึกษา", "to_budget_code": "2000435002700", "to_item": "ค่าใช้สอย", "amount": 1_000}
-    rows = read_sheet(forms()["transfer_request"], _transfer_grid({**equipment, "to_quantity": 3}, {**equipment, "to_quantity": 1}, one_code), unit_code="99000001").rows
+    equipment = {
+        **TRANSFER,
+        "from_category": "งบลงทุน",
+        "from_item": "ครุภัณฑ์",
+        "from_balance": "5,000,000",
+        "to_category": "งบลงทุน",
+        "to_item": "ครุภัณฑ์คอมพิวเตอร์",
+        "new_item": "ใช่",
+        "amount": "1,200,000",
+    }
+    one_code = {
+        **TRANSFER,
+        "from_project": "ผลผลิต ผู้จบการศึกษา",
+        "from_budget_code": "20004 3500 2700",
+        "to_project": "ผลผลิตผู้จบการศึกษา",
+        "to_budget_code": "2000435002700",
+        "to_item": "ค่าใช้สอย",
+        "amount": 1_000,
+    }
+    rows = read_sheet(
+        forms()["transfer_request"],
+        _transfer_grid({**equipment, "to_quantity": 3}, {**equipment, "to_quantity": 1}, one_code),
+        unit_code="99000001",
+    ).rows
     assert [r["rule"] for r in rows] == ["TRANSFER-PROJECT", "EQUIPMENT-1M", "CHANGE"]
     assert rows[2]["approval"] == "ผู้ว่าราชการจังหวัด"
 

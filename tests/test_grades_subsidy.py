@@ -14,7 +14,23 @@ def test_every_grade_label_of_the_real_emis_export_is_read(shared_data):
     with (shared_data / "obec-emis-pupils-by-grade-sample-2022.csv").open(encoding="utf-8") as handle:
         labels = {row["ชั้น/เพศ"] for row in csv.DictReader(handle)}
     grades = {label for label in labels if not label.startswith("รวม") and not label.startswith("ปวช")}
-    assert {grade(label).code for label in grades} == {"K1", "K2", "K3", "P1", "P2", "P3", "P4", "P5", "P6", "M1", "M2", "M3", "M4", "M5", "M6"}
+    assert {grade(label).code for label in grades} == {
+        "K1",
+        "K2",
+        "K3",
+        "P1",
+        "P2",
+        "P3",
+        "P4",
+        "P5",
+        "P6",
+        "M1",
+        "M2",
+        "M3",
+        "M4",
+        "M5",
+        "M6",
+    }
     for subtotal in (label for label in labels if label.startswith("รวม")):
         with pytest.raises(ParseError):
             grade(subtotal)
@@ -22,15 +38,25 @@ def test_every_grade_label_of_the_real_emis_export_is_read(shared_data):
 
 @pytest.mark.parametrize(
     ("text", "code", "level"),
-    [("ป.1", "P1", "primary"), ("ป.๖", "P6", "primary"), ("อ.2", "K2", "kindergarten"), ("อนุบาล 3", "K3", "kindergarten"),
-     ("ม.1", "M1", "lower_secondary"), ("มัธยมศึกษาปีที่ 4", "M4", "upper_secondary"), ("p3", "P3", "primary")],
+    [
+        ("ป.1", "P1", "primary"),
+        ("ป.๖", "P6", "primary"),
+        ("อ.2", "K2", "kindergarten"),
+        ("อนุบาล 3", "K3", "kindergarten"),
+        ("ม.1", "M1", "lower_secondary"),
+        ("มัธยมศึกษาปีที่ 4", "M4", "upper_secondary"),
+        ("p3", "P3", "primary"),
+    ],
 )
 def test_grade_spellings(text, code, level):
     assert grade(text).code == code
     assert level_of(text) == level
 
 
-@pytest.mark.parametrize(("text", "level"), [("ประถม", "primary"), ("ม.ต้น", "lower_secondary"), ("kindergarten", "kindergarten"), ("ปฐมวัย", "kindergarten")])
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [("ประถม", "primary"), ("ม.ต้น", "lower_secondary"), ("kindergarten", "kindergarten"), ("ปฐมวัย", "kindergarten")],
+)
 def test_level_spellings(text, level):
     assert level_of(text) == level
 
@@ -92,7 +118,12 @@ def _filled(data_copy):
     for name in ("supplies",):
         path = data_copy / f"per_head/{name}.yaml"
         text = path.read_text(encoding="utf-8")
-        path.write_text(text.replace("    2008-10-01: {value: null, verified: false", "    2008-10-01: {value: 390, verified: false"), encoding="utf-8")
+        path.write_text(
+            text.replace(
+                "    2008-10-01: {value: null, verified: false", "    2008-10-01: {value: 390, verified: false"
+            ),
+            encoding="utf-8",
+        )
     path = data_copy / "per_head/small_school_topup.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("{value: null,", "{value: 40000,"), encoding="utf-8")
     params = Parameters(data_copy)

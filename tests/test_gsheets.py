@@ -13,12 +13,12 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from sync.cli import main
-from sync.rounds.consolidate import consolidate
 from sync.intake.gsheets.client import RateWindow
 from sync.intake.gsheets.feedback import FEEDBACK_TAB
 from sync.intake.gsheets.provision import provision
-from sync.ledger.store import open_ledger
+from sync.ledger.database import open_ledger
 from sync.master.writer import ISSUES
+from sync.rounds.consolidate import consolidate
 from tests.google_standin import ACCOUNT, GoogleStandIn
 from tests.gsheets_area import FOLDER, make_area
 
@@ -70,20 +70,30 @@ def test_provisioning_gives_each_school_one_shared_protected_registered_copy(tmp
     made = make_area(tmp_path, standin, base, schools=12)
     report = provision(made.settings)
     schools = made.schools()
-    assert sorted(report.created) == sorted(u.code for u in schools) == sorted(report.shared) == sorted(report.protected)
+    assert (
+        sorted(report.created) == sorted(u.code for u in schools) == sorted(report.shared) == sorted(report.protected)
+    )
     assert all(u.sheet_id for u in schools) and not any(u.sheet_id for u in made.registry.values() if u.kind == "group")
     for unit in schools:
         copy = standin.files[unit.sheet_id]
         assert copy.name.startswith(f"{unit.code} ") and copy.parents == [FOLDER]
         assert [(p["emailAddress"], p["role"]) for p in copy.permissions] == [(unit.contact, "writer")]
         assert "กรอกเฉพาะช่องสีเหลือง" in copy.permissions[0]["message"]
-        assert standin.value(unit.sheet_id, "คำชี้แจง", "C5") == unit.code and standin.value(unit.sheet_id, "_esaplan", "B5") == unit.code
+        assert (
+            standin.value(unit.sheet_id, "คำชี้แจง", "C5") == unit.code
+            and standin.value(unit.sheet_id, "_esaplan", "B5") == unit.code
+        )
         assert copy.tab(FEEDBACK_TAB) is not None
         enrolment = copy.tab(ENROLMENT)
-        ranges = {(r["range"].get("startRowIndex"), r["range"].get("endRowIndex"), r["range"].get("startColumnIndex")) for r in enrolment.protected}
+        ranges = {
+            (r["range"].get("startRowIndex"), r["range"].get("endRowIndex"), r["range"].get("startColumnIndex"))
+            for r in enrolment.protected
+        }
         assert (0, 3, None) in ranges and (3, None, 3) in ranges  # title+header rows, and the รวม (คน) formula column D
         assert all(r["editors"] == {"users": [ACCOUNT]} and not r["warningOnly"] for r in enrolment.protected)
-    assert list((made.settings.home / "registry-history").glob("registry-*.csv")), "the registry before provisioning is kept"
+    assert list((made.settings.home / "registry-history").glob("registry-*.csv")), (
+        "the registry before provisioning is kept"
+    )
 
 
 def test_provisioning_again_changes_nothing_and_says_so(area):
@@ -100,7 +110,9 @@ def test_an_interrupted_provisioning_is_finished_without_duplicate_copies(tmp_pa
     standin, base = google
     made = make_area(tmp_path, standin, base, schools=5)
     first = made.schools()[0]
-    left_over = standin.import_xlsx((tmp_path / "template.xlsx").read_bytes(), f"{first.code} {first.name_th} (แบบรายงาน esaplan)", [FOLDER])
+    left_over = standin.import_xlsx(
+        (tmp_path / "template.xlsx").read_bytes(), f"{first.code} {first.name_th} (แบบรายงาน esaplan)", [FOLDER]
+    )
     report = provision(made.settings)
     assert report.adopted == [first.code] and len(report.created) == 4 and standin.count("copy") == 4
     assert made.registry[first.code].sheet_id == left_over
@@ -205,7 +217,9 @@ def test_a_school_sees_its_problems_cell_by_cell_and_they_clear_when_fixed(area)
     result = consolidate(area.settings)
     rows = _feedback(area, unit)
     left = [(r[1], r[2]) for r in rows[4:]]
-    assert (ENROLMENT, "B5") in left and (ENROLMENT, "C8") not in left and (ENROLMENT, "D6") not in left, "fixed problems leave the feedback tab"
+    assert (ENROLMENT, "B5") in left and (ENROLMENT, "C8") not in left and (ENROLMENT, "D6") not in left, (
+        "fixed problems leave the feedback tab"
+    )
     assert {r[0] for r in rows[4:]} == {"ข้อสังเกต"}
     assert area.standin.value(unit.sheet_id, "คำชี้แจง", "C7").startswith("✓ ข้อมูลผ่านการตรวจสอบ ไม่พบข้อผิดพลาด (")
     assert not [r for r in _issues(result.master_path) if r[0] == unit.code and r[8] == "TYPE-COUNT"]
@@ -264,10 +278,18 @@ def test_bad_sheets_become_per_school_issues_and_nothing_consolidated_is_lost(ar
     assert (tab_removed.code, "แผนชั้นเรียน", "MISSING-SHEET") in {(r[0], r[3], r[8]) for r in issues}
     assert (tab_renamed.code, ENROLMENT, "MISSING-SHEET") in {(r[0], r[3], r[8]) for r in issues}
     assert any(r[0] == gone.code and r[3] == "(Google Sheets)" and r[8] == "SHEET-GONE" for r in issues)
-    assert any(row[1:3] == ["แผนชั้นเรียน", "-"] and row[5] == "MISSING-SHEET" for row in _feedback(area, tab_removed) if len(row) == 6)
-    assert {gone.code, binned.code, refused.code} <= _enrolment_units(result.master_path), "their last data stays in the master"
+    assert any(
+        row[1:3] == ["แผนชั้นเรียน", "-"] and row[5] == "MISSING-SHEET"
+        for row in _feedback(area, tab_removed)
+        if len(row) == 6
+    )
+    assert {gone.code, binned.code, refused.code} <= _enrolment_units(result.master_path), (
+        "their last data stays in the master"
+    )
     grown_after = [r for r in _rows(result.master_path, ENROLMENT) if r[0] == grown.code]
-    assert len(grown_after) == len(grown_before) + 1 and grown_after[-1][7:12] == ("ป.1", 3, 4, 7, 1), "an extra row is read, its text number too"
+    assert len(grown_after) == len(grown_before) + 1 and grown_after[-1][7:12] == ("ป.1", 3, 4, 7, 1), (
+        "an extra row is read, its text number too"
+    )
 
     standin.files[gone.sheet_id].visible = True
     standin.edit(gone.sheet_id, ENROLMENT, "B4", 31)
@@ -299,7 +321,11 @@ def test_quota_and_server_errors_are_retried_then_reported_without_loss(area):
     retries = area.settings.google.retries
     standin.fail(f"/v4/spreadsheets/{two.sheet_id}/values", 429, times=retries + 1)
     result = consolidate(area.settings)
-    assert standin.count("values") == 1 and standin.count("refused 429") == 2 + retries + 1 and standin.count("refused 503") == 1
+    assert (
+        standin.count("values") == 1
+        and standin.count("refused 429") == 2 + retries + 1
+        and standin.count("refused 503") == 1
+    )
     assert [(n.unit_code, n.rule) for n in result.notices] == [(two.code, "GOOGLE-BUSY")]
     assert result.summary["enrolment"]["submitted"] == 1
 

@@ -12,11 +12,11 @@ from openpyxl import load_workbook
 from rules import ParseError
 from rules.forms import form_sets, forms, read_sheet
 from sync.cli import main
-from sync.office.emis import read_emis_enrolment
 from sync.intake.reader import read_workbook
-from sync.office.registry import Unit, load_registry, save_registry
 from sync.intake.safety import check_file
 from sync.intake.templates import write_template
+from sync.office.emis import read_emis_enrolment
+from sync.office.registry import Unit, load_registry, save_registry
 from tests.libreoffice import recalculated_rows
 
 MB = 1024 * 1024
@@ -65,7 +65,11 @@ def test_a_registry_that_is_no_text_or_has_no_unit_is_refused_in_thai(tmp_path):
     with pytest.raises(ParseError, match="ไม่มีรายชื่อหน่วยงานเลย"):
         load_registry(path)
     result = CliRunner().invoke(main, ["consolidate", "--home", str(tmp_path)])
-    assert result.exit_code == 1 and result.output.strip() == f"ผิดพลาด: {path.name}: ทะเบียนหน่วยงานไม่มีรายชื่อหน่วยงานเลย (มีแต่หัวตาราง): ใส่รายชื่อโรงเรียนอย่างน้อยหนึ่งแถว"
+    assert (
+        result.exit_code == 1
+        and result.output.strip()
+        == f"ผิดพลาด: {path.name}: ทะเบียนหน่วยงานไม่มีรายชื่อหน่วยงานเลย (มีแต่หัวตาราง): ใส่รายชื่อโรงเรียนอย่างน้อยหนึ่งแถว"
+    )
 
 
 def test_emis_export_subtotals_are_not_counted_twice(shared_data):
@@ -81,10 +85,28 @@ def test_emis_export_subtotals_are_not_counted_twice(shared_data):
 
 def test_templates_prefilled_from_emis_read_back_as_valid_enrolment(tmp_path, shared_data):
     home = tmp_path / "home"
-    units = [Unit("20080005", "โรงเรียน ก", school_id="1020080005"), Unit("20080035", "โรงเรียน ข", school_id="1020080035")]
+    units = [
+        Unit("20080005", "โรงเรียน ก", school_id="1020080005"),
+        Unit("20080035", "โรงเรียน ข", school_id="1020080035"),
+    ]
     save_registry(units, home / "registry.csv")
     out = tmp_path / "workbooks"
-    result = CliRunner().invoke(main, ["templates", "--out", str(out), "--home", str(home), "--emis", str(shared_data / "obec-emis-pupils-by-grade-sample-2022.csv"), "--fy", "2570", "--round", "6"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "templates",
+            "--out",
+            str(out),
+            "--home",
+            str(home),
+            "--emis",
+            str(shared_data / "obec-emis-pupils-by-grade-sample-2022.csv"),
+            "--fy",
+            "2570",
+            "--round",
+            "6",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert (out / "แบบรายงานโรงเรียน.xlsx").exists() and (out / "แบบรายงานกลุ่มงาน.xlsx").exists()
     book = read_workbook((out / "schools" / "20080035.xlsx").read_bytes())
@@ -103,14 +125,31 @@ def test_template_layout_protection_and_drop_downs(tmp_path):
     assert [c.value for c in sheet[3]] == [c.th for c in forms()["enrolment"].columns]
     assert sheet.protection.sheet and sheet["A3"].protection.locked and not sheet["B4"].protection.locked
     assert sheet["D4"].value == "=N(B4) + N(C4)" and sheet["D4"].protection.locked
-    assert [c.value for c in sheet["A"][3:15]] == ["อ.1", "อ.2", "อ.3", "ป.1", "ป.2", "ป.3", "ป.4", "ป.5", "ป.6", "ม.1", "ม.2", "ม.3"]
+    assert [c.value for c in sheet["A"][3:15]] == [
+        "อ.1",
+        "อ.2",
+        "อ.3",
+        "ป.1",
+        "ป.2",
+        "ป.3",
+        "ป.4",
+        "ป.5",
+        "ป.6",
+        "ม.1",
+        "ม.2",
+        "ม.3",
+    ]
     validations = {str(dv.sqref): dv.formula1 for dv in sheet.data_validations.dataValidation}
     assert validations["A4:A15"].startswith("_lists!")
     assert not book["คำชี้แจง"]["C5"].protection.locked
 
 
 def test_template_formulas_recalculate_in_a_spreadsheet_engine(tmp_path):
-    values = {"budget_use": [{"line": "ค่าวัสดุ", "category": "งบดำเนินงาน", "allocated": 1000, "committed": 150.5, "disbursed": 600}]}
+    values = {
+        "budget_use": [
+            {"line": "ค่าวัสดุ", "category": "งบดำเนินงาน", "allocated": 1000, "committed": 150.5, "disbursed": 600}
+        ]
+    }
     path = write_template(form_sets()["school"], tmp_path / "t.xlsx", fiscal_year=2570, round_=6, values=values)
     book = load_workbook(path)
     keep = "การใช้งบประมาณ"
@@ -136,10 +175,22 @@ def _zip(members: dict[str, bytes], level: int = zipfile.ZIP_DEFLATED) -> bytes:
         (b"%PDF-1.4 not a workbook", "FILE-NOT-XLSX"),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "FILE-ENCRYPTED"),
         (b"PK\x03\x04 broken", "FILE-CORRUPT"),
-        (_zip({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>", "xl/vbaProject.bin": b"\x00"}), "FILE-MACRO"),
+        (
+            _zip({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>", "xl/vbaProject.bin": b"\x00"}),
+            "FILE-MACRO",
+        ),
         (_zip({"[Content_Types].xml": b"macroEnabled", "xl/workbook.xml": b"<workbook/>"}), "FILE-MACRO"),
         (_zip({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<doc/>"}), "FILE-NOT-XLSX"),
-        (_zip({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>", "xl/sharedStrings.xml": b"\x00" * (50 * MB)}), "FILE-ZIP-BOMB"),
+        (
+            _zip(
+                {
+                    "[Content_Types].xml": b"<Types/>",
+                    "xl/workbook.xml": b"<workbook/>",
+                    "xl/sharedStrings.xml": b"\x00" * (50 * MB),
+                }
+            ),
+            "FILE-ZIP-BOMB",
+        ),
         (b"PK\x03\x04" + b"\x00" * (3 * MB), "FILE-TOO-BIG"),
     ],
 )

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from rules import KpiError, Status, kpi, kpi_status, kpi_value, kpis
+from rules import KpiError, Status, kpi_status, kpi_value, kpis
+from rules.kpi import kpi
 
 SEED = Path(__file__).resolve().parents[1].parent / "shared" / "seed"
 
@@ -44,7 +45,16 @@ def test_unknown_code():
         kpi("S9.9")
 
 
-@pytest.mark.parametrize(("num", "den", "value"), [(3, 7, Decimal("42.86")), (1, 8, Decimal("12.50")), ("๑๐", "๑๐", Decimal("100.00")), (0, 5, Decimal("0.00")), (0, 0, None)])
+@pytest.mark.parametrize(
+    ("num", "den", "value"),
+    [
+        (3, 7, Decimal("42.86")),
+        (1, 8, Decimal("12.50")),
+        ("๑๐", "๑๐", Decimal("100.00")),
+        (0, 5, Decimal("0.00")),
+        (0, 0, None),
+    ],
+)
 def test_kpi_value(num, den, value):
     assert kpi_value(num, den) == value
 

@@ -17,14 +17,16 @@ import pytest
 from openpyxl import load_workbook
 
 from rules.forms import form_sets
-from sync.office.settings import load_settings
 from sync.intake.templates import write_template
+from sync.office.settings import load_settings
 from tests.libreoffice import page_png, pdf_pages, to_pdf
 
 OUTPUT = Path(__file__).resolve().parents[1] / "test-output" / "master"
 PRESENTED = {"สรุปผู้บริหาร": 1, "สรุป": 6, "สรุปตัวชี้วัด": 8, "แผนภูมิ": 6, "ปัญหาที่พบ": 4}  # page bounds at 200 schools
 DATA_SHEETS = ("สถานะการส่ง", "ข้อมูลนักเรียน", "การใช้งบประมาณ")  # printed too, for codes and dates; not bounded
-INTERNAL = re.compile(r"\b(subsidy|operating|investment|personnel|on_time|missing|errors|TRUE|FALSE|True|False|None|[KPM][1-6])\b")
+INTERNAL = re.compile(
+    r"\b(subsidy|operating|investment|personnel|on_time|missing|errors|TRUE|FALSE|True|False|None|[KPM][1-6])\b"
+)
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +57,9 @@ def flat(text: str) -> str:
 def test_presentation_sheets_print_in_a_few_pages_each(printed):
     for name, bound in PRESENTED.items():
         assert 1 <= len(printed[name]) <= bound, f"{name}: {len(printed[name])} pages"
-    assert sum(len(printed[name]) for name in PRESENTED) <= 25, "a few dozen pages for the summaries and issues, not hundreds"
+    assert sum(len(printed[name]) for name in PRESENTED) <= 25, (
+        "a few dozen pages for the summaries and issues, not hundreds"
+    )
 
 
 def test_nothing_prints_as_hashes_or_internal_codes(printed, demo200):
@@ -76,18 +80,32 @@ def test_nothing_prints_as_hashes_or_internal_codes(printed, demo200):
 def test_every_page_says_whose_what_round_and_which_page(printed):
     for name in PRESENTED:
         for number, page in enumerate(printed[name], start=1):
-            assert flat("สำนักงานเขตพื้นที่การศึกษา") in flat(page) and flat("2569 รอบ 12 เดือน") in flat(page) and flat(f"หน้า {number} /") in flat(page), (name, number)
+            assert (
+                flat("สำนักงานเขตพื้นที่การศึกษา") in flat(page)
+                and flat("2569 รอบ 12 เดือน") in flat(page)
+                and flat(f"หน้า {number} /") in flat(page)
+            ), (name, number)
 
 
 def test_thai_labels_and_buddhist_era_dates_are_what_is_printed(printed):
     summary = flat("\n".join(printed["สรุป"]))
-    for label in ("สรุปรายอำเภอ", "สรุปตามกลุ่มเครือข่ายและขนาดโรงเรียน", "งบเงินอุดหนุน", "งบดำเนินงาน", "รวมทั้งเขต", "ขนาดเล็ก", "ข้อมูลที่ไม่นำมารวม"):
+    for label in (
+        "สรุปรายอำเภอ",
+        "สรุปตามกลุ่มเครือข่ายและขนาดโรงเรียน",
+        "งบเงินอุดหนุน",
+        "งบดำเนินงาน",
+        "รวมทั้งเขต",
+        "ขนาดเล็ก",
+        "ข้อมูลที่ไม่นำมารวม",
+    ):
         assert flat(label) in summary, label
     executive = flat(printed["สรุปผู้บริหาร"][0])
     assert all(flat(text) in executive for text in ("โรงเรียนที่ต้องติดตามมากที่สุด", "ยังไม่ส่ง", "เบิกจ่ายแล้ว"))
     kpis = flat("\n".join(printed["สรุปตัวชี้วัด"]))
     assert all(flat(f"กลยุทธ์ที่ {n}") in kpis for n in (1, 2, 3, 4))
-    assert re.search(r"\d{1,2}(ต\.ค\.|ก\.ย\.)2569\d\d:\d\d", flat("\n".join(printed["สถานะการส่ง"]))), "submission times in the Buddhist Era"
+    assert re.search(r"\d{1,2}(ต\.ค\.|ก\.ย\.)2569\d\d:\d\d", flat("\n".join(printed["สถานะการส่ง"]))), (
+        "submission times in the Buddhist Era"
+    )
     enrolment = flat("\n".join(printed["ข้อมูลนักเรียน"]))
     assert flat("ป.1") in enrolment and flat("อ.1") in enrolment
     assert flat("งบเงินอุดหนุน") in flat("\n".join(printed["การใช้งบประมาณ"]))
@@ -125,16 +143,31 @@ def test_district_and_category_tables_add_up_to_the_tidy_sheets(demo200):
         if row[0] == "รวมทั้งเขต":
             break
         districts[row[0]] = row[3]
-    assert districts == {d: n for d, n in pupils.items() if d in districts} and sum(districts.values()) == sum(pupils.values())
-    category_totals = {str(r[0]).removeprefix("รวม"): Decimal(str(r[2])) for r in summary if r and str(r[0]).startswith("รวมงบ")}
+    assert districts == {d: n for d, n in pupils.items() if d in districts} and sum(districts.values()) == sum(
+        pupils.values()
+    )
+    category_totals = {
+        str(r[0]).removeprefix("รวม"): Decimal(str(r[2])) for r in summary if r and str(r[0]).startswith("รวมงบ")
+    }
     assert category_totals == dict(allocated)
 
 
 def test_a_template_prints_with_thai_grades_and_no_hashes(tmp_path):
     book = write_template(
-        form_sets()["school"], tmp_path / "school.xlsx", fiscal_year=2570, round_=6, values={"enrolment": [{"grade": "K1", "male": 3, "female": 4, "rooms": 1}, {"grade": "P1", "male": 10, "female": 9, "rooms": 1}]}
+        form_sets()["school"],
+        tmp_path / "school.xlsx",
+        fiscal_year=2570,
+        round_=6,
+        values={
+            "enrolment": [
+                {"grade": "K1", "male": 3, "female": 4, "rooms": 1},
+                {"grade": "P1", "male": 10, "female": 9, "rooms": 1},
+            ]
+        },
     )
-    assert load_workbook(book)["ข้อมูลนักเรียน"]["A4"].value == "อ.1", "pre-filled (EMIS) grades in Thai, as schools write them"
+    assert load_workbook(book)["ข้อมูลนักเรียน"]["A4"].value == "อ.1", (
+        "pre-filled (EMIS) grades in Thai, as schools write them"
+    )
     pages = pdf_pages(to_pdf([book], tmp_path)[0])
     text = "\n".join(pages)
     page_png(tmp_path / "school.pdf", 1, OUTPUT / "แบบรายงานโรงเรียน.png")

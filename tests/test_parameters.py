@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from rules import ParameterNotSet, Parameters, check, default_parameters, fiscal_year_start
+from rules import ParameterNotSet, Parameters, default_parameters, fiscal_year_start
+from rules.check import check
 from rules.parameters import DATA_DIR
 from sync.cli import main
 
@@ -19,7 +20,9 @@ def test_every_shipped_data_file_loads_and_checks_clean():
     assert report.ok, [str(p) for p in report.problems]
     assert report.files == len(list(DATA_DIR.rglob("*.yaml")))
     params = Parameters()
-    assert set(params.files) == {".".join(p.relative_to(DATA_DIR).with_suffix("").parts) for p in DATA_DIR.rglob("*.yaml")}
+    assert set(params.files) == {
+        ".".join(p.relative_to(DATA_DIR).with_suffix("").parts) for p in DATA_DIR.rglob("*.yaml")
+    }
 
 
 def test_fiscal_year_start_is_1_october_of_the_previous_ce_year():
@@ -79,14 +82,38 @@ def _edit(path: Path, old: str, new: str) -> None:
 @pytest.mark.parametrize(
     ("file", "old", "new", "on_line", "fragment"),
     [
-        ("per_head/tuition.yaml", "2022-10-01: {value: 1938", "2000-10-01: {value: 1938", "2000-10-01", "increasing order"),
+        (
+            "per_head/tuition.yaml",
+            "2022-10-01: {value: 1938",
+            "2000-10-01: {value: 1938",
+            "2000-10-01",
+            "increasing order",
+        ),
         ("per_head/tuition.yaml", "{value: 2052,", "{value: สองพัน,", "สองพัน", "must be a number"),
         ("per_head/uniforms.yaml", "  upper_secondary:", "  grade_13:", "grade_13", "unknown level"),
-        ("class_size/max_pupils_per_room.yaml", "  upper_secondary:\n    2017-05-16: {value: 40}\n", "", "values:", "a gap"),
+        (
+            "class_size/max_pupils_per_room.yaml",
+            "  upper_secondary:\n    2017-05-16: {value: 40}\n",
+            "",
+            "values:",
+            "a gap",
+        ),
         ("merger/max_distance_km.yaml", "{value: 6, verified: false}", "{value: null}", "value: null", "unverified"),
         ("budget/transfer_rules.yaml", "authority: cabinet", "authority: mayor", "- id: S36-NEW-PLAN", "mayor"),
-        ("budget/transfer_rules.yaml", "authority: {delegated: change}", "authority: {delegated: mayor}", "- id: CHANGE", "mayor"),
-        ("budget/transfer_rules.yaml", "when: {same_plan: false}", "when: {same_planet: false}", "same_planet", "same_planet"),
+        (
+            "budget/transfer_rules.yaml",
+            "authority: {delegated: change}",
+            "authority: {delegated: mayor}",
+            "- id: CHANGE",
+            "mayor",
+        ),
+        (
+            "budget/transfer_rules.yaml",
+            "when: {same_plan: false}",
+            "when: {same_planet: false}",
+            "same_planet",
+            "same_planet",
+        ),
         ("kpi/catalogue.yaml", "code: S2.5\n", "code: S2.6\n", "- code: S2.6", "S2.5"),
         ("school/size_bands.yaml", "max: 600}", "max: 100}", "2008-10-01", "max"),
         ("calendar/reporting_rounds.yaml", '9: {ends: "06-30"', '9: {ends: "02-30"', "2017-10-01", "out of order"),

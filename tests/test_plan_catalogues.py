@@ -37,9 +37,16 @@ def _clear() -> None:
 def _later_plan(root: Path, first: int = 2566, name: str | None = None) -> Path:
     seed = yaml.safe_load((DATA_DIR / "kpi" / "catalogue.yaml").read_text(encoding="utf-8"))
     seed["effective"] = dt.date(first - 543 - 1, 10, 1)
-    seed["plan"] = {"th": "แผนพัฒนาการศึกษา สพป.ขอนแก่น เขต 5 (ทดสอบ)", "first_fiscal_year": first, "last_fiscal_year": first + 4, "source": "แผนทดสอบ"}
+    seed["plan"] = {
+        "th": "แผนพัฒนาการศึกษา สพป.ขอนแก่น เขต 5 (ทดสอบ)",
+        "first_fiscal_year": first,
+        "last_fiscal_year": first + 4,
+        "source": "แผนทดสอบ",
+    }
     seed["strategies"][5] = {"th": NEW_STRATEGY, "en": "Sustainability"}
-    seed["indicators"].append({**seed["indicators"][0], "code": "S5.1", "name_th": "ร้อยละ ๑๐๐ ของสถานศึกษาจัดการเรียนรู้เพื่อความยั่งยืน"})
+    seed["indicators"].append(
+        {**seed["indicators"][0], "code": "S5.1", "name_th": "ร้อยละ ๑๐๐ ของสถานศึกษาจัดการเรียนรู้เพื่อความยั่งยืน"}
+    )
     path = root / "kpi" / f"{name or f'catalogue_{first}'}.yaml"
     path.write_text(yaml.safe_dump(seed, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
@@ -74,15 +81,31 @@ def test_each_year_reads_the_plan_in_force_then(two_plans):
 
 def test_a_groups_plan_is_read_against_its_own_years_strategies(two_plans, tmp_path):
     """The same typed row: strategy 5 and S5.1 are right in FY 2570 and refused, by cell, in FY 2563."""
-    row = {"project_code": "นผ-01", "project": "โครงการโรงเรียนยั่งยืน", "strategy": "5", "kpis": "S5.1", "objective": "ทดสอบ", "target_quantity": "10 โรง", "responsible": "ผอ.กลุ่ม"}
+    row = {
+        "project_code": "นผ-01",
+        "project": "โครงการโรงเรียนยั่งยืน",
+        "strategy": "5",
+        "kpis": "S5.1",
+        "objective": "ทดสอบ",
+        "target_quantity": "10 โรง",
+        "responsible": "ผอ.กลุ่ม",
+    }
     form = forms()["plan_project"]
     found = {}
     for fiscal_year in (2570, 2563):
-        path = write_template(form_sets()["plan"], tmp_path / f"plan-{fiscal_year}.xlsx", fiscal_year=fiscal_year, round_=0, values={"plan_project": [row]})
+        path = write_template(
+            form_sets()["plan"],
+            tmp_path / f"plan-{fiscal_year}.xlsx",
+            fiscal_year=fiscal_year,
+            round_=0,
+            values={"plan_project": [row]},
+        )
         grid = read_workbook(path.read_bytes()).sheets[form.sheet]
         found[fiscal_year] = read_sheet(form, grid, unit_code="G02", on=dt.date(fiscal_year - 543 - 1, 10, 1))
         lists = [cell.value for cell in load_workbook(path)[LISTS_SHEET]["E"] if cell.value]
-        assert any(NEW_STRATEGY in str(item) for item in lists) == (fiscal_year == 2570), "the drop-down lists the year's strategies"
+        assert any(NEW_STRATEGY in str(item) for item in lists) == (fiscal_year == 2570), (
+            "the drop-down lists the year's strategies"
+        )
     assert [p for p in found[2570].problems if p.severity == "error"] == []
     assert found[2570].rows[0]["strategy"] == 5 and found[2570].rows[0]["kpis"] == ["S5.1"]
     refused = {(p.cell, p.rule) for p in found[2563].problems if p.severity == "error"}

@@ -22,15 +22,15 @@ from openpyxl import load_workbook
 
 from rules.budget_sources import plan_sources
 from rules.forms import forms
-from rules.money import format_number
+from rules.money import baht_text, format_number
 from rules.plan import group_plan
-from rules.money import baht_text
 from rules.thai import thai_digits
 from sync.cli import main
-from sync.documents.reports import write_plan, write_progress
+from sync.documents.action_plan import write_plan
 from sync.documents.emenscr import FIELDS, write_emenscr
-from sync.registers.plan import consolidate_plan, load_register, register_path
+from sync.documents.progress import write_progress
 from sync.office.settings import load_settings
+from sync.registers.plan import consolidate_plan, load_register, register_path
 from tests.libreoffice import page_png, pdf_pages, soffice
 
 OUT = Path(__file__).resolve().parent.parent / "test-output" / "documents"
@@ -55,7 +55,13 @@ def test_every_planted_plan_mistake_is_in_the_register_with_its_cell(demo_area):
         planted = list(csv.DictReader(handle))
     assert len(planted) == 5
     for mistake in planted:
-        assert any(r[1].startswith(mistake["unit_code"]) and r[2] == mistake["sheet"] and r[3] == mistake["cell"] and r[6] == mistake["rule"] for r in problems), mistake
+        assert any(
+            r[1].startswith(mistake["unit_code"])
+            and r[2] == mistake["sheet"]
+            and r[3] == mistake["cell"]
+            and r[6] == mistake["rule"]
+            for r in problems
+        ), mistake
     rules = {r[6] for r in problems}
     assert {"PLAN-OVER-ENVELOPE", "PLAN-KPI-UNSERVED", "PLAN-QUARTER-EMPTY"} <= rules
 
@@ -68,7 +74,11 @@ def test_register_sums_are_the_lines_sums(demo_area):
     by_source: dict[str, Decimal] = defaultdict(Decimal)
     for line in lines:
         by_source[line["แหล่งงบประมาณ"]] += Decimal(str(line["งบประมาณ (บาท)"]))
-    assert {s.th: v for s, v in ((next(x for x in plan_sources() if x.code == c), v) for c, v in register.by_source().items()) if v} == dict(by_source)
+    assert {
+        s.th: v
+        for s, v in ((next(x for x in plan_sources() if x.code == c), v) for c, v in register.by_source().items())
+        if v
+    } == dict(by_source)
     assert register.total == sum(by_source.values())
     assert len({(line["กลุ่ม"], line["รหัสโครงการ"]) for line in lines}) == len(register.projects)
     # the Thai-digit amount a group typed (๑๒๐,๐๐๐) is in the register as a number
@@ -97,7 +107,10 @@ def test_plan_document_tables_and_totals(demo_copy):
             assert last[0] == "รวม" and _money(last[1]) == total
             assert sum(_money(r.cells[1].text) for r in table.rows[1:-1]) == total
     assert subtotals == {k: v for k, v in by_strategy.items()}
-    assert any(p.text.endswith(f"{thai_digits(format_number(total.quantize(Decimal('0.01'))))} บาท ({baht_text(total)})") for p in document.paragraphs)
+    assert any(
+        p.text.endswith(f"{thai_digits(format_number(total.quantize(Decimal('0.01'))))} บาท ({baht_text(total)})")
+        for p in document.paragraphs
+    )
     assert len(document.inline_shapes) >= 1  # the chart
     _printed(written.pdf, "plan", expect="แผนปฏิบัติการประจำปีงบประมาณ")
 
@@ -115,7 +128,11 @@ def test_annual_report_totals_against_the_masters_progress_sheet(demo_copy):
     book.close()
     header = rows[0]
     at = {name: header.index(name) for name in ("รหัสหน่วย", "รหัสโครงการ", "ใช้ไปแล้ว (บาท)", "นำไปรวม")}
-    used = sum(Decimal(str(r[at["ใช้ไปแล้ว (บาท)"]] or 0)) for r in rows[1:] if r[at["นำไปรวม"]] == "ใช่" and (r[at["รหัสหน่วย"]], r[at["รหัสโครงการ"]]) in codes)
+    used = sum(
+        Decimal(str(r[at["ใช้ไปแล้ว (บาท)"]] or 0))
+        for r in rows[1:]
+        if r[at["นำไปรวม"]] == "ใช่" and (r[at["รหัสหน่วย"]], r[at["รหัสโครงการ"]]) in codes
+    )
     table = next(t for t in document.tables if [c.text for c in t.rows[0].cells][:2] == ["รหัส", "โครงการ"])
     last = [c.text for c in table.rows[-1].cells]
     assert _money(last[3]) == register.total and _money(last[4]) == used and used > 0
@@ -173,10 +190,33 @@ _QUARTERS = st.fixed_dictionaries({f"q{q}": st.booleans() for q in (1, 2, 3, 4)}
 def test_group_plan_counts_each_line_once_or_says_why(projects, lines):
     """Every activity line is in exactly one project's budget, or a problem names its cell;
     the projects' budgets add up to the lines kept, to the satang."""
-    project_rows = [{"_row": 4 + i, "project_code": code, "project": code, "strategy": 1, "kpis": ["S1.1"]} for i, code in enumerate(projects)]
-    activity_rows = [{"_row": 4 + i, "project_code": code, "activity": f"a{i}", **quarters, "source": "obec", "category": "operating", "amount": Decimal(amount) / 100} for i, (code, quarters, amount) in enumerate(lines)]
+    project_rows = [
+        {"_row": 4 + i, "project_code": code, "project": code, "strategy": 1, "kpis": ["S1.1"]}
+        for i, code in enumerate(projects)
+    ]
+    activity_rows = [
+        {
+            "_row": 4 + i,
+            "project_code": code,
+            "activity": f"a{i}",
+            **quarters,
+            "source": "obec",
+            "category": "operating",
+            "amount": Decimal(amount) / 100,
+        }
+        for i, (code, quarters, amount) in enumerate(lines)
+    ]
     columns = {"โครงการ": {"project_code": 0}, "กิจกรรม": {"project_code": 0, "q1": 2}}
-    kept, problems = group_plan("G01", "กลุ่ม", project_rows, activity_rows, project_sheet="โครงการ", activity_sheet="กิจกรรม", columns=columns, row_errors={})
+    kept, problems = group_plan(
+        "G01",
+        "กลุ่ม",
+        project_rows,
+        activity_rows,
+        project_sheet="โครงการ",
+        activity_sheet="กิจกรรม",
+        columns=columns,
+        row_errors={},
+    )
     flagged = {p.cell for p in problems if p.sheet == "กิจกรรม"}
     first = {}
     for row in project_rows:
@@ -187,7 +227,9 @@ def test_group_plan_counts_each_line_once_or_says_why(projects, lines):
     with_lines = {r["project_code"] for r in counted}
     assert {p.code for p in kept} == with_lines
     assert sum((p.budget for p in kept), Decimal(0)) == sum((r["amount"] for r in counted), Decimal(0))
-    assert {p.cell for p in problems if p.rule == "PLAN-DUPLICATE"} == {f"A{r['_row']}" for r in project_rows if first[r["project_code"]] is not r}
+    assert {p.cell for p in problems if p.rule == "PLAN-DUPLICATE"} == {
+        f"A{r['_row']}" for r in project_rows if first[r["project_code"]] is not r
+    }
 
 
 def test_a_broken_resubmission_keeps_the_groups_accepted_plan(demo_copy):

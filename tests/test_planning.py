@@ -7,12 +7,23 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
-from rules import ParseError, merge_candidates, mtef, project_cohort, rooms_needed, school_size
+from rules import ParseError, merge_candidates, project_cohort, rooms_needed, school_size
+from rules.mtef import mtef
 
 
 @pytest.mark.parametrize(
     ("pupils", "size"),
-    [(0, "small"), (15, "small"), (120, "small"), (121, "medium"), (600, "medium"), (601, "large"), (1500, "large"), (1501, "extra-large"), ("1,234", "large")],
+    [
+        (0, "small"),
+        (15, "small"),
+        (120, "small"),
+        (121, "medium"),
+        (600, "medium"),
+        (601, "large"),
+        (1500, "large"),
+        (1501, "extra-large"),
+        ("1,234", "large"),
+    ],
 )
 def test_school_size_bands(pupils, size):
     assert school_size(pupils) == size
@@ -20,7 +31,16 @@ def test_school_size_bands(pupils, size):
 
 @pytest.mark.parametrize(
     ("pupils", "where", "rooms"),
-    [(0, "ป.1", 0), (1, "ป.1", 1), (40, "ป.1", 1), (41, "P1", 2), (80, "primary", 2), (30, "อ.1", 1), (31, "อนุบาล", 2), (121, "ม.1", 4)],
+    [
+        (0, "ป.1", 0),
+        (1, "ป.1", 1),
+        (40, "ป.1", 1),
+        (41, "P1", 2),
+        (80, "primary", 2),
+        (30, "อ.1", 1),
+        (31, "อนุบาล", 2),
+        (121, "ม.1", 4),
+    ],
 )
 def test_rooms_needed_from_class_size_limit(pupils, where, rooms):
     assert rooms_needed(pupils, where) == rooms
@@ -56,7 +76,11 @@ def test_cohort_intake_never_goes_below_zero():
 
 @pytest.mark.parametrize(
     ("history", "fragment"),
-    [({2567: {"P1": 10}}, "two years"), ({2565: {"P1": 1}, 2567: {"P1": 2}}, "consecutive"), ({2566: {"ป.9": 1}, 2567: {"P1": 1}}, "unknown grade")],
+    [
+        ({2567: {"P1": 10}}, "two years"),
+        ({2565: {"P1": 1}, 2567: {"P1": 2}}, "consecutive"),
+        ({2566: {"ป.9": 1}, 2567: {"P1": 1}}, "unknown grade"),
+    ],
 )
 def test_cohort_bad_history(history, fragment):
     with pytest.raises(ParseError, match=fragment):
@@ -73,8 +97,13 @@ def test_mtef_methods():
 
 @pytest.mark.parametrize(
     ("history", "method", "fragment"),
-    [({2566: 1, 2567: 2}, "linear", "3 to 5"), ({2560 + i: 1 for i in range(6)}, "linear", "3 to 5"), ({2565: 1, 2566: 2, 2568: 3}, "linear", "consecutive"),
-     ({2565: 1, 2566: 2, 2567: 3}, "guess", "unknown method"), ({2565: 0, 2566: 2, 2567: 3}, "growth", "non-zero")],
+    [
+        ({2566: 1, 2567: 2}, "linear", "3 to 5"),
+        ({2560 + i: 1 for i in range(6)}, "linear", "3 to 5"),
+        ({2565: 1, 2566: 2, 2568: 3}, "linear", "consecutive"),
+        ({2565: 1, 2566: 2, 2567: 3}, "guess", "unknown method"),
+        ({2565: 0, 2566: 2, 2567: 3}, "growth", "non-zero"),
+    ],
 )
 def test_mtef_bad_input(history, method, fragment):
     with pytest.raises(ParseError, match=fragment):
@@ -91,7 +120,14 @@ def test_merge_candidates_on_real_registry_codes(shared_data):
     schools = _registry(shared_data)[:6]
     pupils = [35, 300, 20, 500, 38, 25]
     rows = [
-        {"code": s["smis_code"], "name": s["name"], "pupils": p, "lat": 16.70, "lon": 102.00 + i * 0.0187, "exempt": i == 5}
+        {
+            "code": s["smis_code"],
+            "name": s["name"],
+            "pupils": p,
+            "lat": 16.70,
+            "lon": 102.00 + i * 0.0187,
+            "exempt": i == 5,
+        }
         for i, (s, p) in enumerate(zip(schools, pupils, strict=True))
     ]
     result = merge_candidates(rows)
@@ -105,6 +141,9 @@ def test_merge_candidates_on_real_registry_codes(shared_data):
 
 
 def test_merge_candidate_without_host_in_reach():
-    rows = [{"code": "A", "name": "ก", "pupils": 20, "lat": 16.0, "lon": 102.0}, {"code": "B", "name": "ข", "pupils": 400, "lat": 16.2, "lon": 102.0}]
+    rows = [
+        {"code": "A", "name": "ก", "pupils": 20, "lat": 16.0, "lon": 102.0},
+        {"code": "B", "name": "ข", "pupils": 400, "lat": 16.2, "lon": 102.0},
+    ]
     (only,) = merge_candidates(rows)
     assert only.host_code is None and only.distance_km is None

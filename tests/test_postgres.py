@@ -18,12 +18,12 @@ from openpyxl import load_workbook
 from sqlalchemy import func, inspect, select
 
 from sync.cli import main
-from sync.rounds.consolidate import consolidate
-from sync.service.jobs import STALE_S, Jobs
-from sync.ledger.store import SCHEMA_HEAD, open_ledger
+from sync.ledger.database import SCHEMA_HEAD, open_ledger
 from sync.ledger.schema import jobs as jobs_table
 from sync.ledger.schema import metadata, submissions
 from sync.office.settings import load_settings
+from sync.rounds.consolidate import consolidate
+from sync.service.jobs import STALE_S, Jobs
 from sync.service.web import create_app
 from tests.conftest import new_database
 
@@ -68,7 +68,9 @@ def test_a_ledger_made_before_migrations_is_brought_up_in_place(demo_copy):
         for column in ("attempts", "heartbeat_at", "worker", "area"):
             connection.execute(f"ALTER TABLE jobs DROP COLUMN {column}")
         for _ in range(2):  # a doubled start that version allowed: two jobs of one round left running
-            connection.execute("INSERT INTO jobs (fiscal_year, round, started_by, status, done, total, percent, started_at) VALUES (2569, 12, 'x', 'running', 0, 0, 0, '2026-11-01')")
+            connection.execute(
+                "INSERT INTO jobs (fiscal_year, round, started_by, status, done, total, percent, started_at) VALUES (2569, 12, 'x', 'running', 0, 0, 0, '2026-11-01')"
+            )
     ledger = open_ledger(f"sqlite:///{path}")
     columns = {c["name"] for c in inspect(ledger.engine).get_columns("jobs")}
     with ledger.engine.connect() as connection:
@@ -76,8 +78,14 @@ def test_a_ledger_made_before_migrations_is_brought_up_in_place(demo_copy):
         stamped = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one()
     assert {"attempts", "heartbeat_at", "worker", "area"} <= columns and after == before > 0 and stamped == SCHEMA_HEAD
     with ledger.engine.connect() as connection:
-        doubled = connection.execute(select(jobs_table.c.id, jobs_table.c.status, jobs_table.c.error).where(jobs_table.c.started_by == "x").order_by(jobs_table.c.id)).all()
-    assert [status for _, status, _ in doubled] == ["failed", "running"] and "ซ้ำ" in doubled[0].error, "the newest stays; the one-active-job rule holds from now on"
+        doubled = connection.execute(
+            select(jobs_table.c.id, jobs_table.c.status, jobs_table.c.error)
+            .where(jobs_table.c.started_by == "x")
+            .order_by(jobs_table.c.id)
+        ).all()
+    assert [status for _, status, _ in doubled] == ["failed", "running"] and "ซ้ำ" in doubled[0].error, (
+        "the newest stays; the one-active-job rule holds from now on"
+    )
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
@@ -85,7 +93,9 @@ def test_two_starts_of_one_round_that_both_found_nothing_running_make_one_job(tm
     """Two services (the web button on one machine, a macro's API call on another) each look for a
     running job of the round before the other has written its own: the database takes one, the
     other joins it. Another area's round, or the round once its job has ended, starts anew."""
-    url = request.getfixturevalue("fresh_database") if kind == "postgresql" else f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+    url = (
+        request.getfixturevalue("fresh_database") if kind == "postgresql" else f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+    )
     settings = load_settings(tmp_path / "home", database_url=url)
     first, second = Jobs(open_ledger(url).engine, settings), Jobs(open_ledger(url).engine, settings)
     looked: list[Jobs] = []
@@ -115,7 +125,19 @@ def test_jobs_on_postgresql_are_claimed_once_and_a_silent_one_is_put_back(tmp_pa
     jobs = Jobs(engine, settings)
     silent = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=STALE_S + 5)
     with engine.begin() as connection:
-        job_id = connection.execute(jobs_table.insert().values(fiscal_year=2570, round=6, started_by="x", status="running", attempts=1, heartbeat_at=silent, done=0, total=0, started_at=silent)).inserted_primary_key[0]
+        job_id = connection.execute(
+            jobs_table.insert().values(
+                fiscal_year=2570,
+                round=6,
+                started_by="x",
+                status="running",
+                attempts=1,
+                heartbeat_at=silent,
+                done=0,
+                total=0,
+                started_at=silent,
+            )
+        ).inserted_primary_key[0]
     assert jobs.stalled() == [job_id] and jobs.get(job_id)["phase_th"].startswith("รอคิว")
     claims: list[object] = []
     racing = [threading.Thread(target=lambda: claims.append(jobs._claim(job_id))) for _ in range(4)]
@@ -137,7 +159,9 @@ def test_staff_log_in_against_a_postgresql_ledger(tmp_path, fresh_database):
     client = app.test_client()
     page = client.get("/login").get_data(as_text=True)
     token = page.split('name="csrf_token" value="')[1].split('"')[0]
-    answer = client.post("/login", data={"csrf_token": token, "username": "somjai", "password": "ยาวพอแล้ว123", "next": ""})
+    answer = client.post(
+        "/login", data={"csrf_token": token, "username": "somjai", "password": "ยาวพอแล้ว123", "next": ""}
+    )
     assert answer.status_code == 302 and "สมใจ ใจดี" in client.get("/").get_data(as_text=True)
 
 
@@ -145,7 +169,10 @@ def _rows(url: str) -> dict[str, list[tuple]]:
     """Every row of every ledger table in id order, times in UTC: what a move must carry over."""
     engine = open_ledger(url).engine
     with engine.connect() as connection:
-        return {table.name: [tuple(row) for row in connection.execute(select(table).order_by(*table.primary_key.columns))] for table in metadata.sorted_tables}
+        return {
+            table.name: [tuple(row) for row in connection.execute(select(table).order_by(*table.primary_key.columns))]
+            for table in metadata.sorted_tables
+        }
 
 
 def _utc_naive(rows: dict[str, list[tuple]]) -> dict[str, list[tuple]]:
@@ -153,7 +180,9 @@ def _utc_naive(rows: dict[str, list[tuple]]) -> dict[str, list[tuple]]:
     import datetime as dt
 
     def one(value: object) -> object:
-        return value.astimezone(dt.UTC).replace(tzinfo=None) if isinstance(value, dt.datetime) and value.tzinfo else value
+        return (
+            value.astimezone(dt.UTC).replace(tzinfo=None) if isinstance(value, dt.datetime) and value.tzinfo else value
+        )
 
     return {name: [tuple(map(one, row)) for row in table] for name, table in rows.items()}
 
@@ -169,11 +198,15 @@ def test_an_office_moves_its_ledger_to_postgresql_and_goes_on_where_it_was(demo_
     assert moved.exit_code == 0, moved.output
     assert "ย้ายแล้ว" in moved.output and f"submissions: {len(before['submissions']):,} แถว" in moved.output
     settings = load_settings(demo_copy)
-    assert settings.database_url == fresh_database and "fiscal_year" in (demo_copy / "esaplan.toml").read_text(encoding="utf-8")
+    assert settings.database_url == fresh_database and "fiscal_year" in (demo_copy / "esaplan.toml").read_text(
+        encoding="utf-8"
+    )
     assert _utc_naive(_rows(fresh_database)) == before and len(before["submissions"]) > 40 and before["users"]
 
     again = consolidate(settings)
-    assert not again.master_written and again.new_versions == 0, "the moved ledger holds the same versions under the same ids"
+    assert not again.master_written and again.new_versions == 0, (
+        "the moved ledger holds the same versions under the same ids"
+    )
     sent = next(p for p in sorted((demo_copy / "inbox").rglob("*.xlsx")))
     with zipfile.ZipFile(sent, "a") as archive:
         archive.comment = b"sent again"
@@ -186,7 +219,9 @@ def test_an_office_moves_its_ledger_to_postgresql_and_goes_on_where_it_was(demo_
 
     refused = CliRunner().invoke(main, ["ledger", "move", "--to", fresh_database, "--home", str(demo_copy)])
     assert refused.exit_code != 0 and "ใช้อยู่แล้ว" in refused.output
-    (demo_copy / "esaplan.toml").write_text((demo_copy / "esaplan.toml").read_text(encoding="utf-8").replace(fresh_database, sqlite_url), encoding="utf-8")
+    (demo_copy / "esaplan.toml").write_text(
+        (demo_copy / "esaplan.toml").read_text(encoding="utf-8").replace(fresh_database, sqlite_url), encoding="utf-8"
+    )
     refused = CliRunner().invoke(main, ["ledger", "move", "--to", fresh_database, "--home", str(demo_copy)])
     assert refused.exit_code != 0 and "มีข้อมูลอยู่แล้ว" in refused.output and "submissions" in refused.output
     assert load_settings(demo_copy).database_url == sqlite_url, "a refused move leaves the setting as it was"
@@ -200,19 +235,29 @@ def test_a_ledger_is_not_moved_while_a_consolidation_runs(demo_copy, tmp_path):
 
     settings = load_settings(demo_copy)
     target = f"sqlite:///{tmp_path / 'new.sqlite'}"
-    with FileLock(str(settings.master_dir / ".consolidate.lock")), pytest.raises(ConsolidationBusy, match="กำลังรวมข้อมูลอยู่"):
+    with (
+        FileLock(str(settings.master_dir / ".consolidate.lock")),
+        pytest.raises(ConsolidationBusy, match="กำลังรวมข้อมูลอยู่"),
+    ):
         move_ledger(settings, target)
-    assert all(not rows for rows in _rows(target).values()) and load_settings(demo_copy).database_url == settings.database_url
+    assert (
+        all(not rows for rows in _rows(target).values())
+        and load_settings(demo_copy).database_url == settings.database_url
+    )
     assert move_ledger(settings, target)["submissions"] > 40, "once the run has ended, it moves"
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
-def test_a_failed_move_leaves_the_target_empty_and_the_setting_unchanged(demo_copy, tmp_path, kind, request, monkeypatch):
+def test_a_failed_move_leaves_the_target_empty_and_the_setting_unchanged(
+    demo_copy, tmp_path, kind, request, monkeypatch
+):
     """A row that cannot be inserted half way (a constraint the target has): the target keeps
     nothing, and esaplan.toml still names the old ledger."""
     import sync.ledger.move as ledger_move
 
-    target = request.getfixturevalue("fresh_database") if kind == "postgresql" else f"sqlite:///{tmp_path / 'new.sqlite'}"
+    target = (
+        request.getfixturevalue("fresh_database") if kind == "postgresql" else f"sqlite:///{tmp_path / 'new.sqlite'}"
+    )
     config = (demo_copy / "esaplan.toml").read_text(encoding="utf-8")
     real_copy = ledger_move._copy_table
 
@@ -236,7 +281,7 @@ def test_the_head_esaplan_checks_on_opening_is_alembic_s_newest_migration():
     from alembic.script import ScriptDirectory
 
     config = Config()
-    config.set_main_option("script_location", "sync:migrations")
+    config.set_main_option("script_location", "sync.ledger:migrations")
     assert ScriptDirectory.from_config(config).get_current_head() == SCHEMA_HEAD
 
 
@@ -244,11 +289,22 @@ def test_a_database_esaplan_cannot_reach_or_drive_is_one_thai_line(demo_copy, po
     """No driver installed for the URL's kind, or a database that is not there: `esaplan ledger
     move` says so in Thai, without a traceback, and the installation still uses its own ledger."""
     runner = CliRunner()
-    no_driver = runner.invoke(main, ["ledger", "move", "--to", "mysql+pymysql://esaplan@127.0.0.1/esaplan", "--home", str(demo_copy)])
-    assert no_driver.exit_code == 1 and "ยังไม่ได้ติดตั้งไดรเวอร์" in no_driver.output and "pymysql" in no_driver.output and "Traceback" not in no_driver.output
+    no_driver = runner.invoke(
+        main, ["ledger", "move", "--to", "mysql+pymysql://esaplan@127.0.0.1/esaplan", "--home", str(demo_copy)]
+    )
+    assert (
+        no_driver.exit_code == 1
+        and "ยังไม่ได้ติดตั้งไดรเวอร์" in no_driver.output
+        and "pymysql" in no_driver.output
+        and "Traceback" not in no_driver.output
+    )
     absent = postgres.url.rsplit("/", 1)[0] + "/no_such_database"
     unreachable = runner.invoke(main, ["ledger", "move", "--to", absent, "--home", str(demo_copy)])
-    assert unreachable.exit_code == 1 and "เชื่อมต่อฐานข้อมูลปลายทางไม่ได้" in unreachable.output and "no_such_database" in unreachable.output
+    assert (
+        unreachable.exit_code == 1
+        and "เชื่อมต่อฐานข้อมูลปลายทางไม่ได้" in unreachable.output
+        and "no_such_database" in unreachable.output
+    )
     assert load_settings(demo_copy).database_url.startswith("sqlite")
 
 
@@ -265,7 +321,10 @@ def test_the_new_database_is_named_in_esaplan_toml_and_nothing_else_there_change
     assert first["database_url"] == odd and first["fiscal_year"] == 2570 and first["google"] == {"folder_id": "abc"}
     point_at(tmp_path, "postgresql+psycopg://esaplan@db2/esaplan")
     text = (tmp_path / "esaplan.toml").read_text(encoding="utf-8")
-    assert text.count("database_url") == 1 and tomllib.loads(text)["database_url"] == "postgresql+psycopg://esaplan@db2/esaplan"
+    assert (
+        text.count("database_url") == 1
+        and tomllib.loads(text)["database_url"] == "postgresql+psycopg://esaplan@db2/esaplan"
+    )
     assert text.endswith(config), "every other line as it was written"
 
 
@@ -286,7 +345,7 @@ def test_a_new_ledger_made_from_the_tables_is_the_one_the_migrations_make(kind, 
     open_ledger(urls[0])
     migrated = create_engine(urls[1])
     config = Config()
-    config.set_main_option("script_location", "sync:migrations")
+    config.set_main_option("script_location", "sync.ledger:migrations")
     with migrated.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
@@ -310,21 +369,37 @@ def _schema(engine) -> dict[str, object]:
     ddl = []
     if engine.dialect.name == "sqlite":
         with engine.connect() as connection:
-            ddl = sorted((name, " ".join(sql.split())) for name, sql in connection.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"))
+            ddl = sorted(
+                (name, " ".join(sql.split()))
+                for name, sql in connection.exec_driver_sql(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+                )
+            )
 
     def index(entry: dict) -> tuple:
         where = {k: str(v) for k, v in entry.get("dialect_options", {}).items() if k.endswith("_where")}
-        return (entry["name"], tuple(entry["column_names"]), bool(entry["unique"]), tuple(entry.get("expressions") or ()), tuple(sorted(where.items())))
+        return (
+            entry["name"],
+            tuple(entry["column_names"]),
+            bool(entry["unique"]),
+            tuple(entry.get("expressions") or ()),
+            tuple(sorted(where.items())),
+        )
 
     def table(name: str) -> tuple:
         return (
             [(c["name"], str(c["type"]), c["nullable"], str(c.get("default"))) for c in inspector.get_columns(name)],
             inspector.get_pk_constraint(name),
-            sorted((tuple(fk["constrained_columns"]), fk["referred_table"], tuple(fk["referred_columns"])) for fk in inspector.get_foreign_keys(name)),
+            sorted(
+                (tuple(fk["constrained_columns"]), fk["referred_table"], tuple(fk["referred_columns"]))
+                for fk in inspector.get_foreign_keys(name)
+            ),
             sorted(index(i) for i in inspector.get_indexes(name)),
             sorted((u["name"], tuple(u["column_names"])) for u in inspector.get_unique_constraints(name)),
         )
 
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", SAWarning)  # the expression index SQLite's reflection skips is compared by its SQL above
+        warnings.simplefilter(
+            "ignore", SAWarning
+        )  # the expression index SQLite's reflection skips is compared by its SQL above
         return {"(index SQL)": ddl, **{name: table(name) for name in sorted(inspector.get_table_names())}}

@@ -24,10 +24,10 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from sync.service.jobs import STALE_S, Jobs
-from sync.ledger.store import open_ledger
+from sync.ledger.database import open_ledger
 from sync.office.registry import load_registry
 from sync.office.settings import load_settings
+from sync.service.jobs import STALE_S, Jobs
 from tests.procwatch import descendants
 
 
@@ -38,7 +38,10 @@ def _port() -> int:
 
 
 def _redis(port: int) -> subprocess.Popen[bytes]:
-    server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         try:
@@ -82,7 +85,11 @@ def _worker(home: Path) -> subprocess.Popen[bytes]:
     """`esaplan worker` as a machine runs it, its output in worker-<n>.log beside the area."""
     log = home.parent / f"worker-{len(list(home.parent.glob('worker-*.log')))}.log"
     with log.open("wb") as output:
-        return subprocess.Popen([str(Path(sys.executable).with_name("esaplan")), "worker", "--home", str(home)], stdout=output, stderr=subprocess.STDOUT)
+        return subprocess.Popen(
+            [str(Path(sys.executable).with_name("esaplan")), "worker", "--home", str(home)],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def _stop(worker: subprocess.Popen[bytes]) -> None:
@@ -147,7 +154,10 @@ def test_a_worker_killed_mid_job_leaves_the_master_whole_and_the_next_worker_fin
     first = _worker(area)
     try:
         job_id, new = jobs.start(settings.fiscal_year, settings.round, "test")
-        assert new and jobs.start(settings.fiscal_year, settings.round, "again") == (job_id, False)  # joined, not doubled
+        assert new and jobs.start(settings.fiscal_year, settings.round, "again") == (
+            job_id,
+            False,
+        )  # joined, not doubled
         running = _until(jobs, job_id, lambda j: j["phase"] == "check" and j["done"] >= 20)
         assert running["worker"].split(":")[1] == str(first.pid)
         readers = descendants(first.pid)
@@ -210,7 +220,9 @@ def test_a_full_disk_under_the_master_fails_the_job_in_thai_and_loses_nothing(de
     shutil.rmtree(master_dir)
     master_dir.mkdir()
     used = sum(p.stat().st_size for p in kept.rglob("*") if p.is_file())
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={used + 256 * 1024}", "tmpfs", str(master_dir)], capture_output=True)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={used + 256 * 1024}", "tmpfs", str(master_dir)], capture_output=True
+    )
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode(errors='replace')}")
     try:
@@ -226,11 +238,15 @@ def test_a_full_disk_under_the_master_fails_the_job_in_thai_and_loses_nothing(de
             stored = connection.execute(select(func.count()).select_from(submissions)).scalar_one()
         job_id, _ = jobs.start(settings.fiscal_year, settings.round, "test")
         failed = jobs.wait(job_id, 180)
-        assert failed["status"] == "failed" and "เต็ม" in failed["error"] and "ไฟล์รวมเดิมยังอยู่ครบ" in failed["error"], failed["error"]
+        assert failed["status"] == "failed" and "เต็ม" in failed["error"] and "ไฟล์รวมเดิมยังอยู่ครบ" in failed["error"], (
+            failed["error"]
+        )
         assert _digest(settings.master_path()) == before
         load_workbook(settings.master_path(), read_only=True).close()
         with jobs.engine.connect() as connection:
-            assert connection.execute(select(func.count()).select_from(submissions)).scalar_one() > stored, "the versions read are kept"
+            assert connection.execute(select(func.count()).select_from(submissions)).scalar_one() > stored, (
+                "the versions read are kept"
+            )
     finally:
         subprocess.run(["umount", "-l", str(master_dir)], check=False)
 
@@ -257,5 +273,7 @@ def test_postgresql_restarted_under_a_running_job(demo200, tmp_path, postgres, f
     assert done["status"] == "done" and done["attempts"] >= 2, done
     load_workbook(load_settings(home).master_path(), read_only=True).close()
     with jobs.engine.connect() as connection:
-        stored, distinct = connection.execute(select(func.count(), func.count(func.distinct(submissions.c.unit_code + submissions.c.sha256)))).one()
+        stored, distinct = connection.execute(
+            select(func.count(), func.count(func.distinct(submissions.c.unit_code + submissions.c.sha256)))
+        ).one()
     assert stored == distinct >= 200, "each file sent is one version, none lost and none twice"

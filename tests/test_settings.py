@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import shutil
 
-from sync.ledger import store as ledger
-from sync.ledger.store import open_ledger
+from sync.ledger import database as ledger
+from sync.ledger.database import open_ledger
 from sync.office.settings import load_settings, write_config
 
 
@@ -37,12 +37,16 @@ def test_round_defaults_to_the_current_reporting_round(tmp_path):
 def test_a_ledger_from_an_older_version_is_upgraded_in_place(tmp_path):
     import sqlite3
 
-    from sync.ledger.store import open_ledger
+    from sync.ledger.database import open_ledger
 
     path = tmp_path / "ledger.sqlite"
     with sqlite3.connect(path) as old:
-        old.execute("CREATE TABLE runs (id INTEGER PRIMARY KEY, fiscal_year INTEGER NOT NULL, round INTEGER NOT NULL, started_at DATETIME NOT NULL, finished_at DATETIME, status VARCHAR(16) NOT NULL, master_path TEXT, summary TEXT, error TEXT)")
-        old.execute("INSERT INTO runs (fiscal_year, round, started_at, status) VALUES (2569, 12, '2026-10-01 00:00:00', 'ok')")
+        old.execute(
+            "CREATE TABLE runs (id INTEGER PRIMARY KEY, fiscal_year INTEGER NOT NULL, round INTEGER NOT NULL, started_at DATETIME NOT NULL, finished_at DATETIME, status VARCHAR(16) NOT NULL, master_path TEXT, summary TEXT, error TEXT)"
+        )
+        old.execute(
+            "INSERT INTO runs (fiscal_year, round, started_at, status) VALUES (2569, 12, '2026-10-01 00:00:00', 'ok')"
+        )
     ledger = open_ledger(f"sqlite:///{path}")
     assert ledger.last_fingerprint(2569, 12) is None
     run = ledger.start_run(2569, 12)

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 from python_calamine import CalamineWorkbook
 
+from sync.master import tablerows
 from sync.master.sheetplan import (
     COUNT_FORMAT,
     DATE_FORMAT,
@@ -24,11 +25,12 @@ from sync.master.sheetplan import (
     emit,
     number_styles,
 )
-from sync.master import tablerows
 from sync.master.tablerows import block_rows, block_widths, splice
 
 WIDTH = 4
-CONTROL = {chr(c) for c in [*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0), 0xFFFE, 0xFFFF]}  # dropped: C0 but tab/LF/CR, DEL, C1, non-characters
+CONTROL = {
+    chr(c) for c in [*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0), 0xFFFE, 0xFFFF]
+}  # dropped: C0 but tab/LF/CR, DEL, C1, non-characters
 text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=30).filter(lambda t: "\r" not in t)
 values = st.one_of(
     st.none(),
@@ -64,7 +66,9 @@ def _written(rows: list[list], path: Path, first_row: int = 2) -> Path:
         for info in parts.infolist():
             content = parts.read(info)
             if info.filename == "xl/worksheets/sheet1.xml":
-                block = "".join(block_rows(rows, column_styles, (styles[DATE_TIME_FORMAT], styles[DATE_FORMAT]), [{}] * WIDTH)).encode()
+                block = "".join(
+                    block_rows(rows, column_styles, (styles[DATE_TIME_FORMAT], styles[DATE_FORMAT]), [{}] * WIDTH)
+                ).encode()
                 content = b"".join(splice(content, first_row, [block]))
             out.writestr(info, content)
     return path
@@ -141,7 +145,17 @@ class _Area:
     def run(self, units: list[tuple[int, int]]) -> list[tablerows.Chunk]:
         self.made.clear()
         cache = tablerows.RowCache(self.path, "salt", ("", ""))
-        [chunks] = cache.chunks_of([tablerows.Table(tablerows.UnitRows([self.sources.setdefault(u, ("ข้อมูล", *u)) for u in units], self.make), 2, STYLES, [{}] * 3, {1: COUNT_FORMAT})])
+        [chunks] = cache.chunks_of(
+            [
+                tablerows.Table(
+                    tablerows.UnitRows([self.sources.setdefault(u, ("ข้อมูล", *u)) for u in units], self.make),
+                    2,
+                    STYLES,
+                    [{}] * 3,
+                    {1: COUNT_FORMAT},
+                )
+            ]
+        )
         cache.save()
         return chunks
 
@@ -175,7 +189,9 @@ def test_chunks_kept_from_run_to_run_hold_the_rows_made_afresh(tmp_path_factory,
         assert zlib.decompressobj(-15).decompress(b"".join(c.rows.data for c in chunks) + b"\x03\x00") == expected
         assert sum(c.count for c in chunks) == len(rows)
         if rows:
-            assert tuple(map(max, zip(*(c.widths for c in chunks)))) == block_widths(rows, {1: COUNT_FORMAT})
+            assert tuple(map(max, zip(*(c.widths for c in chunks), strict=True))) == block_widths(
+                rows, {1: COUNT_FORMAT}
+            )
         with closing(sqlite3.connect(path)) as db:
             assert {key for (key,) in db.execute("SELECT key FROM blocks")} == {key for c in chunks for key in c.keys}
 
@@ -199,7 +215,13 @@ def test_a_unit_changed_added_or_removed_changes_only_its_own_chunk(tmp_path):
             after = area.run(units)
             kept = [c for c in after if any(c is old for old in before)]
             assert len(after) - len(kept) <= 2 and len(before) - len(kept) <= 2, edit
-            assert area.made == ([area.sources[units[300]]] if edit == "changed" else [area.sources[(1000, 0)]] if edit == "added" else [])
+            assert area.made == (
+                [area.sources[units[300]]]
+                if edit == "changed"
+                else [area.sources[(1000, 0)]]
+                if edit == "added"
+                else []
+            )
             before = after
 
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from python_calamine import CalamineWorkbook
 
-from sync.service.jobs import STALE_S
 from sync.office.settings import load_settings
+from sync.service.jobs import STALE_S
 
 ESAPLAN = str(Path(sys.executable).with_name("esaplan"))
 
@@ -38,9 +38,13 @@ def test_a_run_killed_at_any_point_is_taken_over_at_once_and_leaves_nothing_behi
     half_written = 0
     for attempt in range(8):
         _resend(home, every=1 + attempt % 3, mark=f"attempt {attempt}")
-        killed = subprocess.Popen([ESAPLAN, "consolidate", "--home", str(home)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        killed = subprocess.Popen(
+            [ESAPLAN, "consolidate", "--home", str(home)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         if attempt % 2:  # while the new master is being written: a temporary master is on disk
-            _until(lambda: any(settings.master_dir.glob(".master-*.xlsx.tmp")) or killed.poll() is not None)
+            _until(
+                lambda killed=killed: any(settings.master_dir.glob(".master-*.xlsx.tmp")) or killed.poll() is not None
+            )
             time.sleep(rng.uniform(0, 0.05))
         else:  # anywhere from reading the inbox to the end
             time.sleep(rng.uniform(0.2, 2.5))
@@ -48,12 +52,19 @@ def test_a_run_killed_at_any_point_is_taken_over_at_once_and_leaves_nothing_behi
         killed.wait()
         half_written += any(settings.master_dir.glob(".master-*.xlsx.tmp"))
         started = time.monotonic()
-        again = subprocess.run([ESAPLAN, "consolidate", "--home", str(home)], capture_output=True, text=True, timeout=300)
+        again = subprocess.run(
+            [ESAPLAN, "consolidate", "--home", str(home)], capture_output=True, text=True, timeout=300
+        )
         took = time.monotonic() - started
         assert again.returncode == 0, (attempt, again.stderr[-2000:])
         assert "กำลังทำอยู่" not in again.stderr, "the dead run is not waited for"
         assert took < STALE_S + 15, f"taken over at once, not after the heartbeat went stale ({took:.1f} s)"
-        leftovers = [p.name for folder in (settings.master_dir, settings.store) for p in folder.iterdir() if p.name.endswith((".tmp", ".part"))]
+        leftovers = [
+            p.name
+            for folder in (settings.master_dir, settings.store)
+            for p in folder.iterdir()
+            if p.name.endswith((".tmp", ".part"))
+        ]
         assert leftovers == [], leftovers
         with CalamineWorkbook.from_path(str(settings.master_path())) as book:
             assert "สรุป" in book.sheet_names

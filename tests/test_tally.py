@@ -10,10 +10,16 @@ from hypothesis import strategies as st
 
 from sync.master.tally import Share, Tally
 
-KEYS = st.sampled_from([("area",), ("district", "หนองเรือ"), ("district", "ชุมแพ"), ("budget", "งบดำเนินงาน", "ค่าวัสดุ"), ("kpi", "S1.3")])
-MONEY = st.decimals(min_value=Decimal("-1e9"), max_value=Decimal("1e9"), places=2, allow_nan=False, allow_infinity=False)
+KEYS = st.sampled_from(
+    [("area",), ("district", "หนองเรือ"), ("district", "ชุมแพ"), ("budget", "งบดำเนินงาน", "ค่าวัสดุ"), ("kpi", "S1.3")]
+)
+MONEY = st.decimals(
+    min_value=Decimal("-1e9"), max_value=Decimal("1e9"), places=2, allow_nan=False, allow_infinity=False
+)
 SHARE = st.lists(st.tuples(KEYS, st.tuples(st.just(1), st.integers(0, 10**6), MONEY)), max_size=4).map(tuple)
-AREA = st.dictionaries(st.sampled_from([f"4005{n:04d}" for n in range(8)]), st.tuples(st.integers(0, 3), SHARE, SHARE), max_size=8)
+AREA = st.dictionaries(
+    st.sampled_from([f"4005{n:04d}" for n in range(8)]), st.tuples(st.integers(0, 3), SHARE, SHARE), max_size=8
+)
 NAMES = ("share", "other")
 
 

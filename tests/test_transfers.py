@@ -11,7 +11,14 @@ from hypothesis import strategies as st
 from rules import TransferError, validate_transfer, validate_transfers
 from rules.transfers import BudgetLine
 
-SOURCE = {"unit": "สพป.ขอนแก่น เขต 5", "plan": "แผนงานพื้นฐาน", "project": "ผลผลิต 1", "category": "งบดำเนินงาน", "item": "ค่าวัสดุ", "balance": 500_000}
+SOURCE = {
+    "unit": "สพป.ขอนแก่น เขต 5",
+    "plan": "แผนงานพื้นฐาน",
+    "project": "ผลผลิต 1",
+    "category": "งบดำเนินงาน",
+    "item": "ค่าวัสดุ",
+    "balance": 500_000,
+}
 
 
 def line(**changes):
@@ -29,24 +36,62 @@ RECEIVING = "Budget Procedure Act 2561 s.4 and the annual Budget Act: basic educ
     ("target", "amount", "context", "allowed", "authority", "kind", "rule", "source"),
     [
         (line(project="ผลผลิต 2", balance=None), 10_000, {}, True, "obec", "transfer", "TRANSFER-PROJECT", SEED),
-        (line(category="งบลงทุน", item="ครุภัณฑ์สำนักงาน", balance=None), 10_000, {}, True, "obec", "transfer", "TRANSFER-CATEGORY", SEED),
+        (
+            line(category="งบลงทุน", item="ครุภัณฑ์สำนักงาน", balance=None),
+            10_000,
+            {},
+            True,
+            "obec",
+            "transfer",
+            "TRANSFER-CATEGORY",
+            SEED,
+        ),
         (line(item="ค่าใช้สอย", balance=None), 10_000, {}, True, "governor", "change", "CHANGE", SEED),
-        (line(project="ผลผลิต 2", category="investment", item="ครุภัณฑ์", balance=None), 10_000, {}, True, "budget_bureau", "transfer", "S36-ITEM", S36),
+        (
+            line(project="ผลผลิต 2", category="investment", item="ครุภัณฑ์", balance=None),
+            10_000,
+            {},
+            True,
+            "budget_bureau",
+            "transfer",
+            "S36-ITEM",
+            S36,
+        ),
         (line(plan="แผนงานยุทธศาสตร์", balance=None), 10_000, {}, True, "budget_bureau", "transfer", "S36-PLAN", S36),
         (line(plan="แผนงานใหม่", new_plan=True), 10_000, {}, True, "cabinet", "transfer", "S36-NEW-PLAN", S36),
         (line(project="โครงการใหม่", new_project="ใช่"), 10_000, {}, True, "cabinet", "transfer", "S36-NEW-PLAN", S36),
         (line(unit="กรมส่งเสริมการปกครองท้องถิ่น"), 10_000, {}, False, "prohibited", "reallocation", "S35-UNIT", S35),
         (line(unit="สพป.ขอนแก่น เขต 1"), 10_000, {}, True, "obec", "reallocation", "OBEC-REALLOCATE", RECEIVING),
         (line(unit="โรงเรียนบ้านหนองไผ่"), 10_000, {}, True, "obec", "reallocation", "OBEC-REALLOCATE", RECEIVING),
-        (line(unit="40050001"), 10_000, {}, True, "obec", "reallocation", "OBEC-REALLOCATE", RECEIVING + " (a school's registry code)"),
+        (
+            line(unit="40050001"),
+            10_000,
+            {},
+            True,
+            "obec",
+            "reallocation",
+            "OBEC-REALLOCATE",
+            RECEIVING + " (a school's registry code)",
+        ),
         (line(project="ผลผลิต 2"), 600_000, {}, False, "prohibited", "transfer", "BALANCE", "balance rule"),
         (line(project="ผลผลิต 2"), 10_000, {"leftover": True}, True, "governor", "leftover", "LEFTOVER", SEED),
-        (line(project="ผลผลิต 2", category="งบบุคลากร", item="เงินเดือนข้าราชการ", balance=None), 10_000, {}, True, "obec", "transfer", "PERSONNEL-IN", RECEIVING),
+        (
+            line(project="ผลผลิต 2", category="งบบุคลากร", item="เงินเดือนข้าราชการ", balance=None),
+            10_000,
+            {},
+            True,
+            "obec",
+            "transfer",
+            "PERSONNEL-IN",
+            RECEIVING,
+        ),
     ],
 )
 def test_each_rule_decides_with_its_authority(target, amount, context, allowed, authority, kind, rule, source):
     result = validate_transfer(SOURCE, target, amount, context=context)
-    assert (result.allowed, result.authority, result.kind, result.rule_ids[0]) == (allowed, authority, kind, rule), source
+    assert (result.allowed, result.authority, result.kind, result.rule_ids[0]) == (allowed, authority, kind, rule), (
+        source
+    )
     assert result.message_th and result.message_en and result.reference
 
 
@@ -84,7 +129,12 @@ def test_leftovers_for_costly_equipment_or_buildings_are_the_2562_special_cases(
     """Budget Bureau criteria 2562, "กรณีมีเงินจัดสรรเหลือจ่าย": equipment of 1 million or more per unit and
     buildings of 10 million or more are special cases; before, the plain leftover rule answered first."""
     source = line(category="งบลงทุน", item="ครุภัณฑ์", balance=20_000_000, allocated=1_500_000)
-    result = validate_transfer(source, line(category="งบลงทุน", balance=None, **target), 1_200_000 if "อาคาร" not in target["item"] else 10_000_000, context={"leftover": True})
+    result = validate_transfer(
+        source,
+        line(category="งบลงทุน", balance=None, **target),
+        1_200_000 if "อาคาร" not in target["item"] else 10_000_000,
+        context={"leftover": True},
+    )
     assert result.rule_ids[0] == expected, BB2562
     assert (result.authority == "budget_bureau") == (expected != "LEFTOVER")
 
@@ -102,8 +152,16 @@ def test_a_unit_price_is_judged_from_quantity_not_from_the_whole_amount():
     [
         ({"project": "ผลผลิต ผู้จบการศึกษาภาคบังคับ"}, {"project": "ผลผลิตผู้จบการศึกษาภาคบังคับ"}, True),
         ({"project": "ผลผลิตที่ ๑"}, {"project": "ผลผลิตที่ 1"}, True),
-        ({"project": "ผลผลิต ก", "budget_code": "20004 3500 2700"}, {"project": "ชื่อที่พิมพ์ต่างไป", "budget_code": "2000435002700"}, True),
-        ({"project": "ผลผลิต ก", "budget_code": "2000435002700"}, {"project": "ผลผลิต ก", "budget_code": "2000435002800"}, False),
+        (
+            {"project": "ผลผลิต ก", "budget_code": "20004 3500 2700"},
+            {"project": "ชื่อที่พิมพ์ต่างไป", "budget_code": "2000435002700"},
+            True,
+        ),
+        (
+            {"project": "ผลผลิต ก", "budget_code": "2000435002700"},
+            {"project": "ผลผลิต ก", "budget_code": "2000435002800"},
+            False,
+        ),
     ],
 )
 def test_lines_are_matched_by_budget_code_or_by_names_without_spaces(source_changes, target_changes, same):
@@ -138,7 +196,9 @@ def test_new_building_at_ten_million_needs_budget_bureau(amount, rule):
     assert validate_transfer(line(balance=20_000_000), target, amount).rule_ids[0] == rule
 
 
-@pytest.mark.parametrize(("allocated", "rule", "allowed"), [(2_000_000, "LEFTOVER", True), (2_000_001, "LEFTOVER-RETURN", False)])
+@pytest.mark.parametrize(
+    ("allocated", "rule", "allowed"), [(2_000_000, "LEFTOVER", True), (2_000_001, "LEFTOVER-RETURN", False)]
+)
 def test_investment_leftover_above_two_million_goes_back_to_obec(allocated, rule, allowed):
     source = line(category="งบลงทุน", item="ครุภัณฑ์", allocated=allocated)
     result = validate_transfer(source, line(category="งบลงทุน", item="ครุภัณฑ์อื่น"), 50_000, context={"leftover": True})

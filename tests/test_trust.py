@@ -11,10 +11,10 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from rules import ParseError, kpi, kpis, reporting_round
-from rules.kpi import Reported, aggregate, check_report
+from rules import ParseError, kpis, reporting_round
+from rules.kpi import Reported, aggregate, check_report, kpi
 from sync.cli import main
-from sync.ledger.store import open_ledger
+from sync.ledger.database import open_ledger
 from sync.office.registry import find_unit, load_registry, unit_code
 from sync.office.settings import load_settings
 from sync.service.web import create_app
@@ -56,7 +56,10 @@ def _summary_row(area: HandArea, first: str) -> tuple:
 # --- years and rounds, at every door ---------------------------------------------------------
 
 
-@pytest.mark.parametrize(("typed", "expected"), [(2026, "ใช้ปี พ.ศ. เช่น"), (70, "ใช้ปี พ.ศ. เช่น"), ("๒๐๒๖", "ปี ค.ศ."), (2507, "ไม่มีปฏิทิน"), ("สองพัน", "ไม่ใช่ตัวเลข")])
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [(2026, "ใช้ปี พ.ศ. เช่น"), (70, "ใช้ปี พ.ศ. เช่น"), ("๒๐๒๖", "ปี ค.ศ."), (2507, "ไม่มีปฏิทิน"), ("สองพัน", "ไม่ใช่ตัวเลข")],
+)
 def test_a_year_that_is_not_a_be_fiscal_year_is_refused_with_the_fix(typed, expected):
     with pytest.raises(ParseError) as caught:
         reporting_round(typed, 6)
@@ -93,7 +96,11 @@ def test_the_web_and_the_api_refuse_a_bad_round_and_keep_the_page(area, tmp_path
     answer = client.post("/api/jobs?round=7", headers={"X-Esaplan-Token": "t"})
     assert answer.status_code == 400 and "6, 9, 12" in answer.get_json()["error"]
     with client.session_transaction() as session:
-        session["user"], session["name"], session["sid"] = "staff", "เจ้าหน้าที่", app.extensions["esaplan"].sessions.start("staff", None)
+        session["user"], session["name"], session["sid"] = (
+            "staff",
+            "เจ้าหน้าที่",
+            app.extensions["esaplan"].sessions.start("staff", None),
+        )
     page = client.get("/?fy=2026&round=6").get_data(as_text=True)
     assert "ปี 2026 เป็นปี ค.ศ." in page and f"ปีงบประมาณ {FY} รอบ {ROUND} เดือน" in page
 
@@ -111,7 +118,10 @@ def test_last_years_form_is_an_error_of_this_round_and_counts_in_its_own(area):
     status = _status(area, school)
     assert status["ข้อมูลนักเรียน"] == "มีข้อผิดพลาด", "sent, not missing"
     wrong = [i for i in _issues(area) if i["รหัสหน่วย"] == school and i["กฎ"] == "WRONG-ROUND"]
-    assert len(wrong) == 1 and "ส่งแบบของปีงบประมาณ 2569 รอบ 12 เดือน: กรุณาใช้แบบของรอบนี้ (ปีงบประมาณ 2570 รอบ 6 เดือน)" in wrong[0]["รายละเอียด"]
+    assert (
+        len(wrong) == 1
+        and "ส่งแบบของปีงบประมาณ 2569 รอบ 12 เดือน: กรุณาใช้แบบของรอบนี้ (ปีงบประมาณ 2570 รอบ 6 เดือน)" in wrong[0]["รายละเอียด"]
+    )
     assert _summary_row(area, "รวมทั้งเขต")[3] == 0, "last year's pupils are not this round's"
     assert school in result.output and "WRONG-ROUND" not in result.output.split("หน่วยที่มีข้อผิดพลาด")[0]
 
@@ -203,9 +213,21 @@ def test_an_unreadable_numerator_leaves_its_row_out_of_both_sides_of_the_ratio(a
 
 def test_scores_are_averaged_counts_summed_and_yes_no_is_a_share(area):
     template = area.templates()
-    area.fill("40050001", {"ตัวชี้วัด": kpi_row(POSITION["S2.10"], 40) | kpi_row(POSITION["S2.11"], 12) | kpi_row(POSITION["S2.2"], 1)}, template=template)
-    area.fill("40050002", {"ตัวชี้วัด": kpi_row(POSITION["S2.10"], 50) | kpi_row(POSITION["S2.11"], 8) | kpi_row(POSITION["S2.2"], 0)}, template=template)
-    area.fill("40050003", {"ตัวชี้วัด": kpi_row(POSITION["S2.10"], 190) | kpi_row(POSITION["S2.11"], 2.5) | kpi_row(POSITION["S2.2"], 3)}, template=template)
+    area.fill(
+        "40050001",
+        {"ตัวชี้วัด": kpi_row(POSITION["S2.10"], 40) | kpi_row(POSITION["S2.11"], 12) | kpi_row(POSITION["S2.2"], 1)},
+        template=template,
+    )
+    area.fill(
+        "40050002",
+        {"ตัวชี้วัด": kpi_row(POSITION["S2.10"], 50) | kpi_row(POSITION["S2.11"], 8) | kpi_row(POSITION["S2.2"], 0)},
+        template=template,
+    )
+    area.fill(
+        "40050003",
+        {"ตัวชี้วัด": kpi_row(POSITION["S2.10"], 190) | kpi_row(POSITION["S2.11"], 2.5) | kpi_row(POSITION["S2.2"], 3)},
+        template=template,
+    )
     assert area.consolidate().exit_code == 0
     mean, count, share = _summary_row(area, "S2.10"), _summary_row(area, "S2.11"), _summary_row(area, "S2.2")
     assert mean[3] == 2 and mean[5] is None and Decimal(str(mean[7])) == 45, "a total of scores means nothing"
@@ -218,19 +240,29 @@ def test_scores_are_averaged_counts_summed_and_yes_no_is_a_share(area):
 
 def test_population_kpis_take_the_census_not_enrolment_or_say_it_is_missing(area):
     template = area.templates()
-    area.fill("40050001", {"ตัวชี้วัด": kpi_row(POSITION["S1.1"], 95, 100), "ข้อมูลนักเรียน": enrolment([(40, 40, 3)])}, template=template)
+    area.fill(
+        "40050001",
+        {"ตัวชี้วัด": kpi_row(POSITION["S1.1"], 95, 100), "ข้อมูลนักเรียน": enrolment([(40, 40, 3)])},
+        template=template,
+    )
     area.consolidate()
     missing = _summary_row(area, "S1.1")
     assert missing[7] is None and "population.csv" in missing[11]
-    (area.home / "population.csv").write_text("ช่วงวัย,อำเภอ,จำนวน,ที่มา\nภาคบังคับ,หนองเรือ,\"๑๒๐\",สำมะโน 2569\n", encoding="utf-8")
+    (area.home / "population.csv").write_text(
+        'ช่วงวัย,อำเภอ,จำนวน,ที่มา\nภาคบังคับ,หนองเรือ,"๑๒๐",สำมะโน 2569\n', encoding="utf-8"
+    )
     assert "ฉบับใหม่ 0" in area.consolidate().output
     row = _summary_row(area, "S1.1")
-    assert row[6] == 120 and Decimal(str(row[7])) == Decimal("79.17"), "95 of the 120 the census counted, not of 80 pupils"
+    assert row[6] == 120 and Decimal(str(row[7])) == Decimal("79.17"), (
+        "95 of the 120 the census counted, not of 80 pupils"
+    )
 
 
 def test_a_broken_census_line_is_a_notice_and_no_partial_denominator(area):
     area.fill("40050001", {"ตัวชี้วัด": kpi_row(POSITION["S1.1"], 95)})
-    (area.home / "population.csv").write_text("band,district,population\ncompulsory,หนองเรือ,100\ncompulsory,ชุมแพ,ไม่ทราบ\n", encoding="utf-8")
+    (area.home / "population.csv").write_text(
+        "band,district,population\ncompulsory,หนองเรือ,100\ncompulsory,ชุมแพ,ไม่ทราบ\n", encoding="utf-8"
+    )
     result = area.consolidate()
     assert "population.csv บรรทัด 3" in result.output
     assert _summary_row(area, "S1.1")[7] is None
@@ -250,7 +282,24 @@ def test_check_report_follows_how_the_indicator_adds_up():
 def test_rows_with_errors_stay_out_of_pupils_rooms_and_budget(area):
     template = area.templates()
     area.fill("40050001", {"ข้อมูลนักเรียน": enrolment([(10, 10, 1), ("สิบ", 5, 1), (5, 5, 1)])}, template=template)
-    area.fill("40050002", {"การใช้งบประมาณ": {"A4": "ค่าสาธารณูปโภค", "B4": "งบดำเนินงาน", "C4": 1000, "D4": 0, "E4": 1500, "A5": "ค่าวัสดุ", "B5": "งบดำเนินงาน", "C5": "2,000", "D5": 0, "E5": 500}}, template=template)
+    area.fill(
+        "40050002",
+        {
+            "การใช้งบประมาณ": {
+                "A4": "ค่าสาธารณูปโภค",
+                "B4": "งบดำเนินงาน",
+                "C4": 1000,
+                "D4": 0,
+                "E4": 1500,
+                "A5": "ค่าวัสดุ",
+                "B5": "งบดำเนินงาน",
+                "C5": "2,000",
+                "D5": 0,
+                "E5": 500,
+            }
+        },
+        template=template,
+    )
     assert area.consolidate().exit_code == 0
     total = _summary_row(area, "รวมทั้งเขต")
     assert (total[3], total[4]) == (30, 2), "the row with 'สิบ' is out"
@@ -287,7 +336,9 @@ def test_feedback_gives_each_school_its_file_marked_and_a_summary(area):
 def test_the_command_line_and_the_dashboard_name_units_and_unknown_files(area):
     area.fill("40050001", {"ข้อมูลนักเรียน": enrolment([(10, "สิบสอง", 1)])})
     (area.home / "inbox" / "งานของใครไม่รู้.xlsx").write_bytes(area.templates().read_bytes())
-    area.fill("40050011", {"ข้อมูลนักเรียน": enrolment([(5, 5, 1)])})  # a code the real registry does not have (it skips 40050011)
+    area.fill(
+        "40050011", {"ข้อมูลนักเรียน": enrolment([(5, 5, 1)])}
+    )  # a code the real registry does not have (it skips 40050011)
     result = area.consolidate()
     assert "หน่วยที่มีข้อผิดพลาด 1 หน่วย" in result.output and "40050001 บ้านหนองไผ่ดุสิตประชาสรรค์: ข้อมูลนักเรียน C4" in result.output
     assert "UNKNOWN-UNIT" in result.output and "งานของใครไม่รู้.xlsx" in result.output
@@ -296,13 +347,22 @@ def test_the_command_line_and_the_dashboard_name_units_and_unknown_files(area):
     app = create_app(settings, api_token="t")
     client = app.test_client()
     with client.session_transaction() as session:
-        session["user"], session["name"], session["sid"] = "staff", "เจ้าหน้าที่", app.extensions["esaplan"].sessions.start("staff", None)
+        session["user"], session["name"], session["sid"] = (
+            "staff",
+            "เจ้าหน้าที่",
+            app.extensions["esaplan"].sessions.start("staff", None),
+        )
     page = client.get(f"/?fy={FY}&round={ROUND}").get_data(as_text=True)
-    assert "เรื่องที่ต้องติดตาม (2 รายการ)" in page and "งานของใครไม่รู้.xlsx" in page and "ไม่ทราบหน่วย" in page and "ไม่มีหน่วยรหัส 40050011" in page
+    assert (
+        "เรื่องที่ต้องติดตาม (2 รายการ)" in page
+        and "งานของใครไม่รู้.xlsx" in page
+        and "ไม่ทราบหน่วย" in page
+        and "ไม่มีหน่วยรหัส 40050011" in page
+    )
 
 
 def test_a_fault_while_reading_one_file_becomes_its_error_and_the_run_goes_on(area, monkeypatch):
-    from sync.rounds import consolidate as module
+    from sync.intake import keep as module
     from tests.faults import parse_with_a_bug
 
     template = area.templates()
@@ -321,7 +381,9 @@ def test_a_running_service_consolidates_the_round_the_api_names(area):
     with serve(area.settings, token="t") as base:
         import requests
 
-        answer = requests.post(f"{base}/api/consolidate", json={"fy": 2569, "round": 12}, headers={"X-Esaplan-Token": "t"}, timeout=60)
+        answer = requests.post(
+            f"{base}/api/consolidate", json={"fy": 2569, "round": 12}, headers={"X-Esaplan-Token": "t"}, timeout=60
+        )
     assert answer.status_code == 200 and answer.json()["fiscal_year"] == 2569 and answer.json()["round"] == 12
     ledger = open_ledger(area.settings.database_url)
     assert ledger.versions(2569, 12).latest and not ledger.versions(FY, ROUND).latest
@@ -331,7 +393,11 @@ def test_what_a_hand_filled_trial_found_in_the_kpi_sheet(area):
     """Found by filling five real schools' workbooks by hand: skipped indicators are no "blank rows",
     an indicator whose every report has an error says so, and numbers read back as Excel shows them."""
     template = area.templates()
-    area.fill("40050001", {"ตัวชี้วัด": kpi_row(POSITION["S1.3"], 90, 0) | kpi_row(POSITION["S2.2"], 2) | kpi_row(POSITION["S2.10"], 145)}, template=template)
+    area.fill(
+        "40050001",
+        {"ตัวชี้วัด": kpi_row(POSITION["S1.3"], 90, 0) | kpi_row(POSITION["S2.2"], 2) | kpi_row(POSITION["S2.10"], 145)},
+        template=template,
+    )
     area.fill("40050002", {"ข้อมูลนักเรียน": {"B5": 3, "C5": 4, "E5": 1}}, template=template)  # a school with no อ.1
     assert area.consolidate().exit_code == 0
     found = _issues(area)

@@ -11,18 +11,22 @@ import openpyxl
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sync.service.overview import UnitRow
 from sync.office.registry import Unit
+from sync.service.overview import UnitRow
 from sync.service.unit_table import SORTS, as_csv, as_xlsx, page_of, sort_rows
 
 STATUSES = ("on_time", "late", "errors", "missing")
 
 
 def _row(code: int, status: str, errors: int, name: str = "") -> UnitRow:
-    return UnitRow(Unit(code=f"{40050000 + code}", name_th=name or f"โรงเรียน {code}", district="หนองเรือ"), status, {}, None, errors)
+    return UnitRow(
+        Unit(code=f"{40050000 + code}", name_th=name or f"โรงเรียน {code}", district="หนองเรือ"), status, {}, None, errors
+    )
 
 
-rows_strategy = st.lists(st.tuples(st.sampled_from(STATUSES), st.integers(0, 5)), max_size=140).map(lambda spec: [_row(i, s, e) for i, (s, e) in enumerate(spec)])
+rows_strategy = st.lists(st.tuples(st.sampled_from(STATUSES), st.integers(0, 5)), max_size=140).map(
+    lambda spec: [_row(i, s, e) for i, (s, e) in enumerate(spec)]
+)
 
 
 @given(rows_strategy, st.sampled_from(sorted(SORTS)), st.booleans(), st.integers(1, 60))
@@ -43,16 +47,27 @@ def test_a_page_number_out_of_range_shows_the_nearest_page():
 
 
 def test_errors_sort_first_when_the_status_column_is_sorted():
-    rows = sort_rows([_row(1, "on_time", 0), _row(2, "missing", 0), _row(3, "errors", 2), _row(4, "late", 0)], "status", False)
+    rows = sort_rows(
+        [_row(1, "on_time", 0), _row(2, "missing", 0), _row(3, "errors", 2), _row(4, "late", 0)], "status", False
+    )
     assert [r.status for r in rows] == ["errors", "missing", "late", "on_time"]
 
 
 def test_an_export_never_carries_a_formula():
-    typed = [_row(1, "errors", 1, name="=HYPERLINK(\"http://evil.example\",\"คลิก\")"), _row(2, "on_time", 0, name="@SUM(A1)")]
-    typed[1].latest = type("Sent", (), {"submitted_at": dt.datetime(2026, 12, 4, 3, 0, tzinfo=dt.UTC), "source": "upload"})()
+    typed = [
+        _row(1, "errors", 1, name='=HYPERLINK("http://evil.example","คลิก")'),
+        _row(2, "on_time", 0, name="@SUM(A1)"),
+    ]
+    typed[1].latest = type(
+        "Sent", (), {"submitted_at": dt.datetime(2026, 12, 4, 3, 0, tzinfo=dt.UTC), "source": "upload"}
+    )()
     text = as_csv(typed).decode("utf-8-sig")
     names = [row[1] for row in csv.reader(io.StringIO(text))][1:]
-    assert names == ["'=HYPERLINK(\"http://evil.example\",\"คลิก\")", "'@SUM(A1)"]
+    assert names == ['\'=HYPERLINK("http://evil.example","คลิก")', "'@SUM(A1)"]
     assert "2026-12-04 10:00" in text  # Bangkok time
     sheet = openpyxl.load_workbook(io.BytesIO(as_xlsx(typed, "สถานะ"))).active
-    assert sheet["B2"].data_type == "s" and sheet["B2"].value.startswith("=HYPERLINK") and sheet["F3"].value == dt.datetime(2026, 12, 4, 10, 0)
+    assert (
+        sheet["B2"].data_type == "s"
+        and sheet["B2"].value.startswith("=HYPERLINK")
+        and sheet["F3"].value == dt.datetime(2026, 12, 4, 10, 0)
+    )

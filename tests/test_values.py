@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
 from sync.cli import main
-from sync.ledger.store import open_ledger
+from sync.ledger.database import open_ledger
 from sync.office.registry import load_registry
 from tests.hand_area import REGISTRY, HandArea, real_registry
 from tests.libreoffice import resaved
@@ -38,7 +38,13 @@ def _school(unit, grades=None, lines=None) -> School:
         unit.code,
         unit.district_label,
         tuple(grades or (Grade("ป.1", 5, 6, 1), Grade("ป.2", 4, 4, 1), Grade("ป.3", 7, 8, 1))),
-        tuple(lines or (Line("ค่าจัดการเรียนการสอน", "งบเงินอุดหนุน", 120_000, 10_000, 60_000), Line("ค่าอาหารกลางวัน", "งบเงินอุดหนุน", 90_000, 0, 45_000))),
+        tuple(
+            lines
+            or (
+                Line("ค่าจัดการเรียนการสอน", "งบเงินอุดหนุน", 120_000, 10_000, 60_000),
+                Line("ค่าอาหารกลางวัน", "งบเงินอุดหนุน", 90_000, 0, 45_000),
+            )
+        ),
     )
 
 
@@ -84,7 +90,12 @@ def _agrees(area: HandArea, counted: list[School]) -> None:
     shown = _districts(master)
     for district, totals in shown.items():
         want = expected.get(district, {})
-        assert totals == (want.get("pupils", 0), want.get("rooms", 0), want.get("allocated", 0), want.get("disbursed", 0)), district
+        assert totals == (
+            want.get("pupils", 0),
+            want.get("rooms", 0),
+            want.get("allocated", 0),
+            want.get("disbursed", 0),
+        ), district
 
 
 def _consolidate(area: HandArea) -> None:
@@ -98,7 +109,9 @@ def _consolidate(area: HandArea) -> None:
 @pytest.mark.parametrize("mistake", MISTAKES, ids=[m.key for m in MISTAKES])
 def test_each_catalogued_mistake_counts_as_it_declares(mistake, area, template, tmp_path):
     school = _school(CHUMPHAE[0])
-    other = _school(CHUMPHAE[1], grades=(Grade("ป.4", 9, 9, 1),), lines=(Line("ค่าวัสดุ", "งบดำเนินงาน", 20_000, 0, 5_000),))
+    other = _school(
+        CHUMPHAE[1], grades=(Grade("ป.4", 9, 9, 1),), lines=(Line("ค่าวัสดุ", "งบดำเนินงาน", 20_000, 0, 5_000),)
+    )
     assert mistake.needs(school)
     path = type_in(area, template, school, area.home / "inbox" / school.code / "แบบรายงาน.xlsx")
     counted = mistake.apply(school, path)
@@ -173,7 +186,9 @@ def test_another_schools_file_in_the_wrong_folder_counts_for_nobody_until_moved(
     stray.rename(moved)
     _consolidate(area)
     _agrees(area, [here, there])
-    assert "WRONG-UNIT" not in _rules_of(_master(area), here.code), "once moved, it is no longer the folder school's latest"
+    assert "WRONG-UNIT" not in _rules_of(_master(area), here.code), (
+        "once moved, it is no longer the folder school's latest"
+    )
     assert _status(area, here.code)["ใช้ข้อมูลฉบับที่"] == 1
 
 
@@ -190,7 +205,9 @@ def test_versions_follow_the_time_the_school_saved_them_then_staff_can_choose(ar
     _consolidate(area)
     _agrees(area, [newer])
 
-    chosen = CliRunner().invoke(main, ["versions", older.code, "--home", str(area.home), "--fy", str(FY), "--round", str(ROUND), "--use", "2"])
+    chosen = CliRunner().invoke(
+        main, ["versions", older.code, "--home", str(area.home), "--fy", str(FY), "--round", str(ROUND), "--use", "2"]
+    )
     assert chosen.exit_code == 0 and "ใช้ข้อมูลฉบับที่ 2" in chosen.output, chosen.output
     _consolidate(area)
     _agrees(area, [older])
@@ -200,7 +217,10 @@ def test_versions_follow_the_time_the_school_saved_them_then_staff_can_choose(ar
 
     assert any(e["action"] == "version-chosen" and e["target"] == older.code for e in Audit(audit).recent())
 
-    back = CliRunner().invoke(main, ["versions", older.code, "--home", str(area.home), "--fy", str(FY), "--round", str(ROUND), "--use", "auto"])
+    back = CliRunner().invoke(
+        main,
+        ["versions", older.code, "--home", str(area.home), "--fy", str(FY), "--round", str(ROUND), "--use", "auto"],
+    )
     assert back.exit_code == 0, back.output
     _consolidate(area)
     _agrees(area, [newer])
@@ -209,7 +229,7 @@ def test_versions_follow_the_time_the_school_saved_them_then_staff_can_choose(ar
 def _status(area: HandArea, code: str) -> dict:
     rows = _master(area)["สถานะการส่ง"]
     header = rows[0]
-    return next(dict(zip(header, (*row, *[None] * len(header)))) for row in rows[1:] if row[0] == code)
+    return next(dict(zip(header, (*row, *[None] * len(header)), strict=False)) for row in rows[1:] if row[0] == code)
 
 
 # --- any schools, any mistakes --------------------------------------------------------------------
@@ -226,16 +246,27 @@ def schools(draw) -> list[tuple[School, str | None, str]]:
     for unit in units:
         first = draw(st.integers(0, len(GRADES) - 3))
         count = draw(st.integers(2, 3))
-        grades = tuple(Grade(GRADES[first + i], draw(st.integers(0, 15)), draw(st.integers(0, 15)), 1) for i in range(count))
-        lines = tuple(Line(f"รายการที่ {i + 1}", draw(st.sampled_from(["งบเงินอุดหนุน", "งบดำเนินงาน"])), a, 0, draw(st.integers(0, a))) for i, a in enumerate(draw(st.lists(st.integers(1, 500_000), min_size=1, max_size=2))))
+        grades = tuple(
+            Grade(GRADES[first + i], draw(st.integers(0, 15)), draw(st.integers(0, 15)), 1) for i in range(count)
+        )
+        lines = tuple(
+            Line(f"รายการที่ {i + 1}", draw(st.sampled_from(["งบเงินอุดหนุน", "งบดำเนินงาน"])), a, 0, draw(st.integers(0, a)))
+            for i, a in enumerate(draw(st.lists(st.integers(1, 500_000), min_size=1, max_size=2)))
+        )
         school = School(unit.code, unit.district_label, grades, lines)
         mistake = draw(st.sampled_from([None, *[m.key for m in MISTAKES if m.needs(school)]]))
-        maker = draw(st.sampled_from(["typed"] if mistake in ("merged_rooms", "merged_boys", "linked_count") else ["typed", "copied"]))  # a copy keeps no merges, no links
+        maker = draw(
+            st.sampled_from(
+                ["typed"] if mistake in ("merged_rooms", "merged_boys", "linked_count") else ["typed", "copied"]
+            )
+        )  # a copy keeps no merges, no links
         made.append((school, mistake, maker))
     return made
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(drawn=schools())
 def test_any_schools_with_any_catalogued_mistakes_add_up_to_their_truth(drawn, template, tmp_path_factory):
     area = HandArea(tmp_path_factory.mktemp("values") / "home", FY, ROUND)
@@ -259,7 +290,9 @@ def test_the_readme_lists_every_catalogued_mistake():
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     table = readme.split("### ความผิดพลาดที่ระบบตรวจได้", 1)[1].split("\n## ", 1)[0]
     for mistake in MISTAKES:
-        assert f"| {mistake.th} | {mistake.outcome_th} | {f'`{mistake.rule}`' if mistake.rule else '-'} |" in table, mistake.key
+        assert f"| {mistake.th} | {mistake.outcome_th} | {f'`{mistake.rule}`' if mistake.rule else '-'} |" in table, (
+            mistake.key
+        )
 
 
 # --- figures against what the office already knows -------------------------------------------------
@@ -271,7 +304,9 @@ def test_pupils_far_from_last_round_and_money_beyond_the_register_are_flagged_no
     page carries a flag beside the money it adds up."""
     grown, over = CHUMPHAE[0], CHUMPHAE[1]
     last_round = area.templates(FY - 1, 12)
-    before = type_in(area, last_round, School(grown.code, grown.district_label, (Grade("ป.1", 20, 20, 1),)), tmp_path / "before.xlsx")
+    before = type_in(
+        area, last_round, School(grown.code, grown.district_label, (Grade("ป.1", 20, 20, 1),)), tmp_path / "before.xlsx"
+    )
     stamp(before, WHEN - 200 * 86400)
     (area.home / "inbox" / grown.code).mkdir(parents=True)
     shutil.copy(before, area.home / "inbox" / grown.code / "รอบก่อน.xlsx")
@@ -279,7 +314,15 @@ def test_pupils_far_from_last_round_and_money_beyond_the_register_are_flagged_no
     assert result.exit_code == 0, result.output
     (area.home / "inbox" / grown.code / "รอบก่อน.xlsx").unlink()
 
-    now = [School(grown.code, grown.district_label, (Grade("ป.1", 50, 50, 2),)), School(over.code, over.district_label, (Grade("ป.2", 9, 9, 1),), (Line("ค่าสาธารณูปโภค", "งบเงินอุดหนุน", 300_000, 0, 100_000),))]
+    now = [
+        School(grown.code, grown.district_label, (Grade("ป.1", 50, 50, 2),)),
+        School(
+            over.code,
+            over.district_label,
+            (Grade("ป.2", 9, 9, 1),),
+            (Line("ค่าสาธารณูปโภค", "งบเงินอุดหนุน", 300_000, 0, 100_000),),
+        ),
+    ]
     for school in now:
         type_in(area, template, school, area.home / "inbox" / school.code / "แบบรายงาน.xlsx")
     money = CliRunner().invoke(main, ["money", "--home", str(area.home), "--fy", str(FY), "--start"])

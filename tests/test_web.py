@@ -21,11 +21,11 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from sync.service.accounts import Audit, Users
-from sync.service.jobs import overall_percent
-from sync.ledger.store import open_ledger
+from sync.ledger.database import open_ledger
 from sync.ledger.schema import users
 from sync.office.settings import load_settings
+from sync.service.accounts import Audit, Users
+from sync.service.jobs import overall_percent
 from sync.service.web import create_app
 
 TOKEN = "api-test-token"
@@ -58,7 +58,9 @@ def _password(app) -> str:
 
 def _login(client, app, password=None, username="demo"):
     token = _csrf(client.get("/login"))
-    return client.post("/login", data={"csrf_token": token, "username": username, "password": password or _password(app), "next": ""})
+    return client.post(
+        "/login", data={"csrf_token": token, "username": username, "password": password or _password(app), "next": ""}
+    )
 
 
 def _services(app):
@@ -69,13 +71,17 @@ def test_pages_need_a_login_and_come_back_after_it(client, app):
     response = client.get("/units/99000001")
     assert response.status_code == 302 and response.headers["Location"].startswith("/login?next=/units/99000001")
     token = _csrf(client.get(response.headers["Location"]))
-    answer = client.post("/login", data={"csrf_token": token, "username": "demo", "password": _password(app), "next": "/units/99000001?"})
+    answer = client.post(
+        "/login", data={"csrf_token": token, "username": "demo", "password": _password(app), "next": "/units/99000001?"}
+    )
     assert answer.headers["Location"] == "/units/99000001"
 
 
 def test_a_login_never_redirects_off_site(client, app):
     token = _csrf(client.get("/login"))
-    answer = client.post("/login", data={"csrf_token": token, "username": "demo", "password": _password(app), "next": "//evil.example/x"})
+    answer = client.post(
+        "/login", data={"csrf_token": token, "username": "demo", "password": _password(app), "next": "//evil.example/x"}
+    )
     assert answer.headers["Location"] == "/"
 
 
@@ -159,7 +165,11 @@ def test_the_session_cookie_is_signed_http_only_and_a_forged_one_is_ignored(clie
 
 def test_every_page_carries_the_security_headers(client):
     headers = client.get("/login").headers
-    assert headers["X-Frame-Options"] == "DENY" and headers["Referrer-Policy"] == "no-referrer" and "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert (
+        headers["X-Frame-Options"] == "DENY"
+        and headers["Referrer-Policy"] == "no-referrer"
+        and "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    )
 
 
 def _link(app, code="99000003"):
@@ -168,7 +178,11 @@ def _link(app, code="99000003"):
 
 def _upload(client, token, content, name="แบบรายงาน.xlsx"):
     page = client.get(f"/s/{token}")
-    return client.post(f"/s/{token}", data={"csrf_token": _csrf(page), "file": (io.BytesIO(content), name)}, content_type="multipart/form-data")
+    return client.post(
+        f"/s/{token}",
+        data={"csrf_token": _csrf(page), "file": (io.BytesIO(content), name)},
+        content_type="multipart/form-data",
+    )
 
 
 def test_uploads_are_checked_by_content_not_by_name(client, app, demo_copy):
@@ -183,11 +197,13 @@ def test_uploads_are_checked_by_content_not_by_name(client, app, demo_copy):
 def _fresh_workbook(settings, code):
     """A blank workbook of the school's own, never sent before."""
     from rules.forms import form_sets
-    from sync.office.registry import load_registry
     from sync.intake.templates import write_template
+    from sync.office.registry import load_registry
 
     unit = load_registry(settings.registry_path)[code]
-    return write_template(form_sets()["school"], settings.home / "fresh.xlsx", fiscal_year=2569, round_=12, unit=unit).read_bytes()
+    return write_template(
+        form_sets()["school"], settings.home / "fresh.xlsx", fiscal_year=2569, round_=12, unit=unit
+    ).read_bytes()
 
 
 def test_a_file_name_is_never_used_as_a_path(client, app, demo_copy):
@@ -199,12 +215,20 @@ def test_a_file_name_is_never_used_as_a_path(client, app, demo_copy):
 
 
 def test_uploads_over_the_size_limit_are_refused_with_a_thai_page(demo_copy):
-    (demo_copy / "esaplan.toml").write_text((demo_copy / "esaplan.toml").read_text(encoding="utf-8").replace("max_file_mb = 20", "max_file_mb = 1"), encoding="utf-8")
+    (demo_copy / "esaplan.toml").write_text(
+        (demo_copy / "esaplan.toml").read_text(encoding="utf-8").replace("max_file_mb = 20", "max_file_mb = 1"),
+        encoding="utf-8",
+    )
     app = create_app(load_settings(demo_copy), api_token=TOKEN)
     client = app.test_client()
     token = _link(app)
     # Encoded here in memory: the test client's own encoder would spool a body this large to a temporary file it never closes.
-    boundary, body = encode_multipart({"csrf_token": _csrf(client.get(f"/s/{token}")), "file": FileStorage(io.BytesIO(b"PK\x03\x04" + b"0" * (2 * 1024 * 1024)), "big.xlsx")})
+    boundary, body = encode_multipart(
+        {
+            "csrf_token": _csrf(client.get(f"/s/{token}")),
+            "file": FileStorage(io.BytesIO(b"PK\x03\x04" + b"0" * (2 * 1024 * 1024)), "big.xlsx"),
+        }
+    )
     response = client.post(f"/s/{token}", data=body, content_type=f"multipart/form-data; boundary={boundary}")
     assert response.status_code == 413 and "ไฟล์ใหญ่เกินไป" in response.get_data(as_text=True)
 
@@ -216,7 +240,11 @@ def test_a_tampered_revoked_or_expired_link_opens_nothing(client, app):
     claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     assert claims["u"] == "99000003"
     claims["u"] = "99000004"  # the same link and signature, another school's code
-    forged = base64.urlsafe_b64encode(json.dumps(claims, separators=(",", ":")).encode()).decode().rstrip("=") + "." + signature
+    forged = (
+        base64.urlsafe_b64encode(json.dumps(claims, separators=(",", ":")).encode()).decode().rstrip("=")
+        + "."
+        + signature
+    )
     gone = client.get(f"/s/{forged}")
     assert gone.status_code == 404 and "ลิงก์นี้ใช้ไม่ได้" in gone.get_data(as_text=True)
     link_id = _services(app).links.active("99000003")[0]["id"]
@@ -244,7 +272,9 @@ def test_the_job_api_starts_reports_progress_and_gives_the_summary(client, app):
     job_id = started.json["job"]["id"]
     assert client.post("/api/jobs", headers=headers).json["job"]["id"] == job_id, "a running job is joined, not doubled"
     deadline = time.monotonic() + 60
-    while (job := client.get(f"/api/jobs/{job_id}", headers=headers).json["job"])["status"] == "running" and time.monotonic() < deadline:
+    while (job := client.get(f"/api/jobs/{job_id}", headers=headers).json["job"])[
+        "status"
+    ] == "running" and time.monotonic() < deadline:
         time.sleep(0.1)
     assert job["status"] == "done" and job["percent"] == 100
     summary = client.get(f"/api/jobs/{job_id}/summary", headers=headers).json
@@ -265,7 +295,13 @@ def test_the_bar_only_moves_forward_across_phases_and_reaches_100_only_at_the_en
 
 def test_api_consolidate_waits_for_the_job_and_answers_as_before(client):
     response = client.post("/api/consolidate", headers={"X-Esaplan-Token": TOKEN})
-    assert response.status_code == 200 and set(response.json) >= {"fiscal_year", "round", "summary", "new_versions", "master"}
+    assert response.status_code == 200 and set(response.json) >= {
+        "fiscal_year",
+        "round",
+        "summary",
+        "new_versions",
+        "master",
+    }
 
 
 def test_a_job_whose_worker_died_runs_again_and_one_that_keeps_dying_is_given_up(demo_copy):
@@ -274,8 +310,8 @@ def test_a_job_whose_worker_died_runs_again_and_one_that_keeps_dying_is_given_up
     is reported failed in Thai, and nothing was lost: the master is still the demo's."""
     import datetime as dt
 
-    from sync.service.jobs import STALE_S
     from sync.ledger.schema import jobs as table
+    from sync.service.jobs import STALE_S
 
     settings = load_settings(demo_copy)
     master = settings.master_path().read_bytes()
@@ -283,8 +319,32 @@ def test_a_job_whose_worker_died_runs_again_and_one_that_keeps_dying_is_given_up
     silent = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=STALE_S + 5)
     with engine.begin() as connection:
         # another round's job (one job is active per round): it has died three times already
-        given_up = connection.execute(table.insert().values(fiscal_year=2569, round=9, started_by="x", status="running", attempts=3, heartbeat_at=silent, done=3, total=9, started_at=silent)).inserted_primary_key[0]
-        again = connection.execute(table.insert().values(fiscal_year=2569, round=12, started_by="x", status="running", attempts=1, heartbeat_at=silent, done=3, total=9, started_at=silent)).inserted_primary_key[0]
+        given_up = connection.execute(
+            table.insert().values(
+                fiscal_year=2569,
+                round=9,
+                started_by="x",
+                status="running",
+                attempts=3,
+                heartbeat_at=silent,
+                done=3,
+                total=9,
+                started_at=silent,
+            )
+        ).inserted_primary_key[0]
+        again = connection.execute(
+            table.insert().values(
+                fiscal_year=2569,
+                round=12,
+                started_by="x",
+                status="running",
+                attempts=1,
+                heartbeat_at=silent,
+                done=3,
+                total=9,
+                started_at=silent,
+            )
+        ).inserted_primary_key[0]
     restarted = create_app(settings, api_token=TOKEN)  # its worker looks for stalled jobs as it starts
     jobs = _services(restarted).jobs
     finished = jobs.wait(again, 120)
@@ -293,7 +353,10 @@ def test_a_job_whose_worker_died_runs_again_and_one_that_keeps_dying_is_given_up
     assert failed["status"] == "failed" and "ลอง 3 ครั้ง" in failed["error"] and "ไฟล์รวมเดิมยังอยู่ครบ" in failed["error"]
     from openpyxl import load_workbook
 
-    assert load_workbook(io.BytesIO(settings.master_path().read_bytes()), read_only=True).sheetnames == load_workbook(io.BytesIO(master), read_only=True).sheetnames
+    assert (
+        load_workbook(io.BytesIO(settings.master_path().read_bytes()), read_only=True).sheetnames
+        == load_workbook(io.BytesIO(master), read_only=True).sheetnames
+    )
 
 
 def test_what_staff_and_schools_do_is_in_the_audit_log(client, app, demo_copy):
@@ -304,8 +367,13 @@ def test_what_staff_and_schools_do_is_in_the_audit_log(client, app, demo_copy):
     _upload(client, token, next((demo_copy / "inbox" / "99000001").iterdir()).read_bytes())
     client.get("/master").close()
     actions = [(e["actor"], e["action"]) for e in _services(app).audit.recent()]
-    assert ("demo", "login") in actions and ("demo", "link-created") in actions and ("school:99000001", "upload") in actions and ("demo", "download-master") in actions
-    assert "<td title=\"link-created\">สร้างลิงก์ส่งข้อมูล</td>" in client.get("/audit").get_data(as_text=True)
+    assert (
+        ("demo", "login") in actions
+        and ("demo", "link-created") in actions
+        and ("school:99000001", "upload") in actions
+        and ("demo", "download-master") in actions
+    )
+    assert '<td title="link-created">สร้างลิงก์ส่งข้อมูล</td>' in client.get("/audit").get_data(as_text=True)
 
 
 def test_staff_choose_the_version_that_counts_on_the_unit_page(client, app, demo_copy):
@@ -325,12 +393,16 @@ def test_staff_choose_the_version_that_counts_on_the_unit_page(client, app, demo
     _upload(client, token, second)
     page = client.get("/units/99000001")
     assert "ใช้ฉบับนี้" in page.get_data(as_text=True)
-    chosen = client.post("/units/99000001/versions", data={"csrf_token": _csrf(page), "version": "1"}, follow_redirects=True)
+    chosen = client.post(
+        "/units/99000001/versions", data={"csrf_token": _csrf(page), "version": "1"}, follow_redirects=True
+    )
     text = chosen.get_data(as_text=True)
     assert "บันทึกแล้ว" in text and "ใช้ข้อมูลฉบับที่ 1" in text
     assert any(e["action"] == "version-chosen" and e["target"] == "99000001" for e in _services(app).audit.recent())
     assert _services(app).ledger.versions(2569, 12).counted[("99000001", "school")].version == 1
-    refused = client.post("/units/99000001/versions", data={"csrf_token": _csrf(page), "version": "9"}, follow_redirects=True)
+    refused = client.post(
+        "/units/99000001/versions", data={"csrf_token": _csrf(page), "version": "9"}, follow_redirects=True
+    )
     assert "ไม่มีฉบับที่ 9" in refused.get_data(as_text=True)
 
 
@@ -345,13 +417,19 @@ def test_users_are_added_from_the_command_line_with_a_hidden_password(demo_copy)
 
     from sync.cli import main
 
-    result = CliRunner().invoke(main, ["users", "add", "somjai", "--name", "สมใจ ใจดี", "--home", str(demo_copy)], input="ยาวพอแล้ว123\nยาวพอแล้ว123\n")
+    result = CliRunner().invoke(
+        main,
+        ["users", "add", "somjai", "--name", "สมใจ ใจดี", "--home", str(demo_copy)],
+        input="ยาวพอแล้ว123\nยาวพอแล้ว123\n",
+    )
     assert result.exit_code == 0 and "ยาวพอแล้ว123" not in result.output
     users_ = Users(open_ledger(load_settings(demo_copy).database_url).engine)
     assert users_.check("somjai", "ยาวพอแล้ว123")["display_name"] == "สมใจ ใจดี"
     short = CliRunner().invoke(main, ["users", "add", "x", "--home", str(demo_copy)], input="short\nshort\n")
     assert short.exit_code == 1 and "อย่างน้อย 8 ตัวอักษร" in short.output
-    again = CliRunner().invoke(main, ["users", "add", "somjai", "--home", str(demo_copy)], input="ยาวพอแล้ว456\nยาวพอแล้ว456\n")
+    again = CliRunner().invoke(
+        main, ["users", "add", "somjai", "--home", str(demo_copy)], input="ยาวพอแล้ว456\nยาวพอแล้ว456\n"
+    )
     assert again.exit_code == 1 and "--reset" in again.output
 
 
@@ -365,13 +443,17 @@ def _link_through(base: str, home, headers: dict[str, str]) -> tuple[str, str]:
 
     def send(method, path, **kwargs):
         nonlocal cookie
-        response = requests.request(method, base + path, headers={**headers, "Cookie": cookie}, allow_redirects=False, timeout=10, **kwargs)
+        response = requests.request(
+            method, base + path, headers={**headers, "Cookie": cookie}, allow_redirects=False, timeout=10, **kwargs
+        )
         cookie = response.headers.get("Set-Cookie", cookie).split(";")[0]
         return response
 
     page = send("GET", "/login")
     password = (home / "demo-login.txt").read_text(encoding="utf-8").split("password: ")[1].strip()
-    at_login = send("POST", "/login", data={"csrf_token": _csrf(page), "username": "demo", "password": password, "next": ""}).headers["Set-Cookie"]
+    at_login = send(
+        "POST", "/login", data={"csrf_token": _csrf(page), "username": "demo", "password": password, "next": ""}
+    ).headers["Set-Cookie"]
     send("POST", "/units/99000001/links", data={"csrf_token": _csrf(send("GET", "/units/99000001"))})
     return at_login, re.search(r'id="new-link">([^<]+)<', send("GET", "/units/99000001").text).group(1)
 
@@ -379,12 +461,20 @@ def _link_through(base: str, home, headers: dict[str, str]) -> tuple[str, str]:
 def test_behind_a_proxy_links_carry_the_public_address_and_the_audit_the_school_ip(demo_copy):
     from tests.conftest import serve_command
 
-    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "plan.example.go.th", "X-Forwarded-For": "203.0.113.7"}
+    forwarded = {
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-Host": "plan.example.go.th",
+        "X-Forwarded-For": "203.0.113.7",
+    }
     with serve_command(demo_copy, "--behind-proxy") as base:
         cookie, link = _link_through(base, demo_copy, forwarded)
     assert link.startswith("https://plan.example.go.th/s/") and "Secure" in cookie
     with serve_command(demo_copy) as base:  # without the flag, anyone's X-Forwarded-* headers are ignored
         cookie, link = _link_through(base, demo_copy, forwarded)
     assert link.startswith(f"{base}/s/") and "Secure" not in cookie
-    logins = [e["ip"] for e in Audit(open_ledger(load_settings(demo_copy).database_url).engine).recent() if e["action"] == "login"]
+    logins = [
+        e["ip"]
+        for e in Audit(open_ledger(load_settings(demo_copy).database_url).engine).recent()
+        if e["action"] == "login"
+    ]
     assert logins == ["127.0.0.1", "203.0.113.7"]

@@ -72,7 +72,9 @@ def _re_version(inbox: Path) -> tuple[int, int]:
     for path in files:
         with zipfile.ZipFile(path, "a") as archive:
             archive.comment = b"sent again"
-    return len(files), len({(p.parent.name, hashlib.sha256(p.read_bytes()).digest()) for p in files if p.parent != inbox})
+    return len(files), len(
+        {(p.parent.name, hashlib.sha256(p.read_bytes()).digest()) for p in files if p.parent != inbox}
+    )
 
 
 def _follow_job(page, timeout_s: float = 120) -> tuple[list[str], list[int]]:
@@ -97,7 +99,11 @@ def _follow_job(page, timeout_s: float = 120) -> tuple[list[str], list[int]]:
             if page.get_attribute("#job", "data-status", timeout=1000) == "done" and page.is_visible("#job-summary"):
                 return seen, reported
         except Exception as exc:  # the page reloads itself when the job ends
-            if "Timeout" not in type(exc).__name__ and "context was destroyed" not in str(exc) and "navigat" not in str(exc):
+            if (
+                "Timeout" not in type(exc).__name__
+                and "context was destroyed" not in str(exc)
+                and "navigat" not in str(exc)
+            ):
                 raise
         time.sleep(0.05)
     pytest.fail(f"the job did not finish; the page showed {seen}")
@@ -129,7 +135,9 @@ def _staff_session(chromium, server: str, home: Path, tmp_path: Path) -> None:
     page.click("#consolidate-button")
     seen, reported = _follow_job(page)
     assert seen[-1] == "100%" and int(seen[0].rstrip("%")) < 100, seen  # the page showed the job before it ended
-    assert reported[-1] == 100 and any(0 < p < 100 for p in reported), reported  # what the page polls moved step by step
+    assert reported[-1] == 100 and any(0 < p < 100 for p in reported), (
+        reported
+    )  # what the page polls moved step by step
     assert f"ไฟล์ที่พบ {files} · ฉบับใหม่ {contents} ·" in page.inner_text("#job-summary")
     assert page.inner_text("#job-phase") == "เสร็จสิ้น" and page.is_enabled("#consolidate-button")
     _shot(page, "03-consolidated", full_page=False)
@@ -146,13 +154,18 @@ def _staff_session(chromium, server: str, home: Path, tmp_path: Path) -> None:
         page.click("details a")
     previous = tmp_path / "previous.xlsx"
     earlier.value.save_as(previous)
-    assert earlier.value.suggested_filename.startswith("esaplan-master-FY2569-R12") and earlier.value.suggested_filename != master.name
+    assert (
+        earlier.value.suggested_filename.startswith("esaplan-master-FY2569-R12")
+        and earlier.value.suggested_filename != master.name
+    )
     assert _versions_in(previous) == {1}, "the earlier master is the one the demo wrote"
 
     page.select_option("select[name=status]", "errors")
     page.click("button:has-text('กรอง')")
     flagged = page.locator("#units tbody tr[data-unit]")
-    assert flagged.count() > 0 and all("ข้อผิดพลาด" in t for t in flagged.locator("td[data-label=สถานะ]").all_inner_texts())
+    assert flagged.count() > 0 and all(
+        "ข้อผิดพลาด" in t for t in flagged.locator("td[data-label=สถานะ]").all_inner_texts()
+    )
     page.locator("#units").scroll_into_view_if_needed()
     _shot(page, "04-filtered-errors", full_page=False)
 
@@ -199,7 +212,9 @@ def test_a_school_on_a_phone_uploads_a_bad_file_and_reads_the_thai_messages(chro
     page = phone.new_page()
     page.goto(link)
     assert page.inner_text("h1").startswith("ส่งแบบรายงาน:") and page.locator("nav").count() == 0
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], "the school page must fit a phone screen"
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], (
+        "the school page must fit a phone screen"
+    )
     _shot(page, "06-school-phone")
 
     own = next((demo_copy / "inbox" / "99000001").iterdir())
@@ -254,13 +269,15 @@ def test_staff_make_the_years_documents_from_the_dashboard_and_download_them(chr
     downloaded whole; a year with no plan says why in Thai and makes nothing."""
     import docx
 
-    from sync.registers.plan import load_register
     from sync.office.settings import load_settings
+    from sync.registers.plan import load_register
 
     page = chromium.new_page(viewport={"width": 1366, "height": 900}, accept_downloads=True)
     _log_in(page, server, demo_copy)
     plan_row = "#document-list tr[data-kind=plan]"
-    assert page.locator(f"{plan_row} a.file").all_inner_texts() == ["ทะเบียนแผนปฏิบัติการ-FY2569.xlsx"], "the demo wrote the register, not the document"
+    assert page.locator(f"{plan_row} a.file").all_inner_texts() == ["ทะเบียนแผนปฏิบัติการ-FY2569.xlsx"], (
+        "the demo wrote the register, not the document"
+    )
 
     page.click(f"{plan_row} button")
     page.wait_for_selector("#documents .alert.ok")
@@ -274,7 +291,9 @@ def test_staff_make_the_years_documents_from_the_dashboard_and_download_them(chr
     register = load_register(load_settings(demo_copy), 2569)
     strategies_table = docx.Document(str(saved)).tables[0]
     total_row = [cell.text for cell in strategies_table.rows[-1].cells]
-    assert register.projects and total_row[0] == "รวม" and Decimal(total_row[-1].replace(",", "")) == register.total, "the downloaded plan states the register's total"
+    assert register.projects and total_row[0] == "รวม" and Decimal(total_row[-1].replace(",", "")) == register.total, (
+        "the downloaded plan states the register's total"
+    )
     with page.expect_download() as printed:
         page.click(f"{plan_row} a.file:has-text('.pdf')")
     assert Path(printed.value.path()).read_bytes()[:5] == b"%PDF-"
@@ -282,7 +301,10 @@ def test_staff_make_the_years_documents_from_the_dashboard_and_download_them(chr
     emenscr_row = "#document-list tr[data-kind=emenscr]"
     page.click(f"{emenscr_row} button")
     page.wait_for_selector("#documents .alert.ok")
-    assert page.locator(f"{emenscr_row} a.file").all_inner_texts() == ["eMENSCR-FY2569-R12.xlsx", "eMENSCR-FY2569-R12.csv"]
+    assert page.locator(f"{emenscr_row} a.file").all_inner_texts() == [
+        "eMENSCR-FY2569-R12.xlsx",
+        "eMENSCR-FY2569-R12.csv",
+    ]
     assert page.inner_text(f"{plan_row} td:nth-child(3)") != "-"
     page.locator("#documents").scroll_into_view_if_needed()
     _shot(page, "09-documents", full_page=False)
@@ -292,9 +314,14 @@ def test_staff_make_the_years_documents_from_the_dashboard_and_download_them(chr
     page.wait_for_selector("#documents .alert.err")
     refused = page.inner_text("#documents .alert.err")
     plan_files = len(list((demo_copy / "plan" / "inbox").rglob("*.xlsx")))
-    assert "ยังไม่มีไฟล์แผนของปีงบประมาณ 2570" in refused and f"พบไฟล์ของปีอื่น {plan_files} ไฟล์" in refused, "the 2569 plans are not taken for 2570"
+    assert "ยังไม่มีไฟล์แผนของปีงบประมาณ 2570" in refused and f"พบไฟล์ของปีอื่น {plan_files} ไฟล์" in refused, (
+        "the 2569 plans are not taken for 2570"
+    )
     assert "ยังไม่ได้สร้าง" in page.inner_text(plan_row) and "2570" in page.inner_text("#documents-title")
-    assert not (demo_copy / "documents" / "FY2570").exists() and not (demo_copy / "plan" / "ทะเบียนแผนปฏิบัติการ-FY2570.xlsx").exists()
+    assert (
+        not (demo_copy / "documents" / "FY2570").exists()
+        and not (demo_copy / "plan" / "ทะเบียนแผนปฏิบัติการ-FY2570.xlsx").exists()
+    )
     _shot(page, "10-documents-no-plan", full_page=False)
 
     page.goto(f"{server}/audit")
@@ -303,17 +330,20 @@ def test_staff_make_the_years_documents_from_the_dashboard_and_download_them(chr
     page.close()
 
 
-def test_staff_record_the_allocation_register_and_make_the_letters_from_the_dashboard(chromium, server, demo_copy, tmp_path):
+def test_staff_record_the_allocation_register_and_make_the_letters_from_the_dashboard(
+    chromium, server, demo_copy, tmp_path
+):
     """The register workbook as staff filled it, recorded by the button (who pressed is in the ledger),
     its balances on the register page, and the letters made and downloaded."""
+    from sync.ledger.database import open_ledger
+    from sync.office.settings import load_settings
+    from sync.registers.money import entries, start_workbook
     from tests.test_allocation_register import ALLOCATIONS, LETTERS, _fill
 
-    from sync.ledger.store import open_ledger
-    from sync.registers.money import entries, start_workbook
-    from sync.office.settings import load_settings
-
     settings = load_settings(demo_copy)
-    _fill(start_workbook(settings, 2569), LETTERS, [*ALLOCATIONS, ["ศธ 04002/ว1234", "ค่าสาธารณูปโภค", "99000003", 90000]])  # 10,000 over
+    _fill(
+        start_workbook(settings, 2569), LETTERS, [*ALLOCATIONS, ["ศธ 04002/ว1234", "ค่าสาธารณูปโภค", "99000003", 90000]]
+    )  # 10,000 over
     page = chromium.new_page(viewport={"width": 1366, "height": 900}, accept_downloads=True)
     _log_in(page, server, demo_copy)
     page.click("#document-list tr[data-kind=money] button")
@@ -323,7 +353,17 @@ def test_staff_record_the_allocation_register_and_make_the_letters_from_the_dash
 
     page.click("nav a:has-text('ทะเบียนคุมการจัดสรร')")
     rows = _cells(page, "#register-lines tbody tr")
-    assert ["ศธ 04002/ว1234", "ค่าสาธารณูปโภค", "งบเงินอุดหนุน", "300,000.00", "0.00", "0.00", "310,101.00", "-10,101.00", "3"] in rows
+    assert [
+        "ศธ 04002/ว1234",
+        "ค่าสาธารณูปโภค",
+        "งบเงินอุดหนุน",
+        "300,000.00",
+        "0.00",
+        "0.00",
+        "310,101.00",
+        "-10,101.00",
+        "3",
+    ] in rows
     assert "จัดสรรเกินวงเงิน 10,101 บาท" in page.inner_text("#register-issues")
     _shot(page, "11-register", full_page=False)
 

@@ -42,7 +42,9 @@ def area(tmp_path_factory: pytest.TempPathFactory) -> HandArea:
     stray = found.fill("40050005", {"ข้อมูลนักเรียน": enrolment([(3, 4, 1)])}, template=template)
     stray.rename(home / "inbox" / "ไม่รู้ว่าของใคร.xlsx")
     assert found.consolidate().exit_code == 0
-    added = CliRunner().invoke(main, ["users", "add", "somjai", "--name", "สมใจ ใจดี", "--home", str(home)], input=f"{PASSWORD}\n{PASSWORD}\n")
+    added = CliRunner().invoke(
+        main, ["users", "add", "somjai", "--name", "สมใจ ใจดี", "--home", str(home)], input=f"{PASSWORD}\n{PASSWORD}\n"
+    )
     assert added.exit_code == 0, added.output
     assert len(registry) == 260
     return found
@@ -146,7 +148,9 @@ def test_links_for_every_missing_school_come_as_one_list_and_each_opens_its_scho
     missing = int(re.search(r"\((\d+) หน่วย\)", page.inner_text("#links-for-missing")).group(1))
     page.click("#links-for-missing")
     lines = page.input_value("#links-text").strip().splitlines()
-    assert len(lines) == missing > 0 and all(re.fullmatch(r".+ \(\d{8}\): http://127\.0\.0\.1:\d+/s/\S+", line) for line in lines)
+    assert len(lines) == missing > 0 and all(
+        re.fullmatch(r".+ \(\d{8}\): http://127\.0\.0\.1:\d+/s/\S+", line) for line in lines
+    )
     page.click("button[data-copy-from=links-text]")
     assert page.evaluate("navigator.clipboard.readText()").strip().splitlines() == lines
     page.screenshot(path=str(SCREENSHOTS / "21-links-for-missing.png"), full_page=False)
@@ -161,7 +165,14 @@ def test_links_for_every_missing_school_come_as_one_list_and_each_opens_its_scho
     context.close()
 
 
-PAGES = ("/?fy=2570&round=6", "/?fy=2570&round=6&page=3&sort=status", "/units/40050002", "/units/40050004", "/money", "/audit")
+PAGES = (
+    "/?fy=2570&round=6",
+    "/?fy=2570&round=6&page=3&sort=status",
+    "/units/40050002",
+    "/units/40050004",
+    "/money",
+    "/audit",
+)
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390px", "1366px"])
@@ -195,4 +206,6 @@ def _serious(page, axe: Path) -> list[str]:
     """axe-core's serious and critical findings on the page as it is: rule id and the first element."""
     page.add_script_tag(path=str(axe))
     result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    return [f"{v['id']}: {v['nodes'][0]['target']}" for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    return [
+        f"{v['id']}: {v['nodes'][0]['target']}" for v in result["violations"] if v["impact"] in ("serious", "critical")
+    ]

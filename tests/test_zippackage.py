@@ -17,11 +17,24 @@ contents = st.binary(max_size=5000) | st.text(max_size=3000).map(str.encode)
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.dictionaries(names, contents, min_size=1, max_size=6), st.lists(st.integers(0, 5000), max_size=4), st.datetimes(dt.datetime(1980, 1, 1), dt.datetime(2107, 12, 31)))
-def test_every_part_reads_back_byte_for_byte(tmp_path_factory, parts: dict[str, bytes], cuts: list[int], when: dt.datetime) -> None:
+@given(
+    st.dictionaries(names, contents, min_size=1, max_size=6),
+    st.lists(st.integers(0, 5000), max_size=4),
+    st.datetimes(dt.datetime(1980, 1, 1), dt.datetime(2107, 12, 31)),
+)
+def test_every_part_reads_back_byte_for_byte(
+    tmp_path_factory, parts: dict[str, bytes], cuts: list[int], when: dt.datetime
+) -> None:
     """Each part given in pieces (a sheet, then its rows), cut anywhere."""
     path = tmp_path_factory.mktemp("zip") / "parts.zip"
-    write_zip(path, [(name, [content[a:b] for a, b in pairwise([0, *sorted(cuts), len(content)])]) for name, content in parts.items()], when)
+    write_zip(
+        path,
+        [
+            (name, [content[a:b] for a, b in pairwise([0, *sorted(cuts), len(content)])])
+            for name, content in parts.items()
+        ],
+        when,
+    )
     with zipfile.ZipFile(path) as archive:
         assert archive.testzip() is None  # every CRC checks out
         assert [info.filename for info in archive.infolist()] == list(parts)
@@ -33,10 +46,16 @@ def test_every_part_reads_back_byte_for_byte(tmp_path_factory, parts: dict[str, 
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(contents, st.booleans()), min_size=1, max_size=8))
-def test_a_part_of_segments_compressed_apart_reads_back_whole(tmp_path_factory, pieces: list[tuple[bytes, bool]]) -> None:
+def test_a_part_of_segments_compressed_apart_reads_back_whole(
+    tmp_path_factory, pieces: list[tuple[bytes, bool]]
+) -> None:
     """A sheet whose rows come compressed from the cache: segments and plain pieces in any order."""
     path = tmp_path_factory.mktemp("zip") / "segments.zip"
-    write_zip(path, [("xl/worksheets/sheet1.xml", [deflate([content]) if kept else content for content, kept in pieces])], dt.datetime(2026, 12, 4, 9, 30))
+    write_zip(
+        path,
+        [("xl/worksheets/sheet1.xml", [deflate([content]) if kept else content for content, kept in pieces])],
+        dt.datetime(2026, 12, 4, 9, 30),
+    )
     with zipfile.ZipFile(path) as archive:
         assert archive.testzip() is None
         assert archive.read("xl/worksheets/sheet1.xml") == b"".join(content for content, _ in pieces)

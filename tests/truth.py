@@ -22,7 +22,10 @@ from openpyxl import Workbook, load_workbook
 from tests import hostile
 from tests.hand_area import HandArea
 
-GRADE_ROWS = {grade: 4 + index for index, grade in enumerate(["อ.1", "อ.2", "อ.3", "ป.1", "ป.2", "ป.3", "ป.4", "ป.5", "ป.6", "ม.1", "ม.2", "ม.3"])}
+GRADE_ROWS = {
+    grade: 4 + index
+    for index, grade in enumerate(["อ.1", "อ.2", "อ.3", "ป.1", "ป.2", "ป.3", "ป.4", "ป.5", "ป.6", "ม.1", "ม.2", "ม.3"])
+}
 ENROLMENT, BUDGET = "ข้อมูลนักเรียน", "การใช้งบประมาณ"
 
 
@@ -70,7 +73,9 @@ def type_in(area: HandArea, template: Path, school: School, target: Path, *, cod
     budget = book[BUDGET]
     for offset, line in enumerate(school.lines):
         row = 4 + offset
-        for column, value in zip("ABCDE", (line.name, line.category, line.allocated, line.committed, line.disbursed), strict=True):
+        for column, value in zip(
+            "ABCDE", (line.name, line.category, line.allocated, line.committed, line.disbursed), strict=True
+        ):
             budget[f"{column}{row}"] = value
     target.parent.mkdir(parents=True, exist_ok=True)
     book.save(target)
@@ -229,20 +234,106 @@ def _duplicate_line(school: School, path: Path) -> School:
 
 
 MISTAKES = [
-    Mistake("thai_digits", "พิมพ์จำนวนนักเรียนเป็นเลขไทย (๑๒)", "อ่านเป็นตัวเลขและนำไปรวม แจ้งเป็นข้อสังเกต", "NORMALISED", _thai_digits),
-    Mistake("separator", "พิมพ์จำนวนเงินมีจุลภาคคั่นหลักพัน (100,000)", "อ่านเป็นตัวเลขและนำไปรวม แจ้งเป็นข้อสังเกต", "NORMALISED", _separator, lambda s: bool(s.lines) and s.lines[0].allocated >= 1000),
-    Mistake("ambiguous_separator", "จุลภาคคั่นไม่ครบสามหลัก (12,5)", "ไม่อ่านเดา แถวนั้นไม่นำไปรวม บอกให้พิมพ์ใหม่", "TYPE-COUNT", _ambiguous_separator),
-    Mistake("duplicate_grade", "พิมพ์ชั้นซ้ำ (แก้ช่องชั้นของแถว ป.2 เป็น ป.1)", "ทั้งสองแถวไม่นำไปรวม แจ้งแถวที่ซ้ำ", "DUPLICATE-ROW", _duplicate_grade, lambda s: len(s.grades) > 1),
-    Mistake("merged_rooms", "ห้องเรียนคละชั้น: ผสานช่องห้องเรียนข้ามสองชั้น", "นับเป็นห้องเดียวของทั้งสองชั้น นักเรียนนำไปรวมครบ", "SHARED-ROOM", _merged_rooms, lambda s: _adjacent(s)),
-    Mistake("typed_zero_rooms", "ห้องเรียนคละชั้น: พิมพ์ 1 ที่ชั้นแรก 0 ที่ชั้นถัดไป", "นับเป็นห้องเดียว แจ้งเป็นข้อสังเกตว่าถือเป็นห้องคละชั้น", "SHARED-ROOM", _typed_zero_rooms, lambda s: _adjacent(s)),
-    Mistake("named_shared_room", "ห้องเรียนคละชั้น: ระบุชั้นในช่อง 'เรียนรวมห้องกับชั้น'", "นับเป็นห้องเดียว ไม่มีข้อผิดพลาด", None, _named_shared_room, lambda s: _adjacent(s)),
-    Mistake("merged_boys", "ผสานช่องจำนวนนักเรียนชายข้ามสองชั้น", "ทั้งสองแถวไม่นำไปรวม บอกให้ยกเลิกการผสานและวิธีรายงานห้องคละชั้น", "MERGED-CELLS", _merged_boys, lambda s: len(s.grades) > 1),
-    Mistake("huge_amount", "จำนวนเงินเกินจริง (1,000,000,000,000 บาท)", "รายการนั้นไม่นำไปรวม สรุปผู้บริหารไม่เพี้ยน", "IMPOSSIBLE-AMOUNT", _huge_amount, lambda s: bool(s.lines)),
-    Mistake("unusual_amount", "จำนวนเงินสูงผิดปกติ (12,000,000 บาท)", "นำไปรวม แจ้งคำเตือน และมีเครื่องหมายกำกับในสรุปผู้บริหารและรายงาน", "UNUSUAL-AMOUNT", _unusual_amount, lambda s: bool(s.lines)),
-    Mistake("duplicate_line", "รายการงบประมาณเดียวกันสองแถว", "ทั้งสองแถวไม่นำไปรวม แจ้งแถวที่ซ้ำ", "DUPLICATE-ROW", _duplicate_line, lambda s: bool(s.lines)),
-    Mistake("control_characters", "ชื่อรายการคัดลอกจากเว็บ มีอักขระควบคุมติดมา", "ลบอักขระออก นำไปรวม แจ้งเป็นข้อสังเกต", "CONTROL-CHARS", _control_characters, lambda s: bool(s.lines)),
-    Mistake("far_cell", "พิมพ์ค่าไว้ไกลสุดแผ่นงาน (แถว 1,048,576)", "ไม่เปิดอ่านไฟล์ บอกช่องที่อยู่นอกตาราง", "FILE-TOO-COMPLEX", _far_cell),
-    Mistake("linked_count", "ช่องจำนวนนักเรียนเป็นสูตรดึงจากไฟล์อื่น", "ไม่ใช้ค่าจากไฟล์อื่น แถวนั้นไม่นำไปรวม แจ้งคำเตือน", "EXTERNAL-LINK", _linked_count),
+    Mistake(
+        "thai_digits", "พิมพ์จำนวนนักเรียนเป็นเลขไทย (๑๒)", "อ่านเป็นตัวเลขและนำไปรวม แจ้งเป็นข้อสังเกต", "NORMALISED", _thai_digits
+    ),
+    Mistake(
+        "separator",
+        "พิมพ์จำนวนเงินมีจุลภาคคั่นหลักพัน (100,000)",
+        "อ่านเป็นตัวเลขและนำไปรวม แจ้งเป็นข้อสังเกต",
+        "NORMALISED",
+        _separator,
+        lambda s: bool(s.lines) and s.lines[0].allocated >= 1000,
+    ),
+    Mistake(
+        "ambiguous_separator",
+        "จุลภาคคั่นไม่ครบสามหลัก (12,5)",
+        "ไม่อ่านเดา แถวนั้นไม่นำไปรวม บอกให้พิมพ์ใหม่",
+        "TYPE-COUNT",
+        _ambiguous_separator,
+    ),
+    Mistake(
+        "duplicate_grade",
+        "พิมพ์ชั้นซ้ำ (แก้ช่องชั้นของแถว ป.2 เป็น ป.1)",
+        "ทั้งสองแถวไม่นำไปรวม แจ้งแถวที่ซ้ำ",
+        "DUPLICATE-ROW",
+        _duplicate_grade,
+        lambda s: len(s.grades) > 1,
+    ),
+    Mistake(
+        "merged_rooms",
+        "ห้องเรียนคละชั้น: ผสานช่องห้องเรียนข้ามสองชั้น",
+        "นับเป็นห้องเดียวของทั้งสองชั้น นักเรียนนำไปรวมครบ",
+        "SHARED-ROOM",
+        _merged_rooms,
+        lambda s: _adjacent(s),
+    ),
+    Mistake(
+        "typed_zero_rooms",
+        "ห้องเรียนคละชั้น: พิมพ์ 1 ที่ชั้นแรก 0 ที่ชั้นถัดไป",
+        "นับเป็นห้องเดียว แจ้งเป็นข้อสังเกตว่าถือเป็นห้องคละชั้น",
+        "SHARED-ROOM",
+        _typed_zero_rooms,
+        lambda s: _adjacent(s),
+    ),
+    Mistake(
+        "named_shared_room",
+        "ห้องเรียนคละชั้น: ระบุชั้นในช่อง 'เรียนรวมห้องกับชั้น'",
+        "นับเป็นห้องเดียว ไม่มีข้อผิดพลาด",
+        None,
+        _named_shared_room,
+        lambda s: _adjacent(s),
+    ),
+    Mistake(
+        "merged_boys",
+        "ผสานช่องจำนวนนักเรียนชายข้ามสองชั้น",
+        "ทั้งสองแถวไม่นำไปรวม บอกให้ยกเลิกการผสานและวิธีรายงานห้องคละชั้น",
+        "MERGED-CELLS",
+        _merged_boys,
+        lambda s: len(s.grades) > 1,
+    ),
+    Mistake(
+        "huge_amount",
+        "จำนวนเงินเกินจริง (1,000,000,000,000 บาท)",
+        "รายการนั้นไม่นำไปรวม สรุปผู้บริหารไม่เพี้ยน",
+        "IMPOSSIBLE-AMOUNT",
+        _huge_amount,
+        lambda s: bool(s.lines),
+    ),
+    Mistake(
+        "unusual_amount",
+        "จำนวนเงินสูงผิดปกติ (12,000,000 บาท)",
+        "นำไปรวม แจ้งคำเตือน และมีเครื่องหมายกำกับในสรุปผู้บริหารและรายงาน",
+        "UNUSUAL-AMOUNT",
+        _unusual_amount,
+        lambda s: bool(s.lines),
+    ),
+    Mistake(
+        "duplicate_line",
+        "รายการงบประมาณเดียวกันสองแถว",
+        "ทั้งสองแถวไม่นำไปรวม แจ้งแถวที่ซ้ำ",
+        "DUPLICATE-ROW",
+        _duplicate_line,
+        lambda s: bool(s.lines),
+    ),
+    Mistake(
+        "control_characters",
+        "ชื่อรายการคัดลอกจากเว็บ มีอักขระควบคุมติดมา",
+        "ลบอักขระออก นำไปรวม แจ้งเป็นข้อสังเกต",
+        "CONTROL-CHARS",
+        _control_characters,
+        lambda s: bool(s.lines),
+    ),
+    Mistake(
+        "far_cell", "พิมพ์ค่าไว้ไกลสุดแผ่นงาน (แถว 1,048,576)", "ไม่เปิดอ่านไฟล์ บอกช่องที่อยู่นอกตาราง", "FILE-TOO-COMPLEX", _far_cell
+    ),
+    Mistake(
+        "linked_count",
+        "ช่องจำนวนนักเรียนเป็นสูตรดึงจากไฟล์อื่น",
+        "ไม่ใช้ค่าจากไฟล์อื่น แถวนั้นไม่นำไปรวม แจ้งคำเตือน",
+        "EXTERNAL-LINK",
+        _linked_count,
+    ),
 ]
 BY_KEY = {m.key: m for m in MISTAKES}
 
@@ -252,13 +343,19 @@ def _adjacent(school: School) -> bool:
     if len(school.grades) < 2:
         return False
     first, second = school.grades[0], school.grades[1]
-    return first.name[0] == second.name[0] and GRADE_ROWS[second.name] == GRADE_ROWS[first.name] + 1 and first.boys + first.girls + second.boys + second.girls <= 30
+    return (
+        first.name[0] == second.name[0]
+        and GRADE_ROWS[second.name] == GRADE_ROWS[first.name] + 1
+        and first.boys + first.girls + second.boys + second.girls <= 30
+    )
 
 
 # --- what arrives, and when -----------------------------------------------------------------------
 
 
-WHEN = dt.datetime(2026, 12, 5, 9, tzinfo=dt.UTC).timestamp()  # in FY2570 round 6, before its deadline: arrival times count up from here
+WHEN = dt.datetime(
+    2026, 12, 5, 9, tzinfo=dt.UTC
+).timestamp()  # in FY2570 round 6, before its deadline: arrival times count up from here
 
 
 def expected_totals(schools: list[School]) -> dict[str, dict[str, int]]:

@@ -17,10 +17,9 @@ from typing import Any
 
 from rules.forms import form_sets
 from rules.thai import thai_digits
-
-from sync.registers.money import workbook_path
-from sync.office.settings import Settings
 from sync.intake.templates import write_template
+from sync.office.settings import Settings
+from sync.registers.money import workbook_path
 
 TUITION = "ค่าจัดการเรียนการสอน (เงินอุดหนุนรายหัว)"
 UTILITIES = "ค่าสาธารณูปโภค"
@@ -35,17 +34,78 @@ def register_values(fiscal_year: int, reported: Iterable[tuple[str, str, Decimal
     total = {line: sum((a for _, item, a in given if item == line), Decimal(0)) for line in (TUITION, UTILITIES)}
     year = fiscal_year - 543
     letters = [
-        {"letter_no": "ศธ 04002/ว1021", "letter_date": dt.date(year - 1, 10, 20), "budget_code": "20004 35002700", "plan": PLAN, "project": OUTPUT, "activity": "สนับสนุนค่าใช้จ่ายในการจัดการศึกษาขั้นพื้นฐาน", "category": "subsidy", "item": TUITION, "amount": total[TUITION]},
-        {"letter_no": "ศธ 04002/ว1187", "letter_date": dt.date(year - 1, 11, 5), "budget_code": "20004 35002800", "plan": PLAN, "project": OUTPUT, "activity": "", "category": "subsidy", "item": UTILITIES, "amount": total[UTILITIES] + 80_000},
-        {"letter_no": "ศธ 04002/ว1187", "letter_date": dt.date(year - 1, 11, 5), "budget_code": "20004 35002800", "plan": PLAN, "project": OUTPUT, "activity": "", "category": "subsidy", "item": REPAIRS, "amount": Decimal(20_000)},
+        {
+            "letter_no": "ศธ 04002/ว1021",
+            "letter_date": dt.date(year - 1, 10, 20),
+            "budget_code": "20004 35002700",
+            "plan": PLAN,
+            "project": OUTPUT,
+            "activity": "สนับสนุนค่าใช้จ่ายในการจัดการศึกษาขั้นพื้นฐาน",
+            "category": "subsidy",
+            "item": TUITION,
+            "amount": total[TUITION],
+        },
+        {
+            "letter_no": "ศธ 04002/ว1187",
+            "letter_date": dt.date(year - 1, 11, 5),
+            "budget_code": "20004 35002800",
+            "plan": PLAN,
+            "project": OUTPUT,
+            "activity": "",
+            "category": "subsidy",
+            "item": UTILITIES,
+            "amount": total[UTILITIES] + 80_000,
+        },
+        {
+            "letter_no": "ศธ 04002/ว1187",
+            "letter_date": dt.date(year - 1, 11, 5),
+            "budget_code": "20004 35002800",
+            "plan": PLAN,
+            "project": OUTPUT,
+            "activity": "",
+            "category": "subsidy",
+            "item": REPAIRS,
+            "amount": Decimal(20_000),
+        },
     ]
     allocations = []
     for index, (unit, line, amount) in enumerate(given):
-        number = "ศธ04002/ว๑๐๒๑" if line == TUITION and index % 3 == 0 else ("ศธ 04002/ว1021" if line == TUITION else "ศธ 04002/ว1187")
-        allocations.append({"letter_no": number, "item": line, "unit": unit, "amount": thai_digits(f"{amount:,.2f}") if index % 5 == 0 else amount, "note": ""})
+        number = (
+            "ศธ04002/ว๑๐๒๑"
+            if line == TUITION and index % 3 == 0
+            else ("ศธ 04002/ว1021" if line == TUITION else "ศธ 04002/ว1187")
+        )
+        allocations.append(
+            {
+                "letter_no": number,
+                "item": line,
+                "unit": unit,
+                "amount": thai_digits(f"{amount:,.2f}") if index % 5 == 0 else amount,
+                "note": "",
+            }
+        )
     repaired = given[0][0]
-    allocations.append({"letter_no": "ศธ 04002/ว1187", "item": REPAIRS, "unit": repaired, "amount": Decimal(55_000), "note": "ซ่อมหลังคาอาคารเรียน"})
-    transfers = [{"approval_no": "ขก 0137/2569", "approval_date": dt.date(year, 3, 2), "from_letter": "ศธ 04002/ว1187", "from_item": UTILITIES, "to_letter": "ศธ 04002/ว1187", "to_item": REPAIRS, "amount": Decimal(30_000), "reason": "ซ่อมหลังคาที่ชำรุดจากพายุ"}]
+    allocations.append(
+        {
+            "letter_no": "ศธ 04002/ว1187",
+            "item": REPAIRS,
+            "unit": repaired,
+            "amount": Decimal(55_000),
+            "note": "ซ่อมหลังคาอาคารเรียน",
+        }
+    )
+    transfers = [
+        {
+            "approval_no": "ขก 0137/2569",
+            "approval_date": dt.date(year, 3, 2),
+            "from_letter": "ศธ 04002/ว1187",
+            "from_item": UTILITIES,
+            "to_letter": "ศธ 04002/ว1187",
+            "to_item": REPAIRS,
+            "amount": Decimal(30_000),
+            "reason": "ซ่อมหลังคาที่ชำรุดจากพายุ",
+        }
+    ]
     return {"money_letter": letters, "money_allocation": allocations, "money_transfer": transfers}
 
 
@@ -53,4 +113,10 @@ def write_register(settings: Settings, reported: Iterable[tuple[str, str, Decima
     """The demo's register workbook where staff keep it (``money/``)."""
     path = workbook_path(settings, settings.fiscal_year)
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_template(form_sets()["money"], path, fiscal_year=settings.fiscal_year, round_=0, values=register_values(settings.fiscal_year, reported))
+    write_template(
+        form_sets()["money"],
+        path,
+        fiscal_year=settings.fiscal_year,
+        round_=0,
+        values=register_values(settings.fiscal_year, reported),
+    )

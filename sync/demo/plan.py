@@ -18,17 +18,32 @@ from typing import Any
 from rules import kpis
 from rules.forms import column_letter, form_sets, forms
 from rules.plan import QUARTERS
-
-from sync.office.registry import Unit
 from sync.intake.templates import HEADER_ROW, write_template
+from sync.office.registry import Unit
 
 #: the strategies each group's work serves (by group code)
-GROUP_STRATEGIES = {"G01": (4,), "G02": (4, 1), "G03": (1, 4), "G04": (4,), "G05": (3,), "G06": (3, 2), "G07": (2,), "G08": (1, 2), "G09": (4,)}
+GROUP_STRATEGIES = {
+    "G01": (4,),
+    "G02": (4, 1),
+    "G03": (1, 4),
+    "G04": (4,),
+    "G05": (3,),
+    "G06": (3, 2),
+    "G07": (2,),
+    "G08": (1, 2),
+    "G09": (4,),
+}
 THEMES = {
     1: ["ขยายโอกาสทางการศึกษา", "ดูแลช่วยเหลือนักเรียน", "ลดอัตราการออกกลางคัน", "ทุนการศึกษาผู้เรียนยากจน"],
     2: ["ยกระดับผลสัมฤทธิ์ทางการเรียน", "ส่งเสริมการอ่านการเขียน", "พัฒนาทักษะภาษาอังกฤษ", "ส่งเสริมสะเต็มศึกษา", "นิเทศการจัดการเรียนรู้"],
     3: ["พัฒนาครูด้วยระบบออนไลน์", "ชุมชนการเรียนรู้ทางวิชาชีพ (PLC)", "ประเมินวิทยฐานะครู", "สร้างขวัญกำลังใจบุคลากร"],
-    4: ["บริหารงบประมาณอย่างมีประสิทธิภาพ", "จัดทำแผนปฏิบัติการประจำปี", "พัฒนาระบบเทคโนโลยีดิจิทัล", "ประกันคุณภาพการศึกษา", "เครือข่ายความร่วมมือ"],
+    4: [
+        "บริหารงบประมาณอย่างมีประสิทธิภาพ",
+        "จัดทำแผนปฏิบัติการประจำปี",
+        "พัฒนาระบบเทคโนโลยีดิจิทัล",
+        "ประกันคุณภาพการศึกษา",
+        "เครือข่ายความร่วมมือ",
+    ],
 }
 ACTIVITIES = ["ประชุมเชิงปฏิบัติการ", "อบรมพัฒนา", "นิเทศติดตามในสถานศึกษา", "จัดทำเอกสาร/สื่อ", "ประเมินและสรุปผล"]
 PLAN_MISTAKE_COLUMNS = ("unit_code", "mistake", "sheet", "cell", "rule")
@@ -40,21 +55,35 @@ def plan_values(group: Unit, fiscal_year: int, rng: random.Random) -> dict[str, 
     for n in range(1, rng.randint(3, 5) + 1):
         strategy = rng.choice(GROUP_STRATEGIES.get(group.code, (4,)))
         code = f"{group.code}-{n:02d}"
-        served = rng.sample([k.code for k in kpis(fiscal_year=fiscal_year) if k.strategy == strategy], rng.randint(1, 3))
+        served = rng.sample(
+            [k.code for k in kpis(fiscal_year=fiscal_year) if k.strategy == strategy], rng.randint(1, 3)
+        )
         theme = rng.choice(THEMES[strategy])
-        projects.append({
-            "project_code": code, "project": f"โครงการ{theme}", "strategy": strategy, "kpis": served,
-            "objective": f"เพื่อ{theme}ของสถานศึกษาในสังกัด", "target_quantity": f"สถานศึกษา {rng.randrange(40, 200, 10)} แห่ง",
-            "target_quality": "ร้อยละ 80 ผ่านเกณฑ์ที่กำหนด", "responsible": f"ผู้อำนวยการ{group.name_th}",
-        })
+        projects.append(
+            {
+                "project_code": code,
+                "project": f"โครงการ{theme}",
+                "strategy": strategy,
+                "kpis": served,
+                "objective": f"เพื่อ{theme}ของสถานศึกษาในสังกัด",
+                "target_quantity": f"สถานศึกษา {rng.randrange(40, 200, 10)} แห่ง",
+                "target_quality": "ร้อยละ 80 ผ่านเกณฑ์ที่กำหนด",
+                "responsible": f"ผู้อำนวยการ{group.name_th}",
+            }
+        )
         start = rng.choice(QUARTERS[:3])
         for activity in rng.sample(ACTIVITIES, rng.randint(2, 3)):
             quarters = [q for q in QUARTERS if start <= q <= min(4, start + rng.randint(0, 2))]
-            lines.append({
-                "project_code": code, "activity": activity, **{f"q{q}": q in quarters for q in QUARTERS},
-                "source": "obec" if rng.random() < 0.8 else "office", "category": rng.choice(["งบดำเนินงาน", "งบดำเนินงาน", "งบรายจ่ายอื่น"]),
-                "amount": rng.randrange(20_000, 250_000, 1000),
-            })
+            lines.append(
+                {
+                    "project_code": code,
+                    "activity": activity,
+                    **{f"q{q}": q in quarters for q in QUARTERS},
+                    "source": "obec" if rng.random() < 0.8 else "office",
+                    "category": rng.choice(["งบดำเนินงาน", "งบดำเนินงาน", "งบรายจ่ายอื่น"]),
+                    "amount": rng.randrange(20_000, 250_000, 1000),
+                }
+            )
     return {"plan_project": projects, "plan_activity": lines}
 
 
@@ -66,11 +95,20 @@ def progress_values(plan: dict[str, list[dict[str, Any]]], rng: random.Random, a
         if line["project_code"] not in names or not isinstance(line["amount"], int):
             continue
         used = round(line["amount"] * rng.uniform(0.55, 1.0))
-        rows.append({
-            "project_code": line["project_code"], "project": names[line["project_code"]], "activity": line["activity"],
-            "budget_allocated": line["amount"], "budget_used": used, "kpi_target": 100, "kpi_result": rng.randint(70, 100),
-            "status": "เสร็จสิ้น" if used > line["amount"] * 0.9 else "กำลังดำเนินการ", "evidence": "รายงานผลการดำเนินงาน", "as_of": as_of,
-        })
+        rows.append(
+            {
+                "project_code": line["project_code"],
+                "project": names[line["project_code"]],
+                "activity": line["activity"],
+                "budget_allocated": line["amount"],
+                "budget_used": used,
+                "kpi_target": 100,
+                "kpi_result": rng.randint(70, 100),
+                "status": "เสร็จสิ้น" if used > line["amount"] * 0.9 else "กำลังดำเนินการ",
+                "evidence": "รายงานผลการดำเนินงาน",
+                "as_of": as_of,
+            }
+        )
     return rows
 
 
@@ -91,7 +129,13 @@ def plant_plan_mistakes(plans: dict[str, dict[str, list[dict[str, Any]]]]) -> li
     note("G03", "รหัสตัวชี้วัดที่ไม่มีในแผน", project_sheet, _cell("plan_project", "kpis", 1), "TYPE-KPIS")
     line = plans["G05"]["plan_activity"][1]
     line["project_code"] = line["project_code"].replace("-0", "-")
-    note("G05", "พิมพ์รหัสโครงการในแผ่นกิจกรรมผิด", activity_sheet, _cell("plan_activity", "project_code", 2), "PLAN-PROJECT-UNKNOWN")
+    note(
+        "G05",
+        "พิมพ์รหัสโครงการในแผ่นกิจกรรมผิด",
+        activity_sheet,
+        _cell("plan_activity", "project_code", 2),
+        "PLAN-PROJECT-UNKNOWN",
+    )
     for q in QUARTERS:
         plans["G06"]["plan_activity"][0][f"q{q}"] = None
     note("G06", "ไม่ได้ระบุไตรมาสของกิจกรรม", activity_sheet, _cell("plan_activity", "q1", 1), "PLAN-NO-QUARTER")
@@ -103,21 +147,32 @@ def plant_plan_mistakes(plans: dict[str, dict[str, list[dict[str, Any]]]]) -> li
     return planted
 
 
-def write_plan_files(home: Path, groups: list[Unit], fiscal_year: int, rng: random.Random) -> tuple[dict[str, dict[str, list[dict[str, Any]]]], list[dict[str, str]]]:
+def write_plan_files(
+    home: Path, groups: list[Unit], fiscal_year: int, rng: random.Random
+) -> tuple[dict[str, dict[str, list[dict[str, Any]]]], list[dict[str, str]]]:
     """Every group's plan workbook in ``plan/inbox/<code>/``, the envelope, and the planted mistakes."""
     plans = {g.code: plan_values(g, fiscal_year, rng) for g in groups}
     clean = {code: {k: [dict(r) for r in rows] for k, rows in plan.items()} for code, plan in plans.items()}
     planted = plant_plan_mistakes(plans)
     for group in groups:
-        write_template(form_sets()["plan"], home / "plan" / "inbox" / group.code / "แผนปฏิบัติการ.xlsx", fiscal_year=fiscal_year, round_=0, unit=group, values=plans[group.code])
-    obec = sum(Decimal(line["amount"]) for plan in clean.values() for line in plan["plan_activity"] if line["source"] == "obec")
+        write_template(
+            form_sets()["plan"],
+            home / "plan" / "inbox" / group.code / "แผนปฏิบัติการ.xlsx",
+            fiscal_year=fiscal_year,
+            round_=0,
+            unit=group,
+            values=plans[group.code],
+        )
+    obec = sum(
+        Decimal(line["amount"]) for plan in clean.values() for line in plan["plan_activity"] if line["source"] == "obec"
+    )
     with (home / "envelope.csv").open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["ปีงบประมาณ", "แหล่งงบประมาณ", "วงเงิน (บาท)"])
         writer.writerow([fiscal_year, "งบประมาณที่ได้รับจัดสรรจาก สพฐ.", f"{int(obec * Decimal('0.8')) // 1000 * 1000:,}"])
         writer.writerow([fiscal_year, "งบบริหารจัดการของสำนักงานเขตพื้นที่การศึกษา", "3,000,000"])
     with (home / "demo-plan-mistakes.csv").open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=PLAN_MISTAKE_COLUMNS)
-        writer.writeheader()
-        writer.writerows(planted)
+        mistakes = csv.DictWriter(handle, fieldnames=PLAN_MISTAKE_COLUMNS)
+        mistakes.writeheader()
+        mistakes.writerows(planted)
     return clean, planted

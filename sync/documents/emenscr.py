@@ -15,25 +15,31 @@ import csv
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from rules import kpi
 from rules.budget_sources import plan_sources
-from rules.kpi import strategy_label
+from rules.kpi import kpi, strategy_label
 from rules.plan import Project
 from rules.transfers import category_th
-
+from sync.documents.docx import NothingToReport, document_names, documents_dir
+from sync.documents.progress import ProjectProgress, project_progress, round_data
 from sync.files.atomic import save_workbook, write_atomically
-from sync.documents.reports import NothingToReport, ProjectProgress, document_names, documents_dir, project_progress, round_data
-from sync.registers.plan import load_register
 from sync.office.settings import Settings
+from sync.registers.plan import load_register
 
 #: eMENSCR's project statuses for esaplan's progress statuses
-STATUS_EMENSCR = {"ยังไม่เริ่ม": "ยังไม่เริ่มดำเนินการ", "กำลังดำเนินการ": "อยู่ระหว่างดำเนินการ", "เสร็จสิ้น": "ดำเนินการแล้วเสร็จ", "ยกเลิก": "ยกเลิกโครงการ", "ยังไม่รายงาน": "ยังไม่รายงานผล"}
+STATUS_EMENSCR = {
+    "ยังไม่เริ่ม": "ยังไม่เริ่มดำเนินการ",
+    "กำลังดำเนินการ": "อยู่ระหว่างดำเนินการ",
+    "เสร็จสิ้น": "ดำเนินการแล้วเสร็จ",
+    "ยกเลิก": "ยกเลิกโครงการ",
+    "ยังไม่รายงาน": "ยังไม่รายงานผล",
+}
 
 
 @dataclass(frozen=True)
@@ -50,28 +56,84 @@ def _money(value: Decimal) -> Decimal:
     return value.quantize(Decimal("0.01"))
 
 
+def _source_total(code: str, settings: Settings, project: Project, progress: ProjectProgress) -> Decimal:
+    """A project's budget lines from one source (a column per source the office plans with)."""
+    return _money(sum((a.amount for a in project.activities if a.source == code), Decimal(0)))
+
+
 FIELDS: tuple[Field, ...] = (
     Field("ปีงบประมาณ", "M1", "fiscal year (BE) of the plan", lambda s, p, g: s.fiscal_year),
     Field("รหัสโครงการ (ของหน่วยงาน)", "M1", "the group's project code in the register", lambda s, p, g: p.code),
     Field("ชื่อโครงการ", "M1", "project name", lambda s, p, g: p.name),
-    Field("หน่วยงานรับผิดชอบ", "M1", "office name and the group that runs it", lambda s, p, g: f"{s.office_name} {p.group_th}"),
+    Field(
+        "หน่วยงานรับผิดชอบ",
+        "M1",
+        "office name and the group that runs it",
+        lambda s, p, g: f"{s.office_name} {p.group_th}",
+    ),
     Field("ผู้รับผิดชอบ", "M1", "the person responsible", lambda s, p, g: p.responsible),
-    Field("ความสอดคล้องกับแผนระดับที่ 3 (กลยุทธ์ของแผนพัฒนาการศึกษา)", "M2", "the strategy of the area's development plan the project serves", lambda s, p, g: f"กลยุทธ์ที่ {strategy_label(p.strategy, s.fiscal_year)}"),
-    Field("ตัวชี้วัดของแผน", "M2", "the catalogue KPIs the project serves, code and text", lambda s, p, g: "; ".join(f"{c} {kpi(c, fiscal_year=s.fiscal_year).name_th}" for c in p.kpis)),
+    Field(
+        "ความสอดคล้องกับแผนระดับที่ 3 (กลยุทธ์ของแผนพัฒนาการศึกษา)",
+        "M2",
+        "the strategy of the area's development plan the project serves",
+        lambda s, p, g: f"กลยุทธ์ที่ {strategy_label(p.strategy, s.fiscal_year)}",
+    ),
+    Field(
+        "ตัวชี้วัดของแผน",
+        "M2",
+        "the catalogue KPIs the project serves, code and text",
+        lambda s, p, g: "; ".join(f"{c} {kpi(c, fiscal_year=s.fiscal_year).name_th}" for c in p.kpis),
+    ),
     Field("วัตถุประสงค์", "M3", "objective", lambda s, p, g: p.objective),
     Field("เป้าหมายเชิงปริมาณ", "M3", "quantitative target", lambda s, p, g: p.target_quantity),
     Field("เป้าหมายเชิงคุณภาพ", "M3", "qualitative target", lambda s, p, g: p.target_quality),
-    Field("กิจกรรมและระยะเวลา (ไตรมาส)", "M4", "each activity with the fiscal quarters it runs in", lambda s, p, g: "; ".join(f"{a} (ไตรมาส {', '.join(str(q) for q in sorted({q for x in p.activities if x.activity == a for q in x.quarters}))})" for a in p.activity_names())),
+    Field(
+        "กิจกรรมและระยะเวลา (ไตรมาส)",
+        "M4",
+        "each activity with the fiscal quarters it runs in",
+        lambda s, p, g: "; ".join(
+            f"{a} (ไตรมาส {', '.join(str(q) for q in sorted({q for x in p.activities if x.activity == a for q in x.quarters}))})"
+            for a in p.activity_names()
+        ),
+    ),
     Field("งบประมาณรวม (บาท)", "M5", "sum of the project's budget lines", lambda s, p, g: _money(p.budget)),
     *(
-        Field(f"งบประมาณ: {source.th} (บาท)", "M5", f"budget lines from source '{source.code}'", lambda s, p, g, code=source.code: _money(sum((a.amount for a in p.activities if a.source == code), Decimal(0))))
+        Field(
+            f"งบประมาณ: {source.th} (บาท)",
+            "M5",
+            f"budget lines from source '{source.code}'",
+            partial(_source_total, source.code),
+        )
         for source in plan_sources()
     ),
-    Field("งบรายจ่าย", "M5", "expense categories of the budget lines with their amounts", lambda s, p, g: "; ".join(f"{category_th(c)} {sum(a.amount for a in p.activities if a.category == c):,.2f}" for c in dict.fromkeys(a.category for a in p.activities))),
+    Field(
+        "งบรายจ่าย",
+        "M5",
+        "expense categories of the budget lines with their amounts",
+        lambda s, p, g: "; ".join(
+            f"{category_th(c)} {sum(a.amount for a in p.activities if a.category == c):,.2f}"
+            for c in dict.fromkeys(a.category for a in p.activities)
+        ),
+    ),
     Field("รอบรายงาน", "M6", "the reporting round (6, 9 or 12 months)", lambda s, p, g: f"{s.round} เดือน"),
-    Field("ผลการใช้จ่ายงบประมาณ (บาท)", "M6", "spending the group reported on the project's activities this round", lambda s, p, g: _money(g.used)),
-    Field("ร้อยละการใช้จ่าย", "M6", "spending / budget x 100", lambda s, p, g: (g.used * 100 / g.planned).quantize(Decimal("0.01")) if g.planned else None),
-    Field("สถานะโครงการ", "M6", "the group's reported status, in eMENSCR's words", lambda s, p, g: STATUS_EMENSCR.get(g.status, g.status)),
+    Field(
+        "ผลการใช้จ่ายงบประมาณ (บาท)",
+        "M6",
+        "spending the group reported on the project's activities this round",
+        lambda s, p, g: _money(g.used),
+    ),
+    Field(
+        "ร้อยละการใช้จ่าย",
+        "M6",
+        "spending / budget x 100",
+        lambda s, p, g: (g.used * 100 / g.planned).quantize(Decimal("0.01")) if g.planned else None,
+    ),
+    Field(
+        "สถานะโครงการ",
+        "M6",
+        "the group's reported status, in eMENSCR's words",
+        lambda s, p, g: STATUS_EMENSCR.get(g.status, g.status),
+    ),
 )
 
 
@@ -85,13 +147,18 @@ def emenscr_rows(settings: Settings) -> list[list[Any]]:
             fiscal_year=settings.fiscal_year,
         )
     progress = {(p.group_th, p.code): p for p in project_progress(register, round_data(settings))}
-    return [[f.value(settings, project, progress[(project.group_th, project.code)]) for f in FIELDS] for project in register.projects]
+    return [
+        [f.value(settings, project, progress[(project.group_th, project.code)]) for f in FIELDS]
+        for project in register.projects
+    ]
 
 
 def write_emenscr(settings: Settings) -> list[Path]:
     """The rows as an xlsx (headings with their step) and a UTF-8 CSV Excel opens in Thai."""
     rows = emenscr_rows(settings)
-    stem = documents_dir(settings, settings.fiscal_year) / document_names(settings.fiscal_year, settings.round)["emenscr"]
+    stem = (
+        documents_dir(settings, settings.fiscal_year) / document_names(settings.fiscal_year, settings.round)["emenscr"]
+    )
     book = Workbook()
     sheet = book.active
     sheet.title = "eMENSCR"

@@ -19,12 +19,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sync.documents.letters import letter_stem, write_letters
-from sync.documents.reports import document_names, documents_dir, write_plan, write_progress
+from sync.documents.action_plan import write_plan
+from sync.documents.docx import document_names, documents_dir
 from sync.documents.emenscr import write_emenscr
-from sync.registers.money import run_register, summary_path, workbook_path
-from sync.registers.plan import consolidate_plan, register_path
+from sync.documents.letters import letter_stem, write_letters
+from sync.documents.progress import write_progress
 from sync.office.settings import BANGKOK, Settings
+from sync.registers.money import summary_path, workbook_path
+from sync.registers.money_summary import run_register
+from sync.registers.plan import consolidate_plan, register_path
 
 
 @dataclass(frozen=True)
@@ -38,12 +41,32 @@ class Kind:
 
 
 KINDS = (
-    Kind("plan", "แผนปฏิบัติการประจำปี", "รวมแผนของกลุ่มจากกล่องรับ (plan/inbox) แล้วเขียนทะเบียนแผนและเอกสารแผนใหม่", per_round=False),
+    Kind(
+        "plan",
+        "แผนปฏิบัติการประจำปี",
+        "รวมแผนของกลุ่มจากกล่องรับ (plan/inbox) แล้วเขียนทะเบียนแผนและเอกสารแผนใหม่",
+        per_round=False,
+    ),
     Kind("progress", "รายงานผลการดำเนินงานรายรอบ", "จากไฟล์รวมของรอบนี้และทะเบียนแผน (รวมข้อมูลก่อนถ้ามีไฟล์ใหม่)", per_round=True),
     Kind("annual", "รายงานผลการดำเนินงานประจำปี", "จากไฟล์รวมรอบ 12 เดือนและทะเบียนแผน", per_round=False),
-    Kind("emenscr", "ความก้าวหน้าโครงการสำหรับ eMENSCR", "หนึ่งแถวต่อโครงการ ตามช่องที่ระบบ eMENSCR ถาม (xlsx และ CSV)", per_round=True),
-    Kind("money", "ทะเบียนคุมการจัดสรรงบประมาณ", "ตรวจไฟล์ทะเบียนใน money/ บันทึกรายการที่เปลี่ยน แล้วเขียนยอดคงเหลือตามหนังสือและรายหน่วยงาน", per_round=False),
-    Kind("letters", "หนังสือแจ้งการจัดสรรถึงหน่วยงาน", "หนึ่งไฟล์ต่อหนังสือ สพฐ. หนึ่งหน้าต่อหน่วยงาน จากทะเบียนคุมการจัดสรรที่บันทึกแล้ว", per_round=False),
+    Kind(
+        "emenscr",
+        "ความก้าวหน้าโครงการสำหรับ eMENSCR",
+        "หนึ่งแถวต่อโครงการ ตามช่องที่ระบบ eMENSCR ถาม (xlsx และ CSV)",
+        per_round=True,
+    ),
+    Kind(
+        "money",
+        "ทะเบียนคุมการจัดสรรงบประมาณ",
+        "ตรวจไฟล์ทะเบียนใน money/ บันทึกรายการที่เปลี่ยน แล้วเขียนยอดคงเหลือตามหนังสือและรายหน่วยงาน",
+        per_round=False,
+    ),
+    Kind(
+        "letters",
+        "หนังสือแจ้งการจัดสรรถึงหน่วยงาน",
+        "หนึ่งไฟล์ต่อหนังสือ สพฐ. หนึ่งหน้าต่อหน่วยงาน จากทะเบียนคุมการจัดสรรที่บันทึกแล้ว",
+        per_round=False,
+    ),
 )
 KIND_BY_CODE = {kind.code: kind for kind in KINDS}
 SUFFIXES = (".pdf", ".docx", ".xlsx", ".csv")
@@ -70,7 +93,12 @@ def _files(settings: Settings, kind: Kind) -> list[Path]:
     fiscal_year = settings.fiscal_year
     if kind.code == "letters":
         folder = documents_dir(settings, fiscal_year)
-        return sorted(folder.glob(f"{letter_stem(fiscal_year, '')}*.pdf")) + sorted(folder.glob(f"{letter_stem(fiscal_year, '')}*.docx")) if folder.is_dir() else []
+        return (
+            sorted(folder.glob(f"{letter_stem(fiscal_year, '')}*.pdf"))
+            + sorted(folder.glob(f"{letter_stem(fiscal_year, '')}*.docx"))
+            if folder.is_dir()
+            else []
+        )
     if kind.code == "money":
         paths = [summary_path(settings, fiscal_year), workbook_path(settings, fiscal_year)]
     else:

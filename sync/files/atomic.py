@@ -30,7 +30,9 @@ def temporary_beside(path: Path, prefix: str) -> Path:
     while True:
         candidate = path.parent / f"{prefix}{secrets.token_hex(6)}{path.suffix}.tmp"
         try:
-            os.close(os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))  # the umask decides, as for any new file
+            os.close(
+                os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            )  # the umask decides, as for any new file
         except FileExistsError:
             continue
         return candidate

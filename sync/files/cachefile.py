@@ -61,7 +61,9 @@ def open_cache(path: Path, schema: int, tables: dict[str, str]) -> sqlite3.Conne
         db = None
         try:
             db = sqlite3.connect(path)
-            db.execute("PRAGMA journal_mode = WAL")  # a power cut may lose the last run's additions, never corrupt the file
+            db.execute(
+                "PRAGMA journal_mode = WAL"
+            )  # a power cut may lose the last run's additions, never corrupt the file
             db.execute("PRAGMA synchronous = NORMAL")
             if db.execute("PRAGMA user_version").fetchone()[0] != schema:
                 with db:

@@ -27,7 +27,9 @@ _LOCAL = struct.Struct("<IHHHHHIIIHH")  # APPNOTE 4.3.7
 _CENTRAL = struct.Struct("<IHHHHHHIIIHHHHHII")  # APPNOTE 4.3.12
 _END = struct.Struct("<IHHHHIIH")  # APPNOTE 4.3.16
 _DEFLATE, _VERSION, _UTF8 = 8, 20, 0x800
-_MADE_ON_UNIX = 3 << 8  # so readers take the external attributes as permissions (rw for the owner), as zipfile writes them
+_MADE_ON_UNIX = (
+    3 << 8
+)  # so readers take the external attributes as permissions (rw for the owner), as zipfile writes them
 _LIMIT = 0xFFFFFFFF  # without zip64: no master comes near 4 GiB, and Excel could not open one that did
 
 
@@ -101,7 +103,9 @@ def write_zip(path: Path, parts: Iterable[tuple[str, Sequence[bytes | Deflated]]
             fields = (_VERSION, flags, _DEFLATE, stamp_time, stamp_date, crc, packed, size, len(encoded))
             out.write(_LOCAL.pack(0x04034B50, *fields, 0) + encoded)
             out.writelines(segment.data for segment in segments)
-            directory.append(_CENTRAL.pack(0x02014B50, _MADE_ON_UNIX | _VERSION, *fields, 0, 0, 0, 0, 0o600 << 16, offset) + encoded)
+            directory.append(
+                _CENTRAL.pack(0x02014B50, _MADE_ON_UNIX | _VERSION, *fields, 0, 0, 0, 0, 0o600 << 16, offset) + encoded
+            )
         start = out.tell()
         out.write(b"".join(directory))
         out.write(_END.pack(0x06054B50, 0, 0, len(directory), len(directory), out.tell() - start, start, 0))

@@ -27,7 +27,13 @@ Progress = Callable[[str, int, int, str], None]  # phase, done, total, unit code
 _CODE_IN_NAME = re.compile(r"^([0-9A-Za-z]+)")
 
 
-def inbox_files(settings: Settings, registry: dict[str, Unit], notices: list[Notice], folder: Path | None = None, seen: SeenFiles | None = None) -> Iterator[Incoming]:
+def inbox_files(
+    settings: Settings,
+    registry: dict[str, Unit],
+    notices: list[Notice],
+    folder: Path | None = None,
+    seen: SeenFiles | None = None,
+) -> Iterator[Incoming]:
     """Files in the inbox (or another ``folder`` laid out alike, as the plan's): ``inbox/<unit code>/<any
     name>`` or ``inbox/<unit code>_<any name>``; ``seen`` knows the hashes of files as last read.
 
@@ -57,7 +63,16 @@ def inbox_files(settings: Settings, registry: dict[str, Unit], notices: list[Not
         except OSError:  # gone since it was listed
             continue
         known = seen.sha256(relative, stat) if seen else None
-        yield Incoming(unit.code, path, relative, dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC), "inbox", known, stat.st_size, stat.st_mtime_ns)
+        yield Incoming(
+            unit.code,
+            path,
+            relative,
+            dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC),
+            "inbox",
+            known,
+            stat.st_size,
+            stat.st_mtime_ns,
+        )
 
 
 def _unit_of_name(parts: tuple[str, ...], registry: dict[str, Unit]) -> Unit | None:
@@ -113,7 +128,7 @@ def readable_items(items: Iterable[Incoming], notices: list[Notice]) -> list[Inc
     readable = []
     for item in items:
         try:
-            item.sha256  # read here, once: the file is read when its hash is not known already
+            _ = item.sha256  # read here, once: the file is read when its hash is not known already
         except OSError as exc:
             message = f"{item.name}: อ่านไฟล์ไม่ได้ ({exc.strerror or exc}) ระบบจึงไม่ได้ตรวจไฟล์นี้: คัดลอกตัวไฟล์มาวางใหม่"
             notices.append(Notice(item.unit_code, "(inbox)", "INBOX-UNREADABLE", "error", message))

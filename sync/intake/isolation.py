@@ -65,7 +65,14 @@ class Failure:
     detail: str = ""
 
 
-def isolated_map(task: Callable[[Item], Result], items: Iterable[Item], limits: Limits, *, workers: int, on_failure: Callable[[Item, Failure], Result]) -> Iterator[Result]:
+def isolated_map(
+    task: Callable[[Item], Result],
+    items: Iterable[Item],
+    limits: Limits,
+    *,
+    workers: int,
+    on_failure: Callable[[Item, Failure], Result],
+) -> Iterator[Result]:
     """``task(item)`` for each item in worker processes, results in the items' order; an item whose
     worker failed gives ``on_failure(item, failure)`` (called from another thread). ``task`` must
     pickle (a module's function or a partial of one); it runs with the rules data this process uses.
@@ -77,7 +84,12 @@ def isolated_map(task: Callable[[Item], Result], items: Iterable[Item], limits: 
         return
     answers: queue.Queue[tuple[int, Any, BaseException | None]] = queue.Queue()
     stop = threading.Event()
-    feeder = threading.Thread(target=_feed, args=(task, listed, (limits, _rules_dir()), workers, on_failure, answers, stop), name="esaplan-readers", daemon=True)
+    feeder = threading.Thread(
+        target=_feed,
+        args=(task, listed, (limits, _rules_dir()), workers, on_failure, answers, stop),
+        name="esaplan-readers",
+        daemon=True,
+    )
     feeder.start()
     done: dict[int, Result] = {}
     try:
@@ -93,7 +105,15 @@ def isolated_map(task: Callable[[Item], Result], items: Iterable[Item], limits: 
         feeder.join()
 
 
-def _feed(task: Callable[[Item], Result], items: list[Item], kind: tuple[Limits, str], workers: int, on_failure: Callable[[Item, Failure], Result], answers: queue.Queue[tuple[int, Any, BaseException | None]], stop: threading.Event) -> None:
+def _feed(
+    task: Callable[[Item], Result],
+    items: list[Item],
+    kind: tuple[Limits, str],
+    workers: int,
+    on_failure: Callable[[Item, Failure], Result],
+    answers: queue.Queue[tuple[int, Any, BaseException | None]],
+    stop: threading.Event,
+) -> None:
     """Give the items to workers one at a time each, and put each answer (or failure) on ``answers``."""
     pending = deque(enumerate(items))
     pool: list[_Worker] = []
@@ -106,7 +126,10 @@ def _feed(task: Callable[[Item], Result], items: list[Item], kind: tuple[Limits,
                     worker.give(task, *pending.popleft())
             busy = [w for w in pool if w.job is not None]
             deadline = min(w.deadline for w in busy)
-            wait([x for w in busy for x in (w.connection, w.process.sentinel)], timeout=min(max(0.0, deadline - time.monotonic()), STOP_POLL_S))
+            wait(
+                [x for w in busy for x in (w.connection, w.process.sentinel)],
+                timeout=min(max(0.0, deadline - time.monotonic()), STOP_POLL_S),
+            )
             for worker in busy:
                 outcome = worker.outcome()
                 if outcome is None:
@@ -197,7 +220,10 @@ class _Worker(Generic[Item, Result]):
         code = self.process.exitcode
         if code == -getattr(signal, "SIGXCPU", 0):
             return Failure("time")
-        if code in (-signal.SIGABRT, -getattr(signal, "SIGKILL", 9)):  # Rust aborts when an allocation fails; the kernel's OOM killer kills
+        if code in (
+            -signal.SIGABRT,
+            -getattr(signal, "SIGKILL", 9),
+        ):  # Rust aborts when an allocation fails; the kernel's OOM killer kills
             return Failure("memory", f"signal {-code}")
         return Failure("error", f"exit code {code}")
 
@@ -282,7 +308,9 @@ def _limit_memory(megabytes: int) -> None:
         return
     now = _statm(0)
     if now:
-        resource.setrlimit(resource.RLIMIT_AS, (now + megabytes * 1024 * 1024, resource.getrlimit(resource.RLIMIT_AS)[1]))
+        resource.setrlimit(
+            resource.RLIMIT_AS, (now + megabytes * 1024 * 1024, resource.getrlimit(resource.RLIMIT_AS)[1])
+        )
 
 
 def _limit_cpu(seconds: float) -> None:

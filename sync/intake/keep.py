@@ -16,7 +16,8 @@ from sync.intake.inbox import Progress
 from sync.intake.isolation import Failure, Limits, isolated_map
 from sync.intake.parse import failed, parse
 from sync.ledger.records import GSHEETS, Incoming, NewVersion
-from sync.ledger.store import Ledger, Submission
+from sync.ledger.store import Ledger
+from sync.ledger.versions import Submission
 from sync.office.errorlog import log_note
 from sync.office.registry import Unit
 from sync.office.settings import Settings
@@ -25,6 +26,8 @@ FILES_A_WORKER = 5  # a reading worker for every this many new files (kept worke
 MAX_WORKERS = 4
 STORE_BATCH = 100  # versions recorded per transaction (and per disk sync)
 SYNC_ALL_FROM = 20  # from this many new files, one system-wide sync costs less than a sync each
+
+
 @dataclass
 class Parsed:
     """What reading and validating one file found, before it is stored."""
@@ -87,7 +90,9 @@ def _sync(folder: Path, names: Sequence[str]) -> None:
             os.close(descriptor)
 
 
-def store_new(settings: Settings, ledger: Ledger, registry: dict[str, Unit], items: list[Incoming], progress: Progress) -> int:
+def store_new(
+    settings: Settings, ledger: Ledger, registry: dict[str, Unit], items: list[Incoming], progress: Progress
+) -> int:
     """Parse and store the submissions not stored before, in batches; returns how many versions are new."""
     known = ledger.accounted(settings.fiscal_year, settings.round)
     fresh = []
@@ -116,7 +121,13 @@ def parse_all(settings: Settings, registry: dict[str, Unit], items: list[Incomin
     Validation is CPU-bound: several workers when there are many files."""
     workers = max(1, min(os.cpu_count() or 1, MAX_WORKERS, len(items) // FILES_A_WORKER))
     limits = Limits(settings.read_memory_mb, settings.read_seconds)
-    versions = isolated_map(partial(parse, settings, registry), items, limits, workers=workers, on_failure=partial(_failed, settings, registry))
+    versions = isolated_map(
+        partial(parse, settings, registry),
+        items,
+        limits,
+        workers=workers,
+        on_failure=partial(_failed, settings, registry),
+    )
     yield from map(Parsed, items, versions)
 
 

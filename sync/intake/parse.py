@@ -16,20 +16,23 @@ from typing import Any
 from rules import ParseError
 from rules.forms import Form, FormSet, Problem, SheetResult, form_sets, form_version, read_sheet
 from rules.thai import reporting_round
-
 from sync.intake.gsheets.snapshot import book_from_snapshot
 from sync.intake.isolation import Failure
 from sync.intake.reader import INSTRUCTIONS_SHEET, UNIT_CELL_NAME, UnreadableWorkbook, Workbook, read_workbook
+from sync.intake.safety import check_file
+from sync.intake.sheetscan import Reach, SheetTooLarge
 from sync.ledger.records import FILE_SHEET, GSHEETS, Incoming, NewVersion
 from sync.office.registry import Unit, find_unit, sets_for
-from sync.intake.safety import check_file
 from sync.office.settings import Settings
-from sync.intake.sheetscan import Reach, SheetTooLarge
 
 Problems = list[tuple[str | None, Problem]]
 CORRUPT_TH = "ไฟล์เสียหาย เปิดไม่ได้: บันทึกใหม่จาก Excel แล้วส่งอีกครั้ง"
-UNREADABLE_TH = "ระบบอ่านไฟล์นี้ไม่สำเร็จ ข้อมูลในไฟล์จึงไม่ถูกนำไปรวม: กรอกลงแบบฟอร์มของรอบนี้แล้วส่งอีกครั้ง (ผู้ดูแลระบบดูรายละเอียดใน esaplan-error.log)"
-MEMORY_TH = "ไฟล์นี้ต้องใช้หน่วยความจำเกิน {mb:,} MB ที่ระบบให้ต่อหนึ่งไฟล์ จึงไม่ได้อ่าน: ลบแผ่นงาน แถว หรือรูปภาพที่ไม่ใช้ออก แล้วบันทึกใหม่และส่งอีกครั้ง"
+UNREADABLE_TH = (
+    "ระบบอ่านไฟล์นี้ไม่สำเร็จ ข้อมูลในไฟล์จึงไม่ถูกนำไปรวม: กรอกลงแบบฟอร์มของรอบนี้แล้วส่งอีกครั้ง (ผู้ดูแลระบบดูรายละเอียดใน esaplan-error.log)"
+)
+MEMORY_TH = (
+    "ไฟล์นี้ต้องใช้หน่วยความจำเกิน {mb:,} MB ที่ระบบให้ต่อหนึ่งไฟล์ จึงไม่ได้อ่าน: ลบแผ่นงาน แถว หรือรูปภาพที่ไม่ใช้ออก แล้วบันทึกใหม่และส่งอีกครั้ง"
+)
 TIME_TH = "อ่านไฟล์นี้นานเกิน {seconds:g} วินาทีที่ระบบให้ต่อหนึ่งไฟล์ จึงหยุดอ่าน: ลบแผ่นงาน แถว หรือรูปภาพที่ไม่ใช้ออก แล้วบันทึกใหม่และส่งอีกครั้ง"
 LISTED = 200  # problems of one severity listed for one sheet
 MORE_TH = {
@@ -61,10 +64,23 @@ def parse(settings: Settings, registry: dict[str, Unit], item: Incoming) -> NewV
     stamp, round_ok = (None, True) if item.source == GSHEETS else _form_round_of(book, settings, problems)
     unit_ok = _unit_of(book, unit, registry, problems, item.source)
     if not book.meta:
-        problems.append((None, Problem(FILE_SHEET, "-", "NOT-TEMPLATE", "warning", "ไฟล์นี้ไม่ได้สร้างจากแบบฟอร์มของ esaplan ตรวจตามชื่อแผ่นงานและหัวตาราง")))
+        problems.append(
+            (
+                None,
+                Problem(
+                    FILE_SHEET,
+                    "-",
+                    "NOT-TEMPLATE",
+                    "warning",
+                    "ไฟล์นี้ไม่ได้สร้างจากแบบฟอร์มของ esaplan ตรวจตามชื่อแผ่นงานและหัวตาราง",
+                ),
+            )
+        )
     elif set_ok and book.meta.get("form_version") != form_version(form_set):
         message = "แบบฟอร์มนี้เป็นรุ่นเก่า ระบบตรวจตามหัวตาราง ครั้งต่อไปโปรดใช้แบบฟอร์มรุ่นปัจจุบัน"
-        problems.append((None, Problem(FILE_SHEET, "-", "FORM-VERSION", "warning", message, book.meta.get("form_version"))))
+        problems.append(
+            (None, Problem(FILE_SHEET, "-", "FORM-VERSION", "warning", message, book.meta.get("form_version")))
+        )
     forms_by_sheet = {form.sheet: form.code for form in form_set.forms}
     problems.extend((forms_by_sheet.get(p.sheet), p) for p in book.reading_problems())
     on = reporting_round(settings.fiscal_year, settings.round).ends
@@ -72,13 +88,33 @@ def parse(settings: Settings, registry: dict[str, Unit], item: Incoming) -> NewV
     for form in form_set.forms:
         grid = book.sheets.get(form.sheet)
         if grid is None:
-            problems.append((form.code, Problem(form.sheet, "-", "MISSING-SHEET", "error", f"ไม่พบแผ่นงาน '{form.sheet}' ในไฟล์ (อย่าลบหรือเปลี่ยนชื่อแผ่นงาน)")))
+            problems.append(
+                (
+                    form.code,
+                    Problem(
+                        form.sheet,
+                        "-",
+                        "MISSING-SHEET",
+                        "error",
+                        f"ไม่พบแผ่นงาน '{form.sheet}' ในไฟล์ (อย่าลบหรือเปลี่ยนชื่อแผ่นงาน)",
+                    ),
+                )
+            )
             continue
-        result = read_sheet(form, grid, unit_code=item.unit_code, on=on, formulas=book.shows_formulas, merged=book.merged.get(form.sheet, ()))
+        result = read_sheet(
+            form,
+            grid,
+            unit_code=item.unit_code,
+            on=on,
+            formulas=book.shows_formulas,
+            merged=book.merged.get(form.sheet, ()),
+        )
         data[form.code], listed = bounded(form, result)
         problems.extend((form.code, p) for p in listed)
     accepted = set_ok and round_ok and unit_ok
-    return version(settings, item, form_set.code, stamp, accepted, data if accepted else {}, problems, made_at=book.saved_at)
+    return version(
+        settings, item, form_set.code, stamp, accepted, data if accepted else {}, problems, made_at=book.saved_at
+    )
 
 
 def bounded(form: Form, result: SheetResult) -> tuple[list[dict[str, Any]], list[Problem]]:
@@ -93,7 +129,15 @@ def bounded(form: Form, result: SheetResult) -> tuple[list[dict[str, Any]], list
     for severity, found in by_severity.items():
         listed += found[:LISTED]
         if len(found) > LISTED:
-            listed.append(Problem(form.sheet, "-", "TOO-MANY-PROBLEMS", severity, MORE_TH[severity].format(more=len(found) - LISTED, shown=LISTED)))
+            listed.append(
+                Problem(
+                    form.sheet,
+                    "-",
+                    "TOO-MANY-PROBLEMS",
+                    severity,
+                    MORE_TH[severity].format(more=len(found) - LISTED, shown=LISTED),
+                )
+            )
             rows = [] if severity == "error" else rows
     return rows, listed
 
@@ -124,7 +168,15 @@ def failure_problem(settings: Settings, failure: Failure) -> Problem:
 
 def failed(settings: Settings, registry: dict[str, Unit], item: Incoming, failure: Failure) -> NewVersion:
     """The version of a unit's file whose reading failed in its worker."""
-    return version(settings, item, sets_for(registry[item.unit_code])[0].code, None, False, {}, [(None, failure_problem(settings, failure))])
+    return version(
+        settings,
+        item,
+        sets_for(registry[item.unit_code])[0].code,
+        None,
+        False,
+        {},
+        [(None, failure_problem(settings, failure))],
+    )
 
 
 def _form_set_of(book: Workbook, unit: Unit, problems: Problems) -> tuple[FormSet, bool]:
@@ -153,13 +205,27 @@ def _form_round_of(book: Workbook, settings: Settings, problems: Problems) -> tu
         named = reporting_round(book.meta.get("fiscal_year"), book.meta.get("round"))
     except ParseError as exc:
         message = f"ปีหรือรอบในแบบฟอร์มไม่ถูกต้อง ({exc.message_th}): กรุณาใช้แบบของรอบนี้ ({this}) ข้อมูลในไฟล์นี้ไม่ถูกนำไปรวม"
-        problems.append((None, Problem(FILE_SHEET, "-", "FORM-ROUND", "error", message, f"{book.meta.get('fiscal_year')}/{book.meta.get('round')}")))
+        problems.append(
+            (
+                None,
+                Problem(
+                    FILE_SHEET,
+                    "-",
+                    "FORM-ROUND",
+                    "error",
+                    message,
+                    f"{book.meta.get('fiscal_year')}/{book.meta.get('round')}",
+                ),
+            )
+        )
         return None, False
     stamp = (named.fiscal_year, named.months)
     if stamp == (settings.fiscal_year, settings.round):
         return stamp, True
     message = f"ส่งแบบของปีงบประมาณ {named.fiscal_year} รอบ {named.months} เดือน: กรุณาใช้แบบของรอบนี้ ({this}) ข้อมูลในไฟล์นี้ไม่ถูกนำไปรวม"
-    problems.append((None, Problem(FILE_SHEET, "-", "WRONG-ROUND", "error", message, f"{named.fiscal_year}/{named.months}")))
+    problems.append(
+        (None, Problem(FILE_SHEET, "-", "WRONG-ROUND", "error", message, f"{named.fiscal_year}/{named.months}"))
+    )
     return stamp, False
 
 
@@ -169,7 +235,14 @@ def _unit_of(book: Workbook, unit: Unit, registry: dict[str, Unit], problems: Pr
     folder: the message says where it goes (it is never counted for either until it is there)."""
     claimed = book.typed_unit or book.meta.get("unit_code", "")
     if not claimed:
-        problems.append((None, Problem(INSTRUCTIONS_SHEET, UNIT_CELL_NAME, "NO-UNIT", "warning", "ไม่ได้กรอกรหัสหน่วยงาน ใช้รหัสจากช่องทางที่ส่งแทน")))
+        problems.append(
+            (
+                None,
+                Problem(
+                    INSTRUCTIONS_SHEET, UNIT_CELL_NAME, "NO-UNIT", "warning", "ไม่ได้กรอกรหัสหน่วยงาน ใช้รหัสจากช่องทางที่ส่งแทน"
+                ),
+            )
+        )
         return True
     named = find_unit(claimed, registry)
     if named is not None and named.code == unit.code:
@@ -182,7 +255,30 @@ def _unit_of(book: Workbook, unit: Unit, registry: dict[str, Unit], problems: Pr
     return False
 
 
-def version(settings: Settings, item: Incoming, form_set: str, stamp: tuple[int, int] | None, accepted: bool, data: dict[str, Any], problems: Problems, made_at: dt.datetime | None = None) -> NewVersion:
+def version(
+    settings: Settings,
+    item: Incoming,
+    form_set: str,
+    stamp: tuple[int, int] | None,
+    accepted: bool,
+    data: dict[str, Any],
+    problems: Problems,
+    made_at: dt.datetime | None = None,
+) -> NewVersion:
     """Every version is recorded in the round being consolidated; ``stamp`` is the round its form
     names, ``made_at`` when the school saved the file (the workbook's own time)."""
-    return NewVersion(item.unit_code, form_set, settings.fiscal_year, settings.round, item.sha256, item.source, item.name, item.submitted_at, accepted, data, problems, stamp, made_at)
+    return NewVersion(
+        item.unit_code,
+        form_set,
+        settings.fiscal_year,
+        settings.round,
+        item.sha256,
+        item.source,
+        item.name,
+        item.submitted_at,
+        accepted,
+        data,
+        problems,
+        stamp,
+        made_at,
+    )

@@ -25,10 +25,9 @@ from typing import Any
 from python_calamine import CalamineError, CalamineWorkbook
 
 from rules.forms import Problem, cell_name, form_sets
-
-from sync.office.registry import unit_code
-from sync.intake.sheetscan import Reach, scan
 from sync.files.xmltext import clean_text
+from sync.intake.sheetscan import FORM_REACH, Reach, scan
+from sync.office.registry import unit_code
 
 META_SHEET = "_esaplan"
 INSTRUCTIONS_SHEET = "คำชี้แจง"
@@ -56,7 +55,9 @@ class Workbook:
     cleaned: list[tuple[str, str]] = field(default_factory=list)  # (sheet, cell) whose text lost characters
     linked: list[tuple[str, str]] = field(default_factory=list)  # (sheet, cell) whose value came from another workbook
     saved_at: dt.datetime | None = None  # when it was last saved, as the workbook records it (docProps/core.xml)
-    merged: dict[str, list[tuple[int, int, int, int]]] = field(default_factory=dict)  # each sheet's merged ranges, 0-based
+    merged: dict[str, list[tuple[int, int, int, int]]] = field(
+        default_factory=dict
+    )  # each sheet's merged ranges, 0-based
 
     def reading_problems(self) -> list[Problem]:
         """What reading changed, cell by cell: text cleaned (a note), a linked value left out (a warning)."""
@@ -71,10 +72,12 @@ LINKED_TH = "ช่องนี้เป็นสูตรที่ดึงค�
 @cache
 def sheets_read() -> frozenset[str]:
     """The sheets any form reads, with the instructions and metadata sheets: the only ones opened."""
-    return frozenset({META_SHEET, INSTRUCTIONS_SHEET, *(form.sheet for form_set in form_sets().values() for form in form_set.forms)})
+    return frozenset(
+        {META_SHEET, INSTRUCTIONS_SHEET, *(form.sheet for form_set in form_sets().values() for form in form_set.forms)}
+    )
 
 
-def read_workbook(content: bytes, reach: Reach = Reach()) -> Workbook:
+def read_workbook(content: bytes, reach: Reach = FORM_REACH) -> Workbook:
     """The sheets forms read of an xlsx (bytes), as grids; raises :class:`UnreadableWorkbook`, or
     :class:`~sync.intake.sheetscan.SheetTooLarge` for a sheet whose data goes past ``reach``."""
     try:
@@ -82,8 +85,19 @@ def read_workbook(content: bytes, reach: Reach = Reach()) -> Workbook:
         scans = scan(archive, sheets_read(), reach)
         saved_at = _saved_at(archive)
         book = CalamineWorkbook.from_filelike(io.BytesIO(content))
-        grids = {name: book.get_sheet_by_name(name).to_python(skip_empty_area=False) for name in book.sheet_names if name in scans}
-    except (CalamineError, ValueError, OSError, SyntaxError, zipfile.BadZipFile, KeyError) as exc:  # calamine, zipfile and lxml (a SyntaxError) raise several types
+        grids: dict[str, list[list[Any]]] = {
+            name: book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            for name in book.sheet_names
+            if name in scans
+        }
+    except (
+        CalamineError,
+        ValueError,
+        OSError,
+        SyntaxError,
+        zipfile.BadZipFile,
+        KeyError,
+    ) as exc:  # calamine, zipfile and lxml (a SyntaxError) raise several types
         raise UnreadableWorkbook(str(exc)) from exc
     linked = [(name, row, column) for name, found in scans.items() for row, column in sorted(found.linked)]
     for name, row, column in linked:
@@ -129,9 +143,9 @@ def workbook_from_grids(grids: dict[str, list[list[Any]]]) -> Workbook:
         if len(row) >= 2 and row[0] in META_KEYS:
             result.meta[str(row[0])] = _text(row[1])
     instructions = result.sheets.get(INSTRUCTIONS_SHEET, [])
-    row, col = UNIT_CELL
-    if len(instructions) > row and len(instructions[row]) > col:
-        result.typed_unit = unit_code(instructions[row][col])
+    unit_row, unit_col = UNIT_CELL
+    if len(instructions) > unit_row and len(instructions[unit_row]) > unit_col:
+        result.typed_unit = unit_code(instructions[unit_row][unit_col])
     if "unit_code" in result.meta:
         result.meta["unit_code"] = unit_code(result.meta["unit_code"])
     return result

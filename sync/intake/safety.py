@@ -30,7 +30,9 @@ class Rejection:
 def check_file(content: bytes, *, max_bytes: int) -> Rejection | None:
     """None when ``content`` is a plain xlsx that is safe to open, else the reason to refuse it."""
     if len(content) > max_bytes:
-        return Rejection("FILE-TOO-BIG", f"ไฟล์ใหญ่ {len(content) / 1048576:.1f} MB เกินที่รับได้ {max_bytes / 1048576:.0f} MB")
+        return Rejection(
+            "FILE-TOO-BIG", f"ไฟล์ใหญ่ {len(content) / 1048576:.1f} MB เกินที่รับได้ {max_bytes / 1048576:.0f} MB"
+        )
     if content.startswith(OLE_SIGNATURE):
         return Rejection("FILE-ENCRYPTED", "ไฟล์ตั้งรหัสผ่านไว้หรือเป็นไฟล์ .xls รุ่นเก่า: เอารหัสผ่านออกแล้วบันทึกเป็น .xlsx ก่อนส่ง")
     if not content.startswith(ZIP_SIGNATURE):
@@ -41,8 +43,10 @@ def check_file(content: bytes, *, max_bytes: int) -> Rejection | None:
     except zipfile.BadZipFile:
         return Rejection("FILE-CORRUPT", "ไฟล์เสียหาย เปิดไม่ได้: บันทึกใหม่จาก Excel แล้วส่งอีกครั้ง")
     names = {m.filename for m in members}
-    if len(members) > MAX_MEMBERS or sum(m.file_size for m in members) > MAX_UNCOMPRESSED or any(
-        m.compress_size and m.file_size / m.compress_size > MAX_RATIO for m in members
+    if (
+        len(members) > MAX_MEMBERS
+        or sum(m.file_size for m in members) > MAX_UNCOMPRESSED
+        or any(m.compress_size and m.file_size / m.compress_size > MAX_RATIO for m in members)
     ):
         return Rejection("FILE-ZIP-BOMB", "ไฟล์ขยายตัวผิดปกติ (อาจเป็นไฟล์อันตราย) ระบบไม่เปิดไฟล์นี้")
     if "xl/vbaProject.bin" in names or any(name.lower().endswith(".bin") and "vba" in name.lower() for name in names):

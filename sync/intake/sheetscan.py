@@ -54,7 +54,12 @@ class Reach:
         A1 to R200, match none), then compared one by one. A cell closed at once (``/>``) holds a
         style only, no value."""
         letters, digits = len(column_letter(self.columns - 1)), len(str(self.rows))
-        return re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]{%d,3}[0-9]{1,7}|[A-Z]{1,3}[0-9]{%d,7})"[^>]*?(/?)>' % (letters, digits))
+        return re.compile(
+            rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]{%d,3}[0-9]{1,7}|[A-Z]{1,3}[0-9]{%d,7})"[^>]*?(/?)>' % (letters, digits)
+        )
+
+
+FORM_REACH = Reach()  # what the forms can need: every reader's default
 
 
 class SheetTooLarge(Exception):
@@ -71,7 +76,9 @@ class SheetScan:
     (calamine gives a merged range's value in its first cell only)."""
 
     linked: set[tuple[int, int]] = field(default_factory=set)  # 0-based cells whose formula refers to another workbook
-    merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # 0-based (first row, first column, last row, last column)
+    merged: list[tuple[int, int, int, int]] = field(
+        default_factory=list
+    )  # 0-based (first row, first column, last row, last column)
 
 
 def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
@@ -97,14 +104,17 @@ def scan(archive: zipfile.ZipFile, sheets: Collection[str], reach: Reach) -> dic
     return {name: _scan_sheet(archive, name, parts[name], reach, linked_names) for name in sheets if name in parts}
 
 
-def _scan_sheet(archive: zipfile.ZipFile, name: str, part: str, reach: Reach, linked_names: re.Pattern[str] | None) -> SheetScan:
+def _scan_sheet(
+    archive: zipfile.ZipFile, name: str, part: str, reach: Reach, linked_names: re.Pattern[str] | None
+) -> SheetScan:
     """One sheet's cells, by a pattern over the XML when every cell says where it is (Excel,
     LibreOffice, openpyxl and Google all write ``r``; 5x faster than parsing), else by parsing."""
     data = archive.read(part)
     if linked_names is None and len(_CELL_WITH_REFERENCE.findall(data)) == len(_CELL_TAG.findall(data)):
         for reference, closed in reach.suspects.findall(data):
-            found = _REFERENCE.match(reference.decode())
-            row, column = int(found.group(2)) - 1, _column_index(found.group(1))  # type: ignore[union-attr]
+            where = _REFERENCE.match(reference.decode())
+            assert where is not None  # the pattern found only references
+            row, column = int(where.group(2)) - 1, _column_index(where.group(1))
             if not closed and (row >= reach.rows or column >= reach.columns):
                 raise SheetTooLarge(name, cell_name(row, column), reach)
         return SheetScan(merged=_merged(data))
@@ -126,7 +136,14 @@ def _parse_sheet(data: bytes, name: str, reach: Reach, linked_names: re.Pattern[
     found = SheetScan()
     shared: dict[str, bool] = {}  # a shared formula's index: whether its first cell refers to another workbook
     row = column = -1
-    for event, element in etree.iterparse(io.BytesIO(data), events=("start", "end"), tag=(_ROW, _CELL), resolve_entities=False, no_network=True, huge_tree=False):
+    for event, element in etree.iterparse(
+        io.BytesIO(data),
+        events=("start", "end"),
+        tag=(_ROW, _CELL),
+        resolve_entities=False,
+        no_network=True,
+        huge_tree=False,
+    ):
         if element.tag == _ROW:
             if event == "start":
                 number = element.get("r")
@@ -176,7 +193,11 @@ def _has_links(archive: zipfile.ZipFile) -> bool:
 def _linked_names(archive: zipfile.ZipFile) -> re.Pattern[str]:
     """A pattern matching the workbook's defined names that refer to another workbook (never matches when none do)."""
     book = _parse(archive, "xl/workbook.xml")
-    names = [d.get("name", "") for d in (book.iter(f"{{{MAIN}}}definedName") if book is not None else ()) if _EXTERNAL.search(d.text or "")]
+    names = [
+        d.get("name", "")
+        for d in (book.iter(f"{{{MAIN}}}definedName") if book is not None else ())
+        if _EXTERNAL.search(d.text or "")
+    ]
     if not names:
         return re.compile(r"(?!)")
     return re.compile(r"(?<![\w.])(" + "|".join(re.escape(n) for n in names if n) + r")(?![\w.(])", re.IGNORECASE)

@@ -22,12 +22,11 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Si
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from rules import kpi, kpis
+from rules import kpis
 from rules.budget_sources import plan_sources
-from rules.kpi import strategies, strategy_label
 from rules.forms import Form, FormSet, column_letter, form_version, shown
 from rules.grades import all_grades
-
+from rules.kpi import kpi, strategies, strategy_label
 from sync.intake.reader import INSTRUCTIONS_SHEET, META_SHEET, UNIT_CELL_NAME
 from sync.office.registry import Unit
 
@@ -165,7 +164,14 @@ def _prefill_rows(form: Form, fiscal_year: int) -> list[dict[str, Any]]:
     return []
 
 
-def _form_sheet(sheet: Any, form: Form, fiscal_year: int, round_: int, lists: Mapping[str, str], values: Sequence[Mapping[str, Any]] | None) -> None:
+def _form_sheet(
+    sheet: Any,
+    form: Form,
+    fiscal_year: int,
+    round_: int,
+    lists: Mapping[str, str],
+    values: Sequence[Mapping[str, Any]] | None,
+) -> None:
     columns = form.columns
     sheet["A1"] = f"{form.title_th}"
     sheet["A1"].font = TITLE_FONT
@@ -175,7 +181,9 @@ def _form_sheet(sheet: Any, form: Form, fiscal_year: int, round_: int, lists: Ma
         cell = sheet.cell(row=HEADER_ROW, column=index, value=column.th)
         cell.font, cell.fill, cell.border = HEADER_FONT, HEADER_FILL, BORDER
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        sheet.column_dimensions[column_letter(index - 1)].width = 60 if column.lookup else max(14, min(40, len(column.th) + 6))
+        sheet.column_dimensions[column_letter(index - 1)].width = (
+            60 if column.lookup else max(14, min(40, len(column.th) + 6))
+        )
     rows = list(values) if values is not None else _prefill_rows(form, fiscal_year)
     count = max(len(rows), form.blank_rows, 1) + (5 if form.blank_rows else 0)
     first = HEADER_ROW + 1
@@ -196,7 +204,9 @@ def _form_sheet(sheet: Any, form: Form, fiscal_year: int, round_: int, lists: Ma
                 cell.fill = LOCKED_FILL
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
             else:
-                cell.value = shown(column, data.get(column.key), fiscal_year)  # pre-filled values in Thai, as a school would type them
+                cell.value = shown(
+                    column, data.get(column.key), fiscal_year
+                )  # pre-filled values in Thai, as a school would type them
                 if isinstance(cell.value, str) and cell.value.startswith("="):
                     cell.data_type = "s"  # data is never a formula
                 cell.fill, cell.protection = INPUT_FILL, UNLOCKED
@@ -206,7 +216,11 @@ def _form_sheet(sheet: Any, form: Form, fiscal_year: int, round_: int, lists: Ma
     for column in columns:
         if not column.is_input:
             continue
-        source = lists.get(column.type) if column.type in lists else (f'"{",".join(column.choices)}"' if column.type == "choice" else None)
+        source = (
+            lists.get(column.type)
+            if column.type in lists
+            else (f'"{",".join(column.choices)}"' if column.type == "choice" else None)
+        )
         if source:
             rule = DataValidation(type="list", formula1=source, allow_blank=True, showErrorMessage=False)
             rule.add(f"{letters[column.key]}{first}:{letters[column.key]}{last}")
@@ -219,7 +233,11 @@ def _form_sheet(sheet: Any, form: Form, fiscal_year: int, round_: int, lists: Ma
 
 def _excel_formula(expression: str, letters: Mapping[str, str], row: int) -> str:
     """Translate a form expression over column keys to an Excel formula for one row."""
-    return re.sub(r"[A-Za-z_][A-Za-z0-9_]*", lambda m: f"N({letters[m.group(0)]}{row})" if m.group(0) in letters else m.group(0), expression)
+    return re.sub(
+        r"[A-Za-z_][A-Za-z0-9_]*",
+        lambda m: f"N({letters[m.group(0)]}{row})" if m.group(0) in letters else m.group(0),
+        expression,
+    )
 
 
 def _kpi_name(code: Any, fiscal_year: int) -> str | None:

@@ -10,7 +10,6 @@ from contextlib import contextmanager
 from filelock import FileLock, Timeout
 
 from rules import EsaplanError
-
 from sync.office.settings import Settings
 
 
@@ -27,7 +26,9 @@ def consolidation_lock(settings: Settings, timeout_s: float | None = None) -> It
     try:
         lock.acquire(timeout=settings.lock_timeout_s if timeout_s is None else timeout_s)
     except Timeout:
-        raise ConsolidationBusy("กำลังรวมข้อมูลอยู่ (มีการรวมข้อมูลอีกงานหนึ่ง) ลองใหม่ภายหลัง", "another consolidation is running; try again later") from None
+        raise ConsolidationBusy(
+            "กำลังรวมข้อมูลอยู่ (มีการรวมข้อมูลอีกงานหนึ่ง) ลองใหม่ภายหลัง", "another consolidation is running; try again later"
+        ) from None
     try:
         yield
     finally:

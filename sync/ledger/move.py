@@ -23,9 +23,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 
 from rules import EsaplanError
-
+from sync.ledger.database import open_ledger
 from sync.ledger.lock import consolidation_lock
-from sync.ledger.store import open_ledger
 from sync.ledger.schema import metadata
 from sync.office.settings import Settings, set_config
 
@@ -52,21 +51,30 @@ def _move(settings: Settings, target_url: str) -> dict[str, int]:
         target = open_ledger(target_url).engine  # brought to the newest schema, as the source is
     except OperationalError as exc:
         reason = str(exc.orig or exc).strip().splitlines()[0]
-        raise EsaplanError(f"เชื่อมต่อฐานข้อมูลปลายทางไม่ได้: {reason} (ตรวจที่อยู่ ชื่อผู้ใช้ รหัสผ่าน และว่าสร้างฐานข้อมูลแล้ว) ไม่ได้ย้าย", f"cannot connect to the target: {reason}; nothing moved") from None
+        raise EsaplanError(
+            f"เชื่อมต่อฐานข้อมูลปลายทางไม่ได้: {reason} (ตรวจที่อยู่ ชื่อผู้ใช้ รหัสผ่าน และว่าสร้างฐานข้อมูลแล้ว) ไม่ได้ย้าย",
+            f"cannot connect to the target: {reason}; nothing moved",
+        ) from None
     with source.connect() as reading, target.begin() as writing:
         _refuse_rows(writing, target_url)
         copied = {table.name: _copy_table(reading, writing, table) for table in metadata.sorted_tables}
         _advance_sequences(writing)
         found = _counts(writing)
         if found != copied:  # raised inside the transaction: the target is left empty
-            raise EsaplanError(f"จำนวนแถวในฐานข้อมูลใหม่ไม่ตรงกับที่คัดลอก ({found} / {copied}) ไม่ได้ย้าย", f"row counts differ after copying ({found} / {copied}); nothing moved")
+            raise EsaplanError(
+                f"จำนวนแถวในฐานข้อมูลใหม่ไม่ตรงกับที่คัดลอก ({found} / {copied}) ไม่ได้ย้าย",
+                f"row counts differ after copying ({found} / {copied}); nothing moved",
+            )
     point_at(settings.home, target_url)
     return copied
 
 
 def _counts(connection: Connection) -> dict[str, int]:
     """Rows in each ledger table."""
-    return {table.name: connection.execute(select(func.count()).select_from(table)).scalar_one() for table in metadata.sorted_tables}
+    return {
+        table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()
+        for table in metadata.sorted_tables
+    }
 
 
 def _refuse_rows(connection: Connection, url: str) -> None:
@@ -100,7 +108,11 @@ def _advance_sequences(connection: Connection) -> None:
         return
     for table in metadata.sorted_tables:
         if "id" in table.c and isinstance(table.c.id.type, Integer):  # upload links' ids are their tokens
-            connection.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), coalesce(max(id), 0) + 1, false) FROM {table.name}"))
+            connection.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), coalesce(max(id), 0) + 1, false) FROM {table.name}"
+                )
+            )
 
 
 def point_at(home: Path, database_url: str) -> None:

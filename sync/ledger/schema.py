@@ -12,7 +12,20 @@ upgrades, by adding nullable columns) all of them however the program was entere
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Index, Integer, MetaData, String, Table, Text, UniqueConstraint, func
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+)
 
 metadata = MetaData()
 
@@ -167,7 +180,9 @@ jobs = Table(
     Column("attempts", Integer, nullable=True),  # runs started (a worker that died counts one)
     Column("heartbeat_at", DateTime(timezone=True), nullable=True),  # the running worker's last sign of life
     Column("worker", String(128), nullable=True),  # host:pid:start of the worker that has it (sync.service.jobs.WORKER)
-    Column("area", String(32), nullable=True),  # the service area, for an office over many (areas.csv); None: this installation
+    Column(
+        "area", String(32), nullable=True
+    ),  # the service area, for an office over many (areas.csv); None: this installation
 )
 ACTIVE = ("queued", "running")
 # One job queued or running per area and round, whichever process or machine starts it: the database
@@ -187,7 +202,9 @@ Index(
     unique=True,
     sqlite_where=jobs.c.status.in_(ACTIVE),
     postgresql_where=jobs.c.status.in_(ACTIVE),
-    info={"before": END_DOUBLED_JOBS},  # run by sync.ledger.store before it makes the index on a ledger older than migrations
+    info={
+        "before": END_DOUBLED_JOBS
+    },  # run by sync.ledger.store before it makes the index on a ledger older than migrations
 )
 
 # The allocation control register's entries: appended, never updated or deleted. A row of the staff's

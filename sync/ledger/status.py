@@ -9,8 +9,7 @@ from typing import Any
 
 from rules.forms import FormSet
 from rules.thai import reporting_rounds
-
-from sync.ledger.store import Submission
+from sync.ledger.versions import Submission
 from sync.office.settings import BANGKOK
 
 
@@ -53,7 +52,13 @@ def deadline(form_set: FormSet, fiscal_year: int, round_: int) -> dt.datetime:
     return dt.datetime.combine(last_day, dt.time(23, 59, 59), BANGKOK)
 
 
-def form_status(submission: Submission | None, form_code: str, issue_rows: list[dict[str, Any]], due: dt.datetime, sheets: Collection[str]) -> str:
+def form_status(
+    submission: Submission | None,
+    form_code: str,
+    issue_rows: list[dict[str, Any]],
+    due: dt.datetime,
+    sheets: Collection[str],
+) -> str:
     """on_time / late / errors / missing for one unit and form (errors outrank lateness); ``sheets``
     are the forms whose sheet the version had."""
     if submission is None:

@@ -12,83 +12,20 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import json
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
-from decimal import Decimal
-from functools import cached_property, partial
+from dataclasses import asdict
+from functools import partial
 from typing import Any
 
-from sqlalchemy import Column, MetaData, PrimaryKeyConstraint, String, Table, create_engine, delete, event, func, insert, inspect, select, text, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import SQLAlchemyError
 
-from rules import EsaplanError
 from rules.forms import Problem, as_typed
-
 from sync.files.cachefile import KEYS_A_QUERY
 from sync.ledger.records import NewVersion
-from sync.ledger.schema import issues, metadata, runs, sheets, submissions, version_choices
-
-
-def _encode(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return {"$d": str(value)}
-    if isinstance(value, (dt.date, dt.datetime)):
-        return {"$t": value.isoformat()}
-    raise TypeError(f"cannot store {type(value).__name__}")
-
-
-def _decode(obj: dict[str, Any]) -> Any:
-    if "$d" in obj and len(obj) == 1:
-        return Decimal(obj["$d"])
-    if "$t" in obj and len(obj) == 1:
-        text = obj["$t"]
-        return dt.datetime.fromisoformat(text) if "T" in text else dt.date.fromisoformat(text)
-    return obj
-
-
-def dumps(data: Any) -> str:
-    """JSON that keeps Decimals and dates exact."""
-    return json.dumps(data, default=_encode, ensure_ascii=False)
-
-
-def loads(text: str) -> Any:
-    return json.loads(text, object_hook=_decode)
-
-
-
-@dataclass(frozen=True)
-class Submission:
-    """One stored version of one unit's workbook for one round."""
-
-    id: int
-    unit_code: str
-    form_set: str
-    fiscal_year: int
-    round: int
-    version: int
-    sha256: str
-    source: str
-    original_name: str
-    submitted_at: dt.datetime
-    received_at: dt.datetime
-    accepted: bool
-    errors: int
-    warnings: int
-    stored: str | Callable[[], str] = field(repr=False, compare=False)  # the data as stored (JSON), or what reads it: decoded when first used
-    form_fiscal_year: int | None = None
-    form_round: int | None = None
-    made_at: dt.datetime | None = None
-
-    @cached_property
-    def data(self) -> dict[str, Any]:
-        """The rows read from the file, by form code. A run loads every unit's latest version but
-        needs the rows of those whose kept facts and blocks do not answer: decoding is ~0.2 ms each,
-        and :meth:`Ledger.latest` leaves them in the database until asked."""
-        return loads(self.stored if isinstance(self.stored, str) else self.stored())
+from sync.ledger.schema import issues, runs, sheets, submissions, version_choices
+from sync.ledger.versions import MADE_AT_SLACK, RoundVersions, SheetState, Submission, VersionError, dumps, loads
 
 
 class _StoredData:
@@ -105,42 +42,12 @@ class _StoredData:
             start = bisect.bisect_left(self.ids, submission_id)
             wanted = self.ids[start : start + KEYS_A_QUERY]
             with self.engine.connect() as connection:
-                self.read.update(connection.execute(select(submissions.c.id, submissions.c.data).where(submissions.c.id.in_(wanted))).all())
+                self.read.update(
+                    connection.execute(
+                        select(submissions.c.id, submissions.c.data).where(submissions.c.id.in_(wanted))
+                    ).all()
+                )
         return self.read.pop(submission_id)  # the submission keeps it decoded: no second copy here
-
-
-@dataclass(frozen=True)
-class RoundVersions:
-    """A round's versions by (unit, form set): each one's latest, and the one whose data count."""
-
-    latest: dict[tuple[str, str], Submission]
-    counted: dict[tuple[str, str], Submission]
-
-
-class VersionError(EsaplanError):
-    """A version staff asked to count cannot count."""
-
-
-MADE_AT_SLACK = dt.timedelta(days=1)  # a workbook's saved time may run ahead of arrival by clock drift and time zones, no more
-
-
-@dataclass(frozen=True)
-class SheetState:
-    """What esaplan knows of one unit's Google Sheet: set-up done, what it last read, what feedback it wrote.
-
-    ``read_modified`` is Drive's modifiedTime of the content last read: a sheet listed with the
-    same time has not changed and is not read again. ``gids`` maps tab titles to sheet ids,
-    which the Sheets API needs for formatting and protection requests.
-    """
-
-    unit_code: str
-    spreadsheet_id: str
-    shared_with: str | None = None
-    protected: bool = False
-    gids: dict[str, int] | None = None
-    read_modified: str | None = None
-    read_sha: str | None = None
-    feedback_sha: str | None = None
 
 
 def _newer(row: Any, than: Any | None) -> bool:
@@ -226,7 +133,11 @@ class Ledger:
     def find_accounted(self, unit_code: str, sha256: str, fiscal_year: int, round_: int) -> Submission | None:
         """The stored version that already accounts for this content when consolidating a round (see
         :meth:`accounted`), if any: the same upload twice is one version."""
-        query = select(submissions).where(submissions.c.unit_code == unit_code, submissions.c.sha256 == sha256).order_by(submissions.c.id)
+        query = (
+            select(submissions)
+            .where(submissions.c.unit_code == unit_code, submissions.c.sha256 == sha256)
+            .order_by(submissions.c.id)
+        )
         with self.engine.connect() as connection:
             rows = [_submission(row) for row in connection.execute(query)]
         here = [s for s in rows if (s.fiscal_year, s.round) == (fiscal_year, round_)]
@@ -260,22 +171,39 @@ class Ledger:
                 return [_submission(row) for row in places]
             statement = insert(submissions).returning(submissions.c.id, sort_by_parameter_order=True)
             stored = [dumps(new.data) for new, _ in fresh]
-            ids = list(connection.execute(statement, [{**values, "data": content} for (_, values), content in zip(fresh, stored, strict=True)]).scalars())
-            found = [_issue(new_id, form, problem) for new_id, (new, _) in zip(ids, fresh, strict=True) for form, problem in new.problems]
+            ids = list(
+                connection.execute(
+                    statement, [{**values, "data": content} for (_, values), content in zip(fresh, stored, strict=True)]
+                ).scalars()
+            )
+            found = [
+                _issue(new_id, form, problem)
+                for new_id, (new, _) in zip(ids, fresh, strict=True)
+                for form, problem in new.problems
+            ]
             if found:
                 connection.execute(insert(issues), found)
-        made = [Submission(id=new_id, stored=content, **values) for new_id, (_, values), content in zip(ids, fresh, stored, strict=True)]
+        made = [
+            Submission(id=new_id, stored=content, **values)
+            for new_id, (_, values), content in zip(ids, fresh, stored, strict=True)
+        ]
         return [made[place] if isinstance(place, int) else _submission(place) for place in places]
 
     @staticmethod
-    def _stored_in(connection: Connection, rounds: set[tuple[int, int]], units: set[str]) -> tuple[dict[tuple[Any, ...], Any], dict[tuple[Any, ...], int]]:
+    def _stored_in(
+        connection: Connection, rounds: set[tuple[int, int]], units: set[str]
+    ) -> tuple[dict[tuple[Any, ...], Any], dict[tuple[Any, ...], int]]:
         """What a batch checks against, in one query: the stored versions of its units in its rounds by
         (unit, form set, year, round, SHA-256), as rows (decoded only when met again), and the last
         version number of each (unit, form set, year, round)."""
         known: dict[tuple[Any, ...], Any] = {}
         last: dict[tuple[Any, ...], int] = {}
         for fiscal_year, round_ in rounds:
-            query = select(submissions).where(submissions.c.fiscal_year == fiscal_year, submissions.c.round == round_, submissions.c.unit_code.in_(units))
+            query = select(submissions).where(
+                submissions.c.fiscal_year == fiscal_year,
+                submissions.c.round == round_,
+                submissions.c.unit_code.in_(units),
+            )
             for row in connection.execute(query):
                 slot = (row.unit_code, row.form_set, row.fiscal_year, row.round)
                 known.setdefault((*slot, row.sha256), row)
@@ -290,11 +218,21 @@ class Ledger:
         in the round it arrived in). The exception is a file whose form names *this* round but
         that arrived while another round was consolidated: it is read again, and counted here.
         """
-        query = select(submissions.c.unit_code, submissions.c.sha256, submissions.c.fiscal_year, submissions.c.round, submissions.c.form_fiscal_year, submissions.c.form_round)
+        query = select(
+            submissions.c.unit_code,
+            submissions.c.sha256,
+            submissions.c.fiscal_year,
+            submissions.c.round,
+            submissions.c.form_fiscal_year,
+            submissions.c.form_round,
+        )
         result: set[tuple[str, str]] = set()
         with self.engine.connect() as connection:
             for row in connection.execute(query):
-                if (row.fiscal_year, row.round) == (fiscal_year, round_) or (row.form_fiscal_year, row.form_round) != (fiscal_year, round_):
+                if (row.fiscal_year, row.round) == (fiscal_year, round_) or (row.form_fiscal_year, row.form_round) != (
+                    fiscal_year,
+                    round_,
+                ):
                     result.add((row.unit_code, row.sha256))
         return result
 
@@ -311,13 +249,17 @@ class Ledger:
         one's latest). What counts is the version staff chose (:meth:`choose`), else the newest accepted
         one: a later refused file (a PDF, another school's workbook, last year's form) never takes
         a school's accepted data out of a total."""
-        light = select(*(c for c in submissions.c if c.name != "data")).where(submissions.c.fiscal_year == fiscal_year, submissions.c.round == round_)
-        chosen_query = select(version_choices.c.unit_code, version_choices.c.form_set, version_choices.c.submission_id).where(
-            version_choices.c.fiscal_year == fiscal_year, version_choices.c.round == round_
+        light = select(*(c for c in submissions.c if c.name != "data")).where(
+            submissions.c.fiscal_year == fiscal_year, submissions.c.round == round_
         )
+        chosen_query = select(
+            version_choices.c.unit_code, version_choices.c.form_set, version_choices.c.submission_id
+        ).where(version_choices.c.fiscal_year == fiscal_year, version_choices.c.round == round_)
         with self.engine.connect() as connection:
             rows = connection.execute(light).all()
-            chosen = {(code, form_set): submission_id for code, form_set, submission_id in connection.execute(chosen_query)}
+            chosen = {
+                (code, form_set): submission_id for code, form_set, submission_id in connection.execute(chosen_query)
+            }
         accepted_for: dict[str, set[str]] = {}  # content -> the units it is an accepted version of
         for row in rows:
             if row.accepted:
@@ -326,41 +268,76 @@ class Ledger:
         counted: dict[tuple[str, str], Any] = {}
         for row in sorted(rows, key=lambda r: r.version):
             key = (row.unit_code, row.form_set)
-            moved = not row.accepted and accepted_for.get(row.sha256, set()) - {row.unit_code}  # another school's file, since filed under it
+            moved = not row.accepted and accepted_for.get(row.sha256, set()) - {
+                row.unit_code
+            }  # another school's file, since filed under it
             if not moved and _newer(row, latest.get(key)):
                 latest[key] = row
             if row.accepted and (chosen.get(key) == row.id or (key not in chosen and _newer(row, counted.get(key)))):
                 counted[key] = row
         stored = _StoredData(self.engine, [row.id for row in {*latest.values(), *counted.values()}])
         made = {row.id: _submission(row, partial(stored, row.id)) for row in {*latest.values(), *counted.values()}}
-        return RoundVersions({key: made[row.id] for key, row in latest.items()}, {key: made[row.id] for key, row in counted.items()})
+        return RoundVersions(
+            {key: made[row.id] for key, row in latest.items()}, {key: made[row.id] for key, row in counted.items()}
+        )
 
-    def choose(self, unit_code: str, form_set: str, fiscal_year: int, round_: int, version: int | None, chosen_by: str) -> Submission | None:
+    def choose(
+        self, unit_code: str, form_set: str, fiscal_year: int, round_: int, version: int | None, chosen_by: str
+    ) -> Submission | None:
         """Make a unit's accepted version ``version`` the one that counts (None: the latest accepted,
         as without a choice); returns the version chosen. Raises :class:`VersionError` in Thai for a
         version the unit did not send or that was refused (a refused version has no data to count)."""
-        key = (version_choices.c.unit_code == unit_code) & (version_choices.c.form_set == form_set) & (version_choices.c.fiscal_year == fiscal_year) & (version_choices.c.round == round_)
+        key = (
+            (version_choices.c.unit_code == unit_code)
+            & (version_choices.c.form_set == form_set)
+            & (version_choices.c.fiscal_year == fiscal_year)
+            & (version_choices.c.round == round_)
+        )
         with self.engine.begin() as connection:
             if version is None:
                 connection.execute(delete(version_choices).where(key))
                 return None
             row = connection.execute(
                 select(submissions).where(
-                    submissions.c.unit_code == unit_code, submissions.c.form_set == form_set, submissions.c.fiscal_year == fiscal_year, submissions.c.round == round_, submissions.c.version == version
+                    submissions.c.unit_code == unit_code,
+                    submissions.c.form_set == form_set,
+                    submissions.c.fiscal_year == fiscal_year,
+                    submissions.c.round == round_,
+                    submissions.c.version == version,
                 )
             ).first()
             if row is None:
-                raise VersionError(f"หน่วย {unit_code} ไม่มีฉบับที่ {version} ในปีงบประมาณ {fiscal_year} รอบ {round_} เดือน", f"{unit_code} has no version {version} in FY{fiscal_year} round {round_}", value=version)
+                raise VersionError(
+                    f"หน่วย {unit_code} ไม่มีฉบับที่ {version} ในปีงบประมาณ {fiscal_year} รอบ {round_} เดือน",
+                    f"{unit_code} has no version {version} in FY{fiscal_year} round {round_}",
+                    value=version,
+                )
             if not row.accepted:
-                raise VersionError(f"ฉบับที่ {version} ของหน่วย {unit_code} ถูกปฏิเสธ ไม่มีข้อมูลให้นำไปรวม: เลือกฉบับที่รับได้", f"version {version} of {unit_code} was refused: it has no data to count", value=version)
+                raise VersionError(
+                    f"ฉบับที่ {version} ของหน่วย {unit_code} ถูกปฏิเสธ ไม่มีข้อมูลให้นำไปรวม: เลือกฉบับที่รับได้",
+                    f"version {version} of {unit_code} was refused: it has no data to count",
+                    value=version,
+                )
             connection.execute(delete(version_choices).where(key))
-            connection.execute(insert(version_choices).values(unit_code=unit_code, form_set=form_set, fiscal_year=fiscal_year, round=round_, submission_id=row.id, chosen_by=chosen_by[:96], chosen_at=dt.datetime.now(dt.UTC)))
+            connection.execute(
+                insert(version_choices).values(
+                    unit_code=unit_code,
+                    form_set=form_set,
+                    fiscal_year=fiscal_year,
+                    round=round_,
+                    submission_id=row.id,
+                    chosen_by=chosen_by[:96],
+                    chosen_at=dt.datetime.now(dt.UTC),
+                )
+            )
         return _submission(row)
 
     def round_signature(self, fiscal_year: int, round_: int) -> tuple[int, int | None]:
         """How many versions a round holds and the newest one's id: versions are never changed or
         removed once stored and ids only grow, so an equal signature means the same versions."""
-        query = select(func.count(), func.max(submissions.c.id)).where(submissions.c.fiscal_year == fiscal_year, submissions.c.round == round_)
+        query = select(func.count(), func.max(submissions.c.id)).where(
+            submissions.c.fiscal_year == fiscal_year, submissions.c.round == round_
+        )
         with self.engine.connect() as connection:
             count, newest = connection.execute(query).one()
         return count, newest
@@ -372,7 +349,11 @@ class Ledger:
 
     def history(self, unit_code: str) -> list[Submission]:
         """Every version a unit sent, newest first."""
-        query = select(submissions).where(submissions.c.unit_code == unit_code).order_by(submissions.c.received_at.desc(), submissions.c.version.desc())
+        query = (
+            select(submissions)
+            .where(submissions.c.unit_code == unit_code)
+            .order_by(submissions.c.received_at.desc(), submissions.c.version.desc())
+        )
         with self.engine.connect() as connection:
             return [_submission(row) for row in connection.execute(query)]
 
@@ -390,11 +371,21 @@ class Ledger:
     def start_run(self, fiscal_year: int, round_: int) -> int:
         with self.begin() as connection:
             return connection.execute(
-                insert(runs).values(fiscal_year=fiscal_year, round=round_, started_at=dt.datetime.now(dt.UTC), status="running")
-            ).inserted_primary_key[0]
+                insert(runs).values(
+                    fiscal_year=fiscal_year, round=round_, started_at=dt.datetime.now(dt.UTC), status="running"
+                )
+            ).inserted_primary_key[0]  # type: ignore[index]  # an insert always has its key
 
     def finish_run(
-        self, run_id: int, *, status: str, master_path: str | None = None, summary: Any = None, error: str | None = None, fingerprint: str | None = None, notices: Any = None
+        self,
+        run_id: int,
+        *,
+        status: str,
+        master_path: str | None = None,
+        summary: Any = None,
+        error: str | None = None,
+        fingerprint: str | None = None,
+        notices: Any = None,
     ) -> None:
         with self.begin() as connection:
             connection.execute(
@@ -442,7 +433,11 @@ class Ledger:
     def save_sheet_states(self, states: Iterable[SheetState]) -> None:
         """Record sheet states in one transaction (replacing each unit's previous state)."""
         rows = [
-            {**asdict(state), "gids": json.dumps(state.gids) if state.gids else None, "updated_at": dt.datetime.now(dt.UTC)}
+            {
+                **asdict(state),
+                "gids": json.dumps(state.gids) if state.gids else None,
+                "updated_at": dt.datetime.now(dt.UTC),
+            }
             for state in states
         ]
         if not rows:
@@ -453,136 +448,11 @@ class Ledger:
 
     def runs(self, limit: int = 20) -> list[dict[str, Any]]:
         with self.engine.connect() as connection:
-            return [dict(row._mapping) for row in connection.execute(select(runs).order_by(runs.c.id.desc()).limit(limit))]
+            return [
+                dict(row._mapping) for row in connection.execute(select(runs).order_by(runs.c.id.desc()).limit(limit))
+            ]
 
     def last_notices(self, fiscal_year: int, round_: int) -> list[dict[str, Any]]:
         """The channel notices of the round's last finished run (a sheet gone, an unknown file ...)."""
         text_ = self._last_finished(runs.c.notices, fiscal_year, round_)
         return loads(text_) if text_ else []
-
-
-def open_ledger(database_url: str) -> Ledger:
-    """The ledger at ``database_url`` (SQLite by default, PostgreSQL for several machines).
-
-    One engine, and so one connection pool, per database a process uses (SQLAlchemy's advice):
-    the web service, the consolidation and the jobs in one process share it, and the tables are
-    brought to this esaplan's version (:func:`migrate`) the first time only. A worker serving many
-    areas opens a ledger for each: the :data:`ENGINES_KEPT` it used last are kept, an older one's
-    pooled connections are closed (a ledger still using it opens new ones). Keeping every area's
-    engine, its pool and compiled statements, grew a worker by ~3 MiB an area.
-    """
-    with _opening:
-        engine = _engines.get(database_url)
-        if engine is not None:
-            _engines.move_to_end(database_url)
-        else:
-            try:
-                engine = create_engine(database_url, future=True, pool_pre_ping=True)  # a restarted server's dead connections are replaced, not handed out
-            except ModuleNotFoundError as missing:
-                install = '"esaplan[postgres]"' if database_url.startswith("postgresql") else str(missing.name)
-                raise EsaplanError(
-                    f"ยังไม่ได้ติดตั้งไดรเวอร์ของฐานข้อมูลที่ตั้งไว้ ({missing.name}): pip install {install} แล้วลองอีกครั้ง",
-                    f"the configured database's driver ({missing.name}) is not installed: pip install {install}",
-                ) from None
-            if engine.dialect.name == "sqlite":
-                event.listen(engine, "connect", _sqlite_pragmas)
-            migrate(engine)
-            _engines[database_url] = engine
-            while len(_engines) > ENGINES_KEPT:
-                _engines.popitem(last=False)[1].dispose()
-    return Ledger(engine)
-
-
-def close_ledgers() -> None:
-    """Close every pooled connection this process holds (a test's database is about to go)."""
-    with _opening:
-        for engine in _engines.values():
-            engine.dispose()
-        _engines.clear()
-
-
-SCHEMA_HEAD = "0005"  # the newest revision in sync/migrations/versions (tests/test_postgres.py holds them equal)
-_stamp = MetaData()
-Table("alembic_version", _stamp, Column("version_num", String(32), nullable=False), PrimaryKeyConstraint("version_num", name="alembic_version_pkc"))  # as Alembic makes it
-ENGINES_KEPT = 8  # databases a process keeps an engine for: an installation's ledger and jobs, and a worker's last areas
-_engines: OrderedDict[str, Engine] = OrderedDict()
-_opening = threading.Lock()
-
-
-def migrate(engine: Engine) -> None:
-    """Run the Alembic migrations in ``sync/migrations`` up to the newest, on any database.
-
-    A new, empty database gets the newest tables at once from :mod:`sync.ledger.schema` and is stamped
-    at :data:`SCHEMA_HEAD` (a test holds the migrations' tables equal to those).
-
-    A ledger made before migrations existed has the tables but no ``alembic_version``: the tables
-    and (nullable) columns it lacks are added, as that version did itself, which makes it the
-    newest schema, and it is stamped so; an office upgrading in place keeps every submission. Several services starting at once on one
-    PostgreSQL wait for each other on an advisory lock.
-    """
-    if _at_head(engine):
-        return
-    with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(2570)"))
-        tables = set(inspect(connection).get_table_names())
-        if not tables:  # a new ledger: made whole from the tables' definitions and stamped, as Alembic's docs advise, without loading it
-            metadata.create_all(connection)
-            _stamp.create_all(connection)
-            connection.execute(insert(_stamp.tables["alembic_version"]).values(version_num=SCHEMA_HEAD))
-            return
-        from alembic import command  # a tenth of a second to import: only when there is something to do
-        from alembic.config import Config
-
-        config = Config()
-        config.set_main_option("script_location", "sync.ledger:migrations")
-        config.attributes["connection"] = connection
-        if "alembic_version" not in tables and tables & set(metadata.tables):
-            _add_missing_columns(connection)
-            command.stamp(config, "head")
-        command.upgrade(config, "head")
-
-
-def _at_head(engine: Engine) -> bool:
-    """Whether the ledger is stamped at :data:`SCHEMA_HEAD` already, as it is on every open but the
-    first after an upgrade: one query instead of loading Alembic (every worker opens every area's)."""
-    try:
-        with engine.connect() as connection:
-            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one_or_none() == SCHEMA_HEAD
-    except SQLAlchemyError:  # no such table yet
-        return False
-
-
-def _add_missing_columns(connection: Connection) -> None:
-    """Bring a ledger made before migrations to the newest schema: add the tables, (nullable) columns
-    and indexes it lacks."""
-    inspector = inspect(connection)
-    present_tables = set(inspector.get_table_names())
-    for table in metadata.sorted_tables:
-        if table.name not in present_tables:
-            table.create(connection)  # with its indexes
-            continue
-        present = {column["name"] for column in inspector.get_columns(table.name)}
-        for column in table.columns:
-            if column.name in present:
-                continue
-            if not column.nullable:
-                raise RuntimeError(f"ledger table {table.name} lacks the required column {column.name}: migrate the database")
-            kind = column.type.compile(dialect=connection.dialect)
-            connection.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
-        indexed = {index["name"] for index in inspector.get_indexes(table.name)}
-        for index in sorted(table.indexes, key=lambda i: i.name or ""):
-            if index.name not in indexed:
-                if "before" in index.info:  # what the index needs of the rows first (schema.py)
-                    connection.execute(text(index.info["before"]))
-                index.create(connection)
-
-
-def _sqlite_pragmas(connection: Any, _record: Any) -> None:
-    # WAL lets the web pages read while a run writes; NORMAL sync keeps the database consistent
-    # after a crash and costs one fsync per checkpoint instead of one per submission.
-    cursor = connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()

@@ -15,18 +15,12 @@ from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
-
 import rules
 import rules.parameters
 from rules import SIZE_TH, EsaplanError, kpis, school_size
 from rules.forms import Form, form_sets
 from rules.kpi import KpiResult, Reported, aggregate
-
 from sync.files.cachefile import Warm
-from sync.ledger.store import Ledger, Submission
-from sync.master.population import Census, read_census
-from sync.office.registry import Unit, sets_for
-from sync.office.settings import BANGKOK, Settings
 from sync.ledger.status import (
     STATUS_TH,
     Notice,
@@ -35,9 +29,15 @@ from sync.ledger.status import (
     form_status,
     unit_status,
 )
+from sync.ledger.store import Ledger
+from sync.ledger.versions import Submission
+from sync.master.population import Census, read_census
 from sync.master.shares import unit_share
-from sync.master.tally import ONE, Share, Tally, Vector
+from sync.master.tally import ONE, Key, Share, Tally, Vector
 from sync.master.unitfacts import NO_FACTS, Facts, FactsCache, split_rows
+from sync.office.registry import Unit, sets_for
+from sync.office.settings import BANGKOK, Settings
+
 
 @dataclass(frozen=True)
 class UnitView:
@@ -82,7 +82,13 @@ class UnitView:
         """Its line of สถานะการส่ง: its cells, its kind, each round form's status ("-" for a form it
         does not send), and its newest version's time and number; the source of its block there."""
         shown = (STATUS_TH[s] if (s := self.form_statuses.get(f.code)) else "-" for f in round_forms())
-        return (*self.cells, "โรงเรียน" if self.unit.kind == "school" else "กลุ่มงาน", *shown, *(self.last or (None, None)), self.counting)
+        return (
+            *self.cells,
+            "โรงเรียน" if self.unit.kind == "school" else "กลุ่มงาน",
+            *shown,
+            *(self.last or (None, None)),
+            self.counting,
+        )
 
     def left_out(self, form_code: str) -> list[int]:
         """The rows of a form no total counts."""
@@ -102,7 +108,9 @@ class MasterData:
     settings: Settings
     registry: dict[str, Unit]
     latest: dict[tuple[str, str], Submission]  # each (unit, form set)'s newest version: what its status is of
-    counted: dict[tuple[str, str], Submission]  # the version whose data count (chosen by staff, else the newest accepted)
+    counted: dict[
+        tuple[str, str], Submission
+    ]  # the version whose data count (chosen by staff, else the newest accepted)
     issues: dict[int, list[dict[str, Any]]]
     facts: dict[int, Facts]  # by submission id
     tally: Tally[UnitView] = field(default_factory=Tally.empty)
@@ -113,26 +121,58 @@ class MasterData:
     _kpi_results: list[KpiResult] | None = field(default=None, repr=False)
 
     @classmethod
-    def collect(cls, settings: Settings, ledger: Ledger, registry: dict[str, Unit], notices: list[Notice]) -> MasterData:
+    def collect(
+        cls, settings: Settings, ledger: Ledger, registry: dict[str, Unit], notices: list[Notice]
+    ) -> MasterData:
         data = cls.of_round(settings, ledger, registry, notices)
         data.baseline = _baseline(settings, ledger, registry)
         return data
 
     @classmethod
-    def of_round(cls, settings: Settings, ledger: Ledger, registry: dict[str, Unit], notices: list[Notice] | None = None) -> MasterData:
+    def of_round(
+        cls, settings: Settings, ledger: Ledger, registry: dict[str, Unit], notices: list[Notice] | None = None
+    ) -> MasterData:
         """The round's latest and counted versions, their issues and facts, and each unit's view: those
         of units whose registry line and versions are as in this process's last run are kept."""
         found = ledger.versions(settings.fiscal_year, settings.round)
         latest, counted = found.latest, found.counted
         versions = sorted({s.id: s for s in (*latest.values(), *counted.values())}.values(), key=lambda s: s.id)
         issues = ledger.issues_of(s.id for s in versions)
-        kept = FactsCache(settings.master_dir / ".facts.sqlite", code_salt(), (settings.fiscal_year, settings.round)).facts([(s, issues[s.id]) for s in versions])
+        kept = FactsCache(
+            settings.master_dir / ".facts.sqlite", code_salt(), (settings.fiscal_year, settings.round)
+        ).facts([(s, issues[s.id]) for s in versions])
         facts = {s.id: f for s, f in zip(versions, kept, strict=True)}
-        data = cls(settings, registry, latest, counted, issues, facts, notices=[] if notices is None else notices, census=read_census(settings.home, settings.fiscal_year))
+        data = cls(
+            settings,
+            registry,
+            latest,
+            counted,
+            issues,
+            facts,
+            notices=[] if notices is None else notices,
+            census=read_census(settings.home, settings.fiscal_year),
+        )
         dues = {s.code: deadline(s, settings.fiscal_year, settings.round) for s in form_sets().values() if not s.yearly}
-        scope = (settings.database_url, settings.fiscal_year, settings.round, code_salt(), dt.date.today())  # today: size bands are dated
-        inputs = {code: (unit, tuple((_version_key(latest.get((code, s.code))), _version_key(counted.get((code, s.code)))) for s in sets_for(unit))) for code, unit in registry.items()}
-        tally = (TALLIES.get(scope) or Tally.empty()).updated(inputs, lambda code: _view(registry[code], latest, counted, issues, facts, dues))
+        scope = (
+            settings.database_url,
+            settings.fiscal_year,
+            settings.round,
+            code_salt(),
+            dt.date.today(),
+        )  # today: size bands are dated
+        inputs = {
+            code: (
+                unit,
+                tuple(
+                    (_version_key(latest.get((code, s.code))), _version_key(counted.get((code, s.code))))
+                    for s in sets_for(unit)
+                ),
+            )
+            for code, unit in registry.items()
+        }
+        tally = (TALLIES.get(scope) or Tally.empty()).updated(
+            inputs, lambda code: _view(registry[code], latest, counted, issues, facts, dues)
+        )
         TALLIES.keep(scope, tally)
         data.tally, data.views = tally, tally.views()
         return data
@@ -140,10 +180,14 @@ class MasterData:
     @cached_property
     def statuses(self) -> dict[tuple[str, str], str]:
         """Each (unit, form)'s status: the web overview's table reads them all."""
-        return {(code, form_code): status for code, view in self.views.items() for form_code, status in view.form_statuses.items()}
+        return {
+            (code, form_code): status
+            for code, view in self.views.items()
+            for form_code, status in view.form_statuses.items()
+        }
 
     @property
-    def sums(self) -> dict[Hashable, Vector]:
+    def sums(self) -> dict[Key, Vector]:
         """The views' shares added up by key (:mod:`sync.master.tally`): what the summary sheets read."""
         return self.tally.sums("share")
 
@@ -219,7 +263,9 @@ class MasterData:
 
     def left_out(self, form_code: str) -> list[tuple[Unit, list[int]]]:
         """Units whose rows of a form were left out of the totals, with those rows' numbers, in registry order."""
-        codes = sorted((code for form, code in self.tally.sums("left_out_share") if form == form_code), key=self._order.__getitem__)
+        codes = sorted(
+            (code for form, code in self.tally.sums("left_out_share") if form == form_code), key=self._order.__getitem__
+        )
         return [(self.registry[code], self.views[code].left_out(form_code)) for code in codes]
 
     @cached_property
@@ -232,14 +278,29 @@ def _version_key(submission: Submission | None) -> tuple[Any, ...] | None:
     change once stored): the id and, should a ledger be made afresh, what would tell another apart."""
     if submission is None:
         return None
-    return (submission.id, submission.sha256, submission.version, submission.submitted_at, submission.accepted, submission.errors, submission.warnings)
+    return (
+        submission.id,
+        submission.sha256,
+        submission.version,
+        submission.submitted_at,
+        submission.accepted,
+        submission.errors,
+        submission.warnings,
+    )
 
 
 def _sent(unit: Unit, latest: dict[tuple[str, str], Submission]) -> list[Submission]:
     return [latest[(unit.code, s.code)] for s in sets_for(unit) if (unit.code, s.code) in latest]
 
 
-def _view(unit: Unit, latest: dict[tuple[str, str], Submission], counted: dict[tuple[str, str], Submission], issues: dict[int, list[dict[str, Any]]], facts: dict[int, Facts], dues: dict[str, dt.datetime]) -> UnitView:
+def _view(
+    unit: Unit,
+    latest: dict[tuple[str, str], Submission],
+    counted: dict[tuple[str, str], Submission],
+    issues: dict[int, list[dict[str, Any]]],
+    facts: dict[int, Facts],
+    dues: dict[str, dt.datetime],
+) -> UnitView:
     """The unit's view: each form's status from its latest version of the form's set, its rows from
     the version that counts (``dues``: each set's deadline)."""
     sources: dict[str, str] = {}
@@ -250,7 +311,9 @@ def _view(unit: Unit, latest: dict[tuple[str, str], Submission], counted: dict[t
         rows = issues.get(submission.id, []) if submission else []
         sheets = facts[submission.id].sheets if submission else {}
         for form in form_set.forms:
-            statuses.append(((unit.code, form.code), form_status(submission, form.code, rows, dues[form_set.code], sheets)))
+            statuses.append(
+                ((unit.code, form.code), form_status(submission, form.code, rows, dues[form_set.code], sheets))
+            )
         used = counted.get((unit.code, form_set.code))
         if used:
             for form_code in facts[used.id].sheets:
@@ -267,8 +330,15 @@ def _view(unit: Unit, latest: dict[tuple[str, str], Submission], counted: dict[t
     tables = {}
     for form_code, submission in versions.items():
         if form_facts[form_code].sheets[form_code]:
-            found = tuple((i["cell"], i["severity"]) for i in issues.get(submission.id, []) if i["form"] == form_code)  # what marks rows as errors or left out
-            tables[form_code] = (form_code, submission.sha256, found, (*cells, submission.version, _bangkok(submission.submitted_at)))
+            found = tuple(
+                (i["cell"], i["severity"]) for i in issues.get(submission.id, []) if i["form"] == form_code
+            )  # what marks rows as errors or left out
+            tables[form_code] = (
+                form_code,
+                submission.sha256,
+                found,
+                (*cells, submission.version, _bangkok(submission.submitted_at)),
+            )
     status = unit_status([s for _, s in statuses])
     first = f"{errors[0]['sheet']} {errors[0]['cell']}: {errors[0]['message_th']}" if errors else ""
     used_versions = sorted({s.version for s in versions.values()})
@@ -278,8 +348,11 @@ def _view(unit: Unit, latest: dict[tuple[str, str], Submission], counted: dict[t
         sources=sources,
         cells=cells,
         last=(_bangkok(last.submitted_at), last.version) if last else None,
-        counting="; ".join(notes) or (used_versions[0] if len(used_versions) == 1 else ", ".join(map(str, used_versions)) or None),
-        errors=UnitErrors(unit.code, unit.name_th, len(errors), " ".join([first, *(f"({note})" for note in notes)])) if errors else None,
+        counting="; ".join(notes)
+        or (used_versions[0] if len(used_versions) == 1 else ", ".join(map(str, used_versions)) or None),
+        errors=UnitErrors(unit.code, unit.name_th, len(errors), " ".join([first, *(f"({note})" for note in notes)]))
+        if errors
+        else None,
         tables=tables,
         unit=unit,
         facts=form_facts,

@@ -24,7 +24,6 @@ from pathlib import Path
 
 from rules import EsaplanError, default_parameters, parse_number
 from rules.thai import reporting_round
-
 from sync.ledger.status import Notice
 
 FILE = "population.csv"
@@ -58,7 +57,10 @@ def read_census(home: Path, fiscal_year: int) -> Census:
     with path.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle)
         header = next(reader, [])
-        columns = {key: next((i for i, text in enumerate(header) if text.strip() in spellings), None) for key, spellings in HEADERS.items()}
+        columns = {
+            key: next((i for i, text in enumerate(header) if text.strip() in spellings), None)
+            for key, spellings in HEADERS.items()
+        }
         if columns["band"] is None or columns["population"] is None:
             census.notices.append(_notice(f"{FILE}: ต้องมีคอลัมน์ band (ช่วงวัย) และ population (จำนวน)"))
             return census
@@ -68,16 +70,23 @@ def read_census(home: Path, fiscal_year: int) -> Census:
             cell = {key: (row[i].strip() if i is not None and i < len(row) else "") for key, i in columns.items()}
             band = names.get(cell["band"])
             if band is None:
-                census.notices.append(_notice(f"{FILE} บรรทัด {line}: ไม่รู้จักช่วงวัย '{cell['band']}' (ใช้ได้: {', '.join(names)})"))
+                census.notices.append(
+                    _notice(f"{FILE} บรรทัด {line}: ไม่รู้จักช่วงวัย '{cell['band']}' (ใช้ได้: {', '.join(names)})")
+                )
                 continue
             try:
                 if cell["fiscal_year"] and reporting_round(cell["fiscal_year"], 12).fiscal_year != fiscal_year:
                     continue
                 count = parse_number(cell["population"], "จำนวนประชากร")
                 if count < 0 or count != count.to_integral_value():
-                    raise EsaplanError(f"จำนวนประชากรต้องเป็นจำนวนเต็มไม่ติดลบ (ได้ {cell['population']})", "population must be a whole number")
+                    raise EsaplanError(
+                        f"จำนวนประชากรต้องเป็นจำนวนเต็มไม่ติดลบ (ได้ {cell['population']})",
+                        "population must be a whole number",
+                    )
             except EsaplanError as exc:
-                census.notices.append(_notice(f"{FILE} บรรทัด {line}: {exc.message_th} ตัวชี้วัด{bands[band]['th']}จึงยังไม่มีตัวหาร"))
+                census.notices.append(
+                    _notice(f"{FILE} บรรทัด {line}: {exc.message_th} ตัวชี้วัด{bands[band]['th']}จึงยังไม่มีตัวหาร")
+                )
                 broken.add(band)
                 continue
             census.by_band[band] = census.by_band.get(band, Decimal(0)) + count

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -29,14 +30,13 @@ from python_calamine import CalamineWorkbook
 from rules import EsaplanError
 from rules.forms import form_sets
 from rules.money import to_decimal
-
-from sync.office.areas import Area
 from sync.files.atomic import save_workbook, write_atomically
-from sync.master.data import code_salt
-from sync.master.writer import COUNTED_HEADER, COUNTED_YES, STATUS, UNIT_HEADERS, value_kinds
-from sync.office.settings import Settings
-from sync.master.sheetplan import COUNT_FORMAT, TOTAL, SheetPlan, emit
 from sync.ledger.status import STATUS_TH
+from sync.master.data import code_salt
+from sync.master.sheetplan import COUNT_FORMAT, TOTAL, SheetPlan, emit
+from sync.master.writer import COUNTED_HEADER, COUNTED_YES, STATUS, UNIT_HEADERS, value_kinds
+from sync.office.areas import Area
+from sync.office.settings import Settings
 
 AREA_COLUMNS = ("รหัสเขต", "ชื่อเขต")
 ENROLMENT = "ข้อมูลนักเรียน"
@@ -65,7 +65,9 @@ def export_tidy(settings: Settings, area: Area) -> list[Path]:
     master = settings.master_path()
     folder = settings.master_dir / "tidy" / round_folder(settings.fiscal_year, settings.round)
     kept = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
-    if kept and all(path.stat().st_mtime_ns >= master.stat().st_mtime_ns and _made_by_this_esaplan(path) for path in kept):
+    if kept and all(
+        path.stat().st_mtime_ns >= master.stat().st_mtime_ns and _made_by_this_esaplan(path) for path in kept
+    ):
         return kept
     book = CalamineWorkbook.from_path(str(master))
     folder.mkdir(parents=True, exist_ok=True)
@@ -76,12 +78,21 @@ def export_tidy(settings: Settings, area: Area) -> list[Path]:
             continue
         header, *rows = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False) or [[]]
         names = [*AREA_COLUMNS, *(str(name) for name in header)]
-        columns = [[area.code] * len(rows), [area.name_th] * len(rows), *([row[i] if i < len(row) else None for row in rows] for i in range(len(header)))]
+        columns: list[list[Any]] = [
+            [area.code] * len(rows),
+            [area.name_th] * len(rows),
+            *([row[i] if i < len(row) else None for row in rows] for i in range(len(header))),
+        ]
         kinds = numbers.get(sheet, {})
-        table = pa.table({name: _numbers(values, kinds[name]) if name in kinds else _typed(values) for name, values in zip(names, columns, strict=True)})
+        table = pa.table(
+            {
+                name: _numbers(values, kinds[name]) if name in kinds else _typed(values)
+                for name, values in zip(names, columns, strict=True)
+            }
+        )
         table = table.replace_schema_metadata({MADE_BY: code_salt()})
         path = folder / f"{sheet}.parquet"
-        write_atomically(path, lambda name, table=table: pq.write_table(table, name))
+        write_atomically(path, partial(pq.write_table, table))
         written.append(path)
     return written
 
@@ -149,7 +160,7 @@ def national_store(settings: Settings, areas: Iterable[Area], fiscal_year: int, 
                 continue
             target = folder / f"{sheet}.parquet"
             relation = db.read_parquet(parts, union_by_name=True)
-            write_atomically(target, lambda name, relation=relation: relation.write_parquet(name))
+            write_atomically(target, relation.write_parquet)
             out[sheet] = target
     return out
 
@@ -160,19 +171,27 @@ def summary_workbook(settings: Settings, national: dict[str, Path], fiscal_year:
     with duckdb.connect() as db:
         db.execute(f"CREATE VIEW status AS SELECT * FROM read_parquet('{national[STATUS]}')")
         shown = [f for f in forms if f in {c[0] for c in db.execute("DESCRIBE status").fetchall()}]
-        ok, errors, missing = (_literals(STATUS_TH["on_time"], STATUS_TH["late"], "-"), _literals(STATUS_TH["errors"]), _literals(STATUS_TH["missing"], "-"))
+        ok, errors, missing = (
+            _literals(STATUS_TH["on_time"], STATUS_TH["late"], "-"),
+            _literals(STATUS_TH["errors"]),
+            _literals(STATUS_TH["missing"], "-"),
+        )
         all_sent = " AND ".join(f"{_name(f)} IN ({ok})" for f in shown)
         has_errors = " OR ".join(f"{_name(f)} IN ({errors})" for f in shown)
         none_sent = " AND ".join(f"{_name(f)} IN ({missing})" for f in shown)
         flags = f"({all_sent}) AS all_sent, ({has_errors}) AS has_errors, ({none_sent}) AS none_sent"
-        db.execute(f"CREATE VIEW units AS SELECT *, {flags} FROM status")  # views take no parameters: our own constants, quoted
+        db.execute(
+            f"CREATE VIEW units AS SELECT *, {flags} FROM status"
+        )  # views take no parameters: our own constants, quoted
         if ENROLMENT in national:
             db.execute(
                 f"""CREATE VIEW pupils AS SELECT "รหัสเขต", "รหัสหน่วย", sum(coalesce("ชาย (คน)", 0) + coalesce("หญิง (คน)", 0)) AS pupils,
                 sum(coalesce("ห้องเรียน", 0)) AS rooms FROM read_parquet('{national[ENROLMENT]}') WHERE {_name(COUNTED_HEADER)} = {_literals(COUNTED_YES)} GROUP BY ALL"""
             )
         else:
-            db.execute('CREATE VIEW pupils AS SELECT NULL AS "รหัสเขต", NULL AS "รหัสหน่วย", 0 AS pupils, 0 AS rooms WHERE false')
+            db.execute(
+                'CREATE VIEW pupils AS SELECT NULL AS "รหัสเขต", NULL AS "รหัสหน่วย", 0 AS pupils, 0 AS rooms WHERE false'
+            )
         book = Workbook()
         book.remove(book.active)
         for title, keys in GROUPINGS:
@@ -189,7 +208,14 @@ def summary_workbook(settings: Settings, national: dict[str, Path], fiscal_year:
                 plan.column_formats[position] = COUNT_FORMAT
             for row in rows:
                 plan.add([*row[: len(keys)], *(int(v) for v in row[len(keys) :])])
-            plan.add(["รวม", *[None] * (len(keys) - 1), *(sum(int(r[i]) for r in rows) for i in range(len(keys), len(keys) + len(MEASURES)))], TOTAL)
+            plan.add(
+                [
+                    "รวม",
+                    *[None] * (len(keys) - 1),
+                    *(sum(int(r[i]) for r in rows) for i in range(len(keys), len(keys) + len(MEASURES))),
+                ],
+                TOTAL,
+            )
             emit(plan, book.create_sheet(plan.name), write_only=False)
     path = settings.home / f"สรุปหลายเขต-{round_folder(fiscal_year, round_)}.xlsx"
     save_workbook(book, path)

@@ -26,11 +26,9 @@ from openpyxl.worksheet.pagebreak import Break, RowBreak
 from openpyxl.worksheet.worksheet import Worksheet
 
 from rules.forms import FORMULA_PREFIXES, column_letter
-
 from sync.files.xmltext import clean_text
 from sync.master.tablerows import UnitRows
 from sync.master.widths import shown_width
-
 
 COUNT_FORMAT = "#,##0"
 MONEY_FORMAT = "#,##0.00"
@@ -61,7 +59,9 @@ BOLD = Style(Font(bold=True))
 TITLE = Style(Font(bold=True, size=14))
 SUBTOTAL = Style(Font(bold=True), PatternFill("solid", fgColor="DDEBF7"))
 TOTAL = Style(Font(bold=True), PatternFill("solid", fgColor="BDD7EE"))
-WARNING_ROW = Style(Font(bold=True, color="9C5700"), PatternFill("solid", fgColor="FFEB9C"))  # a flag beside figures to check
+WARNING_ROW = Style(
+    Font(bold=True, color="9C5700"), PatternFill("solid", fgColor="FFEB9C")
+)  # a flag beside figures to check
 
 
 @dataclass(frozen=True)
@@ -95,8 +95,12 @@ class SheetPlan:
     data_from: int = 1
     units: UnitRows | None = None  # a table of units: each unit's data rows, written by sync.master.tablerows
     block_rows: int = 0  # how many rows the blocks hold, once written
-    data_widths: dict[int, float] = field(default_factory=dict)  # what a table's data rows need, measured block by block
-    value_styles: dict[int, dict[Any, Style]] = field(default_factory=dict)  # a table of unit blocks: a column's cells styled by their value (the status colours)
+    data_widths: dict[int, float] = field(
+        default_factory=dict
+    )  # what a table's data rows need, measured block by block
+    value_styles: dict[int, dict[Any, Style]] = field(
+        default_factory=dict
+    )  # a table of unit blocks: a column's cells styled by their value (the status colours)
 
     def header(self, headers: list[str]) -> int:
         """Add a styled header row; returns its 0-based index."""
@@ -120,7 +124,9 @@ def fitted_widths(plan: SheetPlan) -> dict[int, float]:
     """Column widths that show every sampled value whole (long text wraps at ``MAX_WIDTH``); a header
     may wrap to two lines but no word of it is cut."""
     widths = {c: _fit(6, need) for c, need in plan.data_widths.items()}
-    for r, values in enumerate(plan.rows[: plan.data_from + WIDTH_SAMPLE]):  # a table of unit blocks holds only its header here
+    for r, values in enumerate(
+        plan.rows[: plan.data_from + WIDTH_SAMPLE]
+    ):  # a table of unit blocks holds only its header here
         if len(values) <= 1 and plan.row_styles.get(r) is not HEADER_STYLE:
             continue  # titles and notes run across the page
         header = plan.row_styles.get(r) is HEADER_STYLE
@@ -129,7 +135,9 @@ def fitted_widths(plan: SheetPlan) -> dict[int, float]:
                 text = str(value or "")
                 need = max([shown_width(word) for word in text.split()] + [shown_width(text) / 2])
             else:
-                need = shown_width(value, plan.column_formats.get(c) or (plan.styles.get((r, c)) or Style()).number_format)
+                need = shown_width(
+                    value, plan.column_formats.get(c) or (plan.styles.get((r, c)) or Style()).number_format
+                )
             widths[c] = _fit(widths.get(c, 6), need)
     return {**widths, **plan.widths}
 
@@ -153,12 +161,16 @@ def emit(plan: SheetPlan, sheet: Worksheet | Any, *, write_only: bool, page: Pri
     for column, width in widths.items():
         sheet.column_dimensions[column_letter(column)].width = width
     wrapped = ({c for c, width in widths.items() if width >= MAX_WIDTH} if plan.auto_wrap else set()) | plan.wrap
-    _print_setup(plan, sheet, sum(widths.values()), page)  # before any row: a write-only sheet streams its properties with the first
+    _print_setup(
+        plan, sheet, sum(widths.values()), page
+    )  # before any row: a write-only sheet streams its properties with the first
     if plan.freeze:
         sheet.freeze_panes = plan.freeze
     looks: dict[tuple[Any, ...], Any] = {}
     for r, values in enumerate(plan.rows):
-        values = [clean_text(v) if isinstance(v, str) else v for v in values]  # text stored before it was cleaned on the way in still writes
+        values = [
+            clean_text(v) if isinstance(v, str) else v for v in values
+        ]  # text stored before it was cleaned on the way in still writes
         row_style = plan.row_styles.get(r)
         header = row_style is HEADER_STYLE
         data_row = r >= plan.data_from and not header
@@ -171,7 +183,10 @@ def emit(plan: SheetPlan, sheet: Worksheet | Any, *, write_only: bool, page: Pri
         special = [
             c
             for c, value in enumerate(values)
-            if row_style is not None or (r, c) in plan.styles or _formula_like(value) or (value is not None and (c in formats or c in wraps or tall))
+            if row_style is not None
+            or (r, c) in plan.styles
+            or _formula_like(value)
+            or (value is not None and (c in formats or c in wraps or tall))
         ]
         if write_only:
             cells: list[Any] = list(values)
@@ -180,7 +195,12 @@ def emit(plan: SheetPlan, sheet: Worksheet | Any, *, write_only: bool, page: Pri
                 if _formula_like(values[c]):
                     cell.data_type = "s"
                 style = plan.styles.get((r, c), row_style)
-                look = (*(id(getattr(style, n, None)) for n in ("font", "fill", "number_format", "alignment")), formats.get(c), c in wraps, tall)
+                look = (
+                    *(id(getattr(style, n, None)) for n in ("font", "fill", "number_format", "alignment")),
+                    formats.get(c),
+                    c in wraps,
+                    tall,
+                )
                 if look in looks:  # registering a style with openpyxl costs ~50 µs; the same look is copied
                     cell._style = copy(looks[look])
                 else:
@@ -239,7 +259,9 @@ def style_attribute(sheet: Any, style: Style) -> str:
 def number_styles(sheet: Any) -> dict[str, str]:
     """Each number format as the ``s="N"`` attribute a cell carries in a sheet's XML, registered
     before any other style, so the ids are the same in every master and kept rows stay valid."""
-    return {number_format: style_attribute(sheet, Style(number_format=number_format)) for number_format in NUMBER_FORMATS}
+    return {
+        number_format: style_attribute(sheet, Style(number_format=number_format)) for number_format in NUMBER_FORMATS
+    }
 
 
 def _lines(value: Any, width: float) -> int:

@@ -11,29 +11,31 @@ reported. Budget is by expense category and item as units report it; KPIs by str
 from __future__ import annotations
 
 import datetime as dt
-import heapq
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from openpyxl.chart import BarChart, Reference
-from openpyxl.chart.text import RichText
-from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties
 from openpyxl.styles import PatternFill
-from openpyxl.worksheet.worksheet import Worksheet
 
 from rules import kpi_value
 from rules.forms import Form
 from rules.kpi import KpiResult, Status
 from rules.thai import thai_time
-
-from sync.office.settings import BANGKOK
 from sync.master.data import MasterData
-from sync.master.sheetplan import BOLD, COUNT_FORMAT, DECIMAL_FORMAT, MONEY_FORMAT, SUBTOTAL, TITLE, TOTAL, WARNING_ROW, SheetPlan, Style
-from sync.ledger.status import STATUS_TH
+from sync.master.sheetplan import (
+    BOLD,
+    COUNT_FORMAT,
+    DECIMAL_FORMAT,
+    MONEY_FORMAT,
+    SUBTOTAL,
+    TITLE,
+    TOTAL,
+    SheetPlan,
+    Style,
+)
 from sync.master.tally import Vector
-
+from sync.office.settings import BANGKOK
 
 EXECUTIVE, SUMMARY, KPIS, CHARTS = "สรุปผู้บริหาร", "สรุป", "สรุปตัวชี้วัด", "แผนภูมิ"
 NOTE_WIDTH = 110  # characters of a note line under a table
@@ -47,13 +49,13 @@ def _when() -> str:
     return thai_time(dt.datetime.now(BANGKOK))
 
 
-def _heading(data: MasterData, plan: SheetPlan, title: str) -> None:
+def heading(data: MasterData, plan: SheetPlan, title: str) -> None:
     settings = data.settings
     plan.add([f"{title} ปีงบประมาณ {settings.fiscal_year} รอบ {settings.round} เดือน"], TITLE)
     plan.add([f"กลุ่มนโยบายและแผน {settings.office_name} · รวมข้อมูลเมื่อ {_when()}"])
 
 
-def _row(plan: SheetPlan, values: list[Any], formats: dict[int, str], style: Style | None = None) -> int:
+def add_row(plan: SheetPlan, values: list[Any], formats: dict[int, str], style: Style | None = None) -> int:
     """Add a row whose cells carry their number formats (and the row's look, for subtotals and totals)."""
     r = plan.add(values, style)
     base = style or Style()
@@ -62,7 +64,7 @@ def _row(plan: SheetPlan, values: list[Any], formats: dict[int, str], style: Sty
     return r
 
 
-def _percent(part: Any, whole: Any) -> Decimal | None:
+def percent(part: Any, whole: Any) -> Decimal | None:
     return kpi_value(part, whole) if whole and 0 <= part <= whole else None
 
 
@@ -71,18 +73,37 @@ def _percent(part: Any, whole: Any) -> Decimal | None:
 
 # --- money and people, grouped -------------------------------------------------------------------
 
-TOTALS_HEADERS = ("โรงเรียน", "ส่งข้อมูลนักเรียน", "นักเรียน (คน)", "ห้องเรียน", "ได้รับจัดสรร (บาท)", "ก่อหนี้ผูกพัน (บาท)", "เบิกจ่ายแล้ว (บาท)", "ร้อยละการเบิกจ่าย")
-NO_TOTALS: Vector = (0, 0, 0, 0, Decimal(0), Decimal(0), Decimal(0))  # schools, those that sent enrolment, pupils, rooms, allocated, committed, disbursed
+TOTALS_HEADERS = (
+    "โรงเรียน",
+    "ส่งข้อมูลนักเรียน",
+    "นักเรียน (คน)",
+    "ห้องเรียน",
+    "ได้รับจัดสรร (บาท)",
+    "ก่อหนี้ผูกพัน (บาท)",
+    "เบิกจ่ายแล้ว (บาท)",
+    "ร้อยละการเบิกจ่าย",
+)
+NO_TOTALS: Vector = (
+    0,
+    0,
+    0,
+    0,
+    Decimal(0),
+    Decimal(0),
+    Decimal(0),
+)  # schools, those that sent enrolment, pupils, rooms, allocated, committed, disbursed
 TOTALS_FORMATS = {1 + i: f for i, f in enumerate([COUNT_FORMAT] * 4 + [MONEY_FORMAT] * 3 + [DECIMAL_FORMAT])}
 
 
 def _totals_cells(totals: Vector) -> list[Any]:
-    return [*totals, _percent(totals[6], totals[4])]
+    return [*totals, percent(totals[6], totals[4])]
 
 
-def _groups(data: MasterData, *key: Any) -> list[tuple[Any, Vector]]:
+def groups(data: MasterData, *key: Any) -> list[tuple[Any, Vector]]:
     """The schools' totals under keys that start with ``key``, by the next part of the key, in order."""
-    return sorted((k[len(key)], totals) for k, totals in data.sums.items() if len(k) == len(key) + 1 and k[: len(key)] == key)
+    return sorted(
+        (k[len(key)], totals) for k, totals in data.sums.items() if len(k) == len(key) + 1 and k[: len(key)] == key
+    )
 
 
 def unusual_flag(data: MasterData) -> str:
@@ -95,14 +116,14 @@ def unusual_flag(data: MasterData) -> str:
     return f"⚠ ตัวเลขนี้รวม{' และ'.join(parts)} ซึ่งควรตรวจอีกครั้ง (ดูแผ่นงานปัญหาที่พบ)" if parts else ""
 
 
-def _area_total(data: MasterData) -> Vector:
+def area_total(data: MasterData) -> Vector:
     return data.sums.get(("area",), NO_TOTALS)
 
 
 def summary_plan(data: MasterData, forms: list[Form]) -> SheetPlan:
     """สรุป: submission by form, then district, network and size, budget lines, and the rows left out."""
     plan = SheetPlan(SUMMARY)
-    _heading(data, plan, "สรุปการรวมข้อมูล")
+    heading(data, plan, "สรุปการรวมข้อมูล")
 
     plan.add([])
     plan.add(["1. การส่งข้อมูลแยกตามแบบรายงาน"], BOLD)
@@ -111,52 +132,66 @@ def summary_plan(data: MasterData, forms: list[Form]) -> SheetPlan:
     for form in forms:
         c = counts.get(form.code, {})
         values = [c.get(k, 0) for k in ("expected", "submitted", "on_time", "late", "errors", "missing")]
-        _row(plan, [form.sheet, *values, _percent(values[1], values[0])], {7: DECIMAL_FORMAT})
+        add_row(plan, [form.sheet, *values, percent(values[1], values[0])], {7: DECIMAL_FORMAT})
 
     plan.add([])
     plan.add(["2. สรุปรายอำเภอ (นับเฉพาะแถวที่ไม่มีข้อผิดพลาด)"], BOLD)
     plan.header(["อำเภอ", *TOTALS_HEADERS])
-    for district, totals in _groups(data, "district"):
-        _row(plan, [district, *_totals_cells(totals)], TOTALS_FORMATS)
-    _row(plan, ["รวมทั้งเขต", *_totals_cells(_area_total(data))], TOTALS_FORMATS, TOTAL)
+    for district, totals in groups(data, "district"):
+        add_row(plan, [district, *_totals_cells(totals)], TOTALS_FORMATS)
+    add_row(plan, ["รวมทั้งเขต", *_totals_cells(area_total(data))], TOTALS_FORMATS, TOTAL)
 
     plan.add([])
     if ("has-network",) in data.sums:
         plan.add(["3. สรุปตามกลุ่มเครือข่ายและขนาดโรงเรียน (ขนาดตามทะเบียน หรือตามจำนวนนักเรียนที่รายงาน)"], BOLD)
         plan.header(["กลุ่มเครือข่าย / ขนาด", *TOTALS_HEADERS])
-        for network, subtotal in _groups(data, "network"):
+        for network, network_totals in groups(data, "network"):
             plan.add([network], BOLD)
-            for size, totals in _groups(data, "network", network):
-                _row(plan, [f"    {size}", *_totals_cells(totals)], TOTALS_FORMATS)
-            _row(plan, [f"รวม{network}", *_totals_cells(subtotal)], TOTALS_FORMATS, SUBTOTAL)
+            for size, totals in groups(data, "network", network):
+                add_row(plan, [f"    {size}", *_totals_cells(totals)], TOTALS_FORMATS)
+            add_row(plan, [f"รวม{network}", *_totals_cells(network_totals)], TOTALS_FORMATS, SUBTOTAL)
     else:
         plan.add(["3. สรุปตามขนาดโรงเรียน (ขนาดตามจำนวนนักเรียนที่รายงาน: ทะเบียนไม่มีกลุ่มเครือข่ายและขนาด)"], BOLD)
         plan.header(["ขนาด", *TOTALS_HEADERS])
-        for size, totals in _groups(data, "size"):
-            _row(plan, [size, *_totals_cells(totals)], TOTALS_FORMATS)
-    _row(plan, ["รวมทั้งเขต", *_totals_cells(_area_total(data))], TOTALS_FORMATS, TOTAL)
+        for size, totals in groups(data, "size"):
+            add_row(plan, [size, *_totals_cells(totals)], TOTALS_FORMATS)
+    add_row(plan, ["รวมทั้งเขต", *_totals_cells(area_total(data))], TOTALS_FORMATS, TOTAL)
 
     plan.add([])
     plan.add(["4. งบประมาณตามงบรายจ่ายและรายการที่หน่วยรายงาน (แบบการใช้งบประมาณ รวมกลุ่มงานในสำนักงาน)"], BOLD)
-    plan.header(["งบรายจ่าย / รายการ", "หน่วยที่รายงาน", "ได้รับจัดสรร (บาท)", "ก่อหนี้ผูกพัน (บาท)", "เบิกจ่ายแล้ว (บาท)", "คงเหลือ (บาท)", "ร้อยละการเบิกจ่าย"])
+    plan.header(
+        [
+            "งบรายจ่าย / รายการ",
+            "หน่วยที่รายงาน",
+            "ได้รับจัดสรร (บาท)",
+            "ก่อหนี้ผูกพัน (บาท)",
+            "เบิกจ่ายแล้ว (บาท)",
+            "คงเหลือ (บาท)",
+            "ร้อยละการเบิกจ่าย",
+        ]
+    )
     money = {1: COUNT_FORMAT, 2: MONEY_FORMAT, 3: MONEY_FORMAT, 4: MONEY_FORMAT, 5: MONEY_FORMAT, 6: DECIMAL_FORMAT}
-    grand = [0, Decimal(0), Decimal(0), Decimal(0)]
+    grand: list[Any] = [0, Decimal(0), Decimal(0), Decimal(0)]
     for category, items in budget_lines(data).items():
         plan.add([category], BOLD)
-        subtotal = [0, Decimal(0), Decimal(0), Decimal(0)]
+        subtotal: list[Any] = [0, Decimal(0), Decimal(0), Decimal(0)]
         for item, sums in items.items():
-            _row(plan, [f"    {item}", *_budget_cells(sums)], money)
+            add_row(plan, [f"    {item}", *_budget_cells(sums)], money)
             subtotal = [a + b for a, b in zip(subtotal, sums, strict=True)]
-        _row(plan, [f"รวม{category}", *_budget_cells(subtotal)], money, SUBTOTAL)
+        add_row(plan, [f"รวม{category}", *_budget_cells(subtotal)], money, SUBTOTAL)
         grand = [a + b for a, b in zip(grand, subtotal, strict=True)]
-    _row(plan, ["รวมทั้งสิ้น", *_budget_cells(grand)], money, TOTAL)
+    add_row(plan, ["รวมทั้งสิ้น", *_budget_cells(grand)], money, TOTAL)
 
     plan.add([])
     plan.add(["5. ข้อมูลที่ไม่นำมารวม: แถวที่มีข้อผิดพลาด (คอลัมน์ 'นำไปรวม' ในแผ่นงานของแต่ละแบบ และแผ่นงาน ปัญหาที่พบ บอกทุกแถว)"], BOLD)
     plan.header(["แบบรายงาน", "แถวที่ไม่นำมารวม", "จำนวนหน่วย"])
     for form in forms:
         left_out = data.left_out(form.code)
-        _row(plan, [form.sheet, sum(len(rows) for _, rows in left_out), len(left_out)], {1: COUNT_FORMAT, 2: COUNT_FORMAT})
+        add_row(
+            plan,
+            [form.sheet, sum(len(rows) for _, rows in left_out), len(left_out)],
+            {1: COUNT_FORMAT, 2: COUNT_FORMAT},
+        )
         where = [f"{unit.code} แถว {', '.join(map(str, rows))}" for unit, rows in left_out[:LEFT_OUT_LISTED]]
         if len(left_out) > LEFT_OUT_LISTED:
             where.append(f"และอีก {len(left_out) - LEFT_OUT_LISTED} หน่วย")
@@ -169,10 +204,29 @@ def summary_plan(data: MasterData, forms: list[Form]) -> SheetPlan:
 def kpi_plan(data: MasterData) -> SheetPlan:
     """สรุปตัวชี้วัด: every school-reported indicator by strategy, how it adds up, its result, target and status."""
     plan = SheetPlan(KPIS)
-    _heading(data, plan, "ผลตามตัวชี้วัดที่สถานศึกษารายงาน แยกตามกลยุทธ์")
-    plan.add(["นับเฉพาะแถวที่ไม่มีข้อผิดพลาด; ตัวชี้วัดประชากรวัยเรียนใช้ตัวหารจากสำมะโน (population.csv) ตัวชี้วัดที่วัดการเพิ่มขึ้นเทียบผลปีงบประมาณก่อน"])
+    heading(data, plan, "ผลตามตัวชี้วัดที่สถานศึกษารายงาน แยกตามกลยุทธ์")
+    plan.add(
+        [
+            "นับเฉพาะแถวที่ไม่มีข้อผิดพลาด; ตัวชี้วัดประชากรวัยเรียนใช้ตัวหารจากสำมะโน (population.csv) ตัวชี้วัดที่วัดการเพิ่มขึ้นเทียบผลปีงบประมาณก่อน"
+        ]
+    )
     plan.add([])
-    head = plan.header(["รหัส", "ตัวชี้วัด", "วิธีรวมผล", "โรงเรียนที่รายงาน", "แถวที่ไม่นำมารวม", "ผลรวมตัวตั้ง", "ตัวหาร", "ผล", "ค่าเป้าหมาย", "ค่าฐาน (ปีก่อน)", "สถานะ", "หมายเหตุ"])
+    head = plan.header(
+        [
+            "รหัส",
+            "ตัวชี้วัด",
+            "วิธีรวมผล",
+            "โรงเรียนที่รายงาน",
+            "แถวที่ไม่นำมารวม",
+            "ผลรวมตัวตั้ง",
+            "ตัวหาร",
+            "ผล",
+            "ค่าเป้าหมาย",
+            "ค่าฐาน (ปีก่อน)",
+            "สถานะ",
+            "หมายเหตุ",
+        ]
+    )
     plan.title_rows = f"{head + 1}:{head + 1}"
     plan.freeze = f"C{head + 2}"
     left_out_kpis = kpi_rows_left_out(data)
@@ -181,7 +235,7 @@ def kpi_plan(data: MasterData) -> SheetPlan:
         for result in results:
             indicator = result.indicator
             value_format = COUNT_FORMAT if indicator.aggregate == "sum" else DECIMAL_FORMAT
-            r = _row(
+            r = add_row(
                 plan,
                 [
                     indicator.code,
@@ -197,10 +251,20 @@ def kpi_plan(data: MasterData) -> SheetPlan:
                     result.status.th if result.status else "-",
                     kpi_note(result, left_out_kpis.get(indicator.code, 0)),
                 ],
-                {3: COUNT_FORMAT, 4: COUNT_FORMAT, 5: COUNT_FORMAT, 6: COUNT_FORMAT, 7: value_format, 8: DECIMAL_FORMAT, 9: value_format},
+                {
+                    3: COUNT_FORMAT,
+                    4: COUNT_FORMAT,
+                    5: COUNT_FORMAT,
+                    6: COUNT_FORMAT,
+                    7: value_format,
+                    8: DECIMAL_FORMAT,
+                    9: value_format,
+                },
             )
             if result.status is not None:
-                plan.styles[(r, 10)] = Style(fill=PatternFill("solid", fgColor="C6EFCE" if result.status in MET else "FFC7CE"))
+                plan.styles[(r, 10)] = Style(
+                    fill=PatternFill("solid", fgColor="C6EFCE" if result.status in MET else "FFC7CE")
+                )
     plan.wrap |= {1, 2, 11}
     plan.widths |= {1: 50, 2: 20, 10: 14, 11: 34}
     return plan
@@ -227,7 +291,7 @@ def budget_lines(data: MasterData) -> dict[str, dict[str, list[Any]]]:
 
 def _budget_cells(sums: list[Any]) -> list[Any]:
     count, allocated, committed, disbursed = sums
-    return [count, allocated, committed, disbursed, allocated - committed - disbursed, _percent(disbursed, allocated)]
+    return [count, allocated, committed, disbursed, allocated - committed - disbursed, percent(disbursed, allocated)]
 
 
 def by_strategy(results: Iterable[KpiResult]) -> dict[int, list[KpiResult]]:
@@ -238,7 +302,7 @@ def by_strategy(results: Iterable[KpiResult]) -> dict[int, list[KpiResult]]:
 
 
 def kpi_rows_left_out(data: MasterData) -> dict[str, int]:
-    return {code: counts[0] for code, counts in _groups(data, "kpi-left-out")}
+    return {code: counts[0] for code, counts in groups(data, "kpi-left-out")}
 
 
 def kpi_note(result: KpiResult, left_out: int) -> str | None:
@@ -246,136 +310,3 @@ def kpi_note(result: KpiResult, left_out: int) -> str | None:
     if result.reporting == 0 and left_out:
         return f"รายงานมา {left_out} แถว แต่มีข้อผิดพลาดทุกแถว จึงยังไม่มีผล (ดูแผ่นงาน ปัญหาที่พบ)"
     return result.note_th or None
-
-
-# --- one page for the director ---------------------------------------------------------------
-
-
-def executive_plan(data: MasterData) -> SheetPlan:
-    """สรุปผู้บริหาร: submission rate, disbursement rate, KPIs met or not by strategy, the schools most behind."""
-    plan = SheetPlan(EXECUTIVE, portrait=True, one_page=True)
-    _heading(data, plan, "สรุปผู้บริหาร ผลการรวมข้อมูล")
-    schools = {status: counts[0] for status, counts in _groups(data, "school")}
-    total = sum(schools.values())
-
-    plan.add([])
-    plan.add(["การส่งข้อมูลของโรงเรียน"], BOLD)
-    plan.header(["รายการ", "จำนวน (แห่ง)", "ร้อยละ"])
-    for label, count in (
-        ("โรงเรียนทั้งหมด", total),
-        ("ส่งข้อมูลแล้ว", total - schools.get("missing", 0)),
-        (f"  {STATUS_TH['on_time']}", schools.get("on_time", 0)),
-        (f"  {STATUS_TH['late']}", schools.get("late", 0)),
-        (f"  {STATUS_TH['errors']} (ต้องแก้ไข)", schools.get("errors", 0)),
-        (STATUS_TH["missing"], schools.get("missing", 0)),
-    ):
-        _row(plan, [label, count, _percent(count, total)], {1: COUNT_FORMAT, 2: DECIMAL_FORMAT})
-
-    plan.add([])
-    plan.add(["การเบิกจ่ายงบประมาณที่โรงเรียนรายงาน"], BOLD)
-    plan.header(["รายการ", "จำนวนเงิน (บาท)", "ร้อยละของที่ได้รับจัดสรร"])
-    area = _area_total(data)
-    for label, amount in (("ได้รับจัดสรร", area[4]), ("ก่อหนี้ผูกพัน", area[5]), ("เบิกจ่ายแล้ว", area[6]), ("คงเหลือ", area[4] - area[5] - area[6])):
-        _row(plan, [label, amount, _percent(amount, area[4]) if label != "ได้รับจัดสรร" else None], {1: MONEY_FORMAT, 2: DECIMAL_FORMAT})
-    if flag := unusual_flag(data):
-        plan.add([flag], WARNING_ROW)
-
-    plan.add([])
-    plan.add([f"ตัวชี้วัดที่สถานศึกษารายงาน ({'บรรลุเป้าหมาย' if data.settings.round == 12 else 'เป็นไปตามแผน'} / ไม่ / ยังไม่มีผล)"], BOLD)
-    plan.header(["กลยุทธ์", "บรรลุ / ตามแผน", "ไม่บรรลุ / เสี่ยง", "ยังไม่มีผล"])
-    sums = [0, 0, 0]
-    for strategy, results in by_strategy(data.kpi_results()).items():
-        counts = [sum(1 for r in results if r.status in MET), sum(1 for r in results if r.status and r.status not in MET), sum(1 for r in results if r.status is None)]
-        sums = [a + b for a, b in zip(sums, counts, strict=True)]
-        _row(plan, [f"{strategy}. {results[0].indicator.strategy_th}", *counts], {1: COUNT_FORMAT, 2: COUNT_FORMAT, 3: COUNT_FORMAT})
-    _row(plan, ["รวม", *sums], {1: COUNT_FORMAT, 2: COUNT_FORMAT, 3: COUNT_FORMAT}, TOTAL)
-
-    plan.add([])
-    plan.add([f"โรงเรียนที่ต้องติดตามมากที่สุด {MOST_BEHIND} แห่ง (ยังไม่ส่งก่อน แล้วเรียงตามจำนวนข้อผิดพลาด)"], BOLD)
-    plan.header(["โรงเรียน", "อำเภอ", "สถานะ", "ข้อผิดพลาด"])
-    behind = heapq.nsmallest(
-        MOST_BEHIND,
-        ((view.status != "missing", -(view.errors.errors if view.errors else 0), code) for code, view in data.views.items() if view.status in ("missing", "errors") and data.registry[code].kind == "school"),
-    )
-    for not_missing, errors, code in behind:
-        unit = data.registry[code]
-        _row(plan, [f"{unit.code} {unit.name_th}", unit.district_label, STATUS_TH["errors" if not_missing else "missing"], -errors], {3: COUNT_FORMAT})
-    if not behind:
-        plan.add(["ทุกโรงเรียนส่งข้อมูลครบและไม่มีข้อผิดพลาด"])
-    plan.widths |= {0: 46}
-    return plan
-
-
-# --- charts, one page each ----------------------------------------------------------------------
-
-
-def charts_plan(data: MasterData, forms: list[Form]) -> SheetPlan:
-    """แผนภูมิ: submission by form, then each strategy's percentage KPIs against their targets, each on its own page."""
-    plan = SheetPlan(CHARTS, portrait=False, fit_width=False)  # tables and charts fit landscape A4 at 100 %
-    _heading(data, plan, "แผนภูมิ")
-    plan.add([])
-    head = plan.header(["แบบรายงาน", "ตรงเวลา", "ส่งช้า", "มีข้อผิดพลาด", "ยังไม่ส่ง"])
-    counts = data.summary()
-    for form in forms:
-        c = counts.get(form.code, {})
-        _row(plan, [form.sheet, *(c.get(k, 0) for k in ("on_time", "late", "errors", "missing"))], {1: COUNT_FORMAT, 2: COUNT_FORMAT, 3: COUNT_FORMAT, 4: COUNT_FORMAT})
-    last = len(plan.rows)
-    plan.charts.append((_bar_chart("สถานะการส่งแยกตามแบบรายงาน", "จำนวนหน่วย", (2, 5), head, last, bars=len(forms), stacked=True), f"A{last + 2}"))
-    _end_page(plan, last + 1 + _rows_for(len(forms)))
-    for strategy, results in by_strategy(data.kpi_results()).items():
-        charted = [r for r in results if r.indicator.is_share and r.indicator.target is not None]
-        if not charted:
-            continue
-        start = plan.add([f"กลยุทธ์ที่ {strategy} {charted[0].indicator.strategy_th}: ผลเทียบค่าเป้าหมาย (ร้อยละ)"], BOLD)
-        head = plan.header(["รหัส", "ผล", "ค่าเป้าหมาย"])
-        for result in charted:
-            _row(plan, [result.indicator.code, result.value, result.indicator.target], {1: DECIMAL_FORMAT, 2: DECIMAL_FORMAT})
-        last = len(plan.rows)
-        plan.charts.append((_bar_chart(f"กลยุทธ์ที่ {strategy}", "ร้อยละ", (2, 3), head, last, bars=len(charted), percent=True), f"D{start + 2}"))
-        _end_page(plan, start + _rows_for(len(charted)))
-    plan.page_breaks.pop()  # no empty page after the last chart
-    return plan
-
-
-def _end_page(plan: SheetPlan, chart_bottom: int) -> None:
-    """Pad below a table until its chart ends, then start a new page: a chart prints whole, never over the next."""
-    while len(plan.rows) < chart_bottom:
-        plan.add([])
-    plan.page_breaks.append(len(plan.rows))
-
-
-def _chart_height_cm(bars: int) -> float:
-    """Room for every bar's label (a landscape page holds about 17 cm)."""
-    return min(17.0, max(10.0, 3.0 + 0.8 * bars))
-
-
-def _rows_for(bars: int) -> int:
-    return int(_chart_height_cm(bars) / CHART_ROW_CM) + 2
-
-
-def _bar_chart(title: str, axis: str, data_cols: tuple[int, int], header: int, last_row: int, *, bars: int, stacked: bool = False, percent: bool = False) -> Callable[[Worksheet], BarChart]:
-    """A horizontal bar chart of this sheet's table (header at 0-based ``header``, data to 1-based
-    ``last_row``, series in 1-based ``data_cols``): codes and form names stay readable, sized to its bars."""
-
-    def make(sheet: Worksheet) -> BarChart:
-        chart = BarChart()
-        chart.type = "bar"
-        if stacked:
-            chart.grouping, chart.overlap = "stacked", 100
-        chart.title, chart.x_axis.title = title, None
-        chart.y_axis.title = axis
-        chart.add_data(Reference(sheet, min_col=data_cols[0], max_col=data_cols[1], min_row=header + 1, max_row=last_row), titles_from_data=True)
-        chart.set_categories(Reference(sheet, min_col=1, min_row=header + 2, max_row=last_row))
-        chart.x_axis.scaling.orientation = "maxMin"  # first row at the top, as in the table
-        chart.x_axis.delete = chart.y_axis.delete = False
-        if percent:
-            chart.y_axis.scaling.min, chart.y_axis.scaling.max = 0, 100
-        chart.legend.position = "b"
-        chart.y_axis.number_format = "0"
-        chart.x_axis.tickLblSkip = 1  # every form's or indicator's name, not every other one
-        small = CharacterProperties(sz=800)  # LibreOffice drops labels it thinks overlap; 8 pt keeps them all
-        chart.x_axis.txPr = RichText(p=[Paragraph(pPr=ParagraphProperties(defRPr=small), endParaRPr=small)])
-        chart.height, chart.width = _chart_height_cm(bars), 14
-        return chart
-
-    return make

@@ -39,9 +39,9 @@ import orjson
 from openpyxl.utils.datetime import to_excel
 
 from sync.files.cachefile import KEYS_A_QUERY, Warm, open_cache, rows_by_key
-from sync.master.widths import shown_width
 from sync.files.xmltext import REMOVED
 from sync.files.zippackage import Deflated, deflate, joined
+from sync.master.widths import shown_width
 
 EMPTY = "<c/>"  # a gap before a later cell of the row: without references, cells are placed by their order
 _TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", **dict.fromkeys(REMOVED)})
@@ -68,7 +68,9 @@ def cell_xml(value: Any, style: str) -> str:
     return cell_xml(str(value), style)
 
 
-def block_rows(rows: list[list[Any]], styles: list[str], dates: tuple[str, str], by_value: list[dict[Any, str]]) -> list[str]:
+def block_rows(
+    rows: list[list[Any]], styles: list[str], dates: tuple[str, str], by_value: list[dict[Any, str]]
+) -> list[str]:
     """Rows as ``<row>`` elements without references; an empty cell is :data:`EMPTY` before a
     later one and left out at the end. A cell takes its value's style in ``by_value`` (a status
     colour), else its column's; a date in a column without a number format gets ``dates``
@@ -88,7 +90,10 @@ def block_rows(rows: list[list[Any]], styles: list[str], dates: tuple[str, str],
                 cells.append(EMPTY)
                 continue
             if value is not above[c]:
-                above[c], xml[c] = value, cell_xml(value, by_value[c].get(value) or styles[c] or _date_style(value, dates))
+                above[c], xml[c] = (
+                    value,
+                    cell_xml(value, by_value[c].get(value) or styles[c] or _date_style(value, dates)),
+                )
             cells.append(xml[c])
         while cells and cells[-1] == EMPTY:
             cells.pop()
@@ -116,7 +121,10 @@ def block_widths(rows: list[list[Any]], formats: dict[int, str]) -> tuple[float,
     """The width each column needs to show the rows, -1 where it holds nothing: a value per column,
     so a table's widths are one C-level max over its blocks. Each distinct value is measured once:
     a unit's code, name and district repeat on all its rows."""
-    return tuple(max((shown_width(value, formats.get(c)) for value in set(column) - {None}), default=-1) for c, column in enumerate(zip(*rows, strict=True)))
+    return tuple(
+        max((shown_width(value, formats.get(c)) for value in set(column) - {None}), default=-1)
+        for c, column in enumerate(zip(*rows, strict=True))
+    )
 
 
 def widest(widths: Iterable[tuple[float, ...]]) -> tuple[float, ...]:
@@ -150,7 +158,9 @@ class Table:
 
 
 CHUNK_UNITS = 64  # units in a chunk, on average
-_ENDS_CHUNK = frozenset(f"{n:02x}" for n in range(256 // CHUNK_UNITS))  # the last two hex digits of a key that ends a chunk
+_ENDS_CHUNK = frozenset(
+    f"{n:02x}" for n in range(256 // CHUNK_UNITS)
+)  # the last two hex digits of a key that ends a chunk
 
 
 @dataclass(frozen=True)
@@ -178,7 +188,9 @@ def _chunk(keys: tuple[str, ...], blocks: list[Block]) -> Chunk:
         end = start + len(block.rows.data)
         viewed.append(Block(Deflated(data[start:end], block.rows.crc, block.rows.size), block.count, block.widths))
         start = end
-    return Chunk(keys, tuple(viewed), rows, sum(block.count for block in blocks), widest(block.widths for block in blocks))
+    return Chunk(
+        keys, tuple(viewed), rows, sum(block.count for block in blocks), widest(block.widths for block in blocks)
+    )
 
 
 def _runs(keys: list[str]) -> list[tuple[int, tuple[str, ...]]]:
@@ -227,7 +239,14 @@ class RowCache:
         self.joined: list[Chunk] = []  # this run's new chunks: they hold every block it made
         self.keys: dict[bytes, dict[int, tuple[tuple[Any, ...], str]]] = {}
         self.made: set[str] = set()
-        self.db = open_cache(path, SCHEMA, {"blocks": "key TEXT PRIMARY KEY, deflated BLOB NOT NULL, crc INTEGER NOT NULL, size INTEGER NOT NULL, count INTEGER NOT NULL, widths TEXT NOT NULL", "saved": "token TEXT NOT NULL"})
+        self.db = open_cache(
+            path,
+            SCHEMA,
+            {
+                "blocks": "key TEXT PRIMARY KEY, deflated BLOB NOT NULL, crc INTEGER NOT NULL, size INTEGER NOT NULL, count INTEGER NOT NULL, widths TEXT NOT NULL",
+                "saved": "token TEXT NOT NULL",
+            },
+        )
 
     def chunks_of(self, tables: list[Table]) -> list[list[Chunk]]:
         """Each table's chunks in order: those of this process's last run as they were, the others
@@ -241,7 +260,13 @@ class RowCache:
             for start, run in table_runs:
                 chunk = self.kept.chunks.get(run)
                 if chunk is None:
-                    chunk = _chunk(run, [blocks.get(key) or self._make(key, table, table.units.sources[start + offset]) for offset, key in enumerate(run)])
+                    chunk = _chunk(
+                        run,
+                        [
+                            blocks.get(key) or self._make(key, table, table.units.sources[start + offset])
+                            for offset, key in enumerate(run)
+                        ],
+                    )
                     self.joined.append(chunk)
                 self.chunks[run] = chunk
                 chunks.append(chunk)
@@ -272,7 +297,12 @@ class RowCache:
         """Of ``keys``, the blocks in last run's chunks, and the others the file holds."""
         if not keys:
             return {}
-        found = {key: block for chunk in self.kept.chunks.values() for key, block in zip(chunk.keys, chunk.blocks, strict=True) if key in keys}
+        found = {
+            key: block
+            for chunk in self.kept.chunks.values()
+            for key, block in zip(chunk.keys, chunk.blocks, strict=True)
+            if key in keys
+        }
         return found | self._read([key for key in keys if key not in found])
 
     def _read(self, keys: list[str]) -> dict[str, Block]:
@@ -285,9 +315,23 @@ class RowCache:
         select = "SELECT key, deflated, crc, size, count, widths FROM blocks"
         wanted = set(keys)
         whole = len(keys) > KEYS_A_QUERY
-        found = [row for row in self._run(lambda db: db.execute(select).fetchall() if whole else list(rows_by_key(db, f"{select} WHERE key IN", keys))) or () if row[0] in wanted]
-        widths = orjson.loads(f"[{','.join(row[5] for row in found)}]")  # one parse for all: ~10 µs a call saved 1,500 times
-        return {key: Block(Deflated(data, crc, size), count, tuple(needs)) for (key, data, crc, size, count, _), needs in zip(found, widths, strict=True)}
+        found = [
+            row
+            for row in self._run(
+                lambda db: (
+                    db.execute(select).fetchall() if whole else list(rows_by_key(db, f"{select} WHERE key IN", keys))
+                )
+            )
+            or ()
+            if row[0] in wanted
+        ]
+        widths = orjson.loads(
+            f"[{','.join(row[5] for row in found)}]"
+        )  # one parse for all: ~10 µs a call saved 1,500 times
+        return {
+            key: Block(Deflated(data, crc, size), count, tuple(needs))
+            for (key, data, crc, size, count, _), needs in zip(found, widths, strict=True)
+        }
 
     def save(self) -> None:
         """Make the file hold this run's blocks, no others (one master's rows), in one transaction:
@@ -301,12 +345,24 @@ class RowCache:
             token = secrets.token_hex(8)
             try:
                 with self.db:
-                    self.db.execute("BEGIN IMMEDIATE")  # nothing else writes between reading what the file holds and changing it
+                    self.db.execute(
+                        "BEGIN IMMEDIATE"
+                    )  # nothing else writes between reading what the file holds and changing it
                     in_file = self._in_file()
                     missing = used - in_file
-                    holding = self.joined if missing <= self.made else self.chunks.values()  # the file lost more than this run made
-                    blocks = {key: block for chunk in holding for key, block in zip(chunk.keys, chunk.blocks, strict=True) if key in missing}
-                    self.db.executemany("INSERT OR REPLACE INTO blocks VALUES (?, ?, ?, ?, ?, ?)", [_stored(key, blocks[key]) for key in missing])
+                    holding = (
+                        self.joined if missing <= self.made else self.chunks.values()
+                    )  # the file lost more than this run made
+                    blocks = {
+                        key: block
+                        for chunk in holding
+                        for key, block in zip(chunk.keys, chunk.blocks, strict=True)
+                        if key in missing
+                    }
+                    self.db.executemany(
+                        "INSERT OR REPLACE INTO blocks VALUES (?, ?, ?, ?, ?, ?)",
+                        [_stored(key, blocks[key]) for key in missing],
+                    )
                     self.db.executemany("DELETE FROM blocks WHERE key = ?", [(key,) for key in in_file - used])
                     self.db.execute("DELETE FROM saved")
                     self.db.execute("INSERT INTO saved VALUES (?)", (token,))
@@ -320,7 +376,9 @@ class RowCache:
     def _in_file(self) -> frozenset[str]:
         """The keys the file holds: those last run left when its token is still there."""
         assert self.db is not None
-        if self.kept.file is not None and self.db.execute("SELECT token FROM saved").fetchall() == [(self.kept.file[0],)]:
+        if self.kept.file is not None and self.db.execute("SELECT token FROM saved").fetchall() == [
+            (self.kept.file[0],)
+        ]:
             return self.kept.file[1]
         return frozenset(key for (key,) in self.db.execute("SELECT key FROM blocks"))
 

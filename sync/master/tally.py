@@ -25,7 +25,8 @@ from collections.abc import Callable, Hashable, Mapping
 from typing import Any, Generic, TypeVar
 
 Vector = tuple[Any, ...]  # ints and Decimals; the first counts what it adds up
-Share = tuple[tuple[Hashable, Vector], ...]  # a key may repeat (two budget lines of one item)
+Key = tuple[Any, ...]  # ("district", name), ("budget", category, item): see sync.master.shares
+Share = tuple[tuple[Key, Vector], ...]  # a key may repeat (two budget lines of one item)
 ONE: Vector = (1,)  # one of what a key counts, and nothing else
 
 
@@ -42,7 +43,7 @@ class Tally(Generic[V]):
     def __init__(self, units: dict[str, tuple[Hashable, V]], previous: Tally[V] | None = None) -> None:
         self.units = units
         self._previous = previous  # the tally this one was made from: its sums less the differences are this one's
-        self._sums: dict[str, dict[Hashable, Vector]] = {}
+        self._sums: dict[str, dict[Key, Vector]] = {}
 
     @classmethod
     def empty(cls) -> Tally[V]:
@@ -61,7 +62,7 @@ class Tally(Generic[V]):
         self._previous = None  # each tally differs from the one before it only: a chain would keep every run's views
         return Tally(units, self)
 
-    def sums(self, share: str) -> dict[Hashable, Vector]:
+    def sums(self, share: str) -> dict[Key, Vector]:
         """The views' shares named ``share`` (an attribute of each view) added up by key: the sums of
         the tally this one was made from, when it worked them out, less the shares of the units made
         anew or gone, plus the new ones; else afresh."""
@@ -92,14 +93,16 @@ class Tally(Generic[V]):
         return {code: view for code, (_, view) in self.units.items()}
 
 
-def _add(sums: dict[Hashable, Vector], share: Share, sign: int) -> None:
+def _add(sums: dict[Key, Vector], share: Share, sign: int) -> None:
     """Add (sign 1) or take away (sign -1, a share added before) a share's vectors."""
     for key, vector in share:
         old = sums.get(key)
         if old is None:
             sums[key] = vector
             continue
-        new = tuple(map(operator.add if sign > 0 else operator.sub, old, vector))  # map: C-level, a third of a generator's time
+        new = tuple(
+            map(operator.add if sign > 0 else operator.sub, old, vector)
+        )  # map: C-level, a third of a generator's time
         if new[0]:
             sums[key] = new
         else:

@@ -28,9 +28,8 @@ import orjson
 
 from rules.forms import row_of
 from rules.transfers import category_th
-
 from sync.files.cachefile import Warm, open_cache, rows_by_key
-from sync.ledger.store import Submission
+from sync.ledger.versions import Submission
 
 SCHEMA = 1  # PRAGMA user_version: a file of another layout is emptied, not misread
 UNUSED_DAYS = 800  # facts no run has used for two years and more are dropped (last year's baseline is read every run)
@@ -80,7 +79,9 @@ class Facts:
 NO_FACTS = Facts({}, {}, 0, 0, [], [], [])
 
 
-def split_rows(submission: Submission, issue_rows: list[dict[str, Any]], form_code: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def split_rows(
+    submission: Submission, issue_rows: list[dict[str, Any]], form_code: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """A form's rows as (counted, left out): no row with an error enters any total.
 
     A row is left out when an error points at it; every row of the form is left out when an
@@ -115,15 +116,27 @@ def facts_of(submission: Submission, issue_rows: list[dict[str, Any]]) -> Facts:
         pupils=sum((r.get("male") or 0) + (r.get("female") or 0) for r in enrolment),
         rooms=sum(r.get("rooms") or 0 for r in enrolment),
         budget=budget,
-        kpis=[KpiReport(r["kpi"], Decimal(r["numerator"]), None if r.get("denominator") is None else Decimal(r["denominator"])) for r in counted_kpis],
+        kpis=[
+            KpiReport(
+                r["kpi"], Decimal(r["numerator"]), None if r.get("denominator") is None else Decimal(r["denominator"])
+            )
+            for r in counted_kpis
+        ],
         kpis_left_out=[r.get("kpi") or "" for r in kpis_left_out],
     )
 
 
 def _dumps(facts: Facts) -> str:
     return orjson.dumps(
-        [facts.sheets, facts.left_out, facts.pupils, facts.rooms, [[b.category_th, b.item, str(b.allocated), str(b.committed), str(b.disbursed)] for b in facts.budget],
-         [[k.kpi, str(k.numerator), None if k.denominator is None else str(k.denominator)] for k in facts.kpis], facts.kpis_left_out],
+        [
+            facts.sheets,
+            facts.left_out,
+            facts.pupils,
+            facts.rooms,
+            [[b.category_th, b.item, str(b.allocated), str(b.committed), str(b.disbursed)] for b in facts.budget],
+            [[k.kpi, str(k.numerator), None if k.denominator is None else str(k.denominator)] for k in facts.kpis],
+            facts.kpis_left_out,
+        ],
     ).decode()
 
 
@@ -199,8 +212,12 @@ def _write(db: sqlite3.Connection, made: list[tuple[str, str]], used: list[str])
     try:
         with db:
             db.executemany("INSERT OR REPLACE INTO facts VALUES (?, ?, ?)", [(key, text, today) for key, text in made])
-            db.executemany("UPDATE facts SET used = ? WHERE key = ? AND used < ?", [(today, key, today) for key in used])  # by key, not over every row: other salts' facts linger until dropped
-            db.execute("DELETE FROM facts WHERE used < ?", ((dt.date.today() - dt.timedelta(days=UNUSED_DAYS)).isoformat(),))
+            db.executemany(
+                "UPDATE facts SET used = ? WHERE key = ? AND used < ?", [(today, key, today) for key in used]
+            )  # by key, not over every row: other salts' facts linger until dropped
+            db.execute(
+                "DELETE FROM facts WHERE used < ?", ((dt.date.today() - dt.timedelta(days=UNUSED_DAYS)).isoformat(),)
+            )
     except sqlite3.Error:
         pass  # facts that cannot be kept are worked out again next run
     finally:

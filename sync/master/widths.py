@@ -34,4 +34,8 @@ def shown_width(value: Any, number_format: str | None = None) -> float:
 @lru_cache(maxsize=65536)
 def _text_width(text: str) -> float:
     """Names, districts and messages repeat on thousands of rows: each is measured once."""
-    return sum(THAI_LETTER if "\u0e00" <= ch <= "\u0e7f" else 1.0 for ch in text if unicodedata.category(ch) not in ("Mn", "Me"))
+    return sum(
+        THAI_LETTER if "\u0e00" <= ch <= "\u0e7f" else 1.0
+        for ch in text
+        if unicodedata.category(ch) not in ("Mn", "Me")
+    )

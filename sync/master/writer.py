@@ -28,10 +28,18 @@ from python_calamine import CalamineWorkbook
 
 from rules.forms import Form, computed, row_of, shown
 from rules.thai import thai_time
-
 from sync.files.atomic import temporary_beside
+from sync.files.zippackage import Deflated, write_zip
 from sync.ledger.records import FILE_SHEET
-from sync.office.settings import BANGKOK, Settings
+from sync.ledger.status import (
+    SEVERITY_COLOUR,
+    SEVERITY_ORDER,
+    SEVERITY_TH,
+    STATUS_TH,
+    Notice,
+)
+from sync.master.data import MasterData, code_salt, counting_note, round_forms
+from sync.master.executive import charts_plan, executive_plan
 from sync.master.sheetplan import (
     COUNT_FORMAT,
     DATE_FORMAT,
@@ -44,18 +52,10 @@ from sync.master.sheetplan import (
     number_styles,
     style_attribute,
 )
-from sync.ledger.status import (
-    SEVERITY_COLOUR,
-    SEVERITY_ORDER,
-    SEVERITY_TH,
-    STATUS_TH,
-    Notice,
-)
-from sync.master.summary import charts_plan, executive_plan, kpi_plan, summary_plan
+from sync.master.summary import kpi_plan, summary_plan
 from sync.master.tablerows import RowCache, Table, UnitRows, splice, widest
 from sync.master.unitfacts import split_rows
-from sync.files.zippackage import Deflated, write_zip
-from sync.master.data import MasterData, code_salt, counting_note, round_forms
+from sync.office.settings import BANGKOK, Settings
 
 MANAGED_LIST = "_esaplan_master"
 ANALYSIS_DIR = "analysis"  # analysts' own workbooks; esaplan only ever adds to it
@@ -66,7 +66,10 @@ STATUS_FILL = {
     "errors": PatternFill("solid", fgColor="FFC7CE"),
     "missing": PatternFill("solid", fgColor="D9D9D9"),
 }
-SEVERITY_FILL = [PatternFill("solid", fgColor=SEVERITY_COLOUR[severity]) for severity in sorted(SEVERITY_ORDER, key=SEVERITY_ORDER.__getitem__)]
+SEVERITY_FILL = [
+    PatternFill("solid", fgColor=SEVERITY_COLOUR[severity])
+    for severity in sorted(SEVERITY_ORDER, key=SEVERITY_ORDER.__getitem__)
+]
 UNIT_HEADERS = ["รหัสหน่วย", "ชื่อหน่วย", "อำเภอ", "กลุ่มเครือข่าย", "ขนาด"]
 COUNTED_HEADER, COUNTED_YES, COUNTED_NO = "นำไปรวม", "ใช่", "ไม่ (มีข้อผิดพลาด)"
 
@@ -80,7 +83,11 @@ def _row_errors(issue_rows: list[dict[str, Any]], form_code: str) -> dict[int, i
     return counts
 
 
-KIND_FORMATS = {"money": MONEY_FORMAT, "count": COUNT_FORMAT, "date": DATE_FORMAT}  # one number format per kind of value; other numbers as typed
+KIND_FORMATS = {
+    "money": MONEY_FORMAT,
+    "count": COUNT_FORMAT,
+    "date": DATE_FORMAT,
+}  # one number format per kind of value; other numbers as typed
 
 
 def value_kinds(form: Form) -> list[str]:
@@ -93,7 +100,9 @@ def value_kinds(form: Form) -> list[str]:
 
 def _form_plan(form: Form, data: MasterData) -> SheetPlan:
     sources = [view.tables[form.code] for view in data.views.values() if form.code in view.tables]
-    plan = SheetPlan(form.sheet, auto_wrap=False, units=UnitRows(sources, partial(_unit_rows, form, data)))  # data to filter and pivot: one line a row, a block per unit
+    plan = SheetPlan(
+        form.sheet, auto_wrap=False, units=UnitRows(sources, partial(_unit_rows, form, data))
+    )  # data to filter and pivot: one line a row, a block per unit
     columns = list(form.columns)
     extra = ["ผู้อนุมัติ", "กฎที่ใช้"] if form.transfer_check else []
     plan.table([*UNIT_HEADERS, "ฉบับที่", "ส่งเมื่อ", *(c.th for c in columns), *extra, "ข้อผิดพลาดในแถว", COUNTED_HEADER])
@@ -119,7 +128,9 @@ def _unit_rows(form: Form, data: MasterData, source: tuple[Any, ...]) -> list[li
         values = {**row, **computed(form, row, submission.fiscal_year)}
         cells = [shown(c, values.get(c.key), submission.fiscal_year) for c in form.columns]
         cells += [values.get("approval"), values.get("rule")] if form.transfer_check else []
-        rows.append([*unit_cells, *cells, errors.get(row["_row"], 0), COUNTED_NO if id(row) in left_out else COUNTED_YES])
+        rows.append(
+            [*unit_cells, *cells, errors.get(row["_row"], 0), COUNTED_NO if id(row) in left_out else COUNTED_YES]
+        )
     return rows
 
 
@@ -155,16 +166,50 @@ def _issues_plan(data: MasterData) -> SheetPlan:
             continue
         sent = f"{submission.original_name} (ฉบับที่ {submission.version})"
         for issue in data.issues.get(submission.id, []):
-            cells = [unit.code, unit.name_th, unit.district_label, issue["sheet"], issue["cell"], SEVERITY_TH[issue["severity"]], issue["message_th"], issue["value"], issue["rule"], sent]
+            cells = [
+                unit.code,
+                unit.name_th,
+                unit.district_label,
+                issue["sheet"],
+                issue["cell"],
+                SEVERITY_TH[issue["severity"]],
+                issue["message_th"],
+                issue["value"],
+                issue["rule"],
+                sent,
+            ]
             lines.append((SEVERITY_ORDER[issue["severity"]], unit_code, cells))
         used = data.counted.get((unit_code, form_set))
         if used and used.id != submission.id:
             note = f"{counting_note(submission, used)} (ส่งเมื่อ {thai_time(used.submitted_at)}, {used.original_name})"
-            lines.append((SEVERITY_ORDER["warning"], unit_code, [unit.code, unit.name_th, unit.district_label, FILE_SHEET, "-", SEVERITY_TH["warning"], note, None, "OLDER-VERSION-COUNTED", sent]))
+            lines.append(
+                (
+                    SEVERITY_ORDER["warning"],
+                    unit_code,
+                    [
+                        unit.code,
+                        unit.name_th,
+                        unit.district_label,
+                        FILE_SHEET,
+                        "-",
+                        SEVERITY_TH["warning"],
+                        note,
+                        None,
+                        "OLDER-VERSION-COUNTED",
+                        sent,
+                    ],
+                )
+            )
     for notice in data.notices:
         unit = data.registry.get(notice.unit_code or "")
         who = [unit.code, unit.name_th, unit.district_label] if unit else ["?", "(ไม่ทราบหน่วย)", ""]
-        lines.append((SEVERITY_ORDER[notice.severity], notice.unit_code or "", [*who, notice.channel, "-", SEVERITY_TH[notice.severity], notice.message_th, None, notice.rule, None]))
+        lines.append(
+            (
+                SEVERITY_ORDER[notice.severity],
+                notice.unit_code or "",
+                [*who, notice.channel, "-", SEVERITY_TH[notice.severity], notice.message_th, None, notice.rule, None],
+            )
+        )
     severity = ISSUE_HEADERS.index("ระดับ")
     for order, _, cells in sorted(lines, key=lambda line: (line[0], line[1])):
         r = plan.add(cells)
@@ -181,7 +226,11 @@ def added_sheets(path: Path) -> list[str]:
     try:
         with CalamineWorkbook.from_path(str(path)) as book:
             names = book.sheet_names
-            managed = {row[0] for row in book.get_sheet_by_name(MANAGED_LIST).to_python() if row} if MANAGED_LIST in names else set()
+            managed = (
+                {row[0] for row in book.get_sheet_by_name(MANAGED_LIST).to_python() if row}
+                if MANAGED_LIST in names
+                else set()
+            )
     except Exception:  # an unreadable old master is still kept in history/
         return []
     return [name for name in names if name not in managed and name != MANAGED_LIST]
@@ -223,12 +272,22 @@ def write_master(settings: Settings, data: MasterData, progress: Callable[[int, 
     """
     target = settings.master_path()
     forms = round_forms()
-    plans = [executive_plan(data), summary_plan(data, forms), kpi_plan(data), charts_plan(data, forms), _status_plan(data), _issues_plan(data), *(_form_plan(f, data) for f in forms)]
+    plans = [
+        executive_plan(data),
+        summary_plan(data, forms),
+        kpi_plan(data),
+        charts_plan(data, forms),
+        _status_plan(data),
+        _issues_plan(data),
+        *(_form_plan(f, data) for f in forms),
+    ]
     page = PrintHeader(settings.office_name, f"ปีงบประมาณ {settings.fiscal_year} รอบ {settings.round} เดือน")
     book = Workbook(write_only=True)
     sheets = [book.create_sheet(plan.name) for plan in plans]
     styles = number_styles(sheets[0])
-    cache = RowCache(target.parent / f".rows-{target.stem}.sqlite", code_salt(), (styles[DATE_TIME_FORMAT], styles[DATE_FORMAT]))
+    cache = RowCache(
+        target.parent / f".rows-{target.stem}.sqlite", code_salt(), (styles[DATE_TIME_FORMAT], styles[DATE_FORMAT])
+    )
     steps = len(plans) + 1  # each sheet (the data rows made before the first), then compressing and saving the file
     if progress:
         progress(0, steps)
@@ -250,17 +309,32 @@ def write_master(settings: Settings, data: MasterData, progress: Callable[[int, 
     return target
 
 
-def _data_rows(plans: list[SheetPlan], sheet: Any, styles: dict[str, str], cache: RowCache) -> dict[str, tuple[int, list[Deflated]]]:
+def _data_rows(
+    plans: list[SheetPlan], sheet: Any, styles: dict[str, str], cache: RowCache
+) -> dict[str, tuple[int, list[Deflated]]]:
     """The tables' data rows by sheet part (the row they start on, the blocks); into each plan, how many rows there
     are and the widths their columns need (before it is emitted). ``sheet`` registers the looks
     of styled values, before any sheet is emitted: their ids are then the same in every master."""
-    parts = {f"xl/worksheets/sheet{index}.xml": plan for index, plan in enumerate(plans, start=1) if plan.units is not None}  # openpyxl names the parts by position
+    parts = {
+        f"xl/worksheets/sheet{index}.xml": plan for index, plan in enumerate(plans, start=1) if plan.units is not None
+    }  # openpyxl names the parts by position
     tables = []
     for plan in parts.values():
         assert plan.units is not None
         columns = range(len(plan.rows[0]))
-        by_value = [{value: style_attribute(sheet, style) for value, style in plan.value_styles.get(c, {}).items()} for c in columns]
-        tables.append(Table(plan.units, plan.data_from + 1, [styles.get(plan.column_formats.get(c, ""), "") for c in columns], by_value, plan.column_formats))
+        by_value = [
+            {value: style_attribute(sheet, style) for value, style in plan.value_styles.get(c, {}).items()}
+            for c in columns
+        ]
+        tables.append(
+            Table(
+                plan.units,
+                plan.data_from + 1,
+                [styles.get(plan.column_formats.get(c, ""), "") for c in columns],
+                by_value,
+                plan.column_formats,
+            )
+        )
     result = {}
     for (part, plan), table, chunks in zip(parts.items(), tables, cache.chunks_of(tables), strict=True):
         plan.block_rows += sum(chunk.count for chunk in chunks)
@@ -303,4 +377,8 @@ def _save(book: Workbook, tables: dict[str, tuple[int, list[Deflated]]], path: P
         ExcelWriter(book, archive).save()
     with zipfile.ZipFile(package) as parts:
         contents = ((info.filename, parts.read(info)) for info in parts.infolist())
-        write_zip(path, ((name, splice(content, *tables[name]) if name in tables else [content]) for name, content in contents), now)
+        write_zip(
+            path,
+            ((name, splice(content, *tables[name]) if name in tables else [content]) for name, content in contents),
+            now,
+        )

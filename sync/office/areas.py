@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rules import ParseError
-
 from sync.office.settings import Settings, load_settings
 
 AREAS_FILE = "areas.csv"
@@ -40,10 +39,23 @@ def load_areas(settings: Settings) -> dict[str, Area]:
         for line, row in enumerate(csv.DictReader(handle), start=2):
             code, home = (row.get("code") or "").strip(), (row.get("home") or "").strip()
             if not code or not home:
-                raise ParseError(f"{AREAS_FILE} บรรทัด {line}: ต้องมี code และ home", f"{AREAS_FILE} line {line}: code and home are required", value=row)
+                raise ParseError(
+                    f"{AREAS_FILE} บรรทัด {line}: ต้องมี code และ home",
+                    f"{AREAS_FILE} line {line}: code and home are required",
+                    value=row,
+                )
             if code in areas:
-                raise ParseError(f"{AREAS_FILE} บรรทัด {line}: รหัสเขต {code} ซ้ำ", f"{AREAS_FILE} line {line}: area {code} twice", value=code)
-            areas[code] = Area(code, (row.get("name_th") or code).strip(), (row.get("province") or "").strip(), (path.parent / home).resolve())
+                raise ParseError(
+                    f"{AREAS_FILE} บรรทัด {line}: รหัสเขต {code} ซ้ำ",
+                    f"{AREAS_FILE} line {line}: area {code} twice",
+                    value=code,
+                )
+            areas[code] = Area(
+                code,
+                (row.get("name_th") or code).strip(),
+                (row.get("province") or "").strip(),
+                (path.parent / home).resolve(),
+            )
     return areas
 
 

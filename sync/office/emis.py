@@ -31,7 +31,10 @@ def read_emis_enrolment(path: Path) -> EmisImport:
         for line, row in enumerate(csv.DictReader(handle), start=2):
             school = row["school_id"].strip()
             label = row["ชั้น/เพศ"].strip()
-            counts = {key: int(parse_number(row[column], what=f"{path.name} บรรทัด {line} {column}")) for key, column in (("male", "ชาย"), ("female", "หญิง"), ("rooms", "ห้องเรียน"))}
+            counts = {
+                key: int(parse_number(row[column], what=f"{path.name} บรรทัด {line} {column}"))
+                for key, column in (("male", "ชาย"), ("female", "หญิง"), ("rooms", "ห้องเรียน"))
+            }
             if label == "รวมทั้งหมด":
                 result.totals[school] = counts
                 continue

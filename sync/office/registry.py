@@ -51,7 +51,20 @@ def find_unit(code: Any, registry: dict[str, Unit]) -> Unit | None:
     return next((u for u in registry.values() if u.school_id and unit_code(u.school_id) == key), None)
 
 
-COLUMNS = ("code", "name_th", "kind", "district", "network", "size", "pupils", "contact", "source", "school_id", "levels", "sheet_id")
+COLUMNS = (
+    "code",
+    "name_th",
+    "kind",
+    "district",
+    "network",
+    "size",
+    "pupils",
+    "contact",
+    "source",
+    "school_id",
+    "levels",
+    "sheet_id",
+)
 OBEC_COLUMNS = {"smis_code", "school_id", "name", "levels"}
 
 
@@ -90,7 +103,10 @@ def office_groups(registry: dict[str, Unit] | None = None) -> list[Unit]:
     own = [u for u in (registry or {}).values() if u.kind == "group"]
     if own:
         return own
-    return [Unit(code=row["code"], name_th=row["th"], kind="group", source="rules/data/plan/office_groups.yaml") for row in default_parameters().table("plan.office_groups")["groups"]]
+    return [
+        Unit(code=row["code"], name_th=row["th"], kind="group", source="rules/data/plan/office_groups.yaml")
+        for row in default_parameters().table("plan.office_groups")["groups"]
+    ]
 
 
 def sets_for(unit: Unit) -> list[FormSet]:
@@ -123,7 +139,9 @@ def load_registry(path: Path) -> dict[str, Unit]:
     registry: dict[str, Unit] = {}
     for unit in units:
         if unit.code in registry:
-            raise ParseError(f"{path.name}: รหัส {unit.code} ซ้ำ", f"{path.name}: duplicate code {unit.code}", value=unit.code)
+            raise ParseError(
+                f"{path.name}: รหัส {unit.code} ซ้ำ", f"{path.name}: duplicate code {unit.code}", value=unit.code
+            )
         registry[unit.code] = unit
     return registry
 
@@ -132,7 +150,9 @@ def _registry_text(path: Path) -> str:
     """The registry's text: UTF-8 (with or without the BOM Excel writes for "CSV UTF-8"), UTF-16 with
     its BOM ("Unicode Text"), or Windows-874/TIS-620, what Excel on Thai Windows writes for "CSV"."""
     content = path.read_bytes()
-    for encoding in ("utf-16",) if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else ("utf-8-sig", "cp874"):
+    for encoding in (
+        ("utf-16",) if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else ("utf-8-sig", "cp874")
+    ):
         try:
             return content.decode(encoding)
         except UnicodeDecodeError:
@@ -161,10 +181,18 @@ def _from_registry(row: dict[str, str], path: Path, line: int) -> Unit:
     try:
         pupils = int(pupils_text) if pupils_text else None
     except ValueError:
-        raise ParseError(f"{path.name} บรรทัด {line}: จำนวนนักเรียน '{pupils_text}' ไม่ใช่ตัวเลข", f"{path.name} line {line}: pupils {pupils_text!r} is not a number", value=pupils_text) from None
+        raise ParseError(
+            f"{path.name} บรรทัด {line}: จำนวนนักเรียน '{pupils_text}' ไม่ใช่ตัวเลข",
+            f"{path.name} line {line}: pupils {pupils_text!r} is not a number",
+            value=pupils_text,
+        ) from None
     kind = (row.get("kind") or "school").strip()
     if kind not in ("school", "group"):
-        raise ParseError(f"{path.name} บรรทัด {line}: kind ต้องเป็น school หรือ group", f"{path.name} line {line}: kind must be school or group", value=kind)
+        raise ParseError(
+            f"{path.name} บรรทัด {line}: kind ต้องเป็น school หรือ group",
+            f"{path.name} line {line}: kind must be school or group",
+            value=kind,
+        )
     size = (row.get("size") or "").strip() or (school_size(pupils) if pupils is not None and kind == "school" else "")
     values = {f.name: (row.get(f.name) or "").strip() for f in fields(Unit) if f.name not in ("pupils", "kind", "size")}
     values["code"] = unit_code(values["code"])

@@ -16,6 +16,7 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -116,11 +117,23 @@ def load_settings(home: Path | str | None = None, **overrides: Any) -> Settings:
     current = round_of(dt.datetime.now(BANGKOK).date())
     values: dict[str, Any] = {
         "home": root,
-        "database_url": os.environ.get("ESAPLAN_DATABASE_URL") or config.get("database_url") or default_database_url(root),
+        "database_url": os.environ.get("ESAPLAN_DATABASE_URL")
+        or config.get("database_url")
+        or default_database_url(root),
         "fiscal_year": config.get("fiscal_year", current.fiscal_year),
         "round": config.get("round", current.months),
     }
-    for key in ("keep_masters", "max_file_mb", "read_memory_mb", "read_seconds", "max_rows", "max_columns", "lock_timeout_s", "office_name", "office_address"):
+    for key in (
+        "keep_masters",
+        "max_file_mb",
+        "read_memory_mb",
+        "read_seconds",
+        "max_rows",
+        "max_columns",
+        "lock_timeout_s",
+        "office_name",
+        "office_address",
+    ):
         if key in config:
             values[key] = config[key]
     queue_url = os.environ.get("ESAPLAN_QUEUE_URL") or config.get("queue_url")
@@ -131,7 +144,9 @@ def load_settings(home: Path | str | None = None, **overrides: Any) -> Settings:
     try:
         reporting_round(values["fiscal_year"], values["round"])
     except ParseError as exc:
-        raise SettingsError(f"{config_file}: {exc.message_th}", f"{config_file}: {exc.message_en}", path=config_file) from None
+        raise SettingsError(
+            f"{config_file}: {exc.message_th}", f"{config_file}: {exc.message_en}", path=config_file
+        ) from None
     values["google"] = _google(root, config.get("google") or {})
     values.update({k: v for k, v in overrides.items() if v is not None})
     values["fiscal_year"], values["round"] = _checked_round(values["fiscal_year"], values["round"])
@@ -154,10 +169,18 @@ def _google(root: Path, config: dict[str, Any]) -> GoogleSettings | None:
     key = (root / named) if named else root / GOOGLE_KEY_FILE  # a relative path is inside the installation folder
     if not named and not key.is_file():
         return None
-    templates = {name.removeprefix("template_"): str(value) for name, value in config.items() if name.startswith("template_")}
-    pace = {k: config[k] for k in ("reads_per_minute", "writes_per_minute", "concurrency", "retries", "backoff_s") if k in config}
+    templates = {
+        name.removeprefix("template_"): str(value) for name, value in config.items() if name.startswith("template_")
+    }
+    pace = {
+        k: config[k]
+        for k in ("reads_per_minute", "writes_per_minute", "concurrency", "retries", "backoff_s")
+        if k in config
+    }
     api_root = os.environ.get("ESAPLAN_GOOGLE_API_ROOT") or str(config.get("api_root", ""))
-    return GoogleSettings(credentials=key, folder_id=str(config.get("folder_id", "")), templates=templates, api_root=api_root, **pace)
+    return GoogleSettings(
+        credentials=key, folder_id=str(config.get("folder_id", "")), templates=templates, api_root=api_root, **pace
+    )
 
 
 def default_database_url(home: Path) -> str:
@@ -168,10 +191,14 @@ def default_database_url(home: Path) -> str:
 def write_config(settings: Settings) -> None:
     """Save the round (and a non-default database URL) so later commands in this folder use them."""
     settings.home.mkdir(parents=True, exist_ok=True)
-    database = "" if settings.database_url == default_database_url(settings.home) else f'database_url = "{settings.database_url}"\n'
+    database = (
+        ""
+        if settings.database_url == default_database_url(settings.home)
+        else f'database_url = "{settings.database_url}"\n'
+    )
     text = (
         "# esaplan settings (แก้ไขได้)\n"
-        "# database_url = \"postgresql+psycopg://user:pass@host/esaplan\"  (ค่าเริ่มต้น: SQLite ในโฟลเดอร์นี้)\n"
+        '# database_url = "postgresql+psycopg://user:pass@host/esaplan"  (ค่าเริ่มต้น: SQLite ในโฟลเดอร์นี้)\n'
         f"{database}"
         f"fiscal_year = {settings.fiscal_year}  # ปีงบประมาณ (พ.ศ.)\n"
         f"round = {settings.round}  # รอบรายงาน 6 / 9 / 12 เดือน\n"
@@ -193,9 +220,13 @@ def set_config(home: Path, **values: str) -> Path:
         quoted = value.replace("\\", "\\\\").replace('"', '\\"')  # a TOML basic string
         line = f'{key} = "{quoted}"'
         pattern = re.compile(rf"^{re.escape(key)}\s*=.*$", re.MULTILINE)
-        config = pattern.sub(lambda _: line, config, count=1) if pattern.search(config) else f"{line}\n{config}"
+        config = pattern.sub(partial(_same, line), config, count=1) if pattern.search(config) else f"{line}\n{config}"
     part = path.with_suffix(".toml.part")
     part.write_text(config, encoding="utf-8")
     part.replace(path)
     return path
 
+
+def _same(text: str, _match: re.Match[str]) -> str:
+    """A replacement taken as it is (``re.sub`` would read backslashes in a replacement string)."""
+    return text

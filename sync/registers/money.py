@@ -14,31 +14,35 @@ from the workbook) with the schools' reported use, and written to
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from filelock import FileLock
-from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
 from sqlalchemy import insert, select
 
 from rules import EsaplanError
-from rules.allocation_register import Allocation, Letter, LineBalance, RegisterIssue, Transfer, Use, baht, balances, fold, register_issues, to_satang
+from rules.allocation_register import (
+    Allocation,
+    Letter,
+    LineBalance,
+    RegisterIssue,
+    Transfer,
+    Use,
+    balances,
+    fold,
+    register_issues,
+    to_satang,
+)
 from rules.forms import Problem, form_sets, read_sheet
-from rules.transfers import category_th
-
-from sync.files.atomic import save_workbook
-from sync.ledger.store import Ledger, dumps, loads, open_ledger
 from sync.intake.parse import open_workbook
-from sync.office.registry import find_unit, load_registry, office_groups
-from sync.ledger.schema import money_entries
-from sync.office.settings import BANGKOK, Settings
-from sync.ledger.status import SEVERITY_TH
 from sync.intake.templates import write_template
+from sync.ledger.schema import money_entries
+from sync.ledger.store import Ledger
+from sync.ledger.versions import dumps, loads
+from sync.office.registry import find_unit, load_registry, office_groups
+from sync.office.settings import Settings
 
 MONEY_SET = "money"
 FORM_OF = {"money_letter": "letter", "money_allocation": "allocation", "money_transfer": "transfer"}
@@ -46,6 +50,8 @@ FORM_OF = {"money_letter": "letter", "money_allocation": "allocation", "money_tr
 
 class RegisterRefused(EsaplanError):
     """The register workbook has errors: nothing of it was recorded; ``problems`` says where."""
+
+    problems: list[Problem]
 
 
 @dataclass(frozen=True)
@@ -92,38 +98,81 @@ def start_workbook(settings: Settings, fiscal_year: int) -> Path:
 # --- reading the workbook ---------------------------------------------------------------------
 
 
-def read_register(settings: Settings, fiscal_year: int, content: bytes) -> tuple[dict[str, dict[str, dict[str, Any]]], list[Problem]]:
+def read_register(
+    settings: Settings, fiscal_year: int, content: bytes
+) -> tuple[dict[str, dict[str, dict[str, Any]]], list[Problem]]:
     """Each form's rows by identity (what names the row: letter and item, and the unit or the
     approval), and every problem with sheet and cell. Rows are only usable when no problem is an error."""
     book = open_workbook(settings, content)
     if isinstance(book, Problem):
         return {}, [book]
     problems = book.reading_problems()
-    if book.meta.get("form_set") not in (None, "", MONEY_SET) or str(book.meta.get("fiscal_year") or fiscal_year) != str(fiscal_year):
-        return {}, [Problem("-", "-", "WRONG-FORM-SET", "error", f"ไฟล์นี้ไม่ใช่ทะเบียนคุมการจัดสรรของปีงบประมาณ {fiscal_year}", book.meta.get("fiscal_year"))]
+    if book.meta.get("form_set") not in (None, "", MONEY_SET) or str(
+        book.meta.get("fiscal_year") or fiscal_year
+    ) != str(fiscal_year):
+        return {}, [
+            Problem(
+                "-",
+                "-",
+                "WRONG-FORM-SET",
+                "error",
+                f"ไฟล์นี้ไม่ใช่ทะเบียนคุมการจัดสรรของปีงบประมาณ {fiscal_year}",
+                book.meta.get("fiscal_year"),
+            )
+        ]
     registry = load_registry(settings.registry_path) if settings.registry_path.is_file() else {}
     units = {**registry, **{g.code: g for g in office_groups(registry)}}
     rows: dict[str, dict[str, dict[str, Any]]] = {}
     for form in form_sets()[MONEY_SET].forms:
         grid = book.sheets.get(form.sheet)
         if grid is None:
-            problems.append(Problem(form.sheet, "-", "MISSING-SHEET", "error", f"ไม่พบแผ่นงาน '{form.sheet}' (อย่าลบหรือเปลี่ยนชื่อแผ่นงาน)"))
+            problems.append(
+                Problem(form.sheet, "-", "MISSING-SHEET", "error", f"ไม่พบแผ่นงาน '{form.sheet}' (อย่าลบหรือเปลี่ยนชื่อแผ่นงาน)")
+            )
             continue
-        result = read_sheet(form, grid, unit_code="register", on=dt.date(fiscal_year - 543 - 1, 10, 1), formulas=book.shows_formulas, merged=book.merged.get(form.sheet, ()))
+        result = read_sheet(
+            form,
+            grid,
+            unit_code="register",
+            on=dt.date(fiscal_year - 543 - 1, 10, 1),
+            formulas=book.shows_formulas,
+            merged=book.merged.get(form.sheet, ()),
+        )
         problems.extend(result.problems)
         found = rows.setdefault(FORM_OF[form.code], {})
         for row in result.rows:
-            content = {key: value for key, value in row.items() if not key.startswith("_")}
-            if form.code == "money_allocation" and content.get("unit"):
-                unit = find_unit(content["unit"], units)  # Thai digits, a leading apostrophe or OBEC's 10-digit id name the unit too
+            values = {key: value for key, value in row.items() if not key.startswith("_")}
+            if form.code == "money_allocation" and values.get("unit"):
+                unit = find_unit(
+                    values["unit"], units
+                )  # Thai digits, a leading apostrophe or OBEC's 10-digit id name the unit too
                 if unit is None:
-                    problems.append(Problem(form.sheet, f"C{row['_row']}", "REG-UNKNOWN-UNIT", "error", f"ไม่มีหน่วยงานรหัส {content['unit']} ในทะเบียนหน่วยงาน", content["unit"], "unit"))
+                    problems.append(
+                        Problem(
+                            form.sheet,
+                            f"C{row['_row']}",
+                            "REG-UNKNOWN-UNIT",
+                            "error",
+                            f"ไม่มีหน่วยงานรหัส {values['unit']} ในทะเบียนหน่วยงาน",
+                            values["unit"],
+                            "unit",
+                        )
+                    )
                 else:
-                    content["unit"] = unit.code
-            identity = _identity(FORM_OF[form.code], content)
+                    values["unit"] = unit.code
+            identity = _identity(FORM_OF[form.code], values)
             if identity in found:
-                problems.append(Problem(form.sheet, f"A{row['_row']}", "REG-DUPLICATE-ROW", "error", "แถวนี้ซ้ำกับแถวก่อนหน้า (หนังสือ รายการ และหน่วยงานเดียวกัน): รวมเป็นแถวเดียว", None))
-            found[identity] = content
+                problems.append(
+                    Problem(
+                        form.sheet,
+                        f"A{row['_row']}",
+                        "REG-DUPLICATE-ROW",
+                        "error",
+                        "แถวนี้ซ้ำกับแถวก่อนหน้า (หนังสือ รายการ และหน่วยงานเดียวกัน): รวมเป็นแถวเดียว",
+                        None,
+                    )
+                )
+            found[identity] = values
     return rows, problems
 
 
@@ -142,7 +191,10 @@ def entries(ledger: Ledger, fiscal_year: int) -> list[Entry]:
     """Every entry of the year's register, oldest first."""
     query = select(money_entries).where(money_entries.c.fiscal_year == fiscal_year).order_by(money_entries.c.id)
     with ledger.engine.connect() as connection:
-        return [Entry(r.id, r.form, r.identity, loads(r.content), r.amount_satang, r.reverses, r.actor, r.recorded_at) for r in connection.execute(query)]
+        return [
+            Entry(r.id, r.form, r.identity, loads(r.content), r.amount_satang, r.reverses, r.actor, r.recorded_at)
+            for r in connection.execute(query)
+        ]
 
 
 def live(history: list[Entry]) -> dict[tuple[str, str], Entry]:
@@ -151,7 +203,9 @@ def live(history: list[Entry]) -> dict[tuple[str, str], Entry]:
     return {(e.form, e.identity): e for e in history if e.reverses is None and e.id not in reversed_ids}
 
 
-def record(ledger: Ledger, fiscal_year: int, rows: dict[str, dict[str, dict[str, Any]]], actor: str, sha256: str) -> list[Entry]:
+def record(
+    ledger: Ledger, fiscal_year: int, rows: dict[str, dict[str, dict[str, Any]]], actor: str, sha256: str
+) -> list[Entry]:
     """Append what differs between the workbook's rows and the entries in force, in one transaction."""
     now = dt.datetime.now(dt.UTC)
     history = entries(ledger, fiscal_year)
@@ -161,14 +215,26 @@ def record(ledger: Ledger, fiscal_year: int, rows: dict[str, dict[str, dict[str,
     values: list[dict[str, Any]] = []
 
     def add(form: str, identity: str, content: dict[str, Any], amount: int, reverses: int | None) -> None:
-        values.append({"fiscal_year": fiscal_year, "form": form, "identity": identity, "content": dumps(content), "amount_satang": amount, "reverses": reverses, "actor": actor, "recorded_at": now, "source_sha256": sha256})
+        values.append(
+            {
+                "fiscal_year": fiscal_year,
+                "form": form,
+                "identity": identity,
+                "content": dumps(content),
+                "amount_satang": amount,
+                "reverses": reverses,
+                "actor": actor,
+                "recorded_at": now,
+                "source_sha256": sha256,
+            }
+        )
 
     for key, entry in current.items():
         if key not in wanted or _canonical(wanted[key]) != _canonical(entry.content):
             add(entry.form, entry.identity, entry.content, -entry.amount, entry.id)
     for (form, identity), content in wanted.items():
-        entry = current.get((form, identity))
-        if entry is None or _canonical(content) != _canonical(entry.content):
+        kept = current.get((form, identity))
+        if kept is None or _canonical(content) != _canonical(kept.content):
             add(form, identity, content, to_satang(content["amount"]), None)
     if values:
         with ledger.begin() as connection:
@@ -189,11 +255,36 @@ def register_state(in_force: dict[tuple[str, str], Entry]) -> tuple[list[Letter]
     for (form, _), entry in sorted(in_force.items(), key=lambda pair: pair[1].id):
         row = entry.content
         if form == "letter":
-            letters.append(Letter(row["letter_no"], row["letter_date"], row.get("budget_code") or "", row["plan"], row["project"], row.get("activity") or "", row["category"], row["item"], entry.amount))
+            letters.append(
+                Letter(
+                    row["letter_no"],
+                    row["letter_date"],
+                    row.get("budget_code") or "",
+                    row["plan"],
+                    row["project"],
+                    row.get("activity") or "",
+                    row["category"],
+                    row["item"],
+                    entry.amount,
+                )
+            )
         elif form == "allocation":
-            allocations.append(Allocation(row["letter_no"], row["item"], row["unit"], entry.amount, row.get("note") or ""))
+            allocations.append(
+                Allocation(row["letter_no"], row["item"], row["unit"], entry.amount, row.get("note") or "")
+            )
         else:
-            transfers.append(Transfer(row["approval_no"], row["approval_date"], row["from_letter"], row["from_item"], row["to_letter"], row["to_item"], entry.amount, row.get("reason") or ""))
+            transfers.append(
+                Transfer(
+                    row["approval_no"],
+                    row["approval_date"],
+                    row["from_letter"],
+                    row["from_item"],
+                    row["to_letter"],
+                    row["to_item"],
+                    entry.amount,
+                    row.get("reason") or "",
+                )
+            )
     return letters, allocations, transfers
 
 
@@ -203,32 +294,16 @@ def reported_use(settings: Settings, ledger: Ledger, fiscal_year: int) -> list[U
     for submission in ledger.versions(fiscal_year, settings.round).counted.values():
         for row in submission.data.get("budget_use", []):
             if row.get("line") and row.get("allocated") is not None:
-                uses.append(Use(submission.unit_code, str(row["line"]), to_satang(row["allocated"]), to_satang(row.get("committed") or 0), to_satang(row.get("disbursed") or 0)))
+                uses.append(
+                    Use(
+                        submission.unit_code,
+                        str(row["line"]),
+                        to_satang(row["allocated"]),
+                        to_satang(row.get("committed") or 0),
+                        to_satang(row.get("disbursed") or 0),
+                    )
+                )
     return uses
-
-
-def run_register(settings: Settings, fiscal_year: int, actor: str) -> MoneyRun:
-    """Check the register workbook, record its changes, work out the balances, write the summary.
-
-    Raises :class:`RegisterRefused` (nothing recorded) when the workbook has errors.
-    """
-    path = workbook_path(settings, fiscal_year)
-    if not path.is_file():
-        raise EsaplanError(f"ยังไม่มีทะเบียนคุมการจัดสรรของปีงบประมาณ {fiscal_year}: สั่ง esaplan money --fy {fiscal_year} --start แล้วกรอก {path}", f"no register workbook at {path}", path=path)
-    content = path.read_bytes()
-    rows, problems = read_register(settings, fiscal_year, content)
-    errors = [p for p in problems if p.severity == "error"]
-    if errors:
-        first = errors[0]
-        raise RegisterRefused(
-            f"ทะเบียนมีข้อผิดพลาด {len(errors)} รายการ จึงยังไม่บันทึก: แผ่นงาน {first.sheet} เซลล์ {first.cell}: {first.message_th}",
-            f"the register has {len(errors)} errors; nothing recorded",
-            problems=problems,
-        )
-    ledger = open_ledger(settings.database_url)
-    with FileLock(path.parent / ".register.lock", timeout=60):  # one recording at a time: each compares with the entries in force
-        added = record(ledger, fiscal_year, rows, actor, hashlib.sha256(content).hexdigest())
-    return summarise(settings, ledger, fiscal_year, added)
 
 
 @dataclass(frozen=True)
@@ -258,68 +333,3 @@ def register_now(settings: Settings, ledger: Ledger, fiscal_year: int) -> Regist
     names = {code: unit.name_th for code, unit in {**registry, **{g.code: g for g in office_groups(registry)}}.items()}
     issues += register_issues(lines, reported_use(settings, ledger, fiscal_year), names)
     return RegisterState(history, lines, issues, names)
-
-
-def summarise(settings: Settings, ledger: Ledger, fiscal_year: int, added: list[Entry] | None = None) -> MoneyRun:
-    """The register now, written as the summary workbook."""
-    now = register_now(settings, ledger, fiscal_year)
-    path = summary_path(settings, fiscal_year)
-    save_workbook(_summary_book(now.lines, now.issues, now.history, now.names), path)
-    return MoneyRun(added or [], now.lines, now.issues, path)
-
-
-def _bangkok(moment: dt.datetime) -> dt.datetime:
-    """A recorded time as the office reads it (Bangkok), without a zone: Excel has none."""
-    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).astimezone(BANGKOK).replace(tzinfo=None)
-
-
-def _summary_book(lines: dict[str, LineBalance], issues: list[RegisterIssue], history: list[Entry], names: dict[str, str]) -> Workbook:
-    book = Workbook()
-    by_line = book.active
-    by_line.title = "ยอดตามหนังสือจัดสรร"
-    by_line.append(["เลขที่หนังสือ", "ลงวันที่", "รหัสงบประมาณ", "แผนงาน", "ผลผลิต/โครงการ", "กิจกรรม", "งบรายจ่าย", "รายการ", "ได้รับจัดสรร (บาท)", "โอนเข้า (บาท)", "โอนออก (บาท)", "จัดสรรให้หน่วยงาน (บาท)", "คงเหลือยังไม่จัดสรร (บาท)"])
-    for line in lines.values():
-        letter = line.letter
-        by_line.append([letter.letter_no, letter.letter_date, letter.budget_code, letter.plan, letter.project, letter.activity, category_th(letter.category), letter.item, baht(letter.amount), baht(line.moved_in), baht(line.moved_out), baht(line.allocated), baht(line.remainder)])
-    total = [sum(getattr(line, name) for line in lines.values()) for name in ("moved_in", "moved_out", "allocated", "remainder")]
-    by_line.append(["รวม", None, None, None, None, None, None, None, baht(sum(line.letter.amount for line in lines.values())), *map(baht, total)])
-    by_budget = book.create_sheet("รายรายการงบประมาณ")  # a budget line funded by several letters, summed
-    by_budget.append(["รหัสงบประมาณ", "แผนงาน", "ผลผลิต/โครงการ", "งบรายจ่าย", "รายการ", "จำนวนหนังสือ", "ได้รับจัดสรร (บาท)", "โอนเข้า-ออกสุทธิ (บาท)", "จัดสรรให้หน่วยงาน (บาท)", "คงเหลือ (บาท)"])
-    grouped: dict[tuple[str, ...], list[LineBalance]] = {}
-    for line in lines.values():
-        letter = line.letter
-        grouped.setdefault((fold(letter.budget_code), fold(letter.plan), fold(letter.project), letter.category, fold(letter.item)), []).append(line)
-    for same in grouped.values():
-        first = same[0].letter
-        by_budget.append([first.budget_code, first.plan, first.project, category_th(first.category), first.item, len(same), baht(sum(x.letter.amount for x in same)), baht(sum(x.moved_in - x.moved_out for x in same)), baht(sum(x.allocated for x in same)), baht(sum(x.remainder for x in same))])
-    by_unit = book.create_sheet("รายหน่วยงาน")
-    by_unit.append(["รหัสหน่วยงาน", "ชื่อหน่วยงาน", "เลขที่หนังสือ", "รายการ", "งบรายจ่าย", "จัดสรร (บาท)"])
-    for line in lines.values():
-        for unit, amount in sorted(line.by_unit.items()):
-            by_unit.append([unit, names.get(unit, ""), line.letter.letter_no, line.letter.item, category_th(line.letter.category), baht(amount)])
-    found = book.create_sheet("ปัญหาที่พบ")
-    found.append(["ระดับ", "แผ่นงาน", "รายการ", "ข้อความ", "กฎ"])
-    for issue in issues:
-        found.append([SEVERITY_TH[issue.severity], issue.sheet, issue.about, issue.message_th, issue.rule])
-    log = book.create_sheet("ประวัติรายการ")
-    log.append(["ลำดับ", "บันทึกเมื่อ", "ผู้บันทึก", "แผ่นงาน", "รายการ", "จำนวนเงิน (บาท)", "กลับรายการของลำดับ"])
-    sheets = {"letter": "หนังสือจัดสรร", "allocation": "จัดสรรให้หน่วยงาน", "transfer": "โอนเปลี่ยนแปลงที่อนุมัติ"}
-    for entry in history:
-        log.append([entry.id, _bangkok(entry.recorded_at), entry.actor, sheets[entry.form], " / ".join(str(v) for k, v in entry.content.items() if k in ("letter_no", "approval_no", "item", "from_item", "to_item", "unit")), baht(entry.amount), entry.reverses])
-    bold, head = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
-    for sheet in book.worksheets:
-        for cell in sheet[1]:
-            cell.font, cell.fill = bold, head
-        for row in sheet.iter_rows(min_row=2):
-            for cell in row:
-                if isinstance(cell.value, Decimal):
-                    cell.number_format = "#,##0.00"
-                elif isinstance(cell.value, dt.date):
-                    timed = isinstance(cell.value, dt.datetime) and cell.value.time() != dt.time()
-                    cell.number_format = "d/m/yyyy hh:mm" if timed else "d/m/yyyy"
-                elif isinstance(cell.value, str) and cell.value.startswith("="):
-                    cell.data_type = "s"  # typed text is never a formula
-        sheet.freeze_panes = "A2"
-        for column in sheet.columns:
-            sheet.column_dimensions[column[0].column_letter].width = min(45, max(10, *(len(str(c.value or "")) + 2 for c in column)))
-    return book

@@ -22,25 +22,27 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-
 from rules import EsaplanError
-
 from sync.intake.inbox import Progress, inbox_files, readable_items
 from sync.intake.isolation import warm_up
 from sync.intake.keep import store_new
-from sync.ledger.store import open_ledger
+from sync.intake.seenfiles import SeenFiles
+from sync.ledger.database import open_ledger
+from sync.ledger.lock import consolidation_lock, remove_leftovers
+from sync.ledger.records import Incoming
+from sync.ledger.status import Notice, UnitErrors
 from sync.master.data import MasterData, code_salt
 from sync.master.writer import keep_added_sheets, write_master
-from sync.rounds.plausible import plausibility_notices
-from sync.ledger.records import Incoming
 from sync.office.registry import load_registry
-from sync.intake.seenfiles import SeenFiles
 from sync.office.settings import Settings
-from sync.ledger.lock import consolidation_lock, remove_leftovers
-from sync.ledger.status import Notice, UnitErrors
+from sync.rounds.plausible import plausibility_notices
 
-
-PHASES_TH = {"google": "อ่าน Google Sheets", "check": "ตรวจข้อมูล", "feedback": "เขียนผลการตรวจสอบลง Google Sheets", "master": "เขียนไฟล์รวม"}
+PHASES_TH = {
+    "google": "อ่าน Google Sheets",
+    "check": "ตรวจข้อมูล",
+    "feedback": "เขียนผลการตรวจสอบลง Google Sheets",
+    "master": "เขียนไฟล์รวม",
+}
 
 
 class NoRegistry(EsaplanError):
@@ -95,7 +97,13 @@ def require_registry(settings: Settings) -> None:
 
 
 @_fewer_collections()
-def consolidate(settings: Settings, *, sources: Iterable[Incoming] | None = None, progress: Progress | None = None, full: bool = False) -> RunResult:
+def consolidate(
+    settings: Settings,
+    *,
+    sources: Iterable[Incoming] | None = None,
+    progress: Progress | None = None,
+    full: bool = False,
+) -> RunResult:
     """Ingest everything new, then write the round's master workbook; returns what was done.
 
     ``sources`` replaces the installation's own channels (the inbox and, when configured,
@@ -119,7 +127,9 @@ def consolidate(settings: Settings, *, sources: Iterable[Incoming] | None = None
                 seen = SeenFiles(settings.master_dir / ".inbox-seen.json")
                 items = readable_items(inbox_files(settings, registry, notices, seen=seen), notices)
                 if settings.google is not None:
-                    from sync.intake.gsheets.source import SheetsSource  # Google's libraries load only where they are used
+                    from sync.intake.gsheets.source import (
+                        SheetsSource,
+                    )  # Google's libraries load only where they are used
 
                     sheets = SheetsSource.open(settings, ledger, registry, notices)
                     if sheets:
@@ -137,15 +147,46 @@ def consolidate(settings: Settings, *, sources: Iterable[Incoming] | None = None
             master = settings.master_path()
             kept = [asdict(n) for n in notices]
             if master.exists() and ledger.last_fingerprint(settings.fiscal_year, settings.round) == fingerprint:
-                ledger.finish_run(run_id, status="unchanged", master_path=str(master), summary=summary, fingerprint=fingerprint, notices=kept)
+                ledger.finish_run(
+                    run_id,
+                    status="unchanged",
+                    master_path=str(master),
+                    summary=summary,
+                    fingerprint=fingerprint,
+                    notices=kept,
+                )
                 report("master", 1, 1, "")
-                return RunResult(run_id, master, settings.fiscal_year, settings.round, summary, new_versions, len(items), notices, False, data.units_with_errors())
+                return RunResult(
+                    run_id,
+                    master,
+                    settings.fiscal_year,
+                    settings.round,
+                    summary,
+                    new_versions,
+                    len(items),
+                    notices,
+                    False,
+                    data.units_with_errors(),
+                )
             if moved := keep_added_sheets(settings):
                 notices.append(moved)  # shown in ปัญหาที่พบ of the new master and on the dashboard
                 kept.append(asdict(moved))
             master = write_master(settings, data, lambda done, steps: report("master", done, steps, ""))
-            ledger.finish_run(run_id, status="ok", master_path=str(master), summary=summary, fingerprint=fingerprint, notices=kept)
-            return RunResult(run_id, master, settings.fiscal_year, settings.round, summary, new_versions, len(items), notices, True, data.units_with_errors())
+            ledger.finish_run(
+                run_id, status="ok", master_path=str(master), summary=summary, fingerprint=fingerprint, notices=kept
+            )
+            return RunResult(
+                run_id,
+                master,
+                settings.fiscal_year,
+                settings.round,
+                summary,
+                new_versions,
+                len(items),
+                notices,
+                True,
+                data.units_with_errors(),
+            )
         except BaseException as exc:
             ledger.finish_run(run_id, status="failed", error=f"{type(exc).__name__}: {exc}")
             raise
@@ -170,5 +211,7 @@ def _fingerprint(settings: Settings, data: Any) -> str:
         digest.update(f"|counted {key}:{submission.id}".encode())
     digest.update(settings.registry_path.read_bytes())
     digest.update("|".join(map(repr, data.notices)).encode())
-    digest.update(repr((sorted(data.census.by_band.items()), sorted(data.baseline.items()))).encode())  # KPI denominators and baselines
+    digest.update(
+        repr((sorted(data.census.by_band.items()), sorted(data.baseline.items()))).encode()
+    )  # KPI denominators and baselines
     return digest.hexdigest()

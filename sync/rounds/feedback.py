@@ -24,17 +24,16 @@ from openpyxl.styles import Alignment, Font, PatternFill
 
 from rules.forms import row_of
 from rules.thai import thai_time
-
 from sync.files.atomic import save_workbook
-from sync.intake.keep import stored_name
+from sync.files.xmltext import clean_text
 from sync.intake.isolation import Failure, Limits, isolated_map
+from sync.intake.keep import stored_name
+from sync.ledger.records import GSHEETS
+from sync.ledger.status import SEVERITY_COLOUR, SEVERITY_ORDER, SEVERITY_TH
 from sync.ledger.store import Ledger
 from sync.master.data import MasterData
-from sync.ledger.records import GSHEETS
 from sync.office.registry import Unit, load_registry
 from sync.office.settings import Settings
-from sync.ledger.status import SEVERITY_COLOUR, SEVERITY_ORDER, SEVERITY_TH
-from sync.files.xmltext import clean_text
 
 SUMMARY_SHEET = "ผลการตรวจสอบ"
 _UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')
@@ -52,7 +51,9 @@ class Written:
     marked_in_file: bool  # False when the sent file could not be opened and only the summary was written
 
 
-def write_feedback(settings: Settings, ledger: Ledger, *, units: set[str] | None = None, include_clean: bool = False) -> list[Written]:
+def write_feedback(
+    settings: Settings, ledger: Ledger, *, units: set[str] | None = None, include_clean: bool = False
+) -> list[Written]:
     """Write the feedback workbooks of the round for the units' latest files (errors first in the list).
 
     Only units with something to say are written unless ``include_clean``, and units whose
@@ -76,8 +77,12 @@ def write_feedback(settings: Settings, ledger: Ledger, *, units: set[str] | None
             continue  # nothing to say, and no earlier feedback of the round to replace with "nothing to fix"
         sent = Sent(submission.original_name, submission.version, submission.submitted_at)
         store = settings.store / stored_name(submission.sha256, submission.source)
-        openable = not any(issue["rule"].startswith("FILE-") for issue in issues)  # refused by its content: never opened
-        work.append(Marking(settings.fiscal_year, settings.round, unit, sent, issues, store if openable else None, target))
+        openable = not any(
+            issue["rule"].startswith("FILE-") for issue in issues
+        )  # refused by its content: never opened
+        work.append(
+            Marking(settings.fiscal_year, settings.round, unit, sent, issues, store if openable else None, target)
+        )
     limits = Limits(settings.read_memory_mb, settings.read_seconds)
     marked = isolated_map(mark_file, work, limits, workers=1, on_failure=_summary_only)
     written = []
@@ -160,7 +165,9 @@ def _mark_cells(book: Workbook, issues: list[dict[str, Any]]) -> None:
             by_cell.setdefault((issue["sheet"], _shown_cell(sheet, issue["cell"])), []).append(issue)
     for (sheet, address), found in by_cell.items():
         cell = book[sheet][address]
-        cell.fill = PatternFill("solid", fgColor=SEVERITY_COLOUR[found[0]["severity"]])  # issues come sorted, the worst first
+        cell.fill = PatternFill(
+            "solid", fgColor=SEVERITY_COLOUR[found[0]["severity"]]
+        )  # issues come sorted, the worst first
         text = clean_text("\n".join(f"{SEVERITY_TH[i['severity']]}: {i['message_th']}" for i in found))
         cell.comment = Comment(text, "สพป. (esaplan)", width=320, height=max(80, 40 * len(found)))
 
@@ -181,12 +188,20 @@ def _summary_sheet(book: Workbook, job: Marking) -> None:
     unit, submission, issues = job.unit, job.sent, job.issues
     errors = sum(1 for i in issues if i["severity"] == "error")
     sent = thai_time(submission.submitted_at)
-    verdict = f"พบข้อผิดพลาด {errors} รายการ: แก้ไขตามรายการด้านล่าง (ช่องสีแดงในแผ่นงาน) แล้วส่งไฟล์อีกครั้ง" if errors else "ไม่พบข้อผิดพลาด ข้อมูลนำไปรวมแล้ว"
+    verdict = (
+        f"พบข้อผิดพลาด {errors} รายการ: แก้ไขตามรายการด้านล่าง (ช่องสีแดงในแผ่นงาน) แล้วส่งไฟล์อีกครั้ง"
+        if errors
+        else "ไม่พบข้อผิดพลาด ข้อมูลนำไปรวมแล้ว"
+    )
     lines = [
         [f"ผลการตรวจสอบข้อมูล {unit.name_th} (รหัส {unit.code})"],
-        [f"ปีงบประมาณ {job.fiscal_year} รอบ {job.round} เดือน · ไฟล์ที่ส่ง: {submission.original_name} (ฉบับที่ {submission.version} ส่งเมื่อ {sent})"],
+        [
+            f"ปีงบประมาณ {job.fiscal_year} รอบ {job.round} เดือน · ไฟล์ที่ส่ง: {submission.original_name} (ฉบับที่ {submission.version} ส่งเมื่อ {sent})"
+        ],
         [verdict],
-        ["ช่องสีแดง = ข้อผิดพลาด (ข้อมูลแถวนั้นไม่นำไปรวม) · สีเหลือง = คำเตือน · สีฟ้า = ข้อสังเกต (ระบบอ่านให้แล้ว) · ชี้ที่ช่องเพื่ออ่านคำอธิบาย"],
+        [
+            "ช่องสีแดง = ข้อผิดพลาด (ข้อมูลแถวนั้นไม่นำไปรวม) · สีเหลือง = คำเตือน · สีฟ้า = ข้อสังเกต (ระบบอ่านให้แล้ว) · ชี้ที่ช่องเพื่ออ่านคำอธิบาย"
+        ],
         [],
         ["ระดับ", "แผ่นงาน", "เซลล์", "รายละเอียด", "ค่าที่พบ"],
     ]
@@ -201,7 +216,9 @@ def _summary_sheet(book: Workbook, job: Marking) -> None:
     for cell in sheet[6]:
         cell.font, cell.fill = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="1F4E79")
     for row in sheet.iter_rows(min_row=7):
-        row[0].fill = PatternFill("solid", fgColor=SEVERITY_COLOUR[next(k for k, v in SEVERITY_TH.items() if v == row[0].value)])
+        row[0].fill = PatternFill(
+            "solid", fgColor=SEVERITY_COLOUR[next(k for k, v in SEVERITY_TH.items() if v == row[0].value)]
+        )
         row[3].alignment = Alignment(wrap_text=True, vertical="top")
     for letter, width in zip("ABCDE", (12, 20, 8, 80, 20), strict=True):
         sheet.column_dimensions[letter].width = width
@@ -213,5 +230,3 @@ def _summary_sheet(book: Workbook, job: Marking) -> None:
     book.active = 0
     for other in book.worksheets[1:]:
         other.sheet_view.tabSelected = False
-
-

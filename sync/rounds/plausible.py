@@ -14,12 +14,11 @@ from decimal import Decimal
 
 from rules import EsaplanError
 from rules.money import format_number
-
+from sync.ledger.status import Notice
 from sync.ledger.store import Ledger
 from sync.master.data import MasterData
-from sync.registers.money import allocated_by_unit
 from sync.office.settings import Settings
-from sync.ledger.status import Notice
+from sync.registers.money import allocated_by_unit
 
 PUPIL_SWING = 2  # pupils more than this many times, or less than 1/this, of the round before
 PUPILS_COMPARED_FROM = 20  # schools smaller than this the round before are not compared (a few pupils swing widely)
@@ -35,11 +34,24 @@ def plausibility_notices(settings: Settings, ledger: Ledger, data: MasterData) -
     for code, view in data.views.items():
         unit = view.unit
         pupils = view.facts["enrolment"].pupils if "enrolment" in view.facts else None
-        earlier = before.views[code].facts["enrolment"].pupils if before and code in before.views and "enrolment" in before.views[code].facts else None
-        if pupils is not None and earlier and earlier >= PUPILS_COMPARED_FROM and (pupils > earlier * PUPIL_SWING or pupils * PUPIL_SWING < earlier):
+        earlier = (
+            before.views[code].facts["enrolment"].pupils
+            if before and code in before.views and "enrolment" in before.views[code].facts
+            else None
+        )
+        if (
+            pupils is not None
+            and earlier
+            and earlier >= PUPILS_COMPARED_FROM
+            and (pupils > earlier * PUPIL_SWING or pupils * PUPIL_SWING < earlier)
+        ):
             message = f"รายงานนักเรียน {pupils:,} คน ต่างจากรอบก่อน ({earlier:,} คน) มาก: ตรวจว่ากรอกครบทุกชั้นและไม่ซ้ำ ถ้าถูกต้อง (เช่น รับนักเรียนจากโรงเรียนที่ยุบรวม) ไม่ต้องแก้ไข"
             notices.append(Notice(unit.code, CHANNEL, "UNUSUAL-PUPILS", "warning", message))
-        reported = sum((line.allocated for line in view.facts["budget_use"].budget), Decimal(0)) if "budget_use" in view.facts else Decimal(0)
+        reported = (
+            sum((line.allocated for line in view.facts["budget_use"].budget), Decimal(0))
+            if "budget_use" in view.facts
+            else Decimal(0)
+        )
         registered = given.get(code)
         if registered and reported > registered * OVER_REGISTER:
             message = f"รายงานได้รับจัดสรรรวม {format_number(reported)} บาท มากกว่าที่ทะเบียนคุมการจัดสรรจัดสรรให้ ({format_number(registered)} บาท): ตรวจจำนวนเงินกับหนังสือแจ้งการจัดสรร"
@@ -49,7 +61,9 @@ def plausibility_notices(settings: Settings, ledger: Ledger, data: MasterData) -
 
 def _round_before(settings: Settings, ledger: Ledger, data: MasterData) -> MasterData | None:
     """The round before this one (12 months of last year before round 6), when it holds any version."""
-    fiscal_year, round_ = (settings.fiscal_year - 1, 12) if settings.round == 6 else (settings.fiscal_year, settings.round - 3)
+    fiscal_year, round_ = (
+        (settings.fiscal_year - 1, 12) if settings.round == 6 else (settings.fiscal_year, settings.round - 3)
+    )
     try:
         previous = settings.with_round(fiscal_year, round_)
     except EsaplanError:

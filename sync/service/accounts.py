@@ -22,7 +22,6 @@ from sqlalchemy.engine import Engine
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from rules import EsaplanError
-
 from sync.ledger.schema import audit, staff_sessions, upload_links, users
 
 MIN_PASSWORD = 8
@@ -52,18 +51,37 @@ class Users:
         """Create an account (or, with ``reset``, set a new password for an existing one)."""
         username = username.strip().casefold()
         if len(password) < MIN_PASSWORD:
-            raise AccountError(f"รหัสผ่านต้องยาวอย่างน้อย {MIN_PASSWORD} ตัวอักษร", f"the password needs at least {MIN_PASSWORD} characters")
+            raise AccountError(
+                f"รหัสผ่านต้องยาวอย่างน้อย {MIN_PASSWORD} ตัวอักษร", f"the password needs at least {MIN_PASSWORD} characters"
+            )
         existing = self.get(username)
         with self.engine.begin() as connection:
             if existing and not reset:
-                raise AccountError(f"มีผู้ใช้ {username} อยู่แล้ว (ใช้ --reset เพื่อตั้งรหัสผ่านใหม่)", f"user {username} exists (use --reset to set a new password)")
+                raise AccountError(
+                    f"มีผู้ใช้ {username} อยู่แล้ว (ใช้ --reset เพื่อตั้งรหัสผ่านใหม่)",
+                    f"user {username} exists (use --reset to set a new password)",
+                )
             if existing:
-                values = {"password_hash": generate_password_hash(password), **({"display_name": display_name} if display_name else {})}
+                values = {
+                    "password_hash": generate_password_hash(password),
+                    **({"display_name": display_name} if display_name else {}),
+                }
                 connection.execute(update(users).where(users.c.username == username).values(**values))
-                ended = update(staff_sessions).where(staff_sessions.c.username == username, staff_sessions.c.ended_at.is_(None)).values(ended_at=_now())
+                ended = (
+                    update(staff_sessions)
+                    .where(staff_sessions.c.username == username, staff_sessions.c.ended_at.is_(None))
+                    .values(ended_at=_now())
+                )
                 connection.execute(ended)  # whoever knew the old password is logged out
             else:
-                connection.execute(insert(users).values(username=username, display_name=display_name or username, password_hash=generate_password_hash(password), created_at=_now()))
+                connection.execute(
+                    insert(users).values(
+                        username=username,
+                        display_name=display_name or username,
+                        password_hash=generate_password_hash(password),
+                        created_at=_now(),
+                    )
+                )
 
     def get(self, username: str) -> dict[str, Any] | None:
         with self.engine.connect() as connection:
@@ -109,9 +127,20 @@ class Audit:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def record(self, actor: str, action: str, target: str | None = None, detail: str | None = None, ip: str | None = None) -> None:
+    def record(
+        self, actor: str, action: str, target: str | None = None, detail: str | None = None, ip: str | None = None
+    ) -> None:
         with self.engine.begin() as connection:
-            connection.execute(insert(audit).values(at=_now(), actor=actor[:96], action=action, target=(target or "")[:128] or None, detail=detail, ip=ip))
+            connection.execute(
+                insert(audit).values(
+                    at=_now(),
+                    actor=actor[:96],
+                    action=action,
+                    target=(target or "")[:128] or None,
+                    detail=detail,
+                    ip=ip,
+                )
+            )
 
     def recent(self, limit: int = 300, *, target: str | None = None) -> list[dict[str, Any]]:
         query = select(audit).order_by(audit.c.id.desc()).limit(limit)
@@ -150,7 +179,9 @@ class Sessions:
         token = secrets.token_urlsafe(32)
         with self.engine.begin() as connection:
             connection.execute(delete(staff_sessions).where(staff_sessions.c.started_at < _now() - self.lifetime))
-            connection.execute(insert(staff_sessions).values(id=_hashed(token), username=username, started_at=_now(), ip=ip))
+            connection.execute(
+                insert(staff_sessions).values(id=_hashed(token), username=username, started_at=_now(), ip=ip)
+            )
         return token
 
     def user(self, token: str) -> str | None:
@@ -163,7 +194,11 @@ class Sessions:
 
     def end(self, token: str) -> None:
         with self.engine.begin() as connection:
-            connection.execute(update(staff_sessions).where(staff_sessions.c.id == _hashed(token), staff_sessions.c.ended_at.is_(None)).values(ended_at=_now()))
+            connection.execute(
+                update(staff_sessions)
+                .where(staff_sessions.c.id == _hashed(token), staff_sessions.c.ended_at.is_(None))
+                .values(ended_at=_now())
+            )
 
 
 def _hashed(token: str) -> str:
@@ -181,7 +216,15 @@ class UploadLinks:
         """A new link token for ``unit_code``; earlier links stay valid until revoked or expired."""
         link_id = secrets.token_urlsafe(12)
         with self.engine.begin() as connection:
-            connection.execute(insert(upload_links).values(id=link_id, unit_code=unit_code, created_by=created_by, created_at=_now(), expires_at=_now() + dt.timedelta(days=days)))
+            connection.execute(
+                insert(upload_links).values(
+                    id=link_id,
+                    unit_code=unit_code,
+                    created_by=created_by,
+                    created_at=_now(),
+                    expires_at=_now() + dt.timedelta(days=days),
+                )
+            )
         return self.token(link_id, unit_code)
 
     def token(self, link_id: str, unit_code: str) -> str:
@@ -195,13 +238,22 @@ class UploadLinks:
             return None
         with self.engine.connect() as connection:
             row = connection.execute(select(upload_links).where(upload_links.c.id == claim.get("l"))).first()
-        if row is None or row.unit_code != claim.get("u") or row.revoked_at is not None or _aware(row.expires_at) < _now():
+        if (
+            row is None
+            or row.unit_code != claim.get("u")
+            or row.revoked_at is not None
+            or _aware(row.expires_at) < _now()
+        ):
             return None
         return str(row.unit_code)
 
     def active(self, unit_code: str) -> list[dict[str, Any]]:
         """The unit's links that still work, newest first, each with its token."""
-        query = select(upload_links).where(upload_links.c.unit_code == unit_code, upload_links.c.revoked_at.is_(None)).order_by(upload_links.c.created_at.desc())
+        query = (
+            select(upload_links)
+            .where(upload_links.c.unit_code == unit_code, upload_links.c.revoked_at.is_(None))
+            .order_by(upload_links.c.created_at.desc())
+        )
         with self.engine.connect() as connection:
             rows = [dict(r._mapping) for r in connection.execute(query)]
         live = [{**r, "expires_at": _aware(r["expires_at"]), "created_at": _aware(r["created_at"])} for r in rows]
@@ -209,5 +261,13 @@ class UploadLinks:
 
     def revoke(self, link_id: str, unit_code: str) -> bool:
         with self.engine.begin() as connection:
-            done = connection.execute(update(upload_links).where(upload_links.c.id == link_id, upload_links.c.unit_code == unit_code, upload_links.c.revoked_at.is_(None)).values(revoked_at=_now()))
+            done = connection.execute(
+                update(upload_links)
+                .where(
+                    upload_links.c.id == link_id,
+                    upload_links.c.unit_code == unit_code,
+                    upload_links.c.revoked_at.is_(None),
+                )
+                .values(revoked_at=_now())
+            )
         return bool(done.rowcount)

@@ -31,19 +31,18 @@ from typing import Any
 
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.sql import ColumnElement
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.sql import ColumnElement
 
 from rules import EsaplanError
-
 from sync.intake.inbox import Progress
-from sync.office.errorlog import record_failure
-from sync.rounds.consolidate import PHASES_TH, consolidate
-from sync.office.areas import Area, area_settings, load_areas
-from sync.ledger.store import dumps, loads
-from sync.service.queue import EmbeddedWorker, JobQueue, make_huey
 from sync.ledger.schema import ACTIVE, jobs
+from sync.ledger.versions import dumps, loads
+from sync.office.areas import Area, area_settings, load_areas
+from sync.office.errorlog import record_failure
 from sync.office.settings import Settings
+from sync.rounds.consolidate import PHASES_TH, consolidate
+from sync.service.queue import EmbeddedWorker, JobQueue, make_huey
 
 # Each phase's share of the whole bar, from measured run times: at 200 schools the master takes
 # most of a local run, and the Sheets API's quota makes reading Google Sheets the longest phase.
@@ -83,8 +82,18 @@ class Jobs:
             try:
                 with self.engine.begin() as connection:
                     job_id = connection.execute(
-                        insert(jobs).values(fiscal_year=fiscal_year, round=round_, started_by=started_by, status="queued", done=0, total=0, attempts=0, area=area, started_at=_now())
-                    ).inserted_primary_key[0]
+                        insert(jobs).values(
+                            fiscal_year=fiscal_year,
+                            round=round_,
+                            started_by=started_by,
+                            status="queued",
+                            done=0,
+                            total=0,
+                            attempts=0,
+                            area=area,
+                            started_at=_now(),
+                        )
+                    ).inserted_primary_key[0]  # type: ignore[index]  # an insert always has its key
             except IntegrityError:  # another process or machine started it in the meantime (jobs_one_active)
                 running = self._running(fiscal_year, round_, area)
                 if running is None:
@@ -102,7 +111,12 @@ class Jobs:
         same_area = jobs.c.area.is_(None) if area is None else jobs.c.area == area
         active = jobs.c.status.in_(ACTIVE)
         with self.engine.connect() as connection:
-            found = select(jobs.c.id).where(active, same_area, jobs.c.fiscal_year == fiscal_year, jobs.c.round == round_).order_by(jobs.c.id.desc()).limit(1)
+            found = (
+                select(jobs.c.id)
+                .where(active, same_area, jobs.c.fiscal_year == fiscal_year, jobs.c.round == round_)
+                .order_by(jobs.c.id.desc())
+                .limit(1)
+            )
             return connection.execute(found).scalar_one_or_none()
 
     def stalled(self) -> list[int]:
@@ -113,13 +127,25 @@ class Jobs:
         """
         stale = _now() - dt.timedelta(seconds=STALE_S)
         with self.engine.begin() as connection:
-            dead = connection.execute(select(jobs.c.id, jobs.c.attempts).where(jobs.c.status == "running", _abandoned(connection, stale))).all()
+            dead = connection.execute(
+                select(jobs.c.id, jobs.c.attempts).where(jobs.c.status == "running", _abandoned(connection, stale))
+            ).all()
             for job_id, attempts in dead:
                 if (attempts or 0) >= MAX_ATTEMPTS:
-                    connection.execute(update(jobs).where(jobs.c.id == job_id).values(status="failed", error=GAVE_UP.format(attempts=attempts), finished_at=_now()))
+                    connection.execute(
+                        update(jobs)
+                        .where(jobs.c.id == job_id)
+                        .values(status="failed", error=GAVE_UP.format(attempts=attempts), finished_at=_now())
+                    )
                 else:
-                    connection.execute(update(jobs).where(jobs.c.id == job_id, jobs.c.status == "running").values(status="queued"))
-            waiting = connection.execute(select(jobs.c.id).where(jobs.c.status == "queued", jobs.c.started_at < stale)).scalars().all()
+                    connection.execute(
+                        update(jobs).where(jobs.c.id == job_id, jobs.c.status == "running").values(status="queued")
+                    )
+            waiting = (
+                connection.execute(select(jobs.c.id).where(jobs.c.status == "queued", jobs.c.started_at < stale))
+                .scalars()
+                .all()
+            )
         return sorted({job_id for job_id, attempts in dead if (attempts or 0) < MAX_ATTEMPTS} | set(waiting))
 
     def _claim(self, job_id: int) -> dict[str, Any] | None:
@@ -128,7 +154,9 @@ class Jobs:
         with self.engine.begin() as connection:
             claimable = or_(jobs.c.status == "queued", (jobs.c.status == "running") & _abandoned(connection, stale))
             taken = connection.execute(
-                update(jobs).where(jobs.c.id == job_id, claimable).values(status="running", worker=WORKER, heartbeat_at=_now(), attempts=jobs.c.attempts + 1)
+                update(jobs)
+                .where(jobs.c.id == job_id, claimable)
+                .values(status="running", worker=WORKER, heartbeat_at=_now(), attempts=jobs.c.attempts + 1)
             ).rowcount
             row = connection.execute(select(jobs).where(jobs.c.id == job_id)).first() if taken else None
         return dict(row._mapping) if row is not None else None
@@ -141,9 +169,15 @@ class Jobs:
         if job is None:
             return False
         area = load_areas(self.settings)[job["area"]] if job["area"] else None
-        settings = area_settings(area, job["fiscal_year"], job["round"]) if area else self.settings.with_round(job["fiscal_year"], job["round"])
+        settings = (
+            area_settings(area, job["fiscal_year"], job["round"])
+            if area
+            else self.settings.with_round(job["fiscal_year"], job["round"])
+        )
         beating = threading.Event()
-        heart = threading.Thread(target=self._beat, args=(job_id, beating), name=f"esaplan-job-{job_id}-heartbeat", daemon=True)
+        heart = threading.Thread(
+            target=self._beat, args=(job_id, beating), name=f"esaplan-job-{job_id}-heartbeat", daemon=True
+        )
         heart.start()
         try:
             self._consolidate(job_id, settings, area, progress, full)
@@ -157,7 +191,9 @@ class Jobs:
         returns whether it ran. Asked with a read, so following a live job writes nothing."""
         stale = _now() - dt.timedelta(seconds=STALE_S)
         with self.engine.connect() as connection:
-            abandoned = connection.execute(select(jobs.c.id).where(jobs.c.id == job_id, jobs.c.status == "running", _abandoned(connection, stale))).first()
+            abandoned = connection.execute(
+                select(jobs.c.id).where(jobs.c.id == job_id, jobs.c.status == "running", _abandoned(connection, stale))
+            ).first()
         return abandoned is not None and self.run(job_id, progress=progress, full=full)
 
     def _beat(self, job_id: int, stop: threading.Event) -> None:
@@ -167,8 +203,10 @@ class Jobs:
             except SQLAlchemyError:  # the database is away (restarting): the job itself will fail and be run again
                 continue
 
-    def _consolidate(self, job_id: int, settings: Settings, area: Area | None, watcher: Progress | None, full: bool) -> None:
-        last = [0.0, ""]
+    def _consolidate(
+        self, job_id: int, settings: Settings, area: Area | None, watcher: Progress | None, full: bool
+    ) -> None:
+        last: list[Any] = [0.0, ""]  # when and which phase was last written
 
         def progress(phase: str, done: int, total: int, unit_code: str) -> None:
             if watcher is not None:  # the command line's bars
@@ -178,12 +216,22 @@ class Jobs:
                 return
             last[:] = [now, phase]
             percent = overall_percent(phase, done, total, google=settings.google is not None)
-            self._set(job_id, phase=phase, done=done, total=total, unit_code=unit_code or None, percent=percent, heartbeat_at=_now())
+            self._set(
+                job_id,
+                phase=phase,
+                done=done,
+                total=total,
+                unit_code=unit_code or None,
+                percent=percent,
+                heartbeat_at=_now(),
+            )
 
         try:
             result = consolidate(settings, progress=progress, full=full)
             if area is not None:  # what the office over the areas unions, made here on the area's worker
-                from sync.master.province import export_tidy  # DuckDB and pyarrow: the [areas] extra, loaded by area jobs only
+                from sync.master.province import (
+                    export_tidy,
+                )  # DuckDB and pyarrow: the [areas] extra, loaded by area jobs only
 
                 export_tidy(settings, area)
         except EsaplanError as exc:
@@ -221,7 +269,9 @@ class Jobs:
         """Those of ``job_ids`` that have ended, as :meth:`get` shows them, in one query: the command
         line follows 120 areas' jobs without asking after each one a few times a second."""
         with self.engine.connect() as connection:
-            rows = connection.execute(select(jobs).where(jobs.c.id.in_(list(job_ids)), jobs.c.status.not_in(ACTIVE))).all()
+            rows = connection.execute(
+                select(jobs).where(jobs.c.id.in_(list(job_ids)), jobs.c.status.not_in(ACTIVE))
+            ).all()
         return {row.id: _shown(row) for row in rows}
 
     def latest(self) -> dict[str, Any] | None:

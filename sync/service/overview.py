@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sync.ledger.store import Ledger, Submission
+from sync.ledger.status import STATUS_TH, Notice, unit_status
+from sync.ledger.store import Ledger
+from sync.ledger.versions import Submission
 from sync.master.data import MasterData
 from sync.office.registry import Unit, load_registry, sets_for
 from sync.office.settings import Settings
-from sync.ledger.status import STATUS_TH, Notice, unit_status
 
 CHANNEL_TH = {"inbox": "วางไฟล์ในโฟลเดอร์", "upload": "อัปโหลดทางลิงก์", "gsheets": "Google Sheets"}
 
@@ -71,13 +72,26 @@ def round_overview(settings: Settings, ledger: Ledger) -> Overview:
     data = MasterData.collect(settings, ledger, registry, notices)
     rows = []
     for unit in registry.values():
-        forms = {form.sheet: data.statuses[(unit.code, form.code)] for form_set in sets_for(unit) for form in form_set.forms}
+        forms = {
+            form.sheet: data.statuses[(unit.code, form.code)] for form_set in sets_for(unit) for form in form_set.forms
+        }
         sent = data.sent(unit)
         latest = max(sent, key=lambda s: s.submitted_at) if sent else None
         errors = sum(1 for s in sent for issue in data.issues.get(s.id, []) if issue["severity"] == "error")
         counted = [data.counted[(unit.code, s.code)] for s in sets_for(unit) if (unit.code, s.code) in data.counted]
         own = [n for n in notices if n.unit_code == unit.code]
-        rows.append(UnitRow(unit, unit_status(list(forms.values())), forms, latest, errors, own, counted, data.views[unit.code].counting))
+        rows.append(
+            UnitRow(
+                unit,
+                unit_status(list(forms.values())),
+                forms,
+                latest,
+                errors,
+                own,
+                counted,
+                data.views[unit.code].counting,
+            )
+        )
     return Overview(
         rows,
         Counter(row.status for row in rows),
@@ -85,4 +99,3 @@ def round_overview(settings: Settings, ledger: Ledger) -> Overview:
         sorted({u.network_label for u in registry.values()}),
         notices,
     )
-

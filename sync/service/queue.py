@@ -37,7 +37,7 @@ def make_huey(settings: Settings) -> Huey:
 class JobQueue:
     """The consolidation task registered on one huey, and how to hand it a job."""
 
-    def __init__(self, huey: Huey, run_job: Callable[[int], None], reap: Callable[[], list[int]]) -> None:
+    def __init__(self, huey: Huey, run_job: Callable[[int], object], reap: Callable[[], list[int]]) -> None:
         self.huey = huey
         self.wake = threading.Event()  # set when this process enqueues: the embedded worker starts at once
         self.task = huey.task(name="consolidate")(run_job)

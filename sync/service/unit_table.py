@@ -17,9 +17,9 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from sync.service.overview import UnitRow
-from sync.office.settings import BANGKOK
 from sync.master.sheetplan import DATE_TIME_FORMAT, SheetPlan, emit
+from sync.office.settings import BANGKOK
+from sync.service.overview import UnitRow
 
 PAGE_SIZE = 50
 STATUS_ORDER = {"errors": 0, "missing": 1, "late": 2, "on_time": 3}  # what needs chasing first
@@ -33,7 +33,15 @@ SORTS: dict[str, Callable[[UnitRow], Any]] = {
     "latest": lambda row: row.latest.submitted_at if row.latest else EPOCH,
     "errors": lambda row: row.errors,
 }
-COLUMNS_TH = {"code": "รหัส", "name": "ชื่อหน่วย", "district": "อำเภอ", "network": "กลุ่มเครือข่าย", "status": "สถานะ", "latest": "ส่งล่าสุด", "errors": "ข้อผิดพลาด"}
+COLUMNS_TH = {
+    "code": "รหัส",
+    "name": "ชื่อหน่วย",
+    "district": "อำเภอ",
+    "network": "กลุ่มเครือข่าย",
+    "status": "สถานะ",
+    "latest": "ส่งล่าสุด",
+    "errors": "ข้อผิดพลาด",
+}
 HEADERS_TH = (*COLUMNS_TH.values(), "ช่องทาง", "เรื่องที่ต้องติดตาม")
 
 
@@ -73,7 +81,17 @@ def page_of(rows: list[UnitRow], number: int, size: int = PAGE_SIZE) -> Page:
 def _values(row: UnitRow) -> list[Any]:
     latest = row.latest.submitted_at.astimezone(BANGKOK).replace(tzinfo=None) if row.latest else None
     notices = " · ".join(f"{n.message_th} [{n.rule}]" for n in row.notices)
-    return [row.unit.code, row.unit.name_th, row.unit.district_label, row.unit.network_label, row.status_th, latest, row.errors, row.channel_th, notices]
+    return [
+        row.unit.code,
+        row.unit.name_th,
+        row.unit.district_label,
+        row.unit.network_label,
+        row.status_th,
+        latest,
+        row.errors,
+        row.channel_th,
+        notices,
+    ]
 
 
 def as_csv(rows: list[UnitRow]) -> bytes:

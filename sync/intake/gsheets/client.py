@@ -23,7 +23,7 @@ import random
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,7 +36,6 @@ from gspread.http_client import HTTPClient
 from gspread.urls import DRIVE_FILES_API_V3_URL, SPREADSHEETS_API_V4_BASE_URL
 
 from rules import EsaplanError
-
 from sync.office.settings import GoogleSettings
 
 SCOPES = ("https://www.googleapis.com/auth/spreadsheets", "https://www.googleapis.com/auth/drive")
@@ -59,7 +58,14 @@ class RateWindow:
     quota is never exceeded, however many threads share the window.
     """
 
-    def __init__(self, limit: int, seconds: float = 60.0, *, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        limit: int,
+        seconds: float = 60.0,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.limit, self.seconds, self.clock, self.sleep = limit, seconds, clock, sleep
         self._starts: deque[float] = deque(maxlen=limit)
         self._lock = threading.Lock()
@@ -76,7 +82,9 @@ class RateWindow:
 class PacedHTTPClient(HTTPClient):
     """gspread's HTTP client with the quota window, the in-flight bound and retries described above."""
 
-    def __init__(self, auth: Any, session: requests.Session, *, pace: GoogleSettings, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self, auth: Any, session: requests.Session, *, pace: GoogleSettings, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
         super().__init__(auth, session)
         self.pace, self.sleep = pace, sleep
         self.reads = RateWindow(pace.reads_per_minute, sleep=sleep)
@@ -160,7 +168,9 @@ class Google:
 
     def __init__(self, settings: GoogleSettings, *, sleep: Callable[[float], None] = time.sleep) -> None:
         try:
-            credentials = service_account.Credentials.from_service_account_file(str(settings.credentials), scopes=SCOPES)
+            credentials = service_account.Credentials.from_service_account_file(
+                str(settings.credentials), scopes=SCOPES
+            )
         except FileNotFoundError:
             raise GoogleSetupError(
                 f"ไม่พบไฟล์กุญแจบัญชีบริการ Google ที่ {settings.credentials} (ดูวิธีสร้างใน README หัวข้อ Google Sheets)",
@@ -193,7 +203,13 @@ class Google:
             page = self.http.request("get", DRIVE_FILES_API_V3_URL, params=params).json()
             for item in page.get("files", []):
                 by_me = bool((item.get("lastModifyingUser") or {}).get("me"))
-                yield DriveFile(item["id"], item.get("name", ""), item.get("modifiedTime", ""), by_me, tuple(item.get("parents") or ()))
+                yield DriveFile(
+                    item["id"],
+                    item.get("name", ""),
+                    item.get("modifiedTime", ""),
+                    by_me,
+                    tuple(item.get("parents") or ()),
+                )
             if not page.get("nextPageToken"):
                 return
             params = {**params, "pageToken": page["nextPageToken"]}
@@ -205,21 +221,34 @@ class Google:
 
     def copy(self, template_id: str, name: str, folder_id: str) -> str:
         """Copy the template spreadsheet into the folder; returns the new spreadsheet's id."""
-        body: dict[str, Any] = {"name": name, "mimeType": SPREADSHEET_MIME, **({"parents": [folder_id]} if folder_id else {})}
-        return self.http.request("post", f"{DRIVE_FILES_API_V3_URL}/{template_id}/copy", json=body, params={"supportsAllDrives": True, "fields": "id"}).json()["id"]
+        body: dict[str, Any] = {
+            "name": name,
+            "mimeType": SPREADSHEET_MIME,
+            **({"parents": [folder_id]} if folder_id else {}),
+        }
+        return self.http.request(
+            "post",
+            f"{DRIVE_FILES_API_V3_URL}/{template_id}/copy",
+            json=body,
+            params={"supportsAllDrives": True, "fields": "id"},
+        ).json()["id"]
 
     def share(self, file_id: str, email: str, message: str) -> None:
         """Give ``email`` edit rights, with Google's notification e-mail carrying ``message``."""
         self.http.insert_permission(file_id, email, perm_type="user", role="writer", notify=True, email_message=message)
 
-    def tabs(self, spreadsheet_id: str) -> dict[str, Any]:
+    def tabs(self, spreadsheet_id: str) -> Mapping[str, Any]:
         """Tab titles and ids, and the protected ranges esaplan already set."""
         fields = "sheets(properties(sheetId,title),protectedRanges(protectedRangeId,description))"
         return self.http.fetch_sheet_metadata(spreadsheet_id, params={"fields": fields})
 
     def values(self, spreadsheet_id: str, ranges: list[str]) -> dict[str, Any]:
         """All ``ranges`` in one values batch-get, formulas as their text and dates as shown."""
-        params = {"valueRenderOption": "FORMULA", "dateTimeRenderOption": "FORMATTED_STRING", "majorDimension": "ROWS"}
+        params: dict[str, Any] = {
+            "valueRenderOption": "FORMULA",
+            "dateTimeRenderOption": "FORMATTED_STRING",
+            "majorDimension": "ROWS",
+        }
         return self.http.values_batch_get(spreadsheet_id, ranges, params=params)
 
     def update(self, spreadsheet_id: str, requests_: list[dict[str, Any]]) -> dict[str, Any]:

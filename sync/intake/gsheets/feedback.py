@@ -14,13 +14,11 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-
 from rules.forms import row_of
 from rules.thai import thai_time
-
-from sync.ledger.store import Submission
 from sync.intake.reader import INSTRUCTIONS_SHEET
 from sync.ledger.status import SEVERITY_TH
+from sync.ledger.versions import Submission
 
 FEEDBACK_TAB = "ผลการตรวจสอบ"
 FEEDBACK_GID = 777001  # fixed, so the tab is found again even if a school renames it
@@ -56,7 +54,9 @@ class Feedback:
         if target is None:
             requests += feedback_tab_requests(account)
             target = FEEDBACK_GID
-        requests.append({"updateCells": {"range": {"sheetId": target}, "rows": _rows(self.rows), "fields": "userEnteredValue"}})
+        requests.append(
+            {"updateCells": {"range": {"sheetId": target}, "rows": _rows(self.rows), "fields": "userEnteredValue"}}
+        )
         if INSTRUCTIONS_SHEET in gids:
             status_range = {
                 "sheetId": gids[INSTRUCTIONS_SHEET],
@@ -65,21 +65,47 @@ class Feedback:
                 "startColumnIndex": STATUS_LABEL_COLUMN,
                 "endColumnIndex": STATUS_LABEL_COLUMN + 2,
             }
-            requests.append({"updateCells": {"range": status_range, "rows": _rows([["ผลการตรวจสอบล่าสุด", self.status]]), "fields": "userEnteredValue"}})
+            requests.append(
+                {
+                    "updateCells": {
+                        "range": status_range,
+                        "rows": _rows([["ผลการตรวจสอบล่าสุด", self.status]]),
+                        "fields": "userEnteredValue",
+                    }
+                }
+            )
         return requests
 
 
 def feedback_tab_requests(account: str) -> list[dict[str, Any]]:
     """Add the feedback tab (second, red) and protect it: only esaplan's account writes there."""
     return [
-        {"addSheet": {"properties": {"sheetId": FEEDBACK_GID, "title": FEEDBACK_TAB, "index": 1, "tabColor": {"red": 0.8, "green": 0.1, "blue": 0.1}}}},
+        {
+            "addSheet": {
+                "properties": {
+                    "sheetId": FEEDBACK_GID,
+                    "title": FEEDBACK_TAB,
+                    "index": 1,
+                    "tabColor": {"red": 0.8, "green": 0.1, "blue": 0.1},
+                }
+            }
+        },
         protect({"sheetId": FEEDBACK_GID}, account, "esaplan: ผลการตรวจสอบ"),
     ]
 
 
 def protect(grid_range: dict[str, Any], account: str, description: str) -> dict[str, Any]:
     """An addProtectedRange request that leaves only the service account able to edit."""
-    return {"addProtectedRange": {"protectedRange": {"range": grid_range, "description": description, "warningOnly": False, "editors": {"users": [account]}}}}
+    return {
+        "addProtectedRange": {
+            "protectedRange": {
+                "range": grid_range,
+                "description": description,
+                "warningOnly": False,
+                "editors": {"users": [account]},
+            }
+        }
+    }
 
 
 def feedback_for(submission: Submission, issues: list[dict[str, Any]]) -> Feedback:
@@ -88,20 +114,28 @@ def feedback_for(submission: Submission, issues: list[dict[str, Any]]) -> Feedba
     warnings = sum(1 for i in issues if i["severity"] == "warning")
     when = thai_time(submission.submitted_at)
     if errors:
-        status = f"✗ พบข้อผิดพลาด {errors} รายการ" + (f" คำเตือน {warnings} รายการ" if warnings else "") + f": ดูแผ่นงาน '{FEEDBACK_TAB}' แล้วแก้ไข"
+        status = (
+            f"✗ พบข้อผิดพลาด {errors} รายการ"
+            + (f" คำเตือน {warnings} รายการ" if warnings else "")
+            + f": ดูแผ่นงาน '{FEEDBACK_TAB}' แล้วแก้ไข"
+        )
     elif warnings:
         status = f"⚠ ไม่พบข้อผิดพลาด มีคำเตือน {warnings} รายการ: ดูแผ่นงาน '{FEEDBACK_TAB}'"
     else:
         status = "✓ ข้อมูลผ่านการตรวจสอบ ไม่พบข้อผิดพลาด"
     status += f" (ตรวจข้อมูลที่แก้ไขล่าสุดเมื่อ {when} ฉบับที่ {submission.version})"
-    ordered = sorted(issues, key=lambda i: (SEVERITY_ORDER[i["severity"]], i["sheet"], row_of(i["cell"]) or 0, i["cell"]))
+    ordered = sorted(
+        issues, key=lambda i: (SEVERITY_ORDER[i["severity"]], i["sheet"], row_of(i["cell"]) or 0, i["cell"])
+    )
     rows: list[list[Any]] = [
         ["ผลการตรวจสอบข้อมูลโดยสำนักงานเขตพื้นที่การศึกษา (ระบบเขียนให้อัตโนมัติทุกครั้งที่รวมข้อมูล: แก้ไขที่แผ่นงานต้นทาง ไม่ต้องแก้ที่นี่)"],
         [status],
         [],
         HEADERS,
     ]
-    rows += [[SEVERITY_TH[i["severity"]], i["sheet"], i["cell"], i["message_th"], i["value"], i["rule"]] for i in ordered]
+    rows += [
+        [SEVERITY_TH[i["severity"]], i["sheet"], i["cell"], i["message_th"], i["value"], i["rule"]] for i in ordered
+    ]
     if not ordered:
         rows.append(["", "", "", "ไม่พบปัญหา ✓"])
     return Feedback(status, rows)

@@ -27,14 +27,14 @@ from requests import RequestException
 
 from rules import EsaplanError
 from rules.forms import Form, FormSet
-
-from sync.ledger.store import SheetState, open_ledger
-from sync.intake.reader import INSTRUCTIONS_SHEET, META_SHEET
-from sync.office.registry import Unit, load_registry, save_registry, sets_for
-from sync.office.settings import Settings
-from sync.intake.templates import HEADER_ROW
 from sync.intake.gsheets.client import DriveFile, Google, api_message
 from sync.intake.gsheets.feedback import FEEDBACK_GID, FEEDBACK_TAB, feedback_tab_requests, protect
+from sync.intake.reader import INSTRUCTIONS_SHEET, META_SHEET
+from sync.intake.templates import HEADER_ROW
+from sync.ledger.database import open_ledger
+from sync.ledger.versions import SheetState
+from sync.office.registry import Unit, load_registry, save_registry, sets_for
+from sync.office.settings import Settings
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PROTECTED_BY = "esaplan"
@@ -78,13 +78,15 @@ def provision(settings: Settings, *, progress: Callable[[int, int, str], None] |
         if template is None:
             continue
         if not EMAIL.match(unit.contact.strip()):
-            report.skipped.append((unit.code, f"{unit.name_th}: ไม่มีอีเมลที่ใช้ได้ในคอลัมน์ contact ของทะเบียน ({unit.contact or 'ว่าง'})"))
+            report.skipped.append(
+                (unit.code, f"{unit.name_th}: ไม่มีอีเมลที่ใช้ได้ในคอลัมน์ contact ของทะเบียน ({unit.contact or 'ว่าง'})")
+            )
             continue
         state = states.get(unit.code)
         jobs.append((unit, form_set, template, state if state and state.spreadsheet_id == unit.sheet_id else None))
     if not jobs and not report.skipped:
         raise GoogleNotConfigured(
-            "ไม่มีแบบรายงานต้นฉบับใน esaplan.toml: ใส่ template_school = \"<รหัส Google Sheet ต้นฉบับ>\" ในหัวข้อ [google] (ดู README)",
+            'ไม่มีแบบรายงานต้นฉบับใน esaplan.toml: ใส่ template_school = "<รหัส Google Sheet ต้นฉบับ>" ในหัวข้อ [google] (ดู README)',
             "no template spreadsheet configured: set template_school in the [google] table of esaplan.toml",
         )
     listing = google.spreadsheets()
@@ -102,7 +104,9 @@ def provision(settings: Settings, *, progress: Callable[[int, int, str], None] |
             if outcome.spreadsheet_id != unit.sheet_id:
                 sheet_ids[unit.code] = outcome.spreadsheet_id
     if sheet_ids:
-        save_registry([replace(u, sheet_id=sheet_ids.get(u.code, u.sheet_id)) for u in registry.values()], settings.registry_path)
+        save_registry(
+            [replace(u, sheet_id=sheet_ids.get(u.code, u.sheet_id)) for u in registry.values()], settings.registry_path
+        )
     ledger.save_sheet_states(new_states)
     return report
 
@@ -158,7 +162,9 @@ class _Provisioner:
         """Type the unit in, add the feedback tab, protect what the school must not edit: one batchUpdate."""
         tabs = self.google.tabs(sheet_id).get("sheets", [])
         gids = {tab["properties"]["title"]: tab["properties"]["sheetId"] for tab in tabs}
-        done = any(r.get("description", "").startswith(PROTECTED_BY) for tab in tabs for r in tab.get("protectedRanges", []))
+        done = any(
+            r.get("description", "").startswith(PROTECTED_BY) for tab in tabs for r in tab.get("protectedRanges", [])
+        )
         account = self.google.account
         requests: list[dict[str, Any]] = []
         if INSTRUCTIONS_SHEET in gids:
@@ -182,14 +188,26 @@ class _Provisioner:
 
 def _write(gid: int, at: tuple[int, int], values: list[list[str]]) -> dict[str, Any]:
     row, column = at
-    grid = {"sheetId": gid, "startRowIndex": row, "endRowIndex": row + len(values), "startColumnIndex": column, "endColumnIndex": column + 1}
-    rows = [{"values": [{"userEnteredValue": {"stringValue": v} for v in line}]} for line in values]
+    grid = {
+        "sheetId": gid,
+        "startRowIndex": row,
+        "endRowIndex": row + len(values),
+        "startColumnIndex": column,
+        "endColumnIndex": column + 1,
+    }
+    rows = [{"values": [{"userEnteredValue": {"stringValue": v}} for v in line]} for line in values]
     return {"updateCells": {"range": grid, "rows": rows, "fields": "userEnteredValue"}}
 
 
 def _form_protection(gid: int, form: Form, account: str) -> list[dict[str, Any]]:
     """The title and header rows, and every computed column below them."""
-    requests = [protect({"sheetId": gid, "startRowIndex": 0, "endRowIndex": HEADER_ROW}, account, f"{PROTECTED_BY}: {form.sheet} หัวตาราง")]
+    requests = [
+        protect(
+            {"sheetId": gid, "startRowIndex": 0, "endRowIndex": HEADER_ROW},
+            account,
+            f"{PROTECTED_BY}: {form.sheet} หัวตาราง",
+        )
+    ]
     for index, column in enumerate(form.columns):
         if not column.is_input:
             grid = {"sheetId": gid, "startRowIndex": HEADER_ROW, "startColumnIndex": index, "endColumnIndex": index + 1}

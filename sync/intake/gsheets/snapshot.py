@@ -15,7 +15,6 @@ import json
 from typing import Any
 
 from rules.forms import FormSet, column_letter
-
 from sync.intake.reader import INSTRUCTIONS_SHEET, META_SHEET, UNIT_CELL, UNIT_CELL_NAME, Workbook, workbook_from_grids
 from sync.intake.sheetscan import Reach
 
@@ -25,7 +24,11 @@ def a1_range(title: str, reach: Reach) -> str:
     a tab pasted full of millions of cells is not fetched whole), or only the unit code cell of the
     instructions tab, whose status line esaplan itself writes."""
     quoted = "'" + title.replace("'", "''") + "'"
-    return f"{quoted}!{UNIT_CELL_NAME}" if title == INSTRUCTIONS_SHEET else f"{quoted}!A1:{column_letter(reach.columns - 1)}{reach.rows}"
+    return (
+        f"{quoted}!{UNIT_CELL_NAME}"
+        if title == INSTRUCTIONS_SHEET
+        else f"{quoted}!A1:{column_letter(reach.columns - 1)}{reach.rows}"
+    )
 
 
 def tab_titles(form_set: FormSet) -> list[str]:
@@ -40,7 +43,9 @@ def snapshot(spreadsheet_id: str, titles: list[str], response: dict[str, Any]) -
     if tabs.get(INSTRUCTIONS_SHEET):  # the one cell read, back at its place in an A1-anchored grid
         row, column = UNIT_CELL
         tabs[INSTRUCTIONS_SHEET] = [[] for _ in range(row)] + [[""] * column + tabs[INSTRUCTIONS_SHEET][0]]
-    return json.dumps({"spreadsheet": spreadsheet_id, "tabs": tabs}, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+    return json.dumps(
+        {"spreadsheet": spreadsheet_id, "tabs": tabs}, ensure_ascii=False, sort_keys=True, separators=(",", ":")
+    ).encode()
 
 
 def book_from_snapshot(content: bytes) -> Workbook:

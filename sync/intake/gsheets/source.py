@@ -26,16 +26,17 @@ from typing import Any
 from gspread.exceptions import APIError
 from requests import RequestException
 
-from sync.intake.inbox import Progress
-from sync.ledger.store import Ledger, SheetState
-from sync.ledger.records import GSHEETS, Incoming
-from sync.office.registry import Unit, sets_for
-from sync.office.settings import Settings
-from sync.intake.sheetscan import Reach
-from sync.ledger.status import Notice
 from sync.intake.gsheets.client import DriveFile, Google, GoogleSetupError, api_message
 from sync.intake.gsheets.feedback import feedback_for
 from sync.intake.gsheets.snapshot import a1_range, snapshot, tab_titles
+from sync.intake.inbox import Progress
+from sync.intake.sheetscan import Reach
+from sync.ledger.records import GSHEETS, Incoming
+from sync.ledger.status import Notice
+from sync.ledger.store import Ledger
+from sync.ledger.versions import SheetState
+from sync.office.registry import Unit, sets_for
+from sync.office.settings import Settings
 
 CHANNEL = "(Google Sheets)"
 Failure = (APIError, RequestException)
@@ -44,7 +45,15 @@ Failure = (APIError, RequestException)
 class SheetsSource:
     """One consolidation's dealings with the units' Google Sheets."""
 
-    def __init__(self, google: Google, ledger: Ledger, registry: dict[str, Unit], notices: list[Notice], round_: tuple[int, int], reach: Reach) -> None:
+    def __init__(
+        self,
+        google: Google,
+        ledger: Ledger,
+        registry: dict[str, Unit],
+        notices: list[Notice],
+        round_: tuple[int, int],
+        reach: Reach,
+    ) -> None:
         self.google, self.ledger, self.notices = google, ledger, notices
         self.round = round_  # (fiscal year, round) being consolidated
         self.reach = reach  # how far a tab is read
@@ -53,11 +62,20 @@ class SheetsSource:
         self.read: dict[str, SheetState] = {}  # units read this run -> state to record once stored
 
     @classmethod
-    def open(cls, settings: Settings, ledger: Ledger, registry: dict[str, Unit], notices: list[Notice]) -> SheetsSource | None:
+    def open(
+        cls, settings: Settings, ledger: Ledger, registry: dict[str, Unit], notices: list[Notice]
+    ) -> SheetsSource | None:
         """The source, or None (and a notice) when the service-account key cannot be used."""
         assert settings.google is not None
         try:
-            return cls(Google(settings.google), ledger, registry, notices, (settings.fiscal_year, settings.round), Reach(settings.max_rows, settings.max_columns))
+            return cls(
+                Google(settings.google),
+                ledger,
+                registry,
+                notices,
+                (settings.fiscal_year, settings.round),
+                Reach(settings.max_rows, settings.max_columns),
+            )
         except GoogleSetupError as exc:
             notices.append(Notice(None, CHANNEL, "GOOGLE-SETUP", "error", exc.message_th))
             return None
@@ -112,7 +130,9 @@ class SheetsSource:
                 response = self.google.values(file.id, [a1_range(t, self.reach) for t in titles]) if titles else {}
         except Failure as error:
             return self._failure(unit, error)
-        return Incoming(unit.code, snapshot(file.id, titles, response), f"Google Sheets: {file.name}", file.modified_at, GSHEETS)
+        return Incoming(
+            unit.code, snapshot(file.id, titles, response), f"Google Sheets: {file.name}", file.modified_at, GSHEETS
+        )
 
     def _not_listed(self, unit: Unit) -> None:
         """Say why a registered sheet is not in the listing: in the bin, gone, or not shared."""
@@ -135,7 +155,9 @@ class SheetsSource:
             message = f"ไม่พบ Google Sheet ของหน่วยนี้ ({unit.sheet_id}): ถูกลบ หรือเลิกแชร์กับบัญชีของสำนักงานเขต {self.google.account} ให้โรงเรียนกู้คืนหรือแชร์ให้บัญชีนี้เป็นผู้แก้ไขอีกครั้ง {kept}"
             return Notice(unit.code, CHANNEL, "SHEET-GONE", "error", message)
         if code == 403:
-            message = f"สำนักงานเขตไม่มีสิทธิ์เปิด Google Sheet ของหน่วยนี้แล้ว: ให้โรงเรียนแชร์ให้ {self.google.account} เป็นผู้แก้ไข {kept}"
+            message = (
+                f"สำนักงานเขตไม่มีสิทธิ์เปิด Google Sheet ของหน่วยนี้แล้ว: ให้โรงเรียนแชร์ให้ {self.google.account} เป็นผู้แก้ไข {kept}"
+            )
             return Notice(unit.code, CHANNEL, "SHEET-FORBIDDEN", "error", message)
         if code == 429:
             message = f"Google จำกัดจำนวนครั้งการอ่านชั่วคราว จึงยังไม่ได้อ่านแผ่นงานนี้: ลองรวมข้อมูลอีกครั้งในอีกสักครู่ {kept}"
@@ -147,8 +169,13 @@ class SheetsSource:
         """Write each school read this run its result (when it changed), then record what was read."""
         if not self.read:
             return
-        stored = {code: self.ledger.find_accounted(code, state.read_sha or "", *self.round) for code, state in self.read.items()}
-        found = {code: submission for code, submission in stored.items() if submission is not None}  # every snapshot read is stored by now
+        stored = {
+            code: self.ledger.find_accounted(code, state.read_sha or "", *self.round)
+            for code, state in self.read.items()
+        }
+        found = {
+            code: submission for code, submission in stored.items() if submission is not None
+        }  # every snapshot read is stored by now
         issues = self.ledger.issues_of(s.id for s in found.values())
         jobs = []
         for code, submission in found.items():
@@ -188,7 +215,10 @@ class SheetsSource:
         return replace(state, gids=gids, feedback_sha=result.digest)
 
     def _gids(self, spreadsheet_id: str) -> dict[str, int]:
-        return {tab["properties"]["title"]: tab["properties"]["sheetId"] for tab in self.google.tabs(spreadsheet_id).get("sheets", [])}
+        return {
+            tab["properties"]["title"]: tab["properties"]["sheetId"]
+            for tab in self.google.tabs(spreadsheet_id).get("sheets", [])
+        }
 
     def _adopt_own_changes(self, written: list[str]) -> None:
         """After writing feedback, take the new modifiedTime of sheets whose last change was ours."""

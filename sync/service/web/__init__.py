@@ -28,7 +28,6 @@ from flask_cors import CORS
 from werkzeug.exceptions import HTTPException
 
 from addin.officejs import CONTENT_SECURITY_POLICY as ADDIN_CONTENT_SECURITY_POLICY
-
 from sync.intake.isolation import warm_up
 from sync.office.settings import Settings, load_settings
 from sync.service.web import context
@@ -65,7 +64,9 @@ def settle_heap() -> None:
     gc.set_threshold(*GC_THRESHOLD)
 
 
-def create_app(settings: Settings | None = None, *, api_token: str | None = None, https: bool = False, worker: bool = True) -> Flask:
+def create_app(
+    settings: Settings | None = None, *, api_token: str | None = None, https: bool = False, worker: bool = True
+) -> Flask:
     """Build the Flask app for one installation; ``api_token`` overrides ``ESAPLAN_API_TOKEN``;
     ``https`` (served through an https proxy) keeps the session cookie off plain http; ``worker``
     runs consolidation jobs in this process (off when other machines run ``esaplan worker``)."""
@@ -74,7 +75,9 @@ def create_app(settings: Settings | None = None, *, api_token: str | None = None
     secret = os.environ.get("ESAPLAN_SECRET_KEY") or _secret_file(settings.home, "secret-key.txt", 32)
     app.config.update(
         ESAPLAN_SETTINGS=settings,
-        ESAPLAN_API_TOKEN=api_token or os.environ.get("ESAPLAN_API_TOKEN") or _secret_file(settings.home, "api-token.txt", 24),
+        ESAPLAN_API_TOKEN=api_token
+        or os.environ.get("ESAPLAN_API_TOKEN")
+        or _secret_file(settings.home, "api-token.txt", 24),
         SECRET_KEY=secret,
         MAX_CONTENT_LENGTH=settings.max_file_mb * 1024 * 1024 + 64 * 1024,  # the file plus the form around it
         SESSION_COOKIE_SAMESITE="Lax",
@@ -96,7 +99,15 @@ def create_app(settings: Settings | None = None, *, api_token: str | None = None
         app.register_blueprint(module.blueprint)
     # xlwings Lite fetches from its own site: only the API answers it, only for the configured
     # sites, and the token is still required on every call but the preflight.
-    CORS(app, resources={r"/api/*": {"origins": list(settings.api_origins)}}, allow_headers=["Content-Type", "X-Esaplan-Token"], methods=["GET", "POST"], expose_headers=["X-Esaplan-Rules"], max_age=600, allow_private_network=True)
+    CORS(
+        app,
+        resources={r"/api/*": {"origins": list(settings.api_origins)}},
+        allow_headers=["Content-Type", "X-Esaplan-Token"],
+        methods=["GET", "POST"],
+        expose_headers=["X-Esaplan-Rules"],
+        max_age=600,
+        allow_private_network=True,
+    )
     app.after_request(_headers)
     app.register_error_handler(HTTPException, _error_page)
     return app
@@ -120,7 +131,11 @@ def _error_page(error: HTTPException) -> Any:
     if request.path.startswith("/api/"):
         return jsonify(error=ERRORS_TH.get(code, ("ผิดพลาด", error.description))[1]), code
     title, text = LINK_GONE if error.description == "link" else ERRORS_TH.get(code, ("เกิดข้อผิดพลาด", "ลองใหม่อีกครั้ง"))
-    if code == 404 and error.description not in (None, "link") and not error.description.startswith("The requested URL"):
+    if (
+        code == 404
+        and error.description not in (None, "link")
+        and not error.description.startswith("The requested URL")
+    ):
         text = error.description
     return render_template("error.html", title=title, text=text, code=code), code
 

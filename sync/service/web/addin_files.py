@@ -44,7 +44,11 @@ def taskpane_style() -> Response:
 
 @blueprint.get("/manifest.xml")
 def manifest() -> Response:
-    return Response(manifest_xml(_base()), mimetype="application/xml", headers={"Content-Disposition": "attachment; filename=esaplan-manifest.xml"})
+    return Response(
+        manifest_xml(_base()),
+        mimetype="application/xml",
+        headers={"Content-Disposition": "attachment; filename=esaplan-manifest.xml"},
+    )
 
 
 @blueprint.get("/icon-<int:size>.png")
@@ -56,9 +60,13 @@ def icon(size: int) -> Response:
 
 @blueprint.get("/Code.gs")
 def google_apps_script() -> Response:
-    return Response(apps_script(), mimetype="text/plain", headers={"Content-Disposition": "attachment; filename=Code.gs"})
+    return Response(
+        apps_script(), mimetype="text/plain", headers={"Content-Disposition": "attachment; filename=Code.gs"}
+    )
 
 
 @blueprint.get("/main.py")
 def xlwings_lite() -> Response:
-    return Response(lite_main(_base()), mimetype="text/plain", headers={"Content-Disposition": "attachment; filename=main.py"})
+    return Response(
+        lite_main(_base()), mimetype="text/plain", headers={"Content-Disposition": "attachment; filename=main.py"}
+    )

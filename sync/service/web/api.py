@@ -25,7 +25,6 @@ from flask import Blueprint, current_app, jsonify, request
 from addin import FORMULAS, FormulaError, call
 from addin.macros import allocation_register, validate_grid
 from rules import EsaplanError, rules_version
-
 from sync.service.web.context import client_ip, job_json, services
 
 WAIT_S = 50.0
@@ -55,7 +54,9 @@ def run_formula(name: str) -> Any:
     if not isinstance(body, dict) or not isinstance(body.get("args"), list):
         return jsonify(error='ต้องส่ง JSON {"args": [...]} / expected JSON {"args": [...]}'), 400
     try:
-        response = current_app.response_class(orjson.dumps({"result": call(name, body["args"])}), mimetype="application/json")
+        response = current_app.response_class(
+            orjson.dumps({"result": call(name, body["args"])}), mimetype="application/json"
+        )
     except FormulaError as error:
         response = jsonify(error=error.reason)
         response.status_code = 404 if error.unknown else 422
@@ -75,22 +76,33 @@ def validate_sheet() -> Any:
         return jsonify(error='ต้องส่ง JSON {"sheet": "...", "grid": [[...]]} / expected JSON {"sheet", "grid"}'), 400
     origin = body.get("origin") or [1, 1]  # the sheet's row and column of the grid's first cell
     if not (isinstance(origin, list) and len(origin) == 2 and all(isinstance(n, int) and n >= 1 for n in origin)):
-        return jsonify(error='origin ต้องเป็น [แถว, คอลัมน์] เริ่มที่ 1 / origin must be [row, column], 1-based'), 400
-    return jsonify(validate_grid(str(body.get("sheet", "")), body["grid"], str(body.get("unit_code") or "-"), (origin[0], origin[1])))
+        return jsonify(error="origin ต้องเป็น [แถว, คอลัมน์] เริ่มที่ 1 / origin must be [row, column], 1-based"), 400
+    return jsonify(
+        validate_grid(
+            str(body.get("sheet", "")), body["grid"], str(body.get("unit_code") or "-"), (origin[0], origin[1])
+        )
+    )
 
 
 @blueprint.post("/allocation-register")
 def allocation_register_table() -> Any:
     body = request.get_json(silent=True) or {}
     try:
-        return jsonify(table=allocation_register(body.get("names"), body.get("weights"), body.get("total"), body.get("unit")))
+        return jsonify(
+            table=allocation_register(body.get("names"), body.get("weights"), body.get("total"), body.get("unit"))
+        )
     except EsaplanError as exc:
         return jsonify(error=exc.message_th), 400
 
 
 @blueprint.get("/formulas")
 def list_formulas() -> Any:
-    return jsonify(formulas=[{"name": f.name, "th": f.th, "en": f.en, "returns": f.returns, "params": [p.__dict__ for p in f.params]} for f in FORMULAS.values()])
+    return jsonify(
+        formulas=[
+            {"name": f.name, "th": f.th, "en": f.en, "returns": f.returns, "params": [p.__dict__ for p in f.params]}
+            for f in FORMULAS.values()
+        ]
+    )
 
 
 @blueprint.errorhandler(EsaplanError)
@@ -129,7 +141,9 @@ def consolidate_now() -> Any:
         return jsonify(job["result"])
     if job["status"] == "failed":
         return jsonify(error=job["error"]), 409
-    return jsonify(job=job_json(job), progress_url=f"/api/jobs/{job['id']}", message="ยังรวมข้อมูลอยู่ ดูความคืบหน้าที่หน้าเว็บของระบบ"), 202
+    return jsonify(
+        job=job_json(job), progress_url=f"/api/jobs/{job['id']}", message="ยังรวมข้อมูลอยู่ ดูความคืบหน้าที่หน้าเว็บของระบบ"
+    ), 202
 
 
 def _start() -> dict[str, Any]:
@@ -139,7 +153,13 @@ def _start() -> dict[str, Any]:
     sent = {**request.args, **(request.get_json(silent=True) or {})}
     settings = found.settings.with_round(sent.get("fy"), sent.get("round"))
     job_id, new = found.jobs.start(settings.fiscal_year, settings.round, "api")
-    found.audit.record("api", "consolidate-start" if new else "consolidate-join", f"FY{settings.fiscal_year}-R{settings.round}", f"job {job_id}", client_ip())
+    found.audit.record(
+        "api",
+        "consolidate-start" if new else "consolidate-join",
+        f"FY{settings.fiscal_year}-R{settings.round}",
+        f"job {job_id}",
+        client_ip(),
+    )
     job = found.jobs.get(job_id)
     assert job is not None
     return job

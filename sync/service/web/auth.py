@@ -61,4 +61,10 @@ def logged_in() -> bool:
 def _local(target: str) -> bool:
     """Only paths on this site are followed after login (no open redirect)."""
     parsed = urlparse(target)
-    return bool(target) and target.startswith("/") and not target.startswith("//") and not parsed.netloc and not parsed.scheme
+    return (
+        bool(target)
+        and target.startswith("/")
+        and not target.startswith("//")
+        and not parsed.netloc
+        and not parsed.scheme
+    )

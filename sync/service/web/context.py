@@ -14,15 +14,15 @@ from typing import Any
 from flask import Flask, abort, current_app, request, session
 
 from rules.thai import thai_time
-
-from sync.service.accounts import ACTIONS_TH, Audit, Sessions, UploadLinks, Users
-from sync.service.jobs import Jobs
-from sync.ledger.store import Ledger, open_ledger
-from sync.service.overview import CHANNEL_TH
-from sync.service.queue import EmbeddedWorker
+from sync.ledger.database import open_ledger
+from sync.ledger.status import SEVERITY_TH
+from sync.ledger.store import Ledger
 from sync.office.registry import load_registry
 from sync.office.settings import Settings
-from sync.ledger.status import SEVERITY_TH
+from sync.service.accounts import ACTIONS_TH, Audit, Sessions, UploadLinks, Users
+from sync.service.jobs import Jobs
+from sync.service.overview import CHANNEL_TH
+from sync.service.queue import EmbeddedWorker
 
 
 @dataclass
@@ -43,8 +43,17 @@ def init_app(app: Flask, settings: Settings, secret: str) -> None:
     ledger = open_ledger(settings.database_url)
     jobs = Jobs(ledger.engine, settings)
     sessions = Sessions(ledger.engine, app.permanent_session_lifetime)
-    app.extensions["esaplan"] = Services(settings, ledger, Users(ledger.engine), sessions, Audit(ledger.engine), UploadLinks(ledger.engine, secret), jobs)
-    app.jinja_env.globals.update(csrf_token=csrf_token, office=settings.office_name, office_address=settings.office_address, severities=SEVERITY_TH, channels=CHANNEL_TH, actions=ACTIONS_TH)
+    app.extensions["esaplan"] = Services(
+        settings, ledger, Users(ledger.engine), sessions, Audit(ledger.engine), UploadLinks(ledger.engine, secret), jobs
+    )
+    app.jinja_env.globals.update(
+        csrf_token=csrf_token,
+        office=settings.office_name,
+        office_address=settings.office_address,
+        severities=SEVERITY_TH,
+        channels=CHANNEL_TH,
+        actions=ACTIONS_TH,
+    )
     app.jinja_env.filters.update(thai_time=thai_time)
 
 
@@ -76,10 +85,26 @@ def check_csrf() -> None:
 
 def job_json(job: dict[str, Any]) -> dict[str, Any]:
     """A job for the page and the API: progress, the unit being read by name, the summary when done."""
-    keys = ("id", "status", "phase", "phase_th", "done", "total", "percent", "unit_code", "fiscal_year", "round", "started_by", "error", "result")
+    keys = (
+        "id",
+        "status",
+        "phase",
+        "phase_th",
+        "done",
+        "total",
+        "percent",
+        "unit_code",
+        "fiscal_year",
+        "round",
+        "started_by",
+        "error",
+        "result",
+    )
     shown = {key: job[key] for key in keys}
     shown["unit_name"] = _unit_name(job["unit_code"])
-    shown["started_at"], shown["finished_at"] = (job[k].isoformat() if job[k] else None for k in ("started_at", "finished_at"))
+    shown["started_at"], shown["finished_at"] = (
+        job[k].isoformat() if job[k] else None for k in ("started_at", "finished_at")
+    )
     return shown
 
 

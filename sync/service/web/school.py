@@ -18,10 +18,10 @@ from typing import Any
 from flask import Blueprint, abort, render_template, request, send_file
 
 from sync.intake.keep import ingest
-from sync.ledger.records import Incoming
-from sync.office.registry import Unit, load_registry, sets_for
-from sync.ledger.status import deadline
 from sync.intake.templates import write_template
+from sync.ledger.records import Incoming
+from sync.ledger.status import deadline
+from sync.office.registry import Unit, load_registry, sets_for
 from sync.service.web.context import check_csrf, client_ip, services
 
 blueprint = Blueprint("school", __name__, url_prefix="/s")
@@ -40,7 +40,8 @@ def upload(token: str) -> Any:
     unit, registry = _unit(token)
     found = services()
     settings = found.settings
-    result, status = None, 200
+    result: dict[str, Any] | None = None
+    status = 200
     if request.method == "POST":
         check_csrf()
         sent = request.files.get("file")
@@ -50,7 +51,13 @@ def upload(token: str) -> Any:
             item = Incoming(unit.code, sent.read(), Path(sent.filename).name[:255], dt.datetime.now(dt.UTC), "upload")
             submission = ingest(settings, found.ledger, registry, item)
             issues = found.ledger.issues_of([submission.id])[submission.id]
-            found.audit.record(f"school:{unit.code}", "upload", unit.code, f"ฉบับที่ {submission.version}: ข้อผิดพลาด {submission.errors} คำเตือน {submission.warnings}", client_ip())
+            found.audit.record(
+                f"school:{unit.code}",
+                "upload",
+                unit.code,
+                f"ฉบับที่ {submission.version}: ข้อผิดพลาด {submission.errors} คำเตือน {submission.warnings}",
+                client_ip(),
+            )
             result = {"submission": submission, "issues": issues}
     form_set = sets_for(unit)[0]
     return (
@@ -75,6 +82,16 @@ def template(token: str) -> Any:
     unit, _ = _unit(token)
     settings = services().settings
     with tempfile.TemporaryDirectory() as folder:
-        path = write_template(sets_for(unit)[0], Path(folder) / "form.xlsx", fiscal_year=settings.fiscal_year, round_=settings.round, unit=unit)
+        path = write_template(
+            sets_for(unit)[0],
+            Path(folder) / "form.xlsx",
+            fiscal_year=settings.fiscal_year,
+            round_=settings.round,
+            unit=unit,
+        )
         content = path.read_bytes()
-    return send_file(io.BytesIO(content), as_attachment=True, download_name=f"แบบรายงาน-{unit.code}-{settings.fiscal_year}-R{settings.round}.xlsx")
+    return send_file(
+        io.BytesIO(content),
+        as_attachment=True,
+        download_name=f"แบบรายงาน-{unit.code}-{settings.fiscal_year}-R{settings.round}.xlsx",
+    )

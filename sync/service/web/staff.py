@@ -16,15 +16,14 @@ from rules import EsaplanError
 from rules.allocation_register import baht
 from rules.forms import form_sets
 from rules.transfers import category_th
-
-from sync.intake.keep import stored_name
-from sync.intake.gsheets.snapshot import snapshot_xlsx
-from sync.registers.money import register_now
-from sync.service.overview import Overview, UnitRow, round_overview
 from sync.documents.publications import KIND_BY_CODE, find_file, publications, remake
+from sync.intake.gsheets.snapshot import snapshot_xlsx
+from sync.intake.keep import stored_name
+from sync.ledger.status import STATUS_TH
 from sync.office.registry import load_registry, sets_for
 from sync.office.settings import Settings
-from sync.ledger.status import STATUS_TH
+from sync.registers.money import register_now
+from sync.service.overview import Overview, UnitRow, round_overview
 from sync.service.unit_table import COLUMNS_TH, SORTS, as_csv, as_xlsx, page_of, sort_rows
 from sync.service.web.auth import logged_in
 from sync.service.web.context import check_csrf, client_ip, job_json, services
@@ -100,7 +99,9 @@ def dashboard() -> Any:
         statuses=STATUS_TH,
         fiscal_year=fiscal_year,
         round_=round_,
-        years=sorted({found.settings.fiscal_year - 1, found.settings.fiscal_year, found.settings.fiscal_year + 1, fiscal_year}),
+        years=sorted(
+            {found.settings.fiscal_year - 1, found.settings.fiscal_year, found.settings.fiscal_year + 1, fiscal_year}
+        ),
         rounds=ROUNDS,
         master=master if master.exists() else None,
         history=history,
@@ -123,7 +124,12 @@ def status_export(fmt: str) -> Any:
     if fmt == "csv":
         return send_file(io.BytesIO(as_csv(rows)), as_attachment=True, download_name=name, mimetype="text/csv")
     content = as_xlsx(rows, f"สถานะ {fiscal_year} รอบ {round_}")
-    return send_file(io.BytesIO(content), as_attachment=True, download_name=name, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return send_file(
+        io.BytesIO(content),
+        as_attachment=True,
+        download_name=name,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
 
 
 @blueprint.post("/links/missing")
@@ -145,8 +151,12 @@ def links_for_missing() -> Any:
         token = live[0]["token"] if live else found.links.issue(row.unit.code, _actor())
         listed.append((row.unit, url_for("school.upload", token=token, _external=True), not live))
     made = sum(1 for *_, new in listed if new)
-    found.audit.record(_actor(), "links-for-missing", f"FY{fiscal_year}-R{round_}", f"{len(listed)} หน่วย สร้างใหม่ {made}", client_ip())
-    return render_template("links.html", listed=listed, made=made, back=_kept(view), fiscal_year=fiscal_year, round_=round_)
+    found.audit.record(
+        _actor(), "links-for-missing", f"FY{fiscal_year}-R{round_}", f"{len(listed)} หน่วย สร้างใหม่ {made}", client_ip()
+    )
+    return render_template(
+        "links.html", listed=listed, made=made, back=_kept(view), fiscal_year=fiscal_year, round_=round_
+    )
 
 
 @blueprint.post("/consolidate")
@@ -154,7 +164,13 @@ def consolidate_now() -> Any:
     check_csrf()
     fiscal_year, round_ = _round()
     job_id, new = services().jobs.start(fiscal_year, round_, _actor())
-    services().audit.record(_actor(), "consolidate-start" if new else "consolidate-join", f"FY{fiscal_year}-R{round_}", f"job {job_id}", client_ip())
+    services().audit.record(
+        _actor(),
+        "consolidate-start" if new else "consolidate-join",
+        f"FY{fiscal_year}-R{round_}",
+        f"job {job_id}",
+        client_ip(),
+    )
     return redirect(url_for("staff.dashboard", fy=fiscal_year, round=round_) + "#consolidate")
 
 
@@ -217,7 +233,15 @@ def money_page() -> Any:
     fiscal_year, round_ = _round()
     now = register_now(services().settings.with_round(fiscal_year, round_), services().ledger, fiscal_year)
     order = {"error": 0, "warning": 1, "info": 2}
-    return render_template("money.html", now=now, issues=sorted(now.issues, key=lambda i: order[i.severity]), baht=baht, fiscal_year=fiscal_year, round_=round_, category_th=category_th)
+    return render_template(
+        "money.html",
+        now=now,
+        issues=sorted(now.issues, key=lambda i: order[i.severity]),
+        baht=baht,
+        fiscal_year=fiscal_year,
+        round_=round_,
+        category_th=category_th,
+    )
 
 
 @blueprint.get("/units/<code>")
@@ -252,11 +276,17 @@ def choose_version(code: str) -> Any:
     chosen = request.form.get("version", "")
     form_set = next(s.code for s in sets_for(unit))
     try:
-        used = found.ledger.choose(code, form_set, fiscal_year, round_, int(chosen) if chosen.isdigit() else None, _actor())
+        used = found.ledger.choose(
+            code, form_set, fiscal_year, round_, int(chosen) if chosen.isdigit() else None, _actor()
+        )
     except EsaplanError as exc:
         flash(exc.message_th, "error")
         return redirect(url_for("staff.unit_page", code=code))
-    detail = f"ปีงบประมาณ {fiscal_year} รอบ {round_}: ใช้ข้อมูลฉบับที่ {used.version}" if used else f"ปีงบประมาณ {fiscal_year} รอบ {round_}: ใช้ฉบับล่าสุดที่รับได้"
+    detail = (
+        f"ปีงบประมาณ {fiscal_year} รอบ {round_}: ใช้ข้อมูลฉบับที่ {used.version}"
+        if used
+        else f"ปีงบประมาณ {fiscal_year} รอบ {round_}: ใช้ฉบับล่าสุดที่รับได้"
+    )
     found.audit.record(_actor(), "version-chosen", code, detail, client_ip())
     flash(f"บันทึกแล้ว: {detail} ไฟล์รวมจะใช้ฉบับนี้เมื่อกดรวมข้อมูลครั้งถัดไป", "ok")
     return redirect(url_for("staff.unit_page", code=code))
@@ -293,7 +323,12 @@ def submission_file(submission_id: int) -> Any:
     found.audit.record(_actor(), "download-submission", submission.unit_code, f"ฉบับที่ {submission.version}", client_ip())
     name = f"{submission.unit_code}-FY{submission.fiscal_year}-R{submission.round}-v{submission.version}.xlsx"
     content = snapshot_xlsx(path.read_bytes()) if path.suffix == ".json" else path.read_bytes()
-    return send_file(io.BytesIO(content), as_attachment=True, download_name=name, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return send_file(
+        io.BytesIO(content),
+        as_attachment=True,
+        download_name=name,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
 
 
 @blueprint.get("/audit")

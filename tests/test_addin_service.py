@@ -1,0 +1,234 @@
+"""The add-ins against the running service: the files it serves, the macros' endpoints, a consolidation
+started from a spreadsheet and followed to its summary, `esaplan serve` under waitress, and a rate the
+office fills in changing the answer on every surface."""
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+import addin.xlwings_udfs
+from addin.appsscript import apps_script
+from sync.service.web import create_app
+from tests.conftest import NODE
+from tests.fake_xlwings import lite_namespace
+from tests.node_scripts import (
+    NODE_APPS_SCRIPT_CONSOLIDATE,
+    NODE_APPS_SCRIPT_PERHEAD,
+    NODE_OFFICE,
+    NODE_TASKPANE,
+)
+
+needs_node = pytest.mark.needs_node
+
+
+@pytest.fixture
+def client(tmp_path):
+    from sync.office.settings import load_settings
+
+    return create_app(load_settings(tmp_path / "home"), api_token="t").test_client()
+
+
+def test_served_files_and_macro_endpoints(client, tmp_path):
+    for path in (
+        "/addin/functions.json",
+        "/addin/functions.js",
+        "/addin/manifest.xml",
+        "/addin/taskpane.html",
+        "/addin/Code.gs",
+        "/addin/main.py",
+        "/addin/icon-80.png",
+    ):
+        assert client.get(path).status_code == 200, path
+    assert client.get("/addin/icon-99.png").status_code == 404
+    grid = [["ชั้น", "ชาย (คน)", "หญิง (คน)", "รวม (คน)", "ห้องเรียน"], ["ป.1", "สิบ", 3, "", 1]]
+    checked = client.post(
+        "/api/validate", json={"sheet": "ข้อมูลนักเรียน", "grid": grid}, headers={"X-Esaplan-Token": "t"}
+    ).json
+    assert checked["form"] == "enrolment" and checked["rows"]["2"].startswith("ผิด B2:")
+    other = client.post("/api/validate", json={"sheet": "Sheet1", "grid": grid}, headers={"X-Esaplan-Token": "t"}).json
+    assert other["form"] is None and "ไม่ใช่แบบรายงาน" in other["message"]
+    register = client.post(
+        "/api/allocation-register",
+        json={"names": ["ก", "ข", "ค"], "weights": [1, 1, 1], "total": "1,000"},
+        headers={"X-Esaplan-Token": "t"},
+    ).json
+    assert register["table"][1:4] == [[1, "ก", 1, 334], [2, "ข", 1, 333], [3, "ค", 1, 333]]
+    assert register["table"][-2][-1] == 1000 and register["table"][-1][-1] == "หนึ่งพันบาทถ้วน"
+
+
+def test_consolidate_now_through_the_api(demo_copy):
+    from sync.office.settings import load_settings
+
+    client = create_app(load_settings(demo_copy), api_token="t").test_client()
+    response = client.post("/api/consolidate", headers={"X-Esaplan-Token": "t"})
+    assert response.status_code == 200
+    assert response.json["summary"]["enrolment"]["expected"] == 40 and response.json["master"].endswith(".xlsx")
+
+
+@needs_node
+def test_office_js_taskpane_macros_run_in_node_against_the_live_service(live_server, tmp_path):
+    base, token, _ = live_server
+    (tmp_path / "run.js").write_text(NODE_TASKPANE, encoding="utf-8")
+    output = subprocess.run(
+        [NODE, str(tmp_path / "run.js"), base, token], check=True, capture_output=True, text=True, timeout=120
+    ).stdout
+    answer = json.loads(output)
+    assert answer["validated"] == "ตรวจ 2 แถว พบข้อผิดพลาด 1 รายการ"
+    first, again = answer["first"], answer["again"]
+    assert (first["row"], first["column"]) == (1, 6)  # after the data, counted from where the used range starts (B2)
+    assert (
+        first["values"][0] == ["ผลตรวจ esaplan"]
+        and first["values"][1] == [""]
+        and first["values"][2][0].startswith("ผิด C4:")
+    )  # the sheet's own address
+    assert again == first  # validated twice: the same column, written over
+    register = next(v for k, v in answer["written"].items() if k.startswith("ทะเบียนจัดสรร"))
+    assert (
+        register["values"][1:3] == [[1, "ก", 1, 100], [2, "ข", 3, 300]] and register["values"][-1][-1] == "สี่ร้อยบาทถ้วน"
+    )
+    assert answer["status"] == "เขียนทะเบียนจัดสรรแล้ว"
+
+
+def test_esaplan_serve_runs_the_service_under_waitress(tmp_path):
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    home = tmp_path / "home"
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from sync.cli import main; main()", "serve", "--home", str(home), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        for _ in range(100):
+            if (home / "api-token.txt").exists():
+                try:
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}/addin/functions.json", timeout=1).close()
+                    break
+                except OSError:
+                    pass
+            time.sleep(0.1)
+        token = (home / "api-token.txt").read_text().strip()
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/formulas/ESA_BAHTTEXT",
+            data=b'{"args": [1234.5]}',
+            headers={"Content-Type": "application/json", "X-Esaplan-Token": token},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert json.load(response) == {"result": "หนึ่งพันสองร้อยสามสิบสี่บาทห้าสิบสตางค์"}
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=10)[0]
+    assert "api-token.txt" in output
+
+
+@needs_node
+def test_consolidate_now_follows_a_long_run_to_its_summary_in_office_js_and_apps_script(
+    monkeypatch, demo_copy, tmp_path
+):
+    """A run longer than the service's 50-second answer: made so here by a wait of 0 s."""
+    from sync.office.settings import load_settings
+    from tests.conftest import serve
+
+    monkeypatch.setattr("sync.service.web.api.WAIT_S", 0.0)
+    (tmp_path / "Code.js").write_text(apps_script(), encoding="utf-8")
+    (tmp_path / "gas.js").write_text(NODE_APPS_SCRIPT_CONSOLIDATE, encoding="utf-8")
+    (tmp_path / "pane.js").write_text(NODE_TASKPANE, encoding="utf-8")
+    with serve(load_settings(demo_copy), "tok") as base:
+        pane = subprocess.run(
+            [NODE, str(tmp_path / "pane.js"), base, "tok", "consolidate"],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        ).stdout
+        gas = subprocess.run(
+            [NODE, str(tmp_path / "gas.js"), str(tmp_path / "Code.js"), base, "tok"],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        ).stdout
+    shown = json.loads(pane)
+    assert any(s.startswith("กำลังรวมข้อมูล ") and "%" in s for s in shown[1:-1]), shown
+    assert (
+        shown[-1].startswith("ปีงบประมาณ 2569 รอบ 12 เดือน\nenrolment: ส่งแล้ว")
+        and "ไฟล์รวม: esaplan-master-FY2569-R12.xlsx" in shown[-1]
+    )
+    (alert,) = json.loads(gas)
+    assert alert.startswith("ปีงบประมาณ 2569 รอบ 12 เดือน\nenrolment: ส่งแล้ว")
+
+
+@needs_node
+def test_a_rate_the_office_fills_in_changes_the_answer_on_every_surface(data_copy, tmp_path, monkeypatch):
+    """One source of truth: the service answers from the office's rules folder (ESAPLAN_RULES_DATA);
+    the office gives ป.1 tuition a new dated rate for FY 2570 and restarts the service, and the
+    Office add-in, Google Sheets, xlwings Lite and Excel desktop (ESAPLAN_URL set) all answer the
+    new figure. Google Sheets' kept answers are filed under the rules version, which it asks for
+    again after 5 minutes: until then the old answer, after that the new one."""
+    from tests.conftest import serve_command
+
+    question = ["ป.1", 30, "tuition", 2570]
+    env = {"ESAPLAN_RULES_DATA": str(data_copy), "ESAPLAN_API_TOKEN": "t"}
+    (tmp_path / "calls.json").write_text(json.dumps([["ESA_PERHEAD", question]], ensure_ascii=False), encoding="utf-8")
+    (tmp_path / "office.js").write_text(NODE_OFFICE, encoding="utf-8")
+    (tmp_path / "Code.js").write_text(apps_script(), encoding="utf-8")
+    (tmp_path / "sheets.js").write_text(NODE_APPS_SCRIPT_PERHEAD, encoding="utf-8")
+    sheets_cache = tmp_path / "script-cache.json"
+
+    def every_surface(base: str, minutes_later: int) -> dict[str, object]:
+        office = json.loads(
+            subprocess.run(
+                [NODE, str(tmp_path / "office.js"), str(tmp_path / "calls.json"), "t", base],
+                check=True,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            ).stdout
+        )
+        sheets_env = {**os.environ, "ESAPLAN_CACHE_FILE": str(sheets_cache), "ESAPLAN_LATER_S": str(60 * minutes_later)}
+        sheets = subprocess.run(
+            [NODE, str(tmp_path / "sheets.js"), str(tmp_path / "Code.js"), base, "t"],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=sheets_env,
+        ).stdout
+        monkeypatch.setenv("ESAPLAN_URL", base)  # the desktop's connection, set as its README says
+        monkeypatch.setenv("ESAPLAN_TOKEN", "t")
+        lite = lite_namespace(base, "t")
+        return {
+            "office": office["results"]["ESA_PERHEAD"][0][0],
+            "sheets": json.loads(sheets),
+            "lite": asyncio.run(lite["ESA_PERHEAD"](*question)),
+            "desktop": addin.xlwings_udfs.ESA_PERHEAD(*question),
+        }
+
+    with serve_command(tmp_path / "home", env=env) as base:
+        before = every_surface(base, 0)
+    assert before == dict.fromkeys(before, 30 * 2052)
+
+    tuition = data_copy / "per_head" / "tuition.yaml"
+    tuition.write_text(
+        tuition.read_text(encoding="utf-8").replace(
+            "\n  lower_secondary:",
+            "\n    2026-10-01: {value: 2100, reference: หนังสือ สพฐ. (ทดสอบ)}\n  lower_secondary:",
+        ),
+        encoding="utf-8",
+    )
+    with serve_command(tmp_path / "home", env=env) as base:
+        soon = every_surface(base, 1)
+        later = every_surface(base, 6)
+    assert soon == {"office": 63000, "sheets": 61560, "lite": 63000, "desktop": 63000}
+    assert later == dict.fromkeys(later, 30 * 2100)
