@@ -20,7 +20,7 @@ from openpyxl import load_workbook
 from sync.office.settings import load_settings
 from sync.rounds.consolidate import consolidate
 from tests.libreoffice import soffice
-from tests.test_consolidate import _resubmit
+from tests.masters import resubmit
 
 SYSTEM_PYTHON = "/usr/bin/python3"  # Debian's python3-uno binds to the system interpreter
 
@@ -92,7 +92,7 @@ def test_an_analysts_libreoffice_workbook_shows_the_new_masters_figures_after_a_
     assert made == [pupils, rows, pytest.approx(pupils / rows)]
     saved = own.read_bytes()
 
-    _resubmit(demo_copy, 77)  # 99000001 now reports one grade with 77 + 12 pupils
+    resubmit(demo_copy, 77)  # 99000001 now reports one grade with 77 + 12 pupils
     assert consolidate(settings).master_written
     assert own.read_bytes() == saved  # esaplan never writes the analysts' folder
     new_pupils, new_rows = _pupils_and_rows(master)
