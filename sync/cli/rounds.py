@@ -292,7 +292,7 @@ def run_consolidation(settings: Settings, *, full: bool = False) -> None:
     except EsaplanError as exc:
         raise click.ClickException(exc.message_th) from None
     jobs = Jobs(open_ledger(settings.database_url).engine, settings)
-    job_id, _ = jobs.start(settings.fiscal_year, settings.round, "command line")
+    job_id, _ = jobs.start(settings.fiscal_year, settings.round, "command line", enqueue=bool(settings.queue_url))
     if not jobs.run(job_id, progress=progress, full=full):
         click.echo("มีงานรวมข้อมูลรอบนี้กำลังทำอยู่ จะแสดงผลเมื่อเสร็จ (a run of this round is under way: following it)", err=True)
     job = jobs.get(job_id)

@@ -37,7 +37,6 @@ from rules.allocation_register import (
 )
 from rules.forms import Problem, form_sets, read_sheet
 from sync.intake.parse import open_workbook
-from sync.intake.templates import write_template
 from sync.ledger.schema import money_entries
 from sync.ledger.store import Ledger
 from sync.ledger.versions import dumps, loads
@@ -91,6 +90,8 @@ def start_workbook(settings: Settings, fiscal_year: int) -> Path:
     path = workbook_path(settings, fiscal_year)
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
+        from sync.intake.templates import write_template  # openpyxl: only when a workbook is written
+
         write_template(form_sets()[MONEY_SET], path, fiscal_year=fiscal_year, round_=0)
     return path
 

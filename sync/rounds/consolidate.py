@@ -32,7 +32,6 @@ from sync.ledger.lock import consolidation_lock, remove_leftovers
 from sync.ledger.records import Incoming
 from sync.ledger.status import Notice, UnitErrors
 from sync.master.data import MasterData, code_salt
-from sync.master.writer import keep_added_sheets, write_master
 from sync.office.registry import load_registry
 from sync.office.settings import Settings
 from sync.rounds.plausible import plausibility_notices
@@ -168,6 +167,8 @@ def consolidate(
                     False,
                     data.units_with_errors(),
                 )
+            from sync.master.writer import keep_added_sheets, write_master  # openpyxl loads only to write
+
             if moved := keep_added_sheets(settings):
                 notices.append(moved)  # shown in ปัญหาที่พบ of the new master and on the dashboard
                 kept.append(asdict(moved))

@@ -27,7 +27,8 @@ import threading
 import time
 from collections.abc import Collection
 from dataclasses import asdict
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.engine import Connection, Engine
@@ -42,7 +43,9 @@ from sync.office.areas import Area, area_settings, load_areas
 from sync.office.errorlog import record_failure
 from sync.office.settings import Settings
 from sync.rounds.consolidate import PHASES_TH, consolidate
-from sync.service.queue import EmbeddedWorker, JobQueue, make_huey
+
+if TYPE_CHECKING:  # the queue library is imported when a job is handed to a queue
+    from sync.service.queue import EmbeddedWorker, JobQueue
 
 # Each phase's share of the whole bar, from measured run times: at 200 schools the master takes
 # most of a local run, and the Sheets API's quota makes reading Google Sheets the longest phase.
@@ -69,9 +72,18 @@ class Jobs:
 
     def __init__(self, engine: Engine, settings: Settings) -> None:
         self.engine, self.settings = engine, settings
-        self.queue = JobQueue(make_huey(settings), self.run, self.stalled)
 
-    def start(self, fiscal_year: int, round_: int, started_by: str, area: str | None = None) -> tuple[int, bool]:
+    @cached_property
+    def queue(self) -> JobQueue:
+        """The installation's queue (huey on SQLite or Redis), opened when a job is first handed to it:
+        a command-line run that does its own job loads no queue library."""
+        from sync.service.queue import JobQueue, make_huey
+
+        return JobQueue(make_huey(self.settings), self.run, self.stalled)
+
+    def start(
+        self, fiscal_year: int, round_: int, started_by: str, area: str | None = None, *, enqueue: bool = True
+    ) -> tuple[int, bool]:
         """Queue a consolidation of the round (of one ``area`` of areas.csv, or of this installation);
         returns (job id, whether it is new) - one queued or running for the same area and round is joined, whichever process or machine started it
         (the database holds one such job at most: ``jobs_one_active`` in :mod:`sync.ledger.schema`)."""
@@ -99,11 +111,14 @@ class Jobs:
                 if running is None:
                     raise
                 return running, False
-        self.queue.enqueue(job_id)
+        if enqueue:  # the command line runs its job itself unless a queue of several machines is set
+            self.queue.enqueue(job_id)
         return job_id, True
 
     def embedded_worker(self) -> EmbeddedWorker:
         """The worker ``esaplan serve`` runs when no other machine works the queue (started by the caller)."""
+        from sync.service.queue import EmbeddedWorker
+
         return EmbeddedWorker(self.queue, self.stalled)
 
     def _running(self, fiscal_year: int, round_: int, area: str | None) -> int | None:

@@ -42,6 +42,7 @@ class Services:
 def init_app(app: Flask, settings: Settings, secret: str) -> None:
     ledger = open_ledger(settings.database_url)
     jobs = Jobs(ledger.engine, settings)
+    _ = jobs.queue  # opened once here, before requests on several threads share it
     sessions = Sessions(ledger.engine, app.permanent_session_lifetime)
     app.extensions["esaplan"] = Services(
         settings, ledger, Users(ledger.engine), sessions, Audit(ledger.engine), UploadLinks(ledger.engine, secret), jobs
