@@ -15,6 +15,8 @@ from decimal import Decimal
 from functools import partial
 from typing import Any, cast
 
+from pythainlp.util import thai_digit_to_arabic_digit
+
 from rules.defaults import default_parameters
 from rules.errors import ParameterNotSet, ParseError
 from rules.grades import counts_by_grade, grade, is_level, level_of
@@ -28,12 +30,33 @@ def _fiscal_year(value: int | None) -> int:
     return fiscal_year_of(dt.date.today()) if value is None else int(value)
 
 
+def item_code(item: str, *, params: Parameters | None = None) -> str:
+    """The per-head item a cell names: its code (``tuition``), its Thai name as staff type it
+    (``ค่าจัดการเรียนการสอน``, ``ค่าหนังสือเรียน``, spaces and Thai digits aside) or its English name,
+    from ``per_head/items.yaml``; anything else is refused with the names it could be."""
+    items = (params or default_parameters()).table("per_head.items")["items"]
+    wanted = _folded(item)
+    for row in items:
+        if wanted in {_folded(row["code"]), _folded(row["th"]), _folded(row["en"])}:
+            return str(row["code"])
+    names = ", ".join(f"{row['th']} ({row['code']})" for row in items)
+    raise ParseError(
+        f"ไม่รู้จักรายการเงินอุดหนุน '{item}': ใช้ได้ {names}",
+        f"unknown per-head item {item!r}",
+        value=item,
+    )
+
+
+def _folded(text: Any) -> str:
+    return "".join(thai_digit_to_arabic_digit(str(text)).split()).casefold()
+
+
 def rate(
     item: str, level_or_grade: str, fiscal_year: int | None = None, *, params: Parameters | None = None
 ) -> DatedValue:
     """The dated rate of ``item`` for a grade or a level, with its reference and verified flag."""
     params = params or default_parameters()
-    parameter = params[f"per_head.{item}"]
+    parameter = params[f"per_head.{item_code(item, params=params)}"]
     fy = _fiscal_year(fiscal_year)
     if is_level(level_or_grade):
         level = level_of(level_or_grade)

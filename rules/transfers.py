@@ -218,6 +218,7 @@ def _features(
         "target_item_class": _item_class(target, params),
         "amount": amount,
         "unit_price": _unit_price(target, amount),
+        "unit_price_known": target.unit_price is not None or bool(target.quantity),
         "allocated": source.allocated,
         "balance": source.balance if source.balance is not None else Decimal(0),
     }

@@ -68,6 +68,7 @@ FEATURES = frozenset(
         "target_item_class",
         "amount",
         "unit_price",
+        "unit_price_known",
         "allocated",
     }
 )

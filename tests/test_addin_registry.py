@@ -121,3 +121,10 @@ def test_arguments_with_fixed_choices_list_them_and_take_each():
         assert call("ESA_MTEF", [[[2566, 100], [2567, 110], [2568, 120]], 1, value])
     for value, _ in (next(p for p in FORMULAS["ESA_KPI_STATUS"].params if p.name == "round")).choices:
         assert call("ESA_KPI_STATUS", ["S2.4", 50, value])
+
+
+def test_esa_perhead_takes_the_thai_item_name_staff_type():
+    """The formula answers for ค่าจัดการเรียนการสอน as for tuition (30 pupils of ป.1, FY2570)."""
+    assert call("ESA_PERHEAD", ["ป.1", 30, "ค่าจัดการเรียนการสอน", 2570]) == call(
+        "ESA_PERHEAD", ["ป.1", 30, "tuition", 2570]
+    )

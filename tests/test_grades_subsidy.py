@@ -143,3 +143,26 @@ def test_small_school_gets_the_top_up_once_filled(data_copy):
 def test_poor_pupil_allowance_needs_its_rate():
     result = per_head_subsidy({"ป.1": 20}, 2570, poor_pupils={"ป.1": 3})
     assert ("poor_pupil_allowance", "P1") in result.not_set
+
+
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [
+        ("ค่าจัดการเรียนการสอน", "tuition"),
+        ("ค่าหนังสือเรียน", "textbooks"),
+        ("ค่า หนังสือ เรียน", "textbooks"),  # spaces typed inside the name
+        ("Tuition (per-head subsidy)", "tuition"),
+        ("TEXTBOOKS", "textbooks"),
+    ],
+)
+def test_a_per_head_item_may_be_named_as_staff_type_it(typed, code):
+    """ESA_PERHEAD's item is what staff type: the Thai name of per_head/items.yaml as well as its code
+    (the names are the programme's own, domain.md "Per-head money"), each giving the code's rate."""
+    assert per_head("ป.1", 30, typed, 2570) == per_head("ป.1", 30, code, 2570)
+
+
+def test_an_unknown_per_head_item_is_refused_with_the_names_it_could_be():
+    with pytest.raises(ParseError) as refused:
+        per_head("ป.1", 30, "ค่าขนม", 2570)
+    assert "ค่าจัดการเรียนการสอน (tuition)" in refused.value.message_th
+    assert "ค่าหนังสือเรียน (textbooks)" in refused.value.message_th

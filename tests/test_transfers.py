@@ -192,7 +192,7 @@ def test_new_equipment_at_one_million_needs_budget_bureau(unit_price, rule):
 
 @pytest.mark.parametrize(("amount", "rule"), [(9_999_999, "TRANSFER-CATEGORY"), (10_000_000, "BUILDING-10M")])
 def test_new_building_at_ten_million_needs_budget_bureau(amount, rule):
-    target = line(category="งบลงทุน", item="ค่าที่ดินและสิ่งก่อสร้าง อาคารเรียน", new_item=True, balance=None)
+    target = line(category="งบลงทุน", item="ค่าที่ดินและสิ่งก่อสร้าง อาคารเรียน", new_item=True, quantity=1, balance=None)
     assert validate_transfer(line(balance=20_000_000), target, amount).rule_ids[0] == rule
 
 
@@ -248,3 +248,27 @@ def test_batch_never_lets_allowed_transfers_exceed_the_balance(amounts):
     assert sum(r.amount for r in results if r.allowed) <= SOURCE["balance"]
     for result in results:
         assert result.allowed == (result.rule_ids == ("TRANSFER-PROJECT",))
+
+
+def test_a_change_goes_to_the_committee_before_the_governor():
+    """Seed 3.4 step 3 (line 856): a committee considers requests to change the budget before the office
+    proposes them to the governor (steps 5-6, lines 858-859); the message names both steps in order."""
+    result = validate_transfer(SOURCE, line(item="ค่าใช้สอย", balance=None), 10_000)
+    committee, governor = result.message_th.find("คณะกรรมการ"), result.message_th.find("ผู้ว่าราชการจังหวัด")
+    assert 0 <= committee < governor
+    assert "ขั้นตอนที่ 3" in result.reference and "committee" in result.message_en
+
+
+@pytest.mark.parametrize(
+    ("quantity", "rule", "allowed"),
+    [(None, "QUANTITY-NEEDED", False), (40, "TRANSFER-CATEGORY", True), ("๔๐", "TRANSFER-CATEGORY", True)],
+)
+def test_forty_computers_without_their_quantity_are_asked_for_it(quantity, rule, allowed):
+    """Budget Bureau criteria 2562: the 1-million threshold is per unit of equipment. Forty computers at
+    30,000 baht (1.2 million) are forty units under it; with the quantity left blank nobody can tell, so
+    the verdict asks for it rather than taking 1.2 million as one unit."""
+    target = line(category="งบลงทุน", item="ครุภัณฑ์คอมพิวเตอร์", new_item=True, quantity=quantity, balance=None)
+    result = validate_transfer(line(balance=5_000_000), target, 1_200_000)
+    assert (result.rule_ids[0], result.allowed) == (rule, allowed)
+    if not allowed:
+        assert result.authority == "incomplete" and "จำนวน" in result.message_th
