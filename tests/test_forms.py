@@ -230,3 +230,24 @@ def test_dates_are_read_from_excel_dates_and_thai_be_text():
     assert ("J3", "NORMALISED", "info") in _problems(result)
     assert next(p.message_th for p in result.problems if p.cell == "J3").endswith("30/9/2569 (พ.ศ.)")
     assert ("J4", "TYPE-DATE", "error") in _problems(result)
+
+
+def test_a_new_investment_item_without_its_quantity_is_asked_for_it_not_refused():
+    """Typed as schools type it (no ครุภัณฑ์ in the name, จำนวนหน่วย left blank): the row is left out with a
+    message that asks for the quantity; the same row with ๔๐ units is within the agency's authority."""
+    computers = {
+        **TRANSFER,
+        "to_category": "งบลงทุน",
+        "to_plan": TRANSFER["from_plan"],
+        "to_project": TRANSFER["from_project"],
+        "to_item": "คอมพิวเตอร์สำหรับห้องเรียน",
+        "new_item": "ใช่",
+        "from_balance": "1,500,000",
+        "amount": "1,200,000",
+    }
+    result = read_sheet(
+        forms()["transfer_request"], _transfer_grid(computers, {**computers, "to_quantity": "๔๐"}), unit_code="99000001"
+    )
+    asked = [p for p in result.problems if p.rule == "QUANTITY-NEEDED"]
+    assert [p.cell[1:] for p in asked] == ["2"] and asked[0].message_th.startswith("ยังตรวจไม่ได้: ")
+    assert [r["rule"] for r in result.rows] == ["QUANTITY-NEEDED", "TRANSFER-CATEGORY"]

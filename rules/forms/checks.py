@@ -301,7 +301,7 @@ def check_transfers(
                     address,
                     ",".join(verdict.rule_ids),
                     "error",
-                    f"โอนไม่ได้: {verdict.message_th}",
+                    f"{'ยังตรวจไม่ได้' if verdict.authority == 'incomplete' else 'โอนไม่ได้'}: {verdict.message_th}",
                     row["amount"],
                     "amount",
                 )
