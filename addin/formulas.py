@@ -145,7 +145,36 @@ _TRANSFER_PARAMS = [
         "quantity", "number", "จำนวนหน่วยที่ซื้อ (ใช้ตัดสินราคาต่อหน่วย)", "units bought (to judge the unit price)", optional=True
     ),
     Param("unit_price", "number", "ราคาต่อหน่วย", "price per unit", optional=True),
+    Param(
+        "item_class",
+        "text",
+        "ประเภทรายการลงทุนปลายทาง (ค่าครุภัณฑ์ / ค่าที่ดินและสิ่งก่อสร้าง)",
+        "target investment class (equipment / land and buildings)",
+        optional=True,
+    ),
+    Param(
+        "from_allocated",
+        "number",
+        "วงเงินที่ได้รับจัดสรรต้นทาง (ใช้ตัดสินเงินเหลือจ่ายที่ต้องส่งคืน)",
+        "source allocation (to judge leftovers to return)",
+        optional=True,
+    ),
+    Param("from_budget_code", "text", "รหัสงบประมาณต้นทาง", "source budget code", optional=True),
+    Param("to_budget_code", "text", "รหัสงบประมาณปลายทาง", "target budget code", optional=True),
+    Param("from_unit_kind", "text", "ประเภทหน่วยต้นทาง เช่น สพป., โรงเรียน สพฐ.", "source unit kind", optional=True),
+    Param(
+        "to_unit_kind",
+        "text",
+        "ประเภทหน่วยปลายทาง เช่น โรงเรียน สพฐ., โรงเรียนเทศบาล, เอกชน",
+        "target unit kind",
+        optional=True,
+    ),
 ]
+
+
+def _verdict_th(result: rules.TransferResult) -> str:
+    """โอนได้, โอนไม่ได้, or ยังตรวจไม่ได้ when the request lacks what the rules need (a unit's kind, a quantity)."""
+    return "โอนได้" if result.allowed else "ยังตรวจไม่ได้" if result.authority == "incomplete" else "โอนไม่ได้"
 
 
 @formula(
@@ -177,16 +206,11 @@ def esa_transfer_check(*args: Any) -> list[list[Any]]:
     values = dict(zip(names, args, strict=True))
     source = {k[5:]: values[k] for k in names if k.startswith("from_")}
     target = {k[3:]: values[k] for k in names if k.startswith("to_")}
-    target["new_item"], target["quantity"], target["unit_price"] = (
-        values["new_item"],
-        values["quantity"],
-        values["unit_price"],
-    )
+    for name in ("new_item", "quantity", "unit_price", "item_class"):  # what only the target line has
+        target[name] = values[name]
     source["leftover"] = values["leftover"]
     result = rules.validate_transfer(source, target, values["amount"])
-    return [
-        ["โอนได้" if result.allowed else "โอนไม่ได้", result.authority_th, ", ".join(result.rule_ids), result.message_th]
-    ]
+    return [[_verdict_th(result), result.authority_th, ", ".join(result.rule_ids), result.message_th]]
 
 
 @formula(
@@ -259,7 +283,9 @@ def esa_transfers(table: Any) -> list[list[Any]]:
     rows = {r["_row"]: r for r in sheet.rows}
     for number in range(2, len(grid) + 1):
         if number in by_row:
-            status.append(["โอนไม่ได้/ข้อมูลผิด: " + "; ".join(by_row[number])])
+            status.append(
+                ["โอนไม่ได้/ข้อมูลผิด: " + "; ".join(by_row[number])]
+            )  # each message says ยังตรวจไม่ได้ where it is so
         elif number in rows and rows[number].get("approval"):
             status.append([f"โอนได้ ผู้อนุมัติ: {rows[number]['approval']} ({rows[number]['rule']})"])
         else:

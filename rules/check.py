@@ -452,7 +452,7 @@ _TABLE_CHECKS: dict[str, Callable[[YamlFile, Parameters], Iterable[Problem]]] = 
     "per_head.items": _check_items,
     "budget.categories": _check_categories,
     "budget.authorities": _check_authorities,
-    "budget.receiving_units": partial(_check_code_list, key="units"),
+    "budget.unit_kinds": partial(_check_code_list, key="kinds"),
     "budget.transfer_rules": _check_transfer_rules,
     "kpi.catalogue": _check_kpis,
     "plan.sources": partial(_check_code_list, key="sources"),

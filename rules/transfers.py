@@ -44,6 +44,8 @@ class BudgetLine:
     unit_price: Decimal | None = None
     quantity: Decimal | None = None
     budget_code: str | None = None
+    unit_kind: str | None = None  # a code of budget/unit_kinds.yaml, where the requester states it
+    item_class: str | None = None  # under งบลงทุน: equipment or land_buildings (ค่าครุภัณฑ์ / ค่าที่ดินและสิ่งก่อสร้าง)
     new_item: bool = False
     new_plan: bool = False
     new_project: bool = False
@@ -133,6 +135,8 @@ def budget_line(value: Any, role: str, params: Parameters | None = None) -> Budg
         category=category_code(get("category"), role, params),
         item=str(get("item")).strip(),
         budget_code=str(get("budget_code")).strip() or None if get("budget_code") not in (None, "") else None,
+        unit_kind=unit_kind_code(get("unit_kind"), role, params) if get("unit_kind") not in (None, "") else None,
+        item_class=item_class_code(get("item_class"), role, params) if get("item_class") not in (None, "") else None,
         **money,
         **flags,
     )
@@ -160,28 +164,65 @@ def category_th(code: str) -> str:
     return code
 
 
-def _item_class(line: BudgetLine, params: Parameters) -> str | None:
-    """Which sub-item of its category an item's text names (e.g. "ครุภัณฑ์คอมพิวเตอร์" -> equipment)."""
-    text = _fold(line.item)
-    for row in params.table("budget.categories")["categories"]:
-        if row["code"] != line.category:
-            continue
-        for item in row["items"]:
-            names = [item["code"], item["th"], *item.get("aliases", [])]
-            if any(_fold(name) in text for name in names):
-                return cast(str, item["code"])
+def item_class_code(text: Any, role: str = "item_class", params: Parameters | None = None) -> str:
+    """The class of an investment item as the expense structure names it (``ค่าครุภัณฑ์``, ``ครุภัณฑ์``,
+    ``ค่าที่ดินและสิ่งก่อสร้าง``, ``equipment``), compared whole; anything else is refused with the classes."""
+    classes = [
+        item
+        for row in (params or default_parameters()).table("budget.categories")["categories"]
+        if row["code"] == "investment"
+        for item in row["items"]
+    ]
+    wanted = _fold(text)
+    for item in classes:
+        if wanted in {_fold(item["code"]), _fold(item["th"]), *map(_fold, item.get("aliases", []))}:
+            return cast(str, item["code"])
+    raise TransferError(
+        f"ไม่รู้จักประเภทรายการลงทุน '{text}': ใช้ได้ {', '.join(item['th'] for item in classes)}",
+        f"unknown investment item class {text!r}",
+        field=role,
+        value=text,
+    )
+
+
+def unit_kind_code(text: Any, role: str = "unit_kind", params: Parameters | None = None) -> str:
+    """The kind a requester states for a unit (``สพป.``, ``โรงเรียนเทศบาล``, ``esa_office``): a code, Thai or
+    English name or alias of ``budget/unit_kinds.yaml``, compared whole; anything else is refused with the kinds."""
+    kinds = (params or default_parameters()).table("budget.unit_kinds")["kinds"]
+    wanted = _fold(text)
+    for row in kinds:
+        if wanted in {_fold(row["code"]), _fold(row["th"]), _fold(row["en"]), *map(_fold, row.get("aliases", []))}:
+            return cast(str, row["code"])
+    raise TransferError(
+        f"ไม่รู้จักประเภทหน่วย '{text}': ใช้ได้ {', '.join(row['th'] for row in kinds)}",
+        f"unknown unit kind {text!r}",
+        field=role,
+        value=text,
+    )
+
+
+def unit_kind(line: BudgetLine, units: Mapping[str, str] | None = None, params: Parameters | None = None) -> str | None:
+    """What kind of unit a line's unit is: as the requester states it, else as the office's registry says
+    (``units``: unit code or name -> kind, given by the caller), else as ``known_units`` of the data says;
+    None when nothing says. Never guessed from words inside the name: a โรงเรียนเทศบาล is not an OBEC school."""
+    if line.unit_kind:
+        return line.unit_kind
+    name = _fold(line.unit)
+    for key, kind in (units or {}).items():
+        if _fold(key) == name:
+            return kind
+    for row in (params or default_parameters()).table("budget.unit_kinds").get("known_units", []):
+        if _fold(row["name"]) == name:
+            return cast(str, row["kind"])
     return None
 
 
-def receiving_unit(unit: str, params: Parameters | None = None) -> str:
-    """The budget-receiving unit (หน่วยรับงบประมาณ) a unit's money belongs to: every area office and
-    school of basic education is OBEC's (``budget/receiving_units.yaml``); another unit is its own."""
-    for row in (params or default_parameters()).table("budget.receiving_units")["units"]:
-        if any(_fold(name) in _fold(unit) for name in row["names"]) or any(
-            re.fullmatch(pattern, unit.strip()) for pattern in row.get("code_patterns", [])
-        ):
-            return str(row["code"])
-    return _fold(unit)
+def receiving_unit(unit: str, kind: str, params: Parameters | None = None) -> str:
+    """The budget-receiving unit (หน่วยรับงบประมาณ) a unit's money belongs to, by its kind: OBEC for its
+    offices, schools and special education centres; the unit itself for a kind that is its own."""
+    rows = (params or default_parameters()).table("budget.unit_kinds")["kinds"]
+    belongs = next(str(row["receiving_unit"]) for row in rows if row["code"] == kind)
+    return _fold(unit) if belongs == "own" else belongs
 
 
 def _unit_price(target: BudgetLine, amount: Decimal) -> Decimal:
@@ -202,11 +243,16 @@ def _features(
     params: Parameters,
     table: Mapping[str, Any],
 ) -> dict[str, Any]:
+    same_unit = _fold(source.unit) == _fold(target.unit)
+    same_receiving, unknown = _same_receiving_unit(source, target, context.get("units"), params)
     features: dict[str, Any] = {
-        "same_unit": _fold(source.unit) == _fold(target.unit),
-        "same_receiving_unit": receiving_unit(source.unit, params) == receiving_unit(target.unit, params),
+        "same_unit": same_unit,
+        "unit_kind_known": not unknown,
+        "unknown_unit": unknown,
+        "unit_kinds_th": ", ".join(row["th"] for row in params.table("budget.unit_kinds")["kinds"]),
+        "same_receiving_unit": same_receiving,
         "same_plan": _fold(source.plan) == _fold(target.plan),
-        "same_project": source.project_key == target.project_key,
+        "same_project": _same_project(source, target),
         "same_category": source.category == target.category,
         "same_item": _fold(source.item) == _fold(target.item),
         "new_plan_or_project": target.new_plan or target.new_project,
@@ -215,7 +261,8 @@ def _features(
         "over_balance": source.balance is not None and amount > source.balance,
         "source_category": source.category,
         "target_category": target.category,
-        "target_item_class": _item_class(target, params),
+        "target_item_class": target.item_class,
+        "item_class_known": target.category != "investment" or target.item_class is not None,
         "amount": amount,
         "unit_price": _unit_price(target, amount),
         "unit_price_known": target.unit_price is not None or bool(target.quantity),
@@ -226,6 +273,30 @@ def _features(
         row["kind"] for row in table["kinds"] if _matches(row.get("when") or {}, features, params, context)[0]
     )
     return features
+
+
+def _same_receiving_unit(
+    source: BudgetLine, target: BudgetLine, units: Mapping[str, str] | None, params: Parameters
+) -> tuple[bool | None, str]:
+    """Whether the two lines' units are one budget-receiving unit, and the first unit whose kind nothing
+    states ("" when known): None for the answer then, as no rule may take an unknown unit for OBEC's."""
+    if _fold(source.unit) == _fold(target.unit):
+        return True, ""
+    receiving = []
+    for line in (source, target):
+        kind = unit_kind(line, units, params)
+        if kind is None:
+            return None, line.unit
+        receiving.append(receiving_unit(line.unit, kind, params))
+    return receiving[0] == receiving[1], ""
+
+
+def _same_project(source: BudgetLine, target: BudgetLine) -> bool:
+    """One output/project: by budget code where both lines give one, else by name (a code typed on one
+    side only does not make the other side another output)."""
+    if source.budget_code and target.budget_code:
+        return source.project_key == target.project_key
+    return _fold(source.project) == _fold(target.project)
 
 
 def _operand(value: Any, params: Parameters, on: dt.date) -> Any:

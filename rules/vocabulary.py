@@ -69,6 +69,8 @@ FEATURES = frozenset(
         "amount",
         "unit_price",
         "unit_price_known",
+        "unit_kind_known",
+        "item_class_known",
         "allocated",
     }
 )

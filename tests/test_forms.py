@@ -187,6 +187,7 @@ def test_a_transfer_sheet_judges_the_unit_price_and_matches_lines_by_budget_code
         "from_balance": "5,000,000",
         "to_category": "งบลงทุน",
         "to_item": "ครุภัณฑ์คอมพิวเตอร์",
+        "to_item_class": "ค่าครุภัณฑ์",
         "new_item": "ใช่",
         "amount": "1,200,000",
     }
@@ -241,6 +242,7 @@ def test_a_new_investment_item_without_its_quantity_is_asked_for_it_not_refused(
         "to_plan": TRANSFER["from_plan"],
         "to_project": TRANSFER["from_project"],
         "to_item": "คอมพิวเตอร์สำหรับห้องเรียน",
+        "to_item_class": "ค่าครุภัณฑ์",
         "new_item": "ใช่",
         "from_balance": "1,500,000",
         "amount": "1,200,000",

@@ -13,12 +13,16 @@ from rules.transfers import BudgetLine
 
 SOURCE = {
     "unit": "สพป.ขอนแก่น เขต 5",
+    "unit_kind": "สพป.",  # stated, as the request form's ประเภทหน่วย (budget/unit_kinds.yaml)
     "plan": "แผนงานพื้นฐาน",
     "project": "ผลผลิต 1",
     "category": "งบดำเนินงาน",
     "item": "ค่าวัสดุ",
     "balance": 500_000,
 }
+
+
+REGISTRY = {"โรงเรียนบ้านหนองไผ่": "obec_school", "40050001": "obec_school"}  # as sync passes the office's registry
 
 
 def line(**changes):
@@ -60,13 +64,31 @@ RECEIVING = "Budget Procedure Act 2561 s.4 and the annual Budget Act: basic educ
         (line(plan="แผนงานยุทธศาสตร์", balance=None), 10_000, {}, True, "budget_bureau", "transfer", "S36-PLAN", S36),
         (line(plan="แผนงานใหม่", new_plan=True), 10_000, {}, True, "cabinet", "transfer", "S36-NEW-PLAN", S36),
         (line(project="โครงการใหม่", new_project="ใช่"), 10_000, {}, True, "cabinet", "transfer", "S36-NEW-PLAN", S36),
-        (line(unit="กรมส่งเสริมการปกครองท้องถิ่น"), 10_000, {}, False, "prohibited", "reallocation", "S35-UNIT", S35),
-        (line(unit="สพป.ขอนแก่น เขต 1"), 10_000, {}, True, "obec", "reallocation", "OBEC-REALLOCATE", RECEIVING),
-        (line(unit="โรงเรียนบ้านหนองไผ่"), 10_000, {}, True, "obec", "reallocation", "OBEC-REALLOCATE", RECEIVING),
         (
-            line(unit="40050001"),
+            line(unit="กรมส่งเสริมการปกครองท้องถิ่น", unit_kind=None),
             10_000,
             {},
+            False,
+            "prohibited",
+            "reallocation",
+            "S35-UNIT",
+            S35,
+        ),
+        (line(unit="สพป.ขอนแก่น เขต 1"), 10_000, {}, True, "obec", "reallocation", "OBEC-REALLOCATE", RECEIVING),
+        (
+            line(unit="โรงเรียนบ้านหนองไผ่", unit_kind=None),
+            10_000,
+            {"units": REGISTRY},
+            True,
+            "obec",
+            "reallocation",
+            "OBEC-REALLOCATE",
+            RECEIVING + " (a school of the office's registry)",
+        ),
+        (
+            line(unit="40050001", unit_kind=None),
+            10_000,
+            {"units": REGISTRY},
             True,
             "obec",
             "reallocation",
@@ -112,17 +134,26 @@ def test_salary_money_is_not_the_area_offices_to_move():
 def test_money_for_a_school_or_another_area_office_is_an_obec_reallocation_not_section_35():
     result = validate_transfer(SOURCE, line(unit="สพป.ขอนแก่น เขต 1"), 1)
     assert "มาตรา 35" not in result.message_th.split("จึง")[0] and "สพฐ. โอนเปลี่ยนแปลงการจัดสรร" in result.message_th
-    outside = validate_transfer(SOURCE, line(unit="กรมส่งเสริมการปกครองท้องถิ่น"), 1)
+    outside = validate_transfer(SOURCE, line(unit="กรมส่งเสริมการปกครองท้องถิ่น", unit_kind=None), 1)
     assert "มาตรา 35" in outside.message_th and "s.35" in outside.message_en and not outside.allowed
 
 
 @pytest.mark.parametrize(
     ("target", "expected"),
     [
-        ({"item": "ครุภัณฑ์คอมพิวเตอร์ เครื่องแม่ข่าย", "unit_price": 1_200_000}, "LEFTOVER-EQUIPMENT-1M"),
-        ({"item": "ครุภัณฑ์คอมพิวเตอร์ เครื่องแม่ข่าย", "quantity": 1}, "LEFTOVER-EQUIPMENT-1M"),
-        ({"item": "ครุภัณฑ์คอมพิวเตอร์", "quantity": 3}, "LEFTOVER"),  # 3 x 400,000: each unit is under 1 million
-        ({"item": "ค่าที่ดินและสิ่งก่อสร้าง อาคารเรียน", "unit_price": 10_000_000}, "LEFTOVER-BUILDING-10M"),
+        (
+            {"item_class": "ค่าครุภัณฑ์", "item": "ครุภัณฑ์คอมพิวเตอร์ เครื่องแม่ข่าย", "unit_price": 1_200_000},
+            "LEFTOVER-EQUIPMENT-1M",
+        ),
+        ({"item_class": "ค่าครุภัณฑ์", "item": "ครุภัณฑ์คอมพิวเตอร์ เครื่องแม่ข่าย", "quantity": 1}, "LEFTOVER-EQUIPMENT-1M"),
+        (
+            {"item_class": "ค่าครุภัณฑ์", "item": "ครุภัณฑ์คอมพิวเตอร์", "quantity": 3},
+            "LEFTOVER",
+        ),  # 3 x 400,000: each unit is under 1 million
+        (
+            {"item_class": "ค่าที่ดินและสิ่งก่อสร้าง", "item": "ค่าที่ดินและสิ่งก่อสร้าง อาคารเรียน", "unit_price": 10_000_000},
+            "LEFTOVER-BUILDING-10M",
+        ),
     ],
 )
 def test_leftovers_for_costly_equipment_or_buildings_are_the_2562_special_cases(target, expected):
@@ -141,9 +172,13 @@ def test_leftovers_for_costly_equipment_or_buildings_are_the_2562_special_cases(
 
 def test_a_unit_price_is_judged_from_quantity_not_from_the_whole_amount():
     """Three machines at 400,000 each are not one machine of 1.2 million."""
-    target = line(category="งบลงทุน", item="ครุภัณฑ์คอมพิวเตอร์", new_item=True, quantity=3, balance=None)
+    target = line(
+        category="งบลงทุน", item="ครุภัณฑ์คอมพิวเตอร์", new_item=True, item_class="ค่าครุภัณฑ์", quantity=3, balance=None
+    )
     assert validate_transfer(line(balance=5_000_000), target, 1_200_000).rule_ids[0] == "TRANSFER-CATEGORY"
-    single = line(category="งบลงทุน", item="ครุภัณฑ์คอมพิวเตอร์", new_item=True, quantity="๑", balance=None)
+    single = line(
+        category="งบลงทุน", item="ครุภัณฑ์คอมพิวเตอร์", new_item=True, item_class="ค่าครุภัณฑ์", quantity="๑", balance=None
+    )
     assert validate_transfer(line(balance=5_000_000), single, 1_200_000).rule_ids[0] == "EQUIPMENT-1M"
 
 
@@ -179,20 +214,34 @@ def test_transfer_within_authority_is_reported_within_15_days():
 
 
 def test_a_request_breaking_two_rules_names_both():
-    result = validate_transfer(SOURCE, line(unit="กรมส่งเสริมการปกครองท้องถิ่น"), 900_000)
+    result = validate_transfer(SOURCE, line(unit="กรมส่งเสริมการปกครองท้องถิ่น", unit_kind=None), 900_000)
     assert result.rule_ids == ("BALANCE", "S35-UNIT")
     assert "900,000.00" in result.message_th and "500,000.00" in result.message_th
 
 
 @pytest.mark.parametrize(("unit_price", "rule"), [(999_999, "TRANSFER-CATEGORY"), (1_000_000, "EQUIPMENT-1M")])
 def test_new_equipment_at_one_million_needs_budget_bureau(unit_price, rule):
-    target = line(category="งบลงทุน", item="ครุภัณฑ์ห้องปฏิบัติการ", new_item=True, unit_price=unit_price, balance=None)
+    target = line(
+        category="งบลงทุน",
+        item="ครุภัณฑ์ห้องปฏิบัติการ",
+        new_item=True,
+        item_class="ค่าครุภัณฑ์",
+        unit_price=unit_price,
+        balance=None,
+    )
     assert validate_transfer(line(balance=5_000_000), target, 2_000_000).rule_ids[0] == rule
 
 
 @pytest.mark.parametrize(("amount", "rule"), [(9_999_999, "TRANSFER-CATEGORY"), (10_000_000, "BUILDING-10M")])
 def test_new_building_at_ten_million_needs_budget_bureau(amount, rule):
-    target = line(category="งบลงทุน", item="ค่าที่ดินและสิ่งก่อสร้าง อาคารเรียน", new_item=True, quantity=1, balance=None)
+    target = line(
+        category="งบลงทุน",
+        item="ค่าที่ดินและสิ่งก่อสร้าง อาคารเรียน",
+        new_item=True,
+        item_class="ค่าที่ดินและสิ่งก่อสร้าง",
+        quantity=1,
+        balance=None,
+    )
     assert validate_transfer(line(balance=20_000_000), target, amount).rule_ids[0] == rule
 
 
@@ -201,7 +250,12 @@ def test_new_building_at_ten_million_needs_budget_bureau(amount, rule):
 )
 def test_investment_leftover_above_two_million_goes_back_to_obec(allocated, rule, allowed):
     source = line(category="งบลงทุน", item="ครุภัณฑ์", allocated=allocated)
-    result = validate_transfer(source, line(category="งบลงทุน", item="ครุภัณฑ์อื่น"), 50_000, context={"leftover": True})
+    result = validate_transfer(
+        source,
+        line(category="งบลงทุน", item="ครุภัณฑ์อื่น", item_class="ครุภัณฑ์", quantity=1),
+        50_000,
+        context={"leftover": True},
+    )
     assert (result.rule_ids[0], result.allowed) == (rule, allowed)
 
 
@@ -267,7 +321,9 @@ def test_forty_computers_without_their_quantity_are_asked_for_it(quantity, rule,
     """Budget Bureau criteria 2562: the 1-million threshold is per unit of equipment. Forty computers at
     30,000 baht (1.2 million) are forty units under it; with the quantity left blank nobody can tell, so
     the verdict asks for it rather than taking 1.2 million as one unit."""
-    target = line(category="งบลงทุน", item="ครุภัณฑ์คอมพิวเตอร์", new_item=True, quantity=quantity, balance=None)
+    target = line(
+        category="งบลงทุน", item="ครุภัณฑ์คอมพิวเตอร์", new_item=True, item_class="ค่าครุภัณฑ์", quantity=quantity, balance=None
+    )
     result = validate_transfer(line(balance=5_000_000), target, 1_200_000)
     assert (result.rule_ids[0], result.allowed) == (rule, allowed)
     if not allowed:
