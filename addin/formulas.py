@@ -115,14 +115,18 @@ def esa_subsidy(table: Any, fiscal_year: Any) -> list[list[Any]]:
     header, body = rows[0], rows[1:]
     grades = [grade(str(h)).code for h in header[1:]]
     items = rules.default_parameters().table("per_head.items")["items"]
-    out = [["โรงเรียน", *(i["th"] for i in items), "รวม", "อัตราที่ยังไม่ได้กรอก"]]
+    out = [["โรงเรียน", *(i["th"] for i in items), "รวม", "อัตราที่ยังไม่ได้กรอก", "อัตรารอยืนยัน"]]
+    names = {i["code"]: i["th"] for i in items}
     for row in body:
         if all(v is None for v in row):
             continue
         enrolment = dict(zip(grades, row[1:], strict=False))
         result = rules.per_head_subsidy(enrolment, as_int(fiscal_year, 0) or None)
-        missing = ", ".join(sorted({item for item, _ in result.not_set}))
-        out.append([row[0], *(result.by_item[i["code"]] for i in items), result.total, missing or None])
+        missing = ", ".join(names[item] for item in dict.fromkeys(item for item, _ in result.not_set))
+        unconfirmed = ", ".join(names[item] for item in dict.fromkeys(item for item, _ in result.unconfirmed))
+        out.append(
+            [row[0], *(result.by_item[i["code"]] for i in items), result.total, missing or None, unconfirmed or None]
+        )
     return out
 
 

@@ -106,6 +106,7 @@ class Subsidy:
     by_item: dict[str, Decimal]
     lines: list[SubsidyLine] = field(default_factory=list)
     not_set: list[tuple[str, str]] = field(default_factory=list)
+    unconfirmed: list[tuple[str, str]] = field(default_factory=list)  # rates used whose source is weak (รอยืนยัน)
 
     @property
     def total(self) -> Decimal:
@@ -150,10 +151,13 @@ def per_head_subsidy(
 
 def _add(result: Subsidy, item: str, key: str, count: int, lookup: Callable[[], DatedValue]) -> None:
     try:
-        value = lookup().value
+        entry = lookup()
     except ParameterNotSet:
         result.not_set.append((item, key))
         return
+    if not entry.verified:
+        result.unconfirmed.append((item, key))
+    value = entry.value
     amount = value * count
     result.lines.append(SubsidyLine(key, item, count, value, amount))
     result.by_item[item] += amount

@@ -53,7 +53,7 @@ def test_subsidy_table_spills_one_row_per_school_and_one_column_per_item():
     table = call("ESA_SUBSIDY", [[["โรงเรียน", "ป.1", "ป.2"], ["ก", 10, 12], [None, None, None], ["ข", 5, ""]], 2570])
     assert [row[0] for row in table] == ["โรงเรียน", "ก", "ข"]
     assert table[1][1] == 22 * 2052 and table[2][1] == 5 * 2052
-    assert table[0][-2:] == ["รวม", "อัตราที่ยังไม่ได้กรอก"]
+    assert table[0][-3:] == ["รวม", "อัตราที่ยังไม่ได้กรอก", "อัตรารอยืนยัน"]
 
 
 @pytest.mark.parametrize(
@@ -128,3 +128,9 @@ def test_esa_perhead_takes_the_thai_item_name_staff_type():
     assert call("ESA_PERHEAD", ["ป.1", 30, "ค่าจัดการเรียนการสอน", 2570]) == call(
         "ESA_PERHEAD", ["ป.1", 30, "tuition", 2570]
     )
+
+
+def test_esa_subsidy_names_the_rates_still_to_fill_and_to_confirm_in_thai():
+    header, row = call("ESA_SUBSIDY", [[["โรงเรียน", "ป.1"], ["ก", 10]], 2570])
+    assert header[-2:] == ["อัตราที่ยังไม่ได้กรอก", "อัตรารอยืนยัน"]
+    assert row[-2] == "เงินเพิ่มสำหรับโรงเรียนขนาดเล็ก" and "ค่าอุปกรณ์การเรียน" in row[-1]

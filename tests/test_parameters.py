@@ -49,16 +49,18 @@ def test_each_value_keeps_its_reference_and_verified_flag():
     entry = default_parameters()["per_head.tuition"].entry(2566, "primary")
     assert entry.verified is False
     assert "2566" in entry.reference
-    entry = default_parameters()["per_head.tuition"].entry(2570, "primary")
+    entry = default_parameters()["per_head.tuition"].entry(2567, "primary")
     assert entry.verified is True and entry.start == dt.date(2023, 10, 1)
+    later = default_parameters()["per_head.tuition"].entry(2570, "primary")  # the stepwise rise's later amounts: not found
+    assert later.verified is False and later.value == entry.value and "รอยืนยัน" in later.note
 
 
 def test_value_to_be_filled_names_parameter_level_and_year():
     with pytest.raises(ParameterNotSet) as info:
-        default_parameters()["per_head.supplies"](2570, "primary")
+        default_parameters()["per_head.textbooks"](2570, "M2")
     error = info.value
-    assert (error.parameter, error.key, error.fiscal_year) == ("per_head.supplies", "primary", 2570)
-    assert "per_head.supplies" in error.message_th and "primary" in error.message_th and "2570" in error.message_th
+    assert (error.parameter, error.key, error.fiscal_year) == ("per_head.textbooks", "M2", 2570)
+    assert "per_head.textbooks" in error.message_th and "M2" in error.message_th and "2570" in error.message_th
     assert "รอกรอก" in error.message_th
 
 
