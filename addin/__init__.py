@@ -4,7 +4,7 @@ Each formula is a thin wrapper over :mod:`rules`, registered once in :mod:`addin
 nothing here decides a domain question. Importing the package registers every formula.
 """
 
-from addin import formulas  # noqa: F401  (registers the formulas)
+from addin import formulas, planning_formulas, thai_formulas  # noqa: F401  (each registers its formulas, in this order)
 from addin.registry import FORMULAS, Formula, FormulaError, Param, call
 
 __all__ = ["FORMULAS", "Formula", "FormulaError", "Param", "call"]

@@ -9,12 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 import rules
-from addin.registry import Param, as_date, as_int, flat, formula, rows_of
+from addin.registry import Param, as_int, flat, formula, rows_of
 from rules.forms import forms, read_sheet, row_of
 from rules.grades import grade
 from rules.kpi import kpi as kpi_entry
 from rules.money import to_decimal
-from rules.mtef import mtef
 
 PER_PUPIL_ITEMS = tuple(
     (i["code"], i["th"]) for i in rules.default_parameters().table("per_head.items")["items"] if i["per"] == "pupil"
@@ -355,132 +354,3 @@ def esa_kpi_target(code: Any) -> Any:
 )
 def esa_kpi_name(code: Any) -> str:
     return kpi_entry(str(code)).name_th
-
-
-@formula(
-    "ESA_ROOMS",
-    "จำนวนห้องเรียนที่ต้องใช้ตามเกณฑ์นักเรียนต่อห้อง",
-    "Rooms needed under the class-size limit",
-    [
-        Param("pupils", "number", "จำนวนนักเรียน", "pupils"),
-        Param("level", "text", "ชั้นหรือระดับ เช่น ป.1, อนุบาล", "grade or level"),
-    ],
-    "value",
-    ((41, "ป.1"), 2),
-)
-def esa_rooms(pupils: Any, level: Any) -> int:
-    return rules.rooms_needed(pupils, str(level))
-
-
-@formula(
-    "ESA_SCHOOL_SIZE",
-    "ขนาดโรงเรียนตามจำนวนนักเรียน",
-    "School size band by pupils",
-    [Param("pupils", "number", "จำนวนนักเรียน", "pupils")],
-    "value",
-    ((120,), "ขนาดเล็ก"),
-)
-def esa_school_size(pupils: Any) -> str:
-    return rules.SIZE_TH[rules.school_size(pupils)]
-
-
-@formula(
-    "ESA_COHORT",
-    "คาดการณ์นักเรียนรายชั้นล่วงหน้า (อัตราการเลื่อนชั้น): แถวหัวเป็นชั้น คอลัมน์แรกเป็นปี",
-    "Cohort-survival projection: header row of grades, first column years",
-    [
-        Param("history_table", "range", "ตารางนักเรียนย้อนหลัง", "history table"),
-        Param("years", "number", "จำนวนปีที่คาดการณ์ (ว่าง = 3)", "years ahead (blank = 3)", optional=True),
-    ],
-    "table",
-    (([["ปี", "ป.6", "ม.1"], [2565, 50, 40], [2566, 55, 42], [2567, 60, 45]], 1), [["ปี", "ป.6", "ม.1"], [2568, 65, 50]]),
-)
-def esa_cohort(table: Any, years: Any) -> list[list[Any]]:
-    rows = rows_of(table)
-    header = rows[0]
-    history = {row[0]: dict(zip(header[1:], row[1:], strict=False)) for row in rows[1:] if row[0] is not None}
-    projected = rules.project_cohort(history, as_int(years, 3))
-    codes = [grade(str(h)) for h in header[1:]]
-    return [
-        [header[0], *(g.th for g in codes)],
-        *([year, *(counts.get(g.code) for g in codes)] for year, counts in projected.items()),
-    ]
-
-
-@formula(
-    "ESA_MTEF",
-    "ประมาณการรายจ่ายล่วงหน้า (MTEF) จากข้อมูลย้อนหลัง 3-5 ปี: 2 คอลัมน์ ปีงบประมาณ และจำนวนเงิน",
-    "Forward estimates from 3-5 years of history: two columns, fiscal year and amount",
-    [
-        Param("history", "range", "ปีงบประมาณและจำนวนเงินย้อนหลัง", "fiscal years and amounts"),
-        Param("years", "number", "จำนวนปีที่ประมาณการ (ว่าง = 3)", "years ahead (blank = 3)", optional=True),
-        Param(
-            "method",
-            "text",
-            "วิธี linear / growth / average (ว่าง = linear)",
-            "method linear / growth / average",
-            optional=True,
-            choices=(("linear", "แนวโน้มเส้นตรง"), ("growth", "อัตราเพิ่มเฉลี่ย"), ("average", "ค่าเฉลี่ย")),
-        ),
-    ],
-    "table",
-    (([[2565, 100000], [2566, 110000], [2567, 121000]], 2, "growth"), [[2568, 133100], [2569, 146410]]),
-)
-def esa_mtef(history: Any, years: Any, method: Any) -> list[list[Any]]:
-    points = {}
-    for row in rows_of(history):
-        if len(row) < 2 or row[0] is None:
-            continue
-        try:
-            points[as_int(row[0], 0)] = row[1]
-        except rules.EsaplanError:
-            continue  # a header row such as "ปีงบประมาณ | จำนวนเงิน"
-    return [[year, amount] for year, amount in mtef(points, as_int(years, 3), str(method or "linear")).items()]
-
-
-@formula(
-    "ESA_FISCAL_YEAR",
-    "ปีงบประมาณ (พ.ศ.) ของวันที่",
-    "Thai fiscal year (BE) of a date",
-    [Param("date", "date", "วันที่", "date")],
-    "value",
-    (("1 ต.ค. 2567",), 2568),
-)
-def esa_fiscal_year(date: Any) -> int:
-    return rules.fiscal_year(as_date(date))
-
-
-@formula(
-    "ESA_THAIDIGITS",
-    "เขียนเป็นเลขไทย",
-    "Write with Thai digits",
-    [Param("value", "any", "ตัวเลขหรือข้อความ", "number or text")],
-    "value",
-    ((2570,), "๒๕๗๐"),
-)
-def esa_thaidigits(value: Any) -> str:
-    return rules.thai_digits(value)
-
-
-@formula(
-    "ESA_BAHTTEXT",
-    "จำนวนเงินเป็นตัวอักษรแบบหนังสือราชการ (101 หนึ่งร้อยเอ็ดบาทถ้วน)",
-    "Amount in Thai words as official letters write it",
-    [Param("amount", "number", "จำนวนเงิน", "amount")],
-    "value",
-    ((101,), "หนึ่งร้อยเอ็ดบาทถ้วน"),
-)
-def esa_bahttext(amount: Any) -> str:
-    return rules.baht_text(amount)
-
-
-@formula(
-    "ESA_NUMBER",
-    "อ่านข้อความเป็นตัวเลข (เลขไทย จุลภาค บาท วงเล็บ)",
-    "Read text as a number (Thai digits, commas, baht, brackets)",
-    [Param("text", "any", "ข้อความ", "text")],
-    "value",
-    (("(๑,๒๓๔.๕๐ บาท)",), -1234.5),
-)
-def esa_number(text: Any) -> Any:
-    return to_decimal(text, "ข้อความ")

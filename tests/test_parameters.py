@@ -51,7 +51,9 @@ def test_each_value_keeps_its_reference_and_verified_flag():
     assert "2566" in entry.reference
     entry = default_parameters()["per_head.tuition"].entry(2567, "primary")
     assert entry.verified is True and entry.start == dt.date(2023, 10, 1)
-    later = default_parameters()["per_head.tuition"].entry(2570, "primary")  # the stepwise rise's later amounts: not found
+    later = default_parameters()["per_head.tuition"].entry(
+        2570, "primary"
+    )  # the stepwise rise's later amounts: not found
     assert later.verified is False and later.value == entry.value and "รอยืนยัน" in later.note
 
 

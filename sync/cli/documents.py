@@ -90,3 +90,15 @@ def report_emenscr(home: Path | None, fiscal_year: int | None, round_: str | Non
 
     for path in write_emenscr(_report_settings(home, fiscal_year, round_)):
         click.echo(str(path))
+
+
+@report.command(
+    "small-schools",
+    help="โรงเรียนที่เข้าข่ายเรียนรวม/ควบรวม พร้อมโรงเรียนหลักที่ใกล้ที่สุด และขนาดโรงเรียนรายอำเภอ จากข้อมูลนักเรียนของรอบนี้ (small schools and merger candidates)",
+)
+@home_option
+@round_options
+def report_small_schools(home: Path | None, fiscal_year: int | None, round_: str | None) -> None:
+    from sync.documents.small_schools import small_schools_workbook
+
+    click.echo(f"เขียนแล้ว (written): {small_schools_workbook(_report_settings(home, fiscal_year, round_))}")

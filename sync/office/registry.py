@@ -64,6 +64,9 @@ COLUMNS = (
     "school_id",
     "levels",
     "sheet_id",
+    "latitude",
+    "longitude",
+    "standalone",
 )
 OBEC_COLUMNS = {"smis_code", "school_id", "name", "levels"}
 
@@ -84,6 +87,9 @@ class Unit:
     school_id: str = ""
     levels: str = ""
     sheet_id: str = ""
+    latitude: str = ""  # decimal degrees, optional: small-school hosts are looked for by distance
+    longitude: str = ""
+    standalone: str = ""  # ใช่ for a school on an island, a mountain or a border: never merged nor a host
 
     @property
     def district_label(self) -> str:
