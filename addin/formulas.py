@@ -203,8 +203,9 @@ def _verdict_th(result: rules.TransferResult) -> str:
         ),
         None,
     ),
+    takes_context=True,
 )
-def esa_transfer_check(*args: Any) -> list[list[Any]]:
+def esa_transfer_check(*args: Any, context: dict[str, Any]) -> list[list[Any]]:
     names = [p.name for p in _TRANSFER_PARAMS]
     values = dict(zip(names, args, strict=True))
     source = {k[5:]: values[k] for k in names if k.startswith("from_")}
@@ -212,7 +213,7 @@ def esa_transfer_check(*args: Any) -> list[list[Any]]:
     for name in ("new_item", "quantity", "unit_price", "item_class"):  # what only the target line has
         target[name] = values[name]
     source["leftover"] = values["leftover"]
-    result = rules.validate_transfer(source, target, values["amount"])
+    result = rules.validate_transfer(source, target, values["amount"], context={"units": context.get("units") or {}})
     return [[_verdict_th(result), result.authority_th, ", ".join(result.rule_ids), result.message_th]]
 
 

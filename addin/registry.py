@@ -16,7 +16,7 @@ in Google Sheets), so ``IFERROR`` and ``ISERROR`` work on it as on any built-in 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -50,6 +50,7 @@ class Formula:
     returns: str  # value | row | column | table
     function: Callable[..., Any]
     example: tuple[tuple[Any, ...], Any] = field(default=((), None))
+    takes_context: bool = False  # given what the installation knows (its registry's units) where it runs in one
 
     @property
     def spills(self) -> bool:
@@ -72,12 +73,20 @@ def described(param: Param) -> str:
 
 
 def formula(
-    name: str, th: str, en: str, params: list[Param], returns: str, example: tuple[tuple[Any, ...], Any]
+    name: str,
+    th: str,
+    en: str,
+    params: list[Param],
+    returns: str,
+    example: tuple[tuple[Any, ...], Any],
+    *,
+    takes_context: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register ``function`` as the formula ``name``."""
+    """Register ``function`` as the formula ``name``; ``takes_context`` passes it ``context=`` (a mapping,
+    empty on a PC): what the service knows of the installation, e.g. ``units`` (code or name -> kind)."""
 
     def register(function: Callable[..., Any]) -> Callable[..., Any]:
-        FORMULAS[name] = Formula(name, th, en, tuple(params), returns, function, example)
+        FORMULAS[name] = Formula(name, th, en, tuple(params), returns, function, example, takes_context)
         return function
 
     return register
@@ -92,9 +101,10 @@ class FormulaError(Exception):
         self.reason, self.unknown = reason, unknown
 
 
-def call(name: str, args: list[Any] | tuple[Any, ...]) -> Any:
+def call(name: str, args: list[Any] | tuple[Any, ...], *, context: Mapping[str, Any] | None = None) -> Any:
     """Run a formula with spreadsheet arguments; raises :class:`FormulaError` with the Thai reason
-    when it cannot answer (a bad argument, a rate not filled in), never another exception."""
+    when it cannot answer (a bad argument, a rate not filled in), never another exception.
+    ``context`` is what the installation knows, for the formulas that take it (the service gives it)."""
     entry = FORMULAS.get(name.upper())
     if entry is None:
         raise FormulaError(f"ไม่มีสูตร {name}", unknown=True)
@@ -107,15 +117,16 @@ def call(name: str, args: list[Any] | tuple[Any, ...]) -> Any:
         values = [_one_cell(v) for v in values]
         if any(isinstance(v, list) for v in values):
             return _lifted(entry, values)
-    return _answer(entry, values)
+    return _answer(entry, values, context)
 
 
-def _answer(entry: Formula, values: list[Any]) -> Any:
+def _answer(entry: Formula, values: list[Any], context: Mapping[str, Any] | None = None) -> Any:
     for param, value in zip(entry.params, values, strict=True):
         if value is None and not param.optional:
             raise FormulaError(f"ต้องระบุ {param.name} ({param.th})")
+    given = {"context": dict(context or {})} if entry.takes_context else {}
     try:
-        return to_cells(entry.function(*values))
+        return to_cells(entry.function(*values, **given))
     except EsaplanError as exc:
         raise FormulaError(exc.message_th) from exc
     except (ArithmeticError, ValueError, TypeError, KeyError, IndexError) as exc:

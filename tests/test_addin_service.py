@@ -5,12 +5,14 @@ office fills in changing the answer on every surface."""
 import asyncio
 import json
 import os
+import shutil
 import subprocess
 import sys
 
 import pytest
 
 import addin.xlwings_udfs
+from addin import call
 from addin.appsscript import apps_script
 from sync.service.web import create_app
 from tests.conftest import NODE
@@ -232,3 +234,32 @@ def test_a_rate_the_office_fills_in_changes_the_answer_on_every_surface(data_cop
         later = every_surface(base, 6)
     assert soon == {"office": 63000, "sheets": 61560, "lite": 63000, "desktop": 63000}
     assert later == dict.fromkeys(later, 30 * 2100)
+
+
+def test_the_service_knows_the_registry_s_schools_for_a_transfer_check(tmp_path, shared_data):
+    """Through the service, ESA_TRANSFER_CHECK knows what the office's registry says: moving money to
+    one of its schools (typed as people write it, โรงเรียน + the registry's name) is OBEC's reallocation
+    (Budget Procedure Act s.4 and 35); a municipal school the registry does not hold is not guessed."""
+    from sync.office.settings import load_settings
+
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copy(shared_data / "khonkaen-area5-schools-2022.csv", home / "registry.csv")
+    settings = load_settings(home)
+    app = create_app(settings, api_token="t").test_client()
+    line = [settings.office_name, "พื้นฐาน", "ผลผลิต 1", "งบดำเนินงาน", "ค่าวัสดุ", 50_000]
+
+    def check(unit: str) -> list:
+        args = [*line, unit, "พื้นฐาน", "ผลผลิต 1", "งบดำเนินงาน", "ค่าวัสดุ", 10_000]
+        answer = app.post("/api/formulas/ESA_TRANSFER_CHECK", json={"args": args}, headers={"X-Esaplan-Token": "t"})
+        assert answer.status_code == 200, answer.json
+        return answer.json["result"][0]
+
+    school = check("โรงเรียนบ้านหนองไผ่ดุสิตประชาสรรค์")  # 40050001 in the registry
+    assert school[0] == "โอนได้" and school[2] == "OBEC-REALLOCATE"
+    assert check("40050001")[2] == "OBEC-REALLOCATE"
+    municipal = check("โรงเรียนเทศบาล ๑ (บ้านโนนทัน)")
+    assert municipal[0] == "ยังตรวจไม่ได้" and municipal[2] == "UNIT-KIND-UNKNOWN"
+    assert call("ESA_TRANSFER_CHECK", [*line, "40050001", "พื้นฐาน", "ผลผลิต 1", "งบดำเนินงาน", "ค่าวัสดุ", 10_000])[0][2] == (
+        "UNIT-KIND-UNKNOWN"  # on a PC, without the service, nothing says what 40050001 is
+    )

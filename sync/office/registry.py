@@ -120,6 +120,23 @@ def sets_for(unit: Unit) -> list[FormSet]:
     return [s for s in form_sets().values() if s.submitted_by == unit.kind and not s.yearly]
 
 
+UNIT_KINDS = {"school": "obec_school", "group": "esa_office"}  # the kinds of budget/unit_kinds.yaml a registry holds
+
+
+def unit_kinds(registry: dict[str, Unit], office_name: str) -> dict[str, str]:
+    """What the registry says each unit is, for the transfer rules (``budget/unit_kinds.yaml``): its schools
+    are OBEC schools, its groups and the office itself the area office, by code, by name and, for a school,
+    by its name as people write it with โรงเรียน in front; a unit the registry does not hold is not guessed."""
+    kinds = {office_name: "esa_office"}
+    for unit in [*registry.values(), *office_groups(registry)]:
+        kind = UNIT_KINDS.get(unit.kind)
+        if kind is None:
+            continue
+        names = [unit.code, unit.name_th, *([f"โรงเรียน{unit.name_th}"] if unit.kind == "school" else [])]
+        kinds.update(dict.fromkeys(names, kind))
+    return kinds
+
+
 def load_registry(path: Path) -> dict[str, Unit]:
     """Units by code from an esaplan registry CSV or an OBEC school list CSV (UTF-8, UTF-16 or the
     Thai Windows code page, as Excel saves it); a registry without one unit is refused."""

@@ -25,6 +25,7 @@ from flask import Blueprint, current_app, jsonify, request
 from addin import FORMULAS, FormulaError, call
 from addin.macros import allocation_register, validate_grid
 from rules import EsaplanError, rules_version
+from sync.office.registry import load_registry, unit_kinds
 from sync.service.web.context import client_ip, job_json, services
 
 WAIT_S = 50.0
@@ -55,13 +56,25 @@ def run_formula(name: str) -> Any:
         return jsonify(error='ต้องส่ง JSON {"args": [...]} / expected JSON {"args": [...]}'), 400
     try:
         response = current_app.response_class(
-            orjson.dumps({"result": call(name, body["args"])}), mimetype="application/json"
+            orjson.dumps({"result": call(name, body["args"], context=_context(name))}), mimetype="application/json"
         )
     except FormulaError as error:
         response = jsonify(error=error.reason)
         response.status_code = 404 if error.unknown else 422
     response.headers["X-Esaplan-Rules"] = rules_version()
     return response
+
+
+def _context(name: str) -> dict[str, Any]:
+    """What the installation knows, for a formula that asks for it: the registry's units and their kinds,
+    so a transfer to one of the office's schools is OBEC's reallocation without its kind typed."""
+    entry = FORMULAS.get(name.upper())
+    if entry is None or not entry.takes_context:
+        return {}
+    settings = services().settings
+    if not settings.registry_path.is_file():
+        return {}
+    return {"units": unit_kinds(load_registry(settings.registry_path), settings.office_name)}
 
 
 @blueprint.get("/rules-version")
