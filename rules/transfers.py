@@ -167,35 +167,33 @@ def category_th(code: str) -> str:
 def item_class_code(text: Any, role: str = "item_class", params: Parameters | None = None) -> str:
     """The class of an investment item as the expense structure names it (``ค่าครุภัณฑ์``, ``ครุภัณฑ์``,
     ``ค่าที่ดินและสิ่งก่อสร้าง``, ``equipment``), compared whole; anything else is refused with the classes."""
-    classes = [
-        item
-        for row in (params or default_parameters()).table("budget.categories")["categories"]
-        if row["code"] == "investment"
-        for item in row["items"]
-    ]
-    wanted = _fold(text)
-    for item in classes:
-        if wanted in {_fold(item["code"]), _fold(item["th"]), *map(_fold, item.get("aliases", []))}:
-            return cast(str, item["code"])
-    raise TransferError(
-        f"ไม่รู้จักประเภทรายการลงทุน '{text}': ใช้ได้ {', '.join(item['th'] for item in classes)}",
-        f"unknown investment item class {text!r}",
-        field=role,
-        value=text,
-    )
+    categories = (params or default_parameters()).table("budget.categories")["categories"]
+    classes = [item for row in categories if row["code"] == "investment" for item in row["items"]]
+    return _code_named(text, classes, "ประเภทรายการลงทุน", "investment item class", role)
 
 
 def unit_kind_code(text: Any, role: str = "unit_kind", params: Parameters | None = None) -> str:
     """The kind a requester states for a unit (``สพป.``, ``โรงเรียนเทศบาล``, ``esa_office``): a code, Thai or
     English name or alias of ``budget/unit_kinds.yaml``, compared whole; anything else is refused with the kinds."""
     kinds = (params or default_parameters()).table("budget.unit_kinds")["kinds"]
+    return _code_named(text, kinds, "ประเภทหน่วย", "unit kind", role)
+
+
+def _code_named(text: Any, rows: list[dict[str, Any]], what_th: str, what_en: str, role: str) -> str:
+    """The code of the row that ``text`` names whole: its code, Thai or English name or an alias, spaces
+    and case aside. Whole names only: a word inside a longer name decides nothing."""
     wanted = _fold(text)
-    for row in kinds:
-        if wanted in {_fold(row["code"]), _fold(row["th"]), _fold(row["en"]), *map(_fold, row.get("aliases", []))}:
-            return cast(str, row["code"])
+    for row in rows:
+        if wanted in {
+            _fold(row["code"]),
+            _fold(row["th"]),
+            _fold(row.get("en", "")),
+            *map(_fold, row.get("aliases", [])),
+        }:
+            return str(row["code"])
     raise TransferError(
-        f"ไม่รู้จักประเภทหน่วย '{text}': ใช้ได้ {', '.join(row['th'] for row in kinds)}",
-        f"unknown unit kind {text!r}",
+        f"ไม่รู้จัก{what_th} '{text}': ใช้ได้ {', '.join(row['th'] for row in rows)}",
+        f"unknown {what_en} {text!r}",
         field=role,
         value=text,
     )
