@@ -82,3 +82,92 @@ def test_small_schools_are_the_ones_the_master_counts_under_the_threshold_with_t
     assert sum(sizes.values()) == len(pupils)  # every school that reported is in exactly one size band
     criteria = [row[0] for row in book["เกณฑ์"].iter_rows(min_row=2, values_only=True)]
     assert any("ไม่เกินจำนวนนี้" in str(c) for c in criteria)
+
+
+def _by_grade_in_master(home: Path) -> dict[str, dict[str, int]]:
+    """Each school's counted pupils by grade, read back from the master's ข้อมูลนักเรียน sheet."""
+    rows = list(load_workbook(master_path(home), read_only=True)["ข้อมูลนักเรียน"].iter_rows(values_only=True))
+    header = rows[0]
+    at = {name: header.index(name) for name in ("รหัสหน่วย", "ชั้น", "ชาย (คน)", "หญิง (คน)", "นำไปรวม")}
+    found: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row in rows[1:]:
+        if row[at["นำไปรวม"]] == "ใช่":
+            found[row[at["รหัสหน่วย"]]][row[at["ชั้น"]]] += (row[at["ชาย (คน)"]] or 0) + (row[at["หญิง (คน)"]] or 0)
+    return found
+
+
+def test_the_m1_projection_is_this_rounds_p6_p5_p4_by_the_school_that_receives_them(demo_copy):
+    """Seed 2.5 step 5 (line 708): ม.1 three years ahead. Without last year's round every pupil is taken to go
+    on; a primary school whose registry line names the school it feeds sends its pupils there."""
+    settings = load_settings(demo_copy)
+    grades = _by_grade_in_master(demo_copy)
+    registry = load_registry(settings.registry_path)
+    schools = [code for code, unit in registry.items() if unit.kind == "school"]
+    receiver, feeder = schools[0], schools[1]
+    units = [
+        unit.__class__(**{**unit.__dict__, "feeds": receiver}) if code == feeder else unit
+        for code, unit in registry.items()
+    ]
+    save_registry(units, settings.registry_path)
+
+    result = CliRunner().invoke(main, ["report", "class-plan", "--home", str(demo_copy)])
+    assert result.exit_code == 0, result.output
+    sheet = load_workbook(Path(result.output.strip().split(": ", 1)[1]))["คาดการณ์ ม.1"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert "100%" in rows[1][0]  # the demo has no round of the year before
+    total = next(row for row in rows if row[1] == "รวมทั้งเขต")
+    assert list(total[2:5]) == [sum(g.get(name, 0) for g in grades.values()) for name in ("ป.6", "ป.5", "ป.4")]
+    by_code = {row[0]: row for row in rows[3:] if row[0]}
+    teaches_m1 = bool(grades[receiver].get("ม.1")) or "มัธยม" in registry[receiver].levels  # then its own ป.6 stay
+    expected = grades[feeder].get("ป.6", 0) + (grades[receiver].get("ป.6", 0) if teaches_m1 else 0)
+    assert by_code[receiver][2] == expected
+    assert feeder not in by_code or grades[feeder].get("ม.1")  # its pupils are counted at the school it feeds
+
+
+def test_the_go_on_rate_is_this_years_m1_over_last_years_p6_and_scales_the_projection(tmp_path, shared_data):
+    """Two rounds 12 of three real schools, consolidated as staff do (one year, then the next): the rate is
+    ม.1 now over ป.6 a year before (40 of 50: 80 %), and next year's ม.1 is this year's ป.6 at that rate."""
+    import csv
+    import shutil
+
+    from rules.forms import form_sets
+    from sync.intake.templates import write_template
+
+    home = tmp_path / "area"
+    home.mkdir()
+    with (shared_data / "khonkaen-area5-schools-2022.csv").open(encoding="utf-8") as source:
+        rows = list(csv.DictReader(source))
+    with (home / "registry.csv").open("w", encoding="utf-8", newline="") as target:
+        writer = csv.DictWriter(target, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows[:3])  # 40050001 teaches up to ม.ต้น (its levels say so); the others are primary
+    registry = load_registry(home / "registry.csv")
+    first = next(code for code, unit in registry.items() if "มัธยม" in unit.levels)
+
+    def send(year: int, counts: dict[str, dict[str, tuple[int, int]]]) -> None:
+        shutil.rmtree(home / "inbox", ignore_errors=True)
+        for code, grades in counts.items():
+            enrolment = [{"grade": g, "male": m, "female": f, "rooms": 1} for g, (m, f) in grades.items()]
+            write_template(
+                form_sets()["school"],
+                home / "inbox" / code / f"รายงาน-{year}.xlsx",
+                fiscal_year=year,
+                round_=12,
+                unit=registry[code],
+                values={"enrolment": enrolment},
+            )
+        done = CliRunner().invoke(main, ["consolidate", "--home", str(home), "--fy", str(year), "--round", "12"])
+        assert done.exit_code == 0, done.output
+
+    others = [code for code in registry if code != first]
+    send(2568, {first: {"ป.6": (10, 10)}, others[0]: {"ป.6": (15, 15)}})  # 50 in ป.6
+    send(2569, {first: {"ป.6": (12, 13), "ม.1": (20, 20)}, others[0]: {"ป.6": (5, 5), "ป.5": (6, 6)}})  # 40 in ม.1
+
+    result = CliRunner().invoke(main, ["report", "class-plan", "--home", str(home), "--fy", "2569", "--round", "12"])
+    assert result.exit_code == 0, result.output
+    rows = list(load_workbook(Path(result.output.strip().split(": ", 1)[1]))["คาดการณ์ ม.1"].iter_rows(values_only=True))
+    assert "80.00%" in rows[1][0]
+    by_code = {row[1]: row for row in rows[3:]}
+    assert by_code[registry[first].name_th][2] == 20  # its own 25 in ป.6 at 80 %
+    nowhere = by_code["(โรงเรียนปลายทางไม่อยู่ในทะเบียน)"]
+    assert list(nowhere[2:4]) == [8, 10]  # 10 in ป.6 and 12 in ป.5 at 80 %, going to a school the registry lacks

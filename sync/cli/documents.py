@@ -102,3 +102,15 @@ def report_small_schools(home: Path | None, fiscal_year: int | None, round_: str
     from sync.documents.small_schools import small_schools_workbook
 
     click.echo(f"เขียนแล้ว (written): {small_schools_workbook(_report_settings(home, fiscal_year, round_))}")
+
+
+@report.command(
+    "class-plan",
+    help="คาดการณ์นักเรียนเข้า ม.1 ล่วงหน้า 3 ปี รายโรงเรียนที่รับ และอัตราการเรียนต่อ จากข้อมูลนักเรียนของรอบนี้ (grade 7 intake, three years ahead)",
+)
+@home_option
+@round_options
+def report_class_plan(home: Path | None, fiscal_year: int | None, round_: str | None) -> None:
+    from sync.documents.class_plan import class_plan_workbook
+
+    click.echo(f"เขียนแล้ว (written): {class_plan_workbook(_report_settings(home, fiscal_year, round_))}")

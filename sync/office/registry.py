@@ -67,6 +67,7 @@ COLUMNS = (
     "latitude",
     "longitude",
     "standalone",
+    "feeds",
 )
 OBEC_COLUMNS = {"smis_code", "school_id", "name", "levels"}
 
@@ -90,6 +91,7 @@ class Unit:
     latitude: str = ""  # decimal degrees, optional: small-school hosts are looked for by distance
     longitude: str = ""
     standalone: str = ""  # ใช่ for a school on an island, a mountain or a border: never merged nor a host
+    feeds: str = ""  # the code of the school its ป.6 go on to for ม.1 (blank: itself if it teaches ม.1)
 
     @property
     def district_label(self) -> str:
