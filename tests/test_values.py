@@ -170,16 +170,22 @@ def test_a_later_refused_file_never_takes_accepted_data_out(area, template, tmp_
     assert "OLDER-VERSION-COUNTED" in _rules_of(_master(area), school.code)
 
 
-def test_another_schools_file_in_the_wrong_folder_counts_for_nobody_until_moved(area, template, tmp_path):
+@pytest.mark.parametrize("stray_after", [600, -600], ids=["stray-newer", "stray-older"])
+def test_another_schools_file_in_the_wrong_folder_counts_for_nobody_until_moved(area, template, tmp_path, stray_after):
+    """Newer or older than the folder school's own file, the stray file counts for nobody and staff read
+    where it belongs, every run, until it is moved (older, its refused version is not the latest, so the
+    message comes as a notice on the inbox)."""
     here, there = _school(CHUMPHAE[0]), _school(NONGRUEA[0], grades=(Grade("ป.5", 20, 20, 1),))
     type_in(area, template, here, area.home / "inbox" / here.code / "แบบรายงาน.xlsx")
     stamp(area.home / "inbox" / here.code / "แบบรายงาน.xlsx", WHEN)
     stray = type_in(area, template, there, area.home / "inbox" / here.code / "ของโรงเรียนอื่น.xlsx")
-    stamp(stray, WHEN + 600)
+    stamp(stray, WHEN + stray_after)
     _consolidate(area)
     _agrees(area, [here])  # the folder school keeps its data; the stray file counts for nobody
     message = next(row[6] for row in _master(area)["ปัญหาที่พบ"][1:] if row[0] == here.code and row[8] == "WRONG-UNIT")
     assert f"inbox/{there.code}/" in message
+    _consolidate(area)  # a run where nothing changed says it again
+    assert "WRONG-UNIT" in _rules_of(_master(area), here.code)
 
     moved = area.home / "inbox" / there.code / stray.name
     moved.parent.mkdir(parents=True)
@@ -189,7 +195,7 @@ def test_another_schools_file_in_the_wrong_folder_counts_for_nobody_until_moved(
     assert "WRONG-UNIT" not in _rules_of(_master(area), here.code), (
         "once moved, it is no longer the folder school's latest"
     )
-    assert _status(area, here.code)["ใช้ข้อมูลฉบับที่"] == 1
+    assert _status(area, here.code)["ใช้ข้อมูลฉบับที่"] == (1 if stray_after > 0 else 2)  # its own file's version
 
 
 def test_versions_follow_the_time_the_school_saved_them_then_staff_can_choose(area, template, tmp_path):

@@ -19,6 +19,7 @@ from pythainlp.util import thai_digit_to_arabic_digit
 from sync.intake.seenfiles import SeenFiles
 from sync.ledger.records import Incoming
 from sync.ledger.status import Notice
+from sync.ledger.store import Ledger
 from sync.office.registry import Unit, find_unit
 from sync.office.settings import Settings
 
@@ -135,3 +136,16 @@ def readable_items(items: Iterable[Incoming], notices: list[Notice]) -> list[Inc
         else:
             readable.append(item)
     return readable
+
+
+def misplaced_notices(ledger: Ledger, settings: Settings, items: Iterable[Incoming], latest: set[int]) -> list[Notice]:
+    """Another unit's file still lying in a unit's inbox folder (refused WRONG-UNIT when it was read), for
+    staff, every run until it is moved: its message is its version's, which a later file of the folder's
+    own unit makes no longer the latest (``latest``: the ids of the round's latest versions), so without
+    this nobody would read where it belongs. A file since moved is no longer listed here."""
+    here = {(item.unit_code, item.sha256) for item in items if item.source == "inbox"}
+    return [
+        Notice(version.unit_code, "(inbox)", "WRONG-UNIT", "error", f"{version.original_name}: {message}")
+        for version, message in ledger.refused_for(settings.fiscal_year, settings.round, "WRONG-UNIT")
+        if version.id not in latest and (version.unit_code, version.sha256) in here
+    ]

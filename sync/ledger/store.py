@@ -357,6 +357,22 @@ class Ledger:
         with self.engine.connect() as connection:
             return [_submission(row) for row in connection.execute(query)]
 
+    def refused_for(self, fiscal_year: int, round_: int, rule: str) -> list[tuple[Submission, str]]:
+        """The round's versions that carry an issue of ``rule``, each with that issue's Thai message (their data
+        left in the database until asked): two queries, whatever the number of units."""
+        flagged = select(issues.c.submission_id, issues.c.message_th).where(issues.c.rule == rule)
+        with self.engine.connect() as connection:
+            messages = dict(connection.execute(flagged).all())
+            rows = connection.execute(
+                select(*(c for c in submissions.c if c.name != "data")).where(
+                    submissions.c.fiscal_year == fiscal_year,
+                    submissions.c.round == round_,
+                    submissions.c.id.in_(messages),
+                )
+            ).all()
+        stored = _StoredData(self.engine, [row.id for row in rows])
+        return [(_submission(row, partial(stored, row.id)), messages[row.id]) for row in rows]
+
     def issues_of(self, submission_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
         ids = list(submission_ids)
         result: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}

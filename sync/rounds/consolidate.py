@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from rules import EsaplanError
-from sync.intake.inbox import Progress, inbox_files, readable_items
+from sync.intake.inbox import Progress, inbox_files, misplaced_notices, readable_items
 from sync.intake.isolation import warm_up
 from sync.intake.keep import store_new
 from sync.intake.seenfiles import SeenFiles
@@ -140,6 +140,7 @@ def consolidate(
                 sheets.feedback(report)
             data = MasterData.collect(settings, ledger, registry, notices)
             notices.extend(data.census.notices)
+            notices.extend(misplaced_notices(ledger, settings, items, {s.id for s in data.latest.values()}))
             notices.extend(plausibility_notices(settings, ledger, data))
             summary = data.summary()
             fingerprint = _fingerprint(settings, data)
