@@ -24,6 +24,7 @@ from rules.thai import reporting_round
 from sync.documents.docx import documents_dir
 from sync.documents.progress import round_data
 from sync.files.atomic import save_workbook
+from sync.files.printsetup import fit_to_page_width, number_columns
 from sync.master.data import MasterData
 from sync.office.settings import Settings
 
@@ -110,9 +111,17 @@ def small_schools_workbook(settings: Settings) -> Path:
     criteria.append(
         ["ขนาดโรงเรียน", "ตามจำนวนนักเรียน (school/size_bands.yaml)", params["school.size_bands"].entry(ends).reference]
     )
+    widths = {
+        "เข้าข่ายควบรวม": (14, 36, 16, 14, 52, 14, 18),
+        "ขนาดโรงเรียนรายอำเภอ": (24, 14, 14, 14, 16, 12),
+        "เกณฑ์": (62, 24, 100),
+        "ไม่มีข้อมูลนักเรียน": (14, 40, 20),
+    }
     for ws in book.worksheets:
-        for column, width in zip("ABCDEFG", (14, 36, 16, 14, 36, 14, 18), strict=True):
+        for column, width in zip("ABCDEFG", widths[ws.title], strict=False):
             ws.column_dimensions[column].width = width
+        fit_to_page_width(ws, landscape=True, title_rows="2:2" if ws is sheet else "1:1")
+        number_columns(ws, 2 if ws is sheet else 1)
     path = (
         documents_dir(settings, settings.fiscal_year)
         / f"โรงเรียนขนาดเล็ก-FY{settings.fiscal_year}-R{settings.round}.xlsx"

@@ -27,6 +27,7 @@ from rules.budget_sources import plan_sources
 from rules.forms import Form, FormSet, column_letter, form_version, shown
 from rules.grades import all_grades
 from rules.kpi import kpi, strategies, strategy_label
+from sync.files.printsetup import fit_to_page_width
 from sync.intake.reader import INSTRUCTIONS_SHEET, META_SHEET, UNIT_CELL_NAME
 from sync.office.registry import Unit
 
@@ -60,7 +61,7 @@ def write_template(
     for form in form_set.forms:
         _form_sheet(book.create_sheet(form.sheet), form, fiscal_year, round_, lists, (values or {}).get(form.code))
     for sheet in book.worksheets:
-        _fit_to_page_width(sheet)
+        fit_to_page_width(sheet)
     meta = book.create_sheet(META_SHEET)
     for row in (
         ("form_set", form_set.code),
@@ -76,16 +77,6 @@ def write_template(
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
     return path
-
-
-def _fit_to_page_width(sheet: Any) -> None:
-    """Forms get printed: one page wide, as many pages tall as needed, landscape when wide."""
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    if sheet.max_column > 6:
-        sheet.page_setup.orientation = "landscape"
 
 
 def _instructions(sheet: Any, form_set: FormSet, fiscal_year: int, round_: int, unit: Unit | None) -> None:

@@ -25,6 +25,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from rules.forms import row_of
 from rules.thai import thai_time
 from sync.files.atomic import save_workbook
+from sync.files.printsetup import fit_to_page_width
 from sync.files.xmltext import clean_text
 from sync.intake.isolation import Failure, Limits, isolated_map
 from sync.intake.keep import stored_name
@@ -222,11 +223,7 @@ def _summary_sheet(book: Workbook, job: Marking) -> None:
         row[3].alignment = Alignment(wrap_text=True, vertical="top")
     for letter, width in zip("ABCDE", (12, 20, 8, 80, 20), strict=True):
         sheet.column_dimensions[letter].width = width
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
-    sheet.print_title_rows = "6:6"
+    fit_to_page_width(sheet, landscape=True, title_rows="6:6")
     book.active = 0
     for other in book.worksheets[1:]:
         other.sheet_view.tabSelected = False

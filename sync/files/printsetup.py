@@ -1,0 +1,39 @@
+"""How esaplan's workbooks print: A4, one page wide and as many pages tall as needed, landscape when
+wide, the table's header row on every page. The master's sheets add margins and page headers to this
+(:mod:`sync.master.sheetplan`); the forms, the feedback files and the planning workbooks use it as is.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from openpyxl.styles import Alignment
+
+WIDE_COLUMNS = 6  # a sheet with more columns than this prints landscape unless told
+
+
+def fit_to_page_width(sheet: Any, *, landscape: bool | None = None, title_rows: str | None = None) -> None:
+    """Set ``sheet`` (an openpyxl worksheet) to print one page wide; ``title_rows`` ("3:3") repeat on each page."""
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    if landscape if landscape is not None else sheet.max_column > WIDE_COLUMNS:
+        sheet.page_setup.orientation = "landscape"
+    if title_rows:
+        sheet.print_title_rows = title_rows
+
+
+def number_columns(sheet: Any, header_row: int) -> None:
+    """A column of numbers reads under its heading: the heading right-aligned over its numbers, whole
+    numbers with thousands separators and others to two decimals, so a short table printed wide does
+    not look shifted by one column and 3796 reads 3,796."""
+    for column in sheet.iter_cols(min_row=header_row):
+        numbers = [
+            c for c in column[1:] if isinstance(c.value, int | float | Decimal) and not isinstance(c.value, bool)
+        ]
+        if numbers:
+            column[0].alignment = Alignment(horizontal="right", wrap_text=True)
+        for cell in numbers:
+            cell.number_format = "#,##0" if isinstance(cell.value, int) else "#,##0.00"
