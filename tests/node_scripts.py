@@ -154,3 +154,13 @@ new Function(code + "; globalThis.ESA_PERHEAD = ESA_PERHEAD;")();
 console.log(JSON.stringify(ESA_PERHEAD("ป.1", 30, "tuition", 2570)));
 """
 )
+
+
+NODE_APPS_SCRIPT_PLANNING = (
+    APPS_SCRIPT_RUNTIME
+    + """
+new Function(code + "; globalThis.ESA_MERGE = ESA_MERGE; globalThis.ESA_TRANSFER_CHECK = ESA_TRANSFER_CHECK;")();
+const args = JSON.parse(require("fs").readFileSync(process.argv[5], "utf8"));
+console.log(JSON.stringify([ESA_MERGE(...args.merge), ESA_TRANSFER_CHECK(...args.transfer)]));
+"""
+)

@@ -25,6 +25,7 @@ from tests.conftest import NODE
 from tests.fake_xlwings import lite_namespace
 from tests.node_scripts import (
     NODE_APPS_SCRIPT,
+    NODE_APPS_SCRIPT_PLANNING,
     NODE_OFFICE,
 )
 
@@ -206,3 +207,28 @@ def test_xlwings_lite_main_runs_against_the_live_service(live_server):
     assert allocated == [[34], [33], [""], [33]] and fiscal_year == 2568
     with pytest.raises(ValueError, match="^ESA_ROOMS: "):  # the cell shows #VALUE!, Lite's pane the reason
         asyncio.run(lite["ESA_ROOMS"]("สิบ", "ป.1"))
+
+
+@needs_node
+def test_merger_candidates_and_a_transfer_with_stated_kinds_in_apps_script(live_server, tmp_path):
+    """The seed's helpers in Google Sheets' own engine (Apps Script run in Node against the service):
+    ESA_MERGE over a table as Sheets hands it over, and ESA_TRANSFER_CHECK with its new trailing
+    arguments (the target's kind stated: a municipal school is another receiving unit, s.35)."""
+    base, token, _ = live_server
+    merge = list(FORMULAS["ESA_MERGE"].example[0])
+    line = ["สพป.ขก.5", "พื้นฐาน", "ผลผลิต 1", "งบดำเนินงาน", "ค่าวัสดุ", 50000]
+    transfer = [*line, "โรงเรียนเทศบาล 1", "พื้นฐาน", "ผลผลิต 1", "งบดำเนินงาน", "ค่าวัสดุ", 10000]
+    transfer += ["", "", "", "", "", "", "", "", "สพป.", "โรงเรียนเทศบาล"]
+    (tmp_path / "Code.js").write_text(apps_script(), encoding="utf-8")
+    (tmp_path / "run.js").write_text(NODE_APPS_SCRIPT_PLANNING, encoding="utf-8")
+    (tmp_path / "args.json").write_text(json.dumps({"merge": merge, "transfer": transfer}), encoding="utf-8")
+    output = subprocess.run(
+        [NODE, str(tmp_path / "run.js"), str(tmp_path / "Code.js"), base, token, str(tmp_path / "args.json")],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
+    merged, checked = json.loads(output)
+    assert merged == json.loads(json.dumps(call("ESA_MERGE", merge), default=str))
+    assert checked[0][:3] == ["โอนไม่ได้", "ไม่อนุญาต (ไม่มีผู้มีอำนาจอนุมัติ)", "S35-UNIT"]
