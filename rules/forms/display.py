@@ -4,49 +4,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from rules.budget_sources import plan_source, plan_sources
 from rules.errors import EsaplanError
-from rules.forms.cells import blank, fold
 from rules.forms.expressions import Missing, evaluate
-from rules.forms.model import (
-    HEADER_SCAN_ROWS,
-    Column,
-    Form,
-    forms,
-    header_map,
-    header_map_of,
-)
+from rules.forms.model import Column, Form
 from rules.grades import grade
 from rules.kpi import kpi as kpi_entry
 from rules.kpi import strategy_label
 from rules.transfers import category_th
-
-
-def find_header(form: Form, grid: Sequence[Sequence[Any]]) -> tuple[int, dict[int, str], list[tuple[int, str]]]:
-    """The header row (0-based), the column index of each recognised key, and unrecognised headers."""
-    names = header_map_of(form.code) if forms().get(form.code) == form else header_map(form)
-    best_row, best_score = -1, 0
-    for r, row in enumerate(grid[:HEADER_SCAN_ROWS]):
-        score = sum(1 for value in row if not blank(value) and fold(value) in names)
-        if score > best_score:
-            best_row, best_score = r, score
-    if best_row < 0:
-        return -1, {}, []
-    positions: dict[int, str] = {}
-    unknown: list[tuple[int, str]] = []
-    for c, value in enumerate(grid[best_row]):
-        if blank(value):
-            continue
-        key = names.get(fold(value))
-        if key is None or key in positions.values():
-            unknown.append((c, str(value)))
-        else:
-            positions[c] = key
-    return best_row, positions, unknown
-
 
 YES_NO_TH = {True: "ใช่", False: "ไม่ใช่"}
 
