@@ -14,17 +14,15 @@ money. What is wrong is an issue naming the sheet and the line: more allocated t
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from pythainlp.util import thai_digit_to_arabic_digit
-
 from rules.errors import ParseError
 from rules.money import format_number
+from rules.thai import fold_name
 
 SATANG_PER_BAHT = 100
 
@@ -41,15 +39,9 @@ def baht(satang: int) -> Decimal:
     return Decimal(satang) / SATANG_PER_BAHT
 
 
-def fold(text: Any) -> str:
-    """A letter number or item as compared: Thai digits read, spaces dropped, case folded
-    ("ศธ ๐๔๐๐๒/ว๑๒๓" is "ศธ04002/ว123")."""
-    return re.sub(r"\s+", "", thai_digit_to_arabic_digit(str(text or ""))).casefold()
-
-
 def line_key(letter_no: Any, item: Any) -> str:
     """Which letter line a row names: its letter number and its item."""
-    return f"{fold(letter_no)}|{fold(item)}"
+    return f"{fold_name(letter_no)}|{fold_name(item)}"
 
 
 @dataclass(frozen=True)
@@ -210,7 +202,7 @@ def allocated_to_units(lines: Mapping[str, LineBalance]) -> dict[tuple[str, str]
     result: dict[tuple[str, str], int] = defaultdict(int)
     for line in lines.values():
         for unit, amount in line.by_unit.items():
-            result[(unit, fold(line.letter.item))] += amount
+            result[(unit, fold_name(line.letter.item))] += amount
     return dict(result)
 
 
@@ -242,12 +234,12 @@ def register_issues(
                 )
             )
     given = allocated_to_units(lines)
-    items = {fold(line.letter.item) for line in lines.values()}
+    items = {fold_name(line.letter.item) for line in lines.values()}
     for use in uses:
         name = f"{use.unit} {unit_names.get(use.unit, '')}".strip()
-        allocated = given.get((use.unit, fold(use.item)))
+        allocated = given.get((use.unit, fold_name(use.item)))
         if allocated is None:
-            if fold(use.item) in items:  # the register has the line, but gave this unit none of it
+            if fold_name(use.item) in items:  # the register has the line, but gave this unit none of it
                 issues.append(
                     RegisterIssue(
                         "REG-USE-UNKNOWN",

@@ -15,8 +15,6 @@ from decimal import Decimal
 from functools import partial
 from typing import Any, cast
 
-from pythainlp.util import thai_digit_to_arabic_digit
-
 from rules.defaults import default_parameters
 from rules.errors import ParameterNotSet, ParseError
 from rules.grades import counts_by_grade, grade, is_level, level_of
@@ -24,6 +22,7 @@ from rules.money import whole_count
 from rules.parameters import DatedValue, Parameters
 from rules.planning import school_size
 from rules.thai import fiscal_year as fiscal_year_of
+from rules.thai import fold_name
 
 
 def _fiscal_year(value: int | None) -> int:
@@ -35,9 +34,9 @@ def item_code(item: str, *, params: Parameters | None = None) -> str:
     (``ค่าจัดการเรียนการสอน``, ``ค่าหนังสือเรียน``, spaces and Thai digits aside) or its English name,
     from ``per_head/items.yaml``; anything else is refused with the names it could be."""
     items = (params or default_parameters()).table("per_head.items")["items"]
-    wanted = _folded(item)
+    wanted = fold_name(item)
     for row in items:
-        if wanted in {_folded(row["code"]), _folded(row["th"]), _folded(row["en"])}:
+        if wanted in {fold_name(row["code"]), fold_name(row["th"]), fold_name(row["en"])}:
             return str(row["code"])
     names = ", ".join(f"{row['th']} ({row['code']})" for row in items)
     raise ParseError(
@@ -45,10 +44,6 @@ def item_code(item: str, *, params: Parameters | None = None) -> str:
         f"unknown per-head item {item!r}",
         value=item,
     )
-
-
-def _folded(text: Any) -> str:
-    return "".join(thai_digit_to_arabic_digit(str(text)).split()).casefold()
 
 
 def rate(

@@ -12,6 +12,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from pythainlp.util import arabic_digit_to_thai_digit, thai_digit_to_arabic_digit, thai_strftime
@@ -257,3 +258,16 @@ def round_of(date: Any) -> ReportingRound:
     day = parse_date(date)
     rounds = reporting_rounds(fiscal_year(day))
     return next(r for r in rounds if day <= r.ends)
+
+
+def fold_name(text: Any) -> str:
+    """A name as compared (a letter number, a plan, a project, an item, a per-head item): Thai digits read,
+    every space dropped and case folded. Thai writes no spaces between words, so "ผลผลิต ผู้จบ" and
+    "ผลผลิตผู้จบ" are one name, and "ศธ ๐๔๐๐๒/ว๑๒๓" is "ศธ04002/ว123"."""
+    return _folded_name(str(text or ""))
+
+
+@lru_cache(maxsize=4096)
+def _folded_name(text: str) -> str:
+    """Names repeat on every row: each spelling is folded once."""
+    return re.sub(r"\s+", "", thai_digit_to_arabic_digit(text)).casefold()

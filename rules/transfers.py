@@ -15,7 +15,6 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any, cast
 
 from pythainlp.util import thai_digit_to_arabic_digit
@@ -24,7 +23,7 @@ from rules.defaults import default_parameters
 from rules.errors import ParseError, TransferError
 from rules.money import to_decimal
 from rules.parameters import Parameters
-from rules.thai import parse_date
+from rules.thai import fold_name, parse_date
 from rules.vocabulary import OPERATORS
 
 LINE_FIELDS = ("unit", "plan", "project", "category", "item")
@@ -54,7 +53,7 @@ class BudgetLine:
     @property
     def key(self) -> tuple[str, ...]:
         """Identity of the line for running balances: its five levels, spelling-folded."""
-        return tuple(_fold(getattr(self, name)) for name in LINE_FIELDS)
+        return tuple(fold_name(getattr(self, name)) for name in LINE_FIELDS)
 
     @property
     def project_key(self) -> str:
@@ -63,7 +62,7 @@ class BudgetLine:
         return (
             "code:" + re.sub(r"\D", "", thai_digit_to_arabic_digit(self.budget_code))
             if self.budget_code
-            else _fold(self.project)
+            else fold_name(self.project)
         )
 
 
@@ -85,21 +84,9 @@ class TransferResult:
     balance_after: Decimal | None
 
 
-def _fold(text: Any) -> str:
-    return _folded(str(text or ""))
-
-
-@lru_cache(maxsize=4096)
-def _folded(text: str) -> str:
-    """A plan, project or item name as compared: Thai digits as Arabic, case folded and every space
-    dropped (Thai writes no spaces between words, so "ผลผลิต ผู้จบ" and "ผลผลิตผู้จบ" are one name).
-    Names repeat on every row: each spelling is folded once."""
-    return re.sub(r"\s+", "", thai_digit_to_arabic_digit(text)).casefold()
-
-
 def _truthy(value: Any) -> bool:
     if isinstance(value, str):
-        return _fold(value) in {"true", "yes", "y", "1", "ใช่", "มี", "ใหม่", "x", "✓"}
+        return fold_name(value) in {"true", "yes", "y", "1", "ใช่", "มี", "ใหม่", "x", "✓"}
     return bool(value)
 
 
@@ -146,7 +133,12 @@ def category_code(text: Any, role: str = "category", params: Parameters | None =
     """The category code for ``"งบลงทุน"``, ``"investment"`` or ``"Investment"``, or a name the
     rules data lists among the category's ``aliases`` (``"งบอุดหนุน"`` for งบเงินอุดหนุน)."""
     for row in (params or default_parameters()).table("budget.categories")["categories"]:
-        if _fold(text) in {_fold(row["code"]), _fold(row["th"]), _fold(row["en"]), *map(_fold, row.get("aliases", []))}:
+        if fold_name(text) in {
+            fold_name(row["code"]),
+            fold_name(row["th"]),
+            fold_name(row["en"]),
+            *map(fold_name, row.get("aliases", [])),
+        }:
             return cast(str, row["code"])
     raise TransferError(
         f"ไม่รู้จักงบรายจ่าย '{text}' (ใช้ได้: งบบุคลากร งบดำเนินงาน งบลงทุน งบเงินอุดหนุน งบรายจ่ายอื่น)",
@@ -182,13 +174,13 @@ def unit_kind_code(text: Any, role: str = "unit_kind", params: Parameters | None
 def _code_named(text: Any, rows: list[dict[str, Any]], what_th: str, what_en: str, role: str) -> str:
     """The code of the row that ``text`` names whole: its code, Thai or English name or an alias, spaces
     and case aside. Whole names only: a word inside a longer name decides nothing."""
-    wanted = _fold(text)
+    wanted = fold_name(text)
     for row in rows:
         if wanted in {
-            _fold(row["code"]),
-            _fold(row["th"]),
-            _fold(row.get("en", "")),
-            *map(_fold, row.get("aliases", [])),
+            fold_name(row["code"]),
+            fold_name(row["th"]),
+            fold_name(row.get("en", "")),
+            *map(fold_name, row.get("aliases", [])),
         }:
             return str(row["code"])
     raise TransferError(
@@ -205,12 +197,12 @@ def unit_kind(line: BudgetLine, units: Mapping[str, str] | None = None, params: 
     None when nothing says. Never guessed from words inside the name: a โรงเรียนเทศบาล is not an OBEC school."""
     if line.unit_kind:
         return line.unit_kind
-    name = _fold(line.unit)
+    name = fold_name(line.unit)
     for key, kind in (units or {}).items():
-        if _fold(key) == name:
+        if fold_name(key) == name:
             return kind
     for row in (params or default_parameters()).table("budget.unit_kinds").get("known_units", []):
-        if _fold(row["name"]) == name:
+        if fold_name(row["name"]) == name:
             return cast(str, row["kind"])
     return None
 
@@ -220,7 +212,7 @@ def receiving_unit(unit: str, kind: str, params: Parameters | None = None) -> st
     offices, schools and special education centres; the unit itself for a kind that is its own."""
     rows = (params or default_parameters()).table("budget.unit_kinds")["kinds"]
     belongs = next(str(row["receiving_unit"]) for row in rows if row["code"] == kind)
-    return _fold(unit) if belongs == "own" else belongs
+    return fold_name(unit) if belongs == "own" else belongs
 
 
 def _unit_price(target: BudgetLine, amount: Decimal) -> Decimal:
@@ -241,7 +233,7 @@ def _features(
     params: Parameters,
     table: Mapping[str, Any],
 ) -> dict[str, Any]:
-    same_unit = _fold(source.unit) == _fold(target.unit)
+    same_unit = fold_name(source.unit) == fold_name(target.unit)
     same_receiving, unknown = _same_receiving_unit(source, target, context.get("units"), params)
     features: dict[str, Any] = {
         "same_unit": same_unit,
@@ -249,10 +241,10 @@ def _features(
         "unknown_unit": unknown,
         "unit_kinds_th": ", ".join(row["th"] for row in params.table("budget.unit_kinds")["kinds"]),
         "same_receiving_unit": same_receiving,
-        "same_plan": _fold(source.plan) == _fold(target.plan),
+        "same_plan": fold_name(source.plan) == fold_name(target.plan),
         "same_project": _same_project(source, target),
         "same_category": source.category == target.category,
-        "same_item": _fold(source.item) == _fold(target.item),
+        "same_item": fold_name(source.item) == fold_name(target.item),
         "new_plan_or_project": target.new_plan or target.new_project,
         "target_new_item": target.new_item,
         "leftover": source.leftover or _truthy(context.get("leftover")),
@@ -278,7 +270,7 @@ def _same_receiving_unit(
 ) -> tuple[bool | None, str]:
     """Whether the two lines' units are one budget-receiving unit, and the first unit whose kind nothing
     states ("" when known): None for the answer then, as no rule may take an unknown unit for OBEC's."""
-    if _fold(source.unit) == _fold(target.unit):
+    if fold_name(source.unit) == fold_name(target.unit):
         return True, ""
     receiving = []
     for line in (source, target):
@@ -294,7 +286,7 @@ def _same_project(source: BudgetLine, target: BudgetLine) -> bool:
     side only does not make the other side another output)."""
     if source.budget_code and target.budget_code:
         return source.project_key == target.project_key
-    return _fold(source.project) == _fold(target.project)
+    return fold_name(source.project) == fold_name(target.project)
 
 
 def _operand(value: Any, params: Parameters, on: dt.date) -> Any:

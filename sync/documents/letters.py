@@ -18,8 +18,8 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from pythainlp.util import thai_strftime
 
 from rules import EsaplanError
-from rules.allocation_register import LineBalance, baht, balances, fold
-from rules.thai import parse_date, thai_digits
+from rules.allocation_register import LineBalance, baht, balances
+from rules.thai import fold_name, parse_date, thai_digits
 from rules.transfers import category_th
 from sync.documents.docx import Written, centre, documents_dir, new_document, save, total_sentence, word_table
 from sync.ledger.database import open_ledger
@@ -134,7 +134,7 @@ def write_letters(settings: Settings, fiscal_year: int, letter_no: str | None = 
         if line.by_unit:
             by_letter.setdefault(line.letter.letter_no, []).append(line)
     if letter_no is not None:
-        by_letter = {number: found for number, found in by_letter.items() if fold(number) == fold(letter_no)}
+        by_letter = {number: found for number, found in by_letter.items() if fold_name(number) == fold_name(letter_no)}
     if not by_letter:
         what = f"หนังสือ {letter_no}" if letter_no else f"ปีงบประมาณ {fiscal_year}"
         raise EsaplanError(

@@ -31,11 +31,11 @@ from rules.allocation_register import (
     Transfer,
     Use,
     balances,
-    fold,
     register_issues,
     to_satang,
 )
 from rules.forms import Problem, form_sets, read_sheet
+from rules.thai import fold_name
 from sync.intake.parse import open_workbook
 from sync.ledger.schema import money_entries
 from sync.ledger.store import Ledger
@@ -179,10 +179,12 @@ def read_register(
 
 def _identity(form: str, row: dict[str, Any]) -> str:
     if form == "letter":
-        return f"{fold(row.get('letter_no'))}|{fold(row.get('item'))}"
+        return f"{fold_name(row.get('letter_no'))}|{fold_name(row.get('item'))}"
     if form == "allocation":
-        return f"{fold(row.get('letter_no'))}|{fold(row.get('item'))}|{row.get('unit')}"
-    return "|".join(fold(row.get(key)) for key in ("approval_no", "from_letter", "from_item", "to_letter", "to_item"))
+        return f"{fold_name(row.get('letter_no'))}|{fold_name(row.get('item'))}|{row.get('unit')}"
+    return "|".join(
+        fold_name(row.get(key)) for key in ("approval_no", "from_letter", "from_item", "to_letter", "to_item")
+    )
 
 
 # --- the ledger's entries ---------------------------------------------------------------------

@@ -18,8 +18,8 @@ from rules.allocation_register import (
     LineBalance,
     RegisterIssue,
     baht,
-    fold,
 )
+from rules.thai import fold_name
 from rules.transfers import category_th
 from sync.files.atomic import save_workbook
 from sync.ledger.database import open_ledger
@@ -160,7 +160,14 @@ def _summary_book(
     for line in lines.values():
         letter = line.letter
         grouped.setdefault(
-            (fold(letter.budget_code), fold(letter.plan), fold(letter.project), letter.category, fold(letter.item)), []
+            (
+                fold_name(letter.budget_code),
+                fold_name(letter.plan),
+                fold_name(letter.project),
+                letter.category,
+                fold_name(letter.item),
+            ),
+            [],
         ).append(line)
     for same in grouped.values():
         first = same[0].letter
