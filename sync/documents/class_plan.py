@@ -24,7 +24,7 @@ from rules import grade, rooms_needed
 from sync.documents.docx import documents_dir
 from sync.documents.progress import round_data
 from sync.files.atomic import save_workbook
-from sync.files.printsetup import fit_to_page_width, number_columns
+from sync.files.printsetup import align_numbers, fit_to_page_width
 from sync.master.data import MasterData
 from sync.office.registry import Unit
 from sync.office.settings import Settings
@@ -109,7 +109,7 @@ def class_plan_workbook(settings: Settings) -> Path:
     for column, width in zip("ABCDEFGH", (12, 40, 16, 16, 16, 14, 14, 14), strict=True):
         sheet.column_dimensions[column].width = width
     fit_to_page_width(sheet, landscape=True, title_rows="3:3")
-    number_columns(sheet, 3)
+    align_numbers(sheet, 3)
     path = (
         documents_dir(settings, settings.fiscal_year)
         / f"คาดการณ์นักเรียน-ม1-FY{settings.fiscal_year}-R{settings.round}.xlsx"

@@ -24,7 +24,7 @@ from rules.thai import reporting_round
 from sync.documents.docx import documents_dir
 from sync.documents.progress import round_data
 from sync.files.atomic import save_workbook
-from sync.files.printsetup import fit_to_page_width, number_columns
+from sync.files.printsetup import align_numbers, fit_to_page_width
 from sync.master.data import MasterData
 from sync.office.settings import Settings
 
@@ -121,7 +121,7 @@ def small_schools_workbook(settings: Settings) -> Path:
         for column, width in zip("ABCDEFG", widths[ws.title], strict=False):
             ws.column_dimensions[column].width = width
         fit_to_page_width(ws, landscape=True, title_rows="2:2" if ws is sheet else "1:1")
-        number_columns(ws, 2 if ws is sheet else 1)
+        align_numbers(ws, 2 if ws is sheet else 1)
     path = (
         documents_dir(settings, settings.fiscal_year)
         / f"โรงเรียนขนาดเล็ก-FY{settings.fiscal_year}-R{settings.round}.xlsx"

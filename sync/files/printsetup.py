@@ -25,7 +25,7 @@ def fit_to_page_width(sheet: Any, *, landscape: bool | None = None, title_rows: 
         sheet.print_title_rows = title_rows
 
 
-def number_columns(sheet: Any, header_row: int) -> None:
+def align_numbers(sheet: Any, header_row: int) -> None:
     """A column of numbers reads under its heading: the heading right-aligned over its numbers, whole
     numbers with thousands separators and others to two decimals, so a short table printed wide does
     not look shifted by one column and 3796 reads 3,796."""
