@@ -90,6 +90,9 @@ class Transfer:
     to_item: str
     amount: int  # satang
     reason: str = ""
+    to_item_class: str = ""  # a code of budget/categories' item classes, where the target is investment
+    to_quantity: Decimal | None = None
+    leftover: bool = False  # the money moved is leftover funds (เงินเหลือจ่าย)
 
     @property
     def source(self) -> str:

@@ -206,6 +206,13 @@ def test_staff_keep_the_register_in_a_workbook_and_the_ledger_keeps_every_entry(
         and Decimal(str(total[12])) == Decimal(500101 - 470101)
     )
     assert [r[5] for r in summary["ประวัติรายการ"].iter_rows(min_row=2, values_only=True)][-3:].count(-150000) == 1
+    (moved,) = summary["การโอนเปลี่ยนแปลง"].iter_rows(min_row=2, values_only=True)
+    # utilities (งบเงินอุดหนุน) to repairs (งบดำเนินงาน) of one output: a transfer between categories,
+    # within the agency's authority (seed 3.4's definition), checked as the request form checks it
+    assert moved[0] == "ขก 5/2569" and moved[5] == "โอนงบประมาณ" and "สพฐ." in moved[6]
+    assert moved[7] == "เป็นไปตามกฎ" and "3.4" in moved[8]
+    assert summary["การโอนเปลี่ยนแปลง"].page_setup.orientation == "landscape"
+    assert "107041E" in summary["ยอดตามหนังสือจัดสรร"]["B2"].number_format, "dates print in the Buddhist Era"
 
 
 def test_letters_state_each_schools_amounts_in_figures_and_in_words(demo_copy):

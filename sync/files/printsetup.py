@@ -10,7 +10,11 @@ from typing import Any
 
 from openpyxl.styles import Alignment
 
-WIDE_COLUMNS = 6  # a sheet with more columns than this prints landscape unless told
+WIDE_COLUMNS = 6
+# Dates shown in the Buddhist Era with Thai month names whatever the reader's locale: LCID 041E (Thai)
+# with calendar 07 (Thai Buddhist), the form Excel itself writes for "ไทย (พุทธศักราช)".
+BE_DATE_FORMAT = "[$-107041E]d mmm yyyy"
+BE_DATE_TIME_FORMAT = "[$-107041E]d mmm yyyy hh:mm"  # a sheet with more columns than this prints landscape unless told
 
 
 def fit_to_page_width(sheet: Any, *, landscape: bool | None = None, title_rows: str | None = None) -> None:

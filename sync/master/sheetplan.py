@@ -26,6 +26,8 @@ from openpyxl.worksheet.pagebreak import Break, RowBreak
 from openpyxl.worksheet.worksheet import Worksheet
 
 from rules.forms import FORMULA_PREFIXES, column_letter
+from sync.files.printsetup import BE_DATE_FORMAT as DATE_FORMAT
+from sync.files.printsetup import BE_DATE_TIME_FORMAT as DATE_TIME_FORMAT
 from sync.files.xmltext import clean_text
 from sync.master.tablerows import UnitRows
 from sync.master.widths import shown_width
@@ -33,8 +35,6 @@ from sync.master.widths import shown_width
 COUNT_FORMAT = "#,##0"
 MONEY_FORMAT = "#,##0.00"
 DECIMAL_FORMAT = "#,##0.00"  # percentages and means: two decimals, always
-DATE_TIME_FORMAT = "[$-107041E]d mmm yyyy hh:mm"
-DATE_FORMAT = "[$-107041E]d mmm yyyy"
 NUMBER_FORMATS = (COUNT_FORMAT, MONEY_FORMAT, DATE_TIME_FORMAT, DATE_FORMAT)
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")

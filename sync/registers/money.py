@@ -35,7 +35,9 @@ from rules.allocation_register import (
     to_satang,
 )
 from rules.forms import Problem, form_sets, read_sheet
+from rules.register_transfers import CheckedTransfer, check_transfers
 from rules.thai import fold_name
+from rules.transfers import item_class_code
 from sync.intake.parse import open_workbook
 from sync.ledger.schema import money_entries
 from sync.ledger.store import Ledger
@@ -286,6 +288,9 @@ def register_state(in_force: dict[tuple[str, str], Entry]) -> tuple[list[Letter]
                     row["to_item"],
                     entry.amount,
                     row.get("reason") or "",
+                    item_class_code(row["to_item_class"]) if row.get("to_item_class") else "",
+                    Decimal(str(row["to_quantity"])) if row.get("to_quantity") not in (None, "") else None,
+                    bool(row.get("leftover")),
                 )
             )
     return letters, allocations, transfers
@@ -317,6 +322,7 @@ class RegisterState:
     lines: dict[str, LineBalance]
     issues: list[RegisterIssue]
     names: dict[str, str]
+    transfers: list[CheckedTransfer]
 
 
 def allocated_by_unit(ledger: Ledger, fiscal_year: int) -> dict[str, Decimal]:
@@ -331,8 +337,11 @@ def allocated_by_unit(ledger: Ledger, fiscal_year: int) -> dict[str, Decimal]:
 def register_now(settings: Settings, ledger: Ledger, fiscal_year: int) -> RegisterState:
     """The balances and issues from the ledger's entries in force and the units' reported use."""
     history = entries(ledger, fiscal_year)
-    lines, issues = balances(*register_state(live(history)))
+    letters, allocations, transfers = register_state(live(history))
+    lines, issues = balances(letters, allocations, transfers)
+    checked, transfer_issues = check_transfers(lines, transfers)
+    issues += transfer_issues
     registry = load_registry(settings.registry_path) if settings.registry_path.is_file() else {}
     names = {code: unit.name_th for code, unit in {**registry, **{g.code: g for g in office_groups(registry)}}.items()}
     issues += register_issues(lines, reported_use(settings, ledger, fiscal_year), names)
-    return RegisterState(history, lines, issues, names)
+    return RegisterState(history, lines, issues, names, checked)

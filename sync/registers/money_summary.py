@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from filelock import FileLock
 from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Alignment, Font, PatternFill
 
 from rules import EsaplanError
 from rules.allocation_register import (
@@ -19,9 +19,11 @@ from rules.allocation_register import (
     RegisterIssue,
     baht,
 )
+from rules.register_transfers import CheckedTransfer
 from rules.thai import fold_name
 from rules.transfers import category_th
 from sync.files.atomic import save_workbook
+from sync.files.printsetup import BE_DATE_FORMAT, BE_DATE_TIME_FORMAT, fit_to_page_width
 from sync.ledger.database import open_ledger
 from sync.ledger.status import SEVERITY_TH
 from sync.ledger.store import Ledger
@@ -72,7 +74,7 @@ def summarise(settings: Settings, ledger: Ledger, fiscal_year: int, added: list[
     """The register now, written as the summary workbook."""
     now = register_now(settings, ledger, fiscal_year)
     path = summary_path(settings, fiscal_year)
-    save_workbook(_summary_book(now.lines, now.issues, now.history, now.names), path)
+    save_workbook(_summary_book(now.lines, now.issues, now.history, now.names, now.transfers), path)
     return MoneyRun(added or [], now.lines, now.issues, path)
 
 
@@ -82,7 +84,11 @@ def _bangkok(moment: dt.datetime) -> dt.datetime:
 
 
 def _summary_book(
-    lines: dict[str, LineBalance], issues: list[RegisterIssue], history: list[Entry], names: dict[str, str]
+    lines: dict[str, LineBalance],
+    issues: list[RegisterIssue],
+    history: list[Entry],
+    names: dict[str, str],
+    transfers: list[CheckedTransfer],
 ) -> Workbook:
     book = Workbook()
     by_line = book.active
@@ -199,6 +205,37 @@ def _summary_book(
                     baht(amount),
                 ]
             )
+    moved = book.create_sheet("การโอนเปลี่ยนแปลง")  # each approved transfer through the transfer rules
+    moved.append(
+        [
+            "เลขที่หนังสืออนุมัติ",
+            "วันที่อนุมัติ",
+            "จาก-รายการ",
+            "ไป-รายการ",
+            "จำนวนเงิน (บาท)",
+            "ประเภท",
+            "ผู้มีอำนาจอนุมัติตามกฎ",
+            "ผลตรวจตามกฎ",
+            "อ้างอิง",
+        ]
+    )
+    for checked in transfers:
+        transfer, result = checked.transfer, checked.result
+        moved.append(
+            [
+                transfer.approval_no,
+                transfer.approval_date,
+                f"{transfer.from_letter} {transfer.from_item}",
+                f"{transfer.to_letter} {transfer.to_item}",
+                baht(transfer.amount),
+                result.kind_th if result else None,
+                result.authority_th if result else None,
+                ("เป็นไปตามกฎ" if result.allowed else "ไม่เป็นไปตามกฎ: " + result.message_th)
+                if result
+                else "ตรวจไม่ได้: " + checked.problem_th,
+                result.reference if result else None,
+            ]
+        )
     found = book.create_sheet("ปัญหาที่พบ")
     found.append(["ระดับ", "แผ่นงาน", "รายการ", "ข้อความ", "กฎ"])
     for issue in issues:
@@ -232,7 +269,7 @@ def _summary_book(
                     cell.number_format = "#,##0.00"
                 elif isinstance(cell.value, dt.date):
                     timed = isinstance(cell.value, dt.datetime) and cell.value.time() != dt.time()
-                    cell.number_format = "d/m/yyyy hh:mm" if timed else "d/m/yyyy"
+                    cell.number_format = BE_DATE_TIME_FORMAT if timed else BE_DATE_FORMAT
                 elif isinstance(cell.value, str) and cell.value.startswith("="):
                     cell.data_type = "s"  # typed text is never a formula
         sheet.freeze_panes = "A2"
@@ -240,4 +277,8 @@ def _summary_book(
             sheet.column_dimensions[column[0].column_letter].width = min(
                 45, max(10, *(len(str(c.value or "")) + 2 for c in column))
             )
+            for cell in column:
+                if isinstance(cell.value, str) and len(cell.value) > 45:
+                    cell.alignment = Alignment(wrap_text=True, vertical="top")
+        fit_to_page_width(sheet, landscape=True, title_rows="1:1")
     return book
