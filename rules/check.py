@@ -155,7 +155,7 @@ def _check_grades(file: YamlFile, params: Parameters) -> Iterator[Problem]:
         yield Problem(file.path, file.line("levels"), "'levels' ต้องเป็นตาราง (must be a mapping)")
         levels = {}
     for index, row in _rows(file, "grades"):
-        yield from _require(file, "grades", index, row, ("code", "level", "th"))
+        yield from _require(file, "grades", index, row, ("code", "level", "th", "age"))
         if row.get("level") not in levels:
             yield Problem(
                 file.path, file.line("grades", index), f"ระดับ '{row.get('level')}' ไม่มีใน levels (unknown level)"

@@ -28,6 +28,7 @@ class Grade:
     level: str
     th: str
     order: int
+    age: int  # full years on entering the grade (OBEC's admission age, grades.yaml): the census's link
 
 
 def _key(text: str) -> str:
@@ -45,7 +46,8 @@ def _folded(text: str) -> str:
 def _tables() -> tuple[dict[str, Grade], dict[str, str], dict[str, str]]:
     data = default_parameters().table("grades")
     grades = {
-        row["code"]: Grade(row["code"], row["level"], row["th"], order) for order, row in enumerate(data["grades"])
+        row["code"]: Grade(row["code"], row["level"], row["th"], order, int(row["age"]))
+        for order, row in enumerate(data["grades"])
     }
     grade_aliases: dict[str, str] = {}
     for row in data["grades"]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from decimal import Decimal
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -171,3 +172,31 @@ def test_the_go_on_rate_is_this_years_m1_over_last_years_p6_and_scales_the_proje
     assert by_code[registry[first].name_th][2] == 20  # its own 25 in ป.6 at 80 %
     nowhere = by_code["(โรงเรียนปลายทางไม่อยู่ในทะเบียน)"]
     assert list(nowhere[2:4]) == [8, 10]  # 10 in ป.6 and 12 in ป.5 at 80 %, going to a school the registry lacks
+    # the census (seed 2.5 step 1): ages 11, 10, 9 reach ม.1 in one, two, three years; a district's share is
+    # the ม.1 its schools will bring over its children of that age, typed as staff type it (Thai digits)
+    district = registry[first].district_label
+    (home / "population.csv").write_text(
+        "ช่วงวัย,อำเภอ,จำนวน\n"
+        f"อายุ ๑๑ ปี,{district},๕๐\n"
+        f'age_10,{district},"1,000"\n'
+        f"อายุ 9 ปี,{district},สิบ\n",  # a count in words: that age has no census, never a partial one
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["report", "class-plan", "--home", str(home), "--fy", "2569", "--round", "12"])
+    assert result.exit_code == 0, result.output
+    census = list(
+        load_workbook(Path(result.output.strip().split(": ", 1)[1]))["เทียบสำมะโนประชากร"].iter_rows(values_only=True)
+    )
+    assert census[2][1:5] == (
+        "ปี 2570: ประชากรอายุ 11 ปี",
+        "ปี 2570: นักเรียน ป.6 ในเขต",
+        "ปี 2570: คาด ม.1",
+        "ปี 2570: ร้อยละของประชากร",
+    )
+    in_district = sum(1 for code in (first, others[0]) if registry[code].district_label == district)
+    row = next(r for r in census if r[0] == district)
+    held_p6 = 25 + (10 if registry[others[0]].district_label == district else 0)
+    held_p5 = 12 if registry[others[0]].district_label == district else 0
+    assert in_district >= 1 and row[1:5] == (50, held_p6, round(held_p6 * 0.8), Decimal(round(held_p6 * 0.8)) * 2)
+    assert row[5] == 1000 and row[6] == held_p5 and row[9] is None and row[12] is None
+    assert any("population.csv บรรทัด 4" in str(r[0]) for r in census[-2:]), "the line not read is named"

@@ -27,9 +27,9 @@ from typing import Any
 
 from openpyxl import load_workbook
 
-from rules import kpis, per_head, school_size
+from rules import EsaplanError, kpis, per_head, school_size
 from rules.forms import column_letter, form_sets, forms
-from rules.grades import all_grades
+from rules.grades import all_grades, grade
 from sync.demo.money import write_register
 from sync.demo.plan import progress_values, write_plan_files
 from sync.intake.reader import INSTRUCTIONS_SHEET, UNIT_CELL_NAME
@@ -398,6 +398,26 @@ def write_census(path: Path, files: list[DemoFile], units: list[Unit], rng: rand
                         "สำมะโนประชากรวัยเรียน (สมมุติ)",
                     ]
                 )
+        for (age, district), count in sorted(_ages(files).items()):  # the class plan's ม.1 cohorts
+            writer.writerow(
+                [f"อายุ {age} ปี", district, f"{round(count * rng.uniform(1.03, 1.12)):,}", "", "สำมะโน (สมมุติ)"]
+            )
+
+
+def _ages(files: list[DemoFile]) -> dict[tuple[int, str], int]:
+    """Children of ป.4-ป.6 age by district: the pupils the demo schools hold in those grades."""
+    found: dict[tuple[int, str], int] = {}
+    for file in files:
+        for row in file.values.get("enrolment", []):
+            try:
+                level = grade(str(row.get("grade", "")))
+            except EsaplanError:
+                continue
+            counts = [row.get("male"), row.get("female")]
+            if level.code in ("P4", "P5", "P6") and all(isinstance(n, int) for n in counts):
+                key = (level.age, file.unit.district)
+                found[key] = found.get(key, 0) + sum(counts)
+    return found
 
 
 def _macro_workbook() -> bytes:

@@ -174,6 +174,12 @@ def load_registry(path: Path) -> dict[str, Unit]:
 def _registry_text(path: Path) -> str:
     """The registry's text: UTF-8 (with or without the BOM Excel writes for "CSV UTF-8"), UTF-16 with
     its BOM ("Unicode Text"), or Windows-874/TIS-620, what Excel on Thai Windows writes for "CSV"."""
+    if not path.is_file():
+        raise ParseError(
+            f"ยังไม่มีทะเบียนหน่วย {path}: วางไฟล์ registry.csv (หรือไฟล์รายชื่อโรงเรียนของ สพฐ.) ในโฟลเดอร์ติดตั้ง",
+            f"no registry at {path}",
+            value=str(path),
+        )
     content = path.read_bytes()
     for encoding in (
         ("utf-16",) if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else ("utf-8-sig", "cp874")
