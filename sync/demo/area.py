@@ -413,8 +413,8 @@ def _ages(files: list[DemoFile]) -> dict[tuple[int, str], int]:
                 level = grade(str(row.get("grade", "")))
             except EsaplanError:
                 continue
-            counts = [row.get("male"), row.get("female")]
-            if level.code in ("P4", "P5", "P6") and all(isinstance(n, int) for n in counts):
+            counts = [n for n in (row.get("male"), row.get("female")) if isinstance(n, int)]
+            if level.code in ("P4", "P5", "P6") and len(counts) == 2:  # a planted mistake is no count
                 key = (level.age, file.unit.district)
                 found[key] = found.get(key, 0) + sum(counts)
     return found
