@@ -26,6 +26,18 @@ QUARTERS = (1, 2, 3, 4)
 QUARTER_MONTHS_TH = {1: "ต.ค.-ธ.ค.", 2: "ม.ค.-มี.ค.", 3: "เม.ย.-มิ.ย.", 4: "ก.ค.-ก.ย."}
 #: the fiscal quarters a 6, 9 or 12-month progress round covers
 ROUND_QUARTERS = {6: (1, 2), 9: (1, 2, 3), 12: (1, 2, 3, 4)}
+# What a project is linked to in the national plans and measured by, as eMENSCR asks it (optional columns
+# of the plan_project form); kept as given, for the eMENSCR export.
+LINKS = (
+    "national_strategy",
+    "master_plan",
+    "master_plan_target",
+    "nesdp_milestone",
+    "sdg",
+    "project_kpi",
+    "project_kpi_target",
+    "project_kpi_unit",
+)
 
 
 @dataclass(frozen=True)
@@ -54,6 +66,10 @@ class Project:
     target_quality: str
     responsible: str
     activities: tuple[Activity, ...]
+    links: tuple[tuple[str, str], ...] = ()  # (a key of LINKS, its text), only those the group filled
+
+    def link(self, key: str) -> str:
+        return dict(self.links).get(key, "")
 
     @property
     def budget(self) -> Decimal:
@@ -120,6 +136,13 @@ def _sum_lines(projects: Iterable[Project], key: Any, order: Sequence[Any] = ())
             k = key(project, line)
             totals[k] = totals.get(k, Decimal(0)) + line.amount
     return totals
+
+
+def _text(value: Any) -> str:
+    """A cell as text, a number without the ``.0`` a spreadsheet adds (160, not 160.0)."""
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return f"{Decimal(str(value)).normalize():f}"
+    return str(value).strip()
 
 
 def group_plan(
@@ -233,6 +256,7 @@ def group_plan(
             str(row.get("target_quality") or ""),
             str(row.get("responsible") or ""),
             tuple(lines[code]),
+            tuple((key, _text(row[key])) for key in LINKS if row.get(key) not in (None, "")),
         )
         empty = [q for q in QUARTERS if q not in project.quarters]
         if empty:

@@ -247,7 +247,7 @@ def test_the_service_knows_the_registry_s_schools_for_a_transfer_check(tmp_path,
     shutil.copy(shared_data / "khonkaen-area5-schools-2022.csv", home / "registry.csv")
     settings = load_settings(home)
     app = create_app(settings, api_token="t").test_client()
-    line = [settings.office_name, "พื้นฐาน", "ผลผลิต 1", "งบดำเนินงาน", "ค่าวัสดุ", 50_000]
+    line = [settings.office.name, "พื้นฐาน", "ผลผลิต 1", "งบดำเนินงาน", "ค่าวัสดุ", 50_000]
 
     def check(unit: str) -> list:
         args = [*line, unit, "พื้นฐาน", "ผลผลิต 1", "งบดำเนินงาน", "ค่าวัสดุ", 10_000]

@@ -223,17 +223,24 @@ def test_letters_state_each_schools_amounts_in_figures_and_in_words(demo_copy):
         main, ["report", "letters", "--home", str(demo_copy), "--fy", str(FY), "--letter", "ศธ๐๔๐๐๒/ว๑๒๓๔"]
     )
     assert result.exit_code == 0, result.output
-    docx_path = Path(next(line.split(": ", 1)[1] for line in result.output.splitlines() if line.startswith("เขียนแล้ว")))
-    document = Document(str(docx_path))
-    totals = [table.rows[-1].cells[-1].text for table in document.tables]
-    assert totals == ["270,000", "100,101"], "99000001 got 120,000 + 150,000; 99000002 got 100,101"
-    text = "\n".join(p.text for p in document.paragraphs)
-    assert f"({baht_text(100101)})" in text and "หนึ่งแสนหนึ่งร้อยเอ็ดบาทถ้วน" in text, (
+    folder = Path(next(line.split(": ", 1)[1] for line in result.output.splitlines() if "one file per unit" in line))
+    letters = {path.name.split("-")[0]: Document(str(path)) for path in sorted(folder.glob("*.docx"))}
+    assert set(letters) == {"99000001", "99000002"}, "one Word file per school, for e-mail"
+    totals = {code: document.tables[-1].rows[-1].cells[-1].text for code, document in letters.items()}
+    assert totals == {"99000001": "270,000", "99000002": "100,101"}, "99000001 got 120,000 + 150,000"
+
+    def text(document: Document) -> str:
+        cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+        return "\n".join([*(p.text for p in document.paragraphs), *cells])
+
+    second = text(letters["99000002"])
+    assert f"({baht_text(100101)})" in second and "หนึ่งแสนหนึ่งร้อยเอ็ดบาทถ้วน" in second, (
         "the official form: a final 1 reads เอ็ด (Royal Institute)"
     )
-    assert "ที่ ศธ ๐๔๐๐๒/ว๑๒๓๔ ลงวันที่ ๑๕ ตุลาคม ๒๕๖๘" in text
+    assert "ที่ ศธ ๐๔๐๐๒/ว๑๒๓๔ ลงวันที่ ๑๕ ตุลาคม ๒๕๖๘" in second
     if soffice():
-        pdf = docx_path.with_suffix(".pdf")
-        pages = pdf_pages(pdf)
-        assert any("หนึ่งแสนหนึ่งร้อยเอ็ดบาทถ้วน" in page.replace(" ", "") for page in pages)
-        page_png(pdf, 1, OUT / "หนังสือแจ้งการจัดสรร-1.png")
+        batch = folder.with_suffix(".pdf")
+        pages = pdf_pages(batch)
+        assert len(pages) == 2, "one page per school letter, both in the PDF to print"
+        assert "หนึ่งแสนหนึ่งร้อยเอ็ดบาทถ้วน" in pages[1].replace(" ", "")
+        page_png(batch, 1, OUT / "หนังสือแจ้งการจัดสรร-1.png")

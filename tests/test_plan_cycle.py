@@ -26,9 +26,10 @@ from rules.money import baht_text, format_number
 from rules.plan import group_plan
 from rules.thai import thai_digits
 from sync.cli import main
+from sync.documents.action_plan import PARTS as PLAN_PARTS
 from sync.documents.action_plan import write_plan
 from sync.documents.emenscr import FIELDS, write_emenscr
-from sync.documents.progress import write_progress
+from sync.documents.reports import write_progress
 from sync.office.settings import load_settings
 from sync.registers.plan import consolidate_plan, load_register, register_path
 from tests.libreoffice import page_png, pdf_pages, soffice
@@ -89,21 +90,21 @@ def test_plan_document_tables_and_totals(demo_copy):
     settings = load_settings(demo_copy)
     written = write_plan(settings, settings.fiscal_year)
     document = Document(written.docx)
-    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
-    assert headings[:2] == ["ส่วนที่ ๑ กลยุทธ์และตัวชี้วัด", "ส่วนที่ ๒ โครงการตามกลยุทธ์"] and "ส่วนที่ ๓ สรุปงบประมาณ" in headings
+    parts = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
+    assert parts == list(PLAN_PARTS), "the parts Thai area offices' plans have, in their order"
     lines = _register_lines(demo_copy)
     total = sum(Decimal(str(line["งบประมาณ (บาท)"])) for line in lines)
     by_strategy: dict[str, Decimal] = defaultdict(Decimal)
     for line in lines:
-        by_strategy[line["กลยุทธ์"].split()[0]] += Decimal(str(line["งบประมาณ (บาท)"]))
+        by_strategy[thai_digits(line["กลยุทธ์"].split()[0])] += Decimal(str(line["งบประมาณ (บาท)"]))
     subtotals = {}
     for table in document.tables:
         head = [c.text for c in table.rows[0].cells]
         last = [c.text for c in table.rows[-1].cells]
-        if head[:3] == ["ที่", "รหัส", "โครงการ/กิจกรรม"]:
-            subtotals[last[2].removeprefix("รวมกลยุทธ์ที่ ")] = _money(last[4])
-            assert sum(_money(r.cells[4].text) for r in table.rows[1:-1]) == _money(last[4])
-        elif head[0] in ("แหล่งงบประมาณ", "งบรายจ่าย", "กลุ่มงาน"):
+        if head[:2] == ["ที่", "โครงการ/กิจกรรม"]:
+            subtotals[last[1].removeprefix("รวมกลยุทธ์ที่ ")] = _money(last[3])
+            assert sum(_money(r.cells[3].text) for r in table.rows[1:-1]) == _money(last[3])
+        elif head[0] in ("แหล่งงบประมาณ", "งบรายจ่าย", "กลุ่มงาน") and head[1] != "วงเงิน (บาท)":
             assert last[0] == "รวม" and _money(last[1]) == total
             assert sum(_money(r.cells[1].text) for r in table.rows[1:-1]) == total
     assert subtotals == {k: v for k, v in by_strategy.items()}
@@ -120,7 +121,7 @@ def test_annual_report_totals_against_the_masters_progress_sheet(demo_copy):
     written = write_progress(settings, annual=True)
     document = Document(written.docx)
     headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
-    assert "ส่วนที่ ๒ ผลการดำเนินงานโครงการตามแผนปฏิบัติการ" in headings and "ส่วนที่ ๕ สรุปภาพรวมประจำปี" in headings
+    assert "ส่วนที่ ๓ ผลการดำเนินงานโครงการตามแผนปฏิบัติการ" in headings and "ส่วนที่ ๕ สรุปผลการดำเนินงานประจำปี" in headings
     register = load_register(settings, settings.fiscal_year)
     codes = {(p.group_code, p.code) for p in register.projects}
     book = load_workbook(settings.master_path(), read_only=True)
@@ -133,7 +134,7 @@ def test_annual_report_totals_against_the_masters_progress_sheet(demo_copy):
         for r in rows[1:]
         if r[at["นำไปรวม"]] == "ใช่" and (r[at["รหัสหน่วย"]], r[at["รหัสโครงการ"]]) in codes
     )
-    table = next(t for t in document.tables if [c.text for c in t.rows[0].cells][:2] == ["รหัส", "โครงการ"])
+    table = next(t for t in document.tables if [c.text for c in t.rows[0].cells][:2] == ["ที่", "โครงการ"])
     last = [c.text for c in table.rows[-1].cells]
     assert _money(last[3]) == register.total and _money(last[4]) == used and used > 0
     assert len(table.rows) - 2 == len(register.projects)
@@ -155,7 +156,7 @@ def test_progress_forms_are_prefilled_from_the_register(demo_copy, tmp_path):
 
 def test_emenscr_export_one_row_a_project_with_the_registers_money(demo_copy):
     settings = load_settings(demo_copy)
-    xlsx, csv_path = write_emenscr(settings)
+    xlsx, csv_path, _ = write_emenscr(settings)
     register = load_register(settings, settings.fiscal_year)
     rows = list(load_workbook(xlsx).active.iter_rows(values_only=True))
     assert len(rows) - 1 == len(register.projects) and len(rows[0]) == len(FIELDS)

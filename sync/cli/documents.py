@@ -29,8 +29,10 @@ def _report_settings(home: Path | None, fiscal_year: int | None, round_: str | N
 
 def _echo_written(written: Written) -> None:
     click.echo(f"เขียนแล้ว (written): {written.docx}")
+    if written.draft_th:
+        click.echo(f"พิมพ์เป็นร่าง (draft): {written.draft_th}", err=True)
     if written.pdf is None:
-        click.echo("ไม่ได้พิมพ์ PDF: ไม่พบ LibreOffice (soffice) บนเครื่องนี้ (no LibreOffice: PDF not printed)", err=True)
+        click.echo(written.note_th, err=True)
     else:
         click.echo(str(written.pdf))
 
@@ -51,7 +53,7 @@ def report_plan(home: Path | None, fiscal_year: int | None, round_: str | None) 
 @home_option
 @round_options
 def report_progress(home: Path | None, fiscal_year: int | None, round_: str | None) -> None:
-    from sync.documents.progress import write_progress
+    from sync.documents.reports import write_progress
 
     _echo_written(write_progress(_report_settings(home, fiscal_year, round_)))
 
@@ -60,7 +62,7 @@ def report_progress(home: Path | None, fiscal_year: int | None, round_: str | No
 @home_option
 @click.option("--fy", "fiscal_year", type=FiscalYear(), default=None, help="ปีงบประมาณ พ.ศ. (fiscal year, BE)")
 def report_annual(home: Path | None, fiscal_year: int | None) -> None:
-    from sync.documents.progress import write_progress
+    from sync.documents.reports import write_progress
 
     _echo_written(write_progress(_report_settings(home, fiscal_year, None), annual=True))
 
@@ -76,8 +78,14 @@ def report_letters(home: Path | None, fiscal_year: int | None, letter_no: str | 
     from sync.documents.letters import write_letters
 
     settings = _report_settings(home, fiscal_year, None)
-    for written in write_letters(settings, settings.fiscal_year, letter_no):
-        _echo_written(written)
+    if missing := settings.office.missing(settings.home):
+        click.echo(f"ยังไม่ได้ตั้งข้อมูลสำนักงาน: {', '.join(missing)} (esaplan office --help): หนังสือเว้นไว้ให้กรอกเอง", err=True)
+    for batch in write_letters(settings, settings.fiscal_year, letter_no):
+        click.echo(f"หนังสือรายหน่วยงาน {len(batch.units)} ฉบับ (one file per unit, for e-mail): {batch.folder}")
+        if batch.pdf is not None:
+            click.echo(f"ไฟล์รวมสำหรับพิมพ์ (all, for printing): {batch.pdf}")
+        else:
+            click.echo(next((w.note_th for w in batch.units if w.note_th), ""), err=True)
 
 
 @report.command(
@@ -88,8 +96,11 @@ def report_letters(home: Path | None, fiscal_year: int | None, letter_no: str | 
 def report_emenscr(home: Path | None, fiscal_year: int | None, round_: str | None) -> None:
     from sync.documents.emenscr import write_emenscr
 
-    for path in write_emenscr(_report_settings(home, fiscal_year, round_)):
-        click.echo(str(path))
+    export = write_emenscr(_report_settings(home, fiscal_year, round_))
+    click.echo(str(export.xlsx))
+    click.echo(str(export.csv))
+    if export.blanks:
+        click.echo(f"ช่องที่ eMENSCR ถามแต่ข้อมูลยังว่าง {export.blanks} ช่อง: ดูแผ่นงาน ช่องที่ยังว่าง (left blank, listed)", err=True)
 
 
 @report.command(

@@ -61,25 +61,33 @@ def rules_show(name: str) -> None:
 
 
 @main.command(
-    "office", help="ตั้งชื่อและที่อยู่ของสำนักงานเขต ที่แสดงบนหน้าเว็บ ไฟล์รวม และเอกสาร (set the office's name and address)"
+    "office",
+    help="ข้อมูลสำนักงานบนหน้าเว็บ ไฟล์รวม หนังสือและเอกสาร: ชื่อ ที่อยู่ เลขที่หนังสือ ผู้ลงนาม ส่วนราชการเจ้าของเรื่อง "
+    "โทรศัพท์ อีเมล ภาพตราครุฑ (the office's identity; without options it is shown)",
 )
-@click.option(
-    "--name", "name", default=None, help="ชื่อสำนักงาน เช่น สำนักงานเขตพื้นที่การศึกษาประถมศึกษาขอนแก่น เขต 5 (office name)"
-)
+@click.option("--name", default=None, help="ชื่อสำนักงาน เช่น สำนักงานเขตพื้นที่การศึกษาประถมศึกษาขอนแก่น เขต 5 (office name)")
 @click.option("--address", default=None, help="ที่อยู่สำนักงาน (postal address)")
+@click.option("--book-prefix", default=None, help="รหัสหนังสือออก เช่น ศธ 04135 (outgoing letter number prefix)")
+@click.option("--section", default=None, help="ส่วนราชการเจ้าของเรื่อง เช่น กลุ่มนโยบายและแผน (owning section)")
+@click.option("--phone", default=None, help="โทรศัพท์ของส่วนราชการเจ้าของเรื่อง (telephone)")
+@click.option("--email", default=None, help="ไปรษณีย์อิเล็กทรอนิกส์ (e-mail)")
+@click.option("--garuda", default=None, help="ไฟล์ภาพตราครุฑของสำนักงาน PNG หรือ JPG ในโฟลเดอร์ติดตั้ง (Garuda image)")
+@click.option("--director", default=None, help="ชื่อผู้ลงนาม เช่น นายสมชาย ใจดี (signatory's name)")
+@click.option("--director-title", default=None, help="ตำแหน่งผู้ลงนาม (ว่าง = ผู้อำนวยการ + ชื่อสำนักงาน) (signatory title)")
 @home_option
-def office(name: str | None, address: str | None, home: Path | None) -> None:
+def office(home: Path | None, **given: str | None) -> None:
+    from sync.office.identity import FIELDS_TH
     from sync.office.settings import load_settings, set_config
 
     settings = load_settings(home)
-    values = {
-        key: value.strip() for key, value in (("office_name", name), ("office_address", address)) if value is not None
-    }
+    values = {f"office_{key}": value.strip() for key, value in given.items() if value is not None}
     if values:
         set_config(settings.home, **values)
         settings = load_settings(home)
-    click.echo(f"ชื่อสำนักงาน (name): {settings.office_name}")
-    click.echo(f"ที่อยู่ (address): {settings.office_address or '-'}")
+    for key, label in FIELDS_TH.items():
+        click.echo(f"{label} ({key}): {getattr(settings.office, key) or '-'}")
+    if missing := settings.office.missing(settings.home):
+        click.echo(f"ยังไม่ได้ตั้ง (not set): {', '.join(missing)}: หนังสือจะเว้นเส้นประไว้ให้กรอกเอง")
     click.echo(f"ตั้งค่าอยู่ใน (in) {settings.home / 'esaplan.toml'}")
 
 

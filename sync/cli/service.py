@@ -30,6 +30,7 @@ def demo(home: Path, schools: int) -> None:
     import shutil
 
     from sync.demo.area import DEMO_FY, DEMO_ROUND, build_demo
+    from sync.demo.office import DEMO_OFFICE
     from sync.ledger.database import open_ledger
     from sync.office.settings import load_settings
     from sync.registers.money_summary import run_register
@@ -42,7 +43,7 @@ def demo(home: Path, schools: int) -> None:
                 f"{home} มีอยู่แล้วและไม่ใช่โฟลเดอร์ตัวอย่าง ใช้ --home อื่น ({home} exists and is not a demo folder)"
             )
         shutil.rmtree(home)
-    settings = load_settings(home, fiscal_year=DEMO_FY, round=DEMO_ROUND)
+    settings = load_settings(home, fiscal_year=DEMO_FY, round=DEMO_ROUND, office=DEMO_OFFICE)
     planted = build_demo(settings, schools=schools)
     click.echo(
         f"สร้างเขตตัวอย่างแล้ว (demo area built): {schools} โรงเรียน, ความผิดพลาดที่ตั้งใจใส่ {len(planted)} รายการ ({home / 'demo-mistakes.csv'})"

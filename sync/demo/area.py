@@ -27,15 +27,18 @@ from typing import Any
 
 from openpyxl import load_workbook
 
-from rules import EsaplanError, kpis, per_head, school_size
+from rules import kpis, per_head, school_size
 from rules.forms import column_letter, form_sets, forms
-from rules.grades import all_grades, grade
+from rules.grades import all_grades
+from sync.demo.census import write_census
 from sync.demo.money import write_register
+from sync.demo.office import direction_rows, write_garuda_stand_in
 from sync.demo.plan import progress_values, write_plan_files
 from sync.intake.reader import INSTRUCTIONS_SHEET, UNIT_CELL_NAME
 from sync.intake.templates import HEADER_ROW, write_template
 from sync.office.registry import Unit, office_groups, save_registry
 from sync.office.settings import BANGKOK, Settings, write_config
+from sync.registers.direction import start_direction
 
 DEMO_FY, DEMO_ROUND = 2569, 12
 DISTRICTS = {
@@ -370,56 +373,6 @@ def plan_files(
     return files, planted
 
 
-def write_census(path: Path, files: list[DemoFile], units: list[Unit], rng: random.Random) -> None:
-    """The office's school-age census by district: the children the schools say they serve, plus the
-    ones no school reached (a few per cent) and the pupils of schools that did not report."""
-    served: dict[str, dict[str, int]] = {}
-    for file in files:
-        for row in file.values.get("kpi_report", []):
-            band = {"S1.1": "compulsory", "S1.2": "basic"}.get(row.get("kpi", ""))
-            if band and isinstance(row.get("numerator"), int):
-                by_band = served.setdefault(file.unit.district, {})
-                by_band[band] = by_band.get(band, 0) + row["numerator"]
-    reported = {f.unit.code for f in files}
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["band", "district", "population", "fiscal_year", "source"])
-        for district in sorted(served):
-            unreported = sum(
-                u.pupils or 0 for u in units if u.district == district and u.kind == "school" and u.code not in reported
-            )
-            for band, count in sorted(served[district].items()):
-                writer.writerow(
-                    [
-                        band,
-                        district,
-                        f"{round((count + unreported) * rng.uniform(1.01, 1.06)):,}",
-                        "",
-                        "สำมะโนประชากรวัยเรียน (สมมุติ)",
-                    ]
-                )
-        for (age, district), count in sorted(_ages(files).items()):  # the class plan's ม.1 cohorts
-            writer.writerow(
-                [f"อายุ {age} ปี", district, f"{round(count * rng.uniform(1.03, 1.12)):,}", "", "สำมะโน (สมมุติ)"]
-            )
-
-
-def _ages(files: list[DemoFile]) -> dict[tuple[int, str], int]:
-    """Children of ป.4-ป.6 age by district: the pupils the demo schools hold in those grades."""
-    found: dict[tuple[int, str], int] = {}
-    for file in files:
-        for row in file.values.get("enrolment", []):
-            try:
-                level = grade(str(row.get("grade", "")))
-            except EsaplanError:
-                continue
-            counts = [n for n in (row.get("male"), row.get("female")) if isinstance(n, int)]
-            if level.code in ("P4", "P5", "P6") and len(counts) == 2:  # a planted mistake is no count
-                key = (level.age, file.unit.district)
-                found[key] = found.get(key, 0) + sum(counts)
-    return found
-
-
 def _macro_workbook() -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
@@ -480,6 +433,8 @@ def build_demo(
     rng = random.Random(seed)
     settings.ensure_folders()
     write_config(settings)
+    write_garuda_stand_in(settings.home)
+    start_direction(settings, settings.fiscal_year, direction_rows(settings.office.name))
     units = build_registry(schools, rng)
     save_registry(units, settings.registry_path)
     plans, _ = write_plan_files(

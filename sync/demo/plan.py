@@ -49,6 +49,28 @@ ACTIVITIES = ["ประชุมเชิงปฏิบัติการ", "�
 PLAN_MISTAKE_COLUMNS = ("unit_code", "mistake", "sheet", "cell", "rule")
 
 
+def national_links(strategy: int, schools: int) -> dict[str, Any]:
+    """What an education project is usually linked to in eMENSCR: the 20-year national strategy's human
+    resources side (or public administration, for the office's own management), master plan issue 12
+    (learning) or 20 (public services), the 13th plan's milestone 12, SDG 4; its indicator the schools
+    it reaches."""
+    managing = strategy == 4
+    return {
+        "national_strategy": "ด้านที่ 6 การปรับสมดุลและพัฒนาระบบการบริหารจัดการภาครัฐ"
+        if managing
+        else "ด้านที่ 3 การพัฒนาและเสริมสร้างศักยภาพทรัพยากรมนุษย์",
+        "master_plan": "ประเด็นที่ 20 การบริการประชาชนและประสิทธิภาพภาครัฐ" if managing else "ประเด็นที่ 12 การพัฒนาการเรียนรู้",
+        "master_plan_target": "การพัฒนาระบบบริหารงานภาครัฐ"
+        if managing
+        else "การปฏิรูปกระบวนการเรียนรู้ที่ตอบสนองต่อการเปลี่ยนแปลงในศตวรรษที่ 21",
+        "nesdp_milestone": "หมุดหมายที่ 12 ไทยมีกำลังคนสมรรถนะสูง มุ่งเรียนรู้อย่างต่อเนื่อง",
+        "sdg": "เป้าหมายที่ 4 การศึกษาที่มีคุณภาพ",
+        "project_kpi": "จำนวนสถานศึกษาที่ได้รับการพัฒนา",
+        "project_kpi_target": schools,
+        "project_kpi_unit": "แห่ง",
+    }
+
+
 def plan_values(group: Unit, fiscal_year: int, rng: random.Random) -> dict[str, list[dict[str, Any]]]:
     """One group's plan: its projects and their activities (money in whole thousands of baht)."""
     projects, lines = [], []
@@ -59,6 +81,7 @@ def plan_values(group: Unit, fiscal_year: int, rng: random.Random) -> dict[str, 
             [k.code for k in kpis(fiscal_year=fiscal_year) if k.strategy == strategy], rng.randint(1, 3)
         )
         theme = rng.choice(THEMES[strategy])
+        schools = rng.randrange(40, 200, 10)
         projects.append(
             {
                 "project_code": code,
@@ -66,9 +89,11 @@ def plan_values(group: Unit, fiscal_year: int, rng: random.Random) -> dict[str, 
                 "strategy": strategy,
                 "kpis": served,
                 "objective": f"เพื่อ{theme}ของสถานศึกษาในสังกัด",
-                "target_quantity": f"สถานศึกษา {rng.randrange(40, 200, 10)} แห่ง",
+                "target_quantity": f"สถานศึกษา {schools} แห่ง",
                 "target_quality": "ร้อยละ 80 ผ่านเกณฑ์ที่กำหนด",
                 "responsible": f"ผู้อำนวยการ{group.name_th}",
+                # the group's first projects carry eMENSCR's links; a later one was left for later, as happens
+                **(national_links(strategy, schools) if n <= 2 else {}),
             }
         )
         start = rng.choice(QUARTERS[:3])
@@ -107,9 +132,23 @@ def progress_values(plan: dict[str, list[dict[str, Any]]], rng: random.Random, a
                 "status": "เสร็จสิ้น" if used > line["amount"] * 0.9 else "กำลังดำเนินการ",
                 "evidence": "รายงานผลการดำเนินงาน",
                 "as_of": as_of,
+                **(_obstacle(rng) if used < line["amount"] * 0.7 else {}),
             }
         )
     return rows
+
+
+OBSTACLES = (
+    ("ได้รับจัดสรรงบประมาณล่าช้า ดำเนินกิจกรรมไม่ทันตามไตรมาสที่กำหนด", "ขอให้ปรับแผนการใช้จ่ายเป็นไตรมาสถัดไป"),
+    ("ช่วงเวลาดำเนินกิจกรรมตรงกับภารกิจเร่งด่วนของสถานศึกษา", "ควรกำหนดปฏิทินกิจกรรมร่วมกับสถานศึกษาตั้งแต่ต้นปีงบประมาณ"),
+    ("ราคาวัสดุสูงกว่าที่ประมาณการไว้", "ทบทวนราคากลางก่อนเสนอโครงการปีถัดไป"),
+)
+
+
+def _obstacle(rng: random.Random) -> dict[str, str]:
+    """What a group writes when an activity is behind: the obstacle and what it suggests."""
+    problem, suggestion = rng.choice(OBSTACLES)
+    return {"problems": problem, "suggestions": suggestion}
 
 
 def _cell(form_code: str, key: str, row: int) -> str:

@@ -23,7 +23,7 @@ from sync.documents.action_plan import write_plan
 from sync.documents.docx import document_names, documents_dir
 from sync.documents.emenscr import write_emenscr
 from sync.documents.letters import letter_stem, write_letters
-from sync.documents.progress import write_progress
+from sync.documents.reports import write_progress
 from sync.office.settings import BANGKOK, Settings
 from sync.registers.money import summary_path, workbook_path
 from sync.registers.money_summary import run_register

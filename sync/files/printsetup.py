@@ -41,3 +41,15 @@ def align_numbers(sheet: Any, header_row: int) -> None:
             column[0].alignment = Alignment(horizontal="right", wrap_text=True)
         for cell in numbers:
             cell.number_format = "#,##0" if isinstance(cell.value, int) else "#,##0.00"
+
+
+def readable_columns(sheet: Any, *, header_row: int = 1, widest: int = 30) -> None:
+    """Columns as wide as their text up to ``widest`` characters; longer text wraps inside its cell
+    (top-aligned) instead of widening the column, so a sheet printed one page wide stays legible."""
+    for column in sheet.iter_cols(min_row=header_row):
+        lengths = [len(str(c.value)) for c in column if c.value is not None]
+        width = min(widest, max(10, *(n + 2 for n in lengths))) if lengths else 10
+        sheet.column_dimensions[column[0].column_letter].width = width
+        for cell in column:
+            if isinstance(cell.value, str) and len(cell.value) + 2 > width:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")

@@ -52,7 +52,7 @@ def _when() -> str:
 def heading(data: MasterData, plan: SheetPlan, title: str) -> None:
     settings = data.settings
     plan.add([f"{title} ปีงบประมาณ {settings.fiscal_year} รอบ {settings.round} เดือน"], TITLE)
-    plan.add([f"กลุ่มนโยบายและแผน {settings.office_name} · รวมข้อมูลเมื่อ {_when()}"])
+    plan.add([f"กลุ่มนโยบายและแผน {settings.office.name} · รวมข้อมูลเมื่อ {_when()}"])
 
 
 def add_row(plan: SheetPlan, values: list[Any], formats: dict[int, str], style: Style | None = None) -> int:

@@ -281,7 +281,7 @@ def write_master(settings: Settings, data: MasterData, progress: Callable[[int, 
         _issues_plan(data),
         *(_form_plan(f, data) for f in forms),
     ]
-    page = PrintHeader(settings.office_name, f"ปีงบประมาณ {settings.fiscal_year} รอบ {settings.round} เดือน")
+    page = PrintHeader(settings.office.name, f"ปีงบประมาณ {settings.fiscal_year} รอบ {settings.round} เดือน")
     book = Workbook(write_only=True)
     sheets = [book.create_sheet(plan.name) for plan in plans]
     styles = number_styles(sheets[0])

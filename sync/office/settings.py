@@ -22,6 +22,7 @@ from typing import Any
 
 from rules import EsaplanError, ParseError, reporting_round, round_of
 from rules.thai import BANGKOK
+from sync.office.identity import FIELDS_TH, Office, office_from
 
 DEFAULT_HOME = Path("esaplan-data")
 
@@ -68,8 +69,7 @@ class Settings:
     max_columns: int = 60
     lock_timeout_s: float = 120.0
     google: GoogleSettings | None = None
-    office_name: str = "สำนักงานเขตพื้นที่การศึกษาประถมศึกษา"
-    office_address: str = ""  # the office's postal address, under its name on pages and documents
+    office: Office = field(default_factory=Office)  # name, address, contacts, signatory: ``office_*`` keys
     #: Sites whose pages may call the JSON API from a browser (CORS): xlwings Lite runs in Excel
     #: from addin.xlwings.org. Staff pages and the Office add-in are served by the service itself.
     api_origins: tuple[str, ...] = ("https://addin.xlwings.org",)
@@ -131,8 +131,6 @@ def load_settings(home: Path | str | None = None, **overrides: Any) -> Settings:
         "max_rows",
         "max_columns",
         "lock_timeout_s",
-        "office_name",
-        "office_address",
     ):
         if key in config:
             values[key] = config[key]
@@ -148,6 +146,7 @@ def load_settings(home: Path | str | None = None, **overrides: Any) -> Settings:
             f"{config_file}: {exc.message_th}", f"{config_file}: {exc.message_en}", path=config_file
         ) from None
     values["google"] = _google(root, config.get("google") or {})
+    values["office"] = office_from(config)
     values.update({k: v for k, v in overrides.items() if v is not None})
     values["fiscal_year"], values["round"] = _checked_round(values["fiscal_year"], values["round"])
     return Settings(**values)
@@ -204,10 +203,18 @@ def write_config(settings: Settings) -> None:
         f"round = {settings.round}  # รอบรายงาน 6 / 9 / 12 เดือน\n"
         f"keep_masters = {settings.keep_masters}  # จำนวนไฟล์รวมรุ่นก่อนที่เก็บไว้\n"
         f"max_file_mb = {settings.max_file_mb}  # ขนาดไฟล์ส่งสูงสุด (MB)\n"
-        f'office_name = "{settings.office_name}"  # ชื่อสำนักงานที่แสดงบนหน้าเว็บ ไฟล์รวม และเอกสาร\n'
-        f'office_address = "{settings.office_address}"  # ที่อยู่สำนักงาน\n'
+        "# ข้อมูลสำนักงานบนหน้าเว็บ ไฟล์รวม หนังสือ และเอกสาร (esaplan office --help)\n"
+        + "".join(
+            f'office_{key} = "{_toml_text(getattr(settings.office, key))}"  # {label}\n'
+            for key, label in FIELDS_TH.items()
+        )
     )
     (settings.home / "esaplan.toml").write_text(text, encoding="utf-8")
+
+
+def _toml_text(value: str) -> str:
+    """``value`` inside a TOML basic string."""
+    return value.replace("\\", "\\\\").replace('"', '\\"')
 
 
 def set_config(home: Path, **values: str) -> Path:
@@ -217,8 +224,7 @@ def set_config(home: Path, **values: str) -> Path:
     home.mkdir(parents=True, exist_ok=True)
     config = path.read_text(encoding="utf-8") if path.exists() else ""
     for key, value in values.items():
-        quoted = value.replace("\\", "\\\\").replace('"', '\\"')  # a TOML basic string
-        line = f'{key} = "{quoted}"'
+        line = f'{key} = "{_toml_text(value)}"'
         pattern = re.compile(rf"^{re.escape(key)}\s*=.*$", re.MULTILINE)
         config = pattern.sub(partial(_same, line), config, count=1) if pattern.search(config) else f"{line}\n{config}"
     part = path.with_suffix(".toml.part")

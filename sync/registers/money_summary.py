@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from filelock import FileLock
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Font, PatternFill
 
 from rules import EsaplanError
 from rules.allocation_register import (
@@ -23,7 +23,7 @@ from rules.register_transfers import CheckedTransfer
 from rules.thai import fold_name
 from rules.transfers import category_th
 from sync.files.atomic import save_workbook
-from sync.files.printsetup import BE_DATE_FORMAT, BE_DATE_TIME_FORMAT, fit_to_page_width
+from sync.files.printsetup import BE_DATE_FORMAT, BE_DATE_TIME_FORMAT, fit_to_page_width, readable_columns
 from sync.ledger.database import open_ledger
 from sync.ledger.status import SEVERITY_TH
 from sync.ledger.store import Ledger
@@ -273,12 +273,6 @@ def _summary_book(
                 elif isinstance(cell.value, str) and cell.value.startswith("="):
                     cell.data_type = "s"  # typed text is never a formula
         sheet.freeze_panes = "A2"
-        for column in sheet.columns:
-            sheet.column_dimensions[column[0].column_letter].width = min(
-                45, max(10, *(len(str(c.value or "")) + 2 for c in column))
-            )
-            for cell in column:
-                if isinstance(cell.value, str) and len(cell.value) > 45:
-                    cell.alignment = Alignment(wrap_text=True, vertical="top")
+        readable_columns(sheet)
         fit_to_page_width(sheet, landscape=True, title_rows="1:1")
     return book

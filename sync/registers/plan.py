@@ -30,6 +30,7 @@ from rules.money import to_decimal
 from rules.plan import Activity, PlanIssue, Project, Register, area_issues, group_plan
 from rules.transfers import category_th
 from sync.files.atomic import save_workbook
+from sync.files.printsetup import fit_to_page_width, readable_columns
 from sync.intake.inbox import inbox_files, readable_items
 from sync.intake.isolation import Failure, Limits, isolated_map
 from sync.intake.keep import Parsed, store
@@ -415,8 +416,6 @@ def _register_book(
                 elif isinstance(cell.value, str) and cell.value.startswith("="):
                     cell.data_type = "s"  # typed text is never a formula
         sheet.freeze_panes = "A2"
-        for column in sheet.columns:
-            sheet.column_dimensions[column[0].column_letter].width = min(
-                50, max(10, *(len(str(c.value or "")) + 2 for c in column))
-            )
+        readable_columns(sheet)
+        fit_to_page_width(sheet, landscape=True, title_rows="1:1")
     return book

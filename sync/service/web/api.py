@@ -74,7 +74,7 @@ def _context(name: str) -> dict[str, Any]:
     settings = services().settings
     if not settings.registry_path.is_file():
         return {}
-    return {"units": unit_kinds(load_registry(settings.registry_path), settings.office_name)}
+    return {"units": unit_kinds(load_registry(settings.registry_path), settings.office.name)}
 
 
 @blueprint.get("/rules-version")

@@ -49,8 +49,8 @@ def init_app(app: Flask, settings: Settings, secret: str) -> None:
     )
     app.jinja_env.globals.update(
         csrf_token=csrf_token,
-        office=settings.office_name,
-        office_address=settings.office_address,
+        office=settings.office.name,
+        office_address=settings.office.address,
         severities=SEVERITY_TH,
         channels=CHANNEL_TH,
         actions=ACTIONS_TH,
