@@ -155,12 +155,19 @@ def part_pages(pdf: Path, parts: Sequence[str]) -> dict[str, int]:
     """The page each part's heading is first printed on, after the สารบัญ page (which names them all)."""
     from pypdf import PdfReader
 
-    texts = ["".join((page.extract_text() or "").split()) for page in PdfReader(pdf).pages]
-    after = next((index + 1 for index, text in enumerate(texts) if "สารบัญ" in text), 0)
+    texts = [_letters(page.extract_text() or "") for page in PdfReader(pdf).pages]
+    after = next((index + 1 for index, text in enumerate(texts) if _letters("สารบัญ") in text), 0)
     found = {}
     for part in parts:
-        key = "".join(part.split())
+        key = _letters(part)
         page = next((index + 1 for index in range(after, len(texts)) if key in texts[index]), None)
         if page is not None:
             found[part] = page
     return found
+
+
+def _letters(text: str) -> str:
+    """Text without spaces and Thai marks above and below the line: what survives a PDF's text layer
+    intact (extracted, a vowel and a tone mark may come out in either order)."""
+    marks = {"\u0e31", *map(chr, range(0x0E34, 0x0E3B)), *map(chr, range(0x0E47, 0x0E4F))}
+    return "".join(c for c in text.replace("\u0e33", "\u0e32") if not c.isspace() and c not in marks)

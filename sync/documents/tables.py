@@ -91,7 +91,12 @@ def widths_for(
         body.append(CELL_PADDING_CM + max((text_cm(line, bold=i in bold) for line, i in lines if i), default=0.5))
         head.append(CELL_PADDING_CM + text_cm(str(cells[0]), bold=True))
     total = sum(need)
-    if total >= available_cm:  # the words alone do not fit: shrink all alike (LibreOffice then breaks the longest)
+    if total >= available_cm:  # the words alone do not fit: text columns give way (LibreOffice breaks a long word
+        # there), figures keep their width, as a figure broken over two lines misreads
+        figures = sum(need[i] for i in numeric)
+        if figures < available_cm * 0.8:
+            scale = (available_cm - figures) / (total - figures)
+            return [n if i in numeric else n * scale for i, n in enumerate(need)]
         return [n * available_cm / total for n in need]
     widths = list(need)
     spare = available_cm - total
