@@ -87,7 +87,7 @@ def plan_document(
     direction = read_direction(settings, fiscal_year)
     draft = bool(draft_reasons(register, envelope, direction))
     year = thai_digits(fiscal_year)
-    office = settings.office
+    office = settings.office.in_thai_digits()
     document = new_document(draft=draft)
     title = f"แผนปฏิบัติการประจำปีงบประมาณ พ.ศ. {year}"
     cover(document, title, office.name, office.garuda_path(settings.home), draft=draft)
@@ -111,7 +111,7 @@ def _month_year() -> str:
 
 
 def _approval(document: Any, settings: Settings, fiscal_year: int, register: Register) -> None:
-    office, year = settings.office, thai_digits(fiscal_year)
+    office, year = settings.office.in_thai_digits(), thai_digits(fiscal_year)
     centre(document, f"การให้ความเห็นชอบแผนปฏิบัติการประจำปีงบประมาณ พ.ศ. {year}", "Title")
     total = register.total
     indented(
@@ -142,7 +142,7 @@ def _introduction(
     document.add_heading(PARTS[0], level=1)
     schools = [u for u in data.registry.values() if u.kind == "school"]
     districts = sorted({u.district_label for u in schools})
-    office = settings.office
+    office = settings.office.in_thai_digits()
     indented(
         document,
         f"{office.name}{' ตั้งอยู่ ' + thai_digits(office.address) if office.address else ''} "
@@ -192,7 +192,7 @@ def _direction(document: Any, fiscal_year: int, direction: Direction) -> None:
     for kpi in kpis(fiscal_year=fiscal_year):
         by_strategy.setdefault(kpi.strategy, []).append(kpi)
     for number, name in strategies(fiscal_year).items():
-        document.add_heading(f"กลยุทธ์ที่ {thai_digits(number)} {name}", level=3)
+        document.add_heading(f"กลยุทธ์ที่ {thai_digits(number)} {thai_digits(name)}", level=3)
         document.add_paragraph("ตัวชี้วัดความสำเร็จ")
         numbered(
             document,
@@ -217,7 +217,7 @@ def _projects(document: Any, fiscal_year: int, register: Register, envelope: dic
         codes = [k for k in served if k.startswith(f"S{number}.")]
         rows.append(
             [
-                f"กลยุทธ์ที่ {thai_digits(number)} {name}",
+                f"กลยุทธ์ที่ {thai_digits(number)} {thai_digits(name)}",
                 len(register.projects_of_strategy(number)),
                 len(codes),
                 register.by_strategy().get(number, Decimal(0)),
@@ -244,7 +244,7 @@ def _projects(document: Any, fiscal_year: int, register: Register, envelope: dic
         projects = register.projects_of_strategy(number)
         if not projects:
             continue
-        document.add_heading(f"กลยุทธ์ที่ {thai_digits(number)} {name}", level=3)
+        document.add_heading(f"กลยุทธ์ที่ {thai_digits(number)} {thai_digits(name)}", level=3)
         rows = []
         for index, project in enumerate(projects, start=1):
             cited = [kpi_number(catalogue[c]) for c in project.kpis if c in catalogue]

@@ -191,7 +191,7 @@ def letter_pages(
     letter_date: str,
 ) -> None:
     """One unit's letter (and its attached list when the lines do not fit the page) into ``document``."""
-    office, year = settings.office, thai_digits(fiscal_year)
+    office, year = settings.office.in_thai_digits(), thai_digits(fiscal_year)
     first = lines[0].letter
     mine = [line for line in lines if code in line.by_unit]
     sources = {_source(line) for line in mine}

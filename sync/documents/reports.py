@@ -85,7 +85,7 @@ def progress_document(
         else f"รายงานผลการดำเนินงาน{ROUND_TITLE_TH[round_]} ปีงบประมาณ พ.ศ. {year}"
     )
     parts = _parts(annual)
-    office = settings.office
+    office = settings.office.in_thai_digits()
     document = new_document()
     cover(document, title, office.name, office.garuda_path(settings.home), draft=False)
     centre(document, "คำนำ", "Title")
@@ -124,7 +124,9 @@ def progress_document(
 def _indicators(document: Any, settings: Settings, data: MasterData, part: str) -> None:
     document.add_heading(part, level=1)
     for number, listed in by_strategy(data.kpi_results()).items():
-        document.add_heading(f"กลยุทธ์ที่ {thai_digits(number)} {strategies(settings.fiscal_year)[number]}", level=2)
+        document.add_heading(
+            f"กลยุทธ์ที่ {thai_digits(number)} {thai_digits(strategies(settings.fiscal_year)[number])}", level=2
+        )
         met = sum(1 for r in listed if r.status in (Status.ACHIEVED, Status.ON_TRACK))
         with_result = [r for r in listed if r.value is not None]
         indented(

@@ -12,9 +12,11 @@ is the government's to permit, not a licence a software package can pass on.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
+
+from rules.thai import thai_digits
 
 DEFAULT_NAME = "สำนักงานเขตพื้นที่การศึกษาประถมศึกษา"
 FIELDS_TH = {
@@ -47,6 +49,17 @@ class Office:
     @property
     def signatory_title(self) -> str:
         return self.director_title or f"ผู้อำนวยการ{self.name}"
+
+    def in_thai_digits(self) -> Office:
+        """The identity as a Thai document prints it, digits and all (เขต ๕, ๐ ๔๓๓๑ ๑๒๓๔); the e-mail stays as
+        typed, since an address is not text to translate."""
+        return replace(
+            self,
+            **{
+                name: thai_digits(getattr(self, name))
+                for name in ("name", "address", "book_prefix", "phone", "director_title")
+            },
+        )
 
     def garuda_path(self, home: Path) -> Path | None:
         """The Garuda image when one is set and present; None otherwise (the letter keeps its space)."""
