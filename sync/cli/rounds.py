@@ -44,7 +44,13 @@ def templates(out: Path, emis: Path | None, home: Path | None, fiscal_year: int 
 
     settings = load_settings(home, fiscal_year=fiscal_year, round=int(round_) if round_ else None)
     for form_set in form_sets().values():
-        path = write_template(form_set, out / form_set.file, fiscal_year=settings.fiscal_year, round_=settings.round)
+        path = write_template(
+            form_set,
+            out / form_set.file,
+            fiscal_year=settings.fiscal_year,
+            round_=settings.round,
+            office=settings.office.name,
+        )
         click.echo(f"เขียนแล้ว (written): {path}")
     register = load_register(settings, settings.fiscal_year) if settings.home.is_dir() else None
     if register and register.projects:  # each group's progress form, its projects and activities already listed
@@ -58,6 +64,7 @@ def templates(out: Path, emis: Path | None, home: Path | None, fiscal_year: int 
                     round_=settings.round,
                     unit=group,
                     values={"project_progress": rows},
+                    office=settings.office.name,
                 )
                 click.echo(f"เขียนแล้ว (written): {path}")
     if emis:
@@ -81,6 +88,7 @@ def templates(out: Path, emis: Path | None, home: Path | None, fiscal_year: int 
                 round_=settings.round,
                 unit=unit,
                 values={"enrolment": rows},
+                office=settings.office.name,
             )
             click.echo(f"เขียนแล้ว (written): {path}")
 

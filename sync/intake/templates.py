@@ -29,6 +29,7 @@ from rules.grades import all_grades
 from rules.kpi import kpi, strategies, strategy_label
 from sync.files.printsetup import fit_to_page_width
 from sync.intake.reader import INSTRUCTIONS_SHEET, META_SHEET, UNIT_CELL_NAME
+from sync.office.identity import DEFAULT_NAME
 from sync.office.registry import Unit
 
 HEADER_ROW = 3
@@ -53,10 +54,12 @@ def write_template(
     round_: int,
     unit: Unit | None = None,
     values: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+    office: str = DEFAULT_NAME,
 ) -> Path:
-    """Write ``form_set`` as a workbook at ``path``; ``values`` fills forms by code with rows."""
+    """Write ``form_set`` as a workbook at ``path``; ``values`` fills forms by code with rows; ``office``
+    is the office's name as its settings give it (``settings.office.name``), under the title."""
     book = Workbook()
-    _instructions(book.active, form_set, fiscal_year, round_, unit)
+    _instructions(book.active, form_set, fiscal_year, round_, unit, office)
     lists = _lists_sheet(book, fiscal_year)
     for form in form_set.forms:
         _form_sheet(book.create_sheet(form.sheet), form, fiscal_year, round_, lists, (values or {}).get(form.code))
@@ -79,7 +82,7 @@ def write_template(
     return path
 
 
-def _instructions(sheet: Any, form_set: FormSet, fiscal_year: int, round_: int, unit: Unit | None) -> None:
+def _instructions(sheet: Any, form_set: FormSet, fiscal_year: int, round_: int, unit: Unit | None, office: str) -> None:
     sheet.title = INSTRUCTIONS_SHEET
     sheet.column_dimensions["A"].width = 4
     sheet.column_dimensions["B"].width = 34
@@ -89,7 +92,7 @@ def _instructions(sheet: Any, form_set: FormSet, fiscal_year: int, round_: int, 
         title += f" {ROUND_TH.get(round_, f'รอบ {round_} เดือน')}"
     sheet["B2"] = title
     sheet["B2"].font = TITLE_FONT
-    sheet["B3"] = "กลุ่มนโยบายและแผน สำนักงานเขตพื้นที่การศึกษาประถมศึกษา"
+    sheet["B3"] = f"กลุ่มนโยบายและแผน {office}"
     sheet["B3"].font = BODY_FONT
     label = "รหัสโรงเรียน (SMIS 8 หลัก)" if form_set.submitted_by == "school" else "รหัสกลุ่มงาน"
     for cell, text in (("B5", label), ("B6", "ชื่อหน่วยงาน")):

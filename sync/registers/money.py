@@ -94,7 +94,7 @@ def start_workbook(settings: Settings, fiscal_year: int) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         from sync.intake.templates import write_template  # openpyxl: only when a workbook is written
 
-        write_template(form_sets()[MONEY_SET], path, fiscal_year=fiscal_year, round_=0)
+        write_template(form_sets()[MONEY_SET], path, fiscal_year=fiscal_year, round_=0, office=settings.office.name)
     return path
 
 

@@ -88,6 +88,7 @@ def template(token: str) -> Any:
             fiscal_year=settings.fiscal_year,
             round_=settings.round,
             unit=unit,
+            office=settings.office.name,
         )
         content = path.read_bytes()
     return send_file(
