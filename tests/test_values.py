@@ -347,3 +347,20 @@ def test_pupils_far_from_last_round_and_money_beyond_the_register_are_flagged_no
     with CalamineWorkbook.from_path(str(area.settings.master_path())) as book:
         page = [str(cell) for row in book.get_sheet_by_name("สรุปผู้บริหาร").to_python() for cell in row]
     assert any(cell.startswith("⚠") and "OVER-REGISTER" in cell for cell in page)
+
+
+def test_a_total_row_the_school_typed_is_left_out_and_checked_against_its_lines():
+    """รวม typed under the lines (category left blank, as people do) is no line: not an error, not
+    counted twice; a total that does not add up is a warning naming both figures."""
+    from rules.forms import forms, read_sheet
+
+    form = forms()["budget_use"]
+    header = [c.th for c in form.inputs]
+    lines = [["ค่าจัดการเรียนการสอน", "งบเงินอุดหนุน", 30000, 0, 10000], ["ค่าอุปกรณ์การเรียน", "งบเงินอุดหนุน", 5000, 0, 5000]]
+    right = read_sheet(form, [header, *lines, ["รวม", None, "35,000", 0, "๑๕,๐๐๐"]], unit_code="40050277")
+    assert [r["line"] for r in right.rows] == ["ค่าจัดการเรียนการสอน", "ค่าอุปกรณ์การเรียน"]
+    assert [(p.rule, p.severity, p.cell) for p in right.problems] == [("OWN-TOTAL-ROW", "info", "A4")]
+    wrong = read_sheet(form, [header, *lines, ["รวมทั้งสิ้น", "งบเงินอุดหนุน", 36000, 0, 15000]], unit_code="40050277")
+    (problem,) = wrong.problems
+    assert problem.severity == "warning" and "36,000" in problem.message_th and "35,000" in problem.message_th
+    assert len(wrong.rows) == 2

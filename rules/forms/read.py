@@ -149,6 +149,8 @@ def read_sheet(
                     Problem(form.sheet, cell_name(gap, 0), "BLANK-ROW", "info", "แถวว่างระหว่างข้อมูล ข้ามไป")
                 )
         pending_blank = []
+        if _own_total(form, inputs, raws, r, letters, result, fiscal_year):
+            continue
         row: dict[str, Any] = {"_row": r + 1}
         said = len(result.problems)
         for column in inputs:
@@ -205,6 +207,43 @@ def read_sheet(
     if form.kpi_check:
         check_kpi_rows(form, result, by_key, fiscal_year)
     return result
+
+
+TOTAL_WORDS = frozenset({"รวม", "รวมทั้งสิ้น", "รวมทั้งหมด", "ยอดรวม", "รวมเงิน", "total"})
+
+
+def _own_total(
+    form: Form,
+    inputs: list[Column],
+    raws: dict[str, Any],
+    r: int,
+    letters: dict[str, str],
+    result: SheetResult,
+    fiscal_year: int | None,
+) -> bool:
+    """A total row the school typed under its lines (รวม in the first column: no item is called so): not
+    a line, so it is left out rather than refused or counted twice, and its figures are compared with the
+    lines above it, a total that does not add up being worth a look."""
+    first = inputs[0] if inputs else None
+    if first is None or first.type != "text" or fold(str(raws.get(first.key) or "")) not in TOTAL_WORDS:
+        return False
+    figures = [c for c in inputs if c.type in ("money", "number", "count")]
+    scratch: list[Problem] = []
+    typed = {c.key: _cell(form, c, raws[c.key], f"{letters[c.key]}{r + 1}", scratch, fiscal_year) for c in figures}
+    sums = {c.key: sum((Decimal(str(row.get(c.key) or 0)) for row in result.rows), Decimal(0)) for c in figures}
+    differ = [
+        f"'{c.th}' {format_number(typed[c.key])} แต่แถวข้างบนรวมได้ {format_number(sums[c.key])}"
+        for c in figures
+        if isinstance(typed[c.key], int | Decimal) and Decimal(str(typed[c.key])) != sums[c.key]
+    ]
+    where = f"{letters[first.key]}{r + 1}"
+    if differ:
+        message = f"แถวรวมที่พิมพ์เองไม่ตรงกับผลรวมของรายการ: {'; '.join(differ)} (ระบบรวมจากรายการเอง ไม่ใช้แถวนี้)"
+        result.problems.append(Problem(form.sheet, where, "OWN-TOTAL-ROW", "warning", message))
+    else:
+        message = "แถวรวมที่พิมพ์เอง: ยอดตรงกับผลรวมของรายการ ระบบรวมจากรายการเอง จึงไม่นับแถวนี้ซ้ำ"
+        result.problems.append(Problem(form.sheet, where, "OWN-TOTAL-ROW", "info", message))
+    return True
 
 
 def _cell(form: Form, column: Column, raw: Any, address: str, problems: list[Problem], fiscal_year: int | None) -> Any:
