@@ -13,6 +13,7 @@ from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from docx import Document
 from hypothesis import given
@@ -20,6 +21,7 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
+from rules import ParseError
 from rules.budget_sources import plan_sources
 from rules.forms import forms
 from rules.money import baht_text, format_number
@@ -240,3 +242,21 @@ def test_a_broken_resubmission_keeps_the_groups_accepted_plan(demo_copy):
     run = consolidate_plan(settings, settings.fiscal_year)
     assert run.new_versions == 1 and [p.rule for p in run.problems["G02"]] == ["FILE-NOT-XLSX"]
     assert [p for p in run.register.projects if p.group_code == "G02"] == before != []
+
+
+def test_an_envelope_typed_in_notepad_reads_its_amounts_whole(tmp_path):
+    """50,000 typed without quotes splits into fields at its commas: read back whole, Thai digits too;
+    a row with other extra fields is refused with its line, never read short."""
+    from sync.registers.plan import read_envelope
+
+    path = tmp_path / "envelope.csv"
+    path.write_text(
+        "ปีงบประมาณ,แหล่งงบประมาณ,วงเงิน (บาท)\n"
+        "2570,งบประมาณที่ได้รับจัดสรรจาก สพฐ.,1,250,000\n"
+        "๒๕๗๐,งบบริหารจัดการของสำนักงานเขตพื้นที่การศึกษา,๕๐,๐๐๐.๕๐\n",
+        encoding="utf-8",
+    )
+    assert read_envelope(path, 2570) == {"obec": Decimal("1250000"), "office": Decimal("50000.50")}
+    path.write_text("ปีงบประมาณ,แหล่งงบประมาณ,วงเงิน (บาท)\n2570,งบประมาณที่ได้รับจัดสรรจาก สพฐ.,50000,หมายเหตุ\n")
+    with pytest.raises(ParseError, match="บรรทัด 2"):
+        read_envelope(path, 2570)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 from functools import partial
@@ -73,7 +74,8 @@ def read_envelope(path: Path, fiscal_year: int) -> dict[str, Decimal] | None:
     """The office's envelope per source for one year from ``envelope.csv`` (None when there is no file).
 
     Columns ``ปีงบประมาณ,แหล่งงบประมาณ,วงเงิน (บาท)`` (or ``fiscal_year,source,amount``); the source by its
-    Thai name or code; amounts and years as staff type them (Thai digits, ``1,500,000``).
+    Thai name or code; amounts and years as staff type them (Thai digits, ``1,500,000``, also unquoted in a
+    file typed in Notepad, where the commas split the amount into fields).
     """
     if not path.is_file():
         return None
@@ -85,6 +87,15 @@ def read_envelope(path: Path, fiscal_year: int) -> dict[str, Decimal] | None:
                 get.get(a) or get.get(b, "")
                 for a, b in (("ปีงบประมาณ", "fiscal_year"), ("แหล่งงบประมาณ", "source"), ("วงเงิน (บาท)", "amount"))
             )
+            extra = [str(x).strip() for x in row.get(None) or []]  # fields past the header (DictReader keys them None)
+            if extra and all(re.fullmatch(r"[0-9๐-๙]{3}(\.[0-9๐-๙]*)?", x) for x in extra):
+                amount = ",".join([amount, *extra])  # 50,000 typed without quotes in Notepad: split at its commas
+            elif extra:
+                raise ParseError(
+                    f"{path.name} บรรทัด {line}: มีช่องเกินจากหัวตาราง ({', '.join(extra)}): จำนวนเงินที่มีจุลภาคให้อยู่ในเครื่องหมายคำพูด หรือบันทึกไฟล์จาก Excel",
+                    f"{path.name} line {line}: more fields than the header",
+                    value=row,
+                )
             try:
                 if int(to_decimal(year, "ปีงบประมาณ")) != fiscal_year:
                     continue
