@@ -141,13 +141,16 @@ def _introduction(
 ) -> None:
     document.add_heading(PARTS[0], level=1)
     schools = [u for u in data.registry.values() if u.kind == "school"]
-    districts = sorted({u.district_label for u in schools})
+    districts = sorted({u.district for u in schools if u.district})
+    unplaced = sum(1 for u in schools if not u.district)
     office = settings.office.in_thai_digits()
     indented(
         document,
         f"{office.name}{' ตั้งอยู่ ' + thai_digits(office.address) if office.address else ''} "
         f"มีสถานศึกษาในสังกัด {thai_digits(len(schools))} แห่ง ใน {thai_digits(len(districts))} อำเภอ "
-        f"ได้แก่ {' '.join(districts)} ข้อมูลพื้นฐานในแผนนี้มาจากทะเบียนสถานศึกษาและแบบรายงานที่สถานศึกษาส่ง"
+        f"ได้แก่ {' '.join(districts)}"
+        + (f" (ทะเบียนไม่ระบุอำเภอ {thai_digits(unplaced)} แห่ง)" if unplaced else "")
+        + " ข้อมูลพื้นฐานในแผนนี้มาจากทะเบียนสถานศึกษาและแบบรายงานที่สถานศึกษาส่ง"
         f"ในรอบ {thai_digits(data.settings.round)} เดือน ปีงบประมาณ พ.ศ. {thai_digits(data.settings.fiscal_year)}",
     )
     basics_tables(document, data, "๑")
@@ -163,7 +166,7 @@ def _introduction(
 def _direction(document: Any, fiscal_year: int, direction: Direction) -> None:
     document.add_heading(PARTS[1], level=1)
     period = plan_period(fiscal_year)
-    note = f"ทิศทางการพัฒนาการศึกษาตาม{period.th} ({period.source})"
+    note = f"กลยุทธ์และตัวชี้วัดในส่วนนี้เป็นไปตาม{period.th} ({period.source})"
     if not period.covers(fiscal_year):
         note += (
             f" ซึ่งกำหนดช่วงปี พ.ศ. {thai_digits(period.first_fiscal_year)}-{thai_digits(period.last_fiscal_year)} "
