@@ -263,3 +263,64 @@ def test_the_emenscr_export_lists_every_link_a_project_lacks(demo_copy):
     assert export.blanks == len(blank)
     for sheet in book.worksheets:
         assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.print_title_rows == "$1:$1"
+
+
+def test_one_obec_letter_typed_two_ways_is_one_batch_of_letters(demo_copy, tmp_path):
+    """The same OBEC letter number typed with Thai digits on one line of the register is the same letter:
+    its school's letter holds both lines, in one batch."""
+    from click.testing import CliRunner
+    from openpyxl import load_workbook
+
+    from sync.cli import main
+    from sync.registers.money import workbook_path
+
+    settings = load_settings(demo_copy)
+    assert CliRunner().invoke(main, ["money", "--home", str(demo_copy), "--fy", "2570", "--start"]).exit_code == 0
+    path = workbook_path(settings, 2570)
+    book = load_workbook(path)
+    plan, output = "แผนงานพื้นฐาน", "ผลผลิตผู้จบการศึกษาภาคบังคับ"
+    for r, row in enumerate(
+        [
+            [
+                "ศธ 04002/ว1500",
+                "15 ต.ค. 2569",
+                "20004 35002700",
+                plan,
+                output,
+                "",
+                "งบเงินอุดหนุน",
+                "ค่าซ่อมแซมอาคาร",
+                300000,
+            ],
+            [
+                "ศธ๐๔๐๐๒/ว๑๕๐๐",
+                "๑๕ ต.ค. ๒๕๖๙",
+                "20004 35002700",
+                plan,
+                output,
+                "",
+                "งบลงทุน",
+                "ครุภัณฑ์คอมพิวเตอร์",
+                "๒,๕๐๐,๐๐๐",
+            ],
+        ],
+        start=4,
+    ):
+        for c, value in enumerate(row, start=1):
+            book["หนังสือจัดสรร"].cell(r, c, value)
+    for r, row in enumerate(
+        [
+            ["ศธ 04002/ว1500", "ค่าซ่อมแซมอาคาร", "99000001", 100000],
+            ["ศธ 04002/ว1500", "ครุภัณฑ์คอมพิวเตอร์", "99000001", "1,200,000"],
+        ],
+        start=4,
+    ):
+        for c, value in enumerate(row, start=1):
+            book["จัดสรรให้หน่วยงาน"].cell(r, c, value)
+    book.save(path)
+    assert CliRunner().invoke(main, ["money", "--home", str(demo_copy), "--fy", "2570"]).exit_code == 0
+    (batch,) = write_letters(settings, 2570)
+    (letter,) = batch.units
+    table = Document(str(letter.docx)).tables[-1]
+    assert [row.cells[1].text for row in table.rows[1:-1]] == ["ค่าซ่อมแซมอาคาร", "ครุภัณฑ์คอมพิวเตอร์"]
+    assert table.rows[-1].cells[-1].text == "1,300,000" and "หนึ่งล้านสามแสนบาทถ้วน" in table.rows[-1].cells[1].text

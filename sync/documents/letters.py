@@ -251,9 +251,13 @@ def write_letters(settings: Settings, fiscal_year: int, letter_no: str | None = 
     ledger = open_ledger(settings.database_url)
     lines, _ = balances(*register_state(live(entries(ledger, fiscal_year))))
     by_letter: dict[str, list[LineBalance]] = {}
+    spelled: dict[str, str] = {}  # one OBEC letter however its number was typed: the first spelling prints
     for line in lines.values():
         if line.by_unit:
-            by_letter.setdefault(line.letter.letter_no, []).append(line)
+            key = fold_name(line.letter.letter_no)
+            spelled.setdefault(key, line.letter.letter_no)
+            by_letter.setdefault(key, []).append(line)
+    by_letter = {spelled[key]: found for key, found in by_letter.items()}
     if letter_no is not None:
         by_letter = {number: found for number, found in by_letter.items() if fold_name(number) == fold_name(letter_no)}
     if not by_letter:
