@@ -21,14 +21,13 @@ from pathlib import Path
 import pytest
 from docx import Document
 
-from rules.allocation_register import Letter, LineBalance
 from rules.budget_sources import plan_source
 from rules.thai import thai_digits
 from sync.documents.action_plan import PARTS as PLAN_PARTS
 from sync.documents.action_plan import write_plan
-from sync.documents.docx import _letters, chart, save
+from sync.documents.docx import _letters, chart
 from sync.documents.emenscr import write_emenscr
-from sync.documents.letters import letter_pages, write_letters
+from sync.documents.letters import write_letters
 from sync.documents.look import new_document
 from sync.documents.printing import PrintingFailed, print_pdfs
 from sync.documents.reports import ANNUAL_PART, write_progress
@@ -150,32 +149,49 @@ def test_every_letter_is_one_page_in_the_government_form_with_the_offices_identi
     page_png(batch.pdf, 1, OUT / "letters" / "page-1.png")
 
 
-def test_a_letter_whose_lines_do_not_fit_attaches_them_on_a_proper_second_page(demo_copy, tmp_path):
-    settings = load_settings(demo_copy)
-    letters = [
-        Letter(
-            "ศธ 04002/ว9",
-            "2025-11-05",
-            "20004 3500",
-            "แผนงานพื้นฐาน",
-            "ผลผลิต 1",
-            "",
-            "subsidy",
-            f"รายการที่ {n}",
-            10_000_00,
-        )
-        for n in range(1, 13)
-    ]
-    lines = [LineBalance(letter, by_unit={"99000001": 5_000_00 + n}) for n, letter in enumerate(letters)]
-    document = new_document(top_cm=1.5, bottom_cm=1.3)
-    letter_pages(document, settings, 2569, "ศธ 04002/ว9", lines, None, "99000001", "ธันวาคม ๒๕๖๙")
-    written = save(document, tmp_path / "letter.docx")
-    pages = _check_print(written.pdf, written.docx)
-    assert len(pages) == 2 and _letters("สิ่งที่ส่งมาด้วย") in pages[0] and _letters("บัญชีรายการงบประมาณที่จัดสรร") in pages[1]
-    assert _letters("๖๐,๐๐๐.๖๖") in pages[0], (
-        "the total in figures (12 x 5,000 baht and 0+1+...+11 satang) on the letter"
+def _register(home: Path, letters: list[list], allocations: list[list]) -> None:
+    """The FY2570 register typed by hand, then recorded (``esaplan money``)."""
+    from click.testing import CliRunner
+    from openpyxl import load_workbook
+
+    from sync.cli import main
+    from sync.registers.money import workbook_path
+
+    assert CliRunner().invoke(main, ["money", "--home", str(home), "--fy", "2570", "--start"]).exit_code == 0
+    path = workbook_path(load_settings(home), 2570)
+    book = load_workbook(path)
+    for sheet, rows in (("หนังสือจัดสรร", letters), ("จัดสรรให้หน่วยงาน", allocations)):
+        for r, row in enumerate(rows, start=4):
+            for c, value in enumerate(row, start=1):
+                book[sheet].cell(r, c, value)
+    book.save(path)
+    recorded = CliRunner().invoke(main, ["money", "--home", str(home), "--fy", "2570"])
+    assert recorded.exit_code == 0, recorded.output
+
+
+def test_a_letter_whose_lines_do_not_fit_attaches_them_on_a_proper_second_page(demo_copy):
+    """Printing tells: a letter whose table runs onto a second page is made again with its lines attached,
+    so page 1 is the whole letter (closing and signature) and page 2 the list, numbered - ๒ -."""
+    plan, output = "แผนงานพื้นฐาน", "ผลผลิตผู้จบการศึกษาภาคบังคับ"
+    items = [f"ค่าใช้จ่ายรายการที่ {n} ตามหนังสือสั่งการ" for n in range(1, 11)]
+    _register(
+        demo_copy,
+        [
+            ["ศธ 04002/ว9", "5 พ.ย. 2569", "20004 3500", plan, output, "สนับสนุนค่าใช้จ่าย", "งบเงินอุดหนุน", item, 100000]
+            for item in items
+        ],
+        [["ศธ 04002/ว9", item, "99000001", 5000 + n] for n, item in enumerate(items)]
+        + [["ศธ 04002/ว9", items[0], "99000002", 20000]],
     )
-    assert _letters("รวมเป็นเงินทั้งสิ้น") in pages[1] and _letters("รายการที่12") in pages[1]
+    (batch,) = write_letters(load_settings(demo_copy), 2570)
+    long, short = batch.units
+    pages = _check_print(long.pdf, long.docx)
+    assert len(pages) == 2 and len(pdf_pages(short.pdf)) == 1
+    assert _letters("สิ่งที่ส่งมาด้วย") in pages[0] and _letters("ขอแสดงความนับถือ") in pages[0]
+    assert _letters("บัญชีรายการงบประมาณที่จัดสรร") in pages[1] and _letters("รายการที่ 10") in pages[1]
+    # 10 x 5,000 and 0+1+...+9 baht: 50,045, in figures and in words on the letter itself
+    assert _letters("๕๐,๐๔๕ บาท (ห้าหมื่นสี่สิบห้าบาทถ้วน)") in pages[0]
+    assert len(pdf_pages(batch.pdf)) == 3, "both letters in the PDF to print"
 
 
 def test_the_reports_have_problems_and_suggestions_and_the_annual_one_the_year(demo_copy):

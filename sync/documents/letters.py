@@ -47,7 +47,7 @@ from sync.registers.money import entries, live, register_state
 
 GARUDA_CM = 3.0
 TOP_MARGIN_CM = 1.5  # the Garuda stands 1.5 cm from the top edge
-TABLE_LINES_ON_PAGE = 7  # printed lines of the allocation table that still leave the letter one page
+TABLE_LINES_ON_PAGE = 14  # printed lines of an allocation table that plainly cannot leave the letter one page
 HEADER = ["ที่", "รายการ", "รหัสงบประมาณ", "งบรายจ่าย", "จำนวนเงิน (บาท)"]
 
 
@@ -189,14 +189,16 @@ def letter_pages(
     unit: Unit | None,
     code: str,
     letter_date: str,
-) -> None:
-    """One unit's letter (and its attached list when the lines do not fit the page) into ``document``."""
+    attach: bool | None = None,
+) -> bool:
+    """One unit's letter into ``document``, its lines in a table on the letter or, with ``attach`` (by
+    default: when they plainly cannot fit), in a list attached on a second page; returns which."""
     office, year = settings.office.in_thai_digits(), thai_digits(fiscal_year)
     first = lines[0].letter
     mine = [line for line in lines if code in line.by_unit]
     sources = {_source(line) for line in mine}
     rows, total = _rows(mine, code, with_source=len(sources) > 1)
-    attached = _printed_lines(rows) > TABLE_LINES_ON_PAGE
+    attached = _printed_lines(rows) > TABLE_LINES_ON_PAGE if attach is None else attach
     _head(document, office, settings.home, letter_date)
     _labelled(document, "เรื่อง", f"แจ้งการจัดสรรงบประมาณ ประจำปีงบประมาณ พ.ศ. {year}")
     _labelled(document, "เรียน", _addressee(unit, code))
@@ -245,6 +247,8 @@ def letter_pages(
         word_table(document, HEADER, rows, totals=(len(rows) - 1,), numeric=(4,), centred=(0, 2))
         indented(document, f"รวมเป็นเงินทั้งสิ้น {words}")
 
+    return attached
+
 
 def write_letters(settings: Settings, fiscal_year: int, letter_no: str | None = None) -> list[Batch]:
     """The letters for every OBEC letter of the year's register (or only ``letter_no``)."""
@@ -274,14 +278,47 @@ def write_letters(settings: Settings, fiscal_year: int, letter_no: str | None = 
     batches = []
     for number, found in by_letter.items():
         folder = documents_dir(settings, fiscal_year) / letter_stem(fiscal_year, number)
-        documents = []
-        for code in sorted({code for line in found for code in line.by_unit}):
-            document = new_document(top_cm=TOP_MARGIN_CM, bottom_cm=1.3)
-            letter_pages(document, settings, fiscal_year, number, found, units.get(code), code, letter_date)
-            name = units[code].name_th if code in units else ""
-            documents.append((document, folder / f"{_safe(f'{code} {name}')[:80]}.docx"))
-        written = save_all(documents)
+        codes = sorted({code for line in found for code in line.by_unit})
+        paths = [
+            folder / f"{_safe(code + ' ' + (units[code].name_th if code in units else ''))[:80]}.docx" for code in codes
+        ]
+        made = [
+            _letter(settings, fiscal_year, number, found, units.get(code), code, letter_date, None) for code in codes
+        ]
+        written = save_all([(document, path) for (document, _), path in zip(made, paths, strict=True)])
+        # a letter whose table ran onto a second page is made again with its lines attached: the letter
+        # itself stays one page and the list is a page of its own (printing tells, not an estimate)
+        over = [i for i, w in enumerate(written) if not made[i][1] and w.pdf is not None and _pages(w.pdf) > 1]
+        if over:
+            redo = [
+                _letter(settings, fiscal_year, number, found, units.get(codes[i]), codes[i], letter_date, True)
+                for i in over
+            ]
+            again = save_all([(document, paths[i]) for (document, _), i in zip(redo, over, strict=True)])
+            for i, redone in zip(over, again, strict=True):
+                written[i] = redone
         printed = [w.pdf for w in written if w.pdf is not None]
         pdf = merge_pdfs(printed, folder.with_suffix(".pdf")) if printed and len(printed) == len(written) else None
         batches.append(Batch(pdf, folder, written))
     return batches
+
+
+def _letter(
+    settings: Settings,
+    fiscal_year: int,
+    letter_no: str,
+    lines: list[LineBalance],
+    unit: Unit | None,
+    code: str,
+    letter_date: str,
+    attach: bool | None,
+) -> tuple[Any, bool]:
+    """One unit's letter as a document of its own, and whether its lines are attached."""
+    document = new_document(top_cm=TOP_MARGIN_CM, bottom_cm=1.3)
+    return document, letter_pages(document, settings, fiscal_year, letter_no, lines, unit, code, letter_date, attach)
+
+
+def _pages(pdf: Path) -> int:
+    from pypdf import PdfReader
+
+    return len(PdfReader(pdf).pages)
