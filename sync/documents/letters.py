@@ -180,8 +180,7 @@ def _foot(document: Any, office: Office) -> None:
     document.add_paragraph(f"ไปรษณีย์อิเล็กทรอนิกส์ {office.email or '....................'}")
 
 
-def letter_pages(
-    document: Any,
+def letter_document(
     settings: Settings,
     fiscal_year: int,
     letter_no: str,
@@ -190,9 +189,10 @@ def letter_pages(
     code: str,
     letter_date: str,
     attach: bool | None = None,
-) -> bool:
-    """One unit's letter into ``document``, its lines in a table on the letter or, with ``attach`` (by
-    default: when they plainly cannot fit), in a list attached on a second page; returns which."""
+) -> tuple[Any, bool]:
+    """One unit's letter as a document of its own, its lines in a table on the letter or, with ``attach``
+    (by default: when they plainly cannot fit), in a list attached on a second page; and which it is."""
+    document = new_document(top_cm=TOP_MARGIN_CM, bottom_cm=1.3)
     office, year = settings.office.in_thai_digits(), thai_digits(fiscal_year)
     first = lines[0].letter
     mine = [line for line in lines if code in line.by_unit]
@@ -247,7 +247,7 @@ def letter_pages(
         word_table(document, HEADER, rows, totals=(len(rows) - 1,), numeric=(4,), centred=(0, 2))
         indented(document, f"รวมเป็นเงินทั้งสิ้น {words}")
 
-    return attached
+    return document, attached
 
 
 def write_letters(settings: Settings, fiscal_year: int, letter_no: str | None = None) -> list[Batch]:
@@ -283,7 +283,8 @@ def write_letters(settings: Settings, fiscal_year: int, letter_no: str | None = 
             folder / f"{_safe(code + ' ' + (units[code].name_th if code in units else ''))[:80]}.docx" for code in codes
         ]
         made = [
-            _letter(settings, fiscal_year, number, found, units.get(code), code, letter_date, None) for code in codes
+            letter_document(settings, fiscal_year, number, found, units.get(code), code, letter_date, None)
+            for code in codes
         ]
         written = save_all([(document, path) for (document, _), path in zip(made, paths, strict=True)])
         # a letter whose table ran onto a second page is made again with its lines attached: the letter
@@ -291,7 +292,7 @@ def write_letters(settings: Settings, fiscal_year: int, letter_no: str | None = 
         over = [i for i, w in enumerate(written) if not made[i][1] and w.pdf is not None and _pages(w.pdf) > 1]
         if over:
             redo = [
-                _letter(settings, fiscal_year, number, found, units.get(codes[i]), codes[i], letter_date, True)
+                letter_document(settings, fiscal_year, number, found, units.get(codes[i]), codes[i], letter_date, True)
                 for i in over
             ]
             again = save_all([(document, paths[i]) for (document, _), i in zip(redo, over, strict=True)])
@@ -301,21 +302,6 @@ def write_letters(settings: Settings, fiscal_year: int, letter_no: str | None = 
         pdf = merge_pdfs(printed, folder.with_suffix(".pdf")) if printed and len(printed) == len(written) else None
         batches.append(Batch(pdf, folder, written))
     return batches
-
-
-def _letter(
-    settings: Settings,
-    fiscal_year: int,
-    letter_no: str,
-    lines: list[LineBalance],
-    unit: Unit | None,
-    code: str,
-    letter_date: str,
-    attach: bool | None,
-) -> tuple[Any, bool]:
-    """One unit's letter as a document of its own, and whether its lines are attached."""
-    document = new_document(top_cm=TOP_MARGIN_CM, bottom_cm=1.3)
-    return document, letter_pages(document, settings, fiscal_year, letter_no, lines, unit, code, letter_date, attach)
 
 
 def _pages(pdf: Path) -> int:

@@ -159,6 +159,19 @@ def indented(document: Any, text: str) -> Any:
 
 
 @cache
+def font_file() -> str | None:
+    """The file of the font LibreOffice prints the documents with: TH Sarabun New, else its twin Laksaman."""
+    from matplotlib import font_manager
+
+    for name in FONT_FILES:
+        try:
+            return str(font_manager.findfont(font_manager.FontProperties(family=name), fallback_to_default=False))
+        except ValueError:
+            continue
+    return None
+
+
+@cache
 def chart_font() -> str:
     """The first Thai font matplotlib finds, for charts and drawn images."""
     from matplotlib import font_manager

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from rules import EsaplanError
 from rules.thai import thai_digits
-from sync.documents.look import FONT_FILES, PAGE_FIELD
+from sync.documents.look import PAGE_FIELD, font_file
 from sync.files.atomic import write_atomically
 
 WRITER_PACKAGE = "libreoffice-writer-nogui"
@@ -130,16 +130,12 @@ def _drop_numbered_paragraph(xml: bytes) -> bytes:
 
 @cache
 def _font_name() -> str:
-    """The PDF font for page numbers: TH Sarabun New or Laksaman, registered with reportlab once."""
-    from matplotlib import font_manager
+    """The PDF font for page numbers: the documents' own, registered with reportlab once."""
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
 
-    for name in FONT_FILES:
-        try:
-            path = font_manager.findfont(font_manager.FontProperties(family=name), fallback_to_default=False)
-        except ValueError:
-            continue
+    path = font_file()
+    if path is not None:
         pdfmetrics.registerFont(TTFont("esaplan-page", path))
         return "esaplan-page"
     return "Helvetica"  # pragma: no cover - the Thai font is an install requirement (fonts-tlwg-laksaman)

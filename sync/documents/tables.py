@@ -22,7 +22,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
 from rules.money import format_number
-from sync.documents.look import FONT_FILES
+from sync.documents.look import font_file
 
 TABLE_POINTS = 14
 CELL_PADDING_CM = 0.55  # the cell's left and right margins (0.19 cm each in Word and LibreOffice) and air
@@ -33,17 +33,11 @@ CM_PER_POINT = 2.54 / 72
 
 @cache
 def _font() -> Any:
-    """The font LibreOffice prints with (PIL measures advances; Thai marks have none)."""
-    from matplotlib import font_manager
+    """The font LibreOffice prints with, for PIL to measure advances (Thai marks have none)."""
     from PIL import ImageFont
 
-    for name in FONT_FILES:
-        try:
-            path = font_manager.findfont(font_manager.FontProperties(family=name), fallback_to_default=False)
-        except ValueError:
-            continue
-        return ImageFont.truetype(path, size=100)
-    return None
+    path = font_file()
+    return ImageFont.truetype(path, size=100) if path is not None else None
 
 
 def text_cm(text: str, points: float = TABLE_POINTS, *, bold: bool = False) -> float:
