@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import rules
-from addin.registry import Param, as_int, flat, formula, rows_of
+from addin.registry import Param, as_int, flat, formula, one_or_many, rows_of
 from rules.forms import forms, read_sheet, row_of
 from rules.grades import grade
 from rules.kpi import kpi as kpi_entry
@@ -50,8 +50,7 @@ def esa_allocate(total: Any, weights: Any, floor: Any, cap: Any, unit: Any) -> l
                 value=raw,
             )
         cells[index] = weight
-    floors = flat(floor) if isinstance(floor, list) else floor
-    caps = flat(cap) if isinstance(cap, list) else cap
+    floors, caps = one_or_many(floor), one_or_many(cap)
 
     def pick(bound: Any) -> Any:
         return [bound[i] for i in present] if isinstance(bound, list) else bound

@@ -203,6 +203,15 @@ def flat(value: Any) -> list[Any]:
     return [cell for row in rows_of(value) for cell in row]
 
 
+def one_or_many(value: Any) -> Any:
+    """A parameter that takes one number or a range: a 1x1 range is its one value (Excel on the web
+    passes a declared matrix parameter as ``[[200]]`` where the sheet says 200), a longer range its cells."""
+    if not isinstance(value, list):
+        return value
+    cells = flat(value)
+    return cells[0] if len(cells) == 1 else cells
+
+
 def to_cells(value: Any) -> Any:
     """Exact results become what a cell holds: whole numbers as int, others as float, Decimals never.
 

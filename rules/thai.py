@@ -125,6 +125,8 @@ def parse_date(value: Any) -> dt.date:
         return value
     if not isinstance(value, str):
         raise ParseError(f"'{value}' ไม่ใช่วันที่", f"{value!r} is not a date", value=value)
+    if moment := _instant(value.strip()):  # a date cell as Apps Script sends it: the UTC instant of its midnight
+        return moment.astimezone(BANGKOK).date() if moment.tzinfo else moment.date()
     text = _normalise(value).removeprefix("วันที่").strip()
     era = None
     for marker, name in (("พ.ศ.", "BE"), ("พศ", "BE"), ("ค.ศ.", "CE"), ("คศ", "CE")):
@@ -151,6 +153,17 @@ def parse_date(value: Any) -> dt.date:
         return dt.date(year, month, day)
     except ValueError:
         raise ParseError(f"'{value}' ไม่มีวันที่นี้ในปฏิทิน", f"{value!r} is not a calendar date", value=value) from None
+
+
+def _instant(text: str) -> dt.datetime | None:
+    """An ISO 8601 date and time (``2025-09-30T17:00:00.000Z``); None for anything else. A time with a zone is
+    the zone's instant: read in Bangkok, that one is 1 October 2025, the day the sheet in Thailand showed."""
+    if "T" not in text or not text[:4].isdigit():
+        return None
+    try:
+        return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
 
 
 def _year(digits: str, era: str | None) -> int:

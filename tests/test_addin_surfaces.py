@@ -232,3 +232,14 @@ def test_merger_candidates_and_a_transfer_with_stated_kinds_in_apps_script(live_
     merged, checked = json.loads(output)
     assert merged == json.loads(json.dumps(call("ESA_MERGE", merge), default=str))
     assert checked[0][:3] == ["โอนไม่ได้", "ไม่อนุญาต (ไม่มีผู้มีอำนาจอนุมัติ)", "S35-UNIT"]
+
+
+def test_a_one_cell_range_where_a_number_may_go_is_that_number():
+    """Excel on the web passes ESA.ALLOCATE's floor and cap, declared as ranges, as [[200]] where the
+    sheet says 200: the same answer as the bare number, never an index error."""
+    from addin import call
+
+    weights = [[1], [2], [3]]
+    assert call("ESA_ALLOCATE", [1000, weights, [[200]]]) == call("ESA_ALLOCATE", [1000, weights, 200])
+    assert call("ESA_ALLOCATE", [1000, weights, None, [[400]]]) == call("ESA_ALLOCATE", [1000, weights, None, 400])
+    assert call("ESA_ALLOCATE", [1000, weights, [[200]]]) == [[200], [320], [480]]  # 200 each, 400 by 1:2:3

@@ -166,3 +166,18 @@ def test_baht_text_matches_excel_bahttext(amount, text):
 )
 def test_baht_text_reads_a_final_one_as_et_as_official_writing_does(amount, text, source):
     assert baht_text(amount) == text, source
+
+
+def test_a_date_cell_sent_as_a_utc_instant_is_the_day_the_sheet_showed():
+    """Apps Script sends a date cell of a sheet in Bangkok as the UTC instant of its midnight: 1 October
+    2025 arrives as 2025-09-30T17:00:00.000Z and must read as 1 October, the first day of FY2569."""
+    import datetime as dt
+
+    from addin import call
+    from rules.thai import parse_date
+
+    assert parse_date("2025-09-30T17:00:00.000Z") == dt.date(2025, 10, 1)
+    assert parse_date("2025-10-01T00:00:00+07:00") == dt.date(2025, 10, 1)
+    assert parse_date("2025-10-01T08:30:00") == dt.date(2025, 10, 1)  # no zone: the date as written
+    assert call("ESA_FISCAL_YEAR", ["2025-09-30T17:00:00.000Z"]) == 2569
+    assert call("ESA_FISCAL_YEAR", ["2025-09-29T17:00:00.000Z"]) == 2568
