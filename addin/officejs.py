@@ -19,7 +19,9 @@ typed ``=ESA.ALLOCATE(...)`` where desktop Excel (xlwings) and Google Sheets use
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 import struct
 import uuid
 import zlib
@@ -52,6 +54,16 @@ CONTENT_SECURITY_POLICY = "; ".join(
         f"frame-ancestors 'self' {' '.join(OFFICE_FRAMES)}",
     ]
 )
+#: The same sites as origins that may fetch the add-in's files (CORS): Excel on the web loads the custom
+#: functions' metadata and script from the frame of its own site (excel.cloud.microsoft, *.officeapps.live.com).
+OFFICE_ORIGINS = tuple(
+    re.compile("^https://([a-z0-9-]+\\.)*" + re.escape(site.removeprefix("https://*.")) + "$", re.IGNORECASE)
+    for site in OFFICE_FRAMES
+)
+#: Files Excel caches: a new formula must reach a new address. Microsoft: changes to functions.json and
+#: functions.js "may take up to 24 hours to reach your end users" (office-js-docs-pr,
+#: docs/excel/custom-functions-troubleshooting.md); the manifest names them with ?v=<version of their content>.
+VERSIONED = ("functions.json", "functions.js", "taskpane.html")
 ADDIN_ID = uuid.UUID("6f0d4a43-7c1e-4f7e-9d59-8a1f2d3c4b5a")  # fixed: Excel tracks an add-in by its id
 
 
@@ -139,12 +151,24 @@ def taskpane_file(name: str) -> str:
     return files("addin").joinpath(f"officejs_taskpane.{name}").read_text(encoding="utf-8")
 
 
+def files_version() -> str:
+    """A short fingerprint of what the add-in's cached files say (formulas, forwarder, task pane)."""
+    digest = hashlib.sha256(json.dumps(functions_metadata(), sort_keys=True).encode())
+    digest.update(functions_js("").encode())
+    for name in ("html", "js", "css"):
+        digest.update(taskpane_file(name).encode())
+    return digest.hexdigest()[:12]
+
+
 def manifest_xml(base_url: str) -> str:
-    """The add-in manifest staff load into Excel (Insert > Add-ins > Upload My Add-in)."""
+    """The add-in manifest staff load into Excel (Insert > Add-ins > Upload My Add-in). Office requires
+    HTTPS for the add-in's pages (office-js-docs-pr, docs/concepts/privacy-and-security.md: "a URL that
+    uses HTTPS" in SourceLocation); ``esaplan addin build`` refuses anything else."""
     base = base_url.rstrip("/")
+    version = files_version()
 
     def url(path: str) -> str:
-        return quoteattr(f"{base}/addin/{path}")
+        return quoteattr(f"{base}/addin/{path}" + (f"?v={version}" if path in VERSIONED else ""))
 
     return f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <OfficeApp xmlns="http://schemas.microsoft.com/office/appforoffice/1.1" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:bt="http://schemas.microsoft.com/office/officeappbasictypes/1.0" xmlns:ov="http://schemas.microsoft.com/office/taskpaneappversionoverrides" xsi:type="TaskPaneApp">

@@ -95,6 +95,9 @@ def test_the_task_pane_runs_framed_by_excel_on_the_web_with_microsofts_office_js
         [320],
         [480],
     ]
+    assert pane.evaluate(
+        "() => CustomFunctions._association.m_mappings.ESA_ALLOCATE(1000, [[1], [2], [3]], [[200]])"
+    ) == [[200], [320], [480]], "Excel passes a floor declared as a range as [[200]]: the same answer"
     refused = pane.evaluate(
         "() => CustomFunctions._association.m_mappings.ESA_ALLOCATE(100, [[1], [-5]]).catch((e) => [e instanceof CustomFunctions.Error, e.code, e.message])"
     )
@@ -175,3 +178,60 @@ def test_the_preflight_needs_no_token_and_names_only_configured_sites(tmp_path):
     )
     assert client.get("/login").headers["X-Frame-Options"] == "DENY"
     assert "X-Frame-Options" not in client.get("/addin/taskpane.html").headers
+
+
+ADDIN_FETCH = """async (base) => {
+  try {
+    const response = await fetch(`${base}/addin/functions.json`);
+    const metadata = await response.json();
+    return [response.status, metadata.functions.length, response.headers.get("Cache-Control")];
+  } catch (error) {
+    return ["failed", error.name];
+  }
+}"""
+
+
+def test_excel_on_the_web_reads_the_add_in_files_from_its_own_site_and_no_other_site_does(
+    chromium, office_js, live_server
+):
+    """Excel on the web fetches functions.json from the page of its own site: CORS answers Office's sites
+    (*.officeapps.live.com, excel.cloud.microsoft ...) and no other; the file is revalidated each time."""
+    base, _, _ = live_server
+    excel_new = "https://excel.cloud.microsoft/open"
+    context = _context(
+        chromium,
+        office_js,
+        {page: "<!doctype html><title>Excel</title>" for page in (EXCEL_WEB, excel_new, STRANGER)},
+    )
+    page = context.new_page()
+    for site in (EXCEL_WEB, excel_new):
+        page.goto(site)
+        assert page.evaluate(ADDIN_FETCH, base) == [200, len(FORMULAS), "no-cache"], site
+    page.goto(STRANGER)
+    assert page.evaluate(ADDIN_FETCH, base) == ["failed", "TypeError"]
+    context.close()
+
+
+def test_the_add_in_files_are_revalidated_and_a_manifest_needs_https(tmp_path):
+    from click.testing import CliRunner
+
+    from addin.officejs import files_version
+    from sync.cli import main
+    from sync.office.settings import load_settings
+
+    client = create_app(load_settings(tmp_path / "home"), api_token="t").test_client()
+    first = client.get(f"/addin/functions.json?v={files_version()}")
+    assert first.status_code == 200 and first.headers["Cache-Control"] == "no-cache" and first.headers["ETag"]
+    again = client.get("/addin/functions.json", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304, "unchanged: Excel keeps its copy without downloading it again"
+    refused = CliRunner().invoke(
+        main, ["addin", "build", "--url", "http://10.0.0.5:8080", "--out", str(tmp_path / "a")]
+    )
+    assert refused.exit_code != 0 and "https" in refused.output and not (tmp_path / "a").exists()
+    built = CliRunner().invoke(
+        main, ["addin", "build", "--url", "https://esaplan.example.go.th", "--out", str(tmp_path / "b")]
+    )
+    assert (
+        built.exit_code == 0
+        and f"functions.json?v={files_version()}" in (tmp_path / "b" / "esaplan-manifest.xml").read_text()
+    )

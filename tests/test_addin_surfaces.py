@@ -19,7 +19,7 @@ import addin.xlwings_udfs
 from addin import FORMULAS, Formula, Param, call
 from addin.appsscript import apps_script
 from addin.lite import lite_main
-from addin.officejs import functions_js, functions_metadata, manifest_xml
+from addin.officejs import files_version, functions_js, functions_metadata, manifest_xml
 from sync.service.web import create_app
 from tests.conftest import NODE
 from tests.fake_xlwings import lite_namespace
@@ -85,10 +85,11 @@ def test_office_metadata_manifest_and_forwarder_cover_every_formula():
         e.get("id"): e.get("DefaultValue")
         for e in root.iter("{http://schemas.microsoft.com/office/officeappbasictypes/1.0}Url")
     }
+    version = files_version()  # a new formula gives a new address, past Excel's day-long cache
     assert urls == {
-        "Functions.Script.Url": "https://esaplan.example.go.th/addin/functions.js",
-        "Functions.Metadata.Url": "https://esaplan.example.go.th/addin/functions.json",
-        "Taskpane.Url": "https://esaplan.example.go.th/addin/taskpane.html",
+        "Functions.Script.Url": f"https://esaplan.example.go.th/addin/functions.js?v={version}",
+        "Functions.Metadata.Url": f"https://esaplan.example.go.th/addin/functions.json?v={version}",
+        "Taskpane.Url": f"https://esaplan.example.go.th/addin/taskpane.html?v={version}",
     }
     script = functions_js("https://esaplan.example.go.th")
     assert all(f'"{name}"' in script for name in FORMULAS)

@@ -30,6 +30,13 @@ def addin() -> None:
 )
 def addin_build(url: str, out: Path) -> None:
     import json
+    from urllib.parse import urlsplit
+
+    if urlsplit(url.strip()).scheme != "https":
+        raise click.ClickException(
+            f"ที่อยู่ {url} ไม่ใช่ https: Office โหลด add-in จากที่อยู่ https เท่านั้น ตั้งบริการหลัง proxy ที่มีใบรับรอง "
+            "(ดู README ส่วน The web pages) แล้วใช้ที่อยู่ https (Office loads add-ins over HTTPS only)"
+        )
 
     from addin.appsscript import apps_script
     from addin.lite import lite_main

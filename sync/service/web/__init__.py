@@ -28,6 +28,7 @@ from flask_cors import CORS
 from werkzeug.exceptions import HTTPException
 
 from addin.officejs import CONTENT_SECURITY_POLICY as ADDIN_CONTENT_SECURITY_POLICY
+from addin.officejs import OFFICE_ORIGINS as ADDIN_ORIGINS
 from sync.intake.isolation import warm_up
 from sync.office.settings import Settings, load_settings
 from sync.service.web import context
@@ -108,6 +109,9 @@ def create_app(
         max_age=600,
         allow_private_network=True,
     )
+    # Excel on the web fetches the custom functions' files from its own site's frame: Office's sites may read
+    # them (GET only, no credentials: they hold no secret); any other site may not.
+    CORS(app, resources={r"/addin/*": {"origins": list(ADDIN_ORIGINS)}}, methods=["GET"], max_age=600)
     app.after_request(_headers)
     app.register_error_handler(HTTPException, _error_page)
     return app
@@ -122,6 +126,11 @@ def _headers(response: Any) -> Any:
     if request.path.startswith("/addin/"):
         del response.headers["X-Frame-Options"]  # superseded by frame-ancestors, which names who may frame
         response.headers["Content-Security-Policy"] = ADDIN_CONTENT_SECURITY_POLICY
+        if response.status_code == 200 and request.method == "GET":
+            # asked again each time and answered 304 while unchanged: the manifest's ?v= moves with the content
+            response.headers["Cache-Control"] = "no-cache"
+            response.add_etag()
+            response.make_conditional(request)
     return response
 
 
