@@ -40,8 +40,11 @@ function esaplanSettings_() {
   return { url: url, token: token };
 }
 
-// A body makes it a POST; the answer is { code, data } whatever the status. What goes wrong on
-// the way (no such host, a web page instead of the service, a wrong code) is thrown in Thai.
+// A body makes it a POST; the answer is { code, data } whatever the status. A busy or restarting service
+// (429, 502, 503, 504, or no answer) is asked again after 0.5, 1 and 2 seconds (a custom function has 30);
+// what still goes wrong is thrown in Thai, saying which it is: the address, the service, or the code.
+var ESAPLAN_RETRY_MS = [500, 1000, 2000];
+
 function esaplanRequest_(path, body) {
   var settings = esaplanSettings_();
   var options = { method: "get", headers: { "X-Esaplan-Token": settings.token }, muteHttpExceptions: true };
@@ -50,17 +53,27 @@ function esaplanRequest_(path, body) {
     options.contentType = "application/json";
     options.payload = JSON.stringify(body);
   }
-  var response;
-  try {
-    response = UrlFetchApp.fetch(settings.url + "/api/" + path, options);
-  } catch (error) {
-    throw new Error("ติดต่อระบบ esaplan ที่ " + settings.url + " ไม่ได้: ตรวจ ESAPLAN_URL และว่าเครื่องบริการเปิดอยู่ (" + error.message + ")");
+  var response = null, failure = null, code = 0;
+  for (var attempt = 0; attempt <= ESAPLAN_RETRY_MS.length; attempt++) {
+    if (attempt > 0) Utilities.sleep(ESAPLAN_RETRY_MS[attempt - 1]);
+    try {
+      response = UrlFetchApp.fetch(settings.url + "/api/" + path, options);
+      failure = null;
+      code = response.getResponseCode();
+      if ([429, 502, 503, 504].indexOf(code) < 0) break;
+    } catch (error) {
+      failure = error;
+    }
   }
-  var code = response.getResponseCode();
+  if (failure !== null) {
+    throw new Error("ติดต่อระบบ esaplan ที่ " + settings.url + " ไม่ได้ (ลอง 4 ครั้ง): ตรวจ ESAPLAN_URL และว่าเครื่องบริการเปิดอยู่ (" + failure.message + ")");
+  }
   var data;
   try {
     data = JSON.parse(response.getContentText());
   } catch (error) {
+    if (code === 429) throw new Error("ระบบ esaplan มีคำขอมากเกินไปในขณะนี้ (HTTP 429): รอสักครู่แล้วคำนวณใหม่");
+    if (code >= 500) throw new Error("เครื่องบริการ esaplan ไม่ตอบ (HTTP " + code + " จากเครื่องหน้าระบบ): รอสักครู่แล้วคำนวณใหม่ หากยังเป็นอยู่แจ้งผู้ดูแลระบบ");
     throw new Error("ที่อยู่ " + settings.url + " ไม่ใช่ระบบ esaplan (ได้หน้าเว็บแทนข้อมูล HTTP " + code + "): ตรวจ ESAPLAN_URL ที่ " + ESAPLAN_SETTINGS_TH);
   }
   if (code === 401) throw new Error("รหัสเชื่อมต่อ ESAPLAN_TOKEN ไม่ถูกต้อง: ขอรหัสจากผู้ดูแลระบบแล้วแก้ที่ " + ESAPLAN_SETTINGS_TH);

@@ -164,3 +164,14 @@ const args = JSON.parse(require("fs").readFileSync(process.argv[5], "utf8"));
 console.log(JSON.stringify([ESA_MERGE(...args.merge), ESA_TRANSFER_CHECK(...args.transfer)]));
 """
 )
+
+
+NODE_APPS_SCRIPT_BAHTTEXT = (
+    APPS_SCRIPT_RUNTIME
+    + """
+new Function(code + "; globalThis.ESA_BAHTTEXT = ESA_BAHTTEXT;")();
+let answer;
+try { answer = ESA_BAHTTEXT(101); } catch (error) { answer = "error: " + error.message; }
+console.log(JSON.stringify(answer));
+"""
+)

@@ -18,6 +18,7 @@ from sync.service.web import create_app
 from tests.conftest import NODE
 from tests.fake_xlwings import lite_namespace
 from tests.node_scripts import (
+    NODE_APPS_SCRIPT_BAHTTEXT,
     NODE_APPS_SCRIPT_CONSOLIDATE,
     NODE_APPS_SCRIPT_PERHEAD,
     NODE_OFFICE,
@@ -262,4 +263,93 @@ def test_the_service_knows_the_registry_s_schools_for_a_transfer_check(tmp_path,
     assert municipal[0] == "ยังตรวจไม่ได้" and municipal[2] == "UNIT-KIND-UNKNOWN"
     assert call("ESA_TRANSFER_CHECK", [*line, "40050001", "พื้นฐาน", "ผลผลิต 1", "งบดำเนินงาน", "ค่าวัสดุ", 10_000])[0][2] == (
         "UNIT-KIND-UNKNOWN"  # on a PC, without the service, nothing says what 40050001 is
+    )
+
+
+def _stand_in(replies: list[tuple[int, str, str]]):
+    """A service on loopback answering each request with the next (status, content type, body), the last
+    one for ever: a proxy in front of a busy or stopped esaplan."""
+    import http.server
+    import threading
+
+    asked: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            status, kind, body = replies[min(len(asked), len(replies) - 1)]
+            asked.append(self.path)
+            data = body.encode()
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_POST = _answer
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, asked
+
+
+@needs_node
+@pytest.mark.parametrize(
+    ("replies", "said", "asked"),
+    [
+        # busy twice (429 from the proxy), then the answers: asked again after 0.5 and 1 s, and answered
+        (
+            [(429, "text/html", "<h1>429 Too Many Requests</h1>"), (429, "text/html", "<h1>429</h1>")]
+            + [
+                (200, "application/json", '{"version": "v1"}'),
+                (200, "application/json", '{"result": "หนึ่งร้อยเอ็ดบาทถ้วน"}'),
+            ],
+            "หนึ่งร้อยเอ็ดบาทถ้วน",
+            4,
+        ),
+        # the proxy says the service is down (502 page): four tries, then that, not "check ESAPLAN_URL"
+        ([(502, "text/html", "<html>Bad Gateway</html>")], "เครื่องบริการ esaplan ไม่ตอบ (HTTP 502", 4),
+        # a page that is not the service at all (200 HTML): the address is what to check
+        ([(200, "text/html", "<html>router login</html>")], "ไม่ใช่ระบบ esaplan", 1),
+    ],
+    ids=["429-then-answer", "502-proxy", "not-esaplan"],
+)
+def test_apps_script_asks_a_busy_service_again_and_says_what_went_wrong(tmp_path, replies, said, asked):
+    server, seen = _stand_in(replies)
+    try:
+        (tmp_path / "Code.js").write_text(apps_script(), encoding="utf-8")
+        (tmp_path / "sheets.js").write_text(NODE_APPS_SCRIPT_BAHTTEXT, encoding="utf-8")
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        out = subprocess.run(
+            [NODE, str(tmp_path / "sheets.js"), str(tmp_path / "Code.js"), base, "t"],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        ).stdout
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert said in json.loads(out) and len(seen) == asked
+
+
+def test_a_service_fault_reaches_the_sheet_in_thai_not_werkzeugs_english(tmp_path):
+    """An unexpected failure inside the service answers the API in Thai (and its log has the trace)."""
+    from flask import abort
+
+    from sync.office.settings import load_settings
+
+    app = create_app(load_settings(tmp_path / "home"), api_token="t")
+
+    @app.get("/api/fail-for-test")
+    def fail() -> None:
+        abort(500)
+
+    answer = app.test_client().get("/api/fail-for-test", headers={"X-Esaplan-Token": "t"})
+    assert (
+        answer.status_code == 500
+        and "ขัดข้อง" in answer.json["error"]
+        and "Internal Server Error" not in answer.json["error"]
     )
