@@ -82,7 +82,10 @@ function esaplanRequest_(path, body) {
 
 function esaplanPost_(path, body) {
   var answer = esaplanRequest_(path, body);
-  if (answer.code >= 400) throw new Error(answer.data.error || String(answer.code));
+  if (answer.code >= 400) {  // Sheets shows #ERROR! for any throw: the Excel error a user expects leads the reason
+    var excel = answer.data.excel && answer.data.excel !== "#VALUE!" ? answer.data.excel + " " : "";
+    throw new Error(excel + (answer.data.error || String(answer.code)));
+  }
   return answer.data;
 }
 
@@ -143,7 +146,10 @@ function esaplanConsolidateNow() {
     Utilities.sleep(3000);
     answer = esaplanRequest_("jobs/" + answer.data.job.id + "/summary");
   }
-  if (answer.code >= 400) throw new Error(answer.data.error || String(answer.code));
+  if (answer.code >= 400) {  // Sheets shows #ERROR! for any throw: the Excel error a user expects leads the reason
+    var excel = answer.data.excel && answer.data.excel !== "#VALUE!" ? answer.data.excel + " " : "";
+    throw new Error(excel + (answer.data.error || String(answer.code)));
+  }
   var result = answer.data;
   var lines = Object.keys(result.summary).map(function (form) {
     var c = result.summary[form];

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import rules
-from addin.registry import Param, as_int, flat, formula, one_or_many, rows_of
+from addin.registry import FormulaError, Param, as_int, flat, formula, one_or_many, rows_of
 from rules.forms import forms, read_sheet, row_of
 from rules.grades import grade
 from rules.kpi import kpi as kpi_entry
@@ -298,14 +298,17 @@ def esa_transfers(table: Any) -> list[list[Any]]:
 
 @formula(
     "ESA_KPI",
-    "ค่าร้อยละของตัวชี้วัด ตัวตั้ง/ตัวหาร x 100 (ตัวหารเป็นศูนย์ได้ผลว่าง)",
-    "KPI percentage numerator/denominator x 100 (blank when the denominator is 0)",
+    "ค่าร้อยละของตัวชี้วัด ตัวตั้ง/ตัวหาร x 100 (ตัวหารเป็นศูนย์ได้ #DIV/0! เหมือนการหารใน Excel)",
+    "KPI percentage numerator/denominator x 100 (#DIV/0! when the denominator is 0, as Excel divides)",
     [Param("numerator", "number", "ตัวตั้ง", "numerator"), Param("denominator", "number", "ตัวหาร", "denominator")],
     "value",
     ((3, 7), 42.86),
 )
 def esa_kpi(numerator: Any, denominator: Any) -> Any:
-    return rules.kpi_value(numerator, denominator)
+    value = rules.kpi_value(numerator, denominator)
+    if value is None:  # the master says "no result"; a cell says what Excel's own division says
+        raise FormulaError("ตัวหารเป็นศูนย์: ยังคิดร้อยละไม่ได้", kind="div0")
+    return value
 
 
 @formula(

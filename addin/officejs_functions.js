@@ -41,6 +41,13 @@ function esaplanCell(value) {
   return value;
 }
 
+// the service's error kind (addin.registry.EXCEL_ERRORS) as Excel's own error value (read when needed:
+// office.js defines CustomFunctions after this file is loaded)
+function esaplanExcelError(excel) {
+  const codes = CustomFunctions.ErrorCode;
+  return { "#DIV/0!": codes.divisionByZero, "#NUM!": codes.invalidNumber, "#N/A": codes.notAvailable }[excel] || codes.invalidValue;
+}
+
 function esaplanError(id, code, reason) {
   const message = `${ESAPLAN_FORMULAS[id].name}: ${reason}`.slice(0, ESAPLAN_MESSAGE_MAX);
   return new CustomFunctions.Error(code, message);
@@ -59,7 +66,7 @@ async function esaplanCall(id, args) {
     throw esaplanError(id, CustomFunctions.ErrorCode.notAvailable, `ติดต่อระบบ esaplan ไม่ได้ (${error.message})`);
   }
   if (!response.ok) {
-    throw esaplanError(id, CustomFunctions.ErrorCode.invalidValue, body.error || `HTTP ${response.status}`);
+    throw esaplanError(id, esaplanExcelError(body.excel), body.error || `HTTP ${response.status}`);
   }
   const value = esaplanCell(body.result);
   // a spilling formula must answer with rows

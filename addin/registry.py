@@ -92,13 +92,24 @@ def formula(
     return register
 
 
+#: The one table of what a failure is in a spreadsheet: the error value a user expects and IFERROR/ISERROR
+#: and ERROR.TYPE tell apart. Bad input is #VALUE!, nothing to divide by #DIV/0!, a number past what can be
+#: worked out #NUM!; the service out of reach is #N/A, which only a host can know (Office's forwarder).
+EXCEL_ERRORS = {"value": "#VALUE!", "div0": "#DIV/0!", "num": "#NUM!", "na": "#N/A"}
+
+
 class FormulaError(Exception):
     """Why a formula cannot answer, in Thai, without the formula's name: each surface names it as
-    it is typed there (``ESA.ALLOCATE`` in the Office add-in, ``ESA_ALLOCATE`` elsewhere)."""
+    it is typed there (``ESA.ALLOCATE`` in the Office add-in, ``ESA_ALLOCATE`` elsewhere); ``kind``
+    is its row of :data:`EXCEL_ERRORS`."""
 
-    def __init__(self, reason: str, *, unknown: bool = False) -> None:
+    def __init__(self, reason: str, *, unknown: bool = False, kind: str = "value") -> None:
         super().__init__(reason)
-        self.reason, self.unknown = reason, unknown
+        self.reason, self.unknown, self.kind = reason, unknown, kind
+
+    @property
+    def excel(self) -> str:
+        return EXCEL_ERRORS[self.kind]
 
 
 def call(name: str, args: list[Any] | tuple[Any, ...], *, context: Mapping[str, Any] | None = None) -> Any:
@@ -129,6 +140,10 @@ def _answer(entry: Formula, values: list[Any], context: Mapping[str, Any] | None
         return to_cells(entry.function(*values, **given))
     except EsaplanError as exc:
         raise FormulaError(exc.message_th) from exc
+    except ZeroDivisionError as exc:
+        raise FormulaError("หารด้วยศูนย์", kind="div0") from exc
+    except OverflowError as exc:
+        raise FormulaError("ตัวเลขใหญ่เกินกว่าที่คำนวณได้", kind="num") from exc
     except (ArithmeticError, ValueError, TypeError, KeyError, IndexError) as exc:
         raise FormulaError(f"อาร์กิวเมนต์ไม่ถูกต้อง ({type(exc).__name__}: {exc})") from exc
 
@@ -166,7 +181,7 @@ def _lifted(entry: Formula, values: list[Any]) -> list[list[Any]]:
                 row.append(_answer(entry, [_blank(v) for v in cell]))
             except FormulaError as error:
                 where = f"แถวที่ {r + 1}" + (f" คอลัมน์ที่ {c + 1}" if width > 1 else "")
-                raise FormulaError(f"{where} ของช่วง: {error.reason}") from None
+                raise FormulaError(f"{where} ของช่วง: {error.reason}", kind=error.kind) from None
         answer.append(row)
     return answer
 

@@ -98,6 +98,9 @@ def test_the_task_pane_runs_framed_by_excel_on_the_web_with_microsofts_office_js
     assert pane.evaluate(
         "() => CustomFunctions._association.m_mappings.ESA_ALLOCATE(1000, [[1], [2], [3]], [[200]])"
     ) == [[200], [320], [480]], "Excel passes a floor declared as a range as [[200]]: the same answer"
+    assert pane.evaluate(
+        "() => CustomFunctions._association.m_mappings.ESA_KPI([[3]], [[0]]).catch((e) => [e.code, e.message])"
+    ) == ["#DIV/0!", "ESA.KPI: ตัวหารเป็นศูนย์: ยังคิดร้อยละไม่ได้"], "nothing to divide by is Excel's #DIV/0!"
     refused = pane.evaluate(
         "() => CustomFunctions._association.m_mappings.ESA_ALLOCATE(100, [[1], [-5]]).catch((e) => [e instanceof CustomFunctions.Error, e.code, e.message])"
     )

@@ -46,7 +46,9 @@ def test_blank_cells_stay_blank_and_amounts_still_add_up():
     result = call("ESA_ALLOCATE", [1000, [[3], [""], [None], [7]]])
     assert result == [[300], [None], [None], [700]]
     assert call("ESA_ALLOCATE", [1000, [[1], [2], [3]], 200]) == [[200], [320], [480]]
-    assert call("ESA_KPI", [5, 0]) is None
+    with pytest.raises(FormulaError) as nothing_to_divide_by:
+        call("ESA_KPI", [5, 0])
+    assert nothing_to_divide_by.value.excel == "#DIV/0!", "as Excel's own =5/0, which IFERROR catches"
 
 
 def test_subsidy_table_spills_one_row_per_school_and_one_column_per_item():

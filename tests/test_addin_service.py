@@ -313,8 +313,17 @@ def _stand_in(replies: list[tuple[int, str, str]]):
         ([(502, "text/html", "<html>Bad Gateway</html>")], "เครื่องบริการ esaplan ไม่ตอบ (HTTP 502", 4),
         # a page that is not the service at all (200 HTML): the address is what to check
         ([(200, "text/html", "<html>router login</html>")], "ไม่ใช่ระบบ esaplan", 1),
+        # the service's own refusal with its Excel error kind: the error Sheets shows leads with it
+        (
+            [
+                (200, "application/json", '{"version": "v1"}'),
+                (422, "application/json", '{"error": "ตัวหารเป็นศูนย์", "excel": "#DIV/0!"}'),
+            ],
+            "ESA_BAHTTEXT: #DIV/0! ตัวหารเป็นศูนย์",
+            2,
+        ),
     ],
-    ids=["429-then-answer", "502-proxy", "not-esaplan"],
+    ids=["429-then-answer", "502-proxy", "not-esaplan", "excel-error-kind"],
 )
 def test_apps_script_asks_a_busy_service_again_and_says_what_went_wrong(tmp_path, replies, said, asked):
     server, seen = _stand_in(replies)
@@ -333,6 +342,15 @@ def test_apps_script_asks_a_busy_service_again_and_says_what_went_wrong(tmp_path
         server.shutdown()
         server.server_close()
     assert said in json.loads(out) and len(seen) == asked
+
+
+def test_the_api_says_which_excel_error_a_refusal_is(client):
+    """One table for every host: bad input is #VALUE!, nothing to divide by #DIV/0!."""
+    headers = {"X-Esaplan-Token": "t"}
+    divide = client.post("/api/formulas/ESA_KPI", json={"args": [3, 0]}, headers=headers)
+    assert divide.status_code == 422 and divide.json["excel"] == "#DIV/0!" and "ตัวหารเป็นศูนย์" in divide.json["error"]
+    bad = client.post("/api/formulas/ESA_ALLOCATE", json={"args": [100, [[1], [-5]]]}, headers=headers)
+    assert bad.status_code == 422 and bad.json["excel"] == "#VALUE!"
 
 
 def test_a_service_fault_reaches_the_sheet_in_thai_not_werkzeugs_english(tmp_path):

@@ -56,7 +56,7 @@ def test_bad_arguments_are_a_422_with_the_thai_reason_and_every_answer_names_its
     response = client.post(
         "/api/formulas/ESA_ALLOCATE", json={"args": [100, [[1], [-5]]]}, headers={"X-Esaplan-Token": "t"}
     )
-    assert response.status_code == 422 and response.json == {"error": "น้ำหนักแถวที่ 2 ติดลบ (-5)"}
+    assert response.status_code == 422 and response.json == {"error": "น้ำหนักแถวที่ 2 ติดลบ (-5)", "excel": "#VALUE!"}
     assert response.headers["X-Esaplan-Rules"] == rules_version()
     assert client.post("/api/formulas/ESA_NOPE", json={"args": []}, headers={"X-Esaplan-Token": "t"}).status_code == 404
     assert client.get("/api/rules-version", headers={"X-Esaplan-Token": "t"}).json == {"version": rules_version()}

@@ -59,7 +59,7 @@ def run_formula(name: str) -> Any:
             orjson.dumps({"result": call(name, body["args"], context=_context(name))}), mimetype="application/json"
         )
     except FormulaError as error:
-        response = jsonify(error=error.reason)
+        response = jsonify(error=error.reason, excel=error.excel)
         response.status_code = 404 if error.unknown else 422
     response.headers["X-Esaplan-Rules"] = rules_version()
     return response
