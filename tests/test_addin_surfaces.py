@@ -244,3 +244,14 @@ def test_a_one_cell_range_where_a_number_may_go_is_that_number():
     assert call("ESA_ALLOCATE", [1000, weights, [[200]]]) == call("ESA_ALLOCATE", [1000, weights, 200])
     assert call("ESA_ALLOCATE", [1000, weights, None, [[400]]]) == call("ESA_ALLOCATE", [1000, weights, None, 400])
     assert call("ESA_ALLOCATE", [1000, weights, [[200]]]) == [[200], [320], [480]]  # 200 each, 400 by 1:2:3
+
+
+def test_a_reason_shown_in_a_cell_never_names_the_servers_folders():
+    """A rules file the office edited is named by its file name; the server's folders stay on the server."""
+    from sync.service.web.api import public
+
+    assert public("ไฟล์ /srv/esaplan/rules-data/per_head/tuition.yaml:12: ยังไม่ได้กรอกค่า") == (
+        "ไฟล์ tuition.yaml:12: ยังไม่ได้กรอกค่า"
+    )
+    assert public("อ่าน C:\\esaplan\\data\\x.yaml ไม่ได้") == "อ่าน x.yaml ไม่ได้"
+    assert public("แถวที่ 3/4 ของช่วง: 1/2 ของวงเงิน") == "แถวที่ 3/4 ของช่วง: 1/2 ของวงเงิน", "a fraction is no path"

@@ -17,6 +17,7 @@ the summary when it ended in time, else 202 with the job to poll.
 from __future__ import annotations
 
 import hmac
+import re
 from typing import Any
 
 import orjson
@@ -59,10 +60,19 @@ def run_formula(name: str) -> Any:
             orjson.dumps({"result": call(name, body["args"], context=_context(name))}), mimetype="application/json"
         )
     except FormulaError as error:
-        response = jsonify(error=error.reason, excel=error.excel)
+        response = jsonify(error=public(error.reason), excel=error.excel)
         response.status_code = 404 if error.unknown else 422
     response.headers["X-Esaplan-Rules"] = rules_version()
     return response
+
+
+SERVER_PATH = re.compile(r"(?:[A-Za-z]:\\|/)(?:[^\s:'\"()]+[/\\])+([^\s:'\"()/\\]+)")
+
+
+def public(reason: str) -> str:
+    """A reason as a spreadsheet may show it: a file named by its name only, never the server's folders
+    (a rules file the office edited, say, is ``tuition.yaml``, not where the server keeps it)."""
+    return SERVER_PATH.sub(r"\1", reason)
 
 
 def _context(name: str) -> dict[str, Any]:
