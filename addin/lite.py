@@ -31,7 +31,7 @@ from xlwings import arg, func, script
 
 ESAPLAN_URL = os.environ.get("ESAPLAN_URL", "__ESAPLAN_URL__")  # ที่อยู่ระบบ esaplan
 POLL_S = 2.0  # ถามความคืบหน้าการรวมข้อมูลที่ใช้เวลานานทุกกี่วินาที (how often a long consolidation is followed)
-NO_TOKEN = "ยังไม่ได้ตั้งรหัสเชื่อมต่อ: ตั้งตัวแปร ESAPLAN_TOKEN ในการตั้งค่าของ xlwings Lite (Environment Variables)"
+NO_TOKEN = "ยังไม่ได้ตั้งรหัสเชื่อมต่อ: ตั้งตัวแปร ESAPLAN_TOKEN ในการตั้งค่าของ xlwings Lite (Environment Variables) เลือก Scope: Local ไม่ใช่ Workbook"
 
 
 def _token():
