@@ -144,10 +144,11 @@ def save_with_contents(build: Callable[[dict[str, int]], Any], path: Path) -> Wr
     """A document with a table of contents: ``build`` is given each part's page (none the first time);
     the document is printed once to find on which page each part (a level-1 heading) starts, then
     built and printed again with those pages in its สารบัญ. Without LibreOffice the pages stay blank."""
-    first = save(build({}), path)
+    document = build({})
+    first = save(document, path)
     if first.pdf is None:
         return first
-    parts = [p.text for p in build({}).paragraphs if p.style is not None and p.style.name == "Heading 1"]
+    parts = [p.text for p in document.paragraphs if p.style is not None and p.style.name == "Heading 1"]
     return save(build(part_pages(first.pdf, parts)), path)
 
 

@@ -10,7 +10,8 @@ e-mail (ระเบียบสำนักนายกรัฐมนตรี
 Every figure comes from the register's entries in force (:mod:`sync.registers.money`), never typed.
 
 A unit's lines that would not leave the letter on one page go to an attached list (สิ่งที่ส่งมาด้วย) on
-a second page with its own heading, numbered "- ๒ -". Written: one Word file and one PDF per unit (for
+a second page with its own heading, numbered "- ๒ -": printing decides (a letter whose PDF runs over is made
+again with its lines attached), not an estimate of line heights. Written: one Word file and one PDF per unit (for
 e-mail) in a folder named for OBEC's letter, and one PDF of them all (for printing), beside the folder.
 """
 
