@@ -34,6 +34,9 @@ from addin.macros import allocation_register, validate_grid
 from addin.registry import EXCEL_EPOCH, FORMULAS, Formula, FormulaError, call, described
 
 POLL_S = 2.0  # how often a long consolidation is asked how far it is
+# A formula waits this long for the service (ESAPLAN_TIMEOUT_S to change it), and waits in xlwings' own
+# async mode (a thread): Excel goes on calculating and shows "#N/A waiting..." in the cell meanwhile.
+FORMULA_TIMEOUT_S = 15.0
 EXCEL_EPOCH_DATETIME = dt.datetime.combine(EXCEL_EPOCH, dt.time())
 
 
@@ -63,19 +66,28 @@ def _udf(entry: Formula) -> Callable[..., Any]:
             ndim=2 if param.type == "range" or entry.lifts and not param.choices else None,
             doc=described(param),
         )(decorated)
-    return xw.func(category="esaplan")(decorated)
+    return xw.func(category="esaplan", async_mode="threading")(decorated)
 
 
 def _answer(name: str, args: list[Any]) -> Any:
     """The formula's answer from the service when ESAPLAN_URL is set, else from the local rules."""
     if not os.environ.get("ESAPLAN_URL"):
         return call(name, args)
+    seconds = float(os.environ.get("ESAPLAN_TIMEOUT_S") or FORMULA_TIMEOUT_S)
     try:
         status, answer = _service(
-            f"/api/formulas/{name}", json.dumps({"args": args}, default=_json_value, ensure_ascii=False).encode()
+            f"/api/formulas/{name}",
+            json.dumps({"args": args}, default=_json_value, ensure_ascii=False).encode(),
+            timeout=seconds,
         )
+    except TimeoutError:
+        raise FormulaError(
+            f"ระบบ esaplan ไม่ตอบภายใน {seconds:g} วินาที: คำนวณใหม่ภายหลัง (Ctrl+Alt+F9) หรือแจ้งผู้ดูแลระบบ", kind="na"
+        ) from None
     except (OSError, ValueError) as error:
-        raise FormulaError(f"ติดต่อระบบ esaplan ที่ ESAPLAN_URL ไม่ได้ ({error})") from None
+        if isinstance(getattr(error, "reason", None), TimeoutError):  # urllib wraps a connect timeout
+            raise FormulaError(f"ระบบ esaplan ไม่ตอบภายใน {seconds:g} วินาที: คำนวณใหม่ภายหลัง", kind="na") from None
+        raise FormulaError(f"ติดต่อระบบ esaplan ที่ ESAPLAN_URL ไม่ได้ ({error})", kind="na") from None
     if status != 200:
         raise FormulaError(str(answer.get("error", status)))
     return answer["result"]
@@ -100,7 +112,7 @@ def _app() -> xw.App:
     return app
 
 
-def _service(path: str, body: bytes | None = None) -> tuple[int, dict[str, Any]]:
+def _service(path: str, body: bytes | None = None, timeout: float = 90) -> tuple[int, dict[str, Any]]:
     """(HTTP status, JSON answer) of the sync service; a body makes it a POST."""
     request = urllib.request.Request(
         os.environ.get("ESAPLAN_URL", "http://127.0.0.1:8080").rstrip("/") + path,
@@ -109,7 +121,7 @@ def _service(path: str, body: bytes | None = None) -> tuple[int, dict[str, Any]]
         method="POST" if body is not None else "GET",
     )
     try:
-        with urllib.request.urlopen(request, timeout=90) as response:  # noqa: S310 - the office's own service
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - the office's own service
             return response.status, json.load(response)
     except urllib.error.HTTPError as error:
         return error.code, json.load(error)

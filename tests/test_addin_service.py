@@ -371,3 +371,25 @@ def test_a_service_fault_reaches_the_sheet_in_thai_not_werkzeugs_english(tmp_pat
         and "ขัดข้อง" in answer.json["error"]
         and "Internal Server Error" not in answer.json["error"]
     )
+
+
+def test_a_desktop_formula_waits_seconds_not_minutes_for_a_service_that_never_answers(monkeypatch):
+    """A service that takes the call and never answers: the cell gets a Thai reason after the timeout
+    (ESAPLAN_TIMEOUT_S, 15 s by default), while xlwings' async mode keeps Excel calculating meanwhile."""
+    import socket
+    import time
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(1)  # the connection is taken (backlog) and never answered
+    try:
+        monkeypatch.setenv("ESAPLAN_URL", f"http://127.0.0.1:{silent.getsockname()[1]}")
+        monkeypatch.setenv("ESAPLAN_TOKEN", "t")
+        monkeypatch.setenv("ESAPLAN_TIMEOUT_S", "1")
+        started = time.monotonic()
+        with pytest.raises(ValueError, match="ไม่ตอบภายใน 1 วินาที"):
+            addin.xlwings_udfs.ESA_BAHTTEXT(101)
+        assert time.monotonic() - started < 5
+    finally:
+        silent.close()
+    assert addin.xlwings_udfs.FORMULA_TIMEOUT_S == 15.0
