@@ -15,8 +15,6 @@ from sync.master.data import MasterData
 from sync.office.registry import load_registry
 from sync.office.settings import Settings
 
-# --- progress and the annual report ---------------------------------------------------------
-
 
 @dataclass(frozen=True)
 class ProjectProgress:
@@ -67,10 +65,6 @@ def project_progress(register: Register, data: MasterData) -> list[ProjectProgre
             )
         )
     return result
-
-
-def _percent(part: Decimal, whole: Decimal) -> Decimal | None:
-    return (part * 100 / whole).quantize(Decimal("0.01")) if whole else None
 
 
 @dataclass(frozen=True)
