@@ -14,7 +14,6 @@ from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphPrope
 from openpyxl.worksheet.worksheet import Worksheet
 
 from rules.forms import Form
-from rules.kpi import Status
 from sync.ledger.status import STATUS_TH
 from sync.master.data import MasterData
 from sync.master.sheetplan import (
@@ -26,13 +25,10 @@ from sync.master.sheetplan import (
     WARNING_ROW,
     SheetPlan,
 )
-from sync.master.summary import add_row, area_total, by_strategy, groups, heading, percent, unusual_flag
+from sync.master.summary import MET, add_row, area_total, by_strategy, groups, heading, percent, unusual_flag
 
-EXECUTIVE, SUMMARY, KPIS, CHARTS = "สรุปผู้บริหาร", "สรุป", "สรุปตัวชี้วัด", "แผนภูมิ"
-NOTE_WIDTH = 110  # characters of a note line under a table
-LEFT_OUT_LISTED = 30  # units named in the left-out line; the issues sheet lists them all
+EXECUTIVE, CHARTS = "สรุปผู้บริหาร", "แผนภูมิ"
 MOST_BEHIND = 10
-MET = {Status.ACHIEVED, Status.ON_TRACK}
 CHART_ROW_CM = 0.53  # a default row (15 pt) on paper
 
 

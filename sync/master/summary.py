@@ -37,12 +37,10 @@ from sync.master.sheetplan import (
 from sync.master.tally import Vector
 from sync.office.settings import BANGKOK
 
-EXECUTIVE, SUMMARY, KPIS, CHARTS = "สรุปผู้บริหาร", "สรุป", "สรุปตัวชี้วัด", "แผนภูมิ"
+SUMMARY, KPIS = "สรุป", "สรุปตัวชี้วัด"
 NOTE_WIDTH = 110  # characters of a note line under a table
 LEFT_OUT_LISTED = 30  # units named in the left-out line; the issues sheet lists them all
-MOST_BEHIND = 10
 MET = {Status.ACHIEVED, Status.ON_TRACK}
-CHART_ROW_CM = 0.53  # a default row (15 pt) on paper
 
 
 def _when() -> str:
