@@ -30,7 +30,7 @@ from rules.transfers import category_th
 from sync.documents.docx import NothingToReport, document_names, documents_dir
 from sync.documents.progress import ProjectProgress, project_progress, round_data
 from sync.files.atomic import save_workbook, write_atomically
-from sync.files.printsetup import fit_to_page_width, readable_columns
+from sync.files.printsetup import fit_to_page_width, format_values, readable_columns
 from sync.office.settings import Settings
 from sync.registers.plan import load_register
 
@@ -276,12 +276,7 @@ def write_emenscr(settings: Settings) -> Export:
         sheet.append(row)
     for cell in sheet[1]:
         cell.font, cell.alignment = Font(bold=True), Alignment(wrap_text=True, vertical="top")
-    for row in sheet.iter_rows(min_row=2):
-        for cell in row:
-            if isinstance(cell.value, Decimal):
-                cell.number_format = "#,##0.00"
-            elif isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = "s"
+    format_values(sheet)
     sheet.freeze_panes = "C2"
     blank = book.create_sheet("ช่องที่ยังว่าง")
     blank.append(["รหัสโครงการ", "ชื่อโครงการ", "ช่องที่ eMENSCR ถาม", "กรอกที่"])

@@ -5,10 +5,11 @@ wide, the table's header row on every page. The master's sheets add margins and 
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from openpyxl.styles import Alignment
+from openpyxl.styles import Alignment, Font, PatternFill
 
 WIDE_COLUMNS = 6
 # Dates shown in the Buddhist Era with Thai month names whatever the reader's locale: LCID 041E (Thai)
@@ -53,3 +54,29 @@ def readable_columns(sheet: Any, *, header_row: int = 1, widest: int = 30) -> No
         for cell in column:
             if isinstance(cell.value, str) and len(cell.value) + 2 > width:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def format_values(sheet: Any, min_row: int = 2) -> None:
+    """Cells below the header as the office reads them: money to two places, dates in the Buddhist Era,
+    and text that starts with = kept as text (typed text is never a formula)."""
+    for row in sheet.iter_rows(min_row=min_row):
+        for cell in row:
+            if isinstance(cell.value, Decimal):
+                cell.number_format = "#,##0.00"
+            elif isinstance(cell.value, dt.date):
+                timed = isinstance(cell.value, dt.datetime) and cell.value.time() != dt.time()
+                cell.number_format = BE_DATE_TIME_FORMAT if timed else BE_DATE_FORMAT
+            elif isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"
+
+
+def office_table(sheet: Any) -> None:
+    """A sheet of the office's own workbooks (registers, their summaries) with its header in row 1: the
+    header bold on blue, values formatted, the header frozen and repeated, one A4 page wide."""
+    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
+    for cell in sheet[1]:
+        cell.font, cell.fill = bold, fill
+    format_values(sheet)
+    sheet.freeze_panes = "A2"
+    readable_columns(sheet)
+    fit_to_page_width(sheet, landscape=True, title_rows="1:1")

@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from decimal import Decimal
 
 from filelock import FileLock
 from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
 
 from rules import EsaplanError
 from rules.allocation_register import (
@@ -23,7 +21,7 @@ from rules.register_transfers import CheckedTransfer
 from rules.thai import fold_name
 from rules.transfers import category_th
 from sync.files.atomic import save_workbook
-from sync.files.printsetup import BE_DATE_FORMAT, BE_DATE_TIME_FORMAT, fit_to_page_width, readable_columns
+from sync.files.printsetup import office_table
 from sync.ledger.database import open_ledger
 from sync.ledger.status import SEVERITY_TH
 from sync.ledger.store import Ledger
@@ -259,20 +257,6 @@ def _summary_book(
                 entry.reverses,
             ]
         )
-    bold, head = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
     for sheet in book.worksheets:
-        for cell in sheet[1]:
-            cell.font, cell.fill = bold, head
-        for row in sheet.iter_rows(min_row=2):
-            for cell in row:
-                if isinstance(cell.value, Decimal):
-                    cell.number_format = "#,##0.00"
-                elif isinstance(cell.value, dt.date):
-                    timed = isinstance(cell.value, dt.datetime) and cell.value.time() != dt.time()
-                    cell.number_format = BE_DATE_TIME_FORMAT if timed else BE_DATE_FORMAT
-                elif isinstance(cell.value, str) and cell.value.startswith("="):
-                    cell.data_type = "s"  # typed text is never a formula
-        sheet.freeze_panes = "A2"
-        readable_columns(sheet)
-        fit_to_page_width(sheet, landscape=True, title_rows="1:1")
+        office_table(sheet)
     return book

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
 
 from rules import EsaplanError, ParseError
 from rules.budget_sources import plan_source
@@ -31,7 +30,7 @@ from rules.money import to_decimal
 from rules.plan import Activity, PlanIssue, Project, Register, area_issues, group_plan
 from rules.transfers import category_th
 from sync.files.atomic import save_workbook
-from sync.files.printsetup import fit_to_page_width, readable_columns
+from sync.files.printsetup import office_table
 from sync.intake.inbox import inbox_files, readable_items
 from sync.intake.isolation import Failure, Limits, isolated_map
 from sync.intake.keep import Parsed, store
@@ -332,8 +331,6 @@ def _register_book(
     notices: list[Notice],
 ) -> Workbook:
     """The register as staff read it: one line per budget line, then the sums, then what is wrong."""
-    bold = Font(bold=True)
-    head = PatternFill("solid", fgColor="DDEBF7")
     book = Workbook()
     lines = book.active
     lines.title = "ทะเบียนโครงการ"
@@ -418,15 +415,5 @@ def _register_book(
             ]
         )
     for sheet in book.worksheets:
-        for cell in sheet[1]:
-            cell.font, cell.fill = bold, head
-        for row in sheet.iter_rows():
-            for cell in row:
-                if isinstance(cell.value, Decimal):
-                    cell.number_format = "#,##0.00"
-                elif isinstance(cell.value, str) and cell.value.startswith("="):
-                    cell.data_type = "s"  # typed text is never a formula
-        sheet.freeze_panes = "A2"
-        readable_columns(sheet)
-        fit_to_page_width(sheet, landscape=True, title_rows="1:1")
+        office_table(sheet)
     return book
