@@ -123,7 +123,6 @@ def class_plan_workbook(settings: Settings) -> Path:
         documents_dir(settings, settings.fiscal_year)
         / f"คาดการณ์นักเรียน-ม1-FY{settings.fiscal_year}-R{settings.round}.xlsx"
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
     save_workbook(book, path)
     return path
 

@@ -77,11 +77,7 @@ def _thai_date(value: Any) -> str:
 
 def _unit_name(unit: Unit | None, code: str) -> str:
     """The unit as a letter names it: a school as โรงเรียน..., whatever the registry's short name."""
-    if unit is None:
-        return f"หน่วยงานรหัส {code}"
-    if unit.kind == "school" and not unit.name_th.startswith("โรงเรียน"):
-        return f"โรงเรียน{unit.name_th}"
-    return unit.name_th
+    return f"หน่วยงานรหัส {code}" if unit is None else unit.written_name
 
 
 def _addressee(unit: Unit | None, code: str) -> str:

@@ -126,6 +126,5 @@ def small_schools_workbook(settings: Settings) -> Path:
         documents_dir(settings, settings.fiscal_year)
         / f"โรงเรียนขนาดเล็ก-FY{settings.fiscal_year}-R{settings.round}.xlsx"
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
     save_workbook(book, path)
     return path

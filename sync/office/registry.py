@@ -94,6 +94,13 @@ class Unit:
     feeds: str = ""  # the code of the school its ป.6 go on to for ม.1 (blank: itself if it teaches ม.1)
 
     @property
+    def written_name(self) -> str:
+        """The unit as people write it out: a school with โรงเรียน in front (OBEC's list gives the short name)."""
+        if self.kind == "school" and not self.name_th.startswith("โรงเรียน"):
+            return f"โรงเรียน{self.name_th}"
+        return self.name_th
+
+    @property
     def district_label(self) -> str:
         return self.district or "(ไม่ระบุอำเภอ)"
 
@@ -134,7 +141,7 @@ def unit_kinds(registry: dict[str, Unit], office_name: str) -> dict[str, str]:
         kind = UNIT_KINDS.get(unit.kind)
         if kind is None:
             continue
-        names = [unit.code, unit.name_th, *([f"โรงเรียน{unit.name_th}"] if unit.kind == "school" else [])]
+        names = [unit.code, unit.name_th, unit.written_name]
         kinds.update(dict.fromkeys(names, kind))
     return kinds
 
