@@ -193,6 +193,17 @@ def _merged_boys(school: School, path: Path) -> School:
     return _without_grades(school, {first.name, second.name})
 
 
+def _merged_grades(school: School, path: Path) -> School:
+    """A multi-grade class shown the way a form on paper shows it: one grade label over two rows."""
+    first, second = school.grades[0], school.grades[1]
+    _grade_cell(path, first.name, "E", 1)
+    _grade_cell(path, second.name, "E", 0)
+    book = load_workbook(path)
+    book[ENROLMENT].merge_cells(f"A{GRADE_ROWS[first.name]}:A{GRADE_ROWS[second.name]}")
+    book.save(path)
+    return _without_grades(school, {first.name, second.name})
+
+
 def _huge_amount(school: School, path: Path) -> School:
     book = load_workbook(path)
     book[BUDGET]["C4"] = 1_000_000_000_000
@@ -291,6 +302,14 @@ MISTAKES = [
         "MERGED-CELLS",
         _merged_boys,
         lambda s: len(s.grades) > 1,
+    ),
+    Mistake(
+        "merged_grades",
+        "ห้องเรียนคละชั้น: ผสานช่องชื่อชั้นข้ามสองชั้น ห้อง 1 ที่ชั้นแรก 0 ที่ชั้นถัดไป",
+        "ทั้งสองแถวไม่นำไปรวม บอกให้ยกเลิกการผสานและวิธีรายงานห้องคละชั้น (ไม่ทำให้อ่านทั้งไฟล์ไม่ได้)",
+        "MERGED-CELLS",
+        _merged_grades,
+        lambda s: _adjacent(s),
     ),
     Mistake(
         "huge_amount",

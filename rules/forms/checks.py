@@ -105,8 +105,9 @@ def check_shared_rooms(form: Form, shared: SharedRooms, result: SheetResult, by_
             and named is None
             and rooms == 0
             and pupils
+            and row.get("grade")  # a row whose grade was not read (merged away, refused) joins no room
             and _fits(holder, shared, seated[id(holder)] + pupils)
-            and level_of(holder["grade"]) == level_of(row.get("grade") or "")
+            and level_of(holder["grade"]) == level_of(row["grade"])
         ):
             row[shared.with_] = named = holder["grade"]
             message = f"ชั้น {grade(row['grade']).th} กรอกห้องเรียน 0 ห้อง: นับว่าเรียนรวมห้องกับชั้น {grade(named).th} (ห้องเรียนคละชั้น) ถ้าไม่ใช่ ให้กรอกจำนวนห้องของชั้นนี้"
