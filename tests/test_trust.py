@@ -339,10 +339,17 @@ def test_the_command_line_and_the_dashboard_name_units_and_unknown_files(area):
     area.fill(
         "40050011", {"ข้อมูลนักเรียน": enrolment([(5, 5, 1)])}
     )  # a code the real registry does not have (it skips 40050011)
+    named = area.home / "inbox" / "โรงเรียนบ้านหนองไผ่ดุสิตประชาสรรค์" / "แบบรายงาน.xlsx"  # the school's name for a folder
+    named.parent.mkdir()
+    named.write_bytes(area.templates().read_bytes())
     result = area.consolidate()
     assert "หน่วยที่มีข้อผิดพลาด 1 หน่วย" in result.output and "40050001 บ้านหนองไผ่ดุสิตประชาสรรค์: ข้อมูลนักเรียน C4" in result.output
     assert "UNKNOWN-UNIT" in result.output and "งานของใครไม่รู้.xlsx" in result.output
     assert "40050011/แบบรายงาน.xlsx: ไม่มีหน่วยรหัส 40050011 ในทะเบียนหน่วยงาน (registry.csv)" in result.output
+    assert (
+        "โรงเรียนบ้านหนองไผ่ดุสิตประชาสรรค์/แบบรายงาน.xlsx: โฟลเดอร์ตั้งชื่อตามชื่อโรงเรียน ไม่ใช่รหัส ระบบจึงไม่นำไปรวม:"
+        " ย้ายไฟล์ไปไว้ที่ inbox/40050001/ (โรงเรียนบ้านหนองไผ่ดุสิตประชาสรรค์, อำเภอ" in result.output
+    )
     settings = area.settings
     app = create_app(settings, api_token="t")
     client = app.test_client()
@@ -354,7 +361,7 @@ def test_the_command_line_and_the_dashboard_name_units_and_unknown_files(area):
         )
     page = client.get(f"/?fy={FY}&round={ROUND}").get_data(as_text=True)
     assert (
-        "เรื่องที่ต้องติดตาม (2 รายการ)" in page
+        "เรื่องที่ต้องติดตาม (3 รายการ)" in page
         and "งานของใครไม่รู้.xlsx" in page
         and "ไม่ทราบหน่วย" in page
         and "ไม่มีหน่วยรหัส 40050011" in page
