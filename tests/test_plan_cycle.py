@@ -239,8 +239,12 @@ def test_a_broken_resubmission_keeps_the_groups_accepted_plan(demo_copy):
     settings = load_settings(demo_copy)
     before = [p for p in load_register(settings, settings.fiscal_year).projects if p.group_code == "G02"]
     (demo_copy / "plan" / "inbox" / "G02" / "แผนแก้ไข.xlsx").write_bytes(b"%PDF-1.4 not a workbook")
+    (demo_copy / "plan" / "inbox" / "แผน.xlsx").write_bytes(b"")  # dropped beside the groups' folders
     run = consolidate_plan(settings, settings.fiscal_year)
     assert run.new_versions == 1 and [p.rule for p in run.problems["G02"]] == ["FILE-NOT-XLSX"]
+    assert [n.message_th for n in run.notices if n.rule == "UNKNOWN-UNIT"] == [
+        "แผน.xlsx: ไม่ทราบว่าเป็นไฟล์ของหน่วยใด (วางไฟล์ในโฟลเดอร์ plan/inbox/<รหัสหน่วย>/)"
+    ]
     assert [p for p in run.register.projects if p.group_code == "G02"] == before != []
 
 

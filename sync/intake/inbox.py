@@ -57,7 +57,7 @@ def inbox_files(
         path = Path(inbox, relative)
         unit = _unit_of_name(parts, registry)
         if unit is None:
-            message = _unknown_unit_message(relative, parts, registry)
+            message = _unknown_unit_message(relative, parts, registry, _shown(inbox, settings))
             notices.append(Notice(None, "(inbox)", "UNKNOWN-UNIT", "error", message))
             continue
         try:
@@ -88,15 +88,20 @@ def _codes_named(parts: tuple[str, ...]) -> list[str]:
     return candidates + ([match.group(1)] if match else [])
 
 
-def _unknown_unit_message(relative: str, parts: tuple[str, ...], registry: dict[str, Unit]) -> str:
+def _shown(inbox: Path, settings: Settings) -> str:
+    """The inbox as staff see it in the installation folder: ``inbox`` or ``plan/inbox``."""
+    return inbox.relative_to(settings.home).as_posix() if inbox.is_relative_to(settings.home) else str(inbox)
+
+
+def _unknown_unit_message(relative: str, parts: tuple[str, ...], registry: dict[str, Unit], inbox: str) -> str:
     named = [c for c in _codes_named(parts) if thai_digit_to_arabic_digit(c).strip().isdigit()]
     if named:  # a code was given but is not a registered unit: say which, not "unknown"
         return f"{relative}: ไม่มีหน่วยรหัส {', '.join(named)} ในทะเบียนหน่วยงาน (registry.csv): ตรวจรหัสโรงเรียน หรือเพิ่มหน่วยในทะเบียน"
     called = _units_called(parts[0], registry) if len(parts) > 1 else []
     if called:  # a folder named for the school: say where the file goes, never guess between namesakes
-        where = " หรือ ".join(f"inbox/{u.code}/ ({u.written_name}, อำเภอ{u.district})" for u in called)
+        where = " หรือ ".join(f"{inbox}/{u.code}/ ({u.written_name}, อำเภอ{u.district})" for u in called)
         return f"{relative}: โฟลเดอร์ตั้งชื่อตามชื่อโรงเรียน ไม่ใช่รหัส ระบบจึงไม่นำไปรวม: ย้ายไฟล์ไปไว้ที่ {where}"
-    return f"{relative}: ไม่ทราบว่าเป็นไฟล์ของหน่วยใด (วางไฟล์ในโฟลเดอร์ inbox/<รหัสหน่วย>/)"
+    return f"{relative}: ไม่ทราบว่าเป็นไฟล์ของหน่วยใด (วางไฟล์ในโฟลเดอร์ {inbox}/<รหัสหน่วย>/)"
 
 
 def _units_called(folder: str, registry: dict[str, Unit]) -> list[Unit]:
