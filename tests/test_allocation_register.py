@@ -215,6 +215,24 @@ def test_staff_keep_the_register_in_a_workbook_and_the_ledger_keeps_every_entry(
     assert "107041E" in summary["ยอดตามหนังสือจัดสรร"]["B2"].number_format, "dates print in the Buddhist Era"
 
 
+def test_an_amount_with_zeros_typed_twice_stops_the_register_at_its_cell(demo_copy):
+    """A letter line of ten thousand million baht, a school given 150 million: neither can be, so
+    the register records nothing and says which cell (the limits: rules/data/plausibility)."""
+    assert _run(demo_copy, "--start").exit_code == 0
+    path = workbook_path(load_settings(demo_copy), FY)
+    huge_letter = [*LETTERS[1][:7], "ค่าอุปกรณ์การเรียน", 9_999_999_999]
+    _fill(path, [*LETTERS, huge_letter], [*ALLOCATIONS, ["ศธ 04002/ว1234", "ค่าซ่อมแซมอาคาร", "99000002", "150,000,000"]])
+    refused = _run(demo_copy)
+    assert refused.exit_code != 0
+    assert (
+        "หนังสือจัดสรร I6" in refused.output and "9,999,999,999 เกินกว่าที่รายการเดียวจะเป็นได้ (1,000,000,000)" in refused.output
+    )
+    assert (
+        "จัดสรรให้หน่วยงาน D7" in refused.output and "150,000,000 เกินกว่าที่รายการเดียวจะเป็นได้ (100,000,000)" in refused.output
+    )
+    assert entries(open_ledger(load_settings(demo_copy).database_url), FY) == []
+
+
 def test_letters_state_each_schools_amounts_in_figures_and_in_words(demo_copy):
     assert _run(demo_copy, "--start").exit_code == 0
     _fill(workbook_path(load_settings(demo_copy), FY), LETTERS, ALLOCATIONS)
