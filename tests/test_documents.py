@@ -32,6 +32,7 @@ from sync.documents.look import new_document
 from sync.documents.printing import PrintingFailed, print_pdfs
 from sync.documents.reports import ANNUAL_PART, write_progress
 from sync.documents.reports import PARTS as REPORT_PARTS
+from sync.documents.tables import CELL_PADDING_CM, pieces, text_cm, widths_for
 from sync.office.registry import load_registry
 from sync.office.settings import load_settings
 from sync.registers.plan import load_register
@@ -340,3 +341,20 @@ def test_one_obec_letter_typed_two_ways_is_one_batch_of_letters(demo_copy, tmp_p
     table = Document(str(letter.docx)).tables[-1]
     assert [row.cells[1].text for row in table.rows[1:-1]] == ["ค่าซ่อมแซมอาคาร", "ครุภัณฑ์คอมพิวเตอร์"]
     assert table.rows[-1].cells[-1].text == "1,300,000" and "หนึ่งล้านสามแสนบาทถ้วน" in table.rows[-1].cells[1].text
+
+
+def test_a_crowded_table_breaks_its_longest_compound_not_its_short_words():
+    """The 6-month report's project table (columns as sync/documents/reports.py writes them) on a
+    16 cm page: the words do not all fit, so the group's long compound gives way and every other
+    word keeps its whole width (before, every text column shrank alike and รายงาน broke)."""
+    header = ["ที่", "โครงการ", "กลุ่มงาน", "งบตามแผน (บาท)", "ใช้จ่าย (บาท)", "ร้อยละ", "สถานะ"]
+    row = ["๑", "โครงการส่งเสริมโอกาสทางการศึกษา", "กลุ่มส่งเสริมการศึกษาทางไกล เทคโนโลยีสารสนเทศและการสื่อสาร"]
+    rows = [[*row, "100,000", "0", "0", "ยังไม่รายงาน"], ["", "รวม", "", "150,000", "0", "0", ""]]
+    widths = widths_for(header, rows, 16.0, [1], [3, 4, 5])
+    assert sum(widths) == pytest.approx(16.0)
+    longest = {
+        i: max(text_cm(p) for cell in column for p in pieces(cell))
+        for i, column in enumerate(zip(header, *rows, strict=True))
+    }
+    assert widths[2] < longest[2] + CELL_PADDING_CM, "the compound เทคโนโลยีสารสนเทศ is what gives way"
+    assert all(widths[i] >= longest[i] + CELL_PADDING_CM for i in (0, 1, 6)), "short words are never broken"

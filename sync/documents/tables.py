@@ -89,8 +89,7 @@ def widths_for(
         # there), figures keep their width, as a figure broken over two lines misreads
         figures = sum(need[i] for i in numeric)
         if figures < available_cm * 0.8:
-            scale = (available_cm - figures) / (total - figures)
-            return [n if i in numeric else n * scale for i, n in enumerate(need)]
+            return _capped(need, numeric, available_cm - figures)
         return [n * available_cm / total for n in need]
     widths = list(need)
     spare = available_cm - total
@@ -104,6 +103,20 @@ def widths_for(
             widths[i] += share * (want[i] - widths[i]) / gap
         spare -= share
     return widths
+
+
+def _capped(need: list[float], numeric: Sequence[int], room: float) -> list[float]:
+    """Text columns fitted into ``room`` by narrowing the widest to one cap, so only the longest words
+    (a compound such as เทคโนโลยีสารสนเทศ) break; scaling every column alike broke short words like
+    รายงาน in a narrow status column of the progress report."""
+    text = sorted(n for i, n in enumerate(need) if i not in numeric)
+    cap, left = text[-1], room
+    for count, width in enumerate(text):
+        cap = left / (len(text) - count)  # the rest share what is left equally
+        if width > cap:
+            break
+        left -= width
+    return [n if i in numeric else min(n, cap) for i, n in enumerate(need)]
 
 
 def shown(value: Any) -> str:
