@@ -263,7 +263,9 @@ def schools(draw) -> list[tuple[School, str | None, str]]:
         mistake = draw(st.sampled_from([None, *[m.key for m in MISTAKES if m.needs(school)]]))
         maker = draw(
             st.sampled_from(
-                ["typed"] if mistake in ("merged_rooms", "merged_boys", "linked_count") else ["typed", "copied"]
+                ["typed"]
+                if mistake in ("merged_rooms", "merged_boys", "merged_grades", "linked_count")
+                else ["typed", "copied"]
             )
         )  # a copy keeps no merges, no links
         made.append((school, mistake, maker))
