@@ -16,6 +16,7 @@ in Google Sheets), so ``IFERROR`` and ``ISERROR`` work on it as on any built-in 
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -140,9 +141,11 @@ def _answer(entry: Formula, values: list[Any], context: Mapping[str, Any] | None
         return to_cells(entry.function(*values, **given))
     except EsaplanError as exc:
         raise FormulaError(exc.message_th) from exc
-    except ZeroDivisionError as exc:
+    except (ZeroDivisionError, decimal.DivisionUndefined) as exc:
         raise FormulaError("หารด้วยศูนย์", kind="div0") from exc
-    except OverflowError as exc:
+    except decimal.ConversionSyntax as exc:  # text that is no number: bad input, not a number too large
+        raise FormulaError("ไม่ใช่ตัวเลข") from exc
+    except (OverflowError, decimal.Overflow, decimal.InvalidOperation) as exc:  # past Decimal's 28 digits, say
         raise FormulaError("ตัวเลขใหญ่เกินกว่าที่คำนวณได้", kind="num") from exc
     except (ArithmeticError, ValueError, TypeError, KeyError, IndexError) as exc:
         raise FormulaError(f"อาร์กิวเมนต์ไม่ถูกต้อง ({type(exc).__name__}: {exc})") from exc

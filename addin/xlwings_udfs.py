@@ -1,14 +1,15 @@
 """Excel desktop (Windows) with the open-source xlwings add-in: the ESA_* UDFs and the macros.
 
-Point xlwings at this module ("UDF Modules: addin.xlwings_udfs", see ``workbooks/xlwings.conf``)
-and press "Import Functions". Every registry formula becomes a UDF here at import time - one
-generic body given the formula's own name, parameters and Thai description, in the category
-"esaplan" of Excel's Insert Function - so a new registry entry needs no edit in this file.
+esaplan.xlsm's VBA calls this module ("UDF Modules: addin.xlwings_udfs" on its xlwings.conf sheet,
+or ``workbooks/xlwings.conf`` for the xlwings add-in). Every registry formula becomes a UDF here
+at import time - one generic body given the formula's own name, parameters and Thai description -
+so a new registry entry needs no edit in this file.
 
 With ESAPLAN_URL set (and ESAPLAN_TOKEN), formulas ask the sync service, as every other surface
 does, so a rate the office fills in on the service answers the same everywhere; without it they
 run on the PC's own copy of the rules (a PC with no network). A formula that cannot answer
-raises: the cell shows #VALUE! (IFERROR works) and xlwings shows the Thai reason. Excel 2016 and
+answers :func:`failure_text`, which the VBA that esaplan.xlsm carries (:mod:`addin.excel_vba`)
+turns into Excel's own error value, its reason kept for ``=ESA_WHY(cell)``. Excel 2016 and
 2019 have no spilling: with ESAPLAN_LEGACY_ARRAYS=1 the formulas that answer with a range write
 it into the cells below and beside (xlwings' ``expand="table"``).
 
@@ -31,7 +32,7 @@ from typing import Any
 import xlwings as xw
 
 from addin.macros import allocation_register, validate_grid
-from addin.registry import EXCEL_EPOCH, FORMULAS, Formula, FormulaError, call, described
+from addin.registry import EXCEL_EPOCH, EXCEL_ERRORS, FORMULAS, Formula, FormulaError, call, described
 
 POLL_S = 2.0  # how often a long consolidation is asked how far it is
 # A formula waits this long for the service (ESAPLAN_TIMEOUT_S to change it), and waits in xlwings' own
@@ -45,7 +46,7 @@ def _udf(entry: Formula) -> Callable[..., Any]:
         try:
             return _answer(entry.name, list(args))
         except FormulaError as error:
-            raise ValueError(f"{entry.name}: {error.reason}") from None
+            return failure_text(entry.name, error)
 
     udf.__name__ = udf.__qualname__ = entry.name
     udf.__doc__ = f"{entry.th} ({entry.en})"
@@ -69,6 +70,16 @@ def _udf(entry: Formula) -> Callable[..., Any]:
     return xw.func(category="esaplan", async_mode="threading")(decorated)
 
 
+def failure_text(name: str, error: FormulaError) -> str:
+    """A failed formula's answer: Excel's error name, the formula and the Thai reason (``"#DIV/0! ESA_KPI: ..."``).
+
+    Answered, not raised: in xlwings' async mode an exception is only logged and the cell keeps
+    "#N/A waiting..." for good (``async_thread`` in xlwings/udfs.py), and no Python COM server can
+    hand Excel an error value (see :mod:`addin.excel_vba`), so esaplan's VBA reads the leading name.
+    """
+    return f"{error.excel} {name}: {error.reason}"
+
+
 def _answer(name: str, args: list[Any]) -> Any:
     """The formula's answer from the service when ESAPLAN_URL is set, else from the local rules."""
     if not os.environ.get("ESAPLAN_URL"):
@@ -89,7 +100,8 @@ def _answer(name: str, args: list[Any]) -> Any:
             raise FormulaError(f"ระบบ esaplan ไม่ตอบภายใน {seconds:g} วินาที: คำนวณใหม่ภายหลัง", kind="na") from None
         raise FormulaError(f"ติดต่อระบบ esaplan ที่ ESAPLAN_URL ไม่ได้ ({error})", kind="na") from None
     if status != 200:
-        raise FormulaError(str(answer.get("error", status)))
+        kinds = {excel: kind for kind, excel in EXCEL_ERRORS.items()}
+        raise FormulaError(str(answer.get("error", status)), kind=kinds.get(answer.get("excel", ""), "value"))
     return answer["result"]
 
 
