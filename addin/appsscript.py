@@ -1,16 +1,19 @@
 """Google Sheets: an Apps Script file generated from the formula registry, plus the macro menu.
 
 One ``@customfunction`` per formula (so Sheets offers it with its Thai description), each a call
-to the sync service's JSON API with the installation's shared secret; and a menu "esaplan"
-with the three macros. Staff paste the file into Extensions > Apps Script and set the two
-script properties ESAPLAN_URL and ESAPLAN_TOKEN (README, "Google Sheets").
+to the sync service's JSON API with the person's own connection code; and a menu "esaplan" with
+the three macros and "ตั้งรหัสเชื่อมต่อของฉัน". The office sets the script property ESAPLAN_URL
+once; each person sets their own code from the menu, kept in their user properties, which only
+they can read (Script Properties are read by every editor of the sheet) (README, "Google Sheets").
 
 A formula that cannot answer throws, so the cell shows #ERROR! with the Thai reason and IFERROR
 works; a setting left out or wrong is said in Thai, never as Apps Script's raw English. Answers
 are kept in the script cache (6 hours, Apps Script's longest) under the formula, its arguments
 and the version of the service's rules data, which is asked for at most every 5 minutes: a column
 of 260 identical recalculations costs one fetch, and a rate changed on the service shows within
-5 minutes.
+5 minutes. Failures are kept briefly (30 seconds): a question the service refused (its answer is
+the same for everyone) and a service out of reach, so a column of 260 cells does not ask a down
+service 260 times over; a missing or revoked code is never kept (it is the person's, not the question's).
 """
 
 from __future__ import annotations
@@ -22,22 +25,31 @@ from addin.registry import FORMULAS, Formula, described
 HEADER = r"""/**
  * esaplan สำหรับ Google Sheets - สร้างจากทะเบียนสูตรของ esaplan อย่าแก้ไขด้วยมือ
  * (generated from esaplan's formula registry; do not edit by hand)
- * ตั้งค่า: ส่วนขยาย > Apps Script > การตั้งค่าโครงการ > คุณสมบัติของสคริปต์
- *   ESAPLAN_URL   = ที่อยู่ระบบ esaplan เช่น https://esaplan.example.go.th
- *   ESAPLAN_TOKEN = รหัสเชื่อมต่อจากผู้ดูแลระบบ
+ * ตั้งค่าครั้งเดียวต่อไฟล์: ส่วนขยาย > Apps Script > การตั้งค่าโครงการ > คุณสมบัติของสคริปต์
+ *   ESAPLAN_URL = ที่อยู่ระบบ esaplan เช่น https://esaplan.example.go.th
+ * แต่ละคน: เมนู esaplan > ตั้งรหัสเชื่อมต่อของฉัน (รหัสจากหน้าเว็บ esaplan เมนู รหัสเชื่อมต่อสูตร)
+ *   เก็บในคุณสมบัติของผู้ใช้ (User Properties): ผู้แก้ไขไฟล์คนอื่นมองไม่เห็น
  */
 
 var ESAPLAN_CACHE_S = 21600; // answers kept 6 hours (Apps Script's longest) under the rules version
 var ESAPLAN_RULES_S = 300; // the rules version asked for at most every 5 minutes
+var ESAPLAN_FAILED_S = 30; // a refused question or a service out of reach, kept this long
 var ESAPLAN_SETTINGS_TH = "ส่วนขยาย > Apps Script > การตั้งค่าโครงการ > คุณสมบัติของสคริปต์";
+var ESAPLAN_MY_CODE_TH = "เมนู esaplan > ตั้งรหัสเชื่อมต่อของฉัน (สร้างรหัสที่หน้าเว็บ esaplan เมนู รหัสเชื่อมต่อสูตร)";
 
 function esaplanSettings_() {
-  var props = PropertiesService.getScriptProperties();
-  var url = String(props.getProperty("ESAPLAN_URL") || "").trim().replace(/\/+$/, "");
-  var token = String(props.getProperty("ESAPLAN_TOKEN") || "").trim();
+  var url = String(PropertiesService.getScriptProperties().getProperty("ESAPLAN_URL") || "").trim().replace(/\/+$/, "");
+  var token = String(PropertiesService.getUserProperties().getProperty("ESAPLAN_TOKEN") || "").trim();
   if (!/^https?:\/\/[^\s]+$/.test(url)) throw new Error("ยังไม่ได้ตั้งค่า ESAPLAN_URL (ที่อยู่ระบบ esaplan เช่น https://esaplan.example.go.th) ที่ " + ESAPLAN_SETTINGS_TH);
-  if (!token) throw new Error("ยังไม่ได้ตั้งค่า ESAPLAN_TOKEN (รหัสเชื่อมต่อจากผู้ดูแลระบบ) ที่ " + ESAPLAN_SETTINGS_TH);
+  if (!token) throw new Error("ยังไม่ได้ตั้งรหัสเชื่อมต่อของท่าน: " + ESAPLAN_MY_CODE_TH);
   return { url: url, token: token };
+}
+
+// A failure that is the question's or the service's, the same for everyone: kept ESAPLAN_FAILED_S seconds.
+function esaplanShared_(message) {
+  var error = new Error(message);
+  error.shared = true;
+  return error;
 }
 
 // A body makes it a POST; the answer is { code, data } whatever the status. A busy or restarting service
@@ -53,6 +65,9 @@ function esaplanRequest_(path, body) {
     options.contentType = "application/json";
     options.payload = JSON.stringify(body);
   }
+  var cache = CacheService.getScriptCache();
+  var down = cache.get("esaplan-down");
+  if (down !== null) throw esaplanShared_(down);
   var response = null, failure = null, code = 0;
   for (var attempt = 0; attempt <= ESAPLAN_RETRY_MS.length; attempt++) {
     if (attempt > 0) Utilities.sleep(ESAPLAN_RETRY_MS[attempt - 1]);
@@ -65,18 +80,25 @@ function esaplanRequest_(path, body) {
       failure = error;
     }
   }
+  var unreachable = null;
   if (failure !== null) {
-    throw new Error("ติดต่อระบบ esaplan ที่ " + settings.url + " ไม่ได้ (ลอง 4 ครั้ง): ตรวจ ESAPLAN_URL และว่าเครื่องบริการเปิดอยู่ (" + failure.message + ")");
+    unreachable = "ติดต่อระบบ esaplan ที่ " + settings.url + " ไม่ได้ (ลอง 4 ครั้ง): ตรวจ ESAPLAN_URL และว่าเครื่องบริการเปิดอยู่ (" + failure.message + ")";
   }
   var data;
-  try {
-    data = JSON.parse(response.getContentText());
-  } catch (error) {
-    if (code === 429) throw new Error("ระบบ esaplan มีคำขอมากเกินไปในขณะนี้ (HTTP 429): รอสักครู่แล้วคำนวณใหม่");
-    if (code >= 500) throw new Error("เครื่องบริการ esaplan ไม่ตอบ (HTTP " + code + " จากเครื่องหน้าระบบ): รอสักครู่แล้วคำนวณใหม่ หากยังเป็นอยู่แจ้งผู้ดูแลระบบ");
-    throw new Error("ที่อยู่ " + settings.url + " ไม่ใช่ระบบ esaplan (ได้หน้าเว็บแทนข้อมูล HTTP " + code + "): ตรวจ ESAPLAN_URL ที่ " + ESAPLAN_SETTINGS_TH);
+  if (unreachable === null) {
+    try {
+      data = JSON.parse(response.getContentText());
+    } catch (error) {
+      if (code === 429) unreachable = "ระบบ esaplan มีคำขอมากเกินไปในขณะนี้ (HTTP 429): รอสักครู่แล้วคำนวณใหม่";
+      else if (code >= 500) unreachable = "เครื่องบริการ esaplan ไม่ตอบ (HTTP " + code + " จากเครื่องหน้าระบบ): รอสักครู่แล้วคำนวณใหม่ หากยังเป็นอยู่แจ้งผู้ดูแลระบบ";
+      else throw new Error("ที่อยู่ " + settings.url + " ไม่ใช่ระบบ esaplan (ได้หน้าเว็บแทนข้อมูล HTTP " + code + "): ตรวจ ESAPLAN_URL ที่ " + ESAPLAN_SETTINGS_TH);
+    }
   }
-  if (code === 401) throw new Error("รหัสเชื่อมต่อ ESAPLAN_TOKEN ไม่ถูกต้อง: ขอรหัสจากผู้ดูแลระบบแล้วแก้ที่ " + ESAPLAN_SETTINGS_TH);
+  if (unreachable !== null) {
+    cache.put("esaplan-down", unreachable, ESAPLAN_FAILED_S);
+    throw esaplanShared_(unreachable);
+  }
+  if (code === 401) throw new Error("รหัสเชื่อมต่อของท่านไม่ถูกต้องหรือถูกยกเลิกแล้ว: สร้างรหัสใหม่ที่หน้าเว็บ esaplan แล้วตั้งที่ " + ESAPLAN_MY_CODE_TH);
   return { code: code, data: data };
 }
 
@@ -84,7 +106,8 @@ function esaplanPost_(path, body) {
   var answer = esaplanRequest_(path, body);
   if (answer.code >= 400) {  // Sheets shows #ERROR! for any throw: the Excel error a user expects leads the reason
     var excel = answer.data.excel && answer.data.excel !== "#VALUE!" ? answer.data.excel + " " : "";
-    throw new Error(excel + (answer.data.error || String(answer.code)));
+    var message = excel + (answer.data.error || String(answer.code));
+    throw answer.code === 422 || answer.code === 404 ? esaplanShared_(message) : new Error(message);
   }
   return answer.data;
 }
@@ -109,12 +132,21 @@ function esaplanFormula_(name, args, spills) {
   var cache = CacheService.getScriptCache();
   try {
     var question = JSON.stringify([esaplanRulesVersion_(cache), name, values]);
-    var key = "esaplan-" + Utilities.base64EncodeWebSafe(Utilities.computeDigest(Utilities.DigestAlgorithm.SHA_256, question, Utilities.Charset.UTF_8));
+    var key = "esaplan-v2-" + Utilities.base64EncodeWebSafe(Utilities.computeDigest(Utilities.DigestAlgorithm.SHA_256, question, Utilities.Charset.UTF_8));
     var kept = cache.get(key);
-    if (kept !== null) return JSON.parse(kept);
-    var result = esaplanCell_(esaplanPost_("formulas/" + name, { args: values }).result);
+    if (kept !== null) {
+      kept = JSON.parse(kept);
+      if (kept && kept.refused !== undefined) throw new Error(kept.refused);
+      return kept.answer;
+    }
+    try {
+      var result = esaplanCell_(esaplanPost_("formulas/" + name, { args: values }).result);
+    } catch (error) {
+      if (error.shared) cache.put(key, JSON.stringify({ refused: error.message }), ESAPLAN_FAILED_S);
+      throw error;
+    }
     result = spills && !Array.isArray(result) ? [[result]] : result;
-    var text = JSON.stringify(result);
+    var text = JSON.stringify({ answer: result });
     if (text.length < 100000) cache.put(key, text, ESAPLAN_CACHE_S); // the cache's limit per value
     return result;
   } catch (error) {
@@ -130,7 +162,20 @@ function onOpen() {
     .addItem("รวมข้อมูลเดี๋ยวนี้ (Consolidate now)", "esaplanConsolidateNow")
     .addItem("ตรวจแผ่นงานนี้ (Validate this sheet)", "esaplanValidateThisSheet")
     .addItem("ทะเบียนจัดสรร (Allocation register)", "esaplanAllocationRegister")
+    .addSeparator()
+    .addItem("ตั้งรหัสเชื่อมต่อของฉัน (My connection code)", "esaplanSetMyCode")
     .addToUi();
+}
+
+// The person's own code, in their user properties: no other editor of the sheet can read it.
+function esaplanSetMyCode() {
+  var ui = SpreadsheetApp.getUi();
+  var answer = ui.prompt("วางรหัสเชื่อมต่อของท่าน (สร้างที่หน้าเว็บ esaplan เมนู รหัสเชื่อมต่อสูตร) เว้นว่างเพื่อลบรหัสที่ตั้งไว้");
+  if (answer.getSelectedButton() !== ui.Button.OK) return;
+  var code = answer.getResponseText().trim();
+  var props = PropertiesService.getUserProperties();
+  if (code) props.setProperty("ESAPLAN_TOKEN", code); else props.deleteProperty("ESAPLAN_TOKEN");
+  ui.alert(code ? "ตั้งรหัสเชื่อมต่อของท่านแล้ว (ผู้อื่นมองไม่เห็น)" : "ลบรหัสเชื่อมต่อของท่านแล้ว");
 }
 
 // A consolidation longer than the service's 50-second answer is followed until it ends, within

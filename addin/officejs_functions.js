@@ -1,8 +1,13 @@
 /*
  * esaplan custom functions for Excel (Office.js): every ESA formula is one call to the sync
  * service. The formula list and the service address are filled in by esaplan from its registry,
- * so a new formula needs no edit here. The connection code (X-Esaplan-Token) is the one in
- * <ESAPLAN_HOME>/api-token.txt, typed once into the task pane and kept in the add-in's storage.
+ * so a new formula needs no edit here. The connection code (X-Esaplan-Token) is the person's own,
+ * made on esaplan's web page, typed once into the task pane and kept in the add-in's storage.
+ *
+ * Calls are batched, as Microsoft advises for a remote service ("Batch custom function calls for a
+ * remote service", learn.microsoft.com/office/dev/add-ins/excel/custom-functions-batching): every call
+ * made within ESAPLAN_BATCH_MS goes in one request (POST /api/formulas), so a column of 260 formulas
+ * recalculating is one round trip, not 260; each cell still gets its own answer or its own error.
  *
  * A formula that cannot answer is an Excel error, not text: #VALUE! with the Thai reason (shown
  * when the cell's error mark is clicked), #N/A while the service cannot be reached, so IFERROR
@@ -53,24 +58,55 @@ function esaplanError(id, code, reason) {
   return new CustomFunctions.Error(code, message);
 }
 
-async function esaplanCall(id, args) {
+const ESAPLAN_BATCH_MS = 30; // calls this close together share a request (Microsoft's sample waits 100 ms)
+const ESAPLAN_BATCH_MAX = 500; // calls per request at most: a recalculation of thousands is a few requests
+let esaplanWaiting = []; // { id, args, resolve, reject } not sent yet
+let esaplanTimer = null;
+
+function esaplanCall(id, args) {
+  return new Promise((resolve, reject) => {
+    esaplanWaiting.push({ id, args: args.map((a) => (a === undefined ? null : a)), resolve, reject });
+    if (esaplanTimer === null) esaplanTimer = setTimeout(esaplanSendWaiting, ESAPLAN_BATCH_MS);
+  });
+}
+
+function esaplanSendWaiting() {
+  const waiting = esaplanWaiting;
+  esaplanWaiting = [];
+  esaplanTimer = null;
+  for (let start = 0; start < waiting.length; start += ESAPLAN_BATCH_MAX) {
+    esaplanSend(waiting.slice(start, start + ESAPLAN_BATCH_MAX));
+  }
+}
+
+async function esaplanSend(batch) {
   let response, body;
   try {
-    response = await fetch(`${ESAPLAN_BASE}/api/formulas/${id}`, {
+    response = await fetch(`${ESAPLAN_BASE}/api/formulas`, {
       method: "POST",
       headers: { "Content-Type": "application/json", "X-Esaplan-Token": await esaplanToken() },
-      body: JSON.stringify({ args: args.map((a) => (a === undefined ? null : a)) }),
+      body: JSON.stringify({ calls: batch.map((op) => ({ name: op.id, args: op.args })) }),
     });
     body = await response.json();
   } catch (error) {
-    throw esaplanError(id, CustomFunctions.ErrorCode.notAvailable, `ติดต่อระบบ esaplan ไม่ได้ (${error.message})`);
+    const reason = `ติดต่อระบบ esaplan ไม่ได้ (${error.message})`;
+    for (const op of batch) op.reject(esaplanError(op.id, CustomFunctions.ErrorCode.notAvailable, reason));
+    return;
   }
-  if (!response.ok) {
-    throw esaplanError(id, esaplanExcelError(body.excel), body.error || `HTTP ${response.status}`);
+  if (!response.ok || !Array.isArray(body.results)) { // the whole request refused: a wrong code, say
+    for (const op of batch) op.reject(esaplanError(op.id, esaplanExcelError(body.excel), body.error || `HTTP ${response.status}`));
+    return;
   }
-  const value = esaplanCell(body.result);
-  // a spilling formula must answer with rows
-  return ESAPLAN_FORMULAS[id].spills && !Array.isArray(value) ? [[value]] : value;
+  batch.forEach((op, i) => {
+    const answer = body.results[i];
+    if ("error" in answer) {
+      op.reject(esaplanError(op.id, esaplanExcelError(answer.excel), answer.error));
+      return;
+    }
+    const value = esaplanCell(answer.result);
+    // a spilling formula must answer with rows
+    op.resolve(ESAPLAN_FORMULAS[op.id].spills && !Array.isArray(value) ? [[value]] : value);
+  });
 }
 
 for (const id of Object.keys(ESAPLAN_FORMULAS)) {

@@ -23,7 +23,11 @@ APPS_SCRIPT_RUNTIME = """
 const { execFileSync } = require("child_process");
 const fs = require("fs");
 const [, , codeFile, base, token] = process.argv;
-globalThis.PropertiesService = { getScriptProperties: () => ({ getProperty: (k) => ({ ESAPLAN_URL: base, ESAPLAN_TOKEN: token })[k] }) };
+// The office's address in the script's properties, the person's own code in their user properties
+globalThis.PropertiesService = {
+  getScriptProperties: () => ({ getProperty: (k) => ({ ESAPLAN_URL: base })[k] }),
+  getUserProperties: () => ({ getProperty: (k) => ({ ESAPLAN_TOKEN: token })[k] }),
+};
 globalThis.UrlFetchApp = {
   // Apps Script's fetch is synchronous: do the real HTTP call in a child node process.
   fetch: (url, options) => {
@@ -175,3 +179,37 @@ try { answer = ESA_BAHTTEXT(101); } catch (error) { answer = "error: " + error.m
 console.log(JSON.stringify(answer));
 """
 )
+
+
+NODE_APPS_SCRIPT_COLUMN = (
+    APPS_SCRIPT_RUNTIME
+    + """
+new Function(code + "; globalThis.ESA_BAHTTEXT = ESA_BAHTTEXT;")();
+// a column of 20 cells with the same formula, recalculated together
+const said = [];
+for (let i = 0; i < 20; i++) { try { said.push(ESA_BAHTTEXT(101)); } catch (error) { said.push(error.message); } }
+console.log(JSON.stringify(said));
+"""
+)
+
+
+NODE_OFFICE_BATCH = """
+const [, , base, token] = process.argv;
+const registered = {};
+class FunctionError extends Error { constructor(code, message) { super(message); this.code = code; } }
+globalThis.CustomFunctions = { associate: (name, fn) => { registered[name] = fn; }, Error: FunctionError,
+  ErrorCode: { invalidValue: "#VALUE!", notAvailable: "#N/A", divisionByZero: "#DIV/0!", invalidNumber: "#NUM!" } };
+globalThis.ESAPLAN_TOKEN = token;
+const realFetch = fetch;
+const requests = [];
+globalThis.fetch = (url, options) => { requests.push(url); return realFetch(url, options); };
+(async () => {
+  new Function(await (await realFetch(base + "/addin/functions.js")).text())();
+  // a recalculation: 600 cells of a column at once (more than one batch holds), two of them failing
+  const cells = Array.from({ length: 600 }, (_, i) =>
+    i === 7 ? registered.ESA_KPI(3, 0) : i === 8 ? registered.ESA_BAHTTEXT("abc") : registered.ESA_BAHTTEXT(i + 1));
+  const settled = await Promise.allSettled(cells);
+  const shown = settled.map((s) => (s.status === "fulfilled" ? s.value : [s.reason.code, s.reason.message]));
+  console.log(JSON.stringify({ requests, shown }));
+})();
+"""

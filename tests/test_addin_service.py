@@ -19,6 +19,7 @@ from tests.conftest import NODE
 from tests.fake_xlwings import lite_namespace
 from tests.node_scripts import (
     NODE_APPS_SCRIPT_BAHTTEXT,
+    NODE_APPS_SCRIPT_COLUMN,
     NODE_APPS_SCRIPT_CONSOLIDATE,
     NODE_APPS_SCRIPT_PERHEAD,
     NODE_OFFICE,
@@ -342,6 +343,51 @@ def test_apps_script_asks_a_busy_service_again_and_says_what_went_wrong(tmp_path
         server.shutdown()
         server.server_close()
     assert said in json.loads(out) and len(seen) == asked
+
+
+@needs_node
+@pytest.mark.parametrize(
+    ("replies", "said", "asked"),
+    [
+        # the service down behind its proxy: the first cell tries four times, the other 19 are told at once
+        ([(502, "text/html", "<html>Bad Gateway</html>")], "เครื่องบริการ esaplan ไม่ตอบ (HTTP 502", 4),
+        # a question the service refuses is asked once: the same refusal holds for every cell asking it
+        (
+            [
+                (200, "application/json", '{"version": "v1"}'),
+                (422, "application/json", '{"error": "ตัวหารเป็นศูนย์", "excel": "#DIV/0!"}'),
+            ],
+            "ESA_BAHTTEXT: #DIV/0! ตัวหารเป็นศูนย์",
+            2,
+        ),
+        # a wrong or revoked code is the person's, not the question's: each cell asks (and is told what to do)
+        (
+            [(200, "application/json", '{"version": "v1"}'), (401, "application/json", '{"error": "x"}')],
+            "รหัสเชื่อมต่อของท่านไม่ถูกต้องหรือถูกยกเลิกแล้ว",
+            1 + 20,
+        ),
+    ],
+    ids=["down", "refused", "revoked"],
+)
+def test_apps_script_keeps_a_failure_briefly_so_a_column_does_not_ask_again_and_again(tmp_path, replies, said, asked):
+    server, seen = _stand_in(replies)
+    try:
+        (tmp_path / "Code.js").write_text(apps_script(), encoding="utf-8")
+        (tmp_path / "sheets.js").write_text(NODE_APPS_SCRIPT_COLUMN, encoding="utf-8")
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        out = subprocess.run(
+            [NODE, str(tmp_path / "sheets.js"), str(tmp_path / "Code.js"), base, "t"],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        ).stdout
+    finally:
+        server.shutdown()
+        server.server_close()
+    column = json.loads(out)
+    assert len(column) == 20 and all(said in cell for cell in column), column
+    assert len(seen) == asked, seen
 
 
 def test_the_api_says_which_excel_error_a_refusal_is(client):

@@ -27,6 +27,7 @@ from tests.node_scripts import (
     NODE_APPS_SCRIPT,
     NODE_APPS_SCRIPT_PLANNING,
     NODE_OFFICE,
+    NODE_OFFICE_BATCH,
 )
 
 needs_node = pytest.mark.needs_node
@@ -171,6 +172,25 @@ def test_office_js_forwarder_runs_in_node_against_the_live_service(live_server, 
         "#VALUE!",
         "ESA.ALLOCATE: น้ำหนักแถวที่ 2 ติดลบ (-5)",
     ]  # an Excel error, named as typed in Excel on the web
+
+
+@needs_node
+def test_office_js_batches_a_recalculation_into_few_requests_each_cell_its_own_answer(live_server, tmp_path):
+    """600 cells recalculating together are two requests (500 a batch, Microsoft's batching pattern), not 600;
+    a failing cell among them is its own Excel error and leaves its neighbours' answers alone."""
+    base, token, _ = live_server
+    (tmp_path / "batch.js").write_text(NODE_OFFICE_BATCH, encoding="utf-8")
+    output = subprocess.run(
+        [NODE, str(tmp_path / "batch.js"), base, token], check=True, capture_output=True, text=True, timeout=120
+    ).stdout
+    answer = json.loads(output)
+    assert answer["requests"] == [f"{base}/api/formulas"] * 2
+    shown = answer["shown"]
+    assert shown[7][0] == "#DIV/0!" and shown[7][1].startswith("ESA.KPI: ตัวหารเป็นศูนย์")
+    assert shown[8] == ["#VALUE!", "ESA.BAHTTEXT: จำนวนเงิน: 'abc' ไม่ใช่ตัวเลข"]
+    # a formula that takes ranges answers a 1x1 range for one cell (its result is declared a matrix)
+    assert shown[0] == [["หนึ่งบาทถ้วน"]] and shown[599] == [["หกร้อยบาทถ้วน"]] and shown[100] == [["หนึ่งร้อยเอ็ดบาทถ้วน"]]
+    assert all(shown[i] == [[call("ESA_BAHTTEXT", [i + 1])]] for i in range(600) if i not in (7, 8))
 
 
 @needs_node

@@ -374,3 +374,55 @@ def test_staff_record_the_allocation_register_and_make_the_letters_from_the_dash
         page.click("#document-list tr[data-kind=letters] a.file:has-text('.pdf')")
     assert Path(started.value.path()).read_bytes()[:5] == b"%PDF-"
     page.close()
+
+
+def _apps_script_says(base: str, code: str, tmp_path: Path) -> str:
+    """ESA_BAHTTEXT(101) as the generated Code.gs answers it in Node with ``code`` in the person's user properties."""
+    import json
+    import subprocess
+
+    from addin.appsscript import apps_script
+    from tests.conftest import NODE
+    from tests.node_scripts import NODE_APPS_SCRIPT_BAHTTEXT
+
+    if NODE is None:
+        pytest.skip("node not installed")
+    (tmp_path / "Code.js").write_text(apps_script(), encoding="utf-8")
+    (tmp_path / "sheets.js").write_text(NODE_APPS_SCRIPT_BAHTTEXT, encoding="utf-8")
+    run = [NODE, str(tmp_path / "sheets.js"), str(tmp_path / "Code.js"), base, code]
+    return json.loads(subprocess.run(run, check=True, capture_output=True, text=True, timeout=120).stdout)
+
+
+def test_staff_make_their_own_formula_code_see_it_once_and_revoke_it(chromium, server, demo_copy, tmp_path):
+    """A person's own code, made on the web page, works in Google Sheets' generated script; it may not
+    consolidate (formulas only); it is shown once; revoked, the sheet says so at its next call."""
+    import requests
+
+    page = chromium.new_page()
+    _log_in(page, server, demo_copy)
+    page.click("text=รหัสเชื่อมต่อสูตร")
+    page.fill("#label", "Google Sheets งบประมาณ")
+    page.click("#make-code")
+    code = page.inner_text("#new-code").strip()
+    _shot(page, "formula-code-made")
+    assert code.startswith("esaf_") and "แสดงครั้งนี้ครั้งเดียว" in page.inner_text("#new-code-panel")
+
+    assert _apps_script_says(server, code, tmp_path) == "หนึ่งร้อยเอ็ดบาทถ้วน"
+    consolidate = requests.post(f"{server}/api/consolidate", json={}, headers={"X-Esaplan-Token": code}, timeout=30)
+    assert consolidate.status_code == 403 and "ใช้ได้กับสูตรเท่านั้น" in consolidate.json()["error"]
+
+    page.goto(f"{server}/formula-codes")
+    assert code not in page.content()  # shown once: the page never shows it again
+    row = page.locator("#codes tbody tr").first
+    assert "Google Sheets งบประมาณ" in row.inner_text() and "ยังไม่เคยใช้" not in row.inner_text()  # its use is noted
+    row.locator("button:has-text('ยกเลิกรหัส')").click()
+    page.wait_for_selector("text=ยกเลิกรหัส Google Sheets งบประมาณ แล้ว")
+    _shot(page, "formula-code-revoked")
+    said = _apps_script_says(server, code, tmp_path)
+    assert "รหัสเชื่อมต่อของท่านไม่ถูกต้องหรือถูกยกเลิกแล้ว" in said and "รหัสเชื่อมต่อสูตร" in said
+
+    page.goto(f"{server}/audit")
+    log = page.inner_text("main")
+    assert "สร้างรหัสเชื่อมต่อสูตรของตนเอง" in log and "ยกเลิกรหัสเชื่อมต่อสูตรของตนเอง" in log
+    with_scope = requests.Session()
+    assert with_scope.get(f"{server}/api/formulas", headers={"X-Esaplan-Token": code}, timeout=30).status_code == 401

@@ -65,7 +65,10 @@ def excel() -> None:
 )
 @click.option("--url", required=True, help="ที่อยู่ของบริการ esaplan เช่น https://esaplan.example.go.th (service address)")
 @click.option(
-    "--token", prompt="รหัสเชื่อมต่อ (connection code)", hide_input=True, help="รหัสเชื่อมต่อจากผู้ดูแลระบบ (connection code)"
+    "--token",
+    prompt="รหัสเชื่อมต่อของท่าน (your connection code)",
+    hide_input=True,
+    help="รหัสเชื่อมต่อของท่าน สร้างที่หน้าเว็บ esaplan เมนู รหัสเชื่อมต่อสูตร (your own connection code)",
 )
 @click.option(
     "--out",

@@ -7,7 +7,7 @@ upgrades, by adding nullable columns) all of them however the program was entere
   ``issues``, the ``version_choices`` staff made, consolidation ``runs``, and each unit's Google
   ``sheets`` state;
 - the web service: staff ``users`` and their ``staff_sessions``, the ``audit`` log, schools'
-  ``upload_links``, and the background ``jobs`` the Consolidate button starts.
+  ``upload_links``, each person's ``formula_tokens``, and the background ``jobs`` the Consolidate button starts.
 """
 
 from __future__ import annotations
@@ -158,6 +158,21 @@ staff_sessions = Table(
     Column("started_at", DateTime(timezone=True), nullable=False),
     Column("ended_at", DateTime(timezone=True), nullable=True),
     Column("ip", String(64), nullable=True),
+)
+
+# A person's own connection code for the spreadsheets' formulas, by the SHA-256 of the code (shown once, when
+# made): its scope says what it may call, revoking it stops it at once, and its last use is kept.
+formula_tokens = Table(
+    "formula_tokens",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("username", String(64), nullable=False, index=True),
+    Column("label", String(96), nullable=False),
+    Column("scope", String(16), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_used_at", DateTime(timezone=True), nullable=True),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
 )
 
 jobs = Table(

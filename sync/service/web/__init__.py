@@ -97,9 +97,9 @@ def create_app(
         services.worker = services.jobs.embedded_worker()
         services.worker.start()
 
-    from sync.service.web import addin_files, api, auth, school, staff
+    from sync.service.web import addin_files, api, auth, formula_codes, school, staff
 
-    for module in (api, addin_files, auth, staff, school):
+    for module in (api, addin_files, auth, staff, formula_codes, school):
         app.register_blueprint(module.blueprint)
     # xlwings Lite fetches from its own site: only the API answers it, only for the configured
     # sites, and the token is still required on every call but the preflight.

@@ -1,8 +1,10 @@
 """JSON API for the spreadsheet surfaces: run a formula, list formulas, consolidate.
 
-Every call carries the installation's shared secret in ``X-Esaplan-Token`` (compared in
-constant time), except a browser's CORS preflight (``OPTIONS``), which by the Fetch standard
-carries no header of the page's: xlwings Lite calls from its own site (see :func:`sync.service.web.create_app`).
+Every call carries a connection code in ``X-Esaplan-Token``: a person's own code made on the web
+page (:mod:`sync.service.formula_tokens`; its scope decides whether it may consolidate) or the
+installation's shared one (compared in constant time), except a browser's CORS preflight
+(``OPTIONS``), which by the Fetch standard carries no header of the page's: xlwings Lite calls
+from its own site (see :func:`sync.service.web.create_app`).
 A formula that cannot answer is a 422 with the Thai reason, which each surface shows as its
 host's error (``#VALUE!``); every formula answer says the rules version it came from
 (``X-Esaplan-Rules``, also ``GET /api/rules-version``).
@@ -21,26 +23,41 @@ import re
 from typing import Any
 
 import orjson
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request
 
 from addin import FORMULAS, FormulaError, call
 from addin.macros import allocation_register, validate_grid
 from rules import EsaplanError, rules_version
 from sync.office.registry import load_registry, unit_kinds
+from sync.service.formula_tokens import Holder
 from sync.service.web.context import client_ip, job_json, services
 
 WAIT_S = 50.0
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
+#: The calls that start or follow a consolidation: a code made for formulas only may not make them.
+CONSOLIDATING = {"api.start_job", "api.job_progress", "api.job_summary", "api.consolidate_now"}
 
 
 @blueprint.before_request
 def require_token() -> Any:
     if request.method == "OPTIONS":
         return None  # a preflight: answered by flask-cors, runs nothing
-    sent = request.headers.get("X-Esaplan-Token", "")
-    if not hmac.compare_digest(sent.encode(), current_app.config["ESAPLAN_API_TOKEN"].encode()):
-        return jsonify(error="ต้องใช้รหัสเชื่อมต่อ (X-Esaplan-Token) ที่ถูกต้อง / a valid X-Esaplan-Token is required"), 401
+    sent = request.headers.get("X-Esaplan-Token", "").strip()
+    if hmac.compare_digest(sent.encode(), current_app.config["ESAPLAN_API_TOKEN"].encode()):
+        g.holder = Holder("api", "all", None)
+    else:
+        g.holder = services().tokens.holder(sent)
+    if g.holder is None:
+        return jsonify(
+            error="ต้องใช้รหัสเชื่อมต่อ (X-Esaplan-Token) ที่ถูกต้อง: รหัสผิดหรือถูกยกเลิกแล้ว ขอรหัสใหม่ที่หน้าเว็บ esaplan เมนู รหัสเชื่อมต่อสูตร"
+            " / a valid X-Esaplan-Token is required (wrong or revoked)"
+        ), 401
+    if request.endpoint in CONSOLIDATING and not g.holder.may("consolidate"):
+        return jsonify(
+            error="รหัสนี้ใช้ได้กับสูตรเท่านั้น: การสั่งรวมข้อมูลต้องใช้รหัสที่สร้างแบบ 'ใช้สูตรและสั่งรวมข้อมูล' หรือกดที่หน้าเว็บ"
+            " / this code is for formulas only"
+        ), 403
     return None
 
 
@@ -62,6 +79,42 @@ def run_formula(name: str) -> Any:
     except FormulaError as error:
         response = jsonify(error=public(error.reason), excel=error.excel)
         response.status_code = 404 if error.unknown else 422
+    response.headers["X-Esaplan-Rules"] = rules_version()
+    return response
+
+
+BATCH_MAX = 500  # calls in one batch: the Office forwarder sends at most this many (addin/officejs_functions.js)
+
+
+@blueprint.post("/formulas")
+def run_formulas() -> Any:
+    """Many formulas in one request, each answered on its own: the Office add-in's batch (Microsoft's
+    batching pattern for custom functions that call a remote service). ``{"calls": [{"name", "args"}]}``
+    answers ``{"results": [{"result": ...} or {"error": reason, "excel": "#DIV/0!"}]}`` in the same order."""
+    try:
+        body = orjson.loads(request.get_data(cache=False))
+    except orjson.JSONDecodeError:
+        body = None
+    calls = body.get("calls") if isinstance(body, dict) else None
+    if not isinstance(calls, list) or not all(
+        isinstance(c, dict) and isinstance(c.get("name"), str) and isinstance(c.get("args"), list) for c in calls
+    ):
+        return jsonify(
+            error='ต้องส่ง JSON {"calls": [{"name": ..., "args": [...]}]} / expected JSON {"calls": [...]}'
+        ), 400
+    if len(calls) > BATCH_MAX:
+        return jsonify(error=f"ส่งได้ครั้งละไม่เกิน {BATCH_MAX} สูตร / at most {BATCH_MAX} calls per batch"), 413
+    contexts: dict[str, dict[str, Any]] = {}
+    results = []
+    for one in calls:
+        name = one["name"]
+        if name not in contexts:
+            contexts[name] = _context(name)
+        try:
+            results.append({"result": call(name, one["args"], context=contexts[name])})
+        except FormulaError as error:
+            results.append({"error": public(error.reason), "excel": error.excel})
+    response = current_app.response_class(orjson.dumps({"results": results}), mimetype="application/json")
     response.headers["X-Esaplan-Rules"] = rules_version()
     return response
 
@@ -175,9 +228,9 @@ def _start() -> dict[str, Any]:
     found = services()
     sent = {**request.args, **(request.get_json(silent=True) or {})}
     settings = found.settings.with_round(sent.get("fy"), sent.get("round"))
-    job_id, new = found.jobs.start(settings.fiscal_year, settings.round, "api")
+    job_id, new = found.jobs.start(settings.fiscal_year, settings.round, g.holder.username)
     found.audit.record(
-        "api",
+        g.holder.username,
         "consolidate-start" if new else "consolidate-join",
         f"FY{settings.fiscal_year}-R{settings.round}",
         f"job {job_id}",

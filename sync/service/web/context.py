@@ -20,6 +20,7 @@ from sync.ledger.store import Ledger
 from sync.office.registry import load_registry
 from sync.office.settings import Settings
 from sync.service.accounts import ACTIONS_TH, Audit, Sessions, UploadLinks, Users
+from sync.service.formula_tokens import FormulaTokens
 from sync.service.jobs import Jobs
 from sync.service.overview import CHANNEL_TH
 from sync.service.queue import EmbeddedWorker
@@ -36,6 +37,7 @@ class Services:
     audit: Audit
     links: UploadLinks
     jobs: Jobs
+    tokens: FormulaTokens
     worker: EmbeddedWorker | None = None  # the one-office worker, when this process runs one
 
 
@@ -45,7 +47,14 @@ def init_app(app: Flask, settings: Settings, secret: str) -> None:
     _ = jobs.queue  # opened once here, before requests on several threads share it
     sessions = Sessions(ledger.engine, app.permanent_session_lifetime)
     app.extensions["esaplan"] = Services(
-        settings, ledger, Users(ledger.engine), sessions, Audit(ledger.engine), UploadLinks(ledger.engine, secret), jobs
+        settings,
+        ledger,
+        Users(ledger.engine),
+        sessions,
+        Audit(ledger.engine),
+        UploadLinks(ledger.engine, secret),
+        jobs,
+        FormulaTokens(ledger.engine),
     )
     app.jinja_env.globals.update(
         csrf_token=csrf_token,
