@@ -6,7 +6,8 @@ service answers Lite's origin, see :mod:`sync.service.web.cors`). Staff paste th
 Lite editor; the address is filled in, and the connection code is set as Lite's environment
 variable ESAPLAN_TOKEN (Lite's settings), never written in main.py, which is saved inside the
 workbook for anyone who opens it to read. A formula that cannot answer raises, so the cell shows
-#VALUE! (IFERROR works) and Lite's output pane the Thai reason.
+#VALUE! (IFERROR works) and Lite's output pane the Thai reason, led by the Excel error the other
+hosts show when it is another (``ESA_KPI: #DIV/0! ...``), as Google Sheets does.
 """
 
 from __future__ import annotations
@@ -66,8 +67,9 @@ async def _call(name, args, spills):
         data = await response.json()
     except Exception as error:
         raise ValueError(f"{name}: ติดต่อระบบ esaplan ไม่ได้ ({error})") from None
-    if not response.ok:
-        raise ValueError(f"{name}: {data.get('error', response.status)}")
+    if not response.ok:  # the cell shows #VALUE! whatever it is: the Excel error a user expects leads the reason
+        excel = data.get("excel") if data.get("excel") not in (None, "#VALUE!") else None
+        raise ValueError(f"{name}: {excel + ' ' if excel else ''}{data.get('error', response.status)}")
     result = _cell(data["result"])
     return [[result]] if spills and not isinstance(result, list) else result
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -26,6 +27,7 @@ from rules import EsaplanError, parse_date
 from rules.money import whole_count
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial day 0 of Excel's (1900) date system
+EXACT = 2**53  # the largest whole number a cell (an IEEE double) holds exactly; JSON readers agree up to it
 
 
 @dataclass(frozen=True)
@@ -235,22 +237,37 @@ def to_cells(value: Any) -> Any:
 
     Results are a value, a list of values or a list of rows (ranges are two levels at most).
     """
-    if isinstance(value, list):  # whole amounts, the usual answer, pass as they are
+    if isinstance(value, list):  # whole amounts a cell holds exactly, the usual answer, pass as they are
         return [
-            [v if type(v) is int else _cell(v) for v in row] if isinstance(row, list) else _cell(row) for row in value
+            [v if type(v) is int and -EXACT <= v <= EXACT else _cell(v) for v in row]
+            if isinstance(row, list)
+            else _cell(row)
+            for row in value
         ]
     return _cell(value)
 
 
 def _cell(value: Any) -> Any:
+    """One answer as a cell holds it: a whole number past 2**53, or any number past a double's range, is
+    what a double can hold, or #NUM! (an OverflowError here) where none can, as Excel says of 1E+309."""
     kind = type(value)
-    if kind is int or kind is str or kind is float or value is None:
+    if kind is int or kind is Decimal:
+        if value == int(value) and -EXACT <= value <= EXACT:
+            return int(value)
+        return _finite(float(value))  # float() of an int too large for a double raises OverflowError itself
+    if kind is float:
+        return _finite(value)
+    if kind is str or value is None:
         return value
-    if kind is Decimal:
-        return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     return value
+
+
+def _finite(number: float) -> float:
+    if not math.isfinite(number):  # Decimal -> float gives inf, and inf or nan reach no cell
+        raise OverflowError(number)
+    return number
 
 
 def as_date(value: Any) -> dt.date:

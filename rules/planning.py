@@ -59,11 +59,11 @@ def project_cohort(history: Mapping[Any, Mapping[str, Any]], years: int = 3) -> 
     if years < 1:
         raise ParseError("years ต้องอย่างน้อย 1", "years must be at least 1", value=years)
     table = _normalise_history(history)
-    first_year, last_year = min(table), max(table)
-    if len(table) < 2:
+    if len(table) < 2:  # before min/max: a table of headers only has no year at all
         raise ParseError(
             "ต้องมีข้อมูลย้อนหลังอย่างน้อย 2 ปี", "cohort projection needs at least two years of history", value=list(history)
         )
+    first_year, last_year = min(table), max(table)
     if sorted(table) != list(range(first_year, last_year + 1)):
         raise ParseError("ปีในข้อมูลย้อนหลังต้องต่อเนื่องกัน", "history years must be consecutive", value=sorted(table))
     present = [g.code for g in all_grades() if any(g.code in row for row in table.values())]

@@ -213,3 +213,33 @@ globalThis.fetch = (url, options) => { requests.push(url); return realFetch(url,
   console.log(JSON.stringify({ requests, shown }));
 })();
 """
+
+
+NODE_OFFICE_EACH = """
+const fs = require("fs");
+const [, , callsFile, base, token] = process.argv;
+const registered = {};
+class FunctionError extends Error { constructor(code, message) { super(message); this.code = code; } }
+globalThis.CustomFunctions = { associate: (name, fn) => { registered[name] = fn; }, Error: FunctionError,
+  ErrorCode: { invalidValue: "#VALUE!", notAvailable: "#N/A", divisionByZero: "#DIV/0!", invalidNumber: "#NUM!" } };
+globalThis.ESAPLAN_TOKEN = token;
+(async () => {
+  new Function(await (await fetch(base + "/addin/functions.js")).text())();
+  const calls = JSON.parse(fs.readFileSync(callsFile, "utf8"));
+  const settled = await Promise.allSettled(calls.map(([name, args]) => registered[name](...args)));
+  console.log(JSON.stringify(settled.map((s) => (s.status === "fulfilled" ? { value: s.value } : { error: [s.reason.code, s.reason.message] }))));
+})();
+"""
+
+
+NODE_APPS_SCRIPT_EACH = (
+    APPS_SCRIPT_RUNTIME
+    + """
+const calls = JSON.parse(fs.readFileSync(process.env.ESAPLAN_CALLS, "utf8"));
+const names = [...new Set(calls.map(([name]) => name))];
+const functions = new Function(code + "; return {" + names.map((n) => n + ": " + n).join(", ") + "};")();
+console.log(JSON.stringify(calls.map(([name, args]) => {
+  try { return { value: functions[name](...args) }; } catch (error) { return { error: error.message }; }
+})));
+"""
+)

@@ -119,7 +119,8 @@ def run_formulas() -> Any:
     return response
 
 
-SERVER_PATH = re.compile(r"(?:[A-Za-z]:\\|/)(?:[^\s:'\"()]+[/\\])+([^\s:'\"()/\\]+)")
+# A path starts a word (a date's slashes, 24/11/2569, follow a digit and are left alone).
+SERVER_PATH = re.compile(r"(?<![\w.])(?:[A-Za-z]:\\|/)(?:[^\s:'\"()]+[/\\])+([^\s:'\"()/\\]+)")
 
 
 def public(reason: str) -> str:
