@@ -195,8 +195,11 @@ def _lifted(entry: Formula, values: list[Any]) -> list[list[Any]]:
 
 
 def blank_to_none(value: Any) -> Any:
-    """``""`` and empty cells inside ranges become ``None``: a blank is a blank, not a zero."""
-    if isinstance(value, list):  # a cell is looked at only when it is text (30,000 calls saved on a column of numbers)
+    """``""`` and empty cells inside ranges become ``None``: a blank is a blank, not a zero. A range
+    with no text at all (a column of pupil counts) is answered as it came, looked at once at C speed."""
+    if isinstance(value, list):
+        if all(type(row) is list for row in value) and str not in {type(v) for row in value for v in row}:
+            return value
         return [
             [_blank(v) if type(v) is str else v for v in row] if isinstance(row, list) else _blank(row) for row in value
         ]
@@ -235,16 +238,26 @@ def one_or_many(value: Any) -> Any:
 def to_cells(value: Any) -> Any:
     """Exact results become what a cell holds: whole numbers as int, others as float, Decimals never.
 
-    Results are a value, a list of values or a list of rows (ranges are two levels at most).
+    Results are a value, a list of values or a list of rows (ranges are two levels at most). A range
+    of whole numbers a cell holds exactly (blanks among them), the usual answer, is answered as it is.
     """
-    if isinstance(value, list):  # whole amounts a cell holds exactly, the usual answer, pass as they are
-        return [
-            [v if type(v) is int and -EXACT <= v <= EXACT else _cell(v) for v in row]
-            if isinstance(row, list)
-            else _cell(row)
-            for row in value
-        ]
+    if isinstance(value, list):
+        if _cells_already(value):
+            return value
+        return [[_cell(v) for v in row] if isinstance(row, list) else _cell(row) for row in value]
     return _cell(value)
+
+
+def _cells_already(rows: list[Any]) -> bool:
+    """Whether every cell of ``rows`` is a whole number within :data:`EXACT` or blank (30,000 in ~3 ms)."""
+    if not all(type(row) is list for row in rows):
+        return False
+    cells = [v for row in rows for v in row]
+    kinds = set(map(type, cells))
+    if not kinds <= {int, type(None)}:
+        return False
+    whole = [v for v in cells if v is not None] if type(None) in kinds else cells
+    return not whole or (min(whole) >= -EXACT and max(whole) <= EXACT)
 
 
 def _cell(value: Any) -> Any:

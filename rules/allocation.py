@@ -62,13 +62,13 @@ def allocate(
     count = len(scaled)
     floors = _bounds(floor, count, "floor", unit_d, up=True)
     caps = _bounds(cap, count, "cap", unit_d, up=False)
-    _check_feasible(n_units, scaled, floors, caps)
-    if floor is None and cap is None:
+    if floor is None and cap is None:  # nothing can be infeasible without bounds
         units = _largest_remainder(n_units, scaled)
     else:
+        _check_feasible(n_units, scaled, floors, caps)
         units = _water_fill(n_units, scaled, [f or 0 for f in floors], caps)
     if isinstance(total, int) and not isinstance(total, bool) and isinstance(unit, int):
-        return [u * unit for u in units]
+        return units if unit == 1 else [u * unit for u in units]
     return [u * unit_d for u in units]
 
 
@@ -87,9 +87,9 @@ def _scaled_weights(weights: Iterable[Any]) -> list[int]:
     if not weights:
         raise AllocationError("ไม่มีน้ำหนักให้จัดสรร", "no weights to allocate over", input="weights", value=weights)
     if all(type(w) is int for w in weights):  # pupil counts: already exact, skip Decimal
-        for index, weight in enumerate(weights, start=1):
-            if weight < 0:
-                raise _negative(index, weight)
+        if min(weights) < 0:  # found at C speed; the loop only names the first
+            index = next(i for i, w in enumerate(weights, start=1) if w < 0)
+            raise _negative(index, weights[index - 1])
         if not any(weights):
             raise AllocationError("น้ำหนักเป็นศูนย์ทั้งหมด จัดสรรไม่ได้", "all weights are zero", input="weights", value=weights)
         return weights
@@ -181,8 +181,8 @@ def _check_feasible(n_units: int, weights: list[int], floors: list[int | None], 
 
 def _largest_remainder(n_units: int, weights: list[int]) -> list[int]:
     weight_sum = sum(weights)
-    shares = [divmod(n_units * w, weight_sum) for w in weights]
-    return _round_up_largest(n_units, [q for q, _ in shares], [r for _, r in shares])
+    base, remainders = zip(*[divmod(n_units * w, weight_sum) for w in weights], strict=True)
+    return _round_up_largest(n_units, list(base), list(remainders))
 
 
 def _round_up_largest(n_units: int, base: list[int], remainders: list[int]) -> list[int]:
