@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from decimal import Decimal, localcontext
 from fractions import Fraction
-from typing import Any
+from typing import Any, cast
 
 from rules.errors import AllocationError, ParseError
 from rules.money import decimal_places, to_decimal
@@ -68,7 +68,7 @@ def allocate(
         _check_feasible(n_units, scaled, floors, caps)
         units = _water_fill(n_units, scaled, [f or 0 for f in floors], caps)
     if isinstance(total, int) and not isinstance(total, bool) and isinstance(unit, int):
-        return units if unit == 1 else [u * unit for u in units]
+        return cast(list[Amount], units) if unit == 1 else [u * unit for u in units]  # whole baht: as they are
     return [u * unit_d for u in units]
 
 
