@@ -156,9 +156,10 @@ def parse_date(value: Any) -> dt.date:
 
 
 def _instant(text: str) -> dt.datetime | None:
-    """An ISO 8601 date and time (``2025-09-30T17:00:00.000Z``); None for anything else. A time with a zone is
-    the zone's instant: read in Bangkok, that one is 1 October 2025, the day the sheet in Thailand showed."""
-    if "T" not in text or not text[:4].isdigit():
+    """An ISO 8601 date and time (``2025-09-30T17:00:00.000Z``, or ``2024-10-01 00:00:00`` as Python writes a
+    datetime, which xlwings Lite's JSON sends); None for anything else. A time with a zone is the zone's
+    instant: read in Bangkok, that one is 1 October 2025, the day the sheet in Thailand showed."""
+    if ("T" not in text and " " not in text) or not text[:4].isdigit():
         return None
     try:
         return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))

@@ -181,3 +181,24 @@ def test_a_date_cell_sent_as_a_utc_instant_is_the_day_the_sheet_showed():
     assert parse_date("2025-10-01T08:30:00") == dt.date(2025, 10, 1)  # no zone: the date as written
     assert call("ESA_FISCAL_YEAR", ["2025-09-30T17:00:00.000Z"]) == 2569
     assert call("ESA_FISCAL_YEAR", ["2025-09-29T17:00:00.000Z"]) == 2568
+
+
+def test_a_date_cell_xlwings_lite_sends_as_python_writes_a_datetime_is_that_day():
+    """Lite's main.py sends arguments with ``json.dumps(default=str)``: a date cell read as a datetime
+    arrives as ``2024-10-01 00:00:00``, which was refused as no date."""
+    import asyncio
+    import datetime as dt
+
+    from addin import call
+    from tests.fake_xlwings import lite_namespace
+
+    assert call("ESA_FISCAL_YEAR", [str(dt.datetime(2024, 10, 1))]) == 2568
+    assert call("ESA_FISCAL_YEAR", ["2024-09-30 23:59:59"]) == 2567
+    sent: list[str] = []
+    lite = lite_namespace("http://127.0.0.1:9", "t")  # nothing listens: what Lite would send is what matters
+    lite["_call"].__globals__["pyfetch"] = lambda url, method, headers, body=None: sent.append(body) or 1 / 0
+    try:
+        asyncio.run(lite["ESA_FISCAL_YEAR"](dt.datetime(2024, 10, 1)))
+    except ValueError:
+        pass
+    assert sent == ['{"args": ["2024-10-01 00:00:00"]}']
