@@ -373,6 +373,11 @@ def _check_form(file: YamlFile, params: Parameters) -> Iterator[Problem]:
             continue
         if unknown:
             yield Problem(file.path, file.line(*path), f"นิพจน์ '{text}' อ้างถึงคอลัมน์ที่ไม่มี: {', '.join(unknown)}")
+    if file.data.get("empty") is not None and file.data["empty"] not in SEVERITIES:
+        yield Problem(file.path, file.line("empty"), f"empty ต้องเป็น {', '.join(SEVERITIES)}")
+    for index, row in _rows(file, "columns"):
+        if row.get("hint_th") is not None and not (isinstance(row["hint_th"], str) and row["hint_th"].strip()):
+            yield Problem(file.path, file.line("columns", index), "hint_th ต้องเป็นข้อความ")
     prefill = file.data.get("prefill") or {}
     if prefill and prefill.get("column") not in keys:
         yield Problem(file.path, file.line("prefill"), f"prefill column '{prefill.get('column')}' ไม่ใช่คอลัมน์ของแบบฟอร์ม")

@@ -204,6 +204,39 @@ def _merged_grades(school: School, path: Path) -> School:
     return _without_grades(school, {first.name, second.name})
 
 
+def _blank_shared_rooms(school: School, path: Path) -> School:
+    """A multi-grade class with its room typed on the first grade and the second grade's rooms left blank."""
+    host, member = school.grades[0], school.grades[1]
+    _grade_cell(path, host.name, "E", 1)
+    _grade_cell(path, member.name, "E", None)
+    _grade_cell(path, member.name, "F", None)
+    grades = {g.name: g for g in school.grades}
+    grades[host.name] = replace(host, rooms=1)
+    return replace(school, grades=tuple(grades[g.name] for g in school.grades if g.name != member.name))
+
+
+def _copied_sheet(school: School, path: Path) -> School:
+    """The pupils typed into Excel's copy of the sheet ("ข้อมูลนักเรียน (2)"), the form's own sheet left empty."""
+    book = load_workbook(path)
+    copy = book.copy_worksheet(book[ENROLMENT])
+    copy.title = f"{ENROLMENT} (2)"
+    for row in GRADE_ROWS.values():
+        for column in "BCEF":
+            book[ENROLMENT][f"{column}{row}"] = None
+    book.save(path)
+    return replace(school, grades=())
+
+
+def _no_pupils(school: School, path: Path) -> School:
+    """A 'correction' sent with every pupil count cleared, the budget kept."""
+    book = load_workbook(path)
+    for row in GRADE_ROWS.values():
+        for column in "BCEF":
+            book[ENROLMENT][f"{column}{row}"] = None
+    book.save(path)
+    return replace(school, grades=())
+
+
 def _huge_amount(school: School, path: Path) -> School:
     book = load_workbook(path)
     book[BUDGET]["C4"] = 1_000_000_000_000
@@ -310,6 +343,28 @@ MISTAKES = [
         "MERGED-CELLS",
         _merged_grades,
         lambda s: _adjacent(s),
+    ),
+    Mistake(
+        "blank_shared_rooms",
+        "ห้องเรียนคละชั้น: พิมพ์ 1 ที่ชั้นแรก เว้นว่างช่องห้องเรียนของชั้นถัดไป",
+        "แถวที่ว่างไม่นำไปรวม บอกให้พิมพ์ 0 หรือเลือกชั้นในช่อง 'เรียนรวมห้องกับชั้น'",
+        "REQUIRED",
+        _blank_shared_rooms,
+        lambda s: _adjacent(s),
+    ),
+    Mistake(
+        "copied_sheet",
+        "กรอกจำนวนนักเรียนในสำเนาแผ่นงาน 'ข้อมูลนักเรียน (2)' แผ่นงานเดิมว่าง",
+        "ไม่นับจำนวนนักเรียนของโรงเรียน แจ้งข้อผิดพลาดว่าข้อมูลอยู่ในสำเนาและวิธีแก้ (ไม่เงียบเป็น 0)",
+        "COPIED-SHEET",
+        _copied_sheet,
+    ),
+    Mistake(
+        "no_pupils",
+        "ส่งไฟล์แก้ไขที่ลบจำนวนนักเรียนทุกชั้นออก",
+        "ไม่นับจำนวนนักเรียน แจ้งคำเตือนว่าแผ่นงานนักเรียนยังไม่มีข้อมูล (เลือกฉบับก่อนได้ด้วย esaplan versions)",
+        "EMPTY-SHEET",
+        _no_pupils,
     ),
     Mistake(
         "huge_amount",

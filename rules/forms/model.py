@@ -27,6 +27,7 @@ class Column:
     key: str
     th: str
     aliases: tuple[str, ...] = ()
+    hint_th: str | None = None  # said with "ต้องกรอก" when the cell is left blank: what to type instead
     type: str = "text"
     required: bool = False
     min: Decimal | None = None
@@ -86,6 +87,7 @@ class Form:
     kpi_check: bool = False
     unique: tuple[str, ...] = ()  # the columns that name a row: a grade, a KPI code, a budget line appears once
     shared_rooms: SharedRooms | None = None  # grades that share a room (ห้องเรียนคละชั้น), when the form has rooms by grade
+    empty: str | None = None  # the severity of a sheet with no rows, when every unit has something to report on it
 
     @property
     def inputs(self) -> tuple[Column, ...]:
@@ -154,6 +156,7 @@ def forms() -> dict[str, Form]:
                     key=c["key"],
                     th=c["th"],
                     aliases=tuple(c.get("aliases", ())),
+                    hint_th=c.get("hint_th"),
                     type=c.get("type", "text"),
                     required=bool(c.get("required", False)),
                     min=_decimal_or_none(c.get("min", 0 if c.get("type") in {"count", "money"} else None)),
@@ -179,6 +182,7 @@ def forms() -> dict[str, Form]:
             )
             if data.get("shared_rooms")
             else None,
+            empty=data.get("empty"),
         )
     return result
 

@@ -252,7 +252,7 @@ def _cell(form: Form, column: Column, raw: Any, address: str, problems: list[Pro
 
     if blank(raw):
         if column.required:
-            problem("REQUIRED", f"ต้องกรอก '{column.th}'")
+            problem("REQUIRED", f"ต้องกรอก '{column.th}'" + (f" ({column.hint_th})" if column.hint_th else ""))
         return None
     try:
         value = _convert(column, raw, fiscal_year)

@@ -11,6 +11,7 @@ the unit that sent it; a file that cannot be read safely is an error of the file
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from rules import ParseError
@@ -111,10 +112,38 @@ def parse(settings: Settings, registry: dict[str, Unit], item: Incoming) -> NewV
         )
         data[form.code], listed = bounded(form, result)
         problems.extend((form.code, p) for p in listed)
+        problems.extend((form.code, p) for p in _left_unread(form, book.names, bool(data[form.code])))
     accepted = set_ok and round_ok and unit_ok
     return version(
         settings, item, form_set.code, stamp, accepted, data if accepted else {}, problems, made_at=book.saved_at
     )
+
+
+#: How programs name a copy of a sheet: Excel "ข้อมูลนักเรียน (2)", LibreOffice "ข้อมูลนักเรียน_2",
+#: Google Sheets "สำเนาของ ข้อมูลนักเรียน" (Thai) or "Copy of ข้อมูลนักเรียน".
+_COPY = "^(?:สำเนาของ |Copy of ){sheet}$|^{sheet}(?: \\(\\d+\\)|_\\d+)$"
+
+
+def _left_unread(form: Form, names: list[str], has_rows: bool) -> list[Problem]:
+    """What a school would not know is left out: a copy of the form's sheet (esaplan reads the sheet of
+    the form's own name only) - an error when the form's sheet itself is empty, the data most likely
+    typed in the copy - and a form sheet with no rows where the form says it should have some."""
+    copy = re.compile(_COPY.format(sheet=re.escape(form.sheet)))
+    said = []
+    for name in (n for n in names if copy.match(n)):
+        if has_rows:
+            message = f"แผ่นงาน '{name}' เป็นสำเนาของ '{form.sheet}' ระบบอ่านเฉพาะแผ่นงาน '{form.sheet}': ข้อมูลในสำเนาไม่ถูกนำไปรวม (ลบสำเนาได้)"
+            said.append(Problem(name, "-", "COPIED-SHEET", "warning", message))
+        else:
+            message = (
+                f"ข้อมูลอยู่ในแผ่นงาน '{name}' แต่ระบบอ่านเฉพาะแผ่นงาน '{form.sheet}' ซึ่งว่างอยู่ จึงยังไม่ได้นำไปรวม: "
+                f"ย้ายข้อมูลไปไว้ที่แผ่นงาน '{form.sheet}' (หรือลบแผ่นงาน '{form.sheet}' แล้วเปลี่ยนชื่อ '{name}' เป็น '{form.sheet}') แล้วส่งใหม่"
+            )
+            said.append(Problem(name, "-", "COPIED-SHEET", "error", message))
+    if not has_rows and form.empty and not said:
+        message = f"แผ่นงาน '{form.sheet}' ยังไม่มีข้อมูล ({form.title_th}): กรอกแล้วส่งใหม่"
+        said.append(Problem(form.sheet, "-", "EMPTY-SHEET", form.empty, message))
+    return said
 
 
 def bounded(form: Form, result: SheetResult) -> tuple[list[dict[str, Any]], list[Problem]]:

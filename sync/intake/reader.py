@@ -58,6 +58,7 @@ class Workbook:
     merged: dict[str, list[tuple[int, int, int, int]]] = field(
         default_factory=dict
     )  # each sheet's merged ranges, 0-based
+    names: list[str] = field(default_factory=list)  # every sheet of the file, read or not (a copy of a form's sheet)
 
     def reading_problems(self) -> list[Problem]:
         """What reading changed, cell by cell: text cleaned (a note), a linked value left out (a warning)."""
@@ -85,6 +86,7 @@ def read_workbook(content: bytes, reach: Reach = FORM_REACH) -> Workbook:
         scans = scan(archive, sheets_read(), reach)
         saved_at = _saved_at(archive)
         book = CalamineWorkbook.from_filelike(io.BytesIO(content))
+        sheet_names = book.sheet_names
         grids: dict[str, list[list[Any]]] = {
             name: book.get_sheet_by_name(name).to_python(skip_empty_area=False)
             for name in book.sheet_names
@@ -108,6 +110,7 @@ def read_workbook(content: bytes, reach: Reach = FORM_REACH) -> Workbook:
     result.linked = [(name, cell_name(row, column)) for name, row, column in linked]
     result.saved_at = saved_at
     result.merged = {name: found.merged for name, found in scans.items() if found.merged}
+    result.names = list(sheet_names)
     return result
 
 
@@ -132,7 +135,7 @@ def _saved_at(archive: zipfile.ZipFile) -> dt.datetime | None:
 def workbook_from_grids(grids: dict[str, list[list[Any]]]) -> Workbook:
     """A :class:`Workbook` from sheet grids anchored at A1, whatever read them (calamine, the Sheets
     API); text is cleaned of characters a workbook cannot carry, each such cell noted."""
-    result = Workbook(sheets=dict(grids))
+    result = Workbook(sheets=dict(grids), names=list(grids))
     for name, grid in result.sheets.items():
         for r, row in enumerate(grid):
             for c, value in enumerate(row):
