@@ -37,7 +37,7 @@ NO_TOKEN = "ยังไม่ได้ตั้งรหัสเชื่อ�
 
 def _token():
     """The connection code from Lite's environment variables, read at each call (settings can change)."""
-    token = os.environ.get("ESAPLAN_TOKEN", "")
+    token = os.environ.get("ESAPLAN_TOKEN", "").strip()  # a code pasted with its line end still works
     if not token:
         raise ValueError(NO_TOKEN)
     return token

@@ -129,7 +129,7 @@ def _service(path: str, body: bytes | None = None, timeout: float = 90) -> tuple
     request = urllib.request.Request(
         os.environ.get("ESAPLAN_URL", "http://127.0.0.1:8080").rstrip("/") + path,
         data=body,
-        headers={"Content-Type": "application/json", "X-Esaplan-Token": os.environ.get("ESAPLAN_TOKEN", "")},
+        headers={"Content-Type": "application/json", "X-Esaplan-Token": os.environ.get("ESAPLAN_TOKEN", "").strip()},
         method="POST" if body is not None else "GET",
     )
     try:

@@ -91,8 +91,10 @@ def serve(home: Path | None, host: str, port: int, behind_proxy: bool, no_worker
     settings = load_settings(home)
     app = create_app(settings, https=behind_proxy, worker=not no_worker)
     settle_heap()
+    click.echo(f"esaplan ที่ http://{host}:{port}/")
     click.echo(
-        f"esaplan ที่ http://{host}:{port}/  รหัสเชื่อมต่ออยู่ใน {settings.home / 'api-token.txt'} (connection code file)"
+        f"  รหัสเชื่อมต่อสูตร: เจ้าหน้าที่สร้างรหัสของตนเองที่ http://{host}:{port}/formula-codes"
+        f" (รหัสของผู้ดูแลระบบอยู่ใน {settings.home / 'api-token.txt'}) (formula codes: each person makes their own)"
     )
     # Behind a proxy, links sent to schools must carry the public https address, and the audit
     # log the schools' own IP addresses, not the proxy's.
