@@ -327,10 +327,16 @@ def _stand_in(replies: list[tuple[int, str, str]]):
     ids=["429-then-answer", "502-proxy", "not-esaplan", "excel-error-kind"],
 )
 def test_apps_script_asks_a_busy_service_again_and_says_what_went_wrong(tmp_path, replies, said, asked):
+    out, seen = _apps_script_against(replies, NODE_APPS_SCRIPT_BAHTTEXT, tmp_path)
+    assert said in out and len(seen) == asked
+
+
+def _apps_script_against(replies, script: str, tmp_path):
+    """(what the generated Code.gs printed, the paths the stand-in service was asked) for ``script``."""
     server, seen = _stand_in(replies)
     try:
         (tmp_path / "Code.js").write_text(apps_script(), encoding="utf-8")
-        (tmp_path / "sheets.js").write_text(NODE_APPS_SCRIPT_BAHTTEXT, encoding="utf-8")
+        (tmp_path / "sheets.js").write_text(script, encoding="utf-8")
         base = f"http://127.0.0.1:{server.server_address[1]}"
         out = subprocess.run(
             [NODE, str(tmp_path / "sheets.js"), str(tmp_path / "Code.js"), base, "t"],
@@ -342,7 +348,7 @@ def test_apps_script_asks_a_busy_service_again_and_says_what_went_wrong(tmp_path
     finally:
         server.shutdown()
         server.server_close()
-    assert said in json.loads(out) and len(seen) == asked
+    return json.loads(out), seen
 
 
 @needs_node
@@ -370,22 +376,7 @@ def test_apps_script_asks_a_busy_service_again_and_says_what_went_wrong(tmp_path
     ids=["down", "refused", "revoked"],
 )
 def test_apps_script_keeps_a_failure_briefly_so_a_column_does_not_ask_again_and_again(tmp_path, replies, said, asked):
-    server, seen = _stand_in(replies)
-    try:
-        (tmp_path / "Code.js").write_text(apps_script(), encoding="utf-8")
-        (tmp_path / "sheets.js").write_text(NODE_APPS_SCRIPT_COLUMN, encoding="utf-8")
-        base = f"http://127.0.0.1:{server.server_address[1]}"
-        out = subprocess.run(
-            [NODE, str(tmp_path / "sheets.js"), str(tmp_path / "Code.js"), base, "t"],
-            check=True,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        ).stdout
-    finally:
-        server.shutdown()
-        server.server_close()
-    column = json.loads(out)
+    column, seen = _apps_script_against(replies, NODE_APPS_SCRIPT_COLUMN, tmp_path)
     assert len(column) == 20 and all(said in cell for cell in column), column
     assert len(seen) == asked, seen
 

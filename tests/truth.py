@@ -220,9 +220,7 @@ def _copied_sheet(school: School, path: Path) -> School:
     book = load_workbook(path)
     copy = book.copy_worksheet(book[ENROLMENT])
     copy.title = f"{ENROLMENT} (2)"
-    for row in GRADE_ROWS.values():
-        for column in "BCEF":
-            book[ENROLMENT][f"{column}{row}"] = None
+    _clear_pupils(book)
     book.save(path)
     return replace(school, grades=())
 
@@ -230,11 +228,16 @@ def _copied_sheet(school: School, path: Path) -> School:
 def _no_pupils(school: School, path: Path) -> School:
     """A 'correction' sent with every pupil count cleared, the budget kept."""
     book = load_workbook(path)
+    _clear_pupils(book)
+    book.save(path)
+    return replace(school, grades=())
+
+
+def _clear_pupils(book: Workbook) -> None:
+    """Every grade row's counts, rooms and shared-room cell left blank on the form's own sheet."""
     for row in GRADE_ROWS.values():
         for column in "BCEF":
             book[ENROLMENT][f"{column}{row}"] = None
-    book.save(path)
-    return replace(school, grades=())
 
 
 def _huge_amount(school: School, path: Path) -> School:

@@ -53,6 +53,14 @@ def logout() -> Any:
     return redirect(url_for("auth.login"))
 
 
+def staff_only() -> Any:
+    """Every page of a staff blueprint (its ``before_request``): to the login page, and back after it."""
+    if not logged_in():
+        session.clear()
+        return redirect(url_for("auth.login", next=request.full_path))
+    return None
+
+
 def logged_in() -> bool:
     """Whether the request comes from a live staff session (ended at logout, server-side)."""
     return "user" in session and services().sessions.user(str(session.get("sid", ""))) == session["user"]

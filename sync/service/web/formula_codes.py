@@ -13,18 +13,11 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 
 from rules import EsaplanError
 from sync.service.formula_tokens import SCOPES_TH
-from sync.service.web.auth import logged_in
+from sync.service.web.auth import staff_only
 from sync.service.web.context import check_csrf, client_ip, services
 
 blueprint = Blueprint("codes", __name__, url_prefix="/formula-codes")
-
-
-@blueprint.before_request
-def staff_only() -> Any:
-    if not logged_in():
-        session.clear()
-        return redirect(url_for("auth.login", next=request.full_path))
-    return None
+blueprint.before_request(staff_only)
 
 
 @blueprint.get("")

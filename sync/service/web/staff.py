@@ -25,19 +25,12 @@ from sync.office.settings import Settings
 from sync.registers.money import register_now
 from sync.service.overview import Overview, UnitRow, round_overview
 from sync.service.unit_table import COLUMNS_TH, SORTS, as_csv, as_xlsx, page_of, sort_rows
-from sync.service.web.auth import logged_in
+from sync.service.web.auth import staff_only
 from sync.service.web.context import check_csrf, client_ip, job_json, services
 
 blueprint = Blueprint("staff", __name__)
+blueprint.before_request(staff_only)
 ROUNDS = (6, 9, 12)
-
-
-@blueprint.before_request
-def staff_only() -> Any:
-    if not logged_in():
-        session.clear()
-        return redirect(url_for("auth.login", next=request.full_path))
-    return None
 
 
 def _round() -> tuple[int, int]:
