@@ -316,6 +316,11 @@ def run_consolidation(settings: Settings, *, full: bool = False) -> None:
     heads = ("ต้องส่ง", "ส่งแล้ว", STATUS_TH["on_time"], STATUS_TH["late"], STATUS_TH["errors"], STATUS_TH["missing"])
     click.echo(
         f"ปีงบประมาณ {result['fiscal_year']} รอบ {result['round']} เดือน: ไฟล์ {result['files_seen']} ไฟล์, ฉบับใหม่ {result['new_versions']}"
+        + (
+            f", ตรวจฉบับที่รับไว้แล้วใหม่ด้วยเกณฑ์ของ esaplan รุ่นนี้ {result['rechecked']} ฉบับ (kept versions checked again)"
+            if result.get("rechecked")
+            else ""
+        )
     )
     click.echo(_pad("แบบรายงาน", 22) + "".join(_pad(h, 14, right=True) for h in heads))
     for code, counts in result["summary"].items():

@@ -7,12 +7,17 @@ database, or that holds another layout (an older esaplan), is emptied and made a
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable, Iterator, Sequence
+from functools import cache
 from pathlib import Path
 from typing import Any, Generic, TypeVar
+
+import rules
+import rules.parameters
 
 KEYS_A_QUERY = 500  # under SQLite's bound-parameter limit (999 in older builds)
 WARM_ROUNDS = 4  # rounds' masters whose last run a process keeps in memory (an area's current round, last year's, and room for a few areas)
@@ -85,3 +90,22 @@ def rows_by_key(db: sqlite3.Connection, select: str, keys: Sequence[str]) -> Ite
     for start in range(0, len(keys), KEYS_A_QUERY):
         chunk = keys[start : start + KEYS_A_QUERY]
         yield from db.execute(f"{select} ({','.join('?' * len(chunk))})", chunk)
+
+
+@cache
+def code_salt() -> str:
+    """What shapes a unit's rows and facts besides its submission: esaplan's code and rules data
+    (rates, forms), so an edited rate or an upgrade reuses nothing kept. The rules data is the
+    office's own folder when ``ESAPLAN_RULES_DATA`` names one (outside the package). Read once a
+    process, as the code and the rules data themselves are (:func:`rules.default_parameters`): a
+    rate edited while the service runs is used, and salts the caches, from its restart on. Each kept
+    version of a school's file records the salt it was checked with, so an upgrade checks the round's
+    kept files again (:func:`sync.intake.keep.recheck_stale`)."""
+    package = Path(rules.__file__).parent
+    data = rules.parameters.DATA_DIR
+    digest = hashlib.blake2b(digest_size=16)
+    for root in (package, Path(__file__).parents[1], *([] if data.is_relative_to(package) else [data])):
+        for path in sorted(root.rglob("*")):
+            if path.suffix in (".py", ".yaml"):
+                digest.update(path.read_bytes())
+    return digest.hexdigest()

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
+from sync.files.cachefile import code_salt
 from sync.intake.inbox import Progress
 from sync.intake.isolation import Failure, Limits, isolated_map
 from sync.intake.parse import failed, parse
+from sync.ledger.recheck import replace_checks, stale_versions
 from sync.ledger.records import GSHEETS, Incoming, NewVersion
 from sync.ledger.store import Ledger
 from sync.ledger.versions import Submission
@@ -45,7 +47,32 @@ def store(settings: Settings, ledger: Ledger, parsed: Sequence[Parsed]) -> list[
     for one, name in zip(parsed, names, strict=True):
         _keep_file(settings.store / name, one.item.content)
     _sync(settings.store, names)
-    return ledger.add_many([one.version for one in parsed])
+    return ledger.add_many([replace(one.version, checked_with=code_salt()) for one in parsed])
+
+
+def recheck_stale(settings: Settings, ledger: Ledger, registry: dict[str, Unit]) -> int:
+    """Read again, with this esaplan's checks, the round's kept versions another one checked (an upgrade
+    since the files came): each keeps its number and its file, and gets today's data, issues and
+    acceptance. A unit no longer in the registry, or a kept file gone, is left as it was. Returns how
+    many were read again (none on every run but the first after an upgrade)."""
+    stale = [
+        one
+        for one in stale_versions(ledger, settings.fiscal_year, settings.round, code_salt())
+        if one.unit_code in registry and (settings.store / stored_name(one.sha256, one.source)).is_file()
+    ]
+    items = [
+        Incoming(
+            one.unit_code,
+            settings.store / stored_name(one.sha256, one.source),
+            one.original_name,
+            one.submitted_at,
+            one.source,
+        )
+        for one in stale
+    ]
+    for one, parsed in zip(stale, parse_all(settings, registry, items), strict=True):
+        replace_checks(ledger, one.id, replace(parsed.version, checked_with=code_salt()))
+    return len(stale)
 
 
 def ingest(settings: Settings, ledger: Ledger, registry: dict[str, Unit], item: Incoming) -> Submission:

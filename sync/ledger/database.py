@@ -71,7 +71,7 @@ def close_ledgers() -> None:
         _engines.clear()
 
 
-SCHEMA_HEAD = "0006"  # the newest revision in sync/ledger/migrations/versions (tests/test_postgres.py holds them equal)
+SCHEMA_HEAD = "0007"  # the newest revision in sync/ledger/migrations/versions (tests/test_postgres.py holds them equal)
 _stamp = MetaData()
 Table(
     "alembic_version",

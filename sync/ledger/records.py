@@ -78,3 +78,4 @@ class NewVersion:
     problems: list[tuple[str | None, Problem]]
     form_round: tuple[int, int] | None = None  # (fiscal year, round) the file's form names, when valid
     made_at: dt.datetime | None = None  # when the school saved the file, as the workbook itself records it
+    checked_with: str | None = None  # the esaplan whose checks these are (sync.files.cachefile.code_salt)

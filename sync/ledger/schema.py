@@ -54,6 +54,9 @@ submissions = Table(
     # When the school made the file: the workbook's own saved time (docProps/core.xml), when it has
     # one and it is not after the file arrived. A unit's versions are ordered by it, then by arrival.
     Column("made_at", DateTime(timezone=True), nullable=True),
+    # The esaplan (code and rules: sync.files.cachefile.code_salt) whose checks made data and issues;
+    # another one's are read again from the kept file at the round's next consolidation.
+    Column("checked_with", String(32), nullable=True),
     UniqueConstraint("unit_code", "form_set", "fiscal_year", "round", "sha256", name="one_version_per_content"),
 )
 

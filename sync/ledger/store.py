@@ -61,7 +61,7 @@ def _aware(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
-def _submission(row: Any, stored: Callable[[], str] | None = None) -> Submission:
+def submission_of(row: Any, stored: Callable[[], str] | None = None) -> Submission:
     """A version from its row: with its data, or with what reads it when first used (``stored``)."""
     values = dict(row._mapping)
     values["stored"] = values.pop("data") if stored is None else stored
@@ -91,10 +91,11 @@ def _values(new: NewVersion, version: int) -> dict[str, Any]:
         "form_round": new.form_round[1] if new.form_round else None,
         # a file cannot have been made after it arrived: a workbook clock that says so is not believed
         "made_at": new.made_at if new.made_at and new.made_at <= new.submitted_at + MADE_AT_SLACK else None,
+        "checked_with": new.checked_with,
     }
 
 
-def _issue(submission_id: int, form: str | None, p: Problem) -> dict[str, Any]:
+def issue_row(submission_id: int, form: str | None, p: Problem) -> dict[str, Any]:
     return {
         "submission_id": submission_id,
         "form": form,
@@ -128,7 +129,7 @@ class Ledger:
         )
         with self.engine.connect() as connection:
             row = connection.execute(query).first()
-        return _submission(row) if row else None
+        return submission_of(row) if row else None
 
     def find_accounted(self, unit_code: str, sha256: str, fiscal_year: int, round_: int) -> Submission | None:
         """The stored version that already accounts for this content when consolidating a round (see
@@ -139,7 +140,7 @@ class Ledger:
             .order_by(submissions.c.id)
         )
         with self.engine.connect() as connection:
-            rows = [_submission(row) for row in connection.execute(query)]
+            rows = [submission_of(row) for row in connection.execute(query)]
         here = [s for s in rows if (s.fiscal_year, s.round) == (fiscal_year, round_)]
         if here:
             return here[0]
@@ -168,7 +169,7 @@ class Ledger:
                     fresh.append((new, _values(new, versions_of[key[:4]])))
                 places.append(known[key])
             if not fresh:
-                return [_submission(row) for row in places]
+                return [submission_of(row) for row in places]
             statement = insert(submissions).returning(submissions.c.id, sort_by_parameter_order=True)
             stored = [dumps(new.data) for new, _ in fresh]
             ids = list(
@@ -177,7 +178,7 @@ class Ledger:
                 ).scalars()
             )
             found = [
-                _issue(new_id, form, problem)
+                issue_row(new_id, form, problem)
                 for new_id, (new, _) in zip(ids, fresh, strict=True)
                 for form, problem in new.problems
             ]
@@ -187,7 +188,7 @@ class Ledger:
             Submission(id=new_id, stored=content, **values)
             for new_id, (_, values), content in zip(ids, fresh, stored, strict=True)
         ]
-        return [made[place] if isinstance(place, int) else _submission(place) for place in places]
+        return [made[place] if isinstance(place, int) else submission_of(place) for place in places]
 
     @staticmethod
     def _stored_in(
@@ -276,7 +277,7 @@ class Ledger:
             if row.accepted and (chosen.get(key) == row.id or (key not in chosen and _newer(row, counted.get(key)))):
                 counted[key] = row
         stored = _StoredData(self.engine, [row.id for row in {*latest.values(), *counted.values()}])
-        made = {row.id: _submission(row, partial(stored, row.id)) for row in {*latest.values(), *counted.values()}}
+        made = {row.id: submission_of(row, partial(stored, row.id)) for row in {*latest.values(), *counted.values()}}
         return RoundVersions(
             {key: made[row.id] for key, row in latest.items()}, {key: made[row.id] for key, row in counted.items()}
         )
@@ -330,7 +331,7 @@ class Ledger:
                     chosen_at=dt.datetime.now(dt.UTC),
                 )
             )
-        return _submission(row)
+        return submission_of(row)
 
     def round_signature(self, fiscal_year: int, round_: int) -> tuple[int, int | None]:
         """How many versions a round holds and the newest one's id: versions are never changed or
@@ -345,7 +346,7 @@ class Ledger:
     def submission(self, submission_id: int) -> Submission | None:
         with self.engine.connect() as connection:
             row = connection.execute(select(submissions).where(submissions.c.id == submission_id)).first()
-        return _submission(row) if row else None
+        return submission_of(row) if row else None
 
     def history(self, unit_code: str) -> list[Submission]:
         """Every version a unit sent, newest first."""
@@ -355,7 +356,7 @@ class Ledger:
             .order_by(submissions.c.received_at.desc(), submissions.c.version.desc())
         )
         with self.engine.connect() as connection:
-            return [_submission(row) for row in connection.execute(query)]
+            return [submission_of(row) for row in connection.execute(query)]
 
     def refused_for(self, fiscal_year: int, round_: int, rule: str) -> list[tuple[Submission, str]]:
         """The round's versions that carry an issue of ``rule``, each with that issue's Thai message (their data
@@ -371,7 +372,7 @@ class Ledger:
                 )
             ).all()
         stored = _StoredData(self.engine, [row.id for row in rows])
-        return [(_submission(row, partial(stored, row.id)), messages[row.id]) for row in rows]
+        return [(submission_of(row, partial(stored, row.id)), messages[row.id]) for row in rows]
 
     def issues_of(self, submission_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
         ids = list(submission_ids)

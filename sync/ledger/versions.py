@@ -66,6 +66,7 @@ class Submission:
     form_fiscal_year: int | None = None
     form_round: int | None = None
     made_at: dt.datetime | None = None
+    checked_with: str | None = None  # the esaplan whose checks made its data and issues
 
     @cached_property
     def data(self) -> dict[str, Any]:

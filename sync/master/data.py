@@ -7,20 +7,16 @@ writer, the summaries, feedback, documents) reads the same figures.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cache, cached_property
-from pathlib import Path
+from functools import cached_property
 from typing import Any
 
-import rules
-import rules.parameters
 from rules import SIZE_TH, EsaplanError, kpis, school_size
 from rules.forms import Form, form_sets
 from rules.kpi import KpiResult, Reported, aggregate
-from sync.files.cachefile import Warm
+from sync.files.cachefile import Warm, code_salt
 from sync.ledger.status import (
     STATUS_TH,
     Notice,
@@ -406,20 +402,3 @@ def _bangkok(value: dt.datetime) -> dt.datetime:
 def round_forms() -> list[Form]:
     """The forms units send each round, each once, in form-set order: one tidy sheet each in the master."""
     return list({f.code: f for s in form_sets().values() if not s.yearly for f in s.forms}.values())
-
-
-@cache
-def code_salt() -> str:
-    """What shapes a unit's rows and facts besides its submission: esaplan's code and rules data
-    (rates, forms), so an edited rate or an upgrade reuses nothing kept. The rules data is the
-    office's own folder when ``ESAPLAN_RULES_DATA`` names one (outside the package). Read once a
-    process, as the code and the rules data themselves are (:func:`rules.default_parameters`): a
-    rate edited while the service runs is used, and salts the caches, from its restart on."""
-    package = Path(rules.__file__).parent
-    data = rules.parameters.DATA_DIR
-    digest = hashlib.blake2b(digest_size=16)
-    for root in (package, Path(__file__).parents[1], *([] if data.is_relative_to(package) else [data])):
-        for path in sorted(root.rglob("*")):
-            if path.suffix in (".py", ".yaml"):
-                digest.update(path.read_bytes())
-    return digest.hexdigest()

@@ -31,8 +31,8 @@ from rules import EsaplanError
 from rules.forms import form_sets
 from rules.money import to_decimal
 from sync.files.atomic import save_workbook, write_atomically
+from sync.files.cachefile import code_salt
 from sync.ledger.status import STATUS_TH
-from sync.master.data import code_salt
 from sync.master.sheetplan import COUNT_FORMAT, TOTAL, SheetPlan, emit
 from sync.master.writer import COUNTED_HEADER, COUNTED_YES, STATUS, UNIT_HEADERS, value_kinds
 from sync.office.areas import Area

@@ -29,6 +29,7 @@ from python_calamine import CalamineWorkbook
 from rules.forms import Form, computed, row_of, shown
 from rules.thai import thai_time
 from sync.files.atomic import temporary_beside
+from sync.files.cachefile import code_salt
 from sync.files.zippackage import Deflated, write_zip
 from sync.ledger.records import FILE_SHEET
 from sync.ledger.status import (
@@ -38,7 +39,7 @@ from sync.ledger.status import (
     STATUS_TH,
     Notice,
 )
-from sync.master.data import MasterData, code_salt, counting_note, round_forms
+from sync.master.data import MasterData, counting_note, round_forms
 from sync.master.executive import charts_plan, executive_plan
 from sync.master.sheetplan import (
     COUNT_FORMAT,

@@ -23,15 +23,16 @@ from pathlib import Path
 from typing import Any
 
 from rules import EsaplanError
+from sync.files.cachefile import code_salt
 from sync.intake.inbox import Progress, inbox_files, misplaced_notices, readable_items
 from sync.intake.isolation import warm_up
-from sync.intake.keep import store_new
+from sync.intake.keep import recheck_stale, store_new
 from sync.intake.seenfiles import SeenFiles
 from sync.ledger.database import open_ledger
 from sync.ledger.lock import consolidation_lock, remove_leftovers
 from sync.ledger.records import Incoming
 from sync.ledger.status import Notice, UnitErrors
-from sync.master.data import MasterData, code_salt
+from sync.master.data import MasterData
 from sync.office.registry import load_registry
 from sync.office.settings import Settings
 from sync.rounds.plausible import plausibility_notices
@@ -62,6 +63,7 @@ class RunResult:
     notices: list[Notice] = field(default_factory=list)
     master_written: bool = True
     units_with_errors: list[UnitErrors] = field(default_factory=list)
+    rechecked: int = 0  # kept versions read again with this esaplan's checks (the first run after an upgrade)
 
 
 # --- the run ---------------------------------------------------------------------------------
@@ -133,6 +135,7 @@ def consolidate(
                     sheets = SheetsSource.open(settings, ledger, registry, notices)
                     if sheets:
                         items += sheets.changed(report, full=full)
+            rechecked = recheck_stale(settings, ledger, registry)
             new_versions = store_new(settings, ledger, registry, items, report)
             if seen:
                 seen.save(i for i in items if i.source == "inbox")
@@ -167,6 +170,7 @@ def consolidate(
                     notices,
                     False,
                     data.units_with_errors(),
+                    rechecked,
                 )
             from sync.master.writer import keep_added_sheets, write_master  # openpyxl loads only to write
 
@@ -188,6 +192,7 @@ def consolidate(
                 notices,
                 True,
                 data.units_with_errors(),
+                rechecked,
             )
         except BaseException as exc:
             ledger.finish_run(run_id, status="failed", error=f"{type(exc).__name__}: {exc}")

@@ -262,6 +262,7 @@ class Jobs:
             "round": result.round,
             "summary": result.summary,
             "new_versions": result.new_versions,
+            "rechecked": result.rechecked,
             "files_seen": result.files_seen,
             "master": result.master_path.name,
             "master_written": result.master_written,
