@@ -121,7 +121,7 @@ def parse(settings: Settings, registry: dict[str, Unit], item: Incoming) -> NewV
 
 #: How programs name a copy of a sheet: Excel "ข้อมูลนักเรียน (2)", LibreOffice "ข้อมูลนักเรียน_2",
 #: Google Sheets "สำเนาของ ข้อมูลนักเรียน" (Thai) or "Copy of ข้อมูลนักเรียน".
-_COPY = "^(?:สำเนาของ |Copy of ){sheet}$|^{sheet}(?: \\(\\d+\\)|_\\d+)$"
+_COPY = "^(?:สำเนาของ |Copy of ){sheet}$|^{sheet}(?: \\(\\d{{1,2}}\\)|_\\d{{1,2}})$"  # "_2565" is a year, not a copy
 
 
 def _left_unread(form: Form, names: list[str], has_rows: bool) -> list[Problem]:
