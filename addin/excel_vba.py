@@ -27,7 +27,8 @@ UDF_MODULE = "addin.xlwings_udfs"  # the Python module XLPy.CallUDF runs the for
 #: Excel's error values as VBA's CVErr numbers (Microsoft, "Cell error values":
 #: learn.microsoft.com/office/vba/excel/concepts/cells-and-ranges/cell-error-values).
 CVERR = {"#VALUE!": 2015, "#DIV/0!": 2007, "#NUM!": 2036, "#N/A": 2042}
-MACROS = ("consolidate_now", "validate_this_sheet", "allocation_register_sheet")
+MACROS = ("consolidate_now", "validate_this_sheet", "allocation_register_sheet")  # the start sheet's buttons
+DESCRIBE = "describe_formulas"  # run when the workbook opens: the Thai help of Insert Function
 WHY = "ESA_WHY"
 #: Words VBA keeps for itself that a formula's parameter may be called (ESA_FISCAL_YEAR's ``date``).
 _RESERVED = {"date", "string", "type", "error", "end", "name", "object", "long", "integer", "currency", "boolean"}
@@ -91,8 +92,20 @@ End Sub
 def vba_module() -> str:
     """The module's source as VBA keeps it (CRLF lines)."""
     assert set(CVERR) == set(EXCEL_ERRORS.values()), "every error of the registry's table has its CVErr number"
-    parts = [_HEADER, *(_function(entry) for entry in FORMULAS.values()), _COMMON, *map(_sub, MACROS)]
+    parts = [_HEADER, *(_function(entry) for entry in FORMULAS.values()), _COMMON, *map(_sub, (*MACROS, DESCRIBE))]
     return "\r\n".join("\n".join(parts).splitlines()) + "\r\n"
+
+
+def on_open(workbook_module: str) -> str:
+    """ThisWorkbook's source with an ``Workbook_Open`` that describes the formulas in Thai; a PC whose
+    Python cannot start still opens the workbook (the formulas then say why, through ESA_WHY)."""
+    handler = f"""
+Private Sub Workbook_Open()
+    On Error Resume Next
+    {DESCRIBE}
+End Sub
+"""
+    return workbook_module.rstrip("\r\n") + "\r\n" + "\r\n".join(handler.strip("\n").splitlines()) + "\r\n"
 
 
 def vba_name(parameter: str) -> str:

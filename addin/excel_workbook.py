@@ -28,7 +28,7 @@ import xlsxwriter
 from pyopenvba import ExcelFile
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from addin.excel_vba import MACROS, MODULE, WHY, vba_module
+from addin.excel_vba import MACROS, MODULE, WHY, on_open, vba_module
 from addin.registry import FORMULAS
 
 START, EXAMPLES, CONF = "เริ่มต้น", "ตัวอย่างสูตร", "xlwings.conf"
@@ -127,6 +127,7 @@ def _with_esaplan_module(content: bytes) -> bytes:
             project = workbook.vba_project()
             project.delete_module(LEFTOVER)
             project.add_module(MODULE, vba_module())
+            workbook.set_module("ThisWorkbook", on_open(workbook.get_module("ThisWorkbook")))
             workbook.save(edited)
         return edited.read_bytes()
 

@@ -163,6 +163,22 @@ def consolidate_now() -> None:
 
 
 @xw.script
+def describe_formulas() -> None:
+    """คำอธิบายสูตร: each ESA formula's Thai description and argument help in Excel's Insert Function,
+    category "esaplan" (``Application.MacroOptions``, as xlwings' Import Functions sets them). Run by
+    esaplan.xlsm when it opens: its VBA cannot carry Thai (the project's code page is 1252), COM can."""
+    book = xw.Book.caller()
+    for entry in FORMULAS.values():
+        book.app.api.MacroOptions(
+            f"'{book.name}'!{entry.name}",
+            Description=entry.th[:255],
+            Category="esaplan",
+            ArgumentDescriptions=[described(p)[:255] for p in entry.params],
+        )
+    book.api.Saved = True  # describing the formulas is no edit of the workbook: closing it asks nothing
+
+
+@xw.script
 def validate_this_sheet() -> None:
     """ตรวจแผ่นงานนี้: checks the active sheet against its form and writes the messages beside the
     data (over the same column when run again). Checked on the PC: the form's rules, not rates."""

@@ -44,6 +44,10 @@ def test_excel_setup_writes_a_macro_workbook_whose_formulas_work_on_first_open(t
         names = ", ".join(("Optional " if p.optional else "") + vba_name(p.name) for p in entry.params)
         assert f"Function {name}({names})" in wrappers
     assert all(f"Sub {macro}()" in wrappers for _, macro in BUTTONS)
+    assert (
+        "Private Sub Workbook_Open()" in modules["ThisWorkbook.cls"]
+        and "describe_formulas" in modules["ThisWorkbook.cls"]
+    )
     with ExcelFile(out) as written:
         assert written.validate() == []  # pyOpenVBA's own check of the project's records
 
@@ -133,3 +137,27 @@ def test_a_formula_that_cannot_answer_is_excels_error_value_and_esa_why_says_why
     assert (shown, why) == ("หนึ่งร้อยเอ็ดบาทถ้วน", "")  # an answer, and the cell's old reason forgotten
     shown, why = through_vba('ESA_KPI_NAME("X")', None)  # Python itself could not start
     assert shown == "Error 2015" and why == "ESA_KPI_NAME: Could not activate Python COM server"
+
+
+def test_on_open_the_formulas_get_their_thai_help_in_insert_function(monkeypatch):
+    """What Workbook_Open runs: Application.MacroOptions for every formula, its Thai description and each
+    argument's Thai help (choices spelled out) in the category esaplan, and the book left unchanged."""
+    import addin.xlwings_udfs as desktop
+    from addin.registry import described
+
+    said: list[tuple] = []
+
+    class Api:
+        Saved = False
+
+        def MacroOptions(self, macro, **options):  # noqa: N802 - Excel's own name
+            said.append((macro, options))
+
+    book = type("Book", (), {"name": "esaplan.xlsm", "api": Api(), "app": type("App", (), {"api": Api()})()})()
+    monkeypatch.setattr(desktop.xw.Book, "caller", staticmethod(lambda: book))
+    desktop.describe_formulas()
+    assert [macro for macro, _ in said] == [f"'esaplan.xlsm'!{name}" for name in FORMULAS]
+    kpi = dict(said)["'esaplan.xlsm'!ESA_KPI_STATUS"]
+    assert kpi["Category"] == "esaplan" and kpi["Description"] == FORMULAS["ESA_KPI_STATUS"].th
+    assert kpi["ArgumentDescriptions"] == [described(p) for p in FORMULAS["ESA_KPI_STATUS"].params]
+    assert book.api.Saved is True
