@@ -93,7 +93,7 @@ async function esaplanSend(batch) {
     for (const op of batch) op.reject(esaplanError(op.id, CustomFunctions.ErrorCode.notAvailable, reason));
     return;
   }
-  if (!response.ok || !Array.isArray(body.results)) { // the whole request refused: a wrong code, say
+  if (!response.ok || !Array.isArray(body.results) || body.results.length !== batch.length) { // refused whole: a wrong code, say
     for (const op of batch) op.reject(esaplanError(op.id, esaplanExcelError(body.excel), body.error || `HTTP ${response.status}`));
     return;
   }
