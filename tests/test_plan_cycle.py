@@ -264,3 +264,29 @@ def test_an_envelope_typed_in_notepad_reads_its_amounts_whole(tmp_path):
     path.write_text("ปีงบประมาณ,แหล่งงบประมาณ,วงเงิน (บาท)\n2570,งบประมาณที่ได้รับจัดสรรจาก สพฐ.,50000,หมายเหตุ\n")
     with pytest.raises(ParseError, match="บรรทัด 2"):
         read_envelope(path, 2570)
+
+
+def test_after_an_upgrade_the_groups_kept_plans_are_checked_again(demo_copy):
+    """A plan kept by an older esaplan, without a check the new one makes: `esaplan plan` reads it again
+    from its kept file, the group is told, and the version keeps its number."""
+    from sqlalchemy import delete, select, update
+
+    from sync.ledger.database import open_ledger
+    from sync.ledger.schema import issues, submissions
+    from sync.registers.plan import PLAN_ROUND
+
+    settings = load_settings(demo_copy)
+    ledger = open_ledger(settings.database_url)
+    plans = (submissions.c.round == PLAN_ROUND) & (submissions.c.fiscal_year == settings.fiscal_year)
+    with ledger.begin() as connection:
+        kept = {r.id: (r.unit_code, r.version) for r in connection.execute(select(submissions).where(plans))}
+        ids = select(submissions.c.id).where(plans)
+        connection.execute(delete(issues).where(issues.c.rule == "TYPE-STRATEGY", issues.c.submission_id.in_(ids)))
+        connection.execute(update(submissions).where(plans).values(checked_with="an older esaplan"))
+    run = consolidate_plan(settings, settings.fiscal_year)
+    assert run.new_versions == 0
+    assert any(p.rule == "TYPE-STRATEGY" for problems in run.problems.values() for p in problems)
+    with ledger.begin() as connection:
+        after = {r.id: (r.unit_code, r.version) for r in connection.execute(select(submissions).where(plans))}
+        marks = {r.checked_with for r in connection.execute(select(submissions).where(plans))}
+    assert after == kept and "an older esaplan" not in marks

@@ -7,7 +7,7 @@ issue (:func:`sync.intake.parse.failed`), never the end of the run.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -50,15 +50,21 @@ def store(settings: Settings, ledger: Ledger, parsed: Sequence[Parsed]) -> list[
     return ledger.add_many([replace(one.version, checked_with=code_salt()) for one in parsed])
 
 
-def recheck_stale(settings: Settings, ledger: Ledger, registry: dict[str, Unit]) -> int:
-    """Read again, with this esaplan's checks, the round's kept versions another one checked (an upgrade
-    since the files came): each keeps its number and its file, and gets today's data, issues and
-    acceptance. A unit no longer in the registry, or a kept file gone, is left as it was. Returns how
-    many were read again (none on every run but the first after an upgrade)."""
+def recheck_stale(
+    settings: Settings,
+    ledger: Ledger,
+    units: Mapping[str, Unit],
+    round_: tuple[int, int],
+    read: Callable[[list[Incoming]], Iterable[NewVersion]],
+) -> int:
+    """Read again, with this esaplan's checks, a round's kept versions another one checked (an upgrade
+    since the files came), ``read`` being how that round's files are read (in workers): each keeps its
+    number and its file, and gets today's data, issues and acceptance. A unit no longer known, or a kept
+    file gone, is left as it was. Returns how many were read again (none but the first run after an upgrade)."""
     stale = [
         one
-        for one in stale_versions(ledger, settings.fiscal_year, settings.round, code_salt())
-        if one.unit_code in registry and (settings.store / stored_name(one.sha256, one.source)).is_file()
+        for one in stale_versions(ledger, *round_, code_salt())
+        if one.unit_code in units and (settings.store / stored_name(one.sha256, one.source)).is_file()
     ]
     items = [
         Incoming(
@@ -70,9 +76,14 @@ def recheck_stale(settings: Settings, ledger: Ledger, registry: dict[str, Unit])
         )
         for one in stale
     ]
-    for one, parsed in zip(stale, parse_all(settings, registry, items), strict=True):
-        replace_checks(ledger, one.id, replace(parsed.version, checked_with=code_salt()))
+    for one, version in zip(stale, read(items), strict=True):
+        replace_checks(ledger, one.id, replace(version, checked_with=code_salt()))
     return len(stale)
+
+
+def read_round_files(settings: Settings, registry: dict[str, Unit]) -> Callable[[list[Incoming]], Iterator[NewVersion]]:
+    """How a reporting round's files are read: :func:`parse_all`'s versions (for :func:`recheck_stale`)."""
+    return lambda items: (parsed.version for parsed in parse_all(settings, registry, items))
 
 
 def ingest(settings: Settings, ledger: Ledger, registry: dict[str, Unit], item: Incoming) -> Submission:

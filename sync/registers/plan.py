@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 from functools import partial
@@ -33,7 +34,7 @@ from sync.files.atomic import save_workbook
 from sync.files.printsetup import office_table
 from sync.intake.inbox import inbox_files, readable_items
 from sync.intake.isolation import Failure, Limits, isolated_map
-from sync.intake.keep import Parsed, store
+from sync.intake.keep import Parsed, recheck_stale, store
 from sync.intake.parse import bounded, failure_problem, open_workbook
 from sync.intake.reader import INSTRUCTIONS_SHEET, UNIT_CELL_NAME
 from sync.ledger.database import open_ledger
@@ -271,13 +272,13 @@ def consolidate_plan(settings: Settings, fiscal_year: int) -> PlanRun:
     ledger = open_ledger(settings.database_url)
     fresh = [i for i in items if ledger.find(i.unit_code, PLAN_SET, fiscal_year, PLAN_ROUND, i.sha256) is None]
     limits = Limits(settings.read_memory_mb, settings.read_seconds)
-    versions = isolated_map(
-        partial(parse_plan, settings, fiscal_year, by_code, registry),
-        fresh,
-        limits,
-        workers=1,
-        on_failure=partial(_plan_failed, settings, fiscal_year),
-    )
+
+    def read(files: list[Incoming]) -> Iterator[NewVersion]:
+        parse = partial(parse_plan, settings, fiscal_year, by_code, registry)
+        return isolated_map(parse, files, limits, workers=1, on_failure=partial(_plan_failed, settings, fiscal_year))
+
+    recheck_stale(settings, ledger, by_code, (fiscal_year, PLAN_ROUND), read)  # an upgrade's checks, on kept plans too
+    versions = read(fresh)
     parsed = list(map(Parsed, fresh, versions))
     this_year = []
     for one in parsed:

@@ -26,7 +26,7 @@ from rules import EsaplanError
 from sync.files.cachefile import code_salt
 from sync.intake.inbox import Progress, inbox_files, misplaced_notices, readable_items
 from sync.intake.isolation import warm_up
-from sync.intake.keep import recheck_stale, store_new
+from sync.intake.keep import read_round_files, recheck_stale, store_new
 from sync.intake.seenfiles import SeenFiles
 from sync.ledger.database import open_ledger
 from sync.ledger.lock import consolidation_lock, remove_leftovers
@@ -135,7 +135,8 @@ def consolidate(
                     sheets = SheetsSource.open(settings, ledger, registry, notices)
                     if sheets:
                         items += sheets.changed(report, full=full)
-            rechecked = recheck_stale(settings, ledger, registry)
+            round_ = (settings.fiscal_year, settings.round)
+            rechecked = recheck_stale(settings, ledger, registry, round_, read_round_files(settings, registry))
             new_versions = store_new(settings, ledger, registry, items, report)
             if seen:
                 seen.save(i for i in items if i.source == "inbox")
