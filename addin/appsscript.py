@@ -104,12 +104,17 @@ function esaplanRequest_(path, body) {
 
 function esaplanPost_(path, body) {
   var answer = esaplanRequest_(path, body);
-  if (answer.code >= 400) {  // Sheets shows #ERROR! for any throw: the Excel error a user expects leads the reason
-    var excel = answer.data.excel && answer.data.excel !== "#VALUE!" ? answer.data.excel + " " : "";
-    var message = excel + (answer.data.error || String(answer.code));
+  if (answer.code >= 400) {
+    var message = esaplanRefusal_(answer);
     throw answer.code === 422 || answer.code === 404 ? esaplanShared_(message) : new Error(message);
   }
   return answer.data;
+}
+
+// Sheets shows #ERROR! for any throw: the Excel error a user expects (#DIV/0!, #NUM!, #N/A) leads the reason.
+function esaplanRefusal_(answer) {
+  var excel = answer.data.excel && answer.data.excel !== "#VALUE!" ? answer.data.excel + " " : "";
+  return excel + (answer.data.error || String(answer.code));
 }
 
 function esaplanCell_(value) {
@@ -191,10 +196,7 @@ function esaplanConsolidateNow() {
     Utilities.sleep(3000);
     answer = esaplanRequest_("jobs/" + answer.data.job.id + "/summary");
   }
-  if (answer.code >= 400) {  // Sheets shows #ERROR! for any throw: the Excel error a user expects leads the reason
-    var excel = answer.data.excel && answer.data.excel !== "#VALUE!" ? answer.data.excel + " " : "";
-    throw new Error(excel + (answer.data.error || String(answer.code)));
-  }
+  if (answer.code >= 400) throw new Error(esaplanRefusal_(answer));
   var result = answer.data;
   var lines = Object.keys(result.summary).map(function (form) {
     var c = result.summary[form];

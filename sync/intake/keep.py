@@ -61,22 +61,14 @@ def recheck_stale(
     since the files came), ``read`` being how that round's files are read (in workers): each keeps its
     number and its file, and gets today's data, issues and acceptance. A unit no longer known, or a kept
     file gone, is left as it was. Returns how many were read again (none but the first run after an upgrade)."""
-    stale = [
-        one
+    kept = [
+        (one, settings.store / stored_name(one.sha256, one.source))
         for one in stale_versions(ledger, *round_, code_salt())
-        if one.unit_code in units and (settings.store / stored_name(one.sha256, one.source)).is_file()
+        if one.unit_code in units
     ]
-    items = [
-        Incoming(
-            one.unit_code,
-            settings.store / stored_name(one.sha256, one.source),
-            one.original_name,
-            one.submitted_at,
-            one.source,
-        )
-        for one in stale
-    ]
-    for one, version in zip(stale, read(items), strict=True):
+    stale = [(one, path) for one, path in kept if path.is_file()]
+    items = [Incoming(one.unit_code, path, one.original_name, one.submitted_at, one.source) for one, path in stale]
+    for (one, _), version in zip(stale, read(items), strict=True):
         replace_checks(ledger, one.id, replace(version, checked_with=code_salt()))
     return len(stale)
 

@@ -66,10 +66,7 @@ def run_formula(name: str) -> Any:
     """One formula. Its JSON is read and written with orjson: a column of 30,000 cells each way
     costs ~10 ms with the standard library and ~1 ms with it, a tenth of the formula's budget.
     (orjson reads an integer past 64 bits as a float; a spreadsheet's numbers are doubles already.)"""
-    try:
-        body = orjson.loads(request.get_data(cache=False))
-    except orjson.JSONDecodeError:
-        body = None
+    body = _json_body()
     if not isinstance(body, dict) or not isinstance(body.get("args"), list):
         return jsonify(error='ต้องส่ง JSON {"args": [...]} / expected JSON {"args": [...]}'), 400
     try:
@@ -83,6 +80,14 @@ def run_formula(name: str) -> Any:
     return response
 
 
+def _json_body() -> Any:
+    """The request's JSON read with orjson (a column of 30,000 cells in ~1 ms), or None when it is not JSON."""
+    try:
+        return orjson.loads(request.get_data(cache=False))
+    except orjson.JSONDecodeError:
+        return None
+
+
 BATCH_MAX = 500  # calls in one batch: the Office forwarder sends at most this many (addin/officejs_functions.js)
 
 
@@ -91,10 +96,7 @@ def run_formulas() -> Any:
     """Many formulas in one request, each answered on its own: the Office add-in's batch (Microsoft's
     batching pattern for custom functions that call a remote service). ``{"calls": [{"name", "args"}]}``
     answers ``{"results": [{"result": ...} or {"error": reason, "excel": "#DIV/0!"}]}`` in the same order."""
-    try:
-        body = orjson.loads(request.get_data(cache=False))
-    except orjson.JSONDecodeError:
-        body = None
+    body = _json_body()
     calls = body.get("calls") if isinstance(body, dict) else None
     if not isinstance(calls, list) or not all(
         isinstance(c, dict) and isinstance(c.get("name"), str) and isinstance(c.get("args"), list) for c in calls
