@@ -1,5 +1,27 @@
 """The Node.js programs the add-in tests run: Office.js custom functions and the task pane with Microsoft's
-office.js shims, Apps Script's runtime (UrlFetchApp, PropertiesService) over Node's fetch."""
+office.js shims, Apps Script's runtime (UrlFetchApp, PropertiesService) over Node's fetch; and
+:func:`node_json`, which runs one and reads what it printed."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import NODE
+
+
+def node_json(program: Path, *args: object, env: dict[str, str] | None = None, timeout: float = 120) -> Any:
+    """The one JSON line a program of this file printed, run by Node with ``args`` (``env`` added to ours)."""
+    assert NODE is not None, "node is needed (the tests that use it are marked needs_node)"
+    run = [NODE, str(program), *map(str, args)]
+    environment = {**os.environ, **env} if env else None
+    return json.loads(
+        subprocess.run(run, check=True, capture_output=True, text=True, timeout=timeout, env=environment).stdout
+    )
+
 
 NODE_OFFICE = """
 const fs = require("fs");

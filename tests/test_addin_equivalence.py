@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
-import subprocess
 from typing import Any
 
 import pytest
@@ -27,7 +25,7 @@ from addin import FORMULAS, FormulaError, call
 from addin.appsscript import apps_script
 from tests.conftest import NODE
 from tests.fake_xlwings import lite_namespace
-from tests.node_scripts import NODE_APPS_SCRIPT_EACH, NODE_OFFICE_EACH
+from tests.node_scripts import NODE_APPS_SCRIPT_EACH, NODE_OFFICE_EACH, node_json
 
 pytestmark = pytest.mark.needs_node
 
@@ -83,18 +81,6 @@ def said(name: str, text: str) -> tuple[str, str]:
     return (led.group(1), reason[led.end() :]) if led else ("#VALUE!", reason)
 
 
-def _node(script: str, *args: str, env: dict[str, str] | None = None) -> Any:
-    out = subprocess.run(
-        [NODE, script, *args],
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, **(env or {})},
-    ).stdout
-    return json.loads(out)
-
-
 def test_every_formula_gives_the_same_answer_or_error_in_all_four_hosts(live_server, tmp_path, monkeypatch):
     if NODE is None:
         pytest.skip("node not installed")
@@ -106,13 +92,14 @@ def test_every_formula_gives_the_same_answer_or_error_in_all_four_hosts(live_ser
     (tmp_path / "Code.js").write_text(apps_script(), encoding="utf-8")
     (tmp_path / "sheets.js").write_text(NODE_APPS_SCRIPT_EACH, encoding="utf-8")
 
-    office = _node(str(tmp_path / "office.js"), str(tmp_path / "calls.json"), base, token)
-    sheets = _node(
-        str(tmp_path / "sheets.js"),
-        str(tmp_path / "Code.js"),
+    office = node_json(tmp_path / "office.js", tmp_path / "calls.json", base, token, timeout=300)
+    sheets = node_json(
+        tmp_path / "sheets.js",
+        tmp_path / "Code.js",
         base,
         token,
         env={"ESAPLAN_CALLS": str(tmp_path / "calls.json")},
+        timeout=300,
     )
     lite = lite_namespace(base, token)
     on_pc = [getattr(desktop, name)(*args) for name, args in calls]

@@ -4,7 +4,6 @@ office fills in changing the answer on every surface."""
 
 import asyncio
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -15,7 +14,6 @@ import addin.xlwings_udfs
 from addin import call
 from addin.appsscript import apps_script
 from sync.service.web import create_app
-from tests.conftest import NODE
 from tests.fake_xlwings import lite_namespace
 from tests.node_scripts import (
     NODE_APPS_SCRIPT_BAHTTEXT,
@@ -24,6 +22,7 @@ from tests.node_scripts import (
     NODE_APPS_SCRIPT_PERHEAD,
     NODE_OFFICE,
     NODE_TASKPANE,
+    node_json,
 )
 
 needs_node = pytest.mark.needs_node
@@ -77,10 +76,7 @@ def test_consolidate_now_through_the_api(demo_copy):
 def test_office_js_taskpane_macros_run_in_node_against_the_live_service(live_server, tmp_path):
     base, token, _ = live_server
     (tmp_path / "run.js").write_text(NODE_TASKPANE, encoding="utf-8")
-    output = subprocess.run(
-        [NODE, str(tmp_path / "run.js"), base, token], check=True, capture_output=True, text=True, timeout=120
-    ).stdout
-    answer = json.loads(output)
+    answer = node_json(tmp_path / "run.js", base, token)
     assert answer["validated"] == "ตรวจ 2 แถว พบข้อผิดพลาด 1 รายการ"
     first, again = answer["first"], answer["again"]
     assert (first["row"], first["column"]) == (1, 6)  # after the data, counted from where the used range starts (B2)
@@ -149,27 +145,14 @@ def test_consolidate_now_follows_a_long_run_to_its_summary_in_office_js_and_apps
     (tmp_path / "gas.js").write_text(NODE_APPS_SCRIPT_CONSOLIDATE, encoding="utf-8")
     (tmp_path / "pane.js").write_text(NODE_TASKPANE, encoding="utf-8")
     with serve(load_settings(demo_copy), "tok") as base:
-        pane = subprocess.run(
-            [NODE, str(tmp_path / "pane.js"), base, "tok", "consolidate"],
-            check=True,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        ).stdout
-        gas = subprocess.run(
-            [NODE, str(tmp_path / "gas.js"), str(tmp_path / "Code.js"), base, "tok"],
-            check=True,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        ).stdout
-    shown = json.loads(pane)
+        shown = node_json(tmp_path / "pane.js", base, "tok", "consolidate")
+        gas = node_json(tmp_path / "gas.js", tmp_path / "Code.js", base, "tok")
     assert any(s.startswith("กำลังรวมข้อมูล ") and "%" in s for s in shown[1:-1]), shown
     assert (
         shown[-1].startswith("ปีงบประมาณ 2569 รอบ 12 เดือน\nenrolment: ส่งแล้ว")
         and "ไฟล์รวม: esaplan-master-FY2569-R12.xlsx" in shown[-1]
     )
-    (alert,) = json.loads(gas)
+    (alert,) = gas
     assert alert.startswith("ปีงบประมาณ 2569 รอบ 12 เดือน\nenrolment: ส่งแล้ว")
 
 
@@ -191,30 +174,15 @@ def test_a_rate_the_office_fills_in_changes_the_answer_on_every_surface(data_cop
     sheets_cache = tmp_path / "script-cache.json"
 
     def every_surface(base: str, minutes_later: int) -> dict[str, object]:
-        office = json.loads(
-            subprocess.run(
-                [NODE, str(tmp_path / "office.js"), str(tmp_path / "calls.json"), "t", base],
-                check=True,
-                capture_output=True,
-                text=True,
-                timeout=120,
-            ).stdout
-        )
-        sheets_env = {**os.environ, "ESAPLAN_CACHE_FILE": str(sheets_cache), "ESAPLAN_LATER_S": str(60 * minutes_later)}
-        sheets = subprocess.run(
-            [NODE, str(tmp_path / "sheets.js"), str(tmp_path / "Code.js"), base, "t"],
-            check=True,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            env=sheets_env,
-        ).stdout
+        office = node_json(tmp_path / "office.js", tmp_path / "calls.json", "t", base)
+        sheets_env = {"ESAPLAN_CACHE_FILE": str(sheets_cache), "ESAPLAN_LATER_S": str(60 * minutes_later)}
+        sheets = node_json(tmp_path / "sheets.js", tmp_path / "Code.js", base, "t", env=sheets_env)
         monkeypatch.setenv("ESAPLAN_URL", base)  # the desktop's connection, set as its README says
         monkeypatch.setenv("ESAPLAN_TOKEN", "t")
         lite = lite_namespace(base, "t")
         return {
             "office": office["results"]["ESA_PERHEAD"][0][0],
-            "sheets": json.loads(sheets),
+            "sheets": sheets,
             "lite": asyncio.run(lite["ESA_PERHEAD"](*question)),
             "desktop": addin.xlwings_udfs.ESA_PERHEAD(*question),
         }
@@ -338,17 +306,11 @@ def _apps_script_against(replies, script: str, tmp_path):
         (tmp_path / "Code.js").write_text(apps_script(), encoding="utf-8")
         (tmp_path / "sheets.js").write_text(script, encoding="utf-8")
         base = f"http://127.0.0.1:{server.server_address[1]}"
-        out = subprocess.run(
-            [NODE, str(tmp_path / "sheets.js"), str(tmp_path / "Code.js"), base, "t"],
-            check=True,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        ).stdout
+        out = node_json(tmp_path / "sheets.js", tmp_path / "Code.js", base, "t")
     finally:
         server.shutdown()
         server.server_close()
-    return json.loads(out), seen
+    return out, seen
 
 
 @needs_node

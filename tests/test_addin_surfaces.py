@@ -28,6 +28,7 @@ from tests.node_scripts import (
     NODE_APPS_SCRIPT_PLANNING,
     NODE_OFFICE,
     NODE_OFFICE_BATCH,
+    node_json,
 )
 
 needs_node = pytest.mark.needs_node
@@ -152,14 +153,7 @@ def test_office_js_forwarder_runs_in_node_against_the_live_service(live_server, 
     calls = _examples()
     (tmp_path / "calls.json").write_text(json.dumps(calls, ensure_ascii=False), encoding="utf-8")
     (tmp_path / "office.js").write_text(NODE_OFFICE, encoding="utf-8")
-    output = subprocess.run(
-        [NODE, str(tmp_path / "office.js"), str(tmp_path / "calls.json"), token, base],
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    ).stdout
-    answer = json.loads(output)
+    answer = node_json(tmp_path / "office.js", tmp_path / "calls.json", token, base)
     assert answer["registered"] == list(FORMULAS)
     for name, args in calls:
         expected = _office_cell(json.loads(json.dumps(call(name, args))))
@@ -180,10 +174,7 @@ def test_office_js_batches_a_recalculation_into_few_requests_each_cell_its_own_a
     a failing cell among them is its own Excel error and leaves its neighbours' answers alone."""
     base, token, _ = live_server
     (tmp_path / "batch.js").write_text(NODE_OFFICE_BATCH, encoding="utf-8")
-    output = subprocess.run(
-        [NODE, str(tmp_path / "batch.js"), base, token], check=True, capture_output=True, text=True, timeout=120
-    ).stdout
-    answer = json.loads(output)
+    answer = node_json(tmp_path / "batch.js", base, token)
     assert answer["requests"] == [f"{base}/api/formulas"] * 2
     shown = answer["shown"]
     assert shown[7][0] == "#DIV/0!" and shown[7][1].startswith("ESA.KPI: ตัวหารเป็นศูนย์")
@@ -199,14 +190,9 @@ def test_apps_script_custom_functions_run_in_node_against_the_live_service(live_
     (tmp_path / "Code.js").write_text(apps_script(), encoding="utf-8")
     subprocess.run([NODE, "--check", str(tmp_path / "Code.js")], check=True, timeout=60)
     (tmp_path / "run.js").write_text(NODE_APPS_SCRIPT, encoding="utf-8")
-    output = subprocess.run(
-        [NODE, str(tmp_path / "run.js"), str(tmp_path / "Code.js"), base, token],
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    ).stdout
-    bahttext, allocated, kpi_missing, kpi, asked, fetches, pupils, column, column_fetches = json.loads(output)
+    bahttext, allocated, kpi_missing, kpi, asked, fetches, pupils, column, column_fetches = node_json(
+        tmp_path / "run.js", tmp_path / "Code.js", base, token
+    )
     assert bahttext == "หนึ่งร้อยเอ็ดบาทถ้วน"  # official writing (Royal Institute), as rules.baht_text
     assert allocated == [[34], [33], [""], [33]]
     assert (
@@ -243,14 +229,7 @@ def test_merger_candidates_and_a_transfer_with_stated_kinds_in_apps_script(live_
     (tmp_path / "Code.js").write_text(apps_script(), encoding="utf-8")
     (tmp_path / "run.js").write_text(NODE_APPS_SCRIPT_PLANNING, encoding="utf-8")
     (tmp_path / "args.json").write_text(json.dumps({"merge": merge, "transfer": transfer}), encoding="utf-8")
-    output = subprocess.run(
-        [NODE, str(tmp_path / "run.js"), str(tmp_path / "Code.js"), base, token, str(tmp_path / "args.json")],
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    ).stdout
-    merged, checked = json.loads(output)
+    merged, checked = node_json(tmp_path / "run.js", tmp_path / "Code.js", base, token, tmp_path / "args.json")
     assert merged == json.loads(json.dumps(call("ESA_MERGE", merge), default=str))
     assert checked[0][:3] == ["โอนไม่ได้", "ไม่อนุญาต (ไม่มีผู้มีอำนาจอนุมัติ)", "S35-UNIT"]
 

@@ -378,19 +378,15 @@ def test_staff_record_the_allocation_register_and_make_the_letters_from_the_dash
 
 def _apps_script_says(base: str, code: str, tmp_path: Path) -> str:
     """ESA_BAHTTEXT(101) as the generated Code.gs answers it in Node with ``code`` in the person's user properties."""
-    import json
-    import subprocess
-
     from addin.appsscript import apps_script
     from tests.conftest import NODE
-    from tests.node_scripts import NODE_APPS_SCRIPT_BAHTTEXT
+    from tests.node_scripts import NODE_APPS_SCRIPT_BAHTTEXT, node_json
 
     if NODE is None:
         pytest.skip("node not installed")
     (tmp_path / "Code.js").write_text(apps_script(), encoding="utf-8")
     (tmp_path / "sheets.js").write_text(NODE_APPS_SCRIPT_BAHTTEXT, encoding="utf-8")
-    run = [NODE, str(tmp_path / "sheets.js"), str(tmp_path / "Code.js"), base, code]
-    return json.loads(subprocess.run(run, check=True, capture_output=True, text=True, timeout=120).stdout)
+    return node_json(tmp_path / "sheets.js", tmp_path / "Code.js", base, code)
 
 
 def test_staff_make_their_own_formula_code_see_it_once_and_revoke_it(chromium, server, demo_copy, tmp_path):
