@@ -12,6 +12,8 @@ upgrades, by adding nullable columns) all of them however the program was entere
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import (
     Boolean,
     Column,
@@ -242,3 +244,13 @@ money_entries = Table(
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     Column("source_sha256", String(64), nullable=False),
 )
+
+
+def utc_now() -> dt.datetime:
+    """The moment to store: every time esaplan keeps is UTC (shown in Bangkok time by rules.thai_time)."""
+    return dt.datetime.now(dt.UTC)
+
+
+def as_utc(moment: dt.datetime) -> dt.datetime:
+    """A moment read back: SQLite returns the stored UTC without its zone, PostgreSQL with it."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

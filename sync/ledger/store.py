@@ -10,7 +10,6 @@ re-consolidating the same inputs changes nothing.
 from __future__ import annotations
 
 import bisect
-import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -24,7 +23,7 @@ from sqlalchemy.engine import Connection, Engine
 from rules.forms import Problem, as_typed
 from sync.files.cachefile import KEYS_A_QUERY
 from sync.ledger.records import NewVersion
-from sync.ledger.schema import issues, runs, sheets, submissions, version_choices
+from sync.ledger.schema import as_utc, issues, runs, sheets, submissions, utc_now, version_choices
 from sync.ledger.versions import MADE_AT_SLACK, RoundVersions, SheetState, Submission, VersionError, dumps, loads
 
 
@@ -53,21 +52,16 @@ class _StoredData:
 def _newer(row: Any, than: Any | None) -> bool:
     """Whether a version that arrived after ``than`` is the newer one: unless both workbooks say when
     they were saved and it was saved earlier."""
-    return than is None or not (row.made_at and than.made_at and _aware(row.made_at) < _aware(than.made_at))
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    # SQLite returns naive datetimes; everything is stored in UTC.
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    return than is None or not (row.made_at and than.made_at and as_utc(row.made_at) < as_utc(than.made_at))
 
 
 def submission_of(row: Any, stored: Callable[[], str] | None = None) -> Submission:
     """A version from its row: with its data, or with what reads it when first used (``stored``)."""
     values = dict(row._mapping)
     values["stored"] = values.pop("data") if stored is None else stored
-    values["submitted_at"] = _aware(values["submitted_at"])
-    values["received_at"] = _aware(values["received_at"])
-    values["made_at"] = _aware(values["made_at"]) if values.get("made_at") else None
+    values["submitted_at"] = as_utc(values["submitted_at"])
+    values["received_at"] = as_utc(values["received_at"])
+    values["made_at"] = as_utc(values["made_at"]) if values.get("made_at") else None
     return Submission(**values)
 
 
@@ -83,7 +77,7 @@ def _values(new: NewVersion, version: int) -> dict[str, Any]:
         "source": new.source,
         "original_name": new.original_name[:255],
         "submitted_at": new.submitted_at,
-        "received_at": dt.datetime.now(dt.UTC),
+        "received_at": utc_now(),
         "accepted": new.accepted,
         "errors": sum(1 for _, p in new.problems if p.severity == "error"),
         "warnings": sum(1 for _, p in new.problems if p.severity == "warning"),
@@ -328,7 +322,7 @@ class Ledger:
                     round=round_,
                     submission_id=row.id,
                     chosen_by=chosen_by[:96],
-                    chosen_at=dt.datetime.now(dt.UTC),
+                    chosen_at=utc_now(),
                 )
             )
         return submission_of(row)
@@ -388,9 +382,7 @@ class Ledger:
     def start_run(self, fiscal_year: int, round_: int) -> int:
         with self.begin() as connection:
             return connection.execute(
-                insert(runs).values(
-                    fiscal_year=fiscal_year, round=round_, started_at=dt.datetime.now(dt.UTC), status="running"
-                )
+                insert(runs).values(fiscal_year=fiscal_year, round=round_, started_at=utc_now(), status="running")
             ).inserted_primary_key[0]  # type: ignore[index]  # an insert always has its key
 
     def finish_run(
@@ -409,7 +401,7 @@ class Ledger:
                 update(runs)
                 .where(runs.c.id == run_id)
                 .values(
-                    finished_at=dt.datetime.now(dt.UTC),
+                    finished_at=utc_now(),
                     status=status,
                     master_path=master_path,
                     summary=dumps(summary) if summary is not None else None,
@@ -453,7 +445,7 @@ class Ledger:
             {
                 **asdict(state),
                 "gids": json.dumps(state.gids) if state.gids else None,
-                "updated_at": dt.datetime.now(dt.UTC),
+                "updated_at": utc_now(),
             }
             for state in states
         ]

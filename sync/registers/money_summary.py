@@ -23,6 +23,7 @@ from rules.transfers import category_th
 from sync.files.atomic import save_workbook
 from sync.files.printsetup import office_table
 from sync.ledger.database import open_ledger
+from sync.ledger.schema import as_utc
 from sync.ledger.status import SEVERITY_TH
 from sync.ledger.store import Ledger
 from sync.office.settings import BANGKOK, Settings
@@ -78,7 +79,7 @@ def summarise(settings: Settings, ledger: Ledger, fiscal_year: int, added: list[
 
 def _bangkok(moment: dt.datetime) -> dt.datetime:
     """A recorded time as the office reads it (Bangkok), without a zone: Excel has none."""
-    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).astimezone(BANGKOK).replace(tzinfo=None)
+    return as_utc(moment).astimezone(BANGKOK).replace(tzinfo=None)
 
 
 def _summary_book(

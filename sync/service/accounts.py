@@ -22,7 +22,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from rules import EsaplanError
-from sync.ledger.schema import audit, staff_sessions, upload_links, users
+from sync.ledger.schema import as_utc, audit, staff_sessions, upload_links, users, utc_now
 
 MIN_PASSWORD = 8
 LINK_DAYS = 60
@@ -31,14 +31,6 @@ _NOBODY = generate_password_hash(secrets.token_hex(8))  # checked for unknown na
 
 class AccountError(EsaplanError):
     """A user cannot be added or changed as asked."""
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)  # SQLite returns naive UTC
 
 
 class Users:
@@ -70,7 +62,7 @@ class Users:
                 ended = (
                     update(staff_sessions)
                     .where(staff_sessions.c.username == username, staff_sessions.c.ended_at.is_(None))
-                    .values(ended_at=_now())
+                    .values(ended_at=utc_now())
                 )
                 connection.execute(ended)  # whoever knew the old password is logged out
             else:
@@ -79,7 +71,7 @@ class Users:
                         username=username,
                         display_name=display_name or username,
                         password_hash=generate_password_hash(password),
-                        created_at=_now(),
+                        created_at=utc_now(),
                     )
                 )
 
@@ -135,7 +127,7 @@ class Audit:
         with self.engine.begin() as connection:
             connection.execute(
                 insert(audit).values(
-                    at=_now(),
+                    at=utc_now(),
                     actor=actor[:96],
                     action=action,
                     target=(target or "")[:128] or None,
@@ -149,13 +141,13 @@ class Audit:
         if target is not None:
             query = query.where(audit.c.target == target)
         with self.engine.connect() as connection:
-            return [{**dict(r._mapping), "at": _aware(r.at)} for r in connection.execute(query)]
+            return [{**dict(r._mapping), "at": as_utc(r.at)} for r in connection.execute(query)]
 
     def failed_logins(self, *, username: str, ip: str | None, within: dt.timedelta) -> tuple[int, int]:
         """Failed logins in the last ``within``: for this name from this address, and from this
         address for any name. Counted per address, so a stranger elsewhere cannot lock staff out
         by typing their names (OWASP's advice against lockout as a denial of service)."""
-        since = _now() - within
+        since = utc_now() - within
         failed = (audit.c.action == "login-failed") & (audit.c.at >= since) & (audit.c.ip == (ip or "-"))
         name = audit.c.target == username.strip().casefold()
         query = select(func.count(), func.count().filter(name)).select_from(audit).where(failed)
@@ -180,17 +172,17 @@ class Sessions:
         lifetime are forgotten here, so the table holds the live ones and the day's ended ones."""
         token = secrets.token_urlsafe(32)
         with self.engine.begin() as connection:
-            connection.execute(delete(staff_sessions).where(staff_sessions.c.started_at < _now() - self.lifetime))
+            connection.execute(delete(staff_sessions).where(staff_sessions.c.started_at < utc_now() - self.lifetime))
             connection.execute(
-                insert(staff_sessions).values(id=_hashed(token), username=username, started_at=_now(), ip=ip)
+                insert(staff_sessions).values(id=hashed(token), username=username, started_at=utc_now(), ip=ip)
             )
         return token
 
     def user(self, token: str) -> str | None:
         """The user of a live session, or None: unknown, ended, or older than its lifetime."""
         with self.engine.connect() as connection:
-            row = connection.execute(select(staff_sessions).where(staff_sessions.c.id == _hashed(token))).first()
-        if row is None or row.ended_at is not None or _aware(row.started_at) + self.lifetime < _now():
+            row = connection.execute(select(staff_sessions).where(staff_sessions.c.id == hashed(token))).first()
+        if row is None or row.ended_at is not None or as_utc(row.started_at) + self.lifetime < utc_now():
             return None
         return str(row.username)
 
@@ -198,12 +190,13 @@ class Sessions:
         with self.engine.begin() as connection:
             connection.execute(
                 update(staff_sessions)
-                .where(staff_sessions.c.id == _hashed(token), staff_sessions.c.ended_at.is_(None))
-                .values(ended_at=_now())
+                .where(staff_sessions.c.id == hashed(token), staff_sessions.c.ended_at.is_(None))
+                .values(ended_at=utc_now())
             )
 
 
-def _hashed(token: str) -> str:
+def hashed(token: str) -> str:
+    """What the database keeps of a secret (a session's cookie, a formula code): its SHA-256, never the secret."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -223,8 +216,8 @@ class UploadLinks:
                     id=link_id,
                     unit_code=unit_code,
                     created_by=created_by,
-                    created_at=_now(),
-                    expires_at=_now() + dt.timedelta(days=days),
+                    created_at=utc_now(),
+                    expires_at=utc_now() + dt.timedelta(days=days),
                 )
             )
         return self.token(link_id, unit_code)
@@ -244,7 +237,7 @@ class UploadLinks:
             row is None
             or row.unit_code != claim.get("u")
             or row.revoked_at is not None
-            or _aware(row.expires_at) < _now()
+            or as_utc(row.expires_at) < utc_now()
         ):
             return None
         return str(row.unit_code)
@@ -258,8 +251,8 @@ class UploadLinks:
         )
         with self.engine.connect() as connection:
             rows = [dict(r._mapping) for r in connection.execute(query)]
-        live = [{**r, "expires_at": _aware(r["expires_at"]), "created_at": _aware(r["created_at"])} for r in rows]
-        return [{**r, "token": self.token(r["id"], unit_code)} for r in live if r["expires_at"] > _now()]
+        live = [{**r, "expires_at": as_utc(r["expires_at"]), "created_at": as_utc(r["created_at"])} for r in rows]
+        return [{**r, "token": self.token(r["id"], unit_code)} for r in live if r["expires_at"] > utc_now()]
 
     def revoke(self, link_id: str, unit_code: str) -> bool:
         with self.engine.begin() as connection:
@@ -270,6 +263,6 @@ class UploadLinks:
                     upload_links.c.unit_code == unit_code,
                     upload_links.c.revoked_at.is_(None),
                 )
-                .values(revoked_at=_now())
+                .values(revoked_at=utc_now())
             )
         return bool(done.rowcount)

@@ -11,7 +11,6 @@ at its next call (looked up on every call, no cache), and each code's last use i
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +19,8 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Engine
 
 from rules import EsaplanError
-from sync.ledger.schema import formula_tokens
+from sync.ledger.schema import as_utc, formula_tokens, utc_now
+from sync.service.accounts import hashed
 
 #: What a code may call, in the words of the web page.
 SCOPES_TH = {
@@ -48,18 +48,6 @@ class Holder:
         return self.scope == "all" or scope == "formulas" or self.scope == scope
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    return value if value is None or value.tzinfo else value.replace(tzinfo=dt.UTC)  # SQLite gives naive UTC
-
-
-def _hashed(code: str) -> str:
-    return hashlib.sha256(code.encode()).hexdigest()
-
-
 class FormulaTokens:
     """The codes staff made, by their hash."""
 
@@ -85,8 +73,8 @@ class FormulaTokens:
                     username=username,
                     label=label,
                     scope=scope,
-                    token_hash=_hashed(code),
-                    created_at=_now(),
+                    token_hash=hashed(code),
+                    created_at=utc_now(),
                 )
             )
         return token_id, code
@@ -96,14 +84,13 @@ class FormulaTokens:
         if not code.startswith(PREFIX):
             return None
         with self.engine.connect() as connection:
-            row = connection.execute(select(formula_tokens).where(formula_tokens.c.token_hash == _hashed(code))).first()
+            row = connection.execute(select(formula_tokens).where(formula_tokens.c.token_hash == hashed(code))).first()
         if row is None or row.revoked_at is not None:
             return None
-        last = _aware(row.last_used_at)
-        if last is None or _now() - last > USE_EVERY:
+        if row.last_used_at is None or utc_now() - as_utc(row.last_used_at) > USE_EVERY:
             with self.engine.begin() as connection:
                 connection.execute(
-                    update(formula_tokens).where(formula_tokens.c.id == row.id).values(last_used_at=_now())
+                    update(formula_tokens).where(formula_tokens.c.id == row.id).values(last_used_at=utc_now())
                 )
         return Holder(str(row.username), str(row.scope), str(row.id))
 
@@ -119,7 +106,7 @@ class FormulaTokens:
         return [
             {
                 **{k: v for k, v in row.items() if k != "token_hash"},
-                **{k: _aware(row[k]) for k in ("created_at", "last_used_at", "revoked_at")},
+                **{k: row[k] and as_utc(row[k]) for k in ("created_at", "last_used_at", "revoked_at")},
             }
             for row in rows
         ]
@@ -136,5 +123,7 @@ class FormulaTokens:
             ).first()
             if row is None:
                 return None
-            connection.execute(update(formula_tokens).where(formula_tokens.c.id == token_id).values(revoked_at=_now()))
+            connection.execute(
+                update(formula_tokens).where(formula_tokens.c.id == token_id).values(revoked_at=utc_now())
+            )
         return str(row.label)

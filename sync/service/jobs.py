@@ -37,7 +37,7 @@ from sqlalchemy.sql import ColumnElement
 
 from rules import EsaplanError
 from sync.intake.inbox import Progress
-from sync.ledger.schema import ACTIVE, jobs
+from sync.ledger.schema import ACTIVE, as_utc, jobs, utc_now
 from sync.ledger.versions import dumps, loads
 from sync.office.areas import Area, area_settings, load_areas
 from sync.office.errorlog import record_failure
@@ -103,7 +103,7 @@ class Jobs:
                             total=0,
                             attempts=0,
                             area=area,
-                            started_at=_now(),
+                            started_at=utc_now(),
                         )
                     ).inserted_primary_key[0]  # type: ignore[index]  # an insert always has its key
             except IntegrityError:  # another process or machine started it in the meantime (jobs_one_active)
@@ -140,7 +140,7 @@ class Jobs:
         Queued jobs that waited past STALE_S are returned too (a queue restarted without its data
         loses them); enqueuing a job twice is harmless, as only one worker can claim it.
         """
-        stale = _now() - dt.timedelta(seconds=STALE_S)
+        stale = utc_now() - dt.timedelta(seconds=STALE_S)
         with self.engine.begin() as connection:
             dead = connection.execute(
                 select(jobs.c.id, jobs.c.attempts).where(jobs.c.status == "running", _abandoned(connection, stale))
@@ -150,7 +150,7 @@ class Jobs:
                     connection.execute(
                         update(jobs)
                         .where(jobs.c.id == job_id)
-                        .values(status="failed", error=GAVE_UP.format(attempts=attempts), finished_at=_now())
+                        .values(status="failed", error=GAVE_UP.format(attempts=attempts), finished_at=utc_now())
                     )
                 else:
                     connection.execute(
@@ -165,13 +165,13 @@ class Jobs:
 
     def _claim(self, job_id: int) -> dict[str, Any] | None:
         """Take the job for this worker in one UPDATE (queued, or running and abandoned); None if another has it."""
-        stale = _now() - dt.timedelta(seconds=STALE_S)
+        stale = utc_now() - dt.timedelta(seconds=STALE_S)
         with self.engine.begin() as connection:
             claimable = or_(jobs.c.status == "queued", (jobs.c.status == "running") & _abandoned(connection, stale))
             taken = connection.execute(
                 update(jobs)
                 .where(jobs.c.id == job_id, claimable)
-                .values(status="running", worker=WORKER, heartbeat_at=_now(), attempts=jobs.c.attempts + 1)
+                .values(status="running", worker=WORKER, heartbeat_at=utc_now(), attempts=jobs.c.attempts + 1)
             ).rowcount
             row = connection.execute(select(jobs).where(jobs.c.id == job_id)).first() if taken else None
         return dict(row._mapping) if row is not None else None
@@ -204,7 +204,7 @@ class Jobs:
     def take_over(self, job_id: int, *, progress: Progress | None = None, full: bool = False) -> bool:
         """Run the job here if it has been abandoned (what the command line following it calls);
         returns whether it ran. Asked with a read, so following a live job writes nothing."""
-        stale = _now() - dt.timedelta(seconds=STALE_S)
+        stale = utc_now() - dt.timedelta(seconds=STALE_S)
         with self.engine.connect() as connection:
             abandoned = connection.execute(
                 select(jobs.c.id).where(jobs.c.id == job_id, jobs.c.status == "running", _abandoned(connection, stale))
@@ -214,7 +214,7 @@ class Jobs:
     def _beat(self, job_id: int, stop: threading.Event) -> None:
         while not stop.wait(HEARTBEAT_S):
             try:
-                self._set(job_id, heartbeat_at=_now())
+                self._set(job_id, heartbeat_at=utc_now())
             except SQLAlchemyError:  # the database is away (restarting): the job itself will fail and be run again
                 continue
 
@@ -238,7 +238,7 @@ class Jobs:
                 total=total,
                 unit_code=unit_code or None,
                 percent=percent,
-                heartbeat_at=_now(),
+                heartbeat_at=utc_now(),
             )
 
         try:
@@ -250,12 +250,12 @@ class Jobs:
 
                 export_tidy(settings, area)
         except EsaplanError as exc:
-            self._set(job_id, status="failed", error=exc.message_th, finished_at=_now())
+            self._set(job_id, status="failed", error=exc.message_th, finished_at=utc_now())
             return
         except (OperationalError, InterfaceError):
             raise  # the database went away (restarted, unreachable): left running, its heartbeat stops, it is run again
         except Exception:
-            self._set(job_id, status="failed", error=record_failure(settings, f"job {job_id}"), finished_at=_now())
+            self._set(job_id, status="failed", error=record_failure(settings, f"job {job_id}"), finished_at=utc_now())
             return
         summary = {
             "fiscal_year": result.fiscal_year,
@@ -269,7 +269,7 @@ class Jobs:
             "notices": [asdict(n) for n in result.notices],
             "units_with_errors": [asdict(u) for u in result.units_with_errors],
         }
-        self._set(job_id, status="done", result=dumps(summary), finished_at=_now())
+        self._set(job_id, status="done", result=dumps(summary), finished_at=utc_now())
 
     def _set(self, job_id: int, **values: Any) -> None:
         with self.engine.begin() as connection:
@@ -345,16 +345,8 @@ def _shown(row: Any) -> dict[str, Any]:
         job["percent"] = 100
     for key in ("started_at", "finished_at", "heartbeat_at"):
         if job[key] is not None:
-            job[key] = _aware(job[key])
+            job[key] = as_utc(job[key])
     return job
 
 
 WORKER = f"{socket.gethostname()}:{os.getpid()}:{_started(os.getpid())}"
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)  # SQLite gives naive UTC
