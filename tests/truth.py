@@ -153,13 +153,10 @@ def _duplicate_grade(school: School, path: Path) -> School:
 
 def _merged_rooms(school: School, path: Path) -> School:
     host, member = school.grades[0], school.grades[1]
-    book = load_workbook(path)
-    sheet = book[ENROLMENT]
-    sheet[f"E{GRADE_ROWS[member.name]}"] = None
-    sheet[f"F{GRADE_ROWS[member.name]}"] = None
-    sheet[f"E{GRADE_ROWS[host.name]}"] = 1
-    sheet.merge_cells(f"E{GRADE_ROWS[host.name]}:E{GRADE_ROWS[member.name]}")
-    book.save(path)
+    _grade_cell(path, member.name, "E", None)
+    _grade_cell(path, member.name, "F", None)
+    _grade_cell(path, host.name, "E", 1)
+    _merge_over(path, "E", host, member)
     return _shared(school, host, member)
 
 
@@ -185,11 +182,16 @@ def _shared(school: School, host: Grade, member: Grade) -> School:
     return replace(school, grades=tuple(grades[g.name] for g in school.grades))
 
 
+def _merge_over(path: Path, column: str, first: Grade, second: Grade) -> None:
+    """One cell of ``column`` merged over two grades' rows, as a person does with Merge & Center."""
+    book = load_workbook(path)
+    book[ENROLMENT].merge_cells(f"{column}{GRADE_ROWS[first.name]}:{column}{GRADE_ROWS[second.name]}")
+    book.save(path)
+
+
 def _merged_boys(school: School, path: Path) -> School:
     first, second = school.grades[0], school.grades[1]
-    book = load_workbook(path)
-    book[ENROLMENT].merge_cells(f"B{GRADE_ROWS[first.name]}:B{GRADE_ROWS[second.name]}")
-    book.save(path)
+    _merge_over(path, "B", first, second)
     return _without_grades(school, {first.name, second.name})
 
 
@@ -198,9 +200,7 @@ def _merged_grades(school: School, path: Path) -> School:
     first, second = school.grades[0], school.grades[1]
     _grade_cell(path, first.name, "E", 1)
     _grade_cell(path, second.name, "E", 0)
-    book = load_workbook(path)
-    book[ENROLMENT].merge_cells(f"A{GRADE_ROWS[first.name]}:A{GRADE_ROWS[second.name]}")
-    book.save(path)
+    _merge_over(path, "A", first, second)
     return _without_grades(school, {first.name, second.name})
 
 
